@@ -1,0 +1,46 @@
+# The two commands a newcomer needs: `make site` and `make test`.
+# Each does its own set-up (virtual environment, Python packages, Debian packages)
+# and is quick when nothing changed.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+SITE_DIR ?= site
+
+.PHONY: site test bench serve check status clean debian-test debian-bench
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test,bench]'
+	touch $@
+
+site: $(STAMP)
+	$(BIN)/policyctl build --site-dir $(SITE_DIR)
+
+serve: $(STAMP)
+	$(BIN)/policyctl serve
+
+check: $(STAMP)
+	$(BIN)/policyctl check
+
+status: $(STAMP)
+	$(BIN)/policyctl status
+
+debian-test:
+	sh scripts/ensure-debian-packages.sh test
+
+debian-bench:
+	sh scripts/ensure-debian-packages.sh bench
+
+test: $(STAMP) debian-test
+	$(BIN)/python -m pytest
+
+bench: $(STAMP) debian-bench
+	$(BIN)/python benchmarks/build.py
+	$(BIN)/python benchmarks/diff.py
+	$(BIN)/python benchmarks/notify.py
+
+clean:
+	rm -rf $(SITE_DIR) .policy/cache

@@ -1,0 +1,1 @@
+"""Publish legal policies from git history: versions, publicity windows, the site."""

@@ -1,0 +1,180 @@
+"""`policyctl check`: every rule of the history, the section marks and, with a ledger,
+the windows counted from the first notice."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from generator.calendar import WorkingCalendar
+from generator.errors import Advisory, Violation
+from generator.history import Document, Version
+from generator.policies import History
+from generator.sections import CORE_RIGHTS_CLASS
+from generator.settings import Settings
+from generator.timeline import changes_between, state_at
+from generator.window import publicity_window
+
+_HEADING_ATTRS = re.compile(r"^#{1,6}\s.*\{:?([^}]*)\}\s*$", re.MULTILINE)
+_CLASSES = re.compile(r"(?:^|\s)\.([\w-]+)")
+_IDS = re.compile(r"(?:^|\s)#([\w-]+)")
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    violations: tuple[Violation, ...]
+    advisories: tuple[Advisory, ...]
+    summary_lines: tuple[str, ...]
+
+
+def human_date(moment: dt.datetime) -> str:
+    return moment.date().isoformat() if moment.time() == dt.time(0) else moment.isoformat()
+
+
+def run_checks(
+    history: History, settings: Settings, as_of: dt.datetime, *, ledger: str | None = None
+) -> CheckReport:
+    violations = list(history.violations)
+    advisories = list(history.advisories)
+    lines: list[str] = []
+    for document in history.documents:
+        if document.versions:
+            violations += _section_marks(document.versions[-1])
+            advisories += _lost_marks(document)
+        lines.append(_summary(document, as_of))
+    if ledger:
+        ledger_violations, ledger_advisories = _ledger_windows(history, settings, as_of, ledger)
+        violations += ledger_violations
+        advisories += ledger_advisories
+    return CheckReport(tuple(violations), tuple(advisories), tuple(lines))
+
+
+def _summary(document: Document, as_of: dt.datetime) -> str:
+    state = state_at(document, as_of)
+    count = len(document.versions)
+    text = f"{document.id}: {count} version{'s' if count != 1 else ''}"
+    if state.in_force:
+        text += f"; in force {state.in_force.version} since {human_date(state.in_force.effective)}"
+    for version in state.pending:
+        core = state.pending_changes(version).core_rights_changed
+        text += (
+            f"; pending {version.version} takes effect {human_date(version.effective)}"
+            + (" (changes core rights)" if core else "")
+        )
+    for version in state.scheduled:
+        text += f"; scheduled {version.version} for publication {human_date(version.published)}"
+    return text
+
+
+def _section_marks(version: Version) -> list[Violation]:
+    """Marks an editor could get wrong: a duplicated id, a misspelled core-rights class."""
+    problems: list[Violation] = []
+    headings = [m.group(1) for m in _HEADING_ATTRS.finditer(version.text)]
+    explicit = [m.group(1) for attrs in headings for m in _IDS.finditer(attrs)]
+    for section_id, count in Counter(explicit).items():
+        if count > 1:
+            problems.append(
+                Violation(
+                    "duplicate-section-id",
+                    f"section id {section_id!r} is used by {count} headings",
+                    file=version.path,
+                    commit=version.short_commit,
+                    remedy="give each heading its own `{#id}`",
+                )
+            )
+    for attrs in headings:
+        for cls in _CLASSES.findall(attrs):
+            if cls != CORE_RIGHTS_CLASS and difflib.SequenceMatcher(None, cls, CORE_RIGHTS_CLASS).ratio() > 0.75:
+                problems.append(
+                    Violation(
+                        "misspelled-mark",
+                        f"heading class `.{cls}` looks like a misspelling of `.{CORE_RIGHTS_CLASS}`",
+                        file=version.path,
+                        commit=version.short_commit,
+                        remedy=f"write `.{CORE_RIGHTS_CLASS}` exactly, or the section's changes "
+                        "will not trigger user notifications",
+                    )
+                )
+    return problems
+
+
+def _lost_marks(document: Document) -> list[Advisory]:
+    if len(document.versions) < 2:
+        return []
+    before, after = document.versions[-2], document.versions[-1]
+    was_core = {s.id for s in before.sections if s.core_rights}
+    now_core = {s.id for s in after.sections if s.core_rights}
+    present = {s.id for s in after.sections}
+    lost = sorted((was_core - now_core) & present)
+    if not lost:
+        return []
+    return [
+        Advisory(
+            f"version {after.version} drops the core-rights mark from {', '.join(lost)}",
+            file=after.path,
+            remedy="keep `.core-rights` on those headings unless the legal team decided otherwise",
+        )
+    ]
+
+
+def _ledger_windows(
+    history: History, settings: Settings, as_of: dt.datetime, ledger: str
+) -> tuple[list[Violation], list[Advisory]]:
+    from notify.ledger import first_notice_times
+
+    calendar = WorkingCalendar.from_settings(settings)
+    violations: list[Violation] = []
+    advisories: list[Advisory] = []
+    for document in history.documents:
+        state = state_at(document, as_of)
+        first_notices = first_notice_times(ledger, document.id)
+        for version in state.published:
+            previous = document.previous(version)
+            if previous is None or not changes_between(previous, version).core_rights_changed:
+                continue
+            sent = first_notices.get(version.version)
+            if sent is None:
+                if state.status(version) != "pending":
+                    continue
+                earliest = publicity_window(as_of.astimezone(calendar.zone).date(), calendar, settings.working_days).earliest_effective
+                if earliest > version.effective:
+                    violations.append(
+                        Violation(
+                            "notice-missing",
+                            f"version {version.version} changes core rights, takes effect "
+                            f"{human_date(version.effective)}, and no user has been notified yet; "
+                            f"a notice sent today leaves less than {settings.working_days} working days",
+                            file=version.path,
+                            commit=version.short_commit,
+                            remedy=f"move `effective:` to {earliest.date().isoformat()} or later, "
+                            "then run `policyctl notify`",
+                        )
+                    )
+                else:
+                    advisories.append(
+                        Advisory(
+                            f"version {version.version} changes core rights and no user has been notified yet",
+                            file=version.path,
+                            remedy="run `policyctl notify`",
+                        )
+                    )
+                continue
+            sent_local = sent.astimezone(calendar.zone)
+            earliest = publicity_window(sent_local.date(), calendar, settings.working_days).earliest_effective
+            if version.effective < earliest:
+                violations.append(
+                    Violation(
+                        "notice-late",
+                        f"version {version.version} takes effect {human_date(version.effective)}, "
+                        f"but its first notice went out {sent_local.isoformat(timespec='minutes')}: "
+                        f"the {settings.working_days}-working-day window counted from the notice "
+                        f"ends {human_date(earliest)}",
+                        file=version.path,
+                        commit=version.short_commit,
+                        remedy=f"publish a revision with `effective: {earliest.date().isoformat()}` or later",
+                    )
+                )
+    return violations, advisories

@@ -1,0 +1,84 @@
+"""One error tree: a user mistake becomes a message, never a traceback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class PolicyError(Exception):
+    """The input cannot be used (exit status 2): names the file, the commit and the remedy."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        commit: str | None = None,
+        line: int | None = None,
+        remedy: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.file = file
+        self.commit = commit
+        self.line = line
+        self.remedy = remedy
+
+    def __str__(self) -> str:
+        return format_problem(self.message, self.file, self.commit, self.line, self.remedy)
+
+
+class SettingsError(PolicyError):
+    """The settings (mkdocs.yml or flags) are invalid."""
+
+
+class RepositoryError(PolicyError):
+    """The repository cannot be read: not git, shallow, no policy documents."""
+
+
+class FrontMatterError(PolicyError):
+    """A policy file's YAML front matter is malformed."""
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A broken rule of the policy history (exit status 1 from `policyctl check`)."""
+
+    rule: str
+    message: str
+    file: str | None = None
+    commit: str | None = None
+    remedy: str | None = None
+
+    def __str__(self) -> str:
+        return format_problem(self.message, self.file, self.commit, None, self.remedy)
+
+
+@dataclass(frozen=True)
+class Advisory:
+    """Something an editor should know that does not fail the check."""
+
+    message: str
+    file: str | None = None
+    remedy: str | None = None
+
+    def __str__(self) -> str:
+        return format_problem(self.message, self.file, None, None, self.remedy)
+
+
+def format_problem(
+    message: str,
+    file: str | None,
+    commit: str | None,
+    line: int | None,
+    remedy: str | None,
+) -> str:
+    where = ""
+    if file:
+        where = file + (f":{line}" if line else "")
+    if commit:
+        where = f"{where} (commit {commit})" if where else f"commit {commit}"
+    text = f"{where}: {message}" if where else message
+    if remedy:
+        text += f"\n  -> {remedy}"
+    return text

@@ -1,0 +1,321 @@
+"""From the commits of a policy file to its published versions, and the rules they keep.
+
+Pure: takes the file's revisions (read by `generator.repository`) and the calendar,
+returns versions plus the violations of the rules in DESIGN.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from generator.calendar import WorkingCalendar
+from generator.errors import Advisory, FrontMatterError, Violation
+from generator.frontmatter import FrontMatter, split
+from generator.repository import FileRevision
+from generator.sections import Section, parse_sections
+from generator.window import Window, local_midnight, publicity_window
+
+
+@dataclass(frozen=True)
+class Version:
+    """One published version of a policy document."""
+
+    document: str
+    version: str
+    title: str
+    path: str
+    """The file's path at the version's last commit (renames are followed)."""
+    text: str
+    """The Markdown body, without front matter."""
+    commit: str
+    """The last commit carrying this version: its text is the file at this commit."""
+    first_commit: str
+    """The commit that introduced the version."""
+    sha256: str
+    """sha256 of the file's bytes at `commit`."""
+    published: dt.datetime
+    effective: dt.datetime
+    summary: str | None
+    sections: tuple[Section, ...]
+    window: Window | None
+    """The publicity window; None for a document's first version (in force on publication)."""
+    effective_declared: bool = False
+    per_commit: bool = False
+    """Named after its commit date because the file has no `version` field."""
+
+    @property
+    def short_commit(self) -> str:
+        return self.commit[:7]
+
+
+@dataclass(frozen=True)
+class Document:
+    """A policy document (`policy/<id>.md`) and its versions, oldest first."""
+
+    id: str
+    path: str
+    title: str
+    versions: tuple[Version, ...]
+
+    def version(self, name: str) -> Version | None:
+        return next((v for v in self.versions if v.version == name), None)
+
+    def previous(self, version: Version) -> Version | None:
+        index = self.versions.index(version)
+        return self.versions[index - 1] if index > 0 else None
+
+
+@dataclass(frozen=True)
+class DocumentHistory:
+    document: Document
+    violations: tuple[Violation, ...] = ()
+    advisories: tuple[Advisory, ...] = ()
+
+
+@dataclass
+class _Draft:
+    """A version being assembled from consecutive commits."""
+
+    key: str
+    matter: FrontMatter
+    body: str
+    first: FileRevision
+    last: FileRevision
+    per_commit: bool
+    commits: list[FileRevision] = field(default_factory=list)
+
+
+def _published_date(value: dt.date | dt.datetime | None, calendar: WorkingCalendar) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=calendar.zone)).astimezone(calendar.zone).date()
+    return value
+
+
+def _instant(value: dt.date | dt.datetime, calendar: WorkingCalendar) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=calendar.zone)).astimezone(calendar.zone)
+    return local_midnight(value, calendar.zone)
+
+
+def _fmt(moment: dt.datetime) -> str:
+    return moment.isoformat() if moment.time() != dt.time(0) else moment.date().isoformat()
+
+
+def document_id(path: str) -> str:
+    return PurePosixPath(path).stem
+
+
+def build_document(
+    doc_id: str,
+    revisions: Sequence[FileRevision],
+    calendar: WorkingCalendar,
+    working_days: int,
+) -> DocumentHistory:
+    """The versions of one document from its file's revisions, oldest first."""
+    violations: list[Violation] = []
+    advisories: list[Advisory] = []
+    drafts: list[_Draft] = []
+    per_day: dict[dt.date, int] = {}
+
+    for position, revision in enumerate(revisions):
+        text = revision.data.decode("utf-8", errors="replace")
+        try:
+            matter, body = split(text, file=revision.path, commit=revision.short)
+        except FrontMatterError as error:
+            if position == len(revisions) - 1:
+                raise
+            advisories.append(
+                Advisory(
+                    f"commit {revision.short} has malformed front matter ({error.message}); "
+                    "it is skipped because a later commit replaced it",
+                    file=revision.path,
+                )
+            )
+            continue
+        previous = drafts[-1] if drafts else None
+        if matter.version is not None:
+            if previous is not None and not previous.per_commit and previous.key == matter.version:
+                _continue_version(previous, revision, matter, body, calendar, violations)
+                continue
+            if any(d.key == matter.version for d in drafts):
+                violations.append(
+                    Violation(
+                        "version-reused",
+                        f"version {matter.version!r} was already used by an earlier version",
+                        file=revision.path,
+                        commit=revision.short,
+                        remedy="give this revision a new version number",
+                    )
+                )
+                continue
+            drafts.append(_Draft(matter.version, matter, body, revision, revision, False, [revision]))
+            continue
+        # No `version` field: every commit that changes the text is a version.
+        if previous is not None and previous.body == body and previous.per_commit:
+            previous.last, previous.matter = revision, matter
+            previous.commits.append(revision)
+            continue
+        day = revision.committed_at.astimezone(calendar.zone).date()
+        per_day[day] = per_day.get(day, 0) + 1
+        key = day.isoformat() if per_day[day] == 1 else f"{day.isoformat()}-{per_day[day]}"
+        drafts.append(_Draft(key, matter, body, revision, revision, True, [revision]))
+
+    versions: list[Version] = []
+    for index, draft in enumerate(drafts):
+        version = _finish(doc_id, draft, index == 0, calendar, working_days, violations, advisories)
+        if versions and version.effective <= versions[-1].effective:
+            violations.append(
+                Violation(
+                    "effective-order",
+                    f"version {version.version} takes effect {_fmt(version.effective)}, not after "
+                    f"version {versions[-1].version} ({_fmt(versions[-1].effective)})",
+                    file=version.path,
+                    commit=draft.first.short,
+                    remedy=f"set `effective:` of version {version.version} later than "
+                    f"{_fmt(versions[-1].effective)}",
+                )
+            )
+        versions.append(version)
+
+    title = versions[-1].title if versions else doc_id.replace("-", " ").title()
+    path = revisions[-1].path if revisions else ""
+    return DocumentHistory(
+        Document(doc_id, path, title, tuple(versions)), tuple(violations), tuple(advisories)
+    )
+
+
+def _continue_version(
+    draft: _Draft,
+    revision: FileRevision,
+    matter: FrontMatter,
+    body: str,
+    calendar: WorkingCalendar,
+    violations: list[Violation],
+) -> None:
+    published = _published_date(draft.matter.published, calendar)
+    committed = revision.committed_at.astimezone(calendar.zone).date()
+    if body != draft.body and published is not None and committed > published:
+        violations.append(
+            Violation(
+                "published-text-changed",
+                f"commit {revision.short} changes the text of version {draft.key}, "
+                f"published {published.isoformat()}, without a new version",
+                file=revision.path,
+                commit=revision.short,
+                remedy="a published text is immutable: revert the change and publish it "
+                "as a new `version` with a `summary`",
+            )
+        )
+    draft.last, draft.matter, draft.body = revision, matter, body
+    draft.commits.append(revision)
+
+
+def _finish(
+    doc_id: str,
+    draft: _Draft,
+    first: bool,
+    calendar: WorkingCalendar,
+    working_days: int,
+    violations: list[Violation],
+    advisories: list[Advisory],
+) -> Version:
+    matter, file, commit = draft.matter, draft.last.path, draft.first.short
+    introduced = draft.first.committed_at.astimezone(calendar.zone).date()
+    if draft.per_commit:
+        published_day = introduced
+    else:
+        published_day = _published_date(matter.published, calendar)
+        if published_day is None:
+            violations.append(
+                Violation(
+                    "published-missing",
+                    f"version {draft.key} has no `published` date",
+                    file=file,
+                    commit=commit,
+                    remedy=f"add `published: {introduced.isoformat()}` "
+                    f"(or run `policyctl publish {doc_id} --version {draft.key}`)",
+                )
+            )
+            published_day = introduced
+        elif published_day < introduced:
+            violations.append(
+                Violation(
+                    "backdated",
+                    f"version {draft.key} says published {published_day.isoformat()}, "
+                    f"before the commit that introduced it ({introduced.isoformat()})",
+                    file=file,
+                    commit=commit,
+                    remedy=f"set `published: {introduced.isoformat()}` or later; "
+                    "a revision cannot be published before it was written",
+                )
+            )
+    if not first and not matter.summary:
+        violations.append(
+            Violation(
+                "summary-missing",
+                f"version {draft.key} has no `summary` of what changed",
+                file=file,
+                commit=commit,
+                remedy="add a plain-language `summary:` to the front matter; "
+                "readers and the change notice show it",
+            )
+        )
+    published = local_midnight(published_day, calendar.zone)
+    window = None if first else publicity_window(published_day, calendar, working_days)
+    if window is not None and window.unscheduled_years:
+        years = ", ".join(str(y) for y in window.unscheduled_years)
+        advisories.append(
+            Advisory(
+                f"the window of version {draft.key} reaches {years}, for which the "
+                f"{calendar.country} calendar has no official holiday schedule yet; "
+                f"the earliest effective date {window.earliest_effective.date().isoformat()} "
+                "may move when the schedule is announced",
+                file=file,
+                remedy="add the announced holidays and make-up days as `extra_holidays` / "
+                "`extra_working_days`, or upgrade the holidays package, then rerun check",
+            )
+        )
+    earliest = window.earliest_effective if window else published
+    effective = earliest
+    if matter.effective is not None:
+        declared = _instant(matter.effective, calendar)
+        if declared < earliest:
+            what = (
+                f"before the end of its {working_days}-working-day publicity window"
+                if window
+                else "before its publication"
+            )
+            violations.append(
+                Violation(
+                    "window-too-short",
+                    f"version {draft.key} takes effect {_fmt(declared)}, {what}; "
+                    f"the earliest allowed is {_fmt(earliest)}",
+                    file=file,
+                    commit=commit,
+                    remedy=f"set `effective: {earliest.date().isoformat()}` or later, "
+                    "or remove `effective` to use the earliest allowed date",
+                )
+            )
+        effective = declared
+    text = draft.body
+    return Version(
+        document=doc_id,
+        version=draft.key,
+        title=matter.title or doc_id.replace("-", " ").title(),
+        path=file,
+        text=text,
+        commit=draft.last.commit,
+        first_commit=draft.first.commit,
+        sha256=hashlib.sha256(draft.last.data).hexdigest(),
+        published=published,
+        effective=effective,
+        summary=matter.summary,
+        sections=parse_sections(text),
+        window=window,
+        effective_declared=matter.effective is not None,
+        per_commit=draft.per_commit,
+    )

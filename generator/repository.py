@@ -1,0 +1,123 @@
+"""Reading policy files from git: the only module that talks to the repository."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import git
+
+from generator.errors import RepositoryError
+
+
+@dataclass(frozen=True)
+class FileRevision:
+    """A policy file as one commit left it."""
+
+    commit: str
+    committed_at: dt.datetime
+    path: str
+    data: bytes
+
+    @property
+    def short(self) -> str:
+        return self.commit[:7]
+
+
+@dataclass(frozen=True)
+class WorkingFile:
+    """An uncommitted policy file in the working tree (for draft previews)."""
+
+    path: str
+    data: bytes
+
+
+def open_repository(path: Path) -> git.Repo:
+    try:
+        repo = git.Repo(path)
+    except git.NoSuchPathError:
+        raise RepositoryError(
+            "no such folder", file=str(path), remedy="pass --repo with the policy repository"
+        ) from None
+    except git.InvalidGitRepositoryError:
+        raise RepositoryError(
+            "not a git repository",
+            file=str(path),
+            remedy="run policyctl in (or pass --repo to) the git repository that holds policy/",
+        ) from None
+    if repo.bare:
+        raise RepositoryError(
+            "bare repository", file=str(path), remedy="use a checkout with a working tree"
+        )
+    if (Path(repo.git_dir) / "shallow").exists():
+        raise RepositoryError(
+            "this is a shallow clone: the published history needs every commit",
+            file=str(path),
+            remedy="fetch the full history with `git fetch --unshallow` "
+            "(in GitHub Actions: actions/checkout with `fetch-depth: 0`)",
+        )
+    try:
+        repo.head.commit
+    except ValueError:
+        raise RepositoryError(
+            "the repository has no commits yet",
+            file=str(path),
+            remedy="commit the policy documents first",
+        ) from None
+    return repo
+
+
+def document_paths(repo: git.Repo, policy_dir: str) -> list[str]:
+    """Policy documents at HEAD: `<policy_dir>/<id>.md`."""
+    try:
+        tree = repo.head.commit.tree / policy_dir
+    except KeyError:
+        return []
+    return sorted(
+        blob.path for blob in tree.blobs if blob.path.endswith(".md") and blob.name != "README.md"
+    )
+
+
+def file_history(repo: git.Repo, path: str) -> list[FileRevision]:
+    """Every commit that changed the file, oldest first, following renames."""
+    marker = "\x1e"
+    out = repo.git.log(
+        "--follow",
+        "--name-status",
+        "-M",
+        f"--format={marker}%H %cI",
+        "--",
+        path,
+    )
+    entries: list[tuple[str, dt.datetime, str]] = []
+    for block in out.split(marker):
+        lines = [line for line in block.splitlines() if line.strip()]
+        if not lines:
+            continue
+        sha, when = lines[0].split(" ", 1)
+        status = lines[1].split("\t") if len(lines) > 1 else ["M", path]
+        if status[0].startswith("D"):
+            continue
+        entries.append((sha, dt.datetime.fromisoformat(when), status[-1]))
+    entries.reverse()
+    revisions = []
+    for sha, when, at_path in entries:
+        try:
+            blob = repo.commit(sha).tree / at_path
+        except KeyError:
+            continue
+        revisions.append(FileRevision(sha, when, at_path, blob.data_stream.read()))
+    return revisions
+
+
+def working_files(repo: git.Repo, policy_dir: str) -> list[WorkingFile]:
+    """Policy files as they are on disk now, committed or not."""
+    folder = Path(repo.working_tree_dir or ".") / policy_dir
+    if not folder.is_dir():
+        return []
+    return [
+        WorkingFile(f"{policy_dir}/{p.name}", p.read_bytes())
+        for p in sorted(folder.glob("*.md"))
+        if p.name != "README.md"
+    ]

@@ -1,0 +1,212 @@
+"""The one settings schema, read by the MkDocs plugin and by `policyctl` alike.
+
+In `mkdocs.yml` the settings are the options of the `policy` plugin::
+
+    plugins:
+      - policy:
+          country: CN
+          timezone: Asia/Shanghai
+          working_days: 7
+
+`policyctl` reads the same block (a repository without `mkdocs.yml` gets the
+defaults); its flags override single values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+
+from generator.errors import SettingsError
+
+DEFAULT_COUNTRY = "CN"
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+DEFAULT_WORKING_DAYS = 7
+
+
+class _DateOption(c.BaseConfigOption[dt.date]):
+    """A calendar date, written in YAML as 2026-10-01."""
+
+    def run_validation(self, value: object) -> dt.date:
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                pass
+        raise c.ValidationError(f"expected a date like 2026-10-01, got {value!r}")
+
+
+class PolicyConfig(base.Config):
+    """Options of the `policy` plugin in mkdocs.yml (also read by `policyctl`)."""
+
+    enabled = c.Type(bool, default=True)
+    policy_dir = c.Type(str, default="policy")
+    """Folder of the policy documents, relative to the repository root."""
+    country = c.Type(str, default=DEFAULT_COUNTRY)
+    """Country code of the operator's calendar, as known to the `holidays` package."""
+    subdivision = c.Optional(c.Type(str))
+    """Optional subdivision (state, province) of the calendar."""
+    timezone = c.Type(str, default=DEFAULT_TIMEZONE)
+    """IANA time zone in which dates and the window are counted."""
+    working_days = c.Type(int, default=DEFAULT_WORKING_DAYS)
+    """Length of the publicity window in working days."""
+    extra_holidays = c.ListOfItems(_DateOption(), default=[])
+    """Days off the operator observes beyond the official calendar."""
+    extra_working_days = c.ListOfItems(_DateOption(), default=[])
+    """Days the operator works although the calendar says otherwise (make-up days)."""
+    cache_dir = c.Type(str, default=".policy/cache")
+    """Cache of parsed sections and diffs, keyed by content hash."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated settings in force for one run."""
+
+    country: str = DEFAULT_COUNTRY
+    subdivision: str | None = None
+    timezone: str = DEFAULT_TIMEZONE
+    working_days: int = DEFAULT_WORKING_DAYS
+    extra_holidays: frozenset[dt.date] = field(default_factory=frozenset)
+    extra_working_days: frozenset[dt.date] = field(default_factory=frozenset)
+    policy_dir: str = "policy"
+    cache_dir: str = ".policy/cache"
+    site_url: str | None = None
+    site_name: str | None = None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """Flags override settings; a None flag keeps the setting."""
+        given = {k: v for k, v in overrides.items() if v is not None}
+        return validated(replace(self, **given)) if given else self
+
+
+def validated(settings: Settings) -> Settings:
+    """Reject values no calendar can use, with the remedy."""
+    try:
+        ZoneInfo(settings.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(
+            f"unknown time zone {settings.timezone!r}",
+            remedy="use an IANA name such as Asia/Shanghai or Europe/Berlin",
+        ) from None
+    if settings.working_days < 1:
+        raise SettingsError(
+            f"working_days must be at least 1, got {settings.working_days}",
+            remedy="the policy promises at least 7 working days; set working_days: 7",
+        )
+    import holidays
+
+    try:
+        holidays.country_holidays(settings.country, subdiv=settings.subdivision, years=2026)
+    except NotImplementedError:
+        raise SettingsError(
+            f"the holidays package has no calendar for country {settings.country!r}",
+            remedy="use an ISO 3166 code it supports, e.g. CN, US, DE",
+        ) from None
+    except Exception as exc:  # holidays raises bare NotImplementedError/ValueError for subdivs
+        raise SettingsError(
+            f"invalid subdivision {settings.subdivision!r} for country {settings.country}: {exc}",
+            remedy="use a subdivision code the holidays package lists for that country",
+        ) from None
+    return settings
+
+
+class _TolerantLoader(yaml.SafeLoader):
+    """Reads mkdocs.yml without executing its Python tags (`!!python/name:`, `!ENV`)."""
+
+
+def _ignore_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        return loader.construct_scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node)
+    return loader.construct_mapping(node)  # type: ignore[arg-type]
+
+
+_TolerantLoader.add_multi_constructor("", _ignore_tag)
+
+
+def read_mkdocs_yml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            data = yaml.load(handle, Loader=_TolerantLoader)  # noqa: S506 - loader is safe
+    except yaml.YAMLError as exc:
+        line = getattr(getattr(exc, "problem_mark", None), "line", None)
+        raise SettingsError(
+            f"cannot parse YAML: {getattr(exc, 'problem', exc)}",
+            file=str(path),
+            line=line + 1 if line is not None else None,
+            remedy="fix the YAML syntax of mkdocs.yml",
+        ) from None
+    return data if isinstance(data, dict) else {}
+
+
+def plugin_options(mkdocs_config: dict[str, Any]) -> dict[str, Any] | None:
+    """The options of the `policy` plugin entry, {} if listed bare, None if absent."""
+    plugins = mkdocs_config.get("plugins") or []
+    if isinstance(plugins, dict):
+        plugins = [{k: v} for k, v in plugins.items()]
+    for entry in plugins:
+        if entry == "policy":
+            return {}
+        if isinstance(entry, dict) and "policy" in entry:
+            return dict(entry["policy"] or {})
+    return None
+
+
+def from_plugin_config(
+    config: PolicyConfig, *, site_url: str | None = None, site_name: str | None = None
+) -> Settings:
+    """Settings from an already validated plugin config (used by the MkDocs plugin)."""
+    return validated(
+        Settings(
+            country=config.country,
+            subdivision=config.subdivision,
+            timezone=config.timezone,
+            working_days=config.working_days,
+            extra_holidays=frozenset(config.extra_holidays),
+            extra_working_days=frozenset(config.extra_working_days),
+            policy_dir=config.policy_dir,
+            cache_dir=config.cache_dir,
+            site_url=site_url or None,
+            site_name=site_name or None,
+        )
+    )
+
+
+def load_settings(repo: Path, config_file: Path | None = None) -> Settings:
+    """Settings of the repository: mkdocs.yml's `policy` plugin options, else defaults."""
+    path = config_file or repo / "mkdocs.yml"
+    if not path.exists():
+        if config_file is not None:
+            raise SettingsError("config file not found", file=str(path))
+        return validated(Settings())
+    data = read_mkdocs_yml(path)
+    options = plugin_options(data) or {}
+    config = PolicyConfig(config_file_path=str(path))
+    config.load_dict(options)
+    errors, _warnings = config.validate()
+    if errors:
+        name, error = errors[0]
+        raise SettingsError(
+            f"invalid option 'policy.{name}': {error}",
+            file=str(path),
+            remedy="fix the option under `plugins: - policy:` in mkdocs.yml",
+        )
+    return from_plugin_config(
+        config, site_url=data.get("site_url"), site_name=data.get("site_name")
+    )

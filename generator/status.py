@@ -1,0 +1,80 @@
+"""`policyctl status`: per document, what is in force, what is pending, what comes next."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from generator.policies import History
+from generator.timeline import state_at
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def status_document(history: History, as_of: dt.datetime) -> dict[str, Any]:
+    """The JSON of `policyctl status --json`: instants in ISO 8601 with the operator's offset."""
+    documents = []
+    for document in history.documents:
+        state = state_at(document, as_of)
+        in_force = state.in_force
+        documents.append(
+            {
+                "id": document.id,
+                "title": document.title,
+                "in_force": None
+                if in_force is None
+                else {
+                    "version": in_force.version,
+                    "published": _iso(in_force.published),
+                    "effective": _iso(in_force.effective),
+                    "commit": in_force.commit,
+                    "sha256": in_force.sha256,
+                },
+                "pending": [
+                    {
+                        "version": v.version,
+                        "published": _iso(v.published),
+                        "effective": _iso(v.effective),
+                        "summary": v.summary,
+                        "core_rights_changed": (changes := state.pending_changes(v)).core_rights_changed,
+                        "changes": changes.as_dict(),
+                    }
+                    for v in state.pending
+                ],
+                "scheduled": [
+                    {"version": v.version, "published": _iso(v.published), "effective": _iso(v.effective)}
+                    for v in state.scheduled
+                ],
+                "next_change": _iso(state.next_change),
+            }
+        )
+    return {"as_of": as_of.isoformat(), "documents": documents}
+
+
+def status_table(data: dict[str, Any], console: Console | None = None) -> None:
+    console = console or Console()
+    table = Table(title=f"Policies as of {data['as_of']}")
+    for column in ("document", "in force", "pending", "next change"):
+        table.add_column(column)
+    for doc in data["documents"]:
+        in_force = doc["in_force"]
+        pending = "\n".join(
+            f"{p['version']} from {p['effective'][:10]}"
+            + (" [bold red](core rights)[/]" if p["core_rights_changed"] else "")
+            for p in doc["pending"]
+        )
+        table.add_row(
+            f"{doc['title']} ({doc['id']})",
+            f"{in_force['version']} since {in_force['effective'][:10]}" if in_force else "—",
+            pending or "—",
+            doc["next_change"] or "—",
+        )
+    console.print(table)
+    if any(doc["next_change"] for doc in data["documents"]):
+        due = min(doc["next_change"] for doc in data["documents"] if doc["next_change"])
+        console.print(f"Rebuild the site at {due} (the next state change).")
