@@ -23,8 +23,8 @@ _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 # "II.", "(I)", "1.", "1.2", "A)", "Article 5", "第五条", "一、", "（一）"
 _NUMBERING = re.compile(
     r"""^(
-        (?:(?:article|section|chapter|part|clause|art\.)\s+)?
-            (?:[ivxlcdm]+|\d+(?:\.\d+)*|[a-z])(?:[.):]|\s*[-–—])(?=\s)
+        (?:article|section|chapter|part|clause|art\.)\s+(?:[ivxlcdm]+|\d+(?:\.\d+)*)[.:]?(?=\s)
+      | (?:[ivxlcdm]+|\d+(?:\.\d+)*|[a-z])(?:[.):]|\s*[-–—])(?=\s)
       | \(\s*(?:[ivxlcdm]+|\d+|[a-z])\s*\)
       | （[一二三四五六七八九十百]+）
       | [一二三四五六七八九十百]+、

@@ -1,0 +1,86 @@
+"""The publicity window in the operator's calendar: working days, holidays, make-up days."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from generator.calendar import WorkingCalendar
+from generator.window import parse_instant, publicity_window
+
+CN = WorkingCalendar("CN", None, "Asia/Shanghai")
+
+
+def effective(published: str, calendar: WorkingCalendar = CN, days: int = 7) -> str:
+    return publicity_window(dt.date.fromisoformat(published), calendar, days).earliest_effective.isoformat()
+
+
+def test_revision_published_2026_09_10_takes_effect_after_the_sunday_make_up_day():
+    # Sunday 2026-09-20 is a make-up working day in China and counts.
+    assert effective("2026-09-10") == "2026-09-21T00:00:00+08:00"
+
+
+def test_revision_published_before_golden_week_takes_effect_after_it():
+    window = publicity_window(dt.date(2026, 9, 30), CN, 7)
+    assert window.earliest_effective.isoformat() == "2026-10-16T00:00:00+08:00"
+    assert [d.isoformat() for d in window.working_days] == [
+        "2026-10-08", "2026-10-09", "2026-10-10", "2026-10-12",
+        "2026-10-13", "2026-10-14", "2026-10-15",
+    ]
+
+
+def test_make_up_saturday_counts_as_a_working_day():
+    assert CN.is_working_day(dt.date(2026, 10, 10))  # a Saturday
+    assert not CN.is_working_day(dt.date(2026, 10, 17))  # an ordinary Saturday
+
+
+def test_publication_day_itself_is_not_counted():
+    # Monday 2026-11-23: the window is Tue..Fri and Mon..Wed of the next week.
+    assert effective("2026-11-23") == "2026-12-03T00:00:00+08:00"
+
+
+def test_subdivision_holiday_extends_the_window():
+    # 2026-03-31 is Cesar Chavez Day in California but not a federal holiday.
+    federal = WorkingCalendar("US", None, "America/Los_Angeles")
+    california = WorkingCalendar("US", "CA", "America/Los_Angeles")
+    assert effective("2026-03-27", federal) == "2026-04-08T00:00:00-07:00"
+    assert effective("2026-03-27", california) == "2026-04-09T00:00:00-07:00"
+
+
+def test_extra_operator_holidays_and_working_days_are_honoured():
+    calendar = WorkingCalendar(
+        "CN",
+        None,
+        "Asia/Shanghai",
+        extra_holidays=frozenset({dt.date(2026, 11, 24)}),
+        extra_working_days=frozenset({dt.date(2026, 11, 28)}),
+    )
+    # Without extras: 2026-12-03 (see above). One day lost, one Saturday gained.
+    assert effective("2026-11-23", calendar) == "2026-12-03T00:00:00+08:00"
+    assert not calendar.is_working_day(dt.date(2026, 11, 24))
+    assert calendar.is_working_day(dt.date(2026, 11, 28))
+
+
+def test_longer_window_setting_gives_more_notice():
+    assert effective("2026-09-10", days=10) == "2026-09-24T00:00:00+08:00"
+
+
+def test_window_reaching_a_year_without_official_schedule_is_flagged():
+    window = publicity_window(dt.date(2026, 12, 25), CN, 7)
+    assert window.unscheduled_years == (2027,)
+    assert publicity_window(dt.date(2026, 9, 30), CN, 7).unscheduled_years == ()
+
+
+def test_rule_based_calendars_have_no_unscheduled_years():
+    us = WorkingCalendar("US", None, "America/New_York")
+    assert publicity_window(dt.date(2026, 12, 25), us, 7).unscheduled_years == ()
+
+
+def test_as_of_bare_date_means_local_midnight():
+    zone = CN.zone
+    assert parse_instant("2026-10-16", zone).isoformat() == "2026-10-16T00:00:00+08:00"
+    assert parse_instant("2026-10-16T09:30", zone).isoformat() == "2026-10-16T09:30:00+08:00"
+    assert parse_instant("2026-10-15T16:00:00Z", zone).isoformat() == "2026-10-16T00:00:00+08:00"
+    with pytest.raises(ValueError, match="2026-10-16"):
+        parse_instant("next tuesday", zone)
