@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 CORE_RIGHTS_CLASS = "core-rights"
 PREAMBLE_ID = "preamble"
@@ -53,7 +54,7 @@ class Section:
     body: str
     """The section's own Markdown, without its heading and its subsections."""
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
         """Equal for two versions of the section that differ only in numbering or spacing."""
         return hashlib.sha256(

@@ -1,0 +1,93 @@
+"""Realistic policy histories for benchmarks: N versions of the operator's policy in git.
+
+Each revision adds, removes or rewords sentences in random sections, and now and then
+inserts a whole section (which renumbers the ones after it). Dates advance so that
+every window holds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import re
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED_POLICY = ROOT / "policy" / "privacy.md"
+WORDS = (
+    "data personal information processing consent purpose storage transfer partner "
+    "service request account security retention cookie analytics marketing delivery "
+    "payment legal obligation right access erasure portability objection notice"
+).split()
+
+
+def roman(n: int) -> str:
+    out = ""
+    for value, letters in ((50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+        while n >= value:
+            out, n = out + letters, n - value
+    return out
+
+
+def _sentence(rng: random.Random) -> str:
+    words = [rng.choice(WORDS) for _ in range(rng.randint(8, 20))]
+    return " ".join(words).capitalize() + "."
+
+
+def _renumber(body: str) -> str:
+    counter = iter(range(1, 1000))
+    return re.sub(r"^## [IVXL]+\. ", lambda m: f"## {roman(next(counter))}. ", body, flags=re.MULTILINE)
+
+
+def revise(body: str, rng: random.Random, index: int) -> str:
+    paragraphs = body.split("\n\n")
+    candidates = [i for i, p in enumerate(paragraphs) if not p.startswith("#") and len(p) > 80]
+    for _ in range(rng.randint(1, 4)):
+        i = rng.choice(candidates)
+        sentences = re.split(r"(?<=\.) ", paragraphs[i])
+        action = rng.random()
+        if action < 0.4:
+            sentences.insert(rng.randrange(len(sentences) + 1), _sentence(rng))
+        elif action < 0.6 and len(sentences) > 1:
+            sentences.pop(rng.randrange(len(sentences)))
+        else:
+            j = rng.randrange(len(sentences))
+            words = sentences[j].split(" ")
+            k = rng.randrange(len(words))
+            words[k] = rng.choice(WORDS)
+            sentences[j] = " ".join(words)
+        paragraphs[i] = " ".join(sentences)
+    body = "\n\n".join(paragraphs)
+    if index % 10 == 5:
+        headings = [m.start() for m in re.finditer(r"^## ", body, flags=re.MULTILINE)]
+        at = rng.choice(headings[1:])
+        new = f"## X. Added Section {index} {{#added-{index}}}\n\n{_sentence(rng)} {_sentence(rng)}\n\n"
+        body = _renumber(body[:at] + new + body[at:])
+    return body
+
+
+def make_history(path: Path, versions: int, seed: int = 7) -> Path:
+    """A git repository at `path` with `versions` versions of policy/privacy.md."""
+    rng = random.Random(seed)
+    path.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=path, check=True)
+    text = SEED_POLICY.read_text(encoding="utf-8")
+    body = text.split("---", 2)[2].lstrip("\n")
+    day = dt.date(2015, 1, 5)
+    env = dict(os.environ, GIT_AUTHOR_NAME="bench", GIT_AUTHOR_EMAIL="bench@example.com",
+               GIT_COMMITTER_NAME="bench", GIT_COMMITTER_EMAIL="bench@example.com")
+    (path / "policy").mkdir(exist_ok=True)
+    for n in range(versions):
+        if n:
+            body = revise(body, rng, n)
+        summary = "First version." if n == 0 else f"Revision {n} clarifies wording in several sections."
+        front = f'---\ntitle: Privacy Policy\nversion: "{n + 1}.0"\npublished: {day.isoformat()}\nsummary: {summary}\n---\n\n'
+        (path / "policy" / "privacy.md").write_text(front + body, encoding="utf-8")
+        stamp = f"{day.isoformat()}T10:00:00+08:00"
+        subprocess.run(["git", "add", "-A"], cwd=path, check=True)
+        subprocess.run(["git", "commit", "-q", "-m", f"Version {n + 1}.0"], cwd=path, check=True,
+                       env=dict(env, GIT_AUTHOR_DATE=stamp, GIT_COMMITTER_DATE=stamp))
+        day += dt.timedelta(days=14)  # 10 working days later: every window holds
+    return path
