@@ -1,0 +1,47 @@
+"""``python -m notify --revision REV.json [options]``: run a campaign without the generator.
+
+For tests, demos and operators who compute revisions elsewhere. REV.json holds the
+fields of :class:`notify.revision.Revision` (dates in ISO 8601 with offsets;
+``core_sections`` as a list of [id, title] pairs). ``policyctl notify`` is the
+normal entry point.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from rich.console import Console
+
+from notify.cli import add_arguments, run
+from notify.revision import Revision
+
+
+def load_revision(path: Path) -> Revision:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["published"] = datetime.fromisoformat(data["published"])
+    data["effective"] = datetime.fromisoformat(data["effective"])
+    data["core_sections"] = tuple((str(a), str(b)) for a, b in data.get("core_sections", ()))
+    return Revision(**data)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m notify", description=__doc__.splitlines()[0])
+    parser.add_argument("--revision", action="append", default=[], metavar="REV.json", help="a revision to announce (repeatable)")
+    parser.add_argument("--repo", default=".", help="repository root (default .)")
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    console = Console(stderr=True)
+    try:
+        revisions = [load_revision(Path(p)) for p in args.revision]
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        console.print(f"error: cannot read --revision: {exc}")
+        return 2
+    return run(args, revisions, repo=Path(args.repo), console=console)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,277 @@
+"""`policyctl notify` options and runner (the generator adds --repo/--as-of/--document/...)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from rich.console import Console
+from rich.markup import escape
+
+from notify import recipients as recipients_mod
+from notify.campaign import Result, Runner, Settings
+from notify.delivery import Channel
+from notify.errors import AuthenticationFailed, NotifyError
+from notify.ledger import Campaign, Ledger, default_url, redact
+from notify.message import Composer, Sender, Templates
+from notify.outbox import OutboxChannel
+from notify.report import export, print_result
+from notify.revision import Revision
+from notify.smtp import SmtpChannel, SmtpConfig
+from notify.webhook import SECRET_ENV, WebhookChannel
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be greater than 0")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("recipients")
+    g.add_argument("--recipients", metavar="SOURCE",
+                   help="CSV file (header with email[,name,locale,id]), JSON-lines file, or a database URL with --query")
+    g.add_argument("--query", metavar="SQL", help="SELECT returning email (and name, locale, id) when --recipients is a database URL")
+    g = parser.add_argument_group("delivery")
+    g.add_argument("--smtp", metavar="URL", help="smtp://[user@]host:port (STARTTLS) or smtps://...; password from $POLICYCTL_SMTP_PASSWORD. "
+                   "Without it, messages are written to --outbox")
+    g.add_argument("--from", dest="sender", metavar="ADDRESS", help="From header, e.g. 'Shop Privacy <privacy@shop.example>' "
+                   "(default: no-reply@ the site's host)")
+    g.add_argument("--outbox", metavar="DIR", help="where .eml files go without --smtp (default: <repo>/.policy/outbox/)")
+    g.add_argument("--templates", metavar="DIR", help="email templates overriding site_templates/email/")
+    g.add_argument("--concurrency", type=_positive_int, default=8, metavar="N", help="parallel SMTP sessions (default 8)")
+    g.add_argument("--rate", type=_positive_float, metavar="PER_SECOND", help="at most this many messages per second")
+    g.add_argument("--deadline", type=_positive_float, default=60.0, metavar="SECONDS",
+                   help="per message, all retries included (default 60)")
+    g.add_argument("--retries", type=int, default=5, metavar="N", help="retries after a temporary failure (default 5)")
+    g.add_argument("--retry-base", type=_positive_float, default=1.0, metavar="SECONDS", help="first back-off delay (default 1)")
+    g.add_argument("--max-error-rate", type=float, default=0.5, metavar="SHARE",
+                   help="stop when more than this share of recent deliveries fail (default 0.5)")
+    g.add_argument("--allow-insecure", action="store_true",
+                   help="allow SMTP without TLS / webhook over plain HTTP to hosts that are not loopback")
+    g.add_argument("--cafile", metavar="PEM", help="CA bundle to verify the SMTP server's certificate")
+    g.add_argument("--webhook", metavar="URL", help="also POST a signed JSON notice per recipient to this URL")
+    g.add_argument("--webhook-secret", metavar="SECRET", help=f"HMAC secret for the webhook signature (default ${SECRET_ENV})")
+    g.add_argument("--no-email", action="store_true", help="only the --webhook channel")
+    g = parser.add_argument_group("ledger and reports")
+    g.add_argument("--ledger", metavar="URL", help="SQLAlchemy URL of the delivery ledger (default sqlite:///<repo>/.policy/ledger.sqlite3)")
+    g.add_argument("--lease", type=_positive_float, default=120.0, metavar="SECONDS", help=argparse.SUPPRESS)
+    g.add_argument("--retry-failed", action="store_true", help="also retry notices that failed permanently in earlier runs")
+    g.add_argument("--report", action="store_true", help="export the delivery evidence from the ledger instead of sending")
+    g.add_argument("--csv", action="store_true", help="with --report: CSV instead of JSON lines")
+    g.add_argument("--output", metavar="FILE", help="with --report: write to FILE instead of standard output")
+    g.add_argument("--json", action="store_true", help="print the campaign report as JSON")
+
+
+def _check_revision(r: Revision) -> None:
+    for label, url in (("url", r.url), ("changes_url", r.changes_url), ("rights_url", r.rights_url)):
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise NotifyError(
+                f"{r.document} {r.version}: the notice needs absolute links but {label} is {url!r}; "
+                "set site_url in mkdocs.yml or pass --site-url"
+            )
+    if r.effective.tzinfo is None or r.published.tzinfo is None:
+        raise NotifyError(f"{r.document} {r.version}: published/effective must be timezone-aware")
+
+
+def _default_sender(revisions: list[Revision]) -> str:
+    host = urlsplit(revisions[0].url).hostname or "localhost"
+    if "." not in host:
+        host += ".invalid"
+    return f"Policy notices <no-reply@{host}>"
+
+
+def run(args: argparse.Namespace, revisions: list[Revision], *, repo: Path, console: Console) -> int:
+    """Run the notify command; returns 0 (all delivered), 1 (failed deliveries or stopped early) or 2."""
+    try:
+        ledger_url = args.ledger or default_url(repo)
+        if args.report:
+            return _report(args, revisions, ledger_url, console)
+        if not revisions:
+            console.print("Nothing to notify: no pending revision changes a core-rights section.")
+            return 0
+        if not args.recipients:
+            raise NotifyError("give --recipients (a CSV or JSON-lines file, or a database URL with --query)")
+        if args.no_email and not args.webhook:
+            raise NotifyError("--no-email needs --webhook")
+        if not 0 < args.max_error_rate <= 1:
+            raise NotifyError("--max-error-rate must be between 0 and 1")
+        for r in revisions:
+            _check_revision(r)
+        # Fail on unreadable recipients input before anything else.
+        recipients_mod.read(args.recipients, args.query, base=repo)
+        settings = Settings(
+            concurrency=args.concurrency, rate=args.rate, deadline=args.deadline, retries=max(0, args.retries),
+            retry_base=args.retry_base, lease=args.lease, max_error_rate=args.max_error_rate,
+            retry_failed=args.retry_failed,
+        )
+        ledger = Ledger(ledger_url)
+        try:
+            results, error = asyncio.run(_run_all(args, revisions, repo, ledger, settings, console))
+        finally:
+            ledger.close()
+    except NotifyError as exc:
+        console.print(f"[red]error:[/] {escape(str(exc))}")
+        if getattr(args, "json", False):
+            print(json.dumps({"error": str(exc), "exit": 2}))
+        return 2
+    code = 2 if error is not None else (0 if all(r.ok for r in results) else 1)
+    if args.json:
+        print(json.dumps({"campaigns": [r.as_dict() for r in results], "error": str(error) if error else None, "exit": code},
+                         ensure_ascii=False))
+    else:
+        for r in results:
+            print_result(console, r)
+    if error is not None:
+        console.print(f"[red]error:[/] {escape(str(error))}")
+    return code
+
+
+def _report(args: argparse.Namespace, revisions: list[Revision], ledger_url: str, console: Console) -> int:
+    ledger = Ledger(ledger_url)
+    try:
+        fmt = "csv" if args.csv else "json"
+        if args.output:
+            try:
+                with open(args.output, "w", newline="", encoding="utf-8") as fh:
+                    n = export(ledger, revisions, fh, fmt=fmt)
+            except OSError as exc:
+                raise NotifyError(f"cannot write the report to {args.output}: {exc}") from exc
+            console.print(f"Wrote {n} ledger records to {escape(args.output)}.")
+        else:
+            export(ledger, revisions, sys.stdout, fmt=fmt)
+            sys.stdout.flush()
+    finally:
+        ledger.close()
+    return 0
+
+
+def _channels(args: argparse.Namespace, revision: Revision, repo: Path) -> list[Channel]:
+    channels: list[Channel] = []
+    if not args.no_email:
+        sender = Sender.parse(args.sender or _default_sender([revision]))
+        search = [Path(args.templates)] if args.templates else []
+        if args.templates and not Path(args.templates).is_dir():
+            raise NotifyError(f"--templates {args.templates}: no such directory")
+        search.append(repo / "site_templates" / "email")
+        composer = Composer(revision, sender, Templates(search))
+        composer.build("check@example.com", "Check", "", "<check@example.com>")   # template errors now, not mid-campaign
+        if args.smtp:
+            config = SmtpConfig.parse(args.smtp, allow_insecure=args.allow_insecure, timeout=args.deadline, cafile=args.cafile)
+            channels.append(SmtpChannel(config, composer))
+        else:
+            outbox = Path(args.outbox) if args.outbox else repo / ".policy" / "outbox"
+            channels.append(OutboxChannel(outbox, composer))
+    if args.webhook:
+        secret = args.webhook_secret or os.environ.get(SECRET_ENV) or None
+        channels.append(WebhookChannel(args.webhook, secret, revision, allow_insecure=args.allow_insecure))
+    return channels
+
+
+def _message_id_for(channel: Channel, revision: Revision, args: argparse.Namespace) -> Any:
+    from notify.message import message_id
+
+    if isinstance(channel, (SmtpChannel, OutboxChannel)):
+        return channel.composer.message_id
+    domain = urlsplit(revision.url).hostname or "localhost"
+    return lambda key: message_id(revision, channel.name, key, domain)
+
+
+async def _run_all(
+    args: argparse.Namespace, revisions: list[Revision], repo: Path, ledger: Ledger, settings: Settings, console: Console
+) -> tuple[list[Result], BaseException | None]:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    interrupted: list[str] = []
+
+    def on_signal(signum: int) -> None:
+        interrupted.append(signal.Signals(signum).name)
+        stop.set()
+
+    installed = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, on_signal, sig)
+            installed.append(sig)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass
+    results: list[Result] = []
+    error: BaseException | None = None
+    progress = _Progress(console) if console.is_terminal and not args.json else None
+    try:
+        for revision in revisions:
+            if revision.late:
+                console.print(f"[yellow]warning:[/] {escape(revision.document)} {escape(revision.version)} already took effect on "
+                              f"{revision.effective.isoformat()}: this notice comes after the fact")
+            for channel in _channels(args, revision, repo):
+                if stop.is_set():
+                    break
+                runner = Runner(
+                    ledger, Campaign.of(revision, channel.name), channel,
+                    recipients_mod.read(args.recipients, args.query, base=repo),
+                    _message_id_for(channel, revision, args), settings,
+                    late=revision.late, stop=stop, progress=progress.update if progress else None,
+                )
+                if progress:
+                    progress.start(f"{revision.document} {revision.version} {channel.name}")
+                try:
+                    result = await runner.run()
+                except AuthenticationFailed as exc:
+                    results.append(runner.result)
+                    error = exc
+                    break
+                except NotifyError as exc:
+                    results.append(runner.result)
+                    error = exc
+                    break
+                finally:
+                    if progress:
+                        progress.stop()
+                if interrupted and result.stopped is None:
+                    result.stopped = f"interrupted by {interrupted[0]}"
+                results.append(result)
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+    if error is not None and not isinstance(error, NotifyError):
+        raise error
+    return results, error
+
+
+class _Progress:
+    def __init__(self, console: Console) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                 TextColumn("{task.fields[detail]}"), TimeElapsedColumn(), console=console, transient=True)
+        self.task: Any = None
+
+    def start(self, label: str) -> None:
+        self.progress.start()
+        self.task = self.progress.add_task(escape(label), total=None, detail="")
+
+    def update(self, result: Result, total: int | None) -> None:
+        done = result.sent + result.failed_count + result.deferred_count
+        self.progress.update(self.task, completed=done, total=max(done, result.enqueued) or None,
+                             detail=f"failed {result.failed_count + result.deferred_count}")
+
+    def stop(self) -> None:
+        self.progress.stop()
+
+

@@ -1,0 +1,438 @@
+"""The delivery ledger: one row per (document, version, channel, recipient).
+
+It is the proof of notice and the work queue of a campaign. A row goes
+``pending`` -> ``sending`` (leased to one worker until ``lease_until``) ->
+``sent`` | ``failed`` (permanent, 5xx) | ``deferred`` (temporary failure,
+retried by the next run). A worker that dies leaves its rows ``sending``; they are
+taken again once the lease expires (or at once, when the owner was a process on
+this host that no longer exists). So a crash duplicates at most the messages
+that were in flight.
+
+SQLite (default, one file) claims rows in ``BEGIN IMMEDIATE`` transactions;
+PostgreSQL with ``FOR UPDATE SKIP LOCKED``, so several workers on several machines
+can share one campaign.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.exc import SQLAlchemyError
+
+from notify.errors import NotifyError
+from notify.recipients import Recipient
+from notify.revision import Revision
+
+PENDING, SENDING, SENT, FAILED, DEFERRED = "pending", "sending", "sent", "failed", "deferred"
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+metadata = sa.MetaData()
+_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+notices = sa.Table(
+    "policy_notices",
+    metadata,
+    sa.Column("id", _ID, primary_key=True, autoincrement=True),
+    sa.Column("document", sa.String(200), nullable=False),
+    sa.Column("version", sa.String(100), nullable=False),
+    sa.Column("channel", sa.String(20), nullable=False),
+    sa.Column("recipient", sa.String(320), nullable=False),   # case-folded address
+    sa.Column("email", sa.String(320), nullable=False),
+    sa.Column("name", sa.Text, nullable=False, default=""),
+    sa.Column("locale", sa.String(40), nullable=False, default=""),
+    sa.Column("recipient_id", sa.Text, nullable=False, default=""),
+    sa.Column("source", sa.Text, nullable=False, default=""),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("message_id", sa.String(200), nullable=False),
+    sa.Column("status", sa.String(10), nullable=False, default=PENDING),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("last_reply", sa.Text, nullable=True),
+    sa.Column("lease_owner", sa.String(200), nullable=True),
+    sa.Column("lease_until", sa.Float, nullable=True),
+    sa.Column("run", sa.String(64), nullable=False),
+    sa.Column("enqueued_at", UTCDateTime, nullable=False),
+    sa.Column("first_attempt_at", UTCDateTime, nullable=True),
+    sa.Column("last_attempt_at", UTCDateTime, nullable=True),
+    sa.Column("sent_at", UTCDateTime, nullable=True),
+    sa.UniqueConstraint("document", "version", "channel", "recipient", name="uq_policy_notice"),
+    sa.Index("ix_policy_notice_queue", "document", "version", "channel", "status", "id"),
+)
+
+runs = sa.Table(
+    "policy_notice_runs",
+    metadata,
+    sa.Column("run", sa.String(64), primary_key=True),
+    sa.Column("document", sa.String(200), nullable=False),
+    sa.Column("version", sa.String(100), nullable=False),
+    sa.Column("channel", sa.String(20), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("host", sa.String(200), nullable=False),
+    sa.Column("pid", sa.Integer, nullable=False),
+    sa.Column("late", sa.Boolean, nullable=False, default=False),
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Column("finished_at", UTCDateTime, nullable=True),
+    sa.Column("outcome", sa.Text, nullable=True),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    id: int
+    email: str
+    name: str
+    locale: str
+    recipient: str
+    recipient_id: str
+    message_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    id: int
+    status: str            # SENT, FAILED or DEFERRED
+    reply: str
+    attempts: int
+    first_attempt: float   # epoch seconds
+    finished: float
+
+
+@dataclass(frozen=True)
+class Campaign:
+    document: str
+    version: str
+    channel: str
+    sha256: str
+
+    @classmethod
+    def of(cls, revision: Revision, channel: str) -> "Campaign":
+        return cls(revision.document, revision.version, channel, revision.sha256)
+
+    def where(self) -> sa.ColumnElement[bool]:
+        c = notices.c
+        return sa.and_(c.document == self.document, c.version == self.version, c.channel == self.channel)
+
+
+def default_url(repo: Path) -> str:
+    return f"sqlite:///{(repo / '.policy' / 'ledger.sqlite3').resolve()}"
+
+
+def redact(url: str) -> str:
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - only for messages
+        return "<ledger URL>"
+
+
+def _utc(epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, timezone.utc)
+
+
+class Ledger:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        try:
+            parsed = sa.engine.make_url(url)
+        except Exception as exc:  # noqa: BLE001
+            raise NotifyError(f"--ledger {url!r} is not a database URL (e.g. sqlite:///path/ledger.sqlite3 or postgresql+psycopg://user@host/db)") from exc
+        if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+            raise NotifyError(f"--ledger {redact(url)}: only SQLite and PostgreSQL ledgers are supported")
+        if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        self.dialect = parsed.get_backend_name()
+        try:
+            if self.dialect == "sqlite":
+                if parsed.database and parsed.database != ":memory:":
+                    Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+                self.engine = sa.create_engine(parsed, connect_args={"timeout": 60})
+                event.listen(self.engine, "connect", _sqlite_connect)
+                event.listen(self.engine, "begin", _sqlite_begin)
+            else:
+                self.engine = sa.create_engine(parsed, pool_pre_ping=True)
+            metadata.create_all(self.engine, checkfirst=True)
+        except SQLAlchemyError as exc:
+            raise NotifyError(f"cannot open the ledger {redact(url)}: {exc.__class__.__name__}: {getattr(exc, 'orig', exc)}") from exc
+        except OSError as exc:
+            raise NotifyError(f"cannot create the ledger {redact(url)}: {exc}") from exc
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- campaign set-up ------------------------------------------------------------
+
+    def check_revision(self, campaign: Campaign) -> None:
+        """Refuse when this version was already notified with different text."""
+        c = notices.c
+        with self.engine.begin() as conn:
+            other = conn.execute(
+                sa.select(c.sha256, sa.func.count()).where(
+                    c.document == campaign.document, c.version == campaign.version, c.sha256 != campaign.sha256
+                ).group_by(c.sha256)
+            ).first()
+        if other is not None:
+            raise NotifyError(
+                f"ledger {redact(self.url)}: {other[1]} notices of {campaign.document} version {campaign.version} "
+                f"were for text sha256 {other[0][:12]}…, but that version's text is now {campaign.sha256[:12]}…. "
+                "A published version must not change: give the new text a new version number"
+            )
+
+    def start_run(self, campaign: Campaign, run: str, late: bool) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(runs.insert().values(
+                run=run, document=campaign.document, version=campaign.version, channel=campaign.channel,
+                sha256=campaign.sha256, host=socket.gethostname(), pid=os.getpid(), late=late,
+                started_at=datetime.now(timezone.utc),
+            ))
+
+    def finish_run(self, run: str, outcome: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(runs.update().where(runs.c.run == run).values(finished_at=datetime.now(timezone.utc), outcome=outcome))
+
+    def enqueue(self, campaign: Campaign, run: str, batch: Sequence[Recipient], message_id: Any) -> tuple[int, list[Recipient]]:
+        """Insert new recipients as pending; return (inserted, duplicates seen in this run)."""
+        unique: dict[str, Recipient] = {}
+        duplicates: list[Recipient] = []
+        for r in batch:
+            if r.key in unique:
+                duplicates.append(r)
+            else:
+                unique[r.key] = r
+        if not unique:
+            return 0, duplicates
+        c = notices.c
+        now = datetime.now(timezone.utc)
+        with self.engine.begin() as conn:
+            existing = conn.execute(
+                sa.select(c.recipient, c.run).where(campaign.where(), c.recipient.in_(list(unique)))
+            ).all()
+            for key, by_run in existing:
+                r = unique.pop(key)
+                if by_run == run:
+                    duplicates.append(r)
+            if unique:
+                rows = [
+                    {
+                        "document": campaign.document, "version": campaign.version, "channel": campaign.channel,
+                        "recipient": r.key, "email": r.email, "name": r.name, "locale": r.locale,
+                        "recipient_id": r.id, "source": r.ref, "sha256": campaign.sha256,
+                        "message_id": message_id(r.key), "status": PENDING, "attempts": 0, "run": run,
+                        "enqueued_at": now,
+                    }
+                    for r in unique.values()
+                ]
+                conn.execute(self._insert_ignore(), rows)
+        return len(unique), duplicates
+
+    def _insert_ignore(self) -> Any:
+        if self.dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        return insert(notices).on_conflict_do_nothing(index_elements=["document", "version", "channel", "recipient"])
+
+    def retry_failed(self, campaign: Campaign) -> int:
+        c = notices.c
+        with self.engine.begin() as conn:
+            return conn.execute(
+                notices.update().where(campaign.where(), c.status == FAILED).values(status=PENDING, lease_owner=None, lease_until=None)
+            ).rowcount
+
+    def reclaim_dead(self, campaign: Campaign) -> int:
+        """Release rows leased by processes of this host that no longer exist."""
+        c = notices.c
+        host = socket.gethostname()
+        released = 0
+        with self.engine.begin() as conn:
+            owners = conn.execute(
+                sa.select(c.lease_owner).where(campaign.where(), c.status == SENDING).distinct()
+            ).scalars().all()
+            for owner in owners:
+                if owner and _dead_local_owner(owner, host):
+                    released += conn.execute(
+                        notices.update().where(campaign.where(), c.status == SENDING, c.lease_owner == owner)
+                        .values(status=PENDING, lease_owner=None, lease_until=None)
+                    ).rowcount
+        return released
+
+    # -- the work queue --------------------------------------------------------------
+
+    def claim(self, campaign: Campaign, owner: str, limit: int, lease: float) -> list[Claimed]:
+        c = notices.c
+        now = time.time()
+        claimable = sa.or_(
+            c.status == PENDING,
+            sa.and_(c.status == DEFERRED, sa.or_(c.lease_owner.is_(None), c.lease_owner != owner)),
+            sa.and_(c.status == SENDING, c.lease_until < now),
+        )
+        sub = sa.select(c.id).where(campaign.where(), claimable).order_by(c.id).limit(limit)
+        if self.dialect == "postgresql":
+            sub = sub.with_for_update(skip_locked=True)
+        stmt = (
+            notices.update()
+            .where(c.id.in_(sub.scalar_subquery()))
+            .values(status=SENDING, lease_owner=owner, lease_until=now + lease)
+            .returning(c.id, c.email, c.name, c.locale, c.recipient, c.recipient_id, c.message_id)
+        )
+        with self.engine.begin() as conn:
+            rows = conn.execute(stmt).all()
+        rows.sort(key=lambda row: row[0])
+        return [Claimed(*row) for row in rows]
+
+    def renew(self, owner: str, lease: float) -> None:
+        c = notices.c
+        with self.engine.begin() as conn:
+            conn.execute(notices.update().where(c.lease_owner == owner, c.status == SENDING).values(lease_until=time.time() + lease))
+
+    def record(self, outcomes: Sequence[Outcome]) -> None:
+        """Write a batch of delivery outcomes in one transaction."""
+        if not outcomes:
+            return
+        c = notices.c
+        stmt = (
+            notices.update()
+            .where(c.id == sa.bindparam("b_id"), c.status != SENT)
+            .values(
+                status=sa.bindparam("b_status"),
+                last_reply=sa.bindparam("b_reply"),
+                attempts=c.attempts + sa.bindparam("b_attempts"),
+                first_attempt_at=sa.func.coalesce(c.first_attempt_at, sa.bindparam("b_first", type_=UTCDateTime)),
+                last_attempt_at=sa.bindparam("b_last", type_=UTCDateTime),
+                sent_at=sa.bindparam("b_sent", type_=UTCDateTime),
+                lease_until=None,
+            )
+        )
+        params = [
+            {
+                "b_id": o.id, "b_status": o.status, "b_reply": o.reply[:1000], "b_attempts": o.attempts,
+                "b_first": _utc(o.first_attempt), "b_last": _utc(o.finished),
+                "b_sent": _utc(o.finished) if o.status == SENT else None,
+            }
+            for o in outcomes
+        ]
+        with self.engine.begin() as conn:
+            conn.execute(stmt, params)
+
+    def release(self, owner: str, ids: Iterable[int] | None = None) -> int:
+        """Give rows this worker holds but did not attempt back to the queue."""
+        c = notices.c
+        cond = sa.and_(c.lease_owner == owner, c.status == SENDING)
+        with self.engine.begin() as conn:
+            if ids is None:
+                return conn.execute(notices.update().where(cond).values(status=PENDING, lease_owner=None, lease_until=None)).rowcount
+            total = 0
+            id_list = list(ids)
+            for i in range(0, len(id_list), 500):
+                total += conn.execute(
+                    notices.update().where(cond, c.id.in_(id_list[i:i + 500])).values(status=PENDING, lease_owner=None, lease_until=None)
+                ).rowcount
+            return total
+
+    # -- reading -----------------------------------------------------------------------
+
+    def counts(self, campaign: Campaign) -> dict[str, int]:
+        c = notices.c
+        with self.engine.begin() as conn:
+            rows = conn.execute(sa.select(c.status, sa.func.count()).where(campaign.where()).group_by(c.status)).all()
+        out = {s: 0 for s in (PENDING, SENDING, SENT, FAILED, DEFERRED)}
+        out.update({status: n for status, n in rows})
+        return out
+
+    def rows(self, campaign: Campaign, statuses: Sequence[str] | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        c = notices.c
+        q = sa.select(notices).where(campaign.where())
+        if statuses:
+            q = q.where(c.status.in_(list(statuses)))
+        q = q.order_by(c.id)
+        if limit is not None:
+            q = q.limit(limit)
+        with self.engine.begin() as conn:
+            return [dict(r._mapping) for r in conn.execute(q)]
+
+    def iter_rows(self, document: str | None = None, version: str | None = None) -> Iterator[dict[str, Any]]:
+        c = notices.c
+        q = sa.select(notices)
+        if document is not None:
+            q = q.where(c.document == document)
+        if version is not None:
+            q = q.where(c.version == version)
+        q = q.order_by(c.document, c.version, c.channel, c.id)
+        with self.engine.connect() as conn:
+            for r in conn.execution_options(stream_results=True, yield_per=2000).execute(q):
+                yield dict(r._mapping)
+
+
+def _dead_local_owner(owner: str, host: str) -> bool:
+    parts = owner.rsplit(":", 2)
+    if len(parts) != 3 or parts[0] != host:
+        return False
+    try:
+        pid = int(parts[1])
+    except ValueError:
+        return False
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def first_notice_times(ledger_url: str, document: str) -> dict[str, datetime]:
+    """version -> when the first notice of that revision went out (any channel), UTC."""
+    ledger = Ledger(ledger_url)
+    try:
+        c = notices.c
+        with ledger.engine.begin() as conn:
+            rows = conn.execute(
+                sa.select(c.version, sa.func.min(c.sent_at)).where(c.document == document, c.status == SENT).group_by(c.version)
+            ).all()
+        out: dict[str, datetime] = {}
+        for version, when in rows:
+            if when is not None:
+                when = UTCDateTime().process_result_value(when, ledger.engine.dialect)
+                assert when is not None
+                out[version] = when
+        return out
+    finally:
+        ledger.close()

@@ -1,0 +1,252 @@
+"""Message composition: render each (revision, locale) once, fill recipients in cheaply.
+
+Templates (Jinja2) live in ``site_templates/email/``; an operator overrides them by
+putting files of the same name in ``<repo>/site_templates/email/`` or a directory
+given with ``--templates``. Per locale, ``notice.<locale>.txt.j2`` (then the bare
+language, then ``notice.txt.j2``) is used; the same for ``.html.j2`` and
+``.subject.j2``.
+
+Per-recipient fields (``name``, ``email``) are rendered as placeholders; the
+rendered text is split at them once, and a message is built by joining the parts
+with the recipient's values: no template rendering and no ``EmailMessage`` per
+recipient. Names are stripped of control characters before they get here, so no
+field can start a new header; the HTML part escapes every field.
+"""
+
+from __future__ import annotations
+
+import binascii
+import hashlib
+import html
+import re
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from email.header import Header
+from email.utils import formatdate, parseaddr
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from notify.errors import NotifyError
+from notify.recipients import clean_name, normalize_address
+from notify.revision import Revision
+
+BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "site_templates" / "email"
+
+_NAME = "\ue000n\ue001"
+_EMAIL = "\ue000e\ue001"
+_FIELD = re.compile("\ue000([ne])\ue001")
+_ATOM = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]*$")
+
+
+def message_id(revision: Revision, channel: str, recipient_key: str, domain: str) -> str:
+    """A Message-ID that is the same for the same (revision, channel, recipient) on every run."""
+    digest = hashlib.sha256(
+        f"{revision.document}\0{revision.version}\0{channel}\0{recipient_key}".encode()
+    ).hexdigest()[:40]
+    return f"<policy.{digest}@{domain}>"
+
+
+@dataclass(frozen=True)
+class Sender:
+    header: str    # encoded From header value
+    address: str   # envelope sender
+    domain: str    # for Message-IDs
+    name: str
+
+    @classmethod
+    def parse(cls, value: str) -> "Sender":
+        name, addr = parseaddr(value)
+        address, reason = normalize_address(addr)
+        if not address:
+            raise NotifyError(f"--from {value!r}: {reason}; give e.g. --from 'Shop Privacy <privacy@shop.example>'")
+        name = clean_name(name)
+        return cls(header=display(name, address, "From"), address=address, domain=address.rpartition("@")[2], name=name)
+
+
+def display(name: str, address: str, header_name: str) -> str:
+    """An address header value; ``name`` must already be free of control characters."""
+    if not name:
+        return f"<{address}>"
+    if name.isascii() and len(name) <= 60:
+        if _ATOM.match(name):
+            return f"{name} <{address}>"
+        quoted = name.replace("\\", "\\\\").replace('"', '\\"')
+        return f'"{quoted}" <{address}>'
+    encoded = Header(name, "utf-8", header_name=header_name).encode(linesep="\r\n")
+    return f"{encoded} <{address}>"
+
+
+def _header_value(value: str, header_name: str) -> str:
+    value = clean_name(value) if len(value) <= 200 else clean_name(value[:900])
+    if value.isascii() and len(value) + len(header_name) < 76:
+        return value
+    return Header(value, "utf-8", header_name=header_name).encode(linesep="\r\n")
+
+
+def format_date(when: datetime, locale: str) -> str:
+    offset = when.strftime("%z")
+    zone = f"UTC{offset[:3]}:{offset[3:]}" if offset else "UTC"
+    if locale.lower().startswith("zh"):
+        return f"{when.year}年{when.month}月{when.day}日 {when:%H:%M} ({zone})"
+    return f"{when.day} {when:%B %Y, %H:%M} ({zone})"
+
+
+@dataclass(frozen=True)
+class _Filled:
+    parts: tuple[str, ...]   # literal, field, literal, field, ..., literal
+
+    @classmethod
+    def split(cls, rendered: str) -> "_Filled":
+        text = rendered.replace("\r\n", "\n").replace("\r", "\n")
+        text = text.replace("\n", "\r\n")
+        if not text.endswith("\r\n"):
+            text += "\r\n"
+        return cls(tuple(_FIELD.split(text)))
+
+    def fill(self, name: str, email: str) -> bytes:
+        parts = self.parts
+        if len(parts) == 1:
+            out = parts[0]
+        else:
+            values = {"n": name, "e": email}
+            out = "".join(p if i % 2 == 0 else values[p] for i, p in enumerate(parts))
+        return binascii.b2a_qp(out.encode("utf-8"), istext=True)
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    head: bytes      # headers after To/Message-ID/Date, and the text part's headers
+    text: _Filled
+    middle: bytes    # boundary and the HTML part's headers
+    html: _Filled
+    tail: bytes
+
+
+class Templates:
+    """The Jinja2 environment over the search path (operator's directories first)."""
+
+    def __init__(self, search: list[Path]) -> None:
+        self.search = [p for p in search if p.is_dir()] + [BUILTIN_TEMPLATES]
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader([str(p) for p in self.search]),
+            autoescape=lambda name: bool(name) and name.endswith(".html.j2"),
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=True,
+        )
+
+    def pick(self, kind: str, locale: str) -> jinja2.Template:
+        candidates = []
+        if locale:
+            norm = locale.replace("_", "-").lower()
+            candidates += [f"notice.{norm}.{kind}.j2", f"notice.{norm.split('-')[0]}.{kind}.j2"]
+        candidates.append(f"notice.{kind}.j2")
+        try:
+            return self.env.select_template(candidates)
+        except jinja2.TemplatesNotFound as exc:
+            raise NotifyError(
+                f"no email template {candidates[-1]} in {', '.join(map(str, self.search))}; "
+                "restore site_templates/email/ or point --templates at a directory that has it"
+            ) from exc
+        except jinja2.TemplateSyntaxError as exc:
+            raise NotifyError(f"email template {exc.filename} line {exc.lineno}: {exc.message}; fix the template") from exc
+
+
+class Composer:
+    """Builds the bytes of the notice for one revision and many recipients."""
+
+    def __init__(self, revision: Revision, sender: Sender, templates: Templates, channel: str = "email") -> None:
+        self.revision = revision
+        self.sender = sender
+        self.templates = templates
+        self.channel = channel
+        self.boundary = "==policy-" + hashlib.sha256(f"{revision.document}\0{revision.version}".encode()).hexdigest()[:24] + "=="
+        self._cache: dict[tuple[str, bool], _Prepared] = {}
+        self._date_second = -1
+        self._date = b""
+
+    def message_id(self, recipient_key: str) -> str:
+        return message_id(self.revision, self.channel, recipient_key, self.sender.domain)
+
+    def context(self, locale: str, name: str, email: str) -> dict[str, Any]:
+        r = self.revision
+        return {
+            "document": r.document,
+            "title": r.title,
+            "version": r.version,
+            "summary": r.summary,
+            "core_sections": [{"id": sid, "title": title} for sid, title in r.core_sections],
+            "url": r.url,
+            "changes_url": r.changes_url,
+            "rights_url": r.rights_url,
+            "published": r.published,
+            "effective": r.effective,
+            "effective_text": format_date(r.effective, locale),
+            "published_text": format_date(r.published, locale),
+            "late": r.late,
+            "locale": locale,
+            "sender_name": self.sender.name,
+            "name": name,
+            "email": email,
+        }
+
+    def _prepare(self, locale: str, has_name: bool) -> _Prepared:
+        ctx = self.context(locale, _NAME if has_name else "", _EMAIL)
+        try:
+            subject = self.templates.pick("subject", locale).render(ctx)
+            text = self.templates.pick("txt", locale).render(ctx)
+            body = self.templates.pick("html", locale).render(ctx)
+        except jinja2.TemplateError as exc:
+            raise NotifyError(f"email template error: {exc}; fix the template (fields: {', '.join(ctx)})") from exc
+        subject = " ".join(subject.split())
+        if _FIELD.search(subject):
+            raise NotifyError("the subject template may not contain per-recipient fields (name, email)")
+        lang = locale or "en"
+        r = self.revision
+        head = (
+            f"From: {self.sender.header}\r\n"
+            f"Subject: {_header_value(subject, 'Subject')}\r\n"
+            "MIME-Version: 1.0\r\n"
+            "Auto-Submitted: auto-generated\r\n"
+            "X-Auto-Response-Suppress: All\r\n"
+            f"Content-Language: {lang}\r\n"
+            f"X-Policy-Document: {_header_value(r.document, 'X-Policy-Document')}\r\n"
+            f"X-Policy-Version: {_header_value(r.version, 'X-Policy-Version')}\r\n"
+            f'Content-Type: multipart/alternative; boundary="{self.boundary}"\r\n'
+            "\r\n"
+            f"--{self.boundary}\r\n"
+            'Content-Type: text/plain; charset="utf-8"\r\n'
+            "Content-Transfer-Encoding: quoted-printable\r\n"
+            "\r\n"
+        ).encode("ascii")
+        middle = (
+            f"\r\n--{self.boundary}\r\n"
+            'Content-Type: text/html; charset="utf-8"\r\n'
+            "Content-Transfer-Encoding: quoted-printable\r\n"
+            "\r\n"
+        ).encode("ascii")
+        tail = f"\r\n--{self.boundary}--\r\n".encode("ascii")
+        return _Prepared(head, _Filled.split(text), middle, _Filled.split(body), tail)
+
+    def subject(self, locale: str = "") -> str:
+        return " ".join(self.templates.pick("subject", locale).render(self.context(locale, "", "")).split())
+
+    def build(self, email: str, name: str, locale: str, msgid: str) -> bytes:
+        """The message bytes (CRLF line endings, 7-bit clean) for one recipient."""
+        key = (locale, bool(name))
+        prepared = self._cache.get(key)
+        if prepared is None:
+            prepared = self._cache[key] = self._prepare(locale, bool(name))
+        now = int(time.time())
+        if now != self._date_second:
+            self._date_second = now
+            self._date = formatdate(now, usegmt=True).encode("ascii")
+        to = display(name, email, "To").encode("ascii")
+        return b"".join((
+            b"To: ", to, b"\r\nMessage-ID: ", msgid.encode("ascii"), b"\r\nDate: ", self._date, b"\r\n",
+            prepared.head, prepared.text.fill(name, email),
+            prepared.middle, prepared.html.fill(html.escape(name), email),
+            prepared.tail,
+        ))

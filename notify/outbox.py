@@ -1,0 +1,64 @@
+"""The embedded default channel: each message as an .eml file in an outbox folder.
+
+File names are derived from the stable Message-ID, and files are written
+atomically (temporary file, then rename), so a rerun after a crash rewrites the
+same file rather than adding a second message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from notify.delivery import SENT, Attempt
+from notify.errors import NotifyError
+from notify.ledger import Claimed
+from notify.message import Composer
+
+
+def _safe(part: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in part).strip(".") or "_"
+
+
+class OutboxChannel:
+    name = "email"
+
+    def __init__(self, directory: Path, composer: Composer) -> None:
+        r = composer.revision
+        self.root = directory
+        self.directory = directory / _safe(r.document) / _safe(r.version)
+        self.composer = composer
+        self.description = f"outbox {self.directory}"
+
+    async def preflight(self) -> None:
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise NotifyError(f"cannot create the outbox {self.directory}: {exc}; give a writable --outbox DIR") from exc
+
+    def session(self) -> "OutboxSession":
+        return OutboxSession(self)
+
+    def path_for(self, message_id: str) -> Path:
+        return self.directory / (hashlib.sha256(message_id.encode()).hexdigest()[:32] + ".eml")
+
+
+class OutboxSession:
+    def __init__(self, channel: OutboxChannel) -> None:
+        self.channel = channel
+
+    async def deliver(self, item: Claimed, timeout: float) -> Attempt:
+        data = self.channel.composer.build(item.email, item.name, item.locale, item.message_id)
+        path = self.channel.path_for(item.message_id)
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        try:
+            with open(tmp, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise NotifyError(f"cannot write to the outbox {path}: {exc}") from exc
+        return Attempt(SENT, f"written to {path.name}")
+
+    async def close(self) -> None:
+        return None

@@ -1,0 +1,199 @@
+"""Recipients, streamed from a CSV file, a JSON-lines file or a database query.
+
+Nothing is held in memory beyond the current record. Invalid or empty addresses
+are yielded as :class:`Skipped` (with their line or id, never the address itself
+in logs) so the campaign can report them; duplicates are removed by the ledger.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from notify.errors import NotifyError
+
+_LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
+_LABEL = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+_LOCALE = re.compile(r"^[A-Za-z]{2,8}([_-][A-Za-z0-9]{1,8}){0,3}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u0085]+")
+NAME_LIMIT = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    email: str             # normalised address to send to (ASCII, IDNA domain)
+    key: str               # case-insensitive identity used for de-duplication
+    name: str              # display name, control characters removed ("" when unknown)
+    locale: str            # e.g. "zh-CN"; "" when unknown
+    id: str                # operator's user id ("" when unknown)
+    ref: str               # where it came from: "users.csv line 12" / "id 42"
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    ref: str
+    reason: str
+
+
+def normalize_address(raw: object) -> tuple[str, str]:
+    """Return (address, reason); address is "" when invalid and reason says why."""
+    if raw is None:
+        return "", "empty address"
+    text = str(raw).strip()
+    if not text:
+        return "", "empty address"
+    if any(c in text for c in "\r\n\t <>,;\"()[]\\") or _CONTROL.search(text):
+        return "", "address contains spaces, control characters or separators"
+    local, at, domain = text.rpartition("@")
+    if not at or not local or not domain:
+        return "", "address has no '@' with a local part and a domain"
+    if len(local) > 64 or not _LOCAL.match(local):
+        return "", "local part is not a plain ASCII mailbox name"
+    domain = domain.rstrip(".")
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii") if not domain.isascii() else domain
+    except UnicodeError:
+        return "", "domain is not a valid internationalised domain name"
+    labels = ascii_domain.split(".")
+    if len(labels) < 2 or not all(_LABEL.match(label) for label in labels):
+        return "", "domain is not a valid host name"
+    address = f"{local}@{ascii_domain.lower()}"
+    if len(address) > 254:
+        return "", "address is longer than 254 characters"
+    return address, ""
+
+
+def clean_name(raw: object) -> str:
+    if raw is None:
+        return ""
+    text = unicodedata.normalize("NFC", str(raw))
+    text = " ".join(_CONTROL.sub(" ", text).split())
+    return text[:NAME_LIMIT]
+
+
+def clean_locale(raw: object) -> str:
+    text = str(raw).strip() if raw is not None else ""
+    return text if _LOCALE.match(text) else ""
+
+
+def make(record: dict[str, Any], ref: str) -> Recipient | Skipped:
+    address, reason = normalize_address(record.get("email"))
+    rid = record.get("id")
+    rid = "" if rid is None else str(rid).strip()[:200]
+    if rid:
+        ref = f"{ref} (id {clean_name(rid)})"
+    if not address:
+        return Skipped(ref, reason)
+    return Recipient(
+        email=address,
+        key=address.casefold(),
+        name=clean_name(record.get("name")),
+        locale=clean_locale(record.get("locale")),
+        id=rid,
+        ref=ref,
+    )
+
+
+def read(source: str, query: str | None = None, base: Path | None = None) -> Iterator[Recipient | Skipped]:
+    """Stream recipients from ``source``: a .csv / .jsonl file or a SQLAlchemy URL."""
+    if "://" in source:
+        if not query:
+            raise NotifyError(
+                f"--recipients {_redact(source)} is a database URL: give --query "
+                "'SELECT email, name, locale, id FROM ...' to say which rows are registered users"
+            )
+        return _read_sql(source, query)
+    if query:
+        raise NotifyError("--query only applies when --recipients is a database URL")
+    path = Path(source)
+    if base is not None and not path.is_absolute() and not path.exists():
+        path = base / path
+    if not path.is_file():
+        raise NotifyError(f"recipients file {source} not found: give a CSV (header row with 'email') or JSON-lines file")
+    if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
+        return _read_jsonl(path)
+    return _read_csv(path)
+
+
+def _redact(url: str) -> str:
+    return re.sub(r"//([^/@:]*):[^/@]*@", r"//\1:***@", url)
+
+
+def _read_csv(path: Path) -> Iterator[Recipient | Skipped]:
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.reader(fh)
+        try:
+            header = next(reader)
+        except StopIteration:
+            return
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise NotifyError(f"{path}: cannot read the header row ({exc}); save it as UTF-8 CSV") from exc
+        columns = [h.strip().lower() for h in header]
+        if "email" not in columns:
+            raise NotifyError(
+                f"{path} line 1: the header row has no 'email' column (found {', '.join(columns) or 'nothing'}); "
+                "add a header row like 'email,name,locale,id'"
+            )
+        wanted = {c: columns.index(c) for c in ("email", "name", "locale", "id") if c in columns}
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except (csv.Error, UnicodeDecodeError) as exc:
+                yield Skipped(f"{path.name} line {reader.line_num}", f"unreadable CSV row ({exc})")
+                continue
+            if not row or all(not cell.strip() for cell in row):
+                continue
+            record = {c: (row[i] if i < len(row) else None) for c, i in wanted.items()}
+            yield make(record, f"{path.name} line {reader.line_num}")
+
+
+def _read_jsonl(path: Path) -> Iterator[Recipient | Skipped]:
+    with path.open("rb") as fh:
+        for number, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            ref = f"{path.name} line {number}"
+            try:
+                record = json.loads(line)
+            except (ValueError, UnicodeDecodeError) as exc:
+                yield Skipped(ref, f"not a JSON object ({exc.__class__.__name__})")
+                continue
+            if not isinstance(record, dict):
+                yield Skipped(ref, "not a JSON object")
+                continue
+            yield make({k.lower(): v for k, v in record.items() if isinstance(k, str)}, ref)
+
+
+def _read_sql(url: str, query: str) -> Iterator[Recipient | Skipped]:
+    import sqlalchemy as sa
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        engine = sa.create_engine(url)
+    except (SQLAlchemyError, ValueError, ImportError) as exc:
+        raise NotifyError(f"--recipients {_redact(url)}: not a usable database URL ({exc})") from exc
+    try:
+        with engine.connect() as conn:
+            try:
+                result = conn.execution_options(stream_results=True, yield_per=2000).execute(sa.text(query))
+            except SQLAlchemyError as exc:
+                raise NotifyError(f"--query failed on {_redact(url)}: {exc.__class__.__name__}: {exc.orig if hasattr(exc, 'orig') else exc}") from exc
+            columns = [c.lower() for c in result.keys()]
+            if "email" not in columns:
+                raise NotifyError(f"--query must return a column named 'email' (it returned {', '.join(columns)}); use 'AS email'")
+            index = {c: columns.index(c) for c in ("email", "name", "locale", "id") if c in columns}
+            for number, row in enumerate(result, 1):
+                record = {c: row[i] for c, i in index.items()}
+                yield make(record, f"row {number}")
+    except SQLAlchemyError as exc:
+        raise NotifyError(f"--recipients {_redact(url)}: {exc.__class__.__name__}: {exc}") from exc
+    finally:
+        engine.dispose()

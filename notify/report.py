@@ -1,0 +1,91 @@
+"""Delivery evidence export (``--report [--csv]``) and the end-of-campaign report."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, TextIO
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from notify.campaign import Result
+from notify.ledger import Ledger
+from notify.revision import Revision
+
+EVIDENCE_COLUMNS = (
+    "document", "version", "sha256", "channel", "recipient_id", "email", "status", "attempts",
+    "message_id", "enqueued_at", "first_attempt_at", "last_attempt_at", "sent_at", "last_reply", "source",
+)
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def export(ledger: Ledger, revisions: Sequence[Revision], out: TextIO, *, fmt: str = "json", channel: str | None = None) -> int:
+    """Write one record per ledger row of the given revisions (all rows when none given).
+
+    ``fmt`` is "csv" (header row) or "json" (JSON lines). Returns the number of rows.
+    """
+    writer = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
+    if writer is not None:
+        writer.writerow(EVIDENCE_COLUMNS)
+    selections: list[tuple[str | None, str | None]] = [(r.document, r.version) for r in revisions] or [(None, None)]
+    count = 0
+    for document, version in selections:
+        for row in ledger.iter_rows(document, version):
+            if channel is not None and row["channel"] != channel:
+                continue
+            record = {k: _cell(row[k]) for k in EVIDENCE_COLUMNS}
+            if writer is not None:
+                writer.writerow(["" if record[k] is None else record[k] for k in EVIDENCE_COLUMNS])
+            else:
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            count += 1
+    return count
+
+
+def print_result(console: Console, result: Result) -> None:
+    r = result
+    title = f"{r.document} {r.version} — {r.channel} via {r.destination}"
+    table = Table(title=escape(title), show_header=False, title_justify="left")
+    table.add_row("sent", str(r.sent))
+    table.add_row("failed (permanent)", str(r.failed_count))
+    table.add_row("deferred (temporary; next run retries)", str(r.deferred_count))
+    table.add_row("skipped (invalid address)", str(r.skipped_count))
+    table.add_row("duplicates (one message sent)", str(r.duplicates_count))
+    table.add_row("remaining in the ledger", str(r.remaining))
+    table.add_row("already sent before this run", str(max(0, r.totals.get("sent", 0) - r.sent)))
+    table.add_row("duration", f"{r.duration:.1f} s")
+    table.add_row("rate", f"{r.rate:.1f} messages/s")
+    console.print(table)
+    if r.failures:
+        failures = Table(title="Failed deliveries", title_justify="left")
+        failures.add_column("address")
+        failures.add_column("status")
+        failures.add_column("last reply")
+        for f in r.failures:
+            failures.add_row(escape(f.email), f.status, escape(f.reply))
+        console.print(failures)
+        if r.failed_count + r.deferred_count > len(r.failures):
+            console.print(f"… and {r.failed_count + r.deferred_count - len(r.failures)} more: see --report")
+    if r.skipped:
+        console.print("[yellow]Skipped recipients:[/]")
+        for p in r.skipped:
+            console.print(f"  {escape(p.ref)}: {escape(p.reason)}")
+        if r.skipped_count > len(r.skipped):
+            console.print(f"  … and {r.skipped_count - len(r.skipped)} more")
+    if r.duplicates:
+        console.print("[yellow]Duplicate recipients:[/]")
+        for p in r.duplicates[:50]:
+            console.print(f"  {escape(p.ref)}")
+        if r.duplicates_count > 50:
+            console.print(f"  … and {r.duplicates_count - 50} more")
+    if r.stopped:
+        console.print(f"[red]Stopped early: {escape(r.stopped)}.[/] {r.remaining} notices left pending; rerun the same command to finish.")
