@@ -1,0 +1,275 @@
+"""Helpers and fixtures for the notify tests.
+
+Imported by the test modules directly rather than through a conftest.py: the
+suite's tests_support.py imports `conftest` by name, and a second conftest.py would
+shadow it. A real SMTP server (aiosmtpd) on loopback, a real PostgreSQL cluster,
+revisions, recipients files, and helpers that run the notify command line
+in-process or as a subprocess."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import email
+import email.policy
+import io
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+import warnings
+
+warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS")
+from rich.console import Console
+
+from notify.cli import add_arguments, run
+from notify.revision import Revision
+
+ROOT = Path(__file__).resolve().parents[2]
+CST = timezone(timedelta(hours=8))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def make_revision(**changes: Any) -> Revision:
+    fields: dict[str, Any] = dict(
+        document="privacy",
+        title="Privacy Policy",
+        version="2.0",
+        sha256="5" * 64,
+        published=datetime(2026, 9, 30, tzinfo=CST),
+        effective=datetime(2026, 10, 16, tzinfo=CST),
+        summary="We now share order data with the courier <only> for delivery & returns.",
+        core_sections=(("sharing", "V. How we share information"), ("rights", "VI. Your rights")),
+        url="https://shop.example/privacy/versions/2.0/",
+        changes_url="https://shop.example/privacy/changes/1.0-to-2.0/",
+        rights_url="https://shop.example/privacy/#rights",
+    )
+    fields.update(changes)
+    return Revision(**fields)
+
+
+def revision_json(revision: Revision, path: Path) -> Path:
+    data = {k: getattr(revision, k) for k in revision.__dataclass_fields__}
+    data["published"] = revision.published.isoformat()
+    data["effective"] = revision.effective.isoformat()
+    data["core_sections"] = [list(pair) for pair in revision.core_sections]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def revision() -> Revision:
+    return make_revision()
+
+
+def write_csv(path: Path, count: int, *, start: int = 0, domain: str = "users.example") -> Path:
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write("id,email,name,locale\n")
+        for i in range(start, start + count):
+            fh.write(f"{i},user{i}@{domain},User {i},en\n")
+    return path
+
+
+@dataclass
+class Outcome:
+    code: int
+    out: str        # console output (human report)
+    stdout: str     # --json / --report output
+
+
+def notify(repo: Path, revisions: list[Revision], *argv: str, capsys: Any = None) -> Outcome:
+    """Run notify.cli.run in-process, as `policyctl notify` will."""
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    args = parser.parse_args(list(argv))
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=200, force_terminal=False)
+    code = run(args, revisions, repo=repo, console=console)
+    stdout = capsys.readouterr().out if capsys is not None else ""
+    return Outcome(code, buffer.getvalue(), stdout)
+
+
+def notify_process(repo: Path, revision: Revision, *argv: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """Start `python -m notify` for one revision as a real subprocess."""
+    rev = revision_json(revision, repo / f"revision-{revision.document}-{revision.version}.json")
+    return subprocess.Popen(
+        [sys.executable, "-m", "notify", "--repo", str(repo), "--revision", str(rev), *argv],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, **(env or {}), "PYTHONPATH": str(ROOT)},
+    )
+
+
+# -- a real SMTP server ---------------------------------------------------------------------
+
+@dataclass
+class Received:
+    envelope_from: str
+    rcpt: list[str]
+    data: bytes
+
+    @property
+    def message(self) -> email.message.EmailMessage:
+        return email.message_from_bytes(self.data, policy=email.policy.default)  # type: ignore[return-value]
+
+
+@dataclass
+class SmtpServer:
+    """aiosmtpd on loopback. ``on_rcpt``/``on_data`` may return a reply string to
+    override the default 250, or the string "DROP" to close the connection."""
+
+    port: int = 0
+    received: list[Received] = field(default_factory=list)
+    connections: int = 0
+    on_rcpt: Callable[[str, int], str | None] | None = None     # (address, attempt number) -> reply
+    on_data: Callable[[str, int], str | None] | None = None
+    stall: set[str] = field(default_factory=set)                 # addresses whose DATA never gets a reply
+    release: threading.Event = field(default_factory=threading.Event)
+    attempts: Counter[str] = field(default_factory=Counter)
+    data_attempts: Counter[str] = field(default_factory=Counter)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    after_data: Callable[[int], None] | None = None              # called with the count of accepted messages
+
+    def counts(self) -> Counter[str]:
+        with self.lock:
+            return Counter(r for m in self.received for r in m.rcpt)
+
+    # aiosmtpd handler hooks
+    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]) -> list[str]:
+        with self.lock:
+            self.connections += 1
+        session.host_name = hostname
+        return responses
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]) -> str:
+        with self.lock:
+            self.attempts[address] += 1
+            n = self.attempts[address]
+        reply = self.on_rcpt(address, n) if self.on_rcpt else None
+        if reply == "DROP":
+            server.transport.close()
+            return "421 closing"
+        if reply:
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        address = envelope.rcpt_tos[0]
+        with self.lock:
+            self.data_attempts[address] += 1
+            n = self.data_attempts[address]
+        if address in self.stall:
+            while not self.release.is_set():
+                await asyncio.sleep(0.02)
+            return "451 released"
+        reply = self.on_data(address, n) if self.on_data else None
+        if reply == "DROP":
+            server.transport.close()
+            return "421 closing"
+        if reply:
+            return reply
+        with self.lock:
+            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content or envelope.content))
+            accepted = len(self.received)
+        if self.after_data is not None:
+            self.after_data(accepted)
+        return "250 2.0.0 Queued"
+
+
+def _authenticator(user: str, password: str) -> Callable[..., AuthResult]:
+    def check(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
+        ok = isinstance(auth_data, LoginPassword) and auth_data.login.decode() == user and auth_data.password.decode() == password
+        return AuthResult(success=ok, handled=False)
+    return check
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[Callable[..., SmtpServer]]:
+    """Factory: smtp_server(auth=("user", "secret"), **handler options) -> a started server."""
+    controllers: list[tuple[Controller, SmtpServer]] = []
+
+    def start(auth: tuple[str, str] | None = None, **options: Any) -> SmtpServer:
+        handler = SmtpServer(**options)
+        handler.port = free_port()
+        kwargs: dict[str, Any] = {}
+        if auth:
+            kwargs = {"authenticator": _authenticator(*auth), "auth_require_tls": False, "auth_required": True}
+        controller = Controller(handler, hostname="127.0.0.1", port=handler.port, ready_timeout=10, **kwargs)
+        controller.start()
+        controllers.append((controller, handler))
+        return handler
+
+    yield start
+    for controller, handler in controllers:
+        handler.release.set()
+        controller.stop()
+
+
+# -- a real PostgreSQL ------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    base = tempfile.mkdtemp(prefix="policy-notify-pg-")
+    os.chmod(base, 0o755)
+    cluster = os.path.join(base, "cluster")
+    script = ROOT / "scripts" / "start-postgres.sh"
+    started = subprocess.run(["sh", str(script), "start", cluster, str(free_port())], capture_output=True, text=True)
+    if started.returncode != 0:
+        raise RuntimeError(f"could not start PostgreSQL for the tests:\n{started.stderr}")
+    try:
+        yield started.stdout.strip().splitlines()[-1]
+    finally:
+        subprocess.run(["sh", str(script), "stop", cluster], capture_output=True, text=True)
+        subprocess.run(["rm", "-rf", base])
+
+
+@pytest.fixture
+def fresh_postgres(postgres_url: str) -> Iterator[str]:
+    """A database of its own for one test."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    name = "t_" + uuid.uuid4().hex[:12]
+    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = postgres_url.rsplit("/", 1)[0] + "/" + name
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def ledger_rows(url: str) -> list[dict[str, Any]]:
+    from notify.ledger import Ledger
+
+    ledger = Ledger(url)
+    try:
+        return list(ledger.iter_rows())
+    finally:
+        ledger.close()
+
+
+def sqlite_url(repo: Path) -> str:
+    return f"sqlite:///{repo / '.policy' / 'ledger.sqlite3'}"
