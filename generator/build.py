@@ -1,0 +1,234 @@
+"""`policyctl build` and `policyctl serve`: MkDocs with the `policy` plugin.
+
+`build_site` reads and checks the history (refusing to build on violations), builds
+into a temporary folder beside the target and swaps it in only when MkDocs succeeded:
+a failed build never leaves a half-built site. A repository without `mkdocs.yml` gets
+a bundled default configuration (Material, `site_templates/`, search, policy).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import yaml
+
+from generator.errors import PolicyError
+from generator.plugin import TEMPLATES_DIR, Runtime, runtime
+from generator.settings import Settings, read_mkdocs_yml
+
+EXIT_OK, EXIT_FAILED = 0, 1
+
+
+def default_config(settings: Settings, docs_dir: Path) -> dict:
+    """The configuration used when the repository has no mkdocs.yml."""
+    if not (TEMPLATES_DIR / "main.html").is_file():
+        raise PolicyError(
+            "the site templates of policy-publisher are missing",
+            file=str(TEMPLATES_DIR),
+            remedy="reinstall policy-publisher from its repository (pip install -e .)",
+        )
+    return {
+        "site_name": settings.site_name or "Policies",
+        **({"site_url": settings.site_url} if settings.site_url else {}),
+        "docs_dir": str(docs_dir),
+        "theme": {
+            "name": "material",
+            "custom_dir": str(TEMPLATES_DIR),
+            "features": ["announce.dismiss", "navigation.footer"],
+        },
+        "plugins": ["search", "policy"],
+    }
+
+
+def write_default_config(folder: Path, settings: Settings, docs_dir: Path) -> Path:
+    path = folder / "mkdocs.yml"
+    path.write_text(yaml.safe_dump(default_config(settings, docs_dir), sort_keys=False), encoding="utf-8")
+    return path
+
+
+def _config_path(repo: Path, config_file: Path | None) -> Path | None:
+    if config_file is not None:
+        return config_file
+    candidate = repo / "mkdocs.yml"
+    return candidate if candidate.is_file() else None
+
+
+def _default_site_dir(repo: Path, config_path: Path | None) -> Path:
+    if config_path is not None:
+        configured = read_mkdocs_yml(config_path).get("site_dir")
+        if isinstance(configured, str) and configured:
+            return (config_path.parent / configured).resolve()
+    return repo / "site"
+
+
+@contextlib.contextmanager
+def _mkdocs_logging() -> Iterator[list[str]]:
+    """Show MkDocs' warnings and errors; collect them for the summary."""
+    messages: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            text = record.getMessage()
+            messages.append(text)
+            print(f"{record.levelname.lower()}: {text}", file=sys.stderr)
+
+    handler = Collect(logging.WARNING)
+    logger = logging.getLogger("mkdocs")
+    logger.addHandler(handler)
+    try:
+        yield messages
+    finally:
+        logger.removeHandler(handler)
+
+
+def _check_target(target: Path, repo: Path) -> None:
+    if target == repo or repo.is_relative_to(target):
+        raise PolicyError(
+            "the site folder would replace the repository",
+            file=str(target),
+            remedy="pass --site-dir with a folder of its own, e.g. site",
+        )
+    if target.exists():
+        if not target.is_dir():
+            raise PolicyError("the site folder is a file", file=str(target), remedy="pass another --site-dir")
+        if any(target.iterdir()) and not (target / "index.html").exists():
+            raise PolicyError(
+                "refusing to replace a folder that does not look like a built site (no index.html)",
+                file=str(target),
+                remedy="empty it, or pass another --site-dir",
+            )
+
+
+def _swap(new: Path, target: Path) -> None:
+    """Put the new site in place: a rename on the same file system, never a half copy."""
+    if not target.exists():
+        os.rename(new, target)
+        return
+    old = target.with_name(f".{target.name}.old-{os.getpid()}")
+    if old.exists():
+        shutil.rmtree(old)
+    os.rename(target, old)
+    try:
+        os.rename(new, target)
+    except OSError:
+        os.rename(old, target)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def build_site(
+    *,
+    repo: Path,
+    settings: Settings,
+    as_of: dt.datetime,
+    site_dir: Path | None,
+    config_file: Path | None,
+) -> int:
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    from generator.policies import read_history
+
+    started = time.perf_counter()
+    history = read_history(repo, settings)
+    for advisory in history.advisories:
+        print(f"warning: {advisory}", file=sys.stderr)
+    if history.violations:
+        for violation in history.violations:
+            print(f"error: {violation}")
+        count = len(history.violations)
+        print(f"\n{count} problem{'s' if count != 1 else ''} found. The site was not built; fix them and rebuild.")
+        return EXIT_FAILED
+
+    config_path = _config_path(repo, config_file)
+    target = (site_dir or _default_site_dir(repo, config_path)).resolve()
+    _check_target(target, repo)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f".{target.name}.build-", dir=target.parent) as work_dir:
+        work = Path(work_dir)
+        out, stage = work / "site", work / "docs"
+        stage.mkdir()
+        if config_path is None:
+            config_path = write_default_config(work, settings, stage)
+        options = Runtime(repo=repo, settings=settings, as_of=as_of, history=history, stage_dir=stage)
+        with runtime(options), _mkdocs_logging():
+            try:
+                config = load_config(config_file=str(config_path), site_dir=str(out))
+                config.plugins.on_startup(command="build", dirty=False)
+                try:
+                    build(config)
+                finally:
+                    config.plugins.on_shutdown()
+            except MkDocsException as error:
+                print(f"error: the site build failed: {error}", file=sys.stderr)
+                print(f"The site in {target} was not changed.", file=sys.stderr)
+                return EXIT_FAILED
+        if "policy" not in config.plugins:
+            print(
+                f"error: {config_path} does not enable the `policy` plugin; add `- policy` under `plugins:`",
+                file=sys.stderr,
+            )
+            return EXIT_FAILED
+        plugin = config.plugins["policy"]
+        model = plugin.model
+        _swap(out, target)
+
+    elapsed = time.perf_counter() - started
+    pages = sum(1 + 1 + len(d.entries) + len(d.redlines) for d in model.documents) + 2
+    print(
+        f"Built {pages} pages for {len(model.documents)} document(s) as of "
+        f"{as_of.isoformat(timespec='minutes')} into {target} in {elapsed:.1f} s."
+    )
+    for notice in model.notices:
+        print(
+            f"  pending: {notice.document.id} {notice.version.version} takes effect "
+            f"{notice.version.effective.isoformat()}"
+        )
+    due = [d.state.next_change for d in model.documents if d.state.next_change]
+    if due:
+        print(f"Rebuild the site at {min(due).isoformat()} (the next state change).")
+    return EXIT_OK
+
+
+def serve_site(
+    *,
+    repo: Path,
+    settings: Settings,
+    as_of: dt.datetime | None,
+    drafts: bool,
+    dev_addr: str,
+    config_file: Path | None,
+) -> int:
+    from mkdocs.commands.serve import serve
+    from mkdocs.exceptions import MkDocsException
+
+    config_path = _config_path(repo, config_file)
+    stage = repo / settings.cache_dir / ("preview-drafts" if drafts else "preview")
+    stage.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="policyctl-serve-") as work_dir:
+        if config_path is None:
+            config_path = write_default_config(Path(work_dir), settings, stage)
+        options = Runtime(repo=repo, settings=settings, as_of=as_of, drafts=drafts, stage_dir=stage)
+        with runtime(options), _mkdocs_logging():
+            logging.getLogger("mkdocs").setLevel(logging.INFO)
+            if not logging.getLogger("mkdocs").handlers[:-1]:
+                info = logging.StreamHandler(sys.stderr)
+                info.setLevel(logging.INFO)
+                info.addFilter(lambda record: record.levelno < logging.WARNING)
+                logging.getLogger("mkdocs").addHandler(info)
+            try:
+                serve(config_file=str(config_path), dev_addr=dev_addr, livereload=True)
+            except MkDocsException as error:
+                print(f"error: {error}", file=sys.stderr)
+                return EXIT_FAILED
+    return EXIT_OK

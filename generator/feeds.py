@@ -1,0 +1,152 @@
+"""The site's data files: versions.json, notices.json and feed.xml (Atom).
+
+URLs are absolute when `site_url` is set, else relative to the site root (which is
+where the data files live, so a reader resolves them against the file's own URL).
+Instants are ISO 8601 with the operator's offset. Only what the model holds is
+written: a scheduled version is in no data file.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+from urllib.parse import urljoin
+from xml.etree import ElementTree as ET
+
+from generator.dates import iso
+from generator.sitemodel import UPDATES_URL, SiteModel
+
+ATOM = "http://www.w3.org/2005/Atom"
+_FEED_NAMESPACE = uuid.UUID("0f6c3c2e-9b1e-5d4a-8a57-6f1c9f0b7a21")
+
+
+def absolute(url: str, site_url: str | None) -> str:
+    if not site_url:
+        return url or "./"
+    base = site_url if site_url.endswith("/") else site_url + "/"
+    return urljoin(base, url)
+
+
+def versions_data(model: SiteModel) -> dict[str, Any]:
+    zone, site = model.settings.zone, model.settings.site_url
+    documents = []
+    for doc in model.documents:
+        versions = []
+        for entry in doc.entries:
+            v = entry.version
+            versions.append(
+                {
+                    "version": v.version,
+                    "title": v.title,
+                    "published": iso(v.published, zone),
+                    "effective": iso(v.effective, zone),
+                    "until": iso(entry.until, zone),
+                    "status": entry.status,
+                    "commit": v.commit,
+                    "sha256": v.sha256,
+                    "url": absolute(entry.url, site),
+                    "changes_url": absolute(entry.changes_url, site) if entry.changes_url else None,
+                    "summary": v.summary,
+                    "core_rights_changed": entry.changes.core_rights_changed,
+                    "changes": entry.changes.as_dict(),
+                }
+            )
+        current = doc.in_force
+        documents.append(
+            {
+                "id": doc.id,
+                "title": doc.title,
+                "url": absolute(doc.url, site),
+                "in_force": current.version.version if current else None,
+                "versions": versions,
+            }
+        )
+    return {"generated": iso(model.as_of, zone), "documents": documents}
+
+
+def notices_data(model: SiteModel) -> dict[str, Any]:
+    zone, site = model.settings.zone, model.settings.site_url
+    notices = []
+    for notice in model.notices:
+        v = notice.version
+        notices.append(
+            {
+                "document": notice.document.id,
+                "version": v.version,
+                "title": v.title,
+                "summary": v.summary,
+                "published": iso(v.published, zone),
+                "effective": iso(v.effective, zone),
+                "core_rights": notice.changes.core_rights_changed,
+                "url": absolute(notice.url, site),
+                "changes_url": absolute(notice.changes_url, site) if notice.changes_url else None,
+            }
+        )
+    return {
+        "generated": iso(model.as_of, zone),
+        "updates_url": absolute(UPDATES_URL, site),
+        "notices": notices,
+    }
+
+
+def dumps(data: dict[str, Any]) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def entry_id(document: str, version: str) -> str:
+    """A permanent Atom id for a version, independent of where the site is hosted."""
+    return uuid.uuid5(_FEED_NAMESPACE, f"{document}\n{version}").urn
+
+
+def atom_feed(model: SiteModel) -> str:
+    zone, site = model.settings.zone, model.settings.site_url
+    ET.register_namespace("", ATOM)
+
+    def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+        element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
+        if text is not None:
+            element.text = text
+        return element
+
+    name = model.settings.site_name or "Policies"
+    feed = ET.Element(f"{{{ATOM}}}feed")
+    sub(feed, "id", uuid.uuid5(_FEED_NAMESPACE, f"feed\n{site or name}").urn)
+    sub(feed, "title", f"{name}: policy updates")
+    sub(feed, "link", rel="self", href=absolute("feed.xml", site), type="application/atom+xml")
+    sub(feed, "link", rel="alternate", href=absolute(UPDATES_URL, site), type="text/html")
+    updates = [(doc, entry) for doc, entry in model.updates if not entry.draft]
+    newest = max((entry.version.published for _, entry in updates), default=model.as_of)
+    sub(feed, "updated", iso(newest, zone))
+    author = sub(feed, "author")
+    sub(author, "name", name)
+    for doc, entry in updates:
+        v = entry.version
+        item = sub(feed, "entry")
+        sub(item, "id", entry_id(doc.id, v.version))
+        sub(item, "title", f"{v.title}, version {v.version}")
+        sub(item, "published", iso(v.published, zone))
+        sub(item, "updated", iso(v.published, zone))
+        target = entry.changes_url or entry.url
+        sub(item, "link", rel="alternate", href=absolute(target, site), type="text/html")
+        sub(item, "link", rel="related", href=absolute(entry.url, site), type="text/html")
+        text = v.summary or "First published version."
+        text += f" Effective {iso(v.effective, zone)}."
+        if entry.changes.core_rights_changed:
+            text += " Changes core-rights sections."
+        sub(item, "summary", text)
+        for section_change in entry.changes.sections:
+            if section_change.core_rights:
+                sub(item, "category", term="core-rights", label="Changes core rights")
+                break
+    ET.indent(feed)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode") + "\n"
+
+
+def data_files(model: SiteModel) -> dict[str, str]:
+    """Site-root file name -> content."""
+    return {
+        "versions.json": dumps(versions_data(model)),
+        "notices.json": dumps(notices_data(model)),
+        "feed.xml": atom_feed(model),
+    }

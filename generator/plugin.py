@@ -1,0 +1,272 @@
+"""The `policy` MkDocs plugin: a thin adapter between MkDocs and the generator core.
+
+- on_config: points `docs_dir` at the staged Markdown tree, adds the theme overrides
+  (`site_templates/`), the Markdown extensions the pages need, and keeps version and
+  redline pages out of the sidebar;
+- on_pre_build: reads the git history, builds the site model at the instant, writes
+  the Markdown tree (`generator.stage`) and the navigation, and hands the open notices
+  to the templates (`config.extra.policy`);
+- on_files: keeps the e-mail templates of `site_templates/` off the site;
+- on_post_build: writes versions.json, notices.json, feed.xml and notice.js.
+
+The instant and other run options come from `policyctl` (see `runtime`) or, for plain
+`mkdocs build` / `mkdocs serve`, from the environment:
+
+- `POLICYCTL_AS_OF`: build the site as of this ISO date or date-time (default: now);
+- `POLICYCTL_DRAFTS=1`: also show scheduled and uncommitted versions, marked as drafts
+  (for previews only; never deploy such a build);
+- `POLICYCTL_STAGE_DIR`: where to write the Markdown tree
+  (default: `<cache_dir>/stage` in the repository).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import Files
+
+from generator.errors import PolicyError
+from generator.settings import PolicyConfig, Settings, from_plugin_config
+
+log = logging.getLogger("mkdocs.plugins.policy")
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "site_templates"
+"""The theme overrides shipped with policy-publisher (Material `custom_dir`)."""
+REQUIRED_EXTENSIONS = ("toc", "attr_list", "admonition", "tables", "md_in_html")
+HIDDEN_PAGES = ("/*/versions/*/", "/*/changes/")
+EXTRA_CSS = ("assets/policy.css", "assets/redline.css")
+EXTRA_JS = ("assets/policy.js",)
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """Run options that `policyctl` passes to the plugin (they win over the environment)."""
+
+    repo: Path | None = None
+    settings: Settings | None = None
+    """Settings with the command line's overrides; default: the plugin's options."""
+    as_of: dt.datetime | None = None
+    """None: the time of each build (a live preview follows the clock)."""
+    drafts: bool = False
+    history: Any = None
+    """An already read `History` to reuse (policyctl build checks it first)."""
+    stage_dir: Path | None = None
+
+
+_RUNTIME: Runtime | None = None
+
+
+@contextlib.contextmanager
+def runtime(options: Runtime) -> Iterator[None]:
+    """Use `options` for the builds started inside the block (one process, one build at a time)."""
+    global _RUNTIME
+    previous, _RUNTIME = _RUNTIME, options
+    try:
+        yield
+    finally:
+        _RUNTIME = previous
+
+
+def _env_runtime() -> Runtime:
+    drafts = os.environ.get("POLICYCTL_DRAFTS", "").lower() in ("1", "true", "yes")
+    stage = os.environ.get("POLICYCTL_STAGE_DIR")
+    return Runtime(drafts=drafts, stage_dir=Path(stage) if stage else None)
+
+
+class PolicyPlugin(BasePlugin[PolicyConfig]):
+    supports_multiple_instances = False
+
+    def __init__(self) -> None:
+        self.model = None
+        self.repo: Path | None = None
+        self.settings: Settings | None = None
+        self.runtime = Runtime()
+        self.is_serve = False
+
+    # ------------------------------------------------------------ lifecycle
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.is_serve = command == "serve"
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
+        if not self.config.enabled:
+            return config
+        self.runtime = _RUNTIME or _env_runtime()
+        self.repo = (self.runtime.repo or Path(config.config_file_path or ".").parent).resolve()
+        try:
+            settings = self.runtime.settings or from_plugin_config(self.config)
+        except PolicyError as error:
+            raise PluginError(str(error)) from None
+        self.settings = replace(
+            settings,
+            site_url=settings.site_url or config.site_url or None,
+            site_name=settings.site_name or config.site_name or None,
+        )
+        if self.is_serve:
+            # The preview server's own address, so that data-file links work locally.
+            self.settings = replace(self.settings, site_url=config.site_url or None)
+
+        stage = self.runtime.stage_dir or (self.repo / self.settings.cache_dir / "stage")
+        stage.mkdir(parents=True, exist_ok=True)
+        self.stage_dir = stage
+        config.docs_dir = str(stage)
+        if not config.use_directory_urls:
+            log.warning("policy: use_directory_urls is forced on: the permanent URLs end in '/'")
+            config.use_directory_urls = True
+
+        for name in REQUIRED_EXTENSIONS:
+            if name not in config.markdown_extensions:
+                config.markdown_extensions.append(name)
+        config.mdx_configs.setdefault("toc", {}).setdefault("permalink", True)
+
+        theme = config.theme
+        if theme.name == "material":
+            features = theme.get("features") or []
+            if "announce.dismiss" not in features:
+                features.append("announce.dismiss")
+            theme["features"] = features
+        if str(TEMPLATES_DIR) not in [str(Path(d).resolve()) for d in theme.dirs]:
+            theme.dirs.insert(1 if theme.custom_dir else 0, str(TEMPLATES_DIR))
+        for path in EXTRA_CSS:
+            if (TEMPLATES_DIR / path).exists() and path not in config.extra_css:
+                config.extra_css.append(path)
+        for path in EXTRA_JS:
+            if path not in [str(s) for s in config.extra_javascript]:
+                config.extra_javascript.append(path)
+
+        import pathspec
+
+        # The staged tree is all generated: version and redline pages are linked from
+        # the archive, never listed in the sidebar.
+        config.not_in_nav = pathspec.GitIgnoreSpec.from_lines(HIDDEN_PAGES)
+        return config
+
+    def _as_of(self) -> dt.datetime:
+        assert self.settings is not None
+        if self.runtime.as_of is not None:
+            return self.runtime.as_of
+        text = os.environ.get("POLICYCTL_AS_OF")
+        if text and _RUNTIME is None:
+            from generator.window import parse_instant
+
+            try:
+                return parse_instant(text, self.settings.zone)
+            except ValueError as exc:
+                raise PluginError(f"POLICYCTL_AS_OF: {exc}") from None
+        return dt.datetime.now(self.settings.zone)
+
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        if not self.config.enabled:
+            return
+        from generator.policies import read_history
+        from generator.sitemodel import build_model, working_drafts
+        from generator.stage import navigation, render_pages, write_tree
+
+        assert self.settings is not None and self.repo is not None
+        as_of = self._as_of()
+        try:
+            history = self.runtime.history or read_history(self.repo, self.settings)
+            if history.violations:
+                problems = "\n".join(f"  {v}" for v in history.violations)
+                if not (self.is_serve or self.runtime.drafts):
+                    raise PluginError(
+                        f"the policy history breaks {len(history.violations)} rule(s); "
+                        f"run `policyctl check`:\n{problems}"
+                    )
+                log.warning("policy: the history breaks rules (preview only):\n%s", problems)
+            working = (
+                working_drafts(self.repo, history, self.settings, as_of) if self.runtime.drafts else None
+            )
+            model = build_model(history, self.settings, as_of, drafts=self.runtime.drafts, working=working)
+            pages = render_pages(model)
+        except PolicyError as error:
+            raise PluginError(str(error)) from None
+        write_tree(pages, self.stage_dir)
+        self.model = model
+        config.nav = navigation(model)
+        config.extra["policy"] = template_context(model)
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        if not self.config.enabled:
+            return files
+        for file in list(files):
+            if file.src_uri.startswith("email/") or file.src_uri == "assets/notice.js":
+                if Path(file.abs_src_path or "").resolve().is_relative_to(TEMPLATES_DIR):
+                    files.remove(file)
+        return files
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if not self.config.enabled or self.model is None:
+            return
+        from generator.feeds import data_files
+
+        site = Path(config.site_dir)
+        for name, content in data_files(self.model).items():
+            (site / name).write_text(content, encoding="utf-8")
+        notice_js = _theme_file(config, "assets/notice.js")
+        if notice_js is not None:
+            shutil.copyfile(notice_js, site / "notice.js")
+
+    def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
+        if self.repo is None or self.settings is None:
+            return server
+        policy_dir = self.repo / self.settings.policy_dir
+        if policy_dir.is_dir():
+            server.watch(str(policy_dir))
+        git_dir = self.repo / ".git"
+        for path in (git_dir / "HEAD", git_dir / "refs" / "heads"):
+            if path.exists():
+                server.watch(str(path))
+        return server
+
+
+def _theme_file(config: MkDocsConfig, name: str) -> Path | None:
+    for folder in config.theme.dirs:
+        candidate = Path(folder) / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def template_context(model: Any) -> dict[str, Any]:
+    """What the theme overrides need: the open notices, with site-root-relative URLs
+    (templates pass them through MkDocs' `url` filter)."""
+    from generator.dates import human_date, iso
+    from generator.sitemodel import UPDATES_URL
+
+    zone = model.settings.zone
+    notices = []
+    for notice in model.notices:
+        version = notice.version
+        notices.append(
+            {
+                "key": notice.key,
+                "document": notice.document.id,
+                "title": version.title,
+                "version": version.version,
+                "summary": version.summary or "",
+                "effective": iso(version.effective, zone),
+                "effective_human": human_date(version.effective, zone),
+                "core_rights": notice.changes.core_rights_changed,
+                "url": notice.url,
+                "changes_url": notice.changes_url or notice.url,
+            }
+        )
+    return {
+        "notices": notices,
+        "keys": " ".join(n["key"] for n in notices),
+        "updates_url": UPDATES_URL,
+        "drafts": model.drafts,
+        "as_of": iso(model.as_of, zone),
+    }
