@@ -92,10 +92,16 @@ def select_revisions(args: argparse.Namespace, ctx: Context) -> list[Revision]:
             candidates = [version]
         else:
             candidates = list(state.pending)
-            if args.late and not candidates and state.in_force:
+            if getattr(args, "report", False):
+                candidates = list(state.published[1:])
+            elif args.late and not candidates and state.in_force:
                 candidates = [state.in_force]
         for version in candidates:
             status = state.status(version)
+            if getattr(args, "report", False):
+                # Evidence of any revision that was notified, whatever its state now.
+                revisions.append(to_revision(state, version, site_url, late=status != "pending"))
+                continue
             if status == "scheduled":
                 raise PolicyError(
                     f"{document.id} {version.version} is scheduled for publication on "
