@@ -90,6 +90,21 @@ def _mkdocs_logging() -> Iterator[list[str]]:
         logger.removeHandler(handler)
 
 
+@contextlib.contextmanager
+def _build_date(as_of: dt.datetime) -> Iterator[None]:
+    """MkDocs stamps pages and the sitemap with the build date: make it the instant, so
+    the site is a pure function of the history and `as_of`."""
+    previous = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(max(0, int(as_of.timestamp())))
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = previous
+
+
 def _check_target(target: Path, repo: Path) -> None:
     if target == repo or repo.is_relative_to(target):
         raise PolicyError(
@@ -138,6 +153,7 @@ def build_site(
     from mkdocs.exceptions import MkDocsException
 
     from generator.policies import read_history
+    from generator.sitemodel import check_document_ids
 
     started = time.perf_counter()
     history = read_history(repo, settings)
@@ -150,6 +166,7 @@ def build_site(
         print(f"\n{count} problem{'s' if count != 1 else ''} found. The site was not built; fix them and rebuild.")
         return EXIT_FAILED
 
+    check_document_ids(history.documents)
     config_path = _config_path(repo, config_file)
     target = (site_dir or _default_site_dir(repo, config_path)).resolve()
     _check_target(target, repo)
@@ -161,7 +178,7 @@ def build_site(
         if config_path is None:
             config_path = write_default_config(work, settings, stage)
         options = Runtime(repo=repo, settings=settings, as_of=as_of, history=history, stage_dir=stage)
-        with runtime(options), _mkdocs_logging():
+        with runtime(options), _mkdocs_logging(), _build_date(as_of):
             try:
                 config = load_config(config_file=str(config_path), site_dir=str(out))
                 config.plugins.on_startup(command="build", dirty=False)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -172,6 +173,17 @@ class SiteModel:
         return tuple(r for d in self.documents for r in d.redlines)
 
 
+def check_document_ids(documents: Iterable[Document]) -> None:
+    """A document's id is its URL: it may not take the address of another page."""
+    for document in documents:
+        if document.id in RESERVED_IDS:
+            raise PolicyError(
+                f"document id {document.id!r} collides with a page of the site",
+                file=document.path,
+                remedy=f"rename the file; ids {', '.join(sorted(RESERVED_IDS))} are reserved",
+            )
+
+
 def build_model(
     history: History,
     settings: Settings,
@@ -188,13 +200,8 @@ def build_model(
     for doc_id, draft in list(working.items()):
         if history.document(doc_id) is None:
             documents.append(Document(doc_id, draft.path, draft.title, ()))
+    check_document_ids(documents)
     for document in documents:
-        if document.id in RESERVED_IDS:
-            raise PolicyError(
-                f"document id {document.id!r} collides with a page of the site",
-                file=document.path,
-                remedy=f"rename the file; ids {', '.join(sorted(RESERVED_IDS))} are reserved",
-            )
         draft = working.get(document.id) if drafts else None
         view = _document_view(document, as_of, drafts, draft)
         if view.entries:
