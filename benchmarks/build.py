@@ -1,0 +1,162 @@
+"""Site build benchmark: the generator against plain MkDocs on the same pages.
+
+    .venv/bin/python benchmarks/build.py [--sizes 10 50 200]
+
+For each size it makes a git history of that many versions of the operator's policy
+(benchmarks/histories.py), then, each in a fresh process:
+
+- ours (cold): `policyctl build` with an empty cache;
+- ours (warm): the same build again, no new commit (the on-disk cache is warm);
+- plain: `mkdocs build` with the Material theme on as many hand-written pages as our
+  site has, each holding a version's text.
+
+It prints both times, the ratio, peak memory, and how our time splits between reading
+git, diffing, staging and MkDocs. Run by hand; nothing here is a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+
+from histories import make_history  # noqa: E402
+
+
+def _timed(module, name: str, bucket: dict[str, float]) -> None:  # noqa: ANN001
+    original = getattr(module, name)
+
+    def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        started = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            bucket[name] = bucket.get(name, 0.0) + time.perf_counter() - started
+
+    setattr(module, name, wrapper)
+
+
+def child_ours(repo: Path, site: Path, as_of: str) -> dict:
+    """Runs in a fresh process: one `policyctl build` with phase timings."""
+    import generator.policies
+    import generator.redlines
+    import generator.stage
+    from generator.cli import main
+
+    bucket: dict[str, float] = {}
+    _timed(generator.policies, "read_history", bucket)
+    _timed(generator.redlines, "_render", bucket)
+    _timed(generator.stage, "render_pages", bucket)
+    _timed(generator.stage, "write_tree", bucket)
+    started = time.perf_counter()
+    code = main(["build", "--repo", str(repo), "--site-dir", str(site), "--as-of", as_of])
+    total = time.perf_counter() - started
+    assert code == 0, f"policyctl build failed with {code}"
+    git = bucket.get("read_history", 0.0)
+    diff = bucket.get("_render", 0.0)
+    staging = bucket.get("render_pages", 0.0) + bucket.get("write_tree", 0.0) - diff
+    pages = sum(1 for _ in site.rglob("index.html"))
+    return {
+        "total": total,
+        "git": git,
+        "diff": diff,
+        "staging": max(staging, 0.0),
+        "mkdocs": total - git - diff - max(staging, 0.0),
+        "pages": pages,
+        "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def child_plain(docs_count: int, repo: Path, work: Path) -> dict:
+    """Runs in a fresh process: plain MkDocs + Material on hand-written pages."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    import generator.frontmatter as fm
+
+    texts = []
+    for line in subprocess.run(
+        ["git", "log", "--format=%H", "--", "policy/privacy.md"], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout.split():
+        raw = subprocess.run(["git", "show", f"{line}:policy/privacy.md"], cwd=repo, capture_output=True, text=True, check=True).stdout
+        texts.append(fm.split(raw, file="policy/privacy.md")[1])
+    docs = work / "docs"
+    docs.mkdir()
+    (docs / "index.md").write_text("# Policies\n\nHand-written pages.\n")
+    for n in range(docs_count - 1):
+        page = docs / f"page-{n}"
+        page.mkdir()
+        (page / "index.md").write_text(f"# Page {n}\n\n" + texts[n % len(texts)])
+    config_file = work / "mkdocs.yml"
+    config_file.write_text(
+        "site_name: Plain\ntheme:\n  name: material\nplugins:\n  - search\n"
+        "markdown_extensions:\n  - attr_list\n  - md_in_html\n  - admonition\n  - toc:\n      permalink: true\n"
+    )
+    started = time.perf_counter()
+    config = load_config(config_file=str(config_file), site_dir=str(work / "site"))
+    config.plugins.on_startup(command="build", dirty=False)
+    build(config)
+    total = time.perf_counter() - started
+    return {"total": total, "pages": docs_count, "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def _child(*args: str) -> dict:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", *args], capture_output=True, text=True, check=False
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"child {args} failed:\n{out.stdout}\n{out.stderr}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10, 50, 200])
+    parser.add_argument("--child", nargs="*")
+    args = parser.parse_args()
+    if args.child:
+        kind, *rest = args.child
+        if kind == "ours":
+            result = child_ours(Path(rest[0]), Path(rest[1]), rest[2])
+        else:
+            result = child_plain(int(rest[0]), Path(rest[1]), Path(rest[2]))
+        print(json.dumps(result))
+        return
+
+    print(f"{'versions':>8} {'pages':>6} {'plain s':>8} {'cold s':>7} {'ratio':>6} {'warm s':>7} "
+          f"{'ratio':>6} {'warm outside mkdocs':>20} {'git':>6} {'diff':>6} {'stage':>6} {'mkdocs':>7} {'RSS MB':>7} {'plain RSS':>9}")
+    for size in args.sizes:
+        with tempfile.TemporaryDirectory(prefix=f"bench-build-{size}-") as tmp:
+            root = Path(tmp)
+            repo = make_history(root / "repo", size)
+            as_of = "2030-01-01"
+            cold = _child("ours", str(repo), str(root / "site"), as_of)
+            warm = _child("ours", str(repo), str(root / "site"), as_of)
+            plain_dir = root / "plain"
+            plain_dir.mkdir()
+            plain = _child("plain", str(cold["pages"]), str(repo), str(plain_dir))
+            outside = warm["git"] + warm["diff"] + warm["staging"]
+            print(
+                f"{size:>8} {cold['pages']:>6} {plain['total']:>8.2f} {cold['total']:>7.2f} "
+                f"{cold['total'] / plain['total']:>6.2f} {warm['total']:>7.2f} {warm['total'] / plain['total']:>6.2f} "
+                f"{outside:>19.2f}s {warm['git']:>6.2f} {warm['diff']:>6.2f} {warm['staging']:>6.2f} "
+                f"{warm['mkdocs']:>7.2f} {warm['maxrss_mb']:>7.0f} {plain['maxrss_mb']:>9.0f}",
+                flush=True,
+            )
+            print(f"{'':>8} cold split: git {cold['git']:.2f}s, diff {cold['diff']:.2f}s, "
+                  f"staging {cold['staging']:.2f}s, mkdocs {cold['mkdocs']:.2f}s", flush=True)
+            shutil.rmtree(root / "site", ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
