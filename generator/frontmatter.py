@@ -12,6 +12,8 @@ from frontmatter.default_handlers import YAMLHandler
 from generator.errors import FrontMatterError
 
 _HANDLER = YAMLHandler()
+# libyaml when present: front matter is parsed once per commit of every policy.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 KNOWN_KEYS = frozenset({"title", "version", "published", "effective", "summary"})
 
 
@@ -59,7 +61,7 @@ def split(text: str, *, file: str, commit: str | None = None) -> tuple[FrontMatt
         return FrontMatter(), text
     raw, body = _HANDLER.split(text)
     try:
-        data = yaml.safe_load(raw) or {}
+        data = yaml.load(raw, Loader=_LOADER) or {}  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)

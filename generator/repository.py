@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,14 +102,37 @@ def file_history(repo: git.Repo, path: str) -> list[FileRevision]:
             continue
         entries.append((sha, dt.datetime.fromisoformat(when), status[-1]))
     entries.reverse()
-    revisions = []
-    for sha, when, at_path in entries:
-        try:
-            blob = repo.commit(sha).tree / at_path
-        except KeyError:
+    blobs = _read_blobs(repo, [f"{sha}:{at_path}" for sha, _, at_path in entries])
+    return [
+        FileRevision(sha, when, at_path, data)
+        for (sha, when, at_path), data in zip(entries, blobs)
+        if data is not None
+    ]
+
+
+def _read_blobs(repo: git.Repo, specs: list[str]) -> list[bytes | None]:
+    """Many `<commit>:<path>` blobs through one `git cat-file --batch` process."""
+    if not specs:
+        return []
+    completed = subprocess.run(
+        ["git", "cat-file", "--batch"],
+        cwd=repo.git_dir,
+        input=("\n".join(specs) + "\n").encode(),
+        capture_output=True,
+        check=True,
+    )
+    out, position, blobs = completed.stdout, 0, []
+    for _ in specs:
+        end = out.index(b"\n", position)
+        header = out[position:end].split()
+        position = end + 1
+        if len(header) < 3 or header[-1] == b"missing":
+            blobs.append(None)
             continue
-        revisions.append(FileRevision(sha, when, at_path, blob.data_stream.read()))
-    return revisions
+        size = int(header[2])
+        blobs.append(out[position : position + size])
+        position += size + 1
+    return blobs
 
 
 def working_files(repo: git.Repo, policy_dir: str) -> list[WorkingFile]:
