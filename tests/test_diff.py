@@ -1,0 +1,365 @@
+"""The redline a visitor reads on /<doc>/changes/<old>-to-<new>/."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from html import unescape
+from html.parser import HTMLParser
+from pathlib import Path
+
+import markdown
+import pytest
+
+from generator.diff import Redline, redline, redline_markdown
+from generator.sections import parse_sections
+
+OLD = """\
+Intro paragraph of the policy.
+
+## I. Scope of Application {#scope}
+
+This policy applies to the Website.
+
+## II. Collection of Personal Information {#collection .core-rights}
+
+We collect your name and email address.
+
+### (I) Information You Provide
+
+1. Account data: name, email.
+2. Order data: address.
+
+## III. Contact {#contact}
+
+Write to privacy@example.com.
+"""
+
+PRIVACY = Path(__file__).resolve().parents[1] / "policy" / "privacy.md"
+
+
+def body_of(path: Path) -> str:
+    """The policy's Markdown without its YAML front matter."""
+    return path.read_text(encoding="utf-8").split("---", 2)[2]
+
+
+def visible_text(fragment: str) -> str:
+    """What a sighted reader sees: tags and screen-reader-only text removed."""
+    fragment = re.sub(r'<span class="sr-only">.*?</span>', "", fragment)
+    text = unescape(re.sub(r"<[^>]+>", "", fragment))
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def marked(fragment: str, tag: str) -> list[str]:
+    """The visible words inside each <ins> or <del>."""
+    return [visible_text(m) for m in re.findall(rf"<{tag}>(.*?)</{tag}>", fragment, re.S)]
+
+
+class _Balance(HTMLParser):
+    """Checks that every element opened in a fragment is closed in order."""
+
+    VOID = {"hr", "br", "img", "input", "meta", "link"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.errors: list[str] = []
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"</{tag}> closes {self.stack[-1:] or 'nothing'}")
+        else:
+            self.stack.pop()
+
+
+def assert_well_formed(fragment: str) -> _Balance:
+    parser = _Balance()
+    parser.feed(fragment)
+    parser.close()
+    assert parser.errors == []
+    assert parser.stack == []
+    return parser
+
+
+# --------------------------------------------------------------------------- words
+
+
+def test_reworded_sentence_shows_old_words_struck_and_new_words_inserted() -> None:
+    new = OLD.replace("We collect your name and email address.", "We collect your full name and postal address.")
+    section = redline_markdown(OLD, new).section("collection")
+
+    assert section.status == "changed"
+    assert "full" in " ".join(marked(section.html, "ins"))
+    assert marked(section.html, "del") == ["email"]
+    assert "postal" in " ".join(marked(section.html, "ins"))
+    # The untouched words are shown plainly, once.
+    assert visible_text(section.html).count("We collect your") == 1
+
+
+def test_replaced_phrase_reads_as_one_deletion_then_one_insertion() -> None:
+    old = "## A {#a}\n\nWe keep your data for the period required by law and then delete it.\n"
+    new = "## A {#a}\n\nWe keep your data for three years after your last order and then delete it.\n"
+    html = redline_markdown(old, new).section("a").html
+
+    # Not "<del>the</del><ins>three</ins> <del>period</del><ins>years</ins> ...".
+    assert marked(html, "del") == ["the period required by law"]
+    assert marked(html, "ins") == ["three years after your last order"]
+    assert "We keep your data for <del>" in html
+    assert "</ins> and then delete it." in html
+
+
+def test_deleted_clause_is_struck_through_and_nothing_inserted() -> None:
+    new = OLD.replace("name and email address", "name")
+    html = redline_markdown(OLD, new).section("collection").html
+
+    assert marked(html, "del") == ["and email address"]
+    assert marked(html, "ins") == []
+
+
+def test_heading_title_change_is_marked_but_its_number_is_not() -> None:
+    new = OLD.replace("## III. Contact {#contact}", "## III. Contact Us {#contact}")
+    section = redline_markdown(OLD, new).section("contact")
+
+    assert section.status == "changed"
+    assert marked(section.html, "ins") == ["Us"]
+    assert "III. Contact" in visible_text(section.html)
+
+
+# --------------------------------------------------------------------------- not changes
+
+
+def test_inserted_section_renumbering_is_not_shown_as_change() -> None:
+    new = OLD.replace(
+        "## II. Collection",
+        "## II. Definitions {#definitions}\n\nPersonal information means any information.\n\n## III. Collection",
+    ).replace("## III. Contact", "## IV. Contact")
+    result = redline_markdown(OLD, new)
+
+    statuses = {s.id: s.status for s in result.sections}
+    assert statuses["definitions"] == "added"
+    assert statuses["collection"] == "unchanged"
+    assert statuses["contact"] == "unchanged"
+    # The renumbered headings appear with their new numbers and no marks.
+    assert "III. Collection of Personal Information" in result.section("collection").html
+    assert "<ins>" not in result.section("contact").html
+    assert "<del>" not in result.section("contact").html
+
+
+def test_respacing_and_list_renumbering_are_not_shown_as_changes() -> None:
+    new = OLD.replace("We collect your name and email address.", "We collect   your name\nand email address.")
+    new = new.replace("1. Account data", "1. Account data").replace("2. Order data", "1. Order data")
+    result = redline_markdown(OLD, new)
+
+    assert not result.has_changes
+    assert "<ins>" not in result.html and "<del>" not in result.html
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def test_unchanged_sections_are_collapsed_but_expandable() -> None:
+    new = OLD.replace("Write to privacy@example.com.", "Write to dpo@example.com.")
+    result = redline_markdown(OLD, new)
+    scope = result.section("scope")
+
+    assert scope.status == "unchanged"
+    assert scope.html.startswith('<details class="redline-section redline-unchanged"')
+    assert "<details" in scope.html and " open" not in scope.html.split(">", 1)[0]
+    assert re.search(r"<summary>.*I\. Scope of Application.*\(unchanged\).*</summary>", scope.html)
+    # Expanding it shows the text.
+    assert "This policy applies to the Website." in scope.html
+
+
+def test_changed_section_is_open_and_has_an_anchor_for_the_change_summary() -> None:
+    new = OLD.replace("Write to privacy@example.com.", "Write to dpo@example.com.")
+    contact = redline_markdown(OLD, new).section("contact")
+
+    assert contact.status == "changed"
+    assert "<details" not in contact.html
+    assert re.search(r'<h\d class="redline-heading" id="change-contact">III\. Contact', contact.html)
+    assert contact.anchor == "change-contact"
+
+
+def test_added_section_is_shown_wholly_inserted() -> None:
+    new = OLD + "\n## IV. Children {#children}\n\nWe do not serve children.\n\n- No accounts under 18.\n"
+    section = redline_markdown(OLD, new).section("children")
+
+    assert section.status == "added"
+    assert marked(section.html, "ins") == ["IV. Children", "We do not serve children.", "No accounts under 18."]
+    assert "new section" in visible_text(section.html)
+    assert "<li" in section.html  # the list stays a list
+
+
+def test_removed_section_is_struck_through_where_it_used_to_be() -> None:
+    new = OLD.replace("## I. Scope of Application {#scope}\n\nThis policy applies to the Website.\n\n", "")
+    result = redline_markdown(OLD, new)
+
+    assert [s.id for s in result.sections][:3] == ["preamble", "scope", "collection"]
+    scope = result.section("scope")
+    assert scope.status == "removed"
+    assert marked(scope.html, "del") == ["I. Scope of Application", "This policy applies to the Website."]
+    assert "section removed" in visible_text(scope.html)
+
+
+def test_moved_section_is_labelled_with_where_it_was() -> None:
+    contact = "## III. Contact {#contact}\n\nWrite to privacy@example.com.\n"
+    new = OLD.replace(contact, "").replace("## I. Scope", contact.replace("III.", "I.") + "\n## II. Scope")
+    result = redline_markdown(OLD, new)
+    moved = result.section("contact")
+
+    assert [s.id for s in result.sections][1] == "contact"
+    assert moved.status == "moved"
+    assert "moved" in visible_text(moved.html)
+    assert "previously after “(I) Information You Provide”" in visible_text(moved.html)
+    assert "<ins>" not in moved.html  # moved, not rewritten
+
+
+def test_core_rights_sections_are_flagged() -> None:
+    new = OLD.replace("We collect your name", "We collect your name, phone number")
+    section = redline_markdown(OLD, new).section("collection")
+
+    assert section.core_rights
+    assert "core rights" in visible_text(section.html)
+
+
+def test_list_items_stay_list_items_and_a_new_item_is_inserted_in_place() -> None:
+    new = OLD.replace("2. Order data: address.", "2. Payment data: card number.\n3. Order data: address.")
+    html = redline_markdown(OLD, new).section("information-you-provide").html
+    assert_well_formed(html)
+
+    items = re.findall(r"<li[^>]*>(.*?)(?=<li|</ol>)", html, re.S)
+    assert [visible_text(i) for i in items] == [
+        "Account data: name, email.",
+        "Payment data: card number.",
+        "Order data: address.",
+    ]
+    assert marked(html, "ins") == ["Payment data: card number."]
+    # Numbers read as in the new version; the shifted item is not marked.
+    assert re.findall(r'<li value="(\d+)"', html) == ["1", "2", "3"]
+
+
+def test_rewritten_paragraph_shows_as_deleted_then_inserted_not_word_salad() -> None:
+    old = "## A {#a}\n\nWe may share data with partners for marketing.\n\nKeep.\n"
+    new = "## A {#a}\n\nAll processing follows the law of the operator's country.\n\nKeep.\n"
+    html = redline_markdown(old, new).section("a").html
+
+    assert marked(html, "del") == ["We may share data with partners for marketing."]
+    assert marked(html, "ins") == ["All processing follows the law of the operator's country."]
+
+
+# --------------------------------------------------------------------------- safety and rendering
+
+
+def test_policy_text_with_script_tags_comes_out_inert() -> None:
+    new = OLD.replace(
+        "Write to privacy@example.com.", 'Write to <script>alert("x")</script> & <b onclick="x">us</b>.'
+    ) + "\n## IV. <img src=x onerror=alert(1)> {#evil}\n\n<iframe src=//x>\n"
+    html = redline_markdown(OLD, new).html
+
+    assert "<script" not in html and "<img" not in html and "<iframe" not in html and "<b " not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+    assert "&amp;" in html
+    assert_well_formed(html)
+
+
+def test_screen_readers_are_told_what_was_deleted_and_inserted() -> None:
+    new = OLD.replace("email address", "phone number")
+    html = redline_markdown(OLD, new).section("collection").html
+
+    assert '<del><span class="sr-only">[deleted: </span>email address<span class="sr-only">]</span></del>' in html
+    assert '<ins><span class="sr-only">[inserted: </span>phone number<span class="sr-only">]</span></ins>' in html
+
+
+def test_redline_is_one_well_formed_block_without_blank_lines() -> None:
+    new = OLD.replace("email address", "phone number") + "\n## IV. Code {#code}\n\n```\nline one\n\nline three\n```\n"
+    html = redline_markdown(OLD, new).html
+
+    assert html.startswith('<div class="policy-redline">') and html.endswith("</div>")
+    assert not any(not line.strip() for line in html.splitlines())
+    parser = assert_well_formed(html)
+    assert parser.tags.count("section") + parser.tags.count("details") == 6
+    assert "line one&#10;&#10;line three" in html  # the code keeps its blank line, safely
+
+
+ROMAN = ["", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII"]
+
+
+def _privacy_revision() -> tuple[str, str]:
+    """Version 1.0 of the real policy and a revision that inserts section V (so VI
+    to XIII are renumbered) and rewords one sentence of Sharing."""
+    old = body_of(PRIVACY)
+    new = old.replace(
+        "We will not sell your personal information", "We will never sell or rent your personal information"
+    )
+    for number in range(12, 4, -1):  # XII -> XIII first, so no heading is renumbered twice
+        new = new.replace(f"\n## {ROMAN[number]}. ", f"\n## {ROMAN[number + 1]}. ", 1)
+    new = new.replace(
+        "\n## VI. Sharing", "\n## V. Retention {#retention .core-rights}\n\nWe keep data for 3 years.\n\n## VI. Sharing", 1
+    )
+    return old, new
+
+
+def test_markup_survives_markdown_rendering_intact() -> None:
+    old, new = _privacy_revision()
+    result = redline_markdown(old, new)
+    page = "# Changes from 1.0 to 1.1\n\n## Redline\n\n" + result.html + "\n\nEnd of the redline.\n"
+
+    rendered = markdown.markdown(page, extensions=["attr_list", "md_in_html"])
+
+    assert result.html in rendered  # passed through byte for byte
+    assert "<p>End of the redline.</p>" in rendered
+    assert rendered.count("<del>") == result.html.count("<del>") > 0
+    assert rendered.count("<details") == len(result.with_status("unchanged")) > 0
+
+
+def test_markup_survives_a_mkdocs_material_build(tmp_path: Path) -> None:
+    old, new = _privacy_revision()
+    result = redline_markdown(old, new)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "index.md").write_text("# Changes\n\n## Redline\n\n" + result.html + "\n", encoding="utf-8")
+    (tmp_path / "mkdocs.yml").write_text(
+        "site_name: Test\ntheme:\n  name: material\nmarkdown_extensions:\n  - attr_list\n  - md_in_html\n"
+        "  - toc:\n      permalink: true\n  - admonition\n  - pymdownx.details\n",
+        encoding="utf-8",
+    )
+    build = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(tmp_path / "mkdocs.yml")],
+        capture_output=True,
+        text=True,
+    )
+    assert build.returncode == 0, build.stderr
+    page = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+
+    assert page.count("<del>") == result.html.count("<del>") > 0
+    assert page.count("<ins>") == result.html.count("<ins>") > 0
+    assert 'id="change-retention"' in page
+    assert "never" in " ".join(marked(page, "ins"))
+
+
+def test_real_policy_revision_marks_only_what_the_editor_changed() -> None:
+    old, new = _privacy_revision()
+    result = redline_markdown(old, new)
+
+    changed = {s.id: s.status for s in result.sections if s.status != "unchanged"}
+    assert changed == {"retention": "added", "sharing": "changed"}
+    assert marked(result.section("sharing").html, "del") == ["not"]
+    assert marked(result.section("sharing").html, "ins") == ["never", "or rent"]
+    assert "VII. User's Rights" in visible_text(result.section("rights").html)
+
+
+@pytest.mark.parametrize("count", [0, 1])
+def test_identical_versions_show_every_section_collapsed(count: int) -> None:
+    text = body_of(PRIVACY) if count else OLD
+    result: Redline = redline(parse_sections(text), parse_sections(text))
+
+    assert not result.has_changes
+    assert all(s.html.startswith("<details") for s in result.sections)
+    assert "<ins>" not in result.html and "<del>" not in result.html
