@@ -43,7 +43,7 @@ log = logging.getLogger("mkdocs.plugins.policy")
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "site_templates"
 """The theme overrides shipped with policy-publisher (Material `custom_dir`)."""
-REQUIRED_EXTENSIONS = ("toc", "attr_list", "admonition", "tables", "md_in_html")
+REQUIRED_EXTENSIONS = ("toc", "attr_list", "admonition", "tables")
 HIDDEN_PAGES = ("/*/versions/*/", "/*/changes/")
 EXTRA_CSS = ("assets/policy.css", "assets/redline.css")
 EXTRA_JS = ("assets/policy.js",)
@@ -170,11 +170,13 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
         if not self.config.enabled:
             return
         from generator.policies import read_history
+        from generator.redlines import use_cache
         from generator.sitemodel import build_model, working_drafts
         from generator.stage import navigation, render_pages, write_tree
 
         assert self.settings is not None and self.repo is not None
         as_of = self._as_of()
+        use_cache(self.repo / self.settings.cache_dir)
         try:
             history = self.runtime.history or read_history(self.repo, self.settings)
             if history.violations:

@@ -1,26 +1,65 @@
 """The redline HTML between two versions: `generator.diff.redline` when it is there,
 else a plain word-level fallback so that the site always builds.
 
-Results are memoised by the two texts' content hashes (the place to add the on-disk
-cache under `settings.cache_dir`)."""
+Results are memoised in memory by the texts' content hashes and, once `use_cache` has
+named a folder (the plugin passes `<repo>/<cache_dir>`), on disk through
+`generator.cache.ContentCache`: a rebuild after a new commit diffs only the new pairs.
+"""
 
 from __future__ import annotations
 
 import difflib
+import hashlib
 import html
 import re
+from pathlib import Path
 
 from generator.history import Version
 
 _MEMO: dict[tuple[str, str], str] = {}
 _TOKEN = re.compile(r"\s+|[^\s]+")
+_DISK = None
+
+
+def use_cache(folder: Path | None) -> None:
+    """Keep redlines under `folder/redlines/` (None: in memory only)."""
+    global _DISK
+    if folder is None:
+        _DISK = None
+        return
+    import generator.cache as cache
+    import generator.redlines as this
+    import generator.sections as sections
+
+    modules = [this, sections]
+    try:
+        import generator.diff as diff
+
+        modules.insert(0, diff)
+    except ImportError:
+        pass
+    if _DISK is not None and _DISK.root == folder / "redlines":
+        return
+    _DISK = cache.ContentCache(folder, "redlines", cache.code_salt(*modules))
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def redline_html(old: Version, new: Version) -> str:
-    key = (old.sha256, new.sha256)
+    key = (_digest(old.text), _digest(new.text))
     cached = _MEMO.get(key)
+    if cached is not None:
+        return cached
+    disk_key = _DISK.key(*key) if _DISK is not None else None
+    if disk_key is not None:
+        cached = _DISK.get(disk_key)
     if cached is None:
-        cached = _MEMO[key] = _render(old, new)
+        cached = _render(old, new)
+        if disk_key is not None:
+            _DISK.put(disk_key, cached)
+    _MEMO[key] = cached
     return cached
 
 
@@ -33,10 +72,10 @@ def _render(old: Version, new: Version) -> str:
 
 
 def fallback_redline(old: str, new: str) -> str:
-    """Whole-text word diff with <ins>/<del>: used only until generator.diff exists."""
+    """Whole-text word diff with <ins>/<del>: used only when generator.diff is missing."""
     a, b = _TOKEN.findall(old), _TOKEN.findall(new)
     out = ['<div class="redline redline--fallback"><pre class="redline__text">']
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b).get_opcodes():
         if op == "equal":
             out.append(html.escape("".join(a[i1:i2])))
             continue

@@ -302,7 +302,8 @@ def _section_lists(changes: ChangeSummary) -> str:
         if not items:
             continue
         lis = "".join(
-            f'<li data-section="{e(c.id)}">{e(c.title)}{" " + _core_badge() if c.core_rights else ""}</li>'
+            f'<li data-section="{e(c.id)}"><a href="#change-{e(c.id)}">{e(c.title)}</a>'
+            f'{" " + _core_badge() if c.core_rights else ""}</li>'
             for c in items
         )
         blocks.append(f'<div class="policy-changes__kind policy-changes__kind--{kind}"><h3>{label} ({len(items)})</h3><ul>{lis}</ul></div>')

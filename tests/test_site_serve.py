@@ -1,0 +1,83 @@
+"""`policyctl serve`: the editors' live preview, with and without drafts."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import PolicyRepo, policy_file
+from test_site_build import SECRET, history  # noqa: F401 - the fixture
+
+POLICYCTL = Path(sys.executable).parent / "policyctl"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fetch(url: str, timeout: float = 30) -> str:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.read().decode("utf-8")
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+@pytest.fixture
+def serve():
+    processes: list[subprocess.Popen] = []
+
+    def start(repo: PolicyRepo, *args: str) -> str:
+        port = free_port()
+        process = subprocess.Popen(
+            [str(POLICYCTL), "serve", "--repo", str(repo.path), "--dev-addr", f"127.0.0.1:{port}", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        processes.append(process)
+        return f"http://127.0.0.1:{port}/"
+
+    yield start
+    for process in processes:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def test_preview_at_an_instant(history, serve):  # noqa: F811
+    base = serve(history, "--as-of", "2026-10-08")
+    home = fetch(base)
+    assert "policy-banner" in home and "16 October 2026" in home
+    assert "notices" in fetch(base + "notices.json")
+    assert SECRET not in fetch(base + "privacy/versions/")
+
+
+def test_preview_with_drafts_shows_scheduled_and_uncommitted_versions(history, serve):  # noqa: F811
+    text = (history.path / "policy/privacy.md").read_text()
+    (history.path / "policy/privacy.md").write_text(text.replace("Intro paragraph", "Uncommitted intro"))
+    base = serve(history, "--as-of", "2026-10-20", "--drafts")
+    archive = fetch(base + "privacy/versions/")
+    assert SECRET in archive  # scheduled 3.0, clearly marked
+    assert "policy-badge--draft" in archive
+    assert "Draft preview" in fetch(base)
+    draft = fetch(base + "privacy/versions/3.0-draft/")
+    assert "Uncommitted intro" in draft and "Draft" in draft
+    scheduled = fetch(base + "privacy/versions/3.0/")
+    assert "Not public" in scheduled
