@@ -33,7 +33,7 @@ from difflib import SequenceMatcher
 from html import escape
 from typing import Literal
 
-from generator.changes import compare
+from generator.changes import ChangeSummary, compare
 from generator.sections import Section, parse_sections
 
 SectionStatus = Literal["unchanged", "changed", "added", "removed", "moved"]
@@ -76,6 +76,8 @@ class Redline:
     """A whole redline: sections in new-document order, removed ones where they were."""
 
     sections: tuple[SectionRedline, ...]
+    summary: ChangeSummary = ChangeSummary()
+    """The same classification `generator.changes.compare` gives (computed once here)."""
 
     @property
     def html(self) -> str:
@@ -825,7 +827,7 @@ def redline(old: Sequence[Section], new: Sequence[Section]) -> Redline:
                 )
             )
         results.extend(_removed(s) for s in removed_after.get(section.id, []))
-    return Redline(tuple(results))
+    return Redline(tuple(results), summary)
 
 
 def _removed(section: Section) -> SectionRedline:

@@ -363,3 +363,25 @@ def test_identical_versions_show_every_section_collapsed(count: int) -> None:
     assert not result.has_changes
     assert all(s.html.startswith("<details") for s in result.sections)
     assert "<ins>" not in result.html and "<del>" not in result.html
+
+
+def test_every_section_in_the_change_summary_links_to_its_place_in_the_redline() -> None:
+    old, new = _privacy_revision()
+    new = new.replace("Other Provisions {#other}", "Other Provisions {#other}\n\nNew closing words.")
+    result = redline_markdown(old, new)
+    html = result.html
+
+    listed = result.summary.added + result.summary.changed + result.summary.moved + result.summary.removed
+    assert set(listed) == {"retention", "sharing", "other"}
+    for section_id in listed:
+        assert f'id="change-{section_id}"' in html
+
+
+def test_chinese_text_marks_only_the_changed_characters() -> None:
+    old = "## 一、适用范围 {#scope}\n\n本政策适用于本网站的所有服务。\n"
+    new = "## 一、适用范围 {#scope}\n\n本政策适用于本网站的全部服务。\n"
+    html = redline_markdown(old, new).section("scope").html
+
+    assert marked(html, "del") == ["所有"]
+    assert marked(html, "ins") == ["全部"]
+    assert "本政策适用于本网站的" in visible_text(html)
