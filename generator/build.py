@@ -156,6 +156,7 @@ def build_site(
     from generator.sitemodel import check_document_ids
 
     started = time.perf_counter()
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")  # policyctl pins mkdocs<2 itself
     history = read_history(repo, settings)
     for advisory in history.advisories:
         print(f"warning: {advisory}", file=sys.stderr)
@@ -229,6 +230,7 @@ def serve_site(
     from mkdocs.commands.serve import serve
     from mkdocs.exceptions import MkDocsException
 
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     config_path = _config_path(repo, config_file)
     stage = repo / settings.cache_dir / ("preview-drafts" if drafts else "preview")
     stage.mkdir(parents=True, exist_ok=True)
@@ -236,16 +238,19 @@ def serve_site(
         if config_path is None:
             config_path = write_default_config(Path(work_dir), settings, stage)
         options = Runtime(repo=repo, settings=settings, as_of=as_of, drafts=drafts, stage_dir=stage)
-        with runtime(options), _mkdocs_logging():
-            logging.getLogger("mkdocs").setLevel(logging.INFO)
-            if not logging.getLogger("mkdocs").handlers[:-1]:
-                info = logging.StreamHandler(sys.stderr)
-                info.setLevel(logging.INFO)
-                info.addFilter(lambda record: record.levelno < logging.WARNING)
-                logging.getLogger("mkdocs").addHandler(info)
-            try:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+        logger = logging.getLogger("mkdocs")
+        level = logger.level
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        try:
+            with runtime(options):
                 serve(config_file=str(config_path), dev_addr=dev_addr, livereload=True)
-            except MkDocsException as error:
-                print(f"error: {error}", file=sys.stderr)
-                return EXIT_FAILED
+        except MkDocsException as error:
+            print(f"error: {error}", file=sys.stderr)
+            return EXIT_FAILED
+        finally:
+            logger.removeHandler(handler)
+            logger.setLevel(level)
     return EXIT_OK
