@@ -181,7 +181,9 @@ def build_site(
         options = Runtime(repo=repo, settings=settings, as_of=as_of, history=history, stage_dir=stage)
         with runtime(options), _mkdocs_logging(), _build_date(as_of):
             try:
-                config = load_config(config_file=str(config_path), site_dir=str(out))
+                # docs_dir: the staged tree (the plugin sets it too; passing it here spares a
+                # repository's mkdocs.yml from needing an existing docs/ folder).
+                config = load_config(config_file=str(config_path), site_dir=str(out), docs_dir=str(stage))
                 config.plugins.on_startup(command="build", dirty=False)
                 try:
                     build(config)
@@ -246,7 +248,7 @@ def serve_site(
         logger.setLevel(logging.INFO)
         try:
             with runtime(options):
-                serve(config_file=str(config_path), dev_addr=dev_addr, livereload=True)
+                serve(config_file=str(config_path), dev_addr=dev_addr, livereload=True, docs_dir=str(stage))
         except MkDocsException as error:
             print(f"error: {error}", file=sys.stderr)
             return EXIT_FAILED
