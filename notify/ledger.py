@@ -283,26 +283,33 @@ class Ledger:
     # -- the work queue --------------------------------------------------------------
 
     def claim(self, campaign: Campaign, owner: str, limit: int, lease: float) -> list[Claimed]:
+        """Lease up to ``limit`` rows to ``owner``: pending ones first; when none are
+        left, rows whose lease expired and rows another run deferred. Each kind is an
+        index range scan on (campaign, status), so a claim costs the same at row 10
+        and at row 1,000,000."""
         c = notices.c
         now = time.time()
-        claimable = sa.or_(
+        kinds = (
             c.status == PENDING,
-            sa.and_(c.status == DEFERRED, sa.or_(c.lease_owner.is_(None), c.lease_owner != owner)),
             sa.and_(c.status == SENDING, c.lease_until < now),
-        )
-        sub = sa.select(c.id).where(campaign.where(), claimable).order_by(c.id).limit(limit)
-        if self.dialect == "postgresql":
-            sub = sub.with_for_update(skip_locked=True)
-        stmt = (
-            notices.update()
-            .where(c.id.in_(sub.scalar_subquery()))
-            .values(status=SENDING, lease_owner=owner, lease_until=now + lease)
-            .returning(c.id, c.email, c.name, c.locale, c.recipient, c.recipient_id, c.message_id)
+            sa.and_(c.status == DEFERRED, sa.or_(c.lease_owner.is_(None), c.lease_owner != owner)),
         )
         with self.engine.begin() as conn:
-            rows = conn.execute(stmt).all()
-        rows.sort(key=lambda row: row[0])
-        return [Claimed(*row) for row in rows]
+            for kind in kinds:
+                sub = sa.select(c.id).where(campaign.where(), kind).order_by(c.id).limit(limit)
+                if self.dialect == "postgresql":
+                    sub = sub.with_for_update(skip_locked=True)
+                stmt = (
+                    notices.update()
+                    .where(c.id.in_(sub.scalar_subquery()))
+                    .values(status=SENDING, lease_owner=owner, lease_until=now + lease)
+                    .returning(c.id, c.email, c.name, c.locale, c.recipient, c.recipient_id, c.message_id)
+                )
+                rows = conn.execute(stmt).all()
+                if rows:
+                    rows.sort(key=lambda row: row[0])
+                    return [Claimed(*row) for row in rows]
+        return []
 
     def renew(self, owner: str, lease: float) -> None:
         c = notices.c

@@ -7,6 +7,7 @@ import ipaddress
 import os
 import socket
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
@@ -111,6 +112,7 @@ class SmtpSession:
     def __init__(self, channel: SmtpChannel) -> None:
         self.channel = channel
         self.client: aiosmtplib.SMTP | None = None
+        self.size_ok: bool | None = None
 
     async def connect(self) -> aiosmtplib.SMTP:
         cfg = self.channel.config
@@ -137,6 +139,7 @@ class SmtpSession:
             client.close()
             raise
         self.client = client
+        self.size_ok = None
         return client
 
     async def deliver(self, item: Claimed, timeout: float) -> Attempt:
@@ -147,17 +150,11 @@ class SmtpSession:
                 client = self.client
                 if client is None or not client.is_connected:
                     client = await self.connect()
-                _errors, response = await client.sendmail(composer.sender.address, [item.email], data)
-            return Attempt(SENT, response or "250 OK")
+                return await self._transaction(client, composer.sender.address, item.email, data)
         except AuthenticationFailed:
             raise
-        except aiosmtplib.SMTPRecipientsRefused as exc:
-            refused = exc.recipients[0] if exc.recipients else None
-            if refused is None:
-                return Attempt(TEMPORARY, "recipient refused")
-            return _classify(refused.code, refused.message)
         except aiosmtplib.SMTPResponseException as exc:
-            if exc.code in (421,) or exc.code < 200:
+            if exc.code == 421 or exc.code < 200:
                 self._drop()
             return _classify(exc.code, exc.message)
         except TimeoutError:
@@ -166,6 +163,42 @@ class SmtpSession:
         except (aiosmtplib.SMTPException, OSError, asyncio.IncompleteReadError, EOFError) as exc:
             self._drop()
             return Attempt(TEMPORARY, f"connection lost: {_describe(exc)}")
+
+    async def _transaction(self, client: aiosmtplib.SMTP, sender: str, rcpt: str, data: bytes) -> Attempt:
+        """MAIL, RCPT, DATA on the open session, through aiosmtplib's protocol layer.
+
+        Addresses were validated (ASCII, no control characters) when the recipients
+        were read, so the per-command checks of ``SMTP.sendmail`` are skipped; the
+        caller's deadline replaces per-command timers.
+        """
+        protocol = client.protocol
+        if protocol is None:
+            raise aiosmtplib.SMTPServerDisconnected("not connected")
+        mail = b"FROM:<" + sender.encode("ascii") + b">"
+        if self.size_ok is None:
+            self.size_ok = client.supports_extension("size")
+        if self.size_ok:
+            mail += b" SIZE=%d" % len(data)
+        response = await protocol.execute_command(b"MAIL", mail, timeout=None)
+        if response.code != 250:
+            await self._reset(protocol)
+            return _classify(response.code, response.message)
+        response = await protocol.execute_command(b"RCPT", b"TO:<" + rcpt.encode("ascii") + b">", timeout=None)
+        if response.code not in (250, 251):
+            await self._reset(protocol)
+            return _classify(response.code, response.message)
+        try:
+            response = await protocol.execute_data_command(data, timeout=None)
+        except aiosmtplib.SMTPDataError as exc:
+            await self._reset(protocol)
+            return _classify(exc.code, exc.message)
+        return Attempt(SENT, f"{response.code} {response.message}")
+
+    async def _reset(self, protocol: Any) -> None:
+        try:
+            await protocol.execute_command(b"RSET", timeout=None)
+        except (aiosmtplib.SMTPException, OSError):
+            self._drop()
 
     def _drop(self) -> None:
         if self.client is not None:

@@ -30,9 +30,6 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
-import warnings
-
-warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS")
 from rich.console import Console
 
 from notify.cli import add_arguments, run

@@ -13,6 +13,9 @@ from notify_support import ledger_rows, notify, revision, smtp_server, sqlite_ur
 
 FAST = ("--retry-base", "0.01")
 
+# the test server offers AUTH without TLS on loopback, on purpose
+pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+
 
 def smtp(server) -> str:  # noqa: ANN001
     return f"smtp://127.0.0.1:{server.port}"
