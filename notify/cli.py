@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -114,8 +115,10 @@ def run(args: argparse.Namespace, revisions: list[Revision], *, repo: Path, cons
             raise NotifyError("--max-error-rate must be between 0 and 1")
         for r in revisions:
             _check_revision(r)
-        # Fail on unreadable recipients input before anything else.
-        recipients_mod.read(args.recipients, args.query, base=repo)
+        # Fail on unreadable recipients input (no file, no 'email' column, bad SQL) before anything else.
+        probe = recipients_mod.read(args.recipients, args.query, base=repo)
+        next(probe, None)
+        probe.close()
         settings = Settings(
             concurrency=args.concurrency, rate=args.rate, deadline=args.deadline, retries=max(0, args.retries),
             retry_base=args.retry_base, lease=args.lease, max_error_rate=args.max_error_rate,
@@ -197,6 +200,7 @@ async def _run_all(
     args: argparse.Namespace, revisions: list[Revision], repo: Path, ledger: Ledger, settings: Settings, console: Console
 ) -> tuple[list[Result], BaseException | None]:
     loop = asyncio.get_running_loop()
+    loop.set_default_executor(ThreadPoolExecutor(max_workers=args.concurrency + 4, thread_name_prefix="notify"))
     stop = asyncio.Event()
     interrupted: list[str] = []
 

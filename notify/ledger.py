@@ -175,7 +175,11 @@ class Ledger:
                 event.listen(self.engine, "begin", _sqlite_begin)
             else:
                 self.engine = sa.create_engine(parsed, pool_pre_ping=True)
-            metadata.create_all(self.engine, checkfirst=True)
+            with self.engine.begin() as conn:
+                if self.dialect == "postgresql":
+                    # several workers may start at once: create the tables one at a time
+                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(72834611)"))
+                metadata.create_all(conn, checkfirst=True)
         except SQLAlchemyError as exc:
             raise NotifyError(f"cannot open the ledger {redact(url)}: {exc.__class__.__name__}: {getattr(exc, 'orig', exc)}") from exc
         except OSError as exc:

@@ -203,7 +203,7 @@ class Composer:
         subject = " ".join(subject.split())
         if _FIELD.search(subject):
             raise NotifyError("the subject template may not contain per-recipient fields (name, email)")
-        lang = locale or "en"
+        lang = locale.replace("_", "-") if locale else "en"
         r = self.revision
         head = (
             f"From: {self.sender.header}\r\n"

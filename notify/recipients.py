@@ -11,7 +11,7 @@ import csv
 import json
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -100,7 +100,7 @@ def make(record: dict[str, Any], ref: str) -> Recipient | Skipped:
     )
 
 
-def read(source: str, query: str | None = None, base: Path | None = None) -> Iterator[Recipient | Skipped]:
+def read(source: str, query: str | None = None, base: Path | None = None) -> Generator[Recipient | Skipped, None, None]:
     """Stream recipients from ``source``: a .csv / .jsonl file or a SQLAlchemy URL."""
     if "://" in source:
         if not query:
@@ -125,7 +125,7 @@ def _redact(url: str) -> str:
     return re.sub(r"//([^/@:]*):[^/@]*@", r"//\1:***@", url)
 
 
-def _read_csv(path: Path) -> Iterator[Recipient | Skipped]:
+def _read_csv(path: Path) -> Generator[Recipient | Skipped, None, None]:
     with path.open(newline="", encoding="utf-8-sig") as fh:
         reader = csv.reader(fh)
         try:
@@ -155,7 +155,7 @@ def _read_csv(path: Path) -> Iterator[Recipient | Skipped]:
             yield make(record, f"{path.name} line {reader.line_num}")
 
 
-def _read_jsonl(path: Path) -> Iterator[Recipient | Skipped]:
+def _read_jsonl(path: Path) -> Generator[Recipient | Skipped, None, None]:
     with path.open("rb") as fh:
         for number, line in enumerate(fh, 1):
             if not line.strip():
@@ -172,7 +172,7 @@ def _read_jsonl(path: Path) -> Iterator[Recipient | Skipped]:
             yield make({k.lower(): v for k, v in record.items() if isinstance(k, str)}, ref)
 
 
-def _read_sql(url: str, query: str) -> Iterator[Recipient | Skipped]:
+def _read_sql(url: str, query: str) -> Generator[Recipient | Skipped, None, None]:
     import sqlalchemy as sa
     from sqlalchemy.exc import SQLAlchemyError
 

@@ -95,3 +95,11 @@ def test_late_notice_warns_and_says_so_in_the_message(tmp_path: Path) -> None:
     msg = email.message_from_bytes(next((tmp_path / ".policy" / "outbox").rglob("*.eml")).read_bytes(), policy=email.policy.default)
     assert msg["Subject"].startswith("Changed: Privacy Policy version 2.0")
     assert "took effect on" in msg.get_body(("plain",)).get_content()
+
+
+def test_unusable_recipients_input_stops_before_anything_is_sent(tmp_path: Path, revision, smtp_server) -> None:
+    server = smtp_server()
+    (tmp_path / "users.csv").write_text("mail,name\nann@users.example,Ann\n")
+    result = notify(tmp_path, [revision], "--recipients", str(tmp_path / "users.csv"), "--smtp", f"smtp://127.0.0.1:{server.port}")
+    assert result.code == 2 and "users.csv line 1" in result.out and "'email'" in result.out
+    assert server.connections == 0 and not (tmp_path / ".policy" / "ledger.sqlite3").exists()
