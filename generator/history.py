@@ -167,7 +167,9 @@ def build_document(
     versions: list[Version] = []
     for index, draft in enumerate(drafts):
         version = _finish(doc_id, draft, index == 0, calendar, working_days, violations, advisories)
-        if versions and version.effective <= versions[-1].effective:
+        # Per-commit versions of one day share an effective instant: the later one wins.
+        tie = bool(versions) and draft.per_commit and version.effective == versions[-1].effective
+        if versions and version.effective <= versions[-1].effective and not tie:
             violations.append(
                 Violation(
                     "effective-order",
@@ -253,7 +255,7 @@ def _finish(
                     "a revision cannot be published before it was written",
                 )
             )
-    if not first and not matter.summary:
+    if not first and not draft.per_commit and not matter.summary:
         violations.append(
             Violation(
                 "summary-missing",

@@ -64,7 +64,12 @@ class DocumentState:
 
 def state_at(document: Document, as_of: dt.datetime) -> DocumentState:
     visible = [v for v in document.versions if v.published <= as_of]
-    in_force = max((v for v in visible if v.effective <= as_of), key=lambda v: v.effective, default=None)
+    # On a tie (two per-commit versions of one day) the later version is in force.
+    in_force = max(
+        (v for v in visible if v.effective <= as_of),
+        key=lambda v: (v.effective, document.versions.index(v)),
+        default=None,
+    )
     return DocumentState(
         document=document,
         as_of=as_of,
