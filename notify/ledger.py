@@ -231,6 +231,7 @@ class Ledger:
             return 0, duplicates
         c = notices.c
         now = datetime.now(timezone.utc)
+        stamp: Any = now.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds") if self.dialect == "sqlite" else now
         with self.engine.begin() as conn:
             existing = conn.execute(
                 sa.select(c.recipient, c.run).where(campaign.where(), c.recipient.in_(list(unique)))
@@ -240,25 +241,24 @@ class Ledger:
                 if by_run == run:
                     duplicates.append(r)
             if unique:
-                rows = [
-                    {
-                        "document": campaign.document, "version": campaign.version, "channel": campaign.channel,
-                        "recipient": r.key, "email": r.email, "name": r.name, "locale": r.locale,
-                        "recipient_id": r.id, "source": r.ref, "sha256": campaign.sha256,
-                        "message_id": message_id(r.key), "status": PENDING, "attempts": 0, "run": run,
-                        "enqueued_at": now,
-                    }
+                conn.exec_driver_sql(self._insert_sql(), [
+                    (campaign.document, campaign.version, campaign.channel, r.key, r.email, r.name, r.locale,
+                     r.id, r.ref, campaign.sha256, message_id(r.key), PENDING, 0, run, stamp)
                     for r in unique.values()
-                ]
-                conn.execute(self._insert_ignore(), rows)
+                ])
         return len(unique), duplicates
 
-    def _insert_ignore(self) -> Any:
-        if self.dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        return insert(notices).on_conflict_do_nothing(index_elements=["document", "version", "channel", "recipient"])
+    _COLUMNS = ("document", "version", "channel", "recipient", "email", "name", "locale", "recipient_id",
+                "source", "sha256", "message_id", "status", "attempts", "run", "enqueued_at")
+
+    def _insert_sql(self) -> str:
+        """Plain driver-level INSERT for bulk enqueueing (executemany in C for sqlite3,
+        pipelined by psycopg); rows already in the ledger are left alone."""
+        mark = "?" if self.dialect == "sqlite" else "%s"
+        return (
+            f"INSERT INTO {notices.name} ({', '.join(self._COLUMNS)}) VALUES ({', '.join([mark] * len(self._COLUMNS))}) "
+            "ON CONFLICT (document, version, channel, recipient) DO NOTHING"
+        )
 
     def retry_failed(self, campaign: Campaign) -> int:
         c = notices.c
