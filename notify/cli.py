@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from rich.console import Console
+from sqlalchemy.exc import SQLAlchemyError
 from rich.markup import escape
 
 from notify import recipients as recipients_mod
@@ -129,6 +130,15 @@ def run(args: argparse.Namespace, revisions: list[Revision], *, repo: Path, cons
             results, error = asyncio.run(_run_all(args, revisions, repo, ledger, settings, console))
         finally:
             ledger.close()
+    except SQLAlchemyError as exc:
+        exc = NotifyError(
+            f"the ledger {redact(args.ledger or default_url(repo))} failed: {exc.__class__.__name__}: {getattr(exc, 'orig', exc)}; "
+            "nothing recorded is lost: rerun the same command when the database is reachable"
+        )
+        console.print(f"[red]error:[/] {escape(str(exc))}")
+        if getattr(args, "json", False):
+            print(json.dumps({"error": str(exc), "exit": 2}))
+        return 2
     except NotifyError as exc:
         console.print(f"[red]error:[/] {escape(str(exc))}")
         if getattr(args, "json", False):

@@ -103,3 +103,20 @@ def test_unusable_recipients_input_stops_before_anything_is_sent(tmp_path: Path,
     result = notify(tmp_path, [revision], "--recipients", str(tmp_path / "users.csv"), "--smtp", f"smtp://127.0.0.1:{server.port}")
     assert result.code == 2 and "users.csv line 1" in result.out and "'email'" in result.out
     assert server.connections == 0 and not (tmp_path / ".policy" / "ledger.sqlite3").exists()
+
+
+def test_progress_bar_on_a_terminal(tmp_path: Path, revision) -> None:
+    import argparse
+
+    from rich.console import Console
+
+    from notify.cli import add_arguments, run
+
+    write_csv(tmp_path / "users.csv", 30)
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=True, width=120)
+    code = run(parser.parse_args(["--recipients", str(tmp_path / "users.csv")]), [revision], repo=tmp_path, console=console)
+    assert code == 0
+    assert "sent" in buffer.getvalue() and "30" in buffer.getvalue()
