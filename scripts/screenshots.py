@@ -1,0 +1,160 @@
+"""Regenerate docs/screenshots/{home,version,redline}.png (1280x900) in headless Chromium.
+
+The history is realistic and made afresh in a temporary git repository: the operator's
+policy (policy/privacy.md as committed in this repository) as version 1.0, then a
+version 2.0 that changes the core-rights "User's Rights" section and inserts a section
+on automated decision-making (renumbering the later ones). The site is built during
+2.0's publicity window, so the banner, the pop-up and the callout show.
+
+    .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--as-of 2026-12-03]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from browser_support import build_site, launch_chromium, new_visitor, serving  # noqa: E402
+
+V2_PUBLISHED = "2026-12-01"  # a Tuesday: in CN, 2.0 takes effect on 11 December 2026
+V2_SUMMARY = (
+    "Requests to exercise your rights are answered within 15 working days instead of 15 to 30; "
+    "a new section explains automated decision-making and profiling."
+)
+PROFILING = """\
+## VI. Automated Decision-Making and Profiling {#profiling .core-rights}
+
+We use automated means to detect fraudulent orders and to recommend products. We do not make decisions that produce legal effects concerning you, or similarly significantly affect you, solely by automated processing.
+
+You can ask for a person to review any automated decision about your order, express your point of view and contest the decision, through the contact information at the end of this Policy.
+
+"""
+ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV"]
+
+
+def committed_policy() -> str:
+    return subprocess.run(
+        ["git", "show", "HEAD:policy/privacy.md"], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout
+
+
+def revision_2_0(v1: str) -> str:
+    """The operator's policy, revised: new front matter, a changed core-rights section,
+    an inserted one; the sections after it renumbered as an editor would."""
+    front, body = re.match(r"(?s)^---\n(.*?)\n---\n(.*)$", v1).groups()
+    front = re.sub(r'(?m)^version: .*$', 'version: "2.0"', front)
+    front = re.sub(r"(?m)^published: .*$", f"published: {V2_PUBLISHED}", front)
+    front = re.sub(r"(?m)^summary: .*$", f"summary: {V2_SUMMARY}", front)
+
+    def renumber(match: re.Match[str]) -> str:
+        number = ROMAN.index(match.group(1))
+        return f"## {ROMAN[number + 1] if number >= 5 else match.group(1)}. "
+
+    body = re.sub(r"(?m)^## ([IVX]+)\. ", renumber, body)
+    body = body.replace("## VII. User's Rights", PROFILING + "## VII. User's Rights")
+    replaced = body.replace(
+        "We will provide you with convenient channels to exercise your rights and process your "
+        "reasonable requests free of charge:",
+        "We will provide you with convenient channels, online and by email, to exercise your rights, "
+        "and answer your reasonable requests free of charge within 15 working days:",
+    ).replace(
+        "process your request within 15-30 working days after receiving it",
+        "process your request within 15 working days after receiving it",
+    ).replace(
+        "and also have the right to object to our automated decision-making (including user profiling)",
+        "and also have the right to object to our automated decision-making (including user profiling) "
+        "and to obtain human review of it (see Section VI)",
+    )
+    if replaced == body or PROFILING not in replaced:
+        raise SystemExit("policy/privacy.md no longer has the passages this script revises; update it")
+    return f"---\n{front}\n---\n{replaced}"
+
+
+def git(repo: Path, *args: str, date: str | None = None) -> None:
+    env = dict(os.environ, GIT_AUTHOR_NAME="Legal Editor", GIT_AUTHOR_EMAIL="legal@example.com",
+               GIT_COMMITTER_NAME="Legal Editor", GIT_COMMITTER_EMAIL="legal@example.com")
+    if date:
+        env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = date
+    subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
+
+
+def make_history(repo: Path) -> None:
+    v1 = committed_policy()
+    published = re.search(r"(?m)^published: (\S+)$", v1).group(1)
+    (repo / "policy").mkdir(parents=True)
+    # The operator's settings too: site name, CN calendar, theme.
+    (repo / "mkdocs.yml").write_text(
+        (ROOT / "mkdocs.yml").read_text(encoding="utf-8").replace("custom_dir: site_templates",
+                                                                  f"custom_dir: {ROOT / 'site_templates'}"),
+        encoding="utf-8",
+    )
+    git(repo, "init", "-q", "-b", "main")
+    for text, when, message in (
+        (v1, f"{published}T09:00:00+08:00", "Privacy Policy 1.0"),
+        (revision_2_0(v1), f"{V2_PUBLISHED}T09:00:00+08:00", "Privacy Policy 2.0"),
+    ):
+        (repo / "policy/privacy.md").write_text(text, encoding="utf-8")
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", message, date=when)
+
+
+def screenshots(site_url: str, out: Path) -> list[Path]:
+    from playwright.sync_api import expect, sync_playwright
+
+    out.mkdir(parents=True, exist_ok=True)
+    shots = []
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            context = new_visitor(browser)
+            page = context.new_page()
+
+            page.goto(site_url)
+            dialog = page.get_by_role("dialog", name="A policy is changing")
+            expect(dialog).to_be_visible()
+            expect(dialog.get_by_role("button", name="Close")).to_be_focused()
+            shots.append(out / "home.png")
+            page.screenshot(path=shots[-1], animations="disabled")
+
+            page.goto(site_url + "privacy/")
+            expect(page.locator(".md-banner")).to_be_visible()
+            expect(page.locator(".policy-callout")).to_be_visible()
+            shots.append(out / "version.png")
+            page.screenshot(path=shots[-1], animations="disabled")
+
+            # The inserted section, then the changed one: both kinds of marks in view.
+            page.goto(site_url + "privacy/changes/1.0-to-2.0/#change-profiling")
+            expect(page.locator(".policy-redline [data-section=rights] del").first).to_be_in_viewport()
+            shots.append(out / "redline.png")
+            page.screenshot(path=shots[-1], animations="disabled")
+            context.close()
+        finally:
+            browser.close()
+    return shots
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--as-of", default="2026-12-03", help="an instant inside 2.0's window")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="policy-screenshots-") as work:
+        repo, site = Path(work) / "repo", Path(work) / "site"
+        make_history(repo)
+        build_site(repo, args.as_of, site)
+        with serving(site) as server:
+            for path in screenshots(server.url, args.out.resolve()):
+                print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
