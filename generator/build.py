@@ -43,6 +43,9 @@ def default_config(settings: Settings, docs_dir: Path) -> dict:
         "theme": {
             "name": "material",
             "custom_dir": str(TEMPLATES_DIR),
+            # No web fonts: a privacy policy page should not send visitors' addresses
+            # to a font host (which is also unreachable from mainland China).
+            "font": False,
             "features": ["announce.dismiss", "navigation.footer"],
         },
         "plugins": ["search", "policy"],

@@ -397,7 +397,8 @@ def navigation(model: SiteModel) -> list[Any]:
     nav: list[Any] = [{"Home": source_path(HOME_URL)}]
     for doc in model.documents:
         nav.append(
-            {doc.title: [{"Current version": source_path(doc.url)}, {"All versions": source_path(doc.archive_url)}]}
+            # Named in full: Material's footer shows these labels out of context ("Next: …").
+            {doc.title: [{doc.title: source_path(doc.url)}, {f"{doc.title}: all versions": source_path(doc.archive_url)}]}
         )
     nav.append({"Updates": source_path(UPDATES_URL)})
     return nav
