@@ -14,27 +14,9 @@ import pytest
 
 from generator.diff import Redline, redline, redline_markdown
 from generator.sections import parse_sections
+from tests_support import BASE_POLICY
 
-OLD = """\
-Intro paragraph of the policy.
-
-## I. Scope of Application {#scope}
-
-This policy applies to the Website.
-
-## II. Collection of Personal Information {#collection .core-rights}
-
-We collect your name and email address.
-
-### (I) Information You Provide
-
-1. Account data: name, email.
-2. Order data: address.
-
-## III. Contact {#contact}
-
-Write to privacy@example.com.
-"""
+OLD = BASE_POLICY
 
 PRIVACY = Path(__file__).resolve().parents[1] / "policy" / "privacy.md"
 
