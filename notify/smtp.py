@@ -138,6 +138,15 @@ class SmtpSession:
         except BaseException:
             client.close()
             raise
+        try:
+            if client.is_ehlo_or_helo_needed:   # aiosmtplib greets lazily, e.g. on implicit TLS
+                try:
+                    await client.ehlo()
+                except aiosmtplib.SMTPHeloError:
+                    await client.helo()
+        except BaseException:
+            client.close()
+            raise
         self.client = client
         self.size_ok = None
         return client

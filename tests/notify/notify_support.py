@@ -16,6 +16,7 @@ import io
 import json
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -203,12 +204,22 @@ def smtp_server() -> Iterator[Callable[..., SmtpServer]]:
     """Factory: smtp_server(auth=("user", "secret"), **handler options) -> a started server."""
     controllers: list[tuple[Controller, SmtpServer]] = []
 
-    def start(auth: tuple[str, str] | None = None, **options: Any) -> SmtpServer:
+    def start(auth: tuple[str, str] | None = None, tls: str | None = None, cert: tuple[Path, Path] | None = None,
+              **options: Any) -> SmtpServer:
+        """tls: None (plain), "starttls" (STARTTLS required) or "implicit" (smtps); cert: (certfile, keyfile)."""
         handler = SmtpServer(**options)
         handler.port = free_port()
         kwargs: dict[str, Any] = {}
         if auth:
-            kwargs = {"authenticator": _authenticator(*auth), "auth_require_tls": False, "auth_required": True}
+            kwargs = {"authenticator": _authenticator(*auth), "auth_require_tls": tls is not None, "auth_required": True}
+        if tls:
+            assert cert is not None
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(str(cert[0]), str(cert[1]))
+            if tls == "starttls":
+                kwargs.update(tls_context=context, require_starttls=True)
+            else:
+                kwargs.update(ssl_context=context)
         controller = Controller(handler, hostname="127.0.0.1", port=handler.port, ready_timeout=10, **kwargs)
         controller.start()
         controllers.append((controller, handler))
@@ -270,3 +281,16 @@ def ledger_rows(url: str) -> list[dict[str, Any]]:
 
 def sqlite_url(repo: Path) -> str:
     return f"sqlite:///{repo / '.policy' / 'ledger.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and localhost (openssl command line)."""
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )
+    return cert, key
