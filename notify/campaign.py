@@ -179,6 +179,8 @@ class Runner:
                 await self._db(self.ledger.retry_failed, self.campaign)
             await self._db(self.ledger.reclaim_dead, self.campaign)
             await self._pump()
+            if self.stop.is_set() and self.result.stopped is None:
+                self.result.stopped = "interrupted"
             self.result.totals = await self._db(self.ledger.counts, self.campaign)
             outcome = self.result.stopped or "completed"
             await self._db(self.ledger.finish_run, self.run_id, outcome)

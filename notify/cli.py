@@ -257,7 +257,7 @@ async def _run_all(
                 finally:
                     if progress:
                         progress.stop()
-                if interrupted and result.stopped is None:
+                if interrupted and result.stopped in (None, "interrupted"):
                     result.stopped = f"interrupted by {interrupted[0]}"
                 results.append(result)
     finally:
