@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 
 from notify_support import certificate, notify, revision, smtp_server, write_csv  # noqa: F401  (fixtures)
 
