@@ -8,9 +8,11 @@ import json
 import os
 import signal
 import sys
+import threading
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from rich.console import Console
@@ -28,6 +30,8 @@ from notify.report import export, print_result
 from notify.revision import Revision
 from notify.smtp import SmtpChannel, SmtpConfig
 from notify.webhook import SECRET_ENV, WebhookChannel
+
+T = TypeVar("T")
 
 
 def _positive_int(text: str) -> int:
@@ -127,7 +131,7 @@ def run(args: argparse.Namespace, revisions: list[Revision], *, repo: Path, cons
         )
         ledger = Ledger(ledger_url)
         try:
-            results, error = asyncio.run(_run_all(args, revisions, repo, ledger, settings, console))
+            results, error = _run_coroutine(lambda: _run_all(args, revisions, repo, ledger, settings, console))
         finally:
             ledger.close()
     except SQLAlchemyError as exc:
@@ -154,6 +158,29 @@ def run(args: argparse.Namespace, revisions: list[Revision], *, repo: Path, cons
     if error is not None:
         console.print(f"[red]error:[/] {escape(str(error))}")
     return code
+
+
+def _run_coroutine(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """asyncio.run, or, when this thread already runs an event loop (an async caller,
+    Playwright's sync API), the same on a thread of our own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make())
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = asyncio.run(make())
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name="notify-campaign")
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
 
 
 def _report(args: argparse.Namespace, revisions: list[Revision], ledger_url: str, console: Console) -> int:

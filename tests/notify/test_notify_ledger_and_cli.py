@@ -120,3 +120,15 @@ def test_progress_bar_on_a_terminal(tmp_path: Path, revision) -> None:
     code = run(parser.parse_args(["--recipients", str(tmp_path / "users.csv")]), [revision], repo=tmp_path, console=console)
     assert code == 0
     assert "sent" in buffer.getvalue() and "30" in buffer.getvalue()
+
+
+def test_run_works_when_the_caller_already_runs_an_event_loop(tmp_path: Path, revision) -> None:
+    import asyncio
+
+    write_csv(tmp_path / "users.csv", 5)
+
+    async def caller() -> int:
+        return notify(tmp_path, [revision], "--recipients", str(tmp_path / "users.csv")).code
+
+    assert asyncio.run(caller()) == 0
+    assert len(list((tmp_path / ".policy" / "outbox").rglob("*.eml"))) == 5
