@@ -163,10 +163,21 @@ def run(args: argparse.Namespace, revisions: list[Revision], *, repo: Path, cons
 def _run_coroutine(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """asyncio.run, or, when this thread already runs an event loop (an async caller,
     Playwright's sync API), the same on a thread of our own."""
+    previous = sys.getswitchinterval()
+    # The sending loop releases the GIL on every send(); take it back from the ledger
+    # threads soon after, rather than after the default 5 ms.
+    sys.setswitchinterval(0.0005)
     try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(make())
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(make())
+        return _run_in_thread(make)
+    finally:
+        sys.setswitchinterval(previous)
+
+
+def _run_in_thread(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
     box: dict[str, Any] = {}
 
     def target() -> None:

@@ -150,10 +150,6 @@ def redact(url: str) -> str:
         return "<ledger URL>"
 
 
-def _utc(epoch: float) -> datetime:
-    return datetime.fromtimestamp(epoch, timezone.utc)
-
-
 class Ledger:
     def __init__(self, url: str) -> None:
         self.url = url
@@ -231,7 +227,7 @@ class Ledger:
             return 0, duplicates
         c = notices.c
         now = datetime.now(timezone.utc)
-        stamp: Any = now.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds") if self.dialect == "sqlite" else now
+        stamp = self._stamp(now.timestamp())
         with self.engine.begin() as conn:
             existing = conn.execute(
                 sa.select(c.recipient, c.run).where(campaign.where(), c.recipient.in_(list(unique)))
@@ -321,33 +317,30 @@ class Ledger:
             conn.execute(notices.update().where(c.lease_owner == owner, c.status == SENDING).values(lease_until=time.time() + lease))
 
     def record(self, outcomes: Sequence[Outcome]) -> None:
-        """Write a batch of delivery outcomes in one transaction."""
+        """Write a batch of delivery outcomes in one transaction (driver-level executemany)."""
         if not outcomes:
             return
-        c = notices.c
-        stmt = (
-            notices.update()
-            .where(c.id == sa.bindparam("b_id"), c.status != SENT)
-            .values(
-                status=sa.bindparam("b_status"),
-                last_reply=sa.bindparam("b_reply"),
-                attempts=c.attempts + sa.bindparam("b_attempts"),
-                first_attempt_at=sa.func.coalesce(c.first_attempt_at, sa.bindparam("b_first", type_=UTCDateTime)),
-                last_attempt_at=sa.bindparam("b_last", type_=UTCDateTime),
-                sent_at=sa.bindparam("b_sent", type_=UTCDateTime),
-                lease_until=None,
-            )
+        mark = "?" if self.dialect == "sqlite" else "%s"
+        sql = (
+            f"UPDATE {notices.name} SET status = {mark}, last_reply = {mark}, attempts = attempts + {mark}, "
+            f"first_attempt_at = COALESCE(first_attempt_at, {mark}), last_attempt_at = {mark}, sent_at = {mark}, "
+            f"lease_until = NULL WHERE id = {mark} AND status <> '{SENT}'"
         )
-        params = [
-            {
-                "b_id": o.id, "b_status": o.status, "b_reply": o.reply[:1000], "b_attempts": o.attempts,
-                "b_first": _utc(o.first_attempt), "b_last": _utc(o.finished),
-                "b_sent": _utc(o.finished) if o.status == SENT else None,
-            }
-            for o in outcomes
-        ]
+        stamp = self._stamp
+        params = []
+        for o in outcomes:
+            last = stamp(o.finished)
+            params.append((o.status, o.reply[:1000], o.attempts, stamp(o.first_attempt), last,
+                           last if o.status == SENT else None, o.id))
         with self.engine.begin() as conn:
-            conn.execute(stmt, params)
+            conn.exec_driver_sql(sql, params)
+
+    def _stamp(self, epoch: float) -> Any:
+        """A UTC instant as the driver stores it (what ``UTCDateTime`` would bind)."""
+        when = datetime.fromtimestamp(epoch, timezone.utc)
+        if self.dialect == "sqlite":
+            return when.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+        return when
 
     def release(self, owner: str, ids: Iterable[int] | None = None) -> int:
         """Give rows this worker holds but did not attempt back to the queue."""

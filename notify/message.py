@@ -15,6 +15,7 @@ field can start a new header; the HTML part escapes every field.
 
 from __future__ import annotations
 
+import base64
 import binascii
 import hashlib
 import html
@@ -75,6 +76,9 @@ def display(name: str, address: str, header_name: str) -> str:
             return f"{name} <{address}>"
         quoted = name.replace("\\", "\\\\").replace('"', '\\"')
         return f'"{quoted}" <{address}>'
+    raw = name.encode("utf-8")
+    if len(raw) <= 45:   # one RFC 2047 encoded word (at most 75 characters)
+        return f"=?utf-8?b?{base64.b64encode(raw).decode('ascii')}?= <{address}>"
     encoded = Header(name, "utf-8", header_name=header_name).encode(linesep="\r\n")
     return f"{encoded} <{address}>"
 

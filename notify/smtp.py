@@ -196,11 +196,17 @@ class SmtpSession:
         if response.code not in (250, 251):
             await self._reset(protocol)
             return _classify(response.code, response.message)
-        try:
-            response = await protocol.execute_data_command(data, timeout=None)
-        except aiosmtplib.SMTPDataError as exc:
+        response = await protocol.execute_command(b"DATA", timeout=None)
+        if response.code != 354:
             await self._reset(protocol)
-            return _classify(exc.code, exc.message)
+            return _classify(response.code, response.message)
+        # The composer's output is CRLF-only and 7-bit, so aiosmtplib's per-message
+        # regexes are not needed: dot-stuff and terminate it in one pass. Nothing
+        # yields between write() and read_response(), which arms the reply reader.
+        protocol.write(data.replace(b"\r\n.", b"\r\n..") + b".\r\n")
+        response = await protocol.read_response(timeout=None)
+        if response.code != 250:
+            return _classify(response.code, response.message)
         return Attempt(SENT, f"{response.code} {response.message}")
 
     async def _reset(self, protocol: Any) -> None:

@@ -84,6 +84,8 @@ def test_names_without_and_with_non_ascii_characters(revision) -> None:
     anonymous = parse(c.build("a@users.example", "", "", "<1@shop.example>"))
     assert anonymous["To"] == "a@users.example" or anonymous["To"] == "<a@users.example>"
     assert anonymous.get_body(("plain",)).get_content().startswith("Hello,")
+    short = parse(c.build("z@users.example", "张三 <Zoë>", "zh", "<3@shop.example>"))
+    assert short["To"].addresses[0].display_name == "张三 <Zoë>" and short["To"].addresses[0].addr_spec == "z@users.example"
     long_name = "张" * 200
     data = c.build("z@users.example", long_name, "zh-CN", "<2@shop.example>")
     assert all(len(line) <= 998 for line in data.split(b"\r\n"))
