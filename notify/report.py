@@ -61,7 +61,7 @@ def print_result(console: Console, result: Result) -> None:
     table.add_row("skipped (invalid address)", str(r.skipped_count))
     table.add_row("duplicates (one message sent)", str(r.duplicates_count))
     table.add_row("remaining in the ledger", str(r.remaining))
-    table.add_row("already sent before this run", str(max(0, r.totals.get("sent", 0) - r.sent)))
+    table.add_row("sent by earlier runs or other workers", str(max(0, r.totals.get("sent", 0) - r.sent)))
     table.add_row("duration", f"{r.duration:.1f} s")
     table.add_row("rate", f"{r.rate:.1f} messages/s")
     console.print(table)
