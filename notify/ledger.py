@@ -411,9 +411,21 @@ def _dead_local_owner(owner: str, host: str) -> bool:
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    import sqlite3
+
     dbapi_connection.isolation_level = None
     cur = dbapi_connection.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
+    # Switching a new file to WAL takes an exclusive lock without waiting on the busy
+    # handler, so two workers starting on a fresh ledger may collide here: retry.
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            break
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
     cur.execute("PRAGMA synchronous=FULL")
     cur.close()
 

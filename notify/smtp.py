@@ -81,7 +81,10 @@ def _classify(code: int, message: str) -> Attempt:
 class SmtpChannel:
     name = "email"
 
+    UNREACHABLE_AFTER = 10
+
     def __init__(self, config: SmtpConfig, composer: Composer) -> None:
+        self.connect_failures = 0
         self.config = config
         self.composer = composer
         self.description = config.description
@@ -100,6 +103,19 @@ class SmtpChannel:
 
     def session(self) -> "SmtpSession":
         return SmtpSession(self)
+
+    def reached(self) -> None:
+        self.connect_failures = 0
+
+    def unreachable(self, exc: BaseException) -> None:
+        """Count a failed connection; after several in a row the server is down and
+        retrying message by message would only delay the stop."""
+        self.connect_failures += 1
+        if self.connect_failures >= self.UNREACHABLE_AFTER:
+            raise NotifyError(
+                f"the SMTP server {self.description} could not be reached {self.connect_failures} times in a row "
+                f"(last: {_describe(exc)}); everything unsent is left pending: rerun the same command when it is back"
+            )
 
 
 def _describe(exc: BaseException) -> str:
@@ -158,7 +174,12 @@ class SmtpSession:
             async with asyncio.timeout(timeout):
                 client = self.client
                 if client is None or not client.is_connected:
-                    client = await self.connect()
+                    try:
+                        client = await self.connect()
+                    except (aiosmtplib.SMTPConnectError, aiosmtplib.SMTPConnectTimeoutError, OSError) as exc:
+                        self.channel.unreachable(exc)   # raises once the server looks down
+                        return Attempt(TEMPORARY, f"cannot connect: {_describe(exc)}")
+                    self.channel.reached()
                 return await self._transaction(client, composer.sender.address, item.email, data)
         except AuthenticationFailed:
             raise

@@ -144,6 +144,7 @@ class SmtpServer:
     data_attempts: Counter[str] = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
     after_data: Callable[[int], None] | None = None              # called with the count of accepted messages
+    controller: Any = None
 
     def counts(self) -> Counter[str]:
         with self.lock:
@@ -222,13 +223,17 @@ def smtp_server() -> Iterator[Callable[..., SmtpServer]]:
                 kwargs.update(ssl_context=context)
         controller = Controller(handler, hostname="127.0.0.1", port=handler.port, ready_timeout=10, **kwargs)
         controller.start()
+        handler.controller = controller
         controllers.append((controller, handler))
         return handler
 
     yield start
     for controller, handler in controllers:
         handler.release.set()
-        controller.stop()
+        try:
+            controller.stop()
+        except AssertionError:   # already stopped by the test
+            pass
 
 
 # -- a real PostgreSQL ------------------------------------------------------------------------

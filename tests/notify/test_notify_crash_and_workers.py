@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sys
 import threading
 from collections import Counter
 from pathlib import Path
@@ -102,9 +103,16 @@ def _two_workers(tmp_path: Path, revision, server, ledger: str) -> list[dict]:  
     args = ("--recipients", str(tmp_path / "users.csv"), "--smtp", f"smtp://127.0.0.1:{server.port}",
             "--concurrency", "3", "--ledger", ledger)
     workers = [notify_process(tmp_path, revision, *args) for _ in range(2)]
-    for w in workers:
-        _, err = w.communicate(timeout=180)
-        assert w.returncode == 0, err
+    try:
+        errors = [w.communicate(timeout=180)[1] for w in workers]
+    finally:
+        for w in workers:
+            if w.poll() is None:
+                w.kill()
+                w.wait()
+    if any(w.returncode for w in workers):
+        print("\n----\n".join(errors), file=sys.stderr)   # shown in full by pytest on failure
+    assert [w.returncode for w in workers] == [0, 0]
     return ledger_rows(ledger)
 
 

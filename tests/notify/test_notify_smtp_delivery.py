@@ -185,3 +185,23 @@ def test_rate_limit_and_unreachable_server(tmp_path: Path, revision, smtp_server
 
     down = notify(tmp_path / "other", [revision], "--recipients", str(tmp_path / "users.csv"), "--smtp", f"smtp://127.0.0.1:{free_port()}")
     assert down.code == 2 and "cannot reach the SMTP server" in down.out
+
+
+def test_a_server_that_goes_away_mid_campaign_stops_it_with_the_rest_pending(tmp_path: Path, revision, smtp_server, capsys) -> None:
+    import threading
+
+    def after_data(accepted: int) -> None:
+        if accepted == 20:
+            threading.Thread(target=server.controller.stop).start()
+
+    server = smtp_server(after_data=after_data)
+    write_csv(tmp_path / "users.csv", 300)
+    result = notify(tmp_path, [revision], "--recipients", str(tmp_path / "users.csv"), "--smtp", smtp(server),
+                    "--concurrency", "3", *FAST)
+    assert result.code == 2
+    assert "could not be reached" in result.out and "rerun" in result.out
+    rows = ledger_rows(sqlite_url(tmp_path))
+    statuses = Counter(r["status"] for r in rows)
+    assert statuses["sending"] == 0
+    assert statuses["sent"] == sum(server.counts().values()) >= 20
+    assert statuses["pending"] + statuses["deferred"] == 300 - statuses["sent"]
