@@ -124,12 +124,6 @@ def select_revisions(args: argparse.Namespace, ctx: Context) -> list[Revision]:
                     "the site notice is enough, no message is sent."
                 )
                 continue
-            if late:
-                print(
-                    f"warning: {document.id} {version.version} is already in effect "
-                    f"(since {version.effective.date().isoformat()}); this notice comes late.",
-                    file=sys.stderr,
-                )
             revisions.append(to_revision(state, version, site_url, late=late))
     return revisions
 

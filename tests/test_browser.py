@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from browser_support import VIEWPORT, build_site, launch_chromium, new_visitor, serving, shop_page
-from conftest import PolicyRepo
+from tests_support import PolicyRepo
 from tests_support import BASE_POLICY, policy_file
 
 DURING_THE_WINDOW = "2026-10-08"

@@ -91,7 +91,7 @@ def test_revision_in_effect_needs_late_and_then_warns(revised, policyctl):
     assert refused.code == 2 and "--late" in refused.err
     late = notify(policyctl, repo, "--as-of", "2026-10-20", "--version", "2.0", "--late")
     assert late.code == 0, late.err
-    assert "comes late" in late.err
+    assert "after the fact" in late.err
     assert len(outbox(repo)) == 2
 
 

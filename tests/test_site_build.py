@@ -12,7 +12,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from conftest import BASE_POLICY, PolicyRepo, policy_file
+from tests_support import BASE_POLICY, PolicyRepo, policy_file
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from zoneinfo import ZoneInfo
 
-from conftest import BASE_POLICY, policy_file
+from tests_support import BASE_POLICY, policy_file
 from generator.dates import human_date, iso
 from test_site_build import V2, build, history  # noqa: F401 - the fixture
 

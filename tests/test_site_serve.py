@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PolicyRepo, policy_file
+from tests_support import PolicyRepo, policy_file
 from test_site_build import SECRET, history  # noqa: F401 - the fixture
 
 POLICYCTL = Path(sys.executable).parent / "policyctl"
