@@ -77,7 +77,7 @@ def child_ours(repo: Path, site: Path, as_of: str) -> dict:
     }
 
 
-def child_plain(docs_count: int, repo: Path, work: Path) -> dict:
+def child_plain(docs_count: int, repo: Path, work: Path, nav: str = "auto") -> dict:
     """Runs in a fresh process: plain MkDocs + Material on hand-written pages."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
@@ -98,8 +98,11 @@ def child_plain(docs_count: int, repo: Path, work: Path) -> dict:
         page.mkdir()
         (page / "index.md").write_text(f"# Page {n}\n\n" + texts[n % len(texts)])
     config_file = work / "mkdocs.yml"
+    # "auto": MkDocs lists every page in the sidebar (its default); "home": only the
+    # home page, as our site keeps version and redline pages out of the sidebar.
+    nav_yaml = "nav:\n  - index.md\nnot_in_nav: |\n  /page-*/\n" if nav == "home" else ""
     config_file.write_text(
-        "site_name: Plain\ntheme:\n  name: material\nplugins:\n  - search\n"
+        nav_yaml + "site_name: Plain\ntheme:\n  name: material\nplugins:\n  - search\n"
         "markdown_extensions:\n  - attr_list\n  - md_in_html\n  - admonition\n  - toc:\n      permalink: true\n"
     )
     started = time.perf_counter()
@@ -129,7 +132,7 @@ def main() -> None:
         if kind == "ours":
             result = child_ours(Path(rest[0]), Path(rest[1]), rest[2])
         else:
-            result = child_plain(int(rest[0]), Path(rest[1]), Path(rest[2]))
+            result = child_plain(int(rest[0]), Path(rest[1]), Path(rest[2]), rest[3])
         print(json.dumps(result))
         return
 
@@ -142,9 +145,11 @@ def main() -> None:
             as_of = "2030-01-01"
             cold = _child("ours", str(repo), str(root / "site"), as_of)
             warm = _child("ours", str(repo), str(root / "site"), as_of)
-            plain_dir = root / "plain"
+            plain_dir, lean_dir = root / "plain", root / "plain-lean"
             plain_dir.mkdir()
-            plain = _child("plain", str(cold["pages"]), str(repo), str(plain_dir))
+            lean_dir.mkdir()
+            plain = _child("plain", str(cold["pages"]), str(repo), str(plain_dir), "auto")
+            lean = _child("plain", str(cold["pages"]), str(repo), str(lean_dir), "home")
             outside = warm["git"] + warm["diff"] + warm["staging"]
             print(
                 f"{size:>8} {cold['pages']:>6} {plain['total']:>8.2f} {cold['total']:>7.2f} "
@@ -153,6 +158,8 @@ def main() -> None:
                 f"{warm['mkdocs']:>7.2f} {warm['maxrss_mb']:>7.0f} {plain['maxrss_mb']:>9.0f}",
                 flush=True,
             )
+            print(f"{'':>8} plain with only the home page in the sidebar: {lean['total']:.2f}s, "
+                  f"ratio cold {cold['total'] / lean['total']:.2f}, warm {warm['total'] / lean['total']:.2f}", flush=True)
             print(f"{'':>8} cold split: git {cold['git']:.2f}s, diff {cold['diff']:.2f}s, "
                   f"staging {cold['staging']:.2f}s, mkdocs {cold['mkdocs']:.2f}s", flush=True)
             shutil.rmtree(root / "site", ignore_errors=True)
