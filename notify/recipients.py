@@ -173,27 +173,52 @@ def _read_jsonl(path: Path) -> Generator[Recipient | Skipped, None, None]:
 
 
 def _read_sql(url: str, query: str) -> Generator[Recipient | Skipped, None, None]:
-    import sqlalchemy as sa
-    from sqlalchemy.exc import SQLAlchemyError
+    """Rows come from a child process (see :mod:`notify.sqlsource` for why) through a pipe."""
+    import os
+    import subprocess
+    import sys
 
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parents[1])
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "notify.sqlsource"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, bufsize=1 << 16,
+    )
+    finished = False
     try:
-        engine = sa.create_engine(url)
-    except (SQLAlchemyError, ValueError, ImportError) as exc:
-        raise NotifyError(f"--recipients {_redact(url)}: not a usable database URL ({exc})") from exc
-    try:
-        with engine.connect() as conn:
-            try:
-                result = conn.execution_options(stream_results=True, yield_per=2000).execute(sa.text(query))
-            except SQLAlchemyError as exc:
-                raise NotifyError(f"--query failed on {_redact(url)}: {exc.__class__.__name__}: {exc.orig if hasattr(exc, 'orig') else exc}") from exc
-            columns = [c.lower() for c in result.keys()]
-            if "email" not in columns:
-                raise NotifyError(f"--query must return a column named 'email' (it returned {', '.join(columns)}); use 'AS email'")
-            index = {c: columns.index(c) for c in ("email", "name", "locale", "id") if c in columns}
-            for number, row in enumerate(result, 1):
-                record = {c: row[i] for c, i in index.items()}
-                yield make(record, f"row {number}")
-    except SQLAlchemyError as exc:
-        raise NotifyError(f"--recipients {_redact(url)}: {exc.__class__.__name__}: {exc}") from exc
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(json.dumps({"url": url, "query": query}).encode("utf-8"))
+        proc.stdin.close()
+        columns: list[str] | None = None
+        number = 0
+        for line in proc.stdout:
+            if line[:1] == b"[":
+                if columns is None:
+                    break
+                for values in json.loads(line):
+                    number += 1
+                    yield make(dict(zip(columns, values)), f"row {number}")
+                continue
+            message = json.loads(line)
+            if "error" in message:
+                raise NotifyError(message["error"])
+            if "columns" in message:
+                columns = message["columns"]
+            elif message.get("end"):
+                finished = True
+                break
+        if not finished:
+            proc.wait()
+            raise NotifyError(f"--recipients {_redact(url)}: the query reader stopped unexpectedly (exit {proc.returncode})")
     finally:
-        engine.dispose()
+        if proc.poll() is None:
+            if not finished:
+                proc.kill()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
