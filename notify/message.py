@@ -100,7 +100,16 @@ def format_date(when: datetime, locale: str) -> str:
 
 @dataclass(frozen=True)
 class _Filled:
-    parts: tuple[str, ...]   # literal, field, literal, field, ..., literal
+    """A rendered part with the recipient's fields left open, quoted-printable encoded
+    ahead of time except on the lines that hold a field.
+
+    ``b2a_qp`` works line by line (soft breaks and trailing-space rules restart at
+    each CRLF), so the encoding of the whole text is the encodings of its lines put
+    together: the lines without a field are encoded once here, and only the few with
+    a name or an address are filled and encoded per message.
+    """
+
+    chunks: tuple[bytes | tuple[str, ...], ...]   # encoded bytes, or (literal, field, ..., literal) of one line
 
     @classmethod
     def split(cls, rendered: str) -> "_Filled":
@@ -108,16 +117,33 @@ class _Filled:
         text = text.replace("\n", "\r\n")
         if not text.endswith("\r\n"):
             text += "\r\n"
-        return cls(tuple(_FIELD.split(text)))
+        chunks: list[bytes | tuple[str, ...]] = []
+        plain: list[str] = []
+        for line in text.splitlines(keepends=True):
+            parts = _FIELD.split(line)
+            if len(parts) == 1:
+                plain.append(line)
+                continue
+            if plain:
+                chunks.append(_qp("".join(plain)))
+                plain = []
+            chunks.append(tuple(parts))
+        if plain:
+            chunks.append(_qp("".join(plain)))
+        return cls(tuple(chunks))
 
     def fill(self, name: str, email: str) -> bytes:
-        parts = self.parts
-        if len(parts) == 1:
-            out = parts[0]
-        else:
-            values = {"n": name, "e": email}
-            out = "".join(p if i % 2 == 0 else values[p] for i, p in enumerate(parts))
-        return binascii.b2a_qp(out.encode("utf-8"), istext=True)
+        out = []
+        for chunk in self.chunks:
+            if isinstance(chunk, bytes):
+                out.append(chunk)
+            else:
+                out.append(_qp("".join(p if i % 2 == 0 else (name if p == "n" else email) for i, p in enumerate(chunk))))
+        return b"".join(out)
+
+
+def _qp(text: str) -> bytes:
+    return binascii.b2a_qp(text.encode("utf-8"), istext=True)
 
 
 @dataclass(frozen=True)
