@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from generator.sections import Section
+from generator.sequences import longest_increasing
 
 ChangeKind = Literal["added", "removed", "changed", "moved"]
 
@@ -67,31 +68,10 @@ class ChangeSummary:
         }
 
 
-def _longest_common_subsequence(a: Sequence[str], b: Sequence[str]) -> set[str]:
+def _in_order(a: Sequence[str], b: Sequence[str]) -> set[str]:
     """Ids that keep their relative order (both sequences hold the same ids once each)."""
-    # Patience-style: positions of a's items in b, then the longest increasing run.
     position = {item: index for index, item in enumerate(b)}
-    seq = [position[item] for item in a]
-    import bisect
-
-    tails: list[int] = []
-    tails_index: list[int] = []
-    previous: list[int] = [-1] * len(seq)
-    for i, value in enumerate(seq):
-        k = bisect.bisect_left(tails, value)
-        if k == len(tails):
-            tails.append(value)
-            tails_index.append(i)
-        else:
-            tails[k] = value
-            tails_index[k] = i
-        previous[i] = tails_index[k - 1] if k > 0 else -1
-    keep: set[str] = set()
-    i = tails_index[-1] if tails_index else -1
-    while i >= 0:
-        keep.add(a[i])
-        i = previous[i]
-    return keep
+    return {a[i] for i, _ in longest_increasing([(i, position[item]) for i, item in enumerate(a)])}
 
 
 def compare(old: Sequence[Section], new: Sequence[Section]) -> ChangeSummary:
@@ -100,7 +80,7 @@ def compare(old: Sequence[Section], new: Sequence[Section]) -> ChangeSummary:
     new_by_id = {s.id: s for s in new}
     common_old = [s.id for s in old if s.id in new_by_id]
     common_new = [s.id for s in new if s.id in old_by_id]
-    in_order = _longest_common_subsequence(common_old, common_new)
+    in_order = _in_order(common_old, common_new)
 
     changes: list[SectionChange] = []
     for section in new:

@@ -26,7 +26,6 @@ hard budget beyond which a region is shown as replaced wholesale.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -35,6 +34,7 @@ from typing import Literal
 
 from generator.changes import ChangeSummary, compare
 from generator.sections import Section, parse_sections
+from generator.sequences import longest_increasing
 
 SectionStatus = Literal["unchanged", "changed", "added", "removed", "moved"]
 
@@ -225,29 +225,7 @@ def _patience_anchors(
         for i in range(alo, ahi)
         if count_a[a[i]] == 1 and count_b.get(a[i]) == 1
     ]
-    return _longest_increasing(pairs)
-
-
-def _longest_increasing(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    tails: list[int] = []
-    tail_index: list[int] = []
-    previous: list[int] = [-1] * len(pairs)
-    for index, (_, j) in enumerate(pairs):
-        k = bisect_left(tails, j)
-        if k == len(tails):
-            tails.append(j)
-            tail_index.append(index)
-        else:
-            tails[k] = j
-            tail_index[k] = index
-        previous[index] = tail_index[k - 1] if k else -1
-    result: list[tuple[int, int]] = []
-    index = tail_index[-1] if tail_index else -1
-    while index >= 0:
-        result.append(pairs[index])
-        index = previous[index]
-    result.reverse()
-    return result
+    return longest_increasing(pairs)
 
 
 def _coalesce(ops: list[Opcode]) -> list[Opcode]:
