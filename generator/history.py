@@ -225,7 +225,8 @@ def _finish(
     violations: list[Violation],
     advisories: list[Advisory],
 ) -> Version:
-    matter, file, commit = draft.matter, draft.last.path, draft.first.short
+    # Front matter is read from the version's last commit: name that commit.
+    matter, file, commit = draft.matter, draft.last.path, draft.last.short
     introduced = draft.first.committed_at.astimezone(calendar.zone).date()
     if draft.per_commit:
         published_day = introduced
@@ -248,7 +249,7 @@ def _finish(
                 Violation(
                     "backdated",
                     f"version {draft.key} says published {published_day.isoformat()}, "
-                    f"before the commit that introduced it ({introduced.isoformat()})",
+                    f"before the commit that introduced it ({draft.first.short}, {introduced.isoformat()})",
                     file=file,
                     commit=commit,
                     remedy=f"set `published: {introduced.isoformat()}` or later; "

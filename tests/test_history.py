@@ -91,6 +91,19 @@ def test_effective_date_inside_the_window_is_refused_naming_the_earliest(policy_
     assert "effective: 2026-10-16" in result.out
 
 
+def test_too_early_effective_date_added_later_names_the_commit_that_added_it(policy_repo, policyctl):
+    policy_repo.publish(PRIVACY, V1, "2026-09-01T10:00:00+08:00")
+    policy_repo.publish(PRIVACY, policy_file(CHANGED_CORE, version="2.0", published="2026-09-30", summary="x"), "2026-09-30T10:00:00+08:00")
+    culprit = policy_repo.publish(
+        PRIVACY,
+        policy_file(CHANGED_CORE, version="2.0", published="2026-09-30", effective="2026-10-12", summary="x"),
+        "2026-09-30T15:00:00+08:00",
+    )
+    result = policyctl("check", "--repo", policy_repo.path, "--as-of", "2026-10-01")
+    assert result.code == 1
+    assert f"(commit {culprit[:7]}): version 2.0 takes effect 2026-10-12" in result.out
+
+
 def test_effective_date_after_the_window_is_accepted(policy_repo, policyctl):
     policy_repo.publish(PRIVACY, V1, "2026-09-01T10:00:00+08:00")
     policy_repo.publish(
@@ -119,7 +132,7 @@ def test_backdated_publication_fails_check(policy_repo, policyctl):
     result = policyctl("check", "--repo", policy_repo.path, "--as-of", "2026-10-20")
     assert result.code == 1
     assert f"(commit {commit[:7]})" in result.out
-    assert "before the commit that introduced it (2026-09-30)" in result.out
+    assert f"before the commit that introduced it ({commit[:7]}, 2026-09-30)" in result.out
 
 
 def test_changing_a_published_text_without_new_version_names_the_commit(policy_repo, policyctl):
