@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -13,15 +12,10 @@ from generator.calendar import WorkingCalendar
 from generator.errors import Advisory, Violation
 from generator.history import Document, Version
 from generator.policies import History
-from generator.sections import CORE_RIGHTS_CLASS
+from generator.sections import CORE_RIGHTS_CLASS, headings
 from generator.settings import Settings
 from generator.timeline import changes_between, state_at
 from generator.window import publicity_window
-
-_HEADING_ATTRS = re.compile(r"^#{1,6}\s.*\{:?([^}]*)\}\s*$", re.MULTILINE)
-_CLASSES = re.compile(r"(?:^|\s)\.([\w-]+)")
-_IDS = re.compile(r"(?:^|\s)#([\w-]+)")
-
 
 @dataclass(frozen=True)
 class CheckReport:
@@ -72,8 +66,8 @@ def _summary(document: Document, as_of: dt.datetime) -> str:
 def _section_marks(version: Version) -> list[Violation]:
     """Marks an editor could get wrong: a duplicated id, a misspelled core-rights class."""
     problems: list[Violation] = []
-    headings = [m.group(1) for m in _HEADING_ATTRS.finditer(version.text)]
-    explicit = [m.group(1) for attrs in headings for m in _IDS.finditer(attrs)]
+    marks = headings(version.text)
+    explicit = [h.explicit_id for h in marks if h.explicit_id]
     for section_id, count in Counter(explicit).items():
         if count > 1:
             problems.append(
@@ -85,8 +79,8 @@ def _section_marks(version: Version) -> list[Violation]:
                     remedy="give each heading its own `{#id}`",
                 )
             )
-    for attrs in headings:
-        for cls in _CLASSES.findall(attrs):
+    for heading in marks:
+        for cls in sorted(heading.classes):
             if cls != CORE_RIGHTS_CLASS and difflib.SequenceMatcher(None, cls, CORE_RIGHTS_CLASS).ratio() > 0.75:
                 problems.append(
                     Violation(

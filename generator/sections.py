@@ -96,13 +96,22 @@ def _parse_attrs(raw: str) -> tuple[str | None, set[str]]:
     return explicit_id, classes
 
 
-def parse_sections(markdown: str) -> tuple[Section, ...]:
-    """The sections of a Markdown document in order, with a preamble for text before
-    the first heading (when there is any)."""
-    lines = markdown.splitlines()
-    headings: list[tuple[int, int, str, str | None, set[str]]] = []  # line, level, text, id, classes
+@dataclass(frozen=True)
+class Heading:
+    """A Markdown heading as written, with its `{#id .class}` attributes."""
+
+    line: int
+    level: int
+    text: str
+    explicit_id: str | None
+    classes: frozenset[str]
+
+
+def headings(markdown: str) -> list[Heading]:
+    """The ATX headings of a document, outside fenced code blocks."""
+    found: list[Heading] = []
     fence: str | None = None
-    for index, line in enumerate(lines):
+    for index, line in enumerate(markdown.splitlines()):
         fence_match = _FENCE.match(line)
         if fence_match:
             marker = fence_match.group(1)
@@ -122,10 +131,18 @@ def parse_sections(markdown: str) -> tuple[Section, ...]:
         if attrs:
             explicit_id, classes = _parse_attrs(attrs.group(1))
             text = text[: attrs.start()].rstrip()
-        headings.append((index, len(match.group(1)), text.strip(), explicit_id, classes))
+        found.append(Heading(index, len(match.group(1)), text.strip(), explicit_id, frozenset(classes)))
+    return found
+
+
+def parse_sections(markdown: str) -> tuple[Section, ...]:
+    """The sections of a Markdown document in order, with a preamble for text before
+    the first heading (when there is any)."""
+    lines = markdown.splitlines()
+    marks = headings(markdown)
 
     sections: list[Section] = []
-    preamble_end = headings[0][0] if headings else len(lines)
+    preamble_end = marks[0].line if marks else len(lines)
     preamble = "\n".join(lines[:preamble_end]).strip()
     if preamble:
         sections.append(
@@ -135,8 +152,9 @@ def parse_sections(markdown: str) -> tuple[Section, ...]:
     used: set[str] = {s.id for s in sections}
     # Stack of (level, id, core_rights) of the open ancestors.
     stack: list[tuple[int, str, bool]] = []
-    for position, (start, level, text, explicit_id, classes) in enumerate(headings):
-        end = headings[position + 1][0] if position + 1 < len(headings) else len(lines)
+    for position, heading in enumerate(marks):
+        start, level, text, explicit_id = heading.line, heading.level, heading.text, heading.explicit_id
+        end = marks[position + 1].line if position + 1 < len(marks) else len(lines)
         while stack and stack[-1][0] >= level:
             stack.pop()
         parent = stack[-1] if stack else None
@@ -149,7 +167,7 @@ def parse_sections(markdown: str) -> tuple[Section, ...]:
             section_id = f"{base}-{suffix}"
             suffix += 1
         used.add(section_id)
-        core = CORE_RIGHTS_CLASS in classes or bool(parent and parent[2])
+        core = CORE_RIGHTS_CLASS in heading.classes or bool(parent and parent[2])
         body = "\n".join(lines[start + 1 : end]).strip()
         sections.append(
             Section(section_id, title, text, number, level, parent[1] if parent else None, core, body)

@@ -16,16 +16,12 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from browser_support import VIEWPORT, build_site, launch_chromium, new_visitor, serving, shop_page
-from tests_support import PolicyRepo
-from tests_support import BASE_POLICY, policy_file
+from tests_support import INSERTED_SECTION_REVISION, PolicyRepo, policy_file
 
 DURING_THE_WINDOW = "2026-10-08"
 AFTER_THE_WINDOW = "2026-10-16"
 
-V2 = BASE_POLICY.replace(
-    "## III. Contact {#contact}",
-    "## III. Sharing {#sharing .core-rights}\n\nWe share your address with the carrier.\n\n## IV. Contact {#contact}",
-).replace("name and email address", "name, email address and phone number")
+V2 = INSERTED_SECTION_REVISION
 # Published Friday 20 November 2026: window Nov 23-27, 30, Dec 1; effective 2 December.
 V3 = V2.replace("privacy@example.com", "dpo@example.com")
 

@@ -12,17 +12,14 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from tests_support import BASE_POLICY, PolicyRepo, policy_file
+from tests_support import INSERTED_SECTION_REVISION, PolicyRepo, policy_file
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 # 2.0 inserts a section before "Contact" (III -> IV: renumbering, not a change) and
 # changes the core-rights "Collection" section. Published 2026-09-30: in CN the window
 # is Oct 8, 9, 10 (make-up Saturday), 12, 13, 14, 15 -> effective 2026-10-16.
-V2 = BASE_POLICY.replace(
-    "## III. Contact {#contact}",
-    "## III. Sharing {#sharing .core-rights}\n\nWe share your address with the carrier.\n\n## IV. Contact {#contact}",
-).replace("name and email address", "name, email address and phone number")
+V2 = INSERTED_SECTION_REVISION
 V3 = V2.replace("privacy@example.com", "dpo-scheduled@example.com")
 SECRET = "Zanzibar scheduled revision"
 

@@ -51,6 +51,14 @@ def policy_file(
     return "\n".join(lines) + "\n\n" + body
 
 
+# A revision that inserts a core-rights section before "Contact" (III -> IV: renumbering,
+# not a change) and changes the core-rights "Collection" section.
+INSERTED_SECTION_REVISION = BASE_POLICY.replace(
+    "## III. Contact {#contact}",
+    "## III. Sharing {#sharing .core-rights}\n\nWe share your address with the carrier.\n\n## IV. Contact {#contact}",
+).replace("name and email address", "name, email address and phone number")
+
+
 @dataclass
 class PolicyRepo:
     """A git repository in a temporary folder whose commits carry chosen dates."""
