@@ -49,15 +49,15 @@ def _timed(module, name: str, bucket: dict[str, float]) -> None:  # noqa: ANN001
 def child_ours(repo: Path, site: Path, as_of: str) -> dict:
     """Runs in a fresh process: one `policyctl build` with phase timings."""
     import generator.policies
-    import generator.redlines
-    import generator.stage
-    from generator.cli import main
+    import generator.site.redlines
+    import generator.site.pages
+    from generator.commands import main
 
     bucket: dict[str, float] = {}
     _timed(generator.policies, "read_history", bucket)
-    _timed(generator.redlines, "_render", bucket)
-    _timed(generator.stage, "render_pages", bucket)
-    _timed(generator.stage, "write_tree", bucket)
+    _timed(generator.site.redlines, "_render", bucket)
+    _timed(generator.site.pages, "render_pages", bucket)
+    _timed(generator.site.pages, "write_tree", bucket)
     started = time.perf_counter()
     code = main(["build", "--repo", str(repo), "--site-dir", str(site), "--as-of", as_of])
     total = time.perf_counter() - started
@@ -82,7 +82,7 @@ def child_plain(docs_count: int, repo: Path, work: Path, nav: str = "auto") -> d
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
-    import generator.frontmatter as fm
+    import generator.core.frontmatter as fm
 
     texts = []
     for line in subprocess.run(

@@ -38,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from generator.diff import redline_markdown  # noqa: E402
+from generator.core.diff import redline_markdown  # noqa: E402
 
 POLICY = ROOT / "policy" / "privacy.md"
 WORD = re.compile(r"\w+|[^\w\s]")

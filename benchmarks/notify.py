@@ -266,7 +266,7 @@ def policyctl_cmd(repo: Path, port: int, recipients: list[str], ledger: Path, co
                   tune: tuple[str, ...] = ()) -> list[str]:
     if tune:
         prelude = "; ".join(TUNE[t] for t in tune)
-        start = [str(BIN / "python"), "-c", f"{prelude}; import sys; from generator.cli import main; sys.argv[0] = 'policyctl'; "
+        start = [str(BIN / "python"), "-c", f"{prelude}; import sys; from generator.commands import main; sys.argv[0] = 'policyctl'; "
                  "sys.exit(main())"]
     else:
         start = [str(BIN / "policyctl")]

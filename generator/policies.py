@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.calendar import WorkingCalendar
-from generator.errors import Advisory, RepositoryError, Violation
-from generator.history import Document, build_document, document_id
+from generator.core.calendar import WorkingCalendar
+from generator.core.errors import Advisory, RepositoryError, Violation
+from generator.core.history import Document, build_document, document_id
 from generator.repository import document_paths, file_history, open_repository
 from generator.settings import Settings
 

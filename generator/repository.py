@@ -9,7 +9,7 @@ from pathlib import Path
 
 import git
 
-from generator.errors import RepositoryError
+from generator.core.errors import RepositoryError
 
 
 @dataclass(frozen=True)

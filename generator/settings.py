@@ -24,7 +24,7 @@ import yaml
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 
-from generator.errors import SettingsError
+from generator.core.errors import SettingsError
 
 DEFAULT_COUNTRY = "CN"
 DEFAULT_TIMEZONE = "Asia/Shanghai"

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from generator.cli import main as policyctl_main
+from generator.commands import main as policyctl_main
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

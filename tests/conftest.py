@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.cli import main as policyctl_main
+from generator.commands import main as policyctl_main
 from tests_support import PolicyRepo
 
 

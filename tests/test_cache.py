@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from generator.cache import ContentCache
+from generator.site.cache import ContentCache
 
 
 def test_cached_value_is_found_again_by_the_same_content(tmp_path):

@@ -12,8 +12,8 @@ from pathlib import Path
 import markdown
 import pytest
 
-from generator.diff import Redline, redline, redline_markdown
-from generator.sections import parse_sections
+from generator.core.diff import Redline, redline, redline_markdown
+from generator.core.sections import parse_sections
 from tests_support import BASE_POLICY
 
 OLD = BASE_POLICY

@@ -9,7 +9,7 @@ import email.policy
 import pytest
 from zoneinfo import ZoneInfo
 
-from generator.calendar import WorkingCalendar
+from generator.core.calendar import WorkingCalendar
 
 from tests_support import BASE_POLICY, policy_file
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.changes import compare
-from generator.frontmatter import split
-from generator.sections import parse_sections, split_numbering
+from generator.core.changes import compare
+from generator.core.frontmatter import split
+from generator.core.sections import parse_sections, split_numbering
 from tests_support import BASE_POLICY
 
 ROOT = Path(__file__).resolve().parents[1]

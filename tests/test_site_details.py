@@ -7,7 +7,7 @@ import json
 from zoneinfo import ZoneInfo
 
 from tests_support import BASE_POLICY, policy_file
-from generator.dates import human_date, iso
+from generator.core.dates import human_date, iso
 from test_site_build import V2, build, history  # noqa: F401 - the fixture
 
 

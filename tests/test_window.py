@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from generator.calendar import WorkingCalendar
-from generator.window import parse_instant, publicity_window
+from generator.core.calendar import WorkingCalendar
+from generator.core.window import parse_instant, publicity_window
 
 CN = WorkingCalendar("CN", None, "Asia/Shanghai")
 

@@ -3,13 +3,13 @@
 The redline is what a visitor reads to see what a revision changed, so it follows the
 reader's structure rather than the file's bytes:
 
-* sections are matched by their stable id (see `generator.sections`), so inserting a
+* sections are matched by their stable id (see `generator.core.sections`), so inserting a
   section and renumbering the ones after it ("V." -> "VI.") shows as one added
   section, not as a dozen changed headings;
 * inside a section, blocks (paragraphs, list items, quotes, code, table rows) are
   matched first and words are compared only inside blocks that changed; paragraphs
   stay paragraphs and list items stay list items;
-* spacing and list renumbering are not changes, as in `generator.changes`.
+* spacing and list renumbering are not changes, as in `generator.core.changes`.
 
 The output is one HTML fragment (`Redline.html`) meant to be embedded in a Markdown
 page as a raw HTML block: it has no blank lines, escapes every piece of policy text,
@@ -32,9 +32,9 @@ from difflib import SequenceMatcher
 from html import escape
 from typing import Literal
 
-from generator.changes import ChangeSummary, compare
-from generator.sections import Section, parse_sections
-from generator.sequences import longest_increasing
+from generator.core.changes import ChangeSummary, compare
+from generator.core.sections import Section, parse_sections
+from generator.core.sequences import longest_increasing
 
 SectionStatus = Literal["unchanged", "changed", "added", "removed", "moved"]
 
@@ -77,7 +77,7 @@ class Redline:
 
     sections: tuple[SectionRedline, ...]
     summary: ChangeSummary = ChangeSummary()
-    """The same classification `generator.changes.compare` gives (computed once here)."""
+    """The same classification `generator.core.changes.compare` gives (computed once here)."""
 
     @property
     def html(self) -> str:

@@ -1,9 +1,9 @@
-"""The redline HTML between two versions: `generator.diff.redline` when it is there,
+"""The redline HTML between two versions: `generator.core.diff.redline` when it is there,
 else a plain word-level fallback so that the site always builds.
 
 Results are memoised in memory by the texts' content hashes and, once `use_cache` has
 named a folder (the plugin passes `<repo>/<cache_dir>`), on disk through
-`generator.cache.ContentCache`: a rebuild after a new commit diffs only the new pairs.
+`generator.site.cache.ContentCache`: a rebuild after a new commit diffs only the new pairs.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import html
 import re
 from pathlib import Path
 
-from generator.history import Version
+from generator.core.history import Version
 
 _MEMO: dict[tuple[str, str], str] = {}
 _TOKEN = re.compile(r"\s+|[^\s]+")
@@ -27,13 +27,13 @@ def use_cache(folder: Path | None) -> None:
     if folder is None:
         _DISK = None
         return
-    import generator.cache as cache
-    import generator.redlines as this
-    import generator.sections as sections
+    import generator.site.cache as cache
+    import generator.site.redlines as this
+    import generator.core.sections as sections
 
     modules = [this, sections]
     try:
-        import generator.diff as diff
+        import generator.core.diff as diff
 
         modules.insert(0, diff)
     except ImportError:
@@ -65,14 +65,14 @@ def redline_html(old: Version, new: Version) -> str:
 
 def _render(old: Version, new: Version) -> str:
     try:
-        from generator.diff import redline
+        from generator.core.diff import redline
     except ImportError:
         return fallback_redline(old.text, new.text)
     return redline(old.sections, new.sections).html
 
 
 def fallback_redline(old: str, new: str) -> str:
-    """Whole-text word diff with <ins>/<del>: used only when generator.diff is missing."""
+    """Whole-text word diff with <ins>/<del>: used only when generator.core.diff is missing."""
     a, b = _TOKEN.findall(old), _TOKEN.findall(new)
     out = ['<div class="redline redline--fallback"><pre class="redline__text">']
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b).get_opcodes():

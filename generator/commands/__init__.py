@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.errors import PolicyError, SettingsError
+from generator.core.errors import PolicyError, SettingsError
 from generator.settings import Settings, load_settings
-from generator.window import parse_instant
+from generator.core.window import parse_instant
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -139,7 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
-    from generator.checks import run_checks
+    from generator.core.checks import run_checks
     from generator.policies import read_history
 
     history = read_history(ctx.repo, ctx.settings)
@@ -162,7 +162,7 @@ def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
     from generator.policies import read_history
-    from generator.status import status_document, status_table
+    from generator.commands.status import status_document, status_table
 
     history = read_history(ctx.repo, ctx.settings)
     data = status_document(history, ctx.as_of)
@@ -180,7 +180,7 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_publish(args: argparse.Namespace, ctx: Context) -> int:
-    from generator.publish import publish
+    from generator.commands.publish import publish
 
     result = publish(
         ctx.repo,
@@ -199,7 +199,7 @@ def cmd_publish(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_build(args: argparse.Namespace, ctx: Context) -> int:
-    from generator.build import build_site
+    from generator.site.build import build_site
 
     site_dir = args.site_dir.resolve() if args.site_dir else None
     return build_site(
@@ -212,7 +212,7 @@ def cmd_build(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
-    from generator.build import serve_site
+    from generator.site.build import serve_site
 
     return serve_site(
         repo=ctx.repo,
@@ -228,7 +228,7 @@ def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_notify(args: argparse.Namespace, ctx: Context) -> int:
-    from generator.notices import notify_revisions
+    from generator.commands.notify import notify_revisions
 
     return notify_revisions(args, ctx)
 

@@ -6,8 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
-from generator.changes import ChangeSummary, compare
-from generator.history import Document, Version
+from generator.core.changes import ChangeSummary, compare
+from generator.core.history import Document, Version
 
 Status = Literal["in-force", "pending", "superseded", "scheduled"]
 

@@ -8,14 +8,14 @@ import difflib
 from collections import Counter
 from dataclasses import dataclass
 
-from generator.calendar import WorkingCalendar
-from generator.errors import Advisory, Violation
-from generator.history import Document, Version
+from generator.core.calendar import WorkingCalendar
+from generator.core.errors import Advisory, Violation
+from generator.core.history import Document, Version
 from generator.policies import History
-from generator.sections import CORE_RIGHTS_CLASS, headings
+from generator.core.sections import CORE_RIGHTS_CLASS, headings
 from generator.settings import Settings
-from generator.timeline import changes_between, state_at
-from generator.window import publicity_window
+from generator.core.timeline import changes_between, state_at
+from generator.core.window import publicity_window
 
 @dataclass(frozen=True)
 class CheckReport:

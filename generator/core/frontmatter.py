@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 
-from generator.errors import FrontMatterError
+from generator.core.errors import FrontMatterError
 
 _HANDLER = YAMLHandler()
 # libyaml when present: front matter is parsed once per commit of every policy.

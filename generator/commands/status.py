@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from generator.policies import History
-from generator.timeline import state_at
+from generator.core.timeline import state_at
 
 
 def _iso(moment: dt.datetime | None) -> str | None:

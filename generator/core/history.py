@@ -12,12 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from generator.calendar import WorkingCalendar
-from generator.errors import Advisory, FrontMatterError, Violation
-from generator.frontmatter import FrontMatter, split
+from generator.core.calendar import WorkingCalendar
+from generator.core.errors import Advisory, FrontMatterError, Violation
+from generator.core.frontmatter import FrontMatter, split
 from generator.repository import FileRevision
-from generator.sections import Section, parse_sections
-from generator.window import Window, local_midnight, publicity_window
+from generator.core.sections import Section, parse_sections
+from generator.core.window import Window, local_midnight, publicity_window
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.calendar import WorkingCalendar
-from generator.errors import PolicyError
-from generator.frontmatter import split
+from generator.core.calendar import WorkingCalendar
+from generator.core.errors import PolicyError
+from generator.core.frontmatter import split
 from generator.settings import Settings
-from generator.window import publicity_window
+from generator.core.window import publicity_window
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from typing import Any
 from urllib.parse import urljoin
 from xml.etree import ElementTree as ET
 
-from generator.dates import iso
-from generator.sitemodel import UPDATES_URL, SiteModel
+from generator.core.dates import iso
+from generator.site.model import UPDATES_URL, SiteModel
 
 ATOM = "http://www.w3.org/2005/Atom"
 _FEED_NAMESPACE = uuid.UUID("0f6c3c2e-9b1e-5d4a-8a57-6f1c9f0b7a21")

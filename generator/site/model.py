@@ -17,12 +17,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.changes import ChangeSummary
-from generator.errors import PolicyError
-from generator.history import Document, Version
+from generator.core.changes import ChangeSummary
+from generator.core.errors import PolicyError
+from generator.core.history import Document, Version
 from generator.policies import History
 from generator.settings import Settings
-from generator.timeline import DocumentState, changes_between, state_at
+from generator.core.timeline import DocumentState, changes_between, state_at
 
 RESERVED_IDS = frozenset({"updates", "assets", "search", "versions", "changes"})
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -270,11 +270,11 @@ def _document_view(
 def working_drafts(repo: Path, history: History, settings: Settings, as_of: dt.datetime) -> dict[str, Version]:
     """Uncommitted policy texts that differ from the last committed version, as draft
     versions (for `policyctl serve --drafts`). Unreadable files are skipped."""
-    from generator.calendar import WorkingCalendar
-    from generator.frontmatter import split
-    from generator.history import document_id
-    from generator.sections import parse_sections
-    from generator.window import local_midnight, publicity_window
+    from generator.core.calendar import WorkingCalendar
+    from generator.core.frontmatter import split
+    from generator.core.history import document_id
+    from generator.core.sections import parse_sections
+    from generator.core.window import local_midnight, publicity_window
 
     folder = repo / settings.policy_dir
     if not folder.is_dir():

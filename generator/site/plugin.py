@@ -4,7 +4,7 @@
   (`site_templates/`), the Markdown extensions the pages need, and keeps version and
   redline pages out of the sidebar;
 - on_pre_build: reads the git history, builds the site model at the instant, writes
-  the Markdown tree (`generator.stage`) and the navigation, and hands the open notices
+  the Markdown tree (`generator.site.pages`) and the navigation, and hands the open notices
   to the templates (`config.extra.policy`);
 - on_files: keeps the e-mail templates of `site_templates/` off the site;
 - on_post_build: writes versions.json, notices.json, feed.xml and notice.js.
@@ -36,12 +36,12 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import Files
 
-from generator.errors import PolicyError
+from generator.core.errors import PolicyError
 from generator.settings import PolicyConfig, Settings, from_plugin_config
 
 log = logging.getLogger("mkdocs.plugins.policy")
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "site_templates"
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "site_templates"
 """The theme overrides shipped with policy-publisher (Material `custom_dir`)."""
 REQUIRED_EXTENSIONS = ("toc", "attr_list", "admonition", "tables")
 HIDDEN_PAGES = ("/*/versions/*/", "/*/changes/")
@@ -158,7 +158,7 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
             return self.runtime.as_of
         text = os.environ.get("POLICYCTL_AS_OF")
         if text and _RUNTIME is None:
-            from generator.window import parse_instant
+            from generator.core.window import parse_instant
 
             try:
                 return parse_instant(text, self.settings.zone)
@@ -170,9 +170,9 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
         if not self.config.enabled:
             return
         from generator.policies import read_history
-        from generator.redlines import use_cache
-        from generator.sitemodel import build_model, working_drafts
-        from generator.stage import navigation, render_pages, write_tree
+        from generator.site.redlines import use_cache
+        from generator.site.model import build_model, working_drafts
+        from generator.site.pages import navigation, render_pages, write_tree
 
         assert self.settings is not None and self.repo is not None
         as_of = self._as_of()
@@ -211,7 +211,7 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if not self.config.enabled or self.model is None:
             return
-        from generator.feeds import data_files
+        from generator.site.feeds import data_files
 
         site = Path(config.site_dir)
         for name, content in data_files(self.model).items():
@@ -244,8 +244,8 @@ def _theme_file(config: MkDocsConfig, name: str) -> Path | None:
 def template_context(model: Any) -> dict[str, Any]:
     """What the theme overrides need: the open notices, with site-root-relative URLs
     (templates pass them through MkDocs' `url` filter)."""
-    from generator.dates import human_date, iso
-    from generator.sitemodel import UPDATES_URL
+    from generator.core.dates import human_date, iso
+    from generator.site.model import UPDATES_URL
 
     zone = model.settings.zone
     notices = []

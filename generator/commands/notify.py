@@ -10,13 +10,13 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from generator.errors import PolicyError
-from generator.history import Version
+from generator.core.errors import PolicyError
+from generator.core.history import Version
 from generator.policies import read_history
-from generator.timeline import DocumentState, state_at
+from generator.core.timeline import DocumentState, state_at
 
 if TYPE_CHECKING:
-    from generator.cli import Context
+    from generator.commands import Context
     from notify.revision import Revision
 
 

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from generator.calendar import WorkingCalendar
+from generator.core.calendar import WorkingCalendar
 
 
 @dataclass(frozen=True)

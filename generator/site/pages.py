@@ -22,10 +22,10 @@ from typing import Any
 
 import yaml
 
-from generator.changes import ChangeSummary
-from generator.dates import human_date
-from generator.redlines import redline_html
-from generator.sitemodel import (
+from generator.core.changes import ChangeSummary
+from generator.core.dates import human_date
+from generator.site.redlines import redline_html
+from generator.site.model import (
     HOME_URL,
     UPDATES_URL,
     DocumentView,

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from generator.sections import Section
-from generator.sequences import longest_increasing
+from generator.core.sections import Section
+from generator.core.sequences import longest_increasing
 
 ChangeKind = Literal["added", "removed", "changed", "moved"]
 

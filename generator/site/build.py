@@ -21,8 +21,8 @@ from pathlib import Path
 
 import yaml
 
-from generator.errors import PolicyError
-from generator.plugin import TEMPLATES_DIR, Runtime, runtime
+from generator.core.errors import PolicyError
+from generator.site.plugin import TEMPLATES_DIR, Runtime, runtime
 from generator.settings import Settings, read_mkdocs_yml
 
 EXIT_OK, EXIT_FAILED = 0, 1
@@ -156,7 +156,7 @@ def build_site(
     from mkdocs.exceptions import MkDocsException
 
     from generator.policies import read_history
-    from generator.sitemodel import check_document_ids
+    from generator.site.model import check_document_ids
 
     started = time.perf_counter()
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")  # policyctl pins mkdocs<2 itself

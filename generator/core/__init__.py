@@ -1,0 +1,1 @@
+"""The pure domain: no git, no MkDocs, no network, no clock."""

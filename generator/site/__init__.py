@@ -1,0 +1,1 @@
+"""The site: model, pages, data files, the MkDocs plugin, build and serve."""
