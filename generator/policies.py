@@ -2,33 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
-from generator.core.calendar import WorkingCalendar
-from generator.core.errors import Advisory, RepositoryError, Violation
-from generator.core.history import Document, build_document, document_id
+from generator.core.errors import RepositoryError
+from generator.core.history import History, build_document, document_id
 from generator.repository import document_paths, file_history, open_repository
 from generator.settings import Settings
-
-
-@dataclass(frozen=True)
-class History:
-    """All policy documents of a repository, with the rule violations found on the way."""
-
-    documents: tuple[Document, ...]
-    violations: tuple[Violation, ...] = ()
-    advisories: tuple[Advisory, ...] = ()
-
-    def document(self, doc_id: str) -> Document | None:
-        return next((d for d in self.documents if d.id == doc_id), None)
 
 
 def read_history(repo_path: Path, settings: Settings) -> History:
     """Read every `policy/*.md` from git, following renames. Raises PolicyError (exit 2)
     for unusable input; rule violations are returned for `check` to report."""
     repo = open_repository(repo_path)
-    calendar = WorkingCalendar.from_settings(settings)
+    calendar = settings.calendar
     paths = document_paths(repo, settings.policy_dir)
     if not paths:
         raise RepositoryError(

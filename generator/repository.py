@@ -10,20 +10,7 @@ from pathlib import Path
 import git
 
 from generator.core.errors import RepositoryError
-
-
-@dataclass(frozen=True)
-class FileRevision:
-    """A policy file as one commit left it."""
-
-    commit: str
-    committed_at: dt.datetime
-    path: str
-    data: bytes
-
-    @property
-    def short(self) -> str:
-        return self.commit[:7]
+from generator.core.revisions import FileRevision
 
 
 @dataclass(frozen=True)

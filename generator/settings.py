@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -24,6 +25,7 @@ import yaml
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 
+from generator.core.calendar import WorkingCalendar
 from generator.core.errors import SettingsError
 
 DEFAULT_COUNTRY = "CN"
@@ -87,6 +89,17 @@ class Settings:
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @cached_property
+    def calendar(self) -> WorkingCalendar:
+        """The operator's working-day calendar these settings describe."""
+        return WorkingCalendar(
+            country=self.country,
+            subdivision=self.subdivision,
+            timezone=self.timezone,
+            extra_holidays=self.extra_holidays,
+            extra_working_days=self.extra_working_days,
+        )
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """Flags override settings; a None flag keeps the setting."""

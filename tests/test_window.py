@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 
 from generator.core.calendar import WorkingCalendar
-from generator.core.window import parse_instant, publicity_window
+from generator.core.dates import parse_instant
+from generator.core.window import publicity_window
 
 CN = WorkingCalendar("CN", None, "Asia/Shanghai")
 

@@ -8,16 +8,33 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from generator.commands.context import Context, add_common_arguments
 from generator.core.errors import PolicyError
 from generator.core.history import Version
 from generator.policies import read_history
 from generator.core.timeline import DocumentState, state_at
 
 if TYPE_CHECKING:
-    from generator.commands import Context
     from notify.revision import Revision
+
+
+def add_parser(subcommands: Any) -> argparse.ArgumentParser:
+    from notify.cli import add_arguments
+
+    parser: argparse.ArgumentParser = subcommands.add_parser(
+        "notify", help="deliver notices of pending core-rights revisions"
+    )
+    add_common_arguments(parser)
+    parser.add_argument("--document", help="only this document")
+    parser.add_argument("--version", dest="only_version", help="only this version")
+    parser.add_argument("--late", action="store_true", help="also notify a revision already in effect")
+    parser.add_argument(
+        "--site-url", help="absolute site URL for links (default: site_url of mkdocs.yml)"
+    )
+    add_arguments(parser)
+    return parser
 
 
 def absolute(site_url: str, path: str) -> str:
@@ -128,7 +145,7 @@ def select_revisions(args: argparse.Namespace, ctx: Context) -> list[Revision]:
     return revisions
 
 
-def notify_revisions(args: argparse.Namespace, ctx: Context) -> int:
+def run(args: argparse.Namespace, ctx: Context) -> int:
     from rich.console import Console
 
     from notify.cli import run

@@ -2,16 +2,44 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
-import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from generator.core.calendar import WorkingCalendar
+from generator.commands.context import EXIT_OK, Context, add_common_arguments
 from generator.core.errors import PolicyError
-from generator.core.frontmatter import split
-from generator.settings import Settings
+from generator.policies import read_history
+from generator.core.frontmatter import split, stamp
 from generator.core.window import publicity_window
+from generator.settings import Settings
+
+
+def add_parser(subcommands: Any) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = subcommands.add_parser(
+        "publish", help="stamp a revision: set version and published date"
+    )
+    add_common_arguments(parser)
+    parser.add_argument("document", help="document id, e.g. privacy")
+    parser.add_argument("--version", required=True, dest="new_version", help='new version, e.g. "2.0"')
+    parser.add_argument("--summary", help="plain-language summary of the change")
+    parser.add_argument("--effective", help="effective date (default: the earliest allowed)")
+    return parser
+
+
+def run(args: argparse.Namespace, ctx: Context) -> int:
+    result = publish(
+        ctx.repo,
+        ctx.settings,
+        args.document,
+        args.new_version,
+        today=ctx.as_of.date(),
+        summary=args.summary,
+        effective=args.effective,
+    )
+    print(result.message)
+    return EXIT_OK
 
 
 @dataclass(frozen=True)
@@ -21,18 +49,6 @@ class Publication:
     published: dt.date
     earliest_effective: dt.datetime | None
     message: str
-
-
-def _set_key(front: str, key: str, value: str) -> str:
-    line = f"{key}: {value}"
-    pattern = re.compile(rf"^{key}:.*$", re.MULTILINE)
-    if pattern.search(front):
-        return pattern.sub(lambda _m: line, front, count=1)
-    return front.rstrip("\n") + "\n" + line + "\n"
-
-
-def _yaml_string(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def publish(
@@ -53,8 +69,6 @@ def publish(
         raise PolicyError("no such policy document", file=relative, remedy="check the document id")
     text = path.read_text(encoding="utf-8")
     matter, body = split(text, file=relative)
-    from generator.policies import read_history
-
     history = read_history(repo, settings)
     existing = history.document(document)
     first = existing is None or not existing.versions
@@ -71,7 +85,7 @@ def publish(
             file=relative,
             remedy=f'rerun with --summary "..." or write `summary:` in the front matter',
         )
-    calendar = WorkingCalendar.from_settings(settings)
+    calendar = settings.calendar
     window = None if first else publicity_window(today, calendar, settings.working_days)
     earliest = window.earliest_effective if window else None
     if effective:
@@ -86,21 +100,15 @@ def publish(
                 remedy=f"the earliest allowed is {earliest.date().isoformat()}",
             )
 
-    if text.startswith("---"):
-        _, front, rest = text.split("---", 2)
-    else:
-        front, rest = "\n", "\n" + text
-    front = _set_key(front, "version", _yaml_string(version))
-    front = _set_key(front, "published", today.isoformat())
-    if summary:
-        front = _set_key(front, "summary", _yaml_string(summary))
-    if effective:
-        front = _set_key(front, "effective", effective)
-    elif re.search(r"^effective:", front, re.MULTILINE):
-        front = re.sub(r"^effective:.*\n?", "", front, flags=re.MULTILINE)
-    if not matter.title:
-        front = _set_key(front, "title", _yaml_string(document.replace("-", " ").title()))
-    path.write_text("---" + front + "---" + rest, encoding="utf-8")
+    stamped = stamp(
+        text,
+        version=version,
+        published=today,
+        summary=summary,
+        effective=dt.date.fromisoformat(effective) if effective else None,
+        title=None if matter.title else document.replace("-", " ").title(),
+    )
+    path.write_text(stamped, encoding="utf-8")
 
     message = f"{relative}: version {version}, published {today.isoformat()}."
     if earliest:

@@ -5,15 +5,40 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import argparse
+import json
+import sys
+
 from rich.console import Console
 from rich.table import Table
 
-from generator.policies import History
+from generator.commands.context import EXIT_FAILED, EXIT_OK, Context, add_common_arguments
+from generator.core.dates import iso
+from generator.core.history import History
 from generator.core.timeline import state_at
+from generator.policies import read_history
 
 
-def _iso(moment: dt.datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
+def add_parser(subcommands: Any) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = subcommands.add_parser(
+        "status", help="per document: in force, pending, next change"
+    )
+    add_common_arguments(parser)
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    return parser
+
+
+def run(args: argparse.Namespace, ctx: Context) -> int:
+    history = read_history(ctx.repo, ctx.settings)
+    data = status_document(history, ctx.as_of)
+    if args.json:
+        json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        status_table(data)
+    for violation in history.violations:
+        print(f"error: {violation}", file=sys.stderr)
+    return EXIT_FAILED if history.violations else EXIT_OK
 
 
 def status_document(history: History, as_of: dt.datetime) -> dict[str, Any]:
@@ -30,16 +55,16 @@ def status_document(history: History, as_of: dt.datetime) -> dict[str, Any]:
                 if in_force is None
                 else {
                     "version": in_force.version,
-                    "published": _iso(in_force.published),
-                    "effective": _iso(in_force.effective),
+                    "published": iso(in_force.published),
+                    "effective": iso(in_force.effective),
                     "commit": in_force.commit,
                     "sha256": in_force.sha256,
                 },
                 "pending": [
                     {
                         "version": v.version,
-                        "published": _iso(v.published),
-                        "effective": _iso(v.effective),
+                        "published": iso(v.published),
+                        "effective": iso(v.effective),
                         "summary": v.summary,
                         "core_rights_changed": (changes := state.pending_changes(v)).core_rights_changed,
                         "changes": changes.as_dict(),
@@ -47,13 +72,13 @@ def status_document(history: History, as_of: dt.datetime) -> dict[str, Any]:
                     for v in state.pending
                 ],
                 "scheduled": [
-                    {"version": v.version, "published": _iso(v.published), "effective": _iso(v.effective)}
+                    {"version": v.version, "published": iso(v.published), "effective": iso(v.effective)}
                     for v in state.scheduled
                 ],
-                "next_change": _iso(state.next_change),
+                "next_change": iso(state.next_change),
             }
         )
-    return {"as_of": as_of.isoformat(), "documents": documents}
+    return {"as_of": iso(as_of), "documents": documents}
 
 
 def status_table(data: dict[str, Any], console: Console | None = None) -> None:

@@ -6,13 +6,9 @@ import datetime as dt
 import importlib
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import holidays
-
-if TYPE_CHECKING:
-    from generator.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -24,16 +20,6 @@ class WorkingCalendar:
     timezone: str
     extra_holidays: frozenset[dt.date] = frozenset()
     extra_working_days: frozenset[dt.date] = frozenset()
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> WorkingCalendar:
-        return cls(
-            country=settings.country,
-            subdivision=settings.subdivision,
-            timezone=settings.timezone,
-            extra_holidays=settings.extra_holidays,
-            extra_working_days=settings.extra_working_days,
-        )
 
     @cached_property
     def zone(self) -> ZoneInfo:

@@ -8,14 +8,19 @@ import difflib
 from collections import Counter
 from dataclasses import dataclass
 
+from collections.abc import Mapping
+
 from generator.core.calendar import WorkingCalendar
+from generator.core.dates import short_date
 from generator.core.errors import Advisory, Violation
-from generator.core.history import Document, Version
-from generator.policies import History
+from generator.core.history import Document, History, Version
 from generator.core.sections import CORE_RIGHTS_CLASS, headings
-from generator.settings import Settings
 from generator.core.timeline import changes_between, state_at
 from generator.core.window import publicity_window
+
+FirstNotices = Mapping[str, Mapping[str, dt.datetime]]
+"""Per document id, per version: when the ledger recorded its first notice."""
+
 
 @dataclass(frozen=True)
 class CheckReport:
@@ -24,13 +29,16 @@ class CheckReport:
     summary_lines: tuple[str, ...]
 
 
-def human_date(moment: dt.datetime) -> str:
-    return moment.date().isoformat() if moment.time() == dt.time(0) else moment.isoformat()
-
-
 def run_checks(
-    history: History, settings: Settings, as_of: dt.datetime, *, ledger: str | None = None
+    history: History,
+    as_of: dt.datetime,
+    *,
+    calendar: WorkingCalendar,
+    working_days: int,
+    first_notices: FirstNotices | None = None,
 ) -> CheckReport:
+    """Every rule of the history and the section marks; with `first_notices` (read from
+    the delivery ledger), also the windows counted from the first notice."""
     violations = list(history.violations)
     advisories = list(history.advisories)
     lines: list[str] = []
@@ -39,8 +47,10 @@ def run_checks(
             violations += _section_marks(document.versions[-1])
             advisories += _lost_marks(document)
         lines.append(_summary(document, as_of))
-    if ledger:
-        ledger_violations, ledger_advisories = _ledger_windows(history, settings, as_of, ledger)
+    if first_notices is not None:
+        ledger_violations, ledger_advisories = _ledger_windows(
+            history, as_of, calendar, working_days, first_notices
+        )
         violations += ledger_violations
         advisories += ledger_advisories
     return CheckReport(tuple(violations), tuple(advisories), tuple(lines))
@@ -51,15 +61,15 @@ def _summary(document: Document, as_of: dt.datetime) -> str:
     count = len(document.versions)
     text = f"{document.id}: {count} version{'s' if count != 1 else ''}"
     if state.in_force:
-        text += f"; in force {state.in_force.version} since {human_date(state.in_force.effective)}"
+        text += f"; in force {state.in_force.version} since {short_date(state.in_force.effective)}"
     for version in state.pending:
         core = state.pending_changes(version).core_rights_changed
         text += (
-            f"; pending {version.version} takes effect {human_date(version.effective)}"
+            f"; pending {version.version} takes effect {short_date(version.effective)}"
             + (" (changes core rights)" if core else "")
         )
     for version in state.scheduled:
-        text += f"; scheduled {version.version} for publication {human_date(version.published)}"
+        text += f"; scheduled {version.version} for publication {short_date(version.published)}"
     return text
 
 
@@ -115,32 +125,33 @@ def _lost_marks(document: Document) -> list[Advisory]:
 
 
 def _ledger_windows(
-    history: History, settings: Settings, as_of: dt.datetime, ledger: str
+    history: History,
+    as_of: dt.datetime,
+    calendar: WorkingCalendar,
+    working_days: int,
+    first_notices: FirstNotices,
 ) -> tuple[list[Violation], list[Advisory]]:
-    from notify.ledger import first_notice_times
-
-    calendar = WorkingCalendar.from_settings(settings)
     violations: list[Violation] = []
     advisories: list[Advisory] = []
     for document in history.documents:
         state = state_at(document, as_of)
-        first_notices = first_notice_times(ledger, document.id)
+        sent_at = first_notices.get(document.id, {})
         for version in state.published:
             previous = document.previous(version)
             if previous is None or not changes_between(previous, version).core_rights_changed:
                 continue
-            sent = first_notices.get(version.version)
+            sent = sent_at.get(version.version)
             if sent is None:
                 if state.status(version) != "pending":
                     continue
-                earliest = publicity_window(as_of.astimezone(calendar.zone).date(), calendar, settings.working_days).earliest_effective
+                earliest = publicity_window(as_of.astimezone(calendar.zone).date(), calendar, working_days).earliest_effective
                 if earliest > version.effective:
                     violations.append(
                         Violation(
                             "notice-missing",
                             f"version {version.version} changes core rights, takes effect "
-                            f"{human_date(version.effective)}, and no user has been notified yet; "
-                            f"a notice sent today leaves less than {settings.working_days} working days",
+                            f"{short_date(version.effective)}, and no user has been notified yet; "
+                            f"a notice sent today leaves less than {working_days} working days",
                             file=version.path,
                             commit=version.short_commit,
                             remedy=f"move `effective:` to {earliest.date().isoformat()} or later, "
@@ -157,15 +168,15 @@ def _ledger_windows(
                     )
                 continue
             sent_local = sent.astimezone(calendar.zone)
-            earliest = publicity_window(sent_local.date(), calendar, settings.working_days).earliest_effective
+            earliest = publicity_window(sent_local.date(), calendar, working_days).earliest_effective
             if version.effective < earliest:
                 violations.append(
                     Violation(
                         "notice-late",
-                        f"version {version.version} takes effect {human_date(version.effective)}, "
+                        f"version {version.version} takes effect {short_date(version.effective)}, "
                         f"but its first notice went out {sent_local.isoformat(timespec='minutes')}: "
-                        f"the {settings.working_days}-working-day window counted from the notice "
-                        f"ends {human_date(earliest)}",
+                        f"the {working_days}-working-day window counted from the notice "
+                        f"ends {short_date(earliest)}",
                         file=version.path,
                         commit=version.short_commit,
                         remedy=f"publish a revision with `effective: {earliest.date().isoformat()}` or later",

@@ -37,3 +37,28 @@ def iso(moment: dt.datetime | None, zone: ZoneInfo | None = None) -> str | None:
     if moment is None:
         return None
     return (moment.astimezone(zone) if zone is not None else moment).isoformat()
+
+
+def short_date(moment: dt.datetime) -> str:
+    """For messages: "2026-10-16" at local midnight, else the full ISO 8601 instant."""
+    return moment.date().isoformat() if moment.time() == dt.time(0) else moment.isoformat()
+
+
+def local_midnight(day: dt.date, zone: ZoneInfo) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0, 0), tzinfo=zone)
+
+
+def parse_instant(text: str, zone: ZoneInfo) -> dt.datetime:
+    """`--as-of`: an ISO date (00:00 of that day, local) or date-time (local if naive)."""
+    text = text.strip()
+    try:
+        if len(text) == 10:
+            return local_midnight(dt.date.fromisoformat(text), zone)
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(
+            f"cannot read {text!r} as a date or date-time; use e.g. 2026-10-16 or 2026-10-16T09:30"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    return moment.astimezone(zone)

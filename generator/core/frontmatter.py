@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,3 +100,43 @@ def split(text: str, *, file: str, commit: str | None = None) -> tuple[FrontMatt
         extra=tuple(sorted((k, v) for k, v in data.items() if k not in KNOWN_KEYS)),
     )
     return matter, body
+
+
+def _yaml_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _set_key(front: str, key: str, value: str | None) -> str:
+    pattern = re.compile(rf"^{key}:.*(?:\n|$)", re.MULTILINE)
+    if value is None:
+        return pattern.sub("", front)
+    line = f"{key}: {value}\n"
+    if pattern.search(front):
+        return pattern.sub(lambda _m: line, front, count=1)
+    return front.rstrip("\n") + "\n" + line
+
+
+def stamp(
+    text: str,
+    *,
+    version: str,
+    published: dt.date,
+    summary: str | None,
+    effective: dt.date | None,
+    title: str | None = None,
+) -> str:
+    """The policy file with `version`, `published`, `summary` and `effective` set in its
+    front matter (an `effective` left from an earlier version is removed when None);
+    the rest of the file is kept byte for byte. `title` is added only when given."""
+    if text.startswith("---"):
+        _, front, rest = text.split("---", 2)
+    else:
+        front, rest = "\n", "\n" + text
+    front = _set_key(front, "version", _yaml_string(version))
+    front = _set_key(front, "published", published.isoformat())
+    if summary:
+        front = _set_key(front, "summary", _yaml_string(summary))
+    front = _set_key(front, "effective", effective.isoformat() if effective else None)
+    if title:
+        front = _set_key(front, "title", _yaml_string(title))
+    return "---" + front + "---" + rest

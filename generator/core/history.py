@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from generator.core.calendar import WorkingCalendar
+from generator.core.dates import short_date
 from generator.core.errors import Advisory, FrontMatterError, Violation
 from generator.core.frontmatter import FrontMatter, split
-from generator.repository import FileRevision
+from generator.core.revisions import FileRevision
 from generator.core.sections import Section, parse_sections
-from generator.core.window import Window, local_midnight, publicity_window
+from generator.core.dates import local_midnight
+from generator.core.window import Window, publicity_window
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,18 @@ class Document:
 
 
 @dataclass(frozen=True)
+class History:
+    """All policy documents of a repository, with the rule violations found on the way."""
+
+    documents: tuple[Document, ...]
+    violations: tuple[Violation, ...] = ()
+    advisories: tuple[Advisory, ...] = ()
+
+    def document(self, doc_id: str) -> Document | None:
+        return next((d for d in self.documents if d.id == doc_id), None)
+
+
+@dataclass(frozen=True)
 class DocumentHistory:
     document: Document
     violations: tuple[Violation, ...] = ()
@@ -99,10 +113,6 @@ def _instant(value: dt.date | dt.datetime, calendar: WorkingCalendar) -> dt.date
     if isinstance(value, dt.datetime):
         return (value if value.tzinfo else value.replace(tzinfo=calendar.zone)).astimezone(calendar.zone)
     return local_midnight(value, calendar.zone)
-
-
-def _fmt(moment: dt.datetime) -> str:
-    return moment.isoformat() if moment.time() != dt.time(0) else moment.date().isoformat()
 
 
 def document_id(path: str) -> str:
@@ -173,12 +183,12 @@ def build_document(
             violations.append(
                 Violation(
                     "effective-order",
-                    f"version {version.version} takes effect {_fmt(version.effective)}, not after "
-                    f"version {versions[-1].version} ({_fmt(versions[-1].effective)})",
+                    f"version {version.version} takes effect {short_date(version.effective)}, not after "
+                    f"version {versions[-1].version} ({short_date(versions[-1].effective)})",
                     file=version.path,
                     commit=draft.first.short,
                     remedy=f"set `effective:` of version {version.version} later than "
-                    f"{_fmt(versions[-1].effective)}",
+                    f"{short_date(versions[-1].effective)}",
                 )
             )
         versions.append(version)
@@ -295,8 +305,8 @@ def _finish(
             violations.append(
                 Violation(
                     "window-too-short",
-                    f"version {draft.key} takes effect {_fmt(declared)}, {what}; "
-                    f"the earliest allowed is {_fmt(earliest)}",
+                    f"version {draft.key} takes effect {short_date(declared)}, {what}; "
+                    f"the earliest allowed is {short_date(earliest)}",
                     file=file,
                     commit=commit,
                     remedy=f"set `effective: {earliest.date().isoformat()}` or later, "

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from generator.core.calendar import WorkingCalendar
+from generator.core.dates import local_midnight
 
 
 @dataclass(frozen=True)
@@ -27,10 +27,6 @@ class Window:
     """Years the window reaches for which the calendar has no official schedule yet."""
 
 
-def local_midnight(day: dt.date, zone: ZoneInfo) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(0, 0), tzinfo=zone)
-
-
 def publicity_window(published: dt.date, calendar: WorkingCalendar, working_days: int) -> Window:
     days = calendar.working_days_after(published, working_days)
     effective = local_midnight(days[-1] + dt.timedelta(days=1), calendar.zone)
@@ -44,19 +40,3 @@ def publicity_window(published: dt.date, calendar: WorkingCalendar, working_days
 
 def earliest_effective(published: dt.date, calendar: WorkingCalendar, working_days: int) -> dt.datetime:
     return publicity_window(published, calendar, working_days).earliest_effective
-
-
-def parse_instant(text: str, zone: ZoneInfo) -> dt.datetime:
-    """`--as-of`: an ISO date (00:00 of that day, local) or date-time (local if naive)."""
-    text = text.strip()
-    try:
-        if len(text) == 10:
-            return local_midnight(dt.date.fromisoformat(text), zone)
-        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError(
-            f"cannot read {text!r} as a date or date-time; use e.g. 2026-10-16 or 2026-10-16T09:30"
-        ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=zone)
-    return moment.astimezone(zone)

@@ -20,7 +20,7 @@ from pathlib import Path
 from generator.core.changes import ChangeSummary
 from generator.core.errors import PolicyError
 from generator.core.history import Document, Version
-from generator.policies import History
+from generator.core.history import History
 from generator.settings import Settings
 from generator.core.timeline import DocumentState, changes_between, state_at
 
@@ -279,7 +279,7 @@ def working_drafts(repo: Path, history: History, settings: Settings, as_of: dt.d
     folder = repo / settings.policy_dir
     if not folder.is_dir():
         return {}
-    calendar = WorkingCalendar.from_settings(settings)
+    calendar = settings.calendar
     drafts: dict[str, Version] = {}
     for path in sorted(folder.glob("*.md")):
         if path.name == "README.md":

@@ -158,7 +158,7 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
             return self.runtime.as_of
         text = os.environ.get("POLICYCTL_AS_OF")
         if text and _RUNTIME is None:
-            from generator.core.window import parse_instant
+            from generator.core.dates import parse_instant
 
             try:
                 return parse_instant(text, self.settings.zone)

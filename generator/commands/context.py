@@ -1,0 +1,67 @@
+"""What every `policyctl` command starts from: the repository, its settings, the instant.
+
+Exit status: 0 success, 1 the thing checked is wrong (violations, failed deliveries),
+2 bad usage or unusable input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.core.errors import PolicyError, SettingsError
+from generator.settings import Settings, load_settings
+from generator.core.dates import parse_instant
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every command starts from: the repository, its settings and the instant."""
+
+    repo: Path
+    settings: Settings
+    as_of: dt.datetime
+    config_file: Path | None
+
+
+def add_common_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--repo", type=Path, default=Path("."), help="policy repository (default: .)")
+    parser.add_argument(
+        "--as-of",
+        metavar="WHEN",
+        help="the instant to act at: ISO date (00:00 local) or date-time (default: now)",
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="settings file (default: <repo>/mkdocs.yml when present)",
+    )
+    group = parser.add_argument_group("calendar (override mkdocs.yml)")
+    group.add_argument("--country", help="holidays country code, e.g. CN")
+    group.add_argument("--subdivision", help="holidays subdivision code, e.g. CA")
+    group.add_argument("--timezone", help="IANA time zone, e.g. Asia/Shanghai")
+    group.add_argument("--working-days", type=int, metavar="N", help="publicity window in working days")
+
+
+def context_from(args: argparse.Namespace) -> Context:
+    repo: Path = args.repo.resolve()
+    config_file = args.config.resolve() if args.config else None
+    settings = load_settings(repo, config_file).with_overrides(
+        country=args.country,
+        subdivision=args.subdivision,
+        timezone=args.timezone,
+        working_days=args.working_days,
+    )
+    if args.as_of:
+        try:
+            as_of = parse_instant(args.as_of, settings.zone)
+        except ValueError as exc:
+            raise SettingsError(f"--as-of: {exc}") from None
+    else:
+        as_of = dt.datetime.now(settings.zone)
+    return Context(repo, settings, as_of, config_file)
