@@ -1,36 +1,52 @@
-"""The policies of a repository: every document's history, read once per run."""
+"""The policies of a repository: every document's history, read once per run.
+
+The adapter between git (`generator.repository`) and the pure history rules
+(`generator.core.history`).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from generator.core.errors import RepositoryError
 from generator.core.history import History, build_document, document_id
-from generator.repository import document_paths, file_history, open_repository
+from generator.core.revisions import UNCOMMITTED, FileRevision
+from generator.repository import document_paths, file_history, open_repository, working_files
 from generator.settings import Settings
 
 
-def read_history(repo_path: Path, settings: Settings) -> History:
+def read_history(repo_path: Path, settings: Settings, *, drafts_at: dt.datetime | None = None) -> History:
     """Read every `policy/*.md` from git, following renames. Raises PolicyError (exit 2)
-    for unusable input; rule violations are returned for `check` to report."""
+    for unusable input; rule violations are returned for `check` to report.
+
+    With `drafts_at` (an editor's preview), the policy files of the working tree that
+    differ from their last commit are read too, as uncommitted revisions at that instant:
+    they go through the same rules as committed ones and come out as draft versions.
+    """
     repo = open_repository(repo_path)
     calendar = settings.calendar
     paths = document_paths(repo, settings.policy_dir)
-    if not paths:
+    try:
+        histories = {document_id(path): file_history(repo, path) for path in paths}
+        if drafts_at is not None:
+            for working in working_files(repo, settings.policy_dir):
+                revisions = histories.setdefault(document_id(working.path), [])
+                if revisions and revisions[-1].data == working.data:
+                    continue
+                revisions.append(FileRevision(UNCOMMITTED, drafts_at, working.path, working.data, True))
+    finally:
+        repo.close()
+    if not histories:
         raise RepositoryError(
             f"no policy documents: {settings.policy_dir}/*.md is empty at HEAD",
             file=str(repo_path / settings.policy_dir),
             remedy=f"commit at least one Markdown file under {settings.policy_dir}/",
         )
     documents, violations, advisories = [], [], []
-    try:
-        for path in paths:
-            result = build_document(
-                document_id(path), file_history(repo, path), calendar, settings.working_days
-            )
-            documents.append(result.document)
-            violations += result.violations
-            advisories += result.advisories
-    finally:
-        repo.close()
+    for doc_id, revisions in sorted(histories.items()):
+        result = build_document(doc_id, revisions, calendar, settings.working_days)
+        documents.append(result.document)
+        violations += result.violations
+        advisories += result.advisories
     return History(tuple(documents), tuple(violations), tuple(advisories))

@@ -123,12 +123,15 @@ def _read_blobs(repo: git.Repo, specs: list[str]) -> list[bytes | None]:
 
 
 def working_files(repo: git.Repo, policy_dir: str) -> list[WorkingFile]:
-    """Policy files as they are on disk now, committed or not."""
-    folder = Path(repo.working_tree_dir or ".") / policy_dir
-    if not folder.is_dir():
+    """Policy files as they are on disk now, committed or not. Only regular files inside
+    the repository's `policy_dir`: a symbolic link is never followed out of it."""
+    root = Path(repo.working_tree_dir or ".").resolve()
+    folder = root / policy_dir
+    if folder.is_symlink() or not folder.is_dir():
         return []
-    return [
-        WorkingFile(f"{policy_dir}/{p.name}", p.read_bytes())
-        for p in sorted(folder.glob("*.md"))
-        if p.name != "README.md"
-    ]
+    found = []
+    for path in sorted(folder.glob("*.md")):
+        if path.name == "README.md" or path.name.startswith(".") or path.is_symlink() or not path.is_file():
+            continue
+        found.append(WorkingFile(f"{policy_dir}/{path.name}", path.read_bytes()))
+    return found

@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from generator.commands.context import Context, add_common_arguments
 from generator.core.errors import PolicyError
-from generator.core.history import Version
+from generator.core import urls
+from generator.core.notices import Notice, notice_of
+from generator.core.timeline import IN_FORCE, PENDING, SCHEDULED, SUPERSEDED, state_at
 from generator.policies import read_history
-from generator.core.timeline import DocumentState, state_at
 
 if TYPE_CHECKING:
     from notify.revision import Revision
@@ -37,38 +38,25 @@ def add_parser(subcommands: Any) -> argparse.ArgumentParser:
     return parser
 
 
-def absolute(site_url: str, path: str) -> str:
-    return site_url.rstrip("/") + "/" + path.lstrip("/")
-
-
-def rights_anchor(version: Version) -> str:
-    ids = [s.id for s in version.sections]
-    if "rights" in ids:
-        return "#rights"
-    return next((f"#{i}" for i in ids if "rights" in i), "")
-
-
-def to_revision(state: DocumentState, version: Version, site_url: str, *, late: bool) -> Revision:
+def to_revision(notice: Notice, site_url: str) -> Revision:
+    """The notice as the `notify` package's contract: every link absolute, from the one
+    URL module, so that it lands on the page and anchor the site build wrote."""
     from notify.revision import Revision
 
-    # The redline a user needs: from what they agreed to (in force) to what is coming.
-    base = state.previous(version) if late else (state.in_force or state.previous(version))
-    changes = state.pending_changes(version) if not late else state.changes(version)
-    doc = version.document
-    changes_path = f"{doc}/changes/{base.version}-to-{version.version}/" if base else f"{doc}/versions/"
+    version = notice.version
     return Revision(
-        document=doc,
+        document=notice.document,
         title=version.title,
         version=version.version,
         sha256=version.sha256,
         published=version.published,
         effective=version.effective,
         summary=version.summary or "",
-        core_sections=tuple({c.id: (c.id, c.title) for c in changes.core_rights_sections}.values()),
-        url=absolute(site_url, f"{doc}/versions/{version.version}/"),
-        changes_url=absolute(site_url, changes_path),
-        rights_url=absolute(site_url, f"{doc}/{rights_anchor(version)}"),
-        late=late,
+        core_sections=tuple({c.id: (c.id, c.title) for c in notice.changes.core_rights_sections}.values()),
+        url=urls.absolute(notice.url, site_url),
+        changes_url=urls.absolute(notice.changes_url or urls.archive(notice.document), site_url),
+        rights_url=urls.absolute(notice.rights_url, site_url),
+        late=notice.late,
     )
 
 
@@ -117,16 +105,16 @@ def select_revisions(args: argparse.Namespace, ctx: Context) -> list[Revision]:
             status = state.status(version)
             if getattr(args, "report", False):
                 # Evidence of any revision that was notified, whatever its state now.
-                revisions.append(to_revision(state, version, site_url, late=status != "pending"))
+                revisions.append(to_revision(notice_of(state, version, late=status != PENDING), site_url))
                 continue
-            if status == "scheduled":
+            if status == SCHEDULED:
                 raise PolicyError(
                     f"{document.id} {version.version} is scheduled for publication on "
                     f"{version.published.date().isoformat()}; notices go out once it is published",
                     file=version.path,
                     remedy=f"rerun notify on or after {version.published.date().isoformat()}",
                 )
-            late = status in ("in-force", "superseded")
+            late = status in (IN_FORCE, SUPERSEDED)
             if late and not args.late:
                 raise PolicyError(
                     f"{document.id} {version.version} took effect on "
@@ -134,14 +122,14 @@ def select_revisions(args: argparse.Namespace, ctx: Context) -> list[Revision]:
                     file=version.path,
                     remedy="pass --late to send it anyway (it will say so)",
                 )
-            changes = state.changes(version) if late else state.pending_changes(version)
-            if not changes.core_rights_changed:
+            notice = notice_of(state, version, late=late)
+            if not notice.core_rights:
                 print(
                     f"{document.id} {version.version}: no core-rights section changed; "
                     "the site notice is enough, no message is sent."
                 )
                 continue
-            revisions.append(to_revision(state, version, site_url, late=late))
+            revisions.append(to_revision(notice, site_url))
     return revisions
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
 from generator.core.calendar import WorkingCalendar
@@ -48,6 +48,8 @@ class Version:
     effective_declared: bool = False
     per_commit: bool = False
     """Named after its commit date because the file has no `version` field."""
+    draft: bool = False
+    """Built from an uncommitted file: shown only in an editor's preview."""
 
     @property
     def short_commit(self) -> str:
@@ -147,6 +149,10 @@ def build_document(
             )
             continue
         previous = drafts[-1] if drafts else None
+        if revision.uncommitted:
+            if previous is not None and previous.body == body:
+                continue
+            matter = _as_draft(matter, previous, drafts, revision, calendar)
         if matter.version is not None:
             if previous is not None and not previous.per_commit and previous.key == matter.version:
                 _continue_version(previous, revision, matter, body, calendar, violations)
@@ -198,6 +204,27 @@ def build_document(
     return DocumentHistory(
         Document(doc_id, path, title, tuple(versions)), tuple(violations), tuple(advisories)
     )
+
+
+def _as_draft(
+    matter: FrontMatter,
+    previous: _Draft | None,
+    drafts: list[_Draft],
+    revision: FileRevision,
+    calendar: WorkingCalendar,
+) -> FrontMatter:
+    """An uncommitted text is previewed as the next version, published at the instant
+    of the preview (or later, as stamped): the same rules then say when it may take
+    effect. Without a new version name it is named after the last one."""
+    if matter.version is None and (previous is None or previous.per_commit):
+        return matter
+    name = matter.version
+    if name is None or any(d.key == name for d in drafts):
+        name = f"{previous.key}-draft" if previous is not None else "draft"
+    today = revision.committed_at.astimezone(calendar.zone).date()
+    declared = _published_date(matter.published, calendar)
+    published = max(declared, today) if declared is not None else today
+    return replace(matter, version=name, published=published)
 
 
 def _continue_version(
@@ -331,4 +358,5 @@ def _finish(
         window=window,
         effective_declared=matter.effective is not None,
         per_commit=draft.per_commit,
+        draft=draft.last.uncommitted,
     )

@@ -178,3 +178,30 @@ def parse_sections(markdown: str) -> tuple[Section, ...]:
 
 def core_rights_ids(sections: Sequence[Section]) -> frozenset[str]:
     return frozenset(s.id for s in sections if s.core_rights)
+
+
+def with_section_ids(markdown: str) -> str:
+    """The Markdown with every heading carrying its section id as an explicit `{#id}`:
+    the page's anchors are then the section ids that notices, redlines and data files
+    link to, for headings written with or without an id (and they survive renumbering)."""
+    marks = headings(markdown)
+    if not marks:
+        return markdown
+    sections = parse_sections(markdown)
+    own = sections[len(sections) - len(marks) :]  # without the preamble
+    lines = markdown.splitlines(keepends=True)
+    for heading, section in zip(marks, own, strict=True):
+        if heading.explicit_id is not None:
+            continue
+        line = lines[heading.line]
+        ending = line[len(line.rstrip("\r\n")) :]
+        match = _HEADING.match(line.rstrip("\r\n"))
+        assert match is not None  # `headings` matched this line
+        text = match.group(2)
+        attrs = _ATTRS.search(text)
+        inner = ""
+        if attrs:
+            inner = " " + attrs.group(1).strip()
+            text = text[: attrs.start()].rstrip()
+        lines[heading.line] = f"{match.group(1)} {text} {{#{section.id}{inner}}}{ending}"
+    return "".join(lines)

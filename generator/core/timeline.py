@@ -9,7 +9,14 @@ from typing import Literal
 from generator.core.changes import ChangeSummary, compare
 from generator.core.history import Document, Version
 
-Status = Literal["in-force", "pending", "superseded", "scheduled"]
+Status = Literal["in-force", "pending", "superseded", "scheduled", "draft"]
+"""Where a version stands at an instant; the one vocabulary of pages, data files and
+commands ("draft": an uncommitted text, in an editor's preview only)."""
+IN_FORCE: Status = "in-force"
+PENDING: Status = "pending"
+SUPERSEDED: Status = "superseded"
+SCHEDULED: Status = "scheduled"
+DRAFT: Status = "draft"
 
 
 @dataclass(frozen=True)
@@ -22,24 +29,27 @@ class DocumentState:
     pending: tuple[Version, ...]
     """Published, not yet effective: the publicity window is open."""
     scheduled: tuple[Version, ...]
-    """Published after `as_of`: invisible on the public site."""
+    """Published after `as_of` (and drafts): invisible on the public site."""
 
     @property
     def published(self) -> tuple[Version, ...]:
         """Every version visitors may see at `as_of`, oldest first."""
-        return tuple(v for v in self.document.versions if v.published <= self.as_of)
+        return tuple(v for v in self.document.versions if v.published <= self.as_of and not v.draft)
 
     def status(self, version: Version) -> Status:
+        if version.draft:
+            return DRAFT
         if version.published > self.as_of:
-            return "scheduled"
+            return SCHEDULED
         if version.effective > self.as_of:
-            return "pending"
-        return "in-force" if version == self.in_force else "superseded"
+            return PENDING
+        return IN_FORCE if version == self.in_force else SUPERSEDED
 
-    def until(self, version: Version) -> dt.datetime | None:
-        """When the next visible version replaces this one (may lie in the future)."""
-        later = [v for v in self.published if v.effective > version.effective]
-        return min((v.effective for v in later), default=None)
+    def until(self, version: Version, *, drafts: bool = False) -> dt.datetime | None:
+        """In force until: when the next version (published by `as_of`, or any with
+        `drafts`) replaces this one; may lie in the future."""
+        later = self.document.versions if drafts else self.published
+        return min((v.effective for v in later if v.effective > version.effective), default=None)
 
     @property
     def next_change(self) -> dt.datetime | None:
@@ -63,7 +73,8 @@ class DocumentState:
 
 
 def state_at(document: Document, as_of: dt.datetime) -> DocumentState:
-    visible = [v for v in document.versions if v.published <= as_of]
+    # A draft (an uncommitted text in an editor's preview) is never published.
+    visible = [v for v in document.versions if v.published <= as_of and not v.draft]
     # On a tie (two per-commit versions of one day) the later version is in force.
     in_force = max(
         (v for v in visible if v.effective <= as_of),
@@ -75,7 +86,7 @@ def state_at(document: Document, as_of: dt.datetime) -> DocumentState:
         as_of=as_of,
         in_force=in_force,
         pending=tuple(v for v in visible if v.effective > as_of),
-        scheduled=tuple(v for v in document.versions if v.published > as_of),
+        scheduled=tuple(v for v in document.versions if v not in visible),
     )
 
 

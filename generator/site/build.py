@@ -214,7 +214,7 @@ def build_site(
     )
     for notice in model.notices:
         print(
-            f"  pending: {notice.document.id} {notice.version.version} takes effect "
+            f"  pending: {notice.document} {notice.version.version} takes effect "
             f"{notice.version.effective.isoformat()}"
         )
     due = [d.state.next_change for d in model.documents if d.state.next_change]

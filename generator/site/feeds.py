@@ -10,22 +10,39 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from typing import Any
-from urllib.parse import urljoin
 from xml.etree import ElementTree as ET
+from zoneinfo import ZoneInfo
 
+from generator.core import urls
 from generator.core.dates import iso
-from generator.site.model import UPDATES_URL, SiteModel
+from generator.core.notices import Notice
+from generator.site.model import SiteModel
 
 ATOM = "http://www.w3.org/2005/Atom"
 _FEED_NAMESPACE = uuid.UUID("0f6c3c2e-9b1e-5d4a-8a57-6f1c9f0b7a21")
 
 
 def absolute(url: str, site_url: str | None) -> str:
-    if not site_url:
-        return url or "./"
-    base = site_url if site_url.endswith("/") else site_url + "/"
-    return urljoin(base, url)
+    return urls.absolute(url, site_url)
+
+
+def notice_record(notice: Notice, zone: ZoneInfo, link: Callable[[str], str]) -> dict[str, Any]:
+    """A notice as data: one record for notices.json (read by notice.js) and the theme's
+    banner and pop-up (`link` makes its URLs absolute or leaves them site-root relative)."""
+    v = notice.version
+    return {
+        "document": notice.document,
+        "version": v.version,
+        "title": v.title,
+        "summary": v.summary,
+        "published": iso(v.published, zone),
+        "effective": iso(v.effective, zone),
+        "core_rights": notice.core_rights,
+        "url": link(notice.url),
+        "changes_url": link(notice.changes_url) if notice.changes_url else None,
+    }
 
 
 def versions_data(model: SiteModel) -> dict[str, Any]:
@@ -67,25 +84,10 @@ def versions_data(model: SiteModel) -> dict[str, Any]:
 
 def notices_data(model: SiteModel) -> dict[str, Any]:
     zone, site = model.settings.zone, model.settings.site_url
-    notices = []
-    for notice in model.notices:
-        v = notice.version
-        notices.append(
-            {
-                "document": notice.document.id,
-                "version": v.version,
-                "title": v.title,
-                "summary": v.summary,
-                "published": iso(v.published, zone),
-                "effective": iso(v.effective, zone),
-                "core_rights": notice.changes.core_rights_changed,
-                "url": absolute(notice.url, site),
-                "changes_url": absolute(notice.changes_url, site) if notice.changes_url else None,
-            }
-        )
+    notices = [notice_record(n, zone, lambda url: absolute(url, site)) for n in model.notices]
     return {
         "generated": iso(model.as_of, zone),
-        "updates_url": absolute(UPDATES_URL, site),
+        "updates_url": absolute(urls.UPDATES, site),
         "notices": notices,
     }
 
@@ -113,8 +115,8 @@ def atom_feed(model: SiteModel) -> str:
     feed = ET.Element(f"{{{ATOM}}}feed")
     sub(feed, "id", uuid.uuid5(_FEED_NAMESPACE, f"feed\n{site or name}").urn)
     sub(feed, "title", f"{name}: policy updates")
-    sub(feed, "link", rel="self", href=absolute("feed.xml", site), type="application/atom+xml")
-    sub(feed, "link", rel="alternate", href=absolute(UPDATES_URL, site), type="text/html")
+    sub(feed, "link", rel="self", href=absolute(urls.FEED_XML, site), type="application/atom+xml")
+    sub(feed, "link", rel="alternate", href=absolute(urls.UPDATES, site), type="text/html")
     updates = [(doc, entry) for doc, entry in model.updates if not entry.draft]
     newest = max((entry.version.published for _, entry in updates), default=model.as_of)
     sub(feed, "updated", iso(newest, zone))
@@ -146,7 +148,7 @@ def atom_feed(model: SiteModel) -> str:
 def data_files(model: SiteModel) -> dict[str, str]:
     """Site-root file name -> content."""
     return {
-        "versions.json": dumps(versions_data(model)),
-        "notices.json": dumps(notices_data(model)),
-        "feed.xml": atom_feed(model),
+        urls.VERSIONS_JSON: dumps(versions_data(model)),
+        urls.NOTICES_JSON: dumps(notices_data(model)),
+        urls.FEED_XML: atom_feed(model),
     }

@@ -11,54 +11,16 @@ site root and ending in "/" (MkDocs' directory URLs).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
+from generator.core import urls
 from generator.core.changes import ChangeSummary
 from generator.core.errors import PolicyError
-from generator.core.history import Document, Version
-from generator.core.history import History
+from generator.core.history import Document, History, Version
+from generator.core.notices import Notice, open_notices
+from generator.core.timeline import DRAFT, IN_FORCE, SCHEDULED, DocumentState, Status, changes_between, state_at
 from generator.settings import Settings
-from generator.core.timeline import DocumentState, changes_between, state_at
-
-RESERVED_IDS = frozenset({"updates", "assets", "search", "versions", "changes"})
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-# ---------------------------------------------------------------- URLs (permanent)
-
-
-def slug(version: str) -> str:
-    """A version name as a URL segment ("1.0" stays "1.0")."""
-    return _UNSAFE.sub("-", version).strip("-") or "version"
-
-
-def document_url(doc_id: str) -> str:
-    return f"{doc_id}/"
-
-
-def archive_url(doc_id: str) -> str:
-    return f"{doc_id}/versions/"
-
-
-def version_url(doc_id: str, version: str) -> str:
-    return f"{doc_id}/versions/{slug(version)}/"
-
-
-def changes_url(doc_id: str, old: str, new: str) -> str:
-    return f"{doc_id}/changes/{slug(old)}-to-{slug(new)}/"
-
-
-UPDATES_URL = "updates/"
-HOME_URL = ""
-
-
-def source_path(url: str) -> str:
-    """The staged Markdown file that MkDocs renders at `url`."""
-    return f"{url}index.md" if url else "index.md"
 
 
 # ---------------------------------------------------------------- the model
@@ -69,18 +31,26 @@ class Entry:
     """One visible version of a document and what it changed against its predecessor."""
 
     version: Version
-    status: str
+    status: Status
     """in-force, pending, superseded, or (drafts preview only) scheduled / draft."""
     until: dt.datetime | None
     previous: Version | None
     changes: ChangeSummary
-    url: str
-    changes_url: str | None
-    """The redline from the previous version, None for the first version."""
+
+    @property
+    def url(self) -> str:
+        return urls.version(self.version.document, self.version.version)
+
+    @property
+    def changes_url(self) -> str | None:
+        """The redline from the previous version, None for the first version."""
+        if self.previous is None:
+            return None
+        return urls.changes(self.version.document, self.previous.version, self.version.version)
 
     @property
     def draft(self) -> bool:
-        return self.status in ("scheduled", "draft")
+        return self.status in (SCHEDULED, DRAFT)
 
 
 @dataclass(frozen=True)
@@ -92,23 +62,6 @@ class Redline:
     new: Version
     changes: ChangeSummary
     url: str
-
-
-@dataclass(frozen=True)
-class Notice:
-    """An open publicity window: a pending version, compared with the one in force."""
-
-    document: Document
-    version: Version
-    base: Version | None
-    changes: ChangeSummary
-    url: str
-    changes_url: str | None
-
-    @property
-    def key(self) -> str:
-        """Identifies the revision for once-per-revision dismissal."""
-        return f"{self.document.id}@{self.version.version}"
 
 
 @dataclass(frozen=True)
@@ -131,15 +84,15 @@ class DocumentView:
 
     @property
     def url(self) -> str:
-        return document_url(self.id)
+        return urls.document(self.id)
 
     @property
     def archive_url(self) -> str:
-        return archive_url(self.id)
+        return urls.archive(self.id)
 
     @property
     def in_force(self) -> Entry | None:
-        return next((e for e in self.entries if e.status == "in-force"), None)
+        return next((e for e in self.entries if e.status == IN_FORCE), None)
 
     @property
     def current(self) -> Entry | None:
@@ -176,72 +129,31 @@ class SiteModel:
 def check_document_ids(documents: Iterable[Document]) -> None:
     """A document's id is its URL: it may not take the address of another page."""
     for document in documents:
-        if document.id in RESERVED_IDS:
+        if document.id in urls.RESERVED_IDS:
             raise PolicyError(
                 f"document id {document.id!r} collides with a page of the site",
                 file=document.path,
-                remedy=f"rename the file; ids {', '.join(sorted(RESERVED_IDS))} are reserved",
+                remedy=f"rename the file; ids {', '.join(sorted(urls.RESERVED_IDS))} are reserved",
             )
 
 
-def build_model(
-    history: History,
-    settings: Settings,
-    as_of: dt.datetime,
-    *,
-    drafts: bool = False,
-    working: dict[str, Version] | None = None,
-) -> SiteModel:
-    """The site at `as_of`. With `drafts`, scheduled versions (and `working`, the
-    uncommitted texts by document id) are included and marked as drafts."""
-    views = []
-    documents = list(history.documents)
-    working = dict(working or {})
-    for doc_id, draft in list(working.items()):
-        if history.document(doc_id) is None:
-            documents.append(Document(doc_id, draft.path, draft.title, ()))
-    check_document_ids(documents)
-    for document in documents:
-        draft = working.get(document.id) if drafts else None
-        view = _document_view(document, as_of, drafts, draft)
-        if view.entries:
-            views.append(view)
-    return SiteModel(as_of, settings, tuple(views), drafts)
+def build_model(history: History, settings: Settings, as_of: dt.datetime, *, drafts: bool = False) -> SiteModel:
+    """The site at `as_of`. With `drafts` (an editor's preview), scheduled versions and
+    the drafts of uncommitted texts are shown too, marked as drafts."""
+    check_document_ids(history.documents)
+    views = [_document_view(document, as_of, drafts) for document in history.documents]
+    return SiteModel(as_of, settings, tuple(v for v in views if v.entries), drafts)
 
 
-def _document_view(
-    document: Document, as_of: dt.datetime, drafts: bool, working: Version | None
-) -> DocumentView:
+def _document_view(document: Document, as_of: dt.datetime, drafts: bool) -> DocumentView:
     state = state_at(document, as_of)
-    visible = list(state.published)
-    if drafts:
-        visible += list(state.scheduled)
-        if working is not None:
-            visible.append(working)
+    visible = document.versions if drafts else state.published
     entries: list[Entry] = []
     previous: Version | None = None
     for version in visible:
-        if version is working:
-            status = "draft"
-        else:
-            status = state.status(version)
-        if status in ("in-force", "superseded"):
-            until = state.until(version)
-        else:
-            later = [v.effective for v in visible if v.effective > version.effective]
-            until = min(later, default=None)
         changes = changes_between(previous, version) if previous else ChangeSummary()
-        entries.append(
-            Entry(
-                version=version,
-                status=status,
-                until=until,
-                previous=previous,
-                changes=changes,
-                url=version_url(document.id, version.version),
-                changes_url=changes_url(document.id, previous.version, version.version) if previous else None,
-            )
-        )
+        until = state.until(version, drafts=drafts)
+        entries.append(Entry(version, state.status(version), until, previous, changes))
         previous = version
 
     redlines: dict[str, Redline] = {}
@@ -250,79 +162,10 @@ def _document_view(
             redlines[entry.changes_url] = Redline(
                 document, entry.previous, entry.version, entry.changes, entry.changes_url
             )
-    in_force = state.in_force
-    notices: list[Notice] = []
-    for entry in entries:
-        if entry.status != "pending":
-            continue
-        base = in_force or entry.previous
-        summary = changes_between(base, entry.version) if base else ChangeSummary()
-        url = changes_url(document.id, base.version, entry.version.version) if base else None
-        if base is not None and url not in redlines:
-            redlines[url] = Redline(document, base, entry.version, summary, url)
-        notices.append(Notice(document, entry.version, base, summary, entry.url, url))
-    return DocumentView(document, state, tuple(entries), tuple(notices), tuple(redlines.values()))
-
-
-# ---------------------------------------------------------------- drafts of the working tree
-
-
-def working_drafts(repo: Path, history: History, settings: Settings, as_of: dt.datetime) -> dict[str, Version]:
-    """Uncommitted policy texts that differ from the last committed version, as draft
-    versions (for `policyctl serve --drafts`). Unreadable files are skipped."""
-    from generator.core.calendar import WorkingCalendar
-    from generator.core.frontmatter import split
-    from generator.core.history import document_id
-    from generator.core.sections import parse_sections
-    from generator.core.window import local_midnight, publicity_window
-
-    folder = repo / settings.policy_dir
-    if not folder.is_dir():
-        return {}
-    calendar = settings.calendar
-    drafts: dict[str, Version] = {}
-    for path in sorted(folder.glob("*.md")):
-        if path.name == "README.md":
-            continue
-        data = path.read_bytes()
-        sha = hashlib.sha256(data).hexdigest()
-        doc_id = document_id(path.name)
-        document = history.document(doc_id)
-        last = document.versions[-1] if document and document.versions else None
-        if last is not None and last.sha256 == sha:
-            continue
-        relative = f"{settings.policy_dir}/{path.name}"
-        try:
-            matter, body = split(data.decode("utf-8", errors="replace"), file=relative)
-        except PolicyError:
-            continue
-        if last is not None and body == last.text:
-            continue
-        name = matter.version if matter.version and (document is None or document.version(matter.version) is None) else None
-        if name is None:
-            name = f"{last.version}-draft" if last else "draft"
-        today = as_of.astimezone(calendar.zone).date()
-        published_day = matter.published if isinstance(matter.published, dt.date) and not isinstance(matter.published, dt.datetime) else today
-        published_day = max(published_day, today)
-        window = publicity_window(published_day, calendar, settings.working_days) if last else None
-        effective = window.earliest_effective if window else local_midnight(published_day, calendar.zone)
-        if isinstance(matter.effective, dt.date) and not isinstance(matter.effective, dt.datetime):
-            effective = max(effective, local_midnight(matter.effective, calendar.zone))
-        if last is not None and effective <= last.effective:
-            effective = last.effective + dt.timedelta(days=1)
-        drafts[doc_id] = Version(
-            document=doc_id,
-            version=name,
-            title=matter.title or (last.title if last else doc_id.replace("-", " ").title()),
-            path=relative,
-            text=body,
-            commit="",
-            first_commit="",
-            sha256=sha,
-            published=local_midnight(published_day, calendar.zone),
-            effective=effective,
-            summary=matter.summary or "Uncommitted changes in the working tree.",
-            sections=parse_sections(body),
-            window=window,
-        )
-    return drafts
+    notices = open_notices(state)
+    for notice in notices:
+        if notice.base is not None and notice.changes_url and notice.changes_url not in redlines:
+            redlines[notice.changes_url] = Redline(
+                document, notice.base, notice.version, notice.changes, notice.changes_url
+            )
+    return DocumentView(document, state, tuple(entries), notices, tuple(redlines.values()))

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import html
 import os
-import posixpath
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,16 +24,10 @@ import yaml
 from generator.core.changes import ChangeSummary
 from generator.core.dates import human_date
 from generator.site.redlines import redline_html
-from generator.site.model import (
-    HOME_URL,
-    UPDATES_URL,
-    DocumentView,
-    Entry,
-    Notice,
-    Redline,
-    SiteModel,
-    source_path,
-)
+from generator.core import urls
+from generator.core.notices import Notice
+from generator.core.sections import with_section_ids
+from generator.site.model import DocumentView, Entry, Redline, SiteModel
 
 STATUS_LABELS = {
     "in-force": "In force",
@@ -55,16 +48,14 @@ class Page:
 
     @property
     def src(self) -> str:
-        return source_path(self.url)
+        return urls.source_path(self.url)
 
 
 # ---------------------------------------------------------------- helpers
 
 
 def rel(from_url: str, to_url: str) -> str:
-    """The link from the page at `from_url` to `to_url` (both site-root relative)."""
-    target = posixpath.relpath(to_url or ".", from_url or ".")
-    return "./" if target == "." else target + "/"
+    return urls.relative(from_url, to_url)
 
 
 def e(text: object) -> str:
@@ -146,14 +137,14 @@ def _title_block(doc: DocumentView, text: str) -> str:
 
 
 def _text(version_text: str) -> str:
-    return version_text.strip() + "\n"
+    return with_section_ids(version_text.strip()) + "\n"
 
 
 # ---------------------------------------------------------------- pages
 
 
 def home_page(model: SiteModel) -> Page:
-    url = HOME_URL
+    url = urls.HOME
     title = model.settings.site_name or "Policies"
     parts = [_front_matter(title, policy={"page": "home"}), f"# {e(title)}\n\n"]
     if model.drafts:
@@ -184,7 +175,7 @@ def home_page(model: SiteModel) -> Page:
         cards.append('<section class="policy-card">' + "".join(lines) + "</section>")
     parts.append('<div class="policy-home">' + "".join(cards) + "</div>\n\n")
     parts.append(
-        f'<p class="policy-home__more"><a href="{rel(url, UPDATES_URL)}">All updates</a> · '
+        f'<p class="policy-home__more"><a href="{rel(url, urls.UPDATES)}">All updates</a> · '
         f'<a href="feed.xml">Atom feed</a> · <a href="notices.json">notices.json</a> · '
         f'<a href="versions.json">versions.json</a></p>\n'
     )
@@ -354,7 +345,7 @@ def changes_page(model: SiteModel, doc: DocumentView, redline: Redline) -> Page:
 
 
 def updates_page(model: SiteModel) -> Page:
-    url = UPDATES_URL
+    url = urls.UPDATES
     title = "Updates"
     items = []
     for doc, entry in model.updates:
@@ -367,7 +358,7 @@ def updates_page(model: SiteModel) -> Page:
         badge = f" {_core_badge()}" if entry.changes.core_rights_changed else ""
         items.append(
             f'<article class="policy-update policy-update--{e(entry.status)}">'
-            f'<h2 id="{e(doc.id)}-{e(v.version).replace(".", "-")}">{e(doc.title)}, version {e(v.version)}{badge}</h2>'
+            f'<h2 id="{e(urls.update_anchor(doc.id, v.version))}">{e(doc.title)}, version {e(v.version)}{badge}</h2>'
             f'<p class="policy-update__facts">{" · ".join(facts)}</p>'
             + (f'<p class="policy-summary">{e(v.summary)}</p>' if v.summary else "")
             + f'<p>{" · ".join(links)}</p></article>'
@@ -394,13 +385,13 @@ def render_pages(model: SiteModel) -> list[Page]:
 
 def navigation(model: SiteModel) -> list[Any]:
     """The sidebar: home, each document (current text and archive), updates."""
-    nav: list[Any] = [{"Home": source_path(HOME_URL)}]
+    nav: list[Any] = [{"Home": urls.source_path(urls.HOME)}]
     for doc in model.documents:
         nav.append(
             # Named in full: Material's footer shows these labels out of context ("Next: …").
-            {doc.title: [{doc.title: source_path(doc.url)}, {f"{doc.title}: all versions": source_path(doc.archive_url)}]}
+            {doc.title: [{doc.title: urls.source_path(doc.url)}, {f"{doc.title}: all versions": urls.source_path(doc.archive_url)}]}
         )
-    nav.append({"Updates": source_path(UPDATES_URL)})
+    nav.append({"Updates": urls.source_path(urls.UPDATES)})
     return nav
 
 

@@ -36,8 +36,15 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import Files
 
+from generator.core import urls
+from generator.core.dates import human_date, iso, parse_instant
 from generator.core.errors import PolicyError
+from generator.policies import read_history
 from generator.settings import PolicyConfig, Settings, from_plugin_config
+from generator.site.feeds import data_files, notice_record
+from generator.site.model import SiteModel, build_model
+from generator.site.pages import navigation, render_pages, write_tree
+from generator.site.redlines import use_cache
 
 log = logging.getLogger("mkdocs.plugins.policy")
 
@@ -88,7 +95,7 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
     supports_multiple_instances = False
 
     def __init__(self) -> None:
-        self.model = None
+        self.model: SiteModel | None = None
         self.repo: Path | None = None
         self.settings: Settings | None = None
         self.runtime = Runtime()
@@ -158,8 +165,6 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
             return self.runtime.as_of
         text = os.environ.get("POLICYCTL_AS_OF")
         if text and _RUNTIME is None:
-            from generator.core.dates import parse_instant
-
             try:
                 return parse_instant(text, self.settings.zone)
             except ValueError as exc:
@@ -169,16 +174,12 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         if not self.config.enabled:
             return
-        from generator.policies import read_history
-        from generator.site.redlines import use_cache
-        from generator.site.model import build_model, working_drafts
-        from generator.site.pages import navigation, render_pages, write_tree
-
         assert self.settings is not None and self.repo is not None
         as_of = self._as_of()
         use_cache(self.repo / self.settings.cache_dir)
         try:
-            history = self.runtime.history or read_history(self.repo, self.settings)
+            drafts_at = as_of if self.runtime.drafts else None
+            history = self.runtime.history or read_history(self.repo, self.settings, drafts_at=drafts_at)
             if history.violations:
                 problems = "\n".join(f"  {v}" for v in history.violations)
                 if not (self.is_serve or self.runtime.drafts):
@@ -187,10 +188,7 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
                         f"run `policyctl check`:\n{problems}"
                     )
                 log.warning("policy: the history breaks rules (preview only):\n%s", problems)
-            working = (
-                working_drafts(self.repo, history, self.settings, as_of) if self.runtime.drafts else None
-            )
-            model = build_model(history, self.settings, as_of, drafts=self.runtime.drafts, working=working)
+            model = build_model(history, self.settings, as_of, drafts=self.runtime.drafts)
             pages = render_pages(model)
         except PolicyError as error:
             raise PluginError(str(error)) from None
@@ -211,14 +209,12 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if not self.config.enabled or self.model is None:
             return
-        from generator.site.feeds import data_files
-
         site = Path(config.site_dir)
         for name, content in data_files(self.model).items():
             (site / name).write_text(content, encoding="utf-8")
         notice_js = _theme_file(config, "assets/notice.js")
         if notice_js is not None:
-            shutil.copyfile(notice_js, site / "notice.js")
+            shutil.copyfile(notice_js, site / urls.NOTICE_JS)
 
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
         if self.repo is None or self.settings is None:
@@ -241,34 +237,22 @@ def _theme_file(config: MkDocsConfig, name: str) -> Path | None:
     return None
 
 
-def template_context(model: Any) -> dict[str, Any]:
+def template_context(model: SiteModel) -> dict[str, Any]:
     """What the theme overrides need: the open notices, with site-root-relative URLs
     (templates pass them through MkDocs' `url` filter)."""
-    from generator.core.dates import human_date, iso
-    from generator.site.model import UPDATES_URL
-
     zone = model.settings.zone
     notices = []
     for notice in model.notices:
-        version = notice.version
-        notices.append(
-            {
-                "key": notice.key,
-                "document": notice.document.id,
-                "title": version.title,
-                "version": version.version,
-                "summary": version.summary or "",
-                "effective": iso(version.effective, zone),
-                "effective_human": human_date(version.effective, zone),
-                "core_rights": notice.changes.core_rights_changed,
-                "url": notice.url,
-                "changes_url": notice.changes_url or notice.url,
-            }
-        )
+        record = notice_record(notice, zone, lambda url: url)
+        record["key"] = notice.key
+        record["effective_human"] = human_date(notice.version.effective, zone)
+        record["summary"] = record["summary"] or ""
+        record["changes_url"] = record["changes_url"] or record["url"]
+        notices.append(record)
     return {
         "notices": notices,
         "keys": " ".join(n["key"] for n in notices),
-        "updates_url": UPDATES_URL,
+        "updates_url": urls.UPDATES,
         "drafts": model.drafts,
         "as_of": iso(model.as_of, zone),
     }

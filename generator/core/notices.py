@@ -1,0 +1,92 @@
+"""A notice: the open publicity window of a revision, and what it tells users.
+
+One projection shared by everything that announces a revision: the site's banner,
+pop-up and callouts, `notices.json`, the feed, `notice.js` and the messages to
+registered users (`policyctl notify`). Its links come from `generator.core.urls`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from generator.core import urls
+from generator.core.changes import ChangeSummary
+from generator.core.history import Version
+from generator.core.sections import Section
+from generator.core.timeline import PENDING, DocumentState
+
+RIGHTS_SECTION_IDS = ("rights", "user-rights", "users-rights", "your-rights")
+"""Section ids of the section on users' rights (how to object, withdraw consent)."""
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A revision announced to users, compared with the version they agreed to."""
+
+    version: Version
+    base: Version | None
+    """What users agreed to: the version in force (for a late notice, the one before)."""
+    changes: ChangeSummary
+    """What the revision changes against `base`."""
+    in_force: Version | None
+    """The version in force when the notice is given (its page is the document page)."""
+    late: bool = False
+    """Given after the revision took effect (`policyctl notify --late`)."""
+
+    @property
+    def document(self) -> str:
+        return self.version.document
+
+    @property
+    def key(self) -> str:
+        """Identifies the revision for once-per-revision dismissal and delivery."""
+        return f"{self.document}@{self.version.version}"
+
+    @property
+    def core_rights(self) -> bool:
+        return self.changes.core_rights_changed
+
+    @property
+    def url(self) -> str:
+        """The full text of the revision."""
+        return urls.version(self.document, self.version.version)
+
+    @property
+    def changes_url(self) -> str | None:
+        """The redline from what users agreed to; None for a first version."""
+        if self.base is None:
+            return None
+        return urls.changes(self.document, self.base.version, self.version.version)
+
+    @property
+    def rights_url(self) -> str:
+        """Where users read how to object or withdraw consent: the rights section of the
+        version that applies now, on the document page (else of the revision, on its page)."""
+        for version, page in ((self.in_force, urls.document(self.document)), (self.version, self.url)):
+            section = rights_section(version.sections) if version is not None else None
+            if section is not None:
+                return urls.with_anchor(page, urls.section_anchor(section.id))
+        return urls.document(self.document)
+
+
+def rights_section(sections: tuple[Section, ...]) -> Section | None:
+    """The section on users' rights: by its id, else the first whose id names rights."""
+    by_id = {s.id: s for s in sections}
+    for section_id in RIGHTS_SECTION_IDS:
+        if section_id in by_id:
+            return by_id[section_id]
+    return next((s for s in sections if "rights" in s.id.split("-")), None)
+
+
+def notice_of(state: DocumentState, version: Version, *, late: bool = False) -> Notice:
+    """The notice of `version` at the state's instant. A pending revision is compared with
+    the version in force; a late one with the version before it."""
+    previous = state.previous(version)
+    base = previous if late else (state.in_force or previous)
+    changes = state.changes(version) if late else state.pending_changes(version)
+    return Notice(version, base, changes, state.in_force, late)
+
+
+def open_notices(state: DocumentState) -> tuple[Notice, ...]:
+    """Every revision whose publicity window is open at the state's instant."""
+    return tuple(notice_of(state, v) for v in state.pending if state.status(v) == PENDING)

@@ -1,0 +1,99 @@
+"""Every public URL and anchor of the site, defined once (DESIGN.md, "Public URLs").
+
+The pages, the data files, the feed, `notice.js`, the e-mails and the webhook payloads
+all take their links from here, so that a link in a notice always lands on a page and
+an anchor that the build wrote.
+
+URLs are relative to the site root and end in "/" (MkDocs' directory URLs); `absolute`
+joins them to the operator's `site_url` for links that leave the site (e-mails, feeds).
+These addresses are permanent: once released, they never change.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from urllib.parse import quote
+
+HOME = ""
+UPDATES = "updates/"
+VERSIONS_JSON = "versions.json"
+NOTICES_JSON = "notices.json"
+FEED_XML = "feed.xml"
+NOTICE_JS = "notice.js"
+
+RESERVED_IDS = frozenset({"updates", "assets", "search", "versions", "changes"})
+"""Document ids that would take the address of another page of the site."""
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+# Characters left as they are in an absolute URL's path and fragment.
+_SAFE = "/#:@!$&'()*+,;=-._~%"
+
+
+def version_slug(version: str) -> str:
+    """A version name as a URL segment: "1.0" stays "1.0", "2026 Q1/b" becomes "2026-Q1-b"."""
+    return _UNSAFE.sub("-", version).strip("-") or "version"
+
+
+def document(doc_id: str) -> str:
+    """The version in force: `/<doc>/`."""
+    return f"{doc_id}/"
+
+
+def archive(doc_id: str) -> str:
+    """Every version of a document: `/<doc>/versions/`."""
+    return f"{doc_id}/versions/"
+
+
+def version(doc_id: str, name: str) -> str:
+    """The full text of one version: `/<doc>/versions/<version>/`."""
+    return f"{doc_id}/versions/{version_slug(name)}/"
+
+
+def changes(doc_id: str, old: str, new: str) -> str:
+    """The redline between two versions: `/<doc>/changes/<old>-to-<new>/`."""
+    return f"{doc_id}/changes/{version_slug(old)}-to-{version_slug(new)}/"
+
+
+def section_anchor(section_id: str) -> str:
+    """The id of a section's heading on a document or version page (the section id)."""
+    return section_id
+
+
+def change_anchor(section_id: str) -> str:
+    """The id of a section's block on a redline page."""
+    return f"change-{section_id}"
+
+
+def update_anchor(doc_id: str, name: str) -> str:
+    """The id of a revision's entry on the updates page."""
+    return f"{doc_id}-{version_slug(name).replace('.', '-')}"
+
+
+def with_anchor(url: str, anchor: str | None) -> str:
+    return f"{url}#{anchor}" if anchor else url
+
+
+def source_path(url: str) -> str:
+    """The staged Markdown file that MkDocs renders at `url`."""
+    return f"{url}index.md" if url else "index.md"
+
+
+def relative(from_url: str, to_url: str) -> str:
+    """The link from the page at `from_url` to the page `to_url` (both site-root relative)."""
+    target = posixpath.relpath(to_url or ".", from_url or ".")
+    return "./" if target == "." else target + "/"
+
+
+def relative_file(from_url: str, name: str) -> str:
+    """The link from the page at `from_url` to a file at the site root (feed.xml, ...)."""
+    return posixpath.relpath(name, from_url or ".")
+
+
+def absolute(url: str, site_url: str | None) -> str:
+    """`url` under the operator's `site_url`, percent-encoded for use outside the site;
+    without a site URL, the site-root-relative URL itself."""
+    if not site_url:
+        return url or "./"
+    base = site_url if site_url.endswith("/") else site_url + "/"
+    return base + quote(url, safe=_SAFE)
