@@ -33,10 +33,10 @@ sys.path.insert(0, str(HERE.parent))
 from histories import make_history  # noqa: E402
 
 
-def _timed(module, name: str, bucket: dict[str, float]) -> None:  # noqa: ANN001
+def _timed(module, name: str, bucket: dict[str, float]) -> None:
     original = getattr(module, name)
 
-    def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def wrapper(*args, **kwargs):
         started = time.perf_counter()
         try:
             return original(*args, **kwargs)
@@ -49,8 +49,8 @@ def _timed(module, name: str, bucket: dict[str, float]) -> None:  # noqa: ANN001
 def child_ours(repo: Path, site: Path, as_of: str) -> dict:
     """Runs in a fresh process: one `policyctl build` with phase timings."""
     import generator.policies
-    import generator.site.redlines
     import generator.site.pages
+    import generator.site.redlines
     from generator.commands import main
 
     bucket: dict[str, float] = {}
@@ -86,9 +86,15 @@ def child_plain(docs_count: int, repo: Path, work: Path, nav: str = "auto") -> d
 
     texts = []
     for line in subprocess.run(
-        ["git", "log", "--format=%H", "--", "policy/privacy.md"], cwd=repo, capture_output=True, text=True, check=True
+        ["git", "log", "--format=%H", "--", "policy/privacy.md"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split():
-        raw = subprocess.run(["git", "show", f"{line}:policy/privacy.md"], cwd=repo, capture_output=True, text=True, check=True).stdout
+        raw = subprocess.run(
+            ["git", "show", f"{line}:policy/privacy.md"], cwd=repo, capture_output=True, text=True, check=True
+        ).stdout
         texts.append(fm.split(raw, file="policy/privacy.md")[1])
     docs = work / "docs"
     docs.mkdir()
@@ -110,7 +116,11 @@ def child_plain(docs_count: int, repo: Path, work: Path, nav: str = "auto") -> d
     config.plugins.on_startup(command="build", dirty=False)
     build(config)
     total = time.perf_counter() - started
-    return {"total": total, "pages": docs_count, "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {
+        "total": total,
+        "pages": docs_count,
+        "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 def _child(*args: str) -> dict:
@@ -136,8 +146,10 @@ def main() -> None:
         print(json.dumps(result))
         return
 
-    print(f"{'versions':>8} {'pages':>6} {'plain s':>8} {'cold s':>7} {'ratio':>6} {'warm s':>7} "
-          f"{'ratio':>6} {'warm outside mkdocs':>20} {'git':>6} {'diff':>6} {'stage':>6} {'mkdocs':>7} {'RSS MB':>7} {'plain RSS':>9}")
+    print(
+        f"{'versions':>8} {'pages':>6} {'plain s':>8} {'cold s':>7} {'ratio':>6} {'warm s':>7} "
+        f"{'ratio':>6} {'warm outside mkdocs':>20} {'git':>6} {'diff':>6} {'stage':>6} {'mkdocs':>7} {'RSS MB':>7} {'plain RSS':>9}"
+    )
     for size in args.sizes:
         with tempfile.TemporaryDirectory(prefix=f"bench-build-{size}-") as tmp:
             root = Path(tmp)
@@ -158,10 +170,16 @@ def main() -> None:
                 f"{warm['mkdocs']:>7.2f} {warm['maxrss_mb']:>7.0f} {plain['maxrss_mb']:>9.0f}",
                 flush=True,
             )
-            print(f"{'':>8} plain with only the home page in the sidebar: {lean['total']:.2f}s, "
-                  f"ratio cold {cold['total'] / lean['total']:.2f}, warm {warm['total'] / lean['total']:.2f}", flush=True)
-            print(f"{'':>8} cold split: git {cold['git']:.2f}s, diff {cold['diff']:.2f}s, "
-                  f"staging {cold['staging']:.2f}s, mkdocs {cold['mkdocs']:.2f}s", flush=True)
+            print(
+                f"{'':>8} plain with only the home page in the sidebar: {lean['total']:.2f}s, "
+                f"ratio cold {cold['total'] / lean['total']:.2f}, warm {warm['total'] / lean['total']:.2f}",
+                flush=True,
+            )
+            print(
+                f"{'':>8} cold split: git {cold['git']:.2f}s, diff {cold['diff']:.2f}s, "
+                f"staging {cold['staging']:.2f}s, mkdocs {cold['mkdocs']:.2f}s",
+                flush=True,
+            )
             shutil.rmtree(root / "site", ignore_errors=True)
 
 

@@ -262,7 +262,9 @@ def main() -> int:
 
     failures = []
 
-    def row(name: str, pairs: list[tuple[str, str]], repeat: int, target: str, ok: Callable[[Timing], bool]) -> None:
+    def row(
+        name: str, pairs: list[tuple[str, str]], repeat: int, target: str, ok: Callable[[Timing], bool]
+    ) -> None:
         mine = measure(ours, pairs, repeat)
         theirs = measure(plain_difflib, pairs, repeat)
         verdict = "ok" if ok(mine) else "MISSED"
@@ -275,7 +277,13 @@ def main() -> int:
         )
 
     pairs = realistic_pairs(args.pairs, rng)
-    row(f"realistic revisions ({len(pairs)} pairs)", pairs, args.repeat, "median<20ms", lambda t: t.median < 0.020)
+    row(
+        f"realistic revisions ({len(pairs)} pairs)",
+        pairs,
+        args.repeat,
+        "median<20ms",
+        lambda t: t.median < 0.020,
+    )
     for name, make in PATHOLOGICAL:
         row(name, [make(rng)], args.repeat, "max<1s", lambda t: t.max < 1.0)
 

@@ -76,8 +76,13 @@ def make_history(path: Path, versions: int, seed: int = 7) -> Path:
     text = SEED_POLICY.read_text(encoding="utf-8")
     body = text.split("---", 2)[2].lstrip("\n")
     day = dt.date(2015, 1, 5)
-    env = dict(os.environ, GIT_AUTHOR_NAME="bench", GIT_AUTHOR_EMAIL="bench@example.com",
-               GIT_COMMITTER_NAME="bench", GIT_COMMITTER_EMAIL="bench@example.com")
+    env = dict(
+        os.environ,
+        GIT_AUTHOR_NAME="bench",
+        GIT_AUTHOR_EMAIL="bench@example.com",
+        GIT_COMMITTER_NAME="bench",
+        GIT_COMMITTER_EMAIL="bench@example.com",
+    )
     (path / "policy").mkdir(exist_ok=True)
     for n in range(versions):
         if n:
@@ -87,7 +92,11 @@ def make_history(path: Path, versions: int, seed: int = 7) -> Path:
         (path / "policy" / "privacy.md").write_text(front + body, encoding="utf-8")
         stamp = f"{day.isoformat()}T10:00:00+08:00"
         subprocess.run(["git", "add", "-A"], cwd=path, check=True)
-        subprocess.run(["git", "commit", "-q", "-m", f"Version {n + 1}.0"], cwd=path, check=True,
-                       env=dict(env, GIT_AUTHOR_DATE=stamp, GIT_COMMITTER_DATE=stamp))
+        subprocess.run(
+            ["git", "commit", "-q", "-m", f"Version {n + 1}.0"],
+            cwd=path,
+            check=True,
+            env=dict(env, GIT_AUTHOR_DATE=stamp, GIT_COMMITTER_DATE=stamp),
+        )
         day += dt.timedelta(days=14)  # 10 working days later: every window holds
     return path

@@ -94,13 +94,20 @@ LAST = ["Smith", "Wang", "García", "Müller", "O'Neil", "Kowalski", "Nguyen", "
 
 
 def policy_file(body: str, version: str, published: str, summary: str) -> str:
-    return (f"---\ntitle: Privacy Policy\nversion: \"{version}\"\npublished: {published}\n"
-            f"summary: {summary}\n---\n\n{body}")
+    return (
+        f'---\ntitle: Privacy Policy\nversion: "{version}"\npublished: {published}\n'
+        f"summary: {summary}\n---\n\n{body}"
+    )
 
 
 def git(repo: Path, *args: str, date: str | None = None) -> None:
-    env = dict(os.environ, GIT_AUTHOR_NAME="Legal Editor", GIT_AUTHOR_EMAIL="legal@example.com",
-               GIT_COMMITTER_NAME="Legal Editor", GIT_COMMITTER_EMAIL="legal@example.com")
+    env = dict(
+        os.environ,
+        GIT_AUTHOR_NAME="Legal Editor",
+        GIT_AUTHOR_EMAIL="legal@example.com",
+        GIT_COMMITTER_NAME="Legal Editor",
+        GIT_COMMITTER_EMAIL="legal@example.com",
+    )
     if date:
         env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = date
     subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
@@ -126,7 +133,7 @@ def make_recipients(folder: Path, count: int) -> tuple[Path, Path]:
     """users.csv and users.sqlite3 (table users) with the same `count` distinct users."""
     csv_path, db_path = folder / "users.csv", folder / "users.sqlite3"
 
-    def rows():  # noqa: ANN202
+    def rows():
         for i in range(count):
             yield (f"user{i}@example{i % 97}.test", f"{FIRST[i % len(FIRST)]} {LAST[i % len(LAST)]}")
 
@@ -187,13 +194,13 @@ class Sink:
 def _busy_jiffies() -> int:
     fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
     values = [int(v) for v in fields]
-    return sum(values) - values[3] - values[4]   # all but idle and iowait
+    return sum(values) - values[3] - values[4]  # all but idle and iowait
 
 
 def _proc_jiffies(pid: int) -> int:
     try:
         parts = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return int(parts[11]) + int(parts[12])   # utime + stime
+        return int(parts[11]) + int(parts[12])  # utime + stime
     except (OSError, IndexError, ValueError):
         return 0
 
@@ -205,7 +212,7 @@ class Meter:
         self.sink_pid = sink_pid
         self.hz = os.sysconf("SC_CLK_TCK")
 
-    def __enter__(self) -> "Meter":
+    def __enter__(self) -> Meter:
         self.t0 = time.perf_counter()
         self.busy0 = _busy_jiffies()
         self.sink0 = _proc_jiffies(self.sink_pid)
@@ -234,12 +241,12 @@ class Meter:
 class Row:
     name: str
     messages: int
-    seconds: float                 # wall clock of the whole command
-    campaign_seconds: float | None = None   # the runner's own duration (after start-up)
+    seconds: float  # wall clock of the whole command
+    campaign_seconds: float | None = None  # the runner's own duration (after start-up)
     peak_rss_mb: float | None = None
-    rss_samples: list[tuple[float, float]] = field(default_factory=list)   # (share of run, MB)
-    cpu_seconds: float | None = None   # user + system CPU of the sending process (not the sink)
-    others: float | None = None        # share of the machine's CPU used by processes not in this run
+    rss_samples: list[tuple[float, float]] = field(default_factory=list)  # (share of run, MB)
+    cpu_seconds: float | None = None  # user + system CPU of the sending process (not the sink)
+    others: float | None = None  # share of the machine's CPU used by processes not in this run
     note: str = ""
 
     @property
@@ -262,18 +269,38 @@ TUNE = {
 }
 
 
-def policyctl_cmd(repo: Path, port: int, recipients: list[str], ledger: Path, concurrency: int,
-                  tune: tuple[str, ...] = ()) -> list[str]:
+def policyctl_cmd(
+    repo: Path, port: int, recipients: list[str], ledger: Path, concurrency: int, tune: tuple[str, ...] = ()
+) -> list[str]:
     if tune:
         prelude = "; ".join(TUNE[t] for t in tune)
-        start = [str(BIN / "python"), "-c", f"{prelude}; import sys; from generator.commands import main; sys.argv[0] = 'policyctl'; "
-                 "sys.exit(main())"]
+        start = [
+            str(BIN / "python"),
+            "-c",
+            f"{prelude}; import sys; from generator.commands import main; sys.argv[0] = 'policyctl'; "
+            "sys.exit(main())",
+        ]
     else:
         start = [str(BIN / "policyctl")]
     return [
-        *start, "notify", "--repo", str(repo), "--as-of", AS_OF, "--site-url", SITE,
-        "--from", SENDER, "--smtp", f"smtp://127.0.0.1:{port}", *recipients,
-        "--concurrency", str(concurrency), "--ledger", f"sqlite:///{ledger}", "--json",
+        *start,
+        "notify",
+        "--repo",
+        str(repo),
+        "--as-of",
+        AS_OF,
+        "--site-url",
+        SITE,
+        "--from",
+        SENDER,
+        "--smtp",
+        f"smtp://127.0.0.1:{port}",
+        *recipients,
+        "--concurrency",
+        str(concurrency),
+        "--ledger",
+        f"sqlite:///{ledger}",
+        "--json",
     ]
 
 
@@ -305,8 +332,17 @@ def run_measured(cmd: list[str], out: Path) -> tuple[int, float, float, float, l
     return proc.returncode, seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime, samples
 
 
-def run_ours(label: str, repo: Path, sink: "Sink", recipients: list[str], ledger: Path, concurrency: int,
-             work: Path, count: int, tune: tuple[str, ...] = ()) -> Row:
+def run_ours(
+    label: str,
+    repo: Path,
+    sink: Sink,
+    recipients: list[str],
+    ledger: Path,
+    concurrency: int,
+    work: Path,
+    count: int,
+    tune: tuple[str, ...] = (),
+) -> Row:
     cmd = policyctl_cmd(repo, sink.port, recipients, ledger, concurrency, tune)
     out = work / (f"{label}.json" if not tune else f"{label}-{'+'.join(tune)}.json")
     with Meter(sink.proc.pid) as meter:
@@ -315,26 +351,58 @@ def run_ours(label: str, repo: Path, sink: "Sink", recipients: list[str], ledger
     try:
         report = json.loads(out.read_text().strip().splitlines()[-1])
     except (ValueError, IndexError):
-        raise SystemExit(f"{label}: policyctl notify exited {code}: {out.with_suffix('.err').read_text()[-2000:]}")
+        raise SystemExit(
+            f"{label}: policyctl notify exited {code}: {out.with_suffix('.err').read_text()[-2000:]}"
+        )
     campaign = report["campaigns"][0]
     if code != 0 or campaign["sent"] != count:
-        raise SystemExit(f"{label}: exit {code}, sent {campaign['sent']} of {count}: {json.dumps(report)[:2000]}")
+        raise SystemExit(
+            f"{label}: exit {code}, sent {campaign['sent']} of {count}: {json.dumps(report)[:2000]}"
+        )
     shares = [(t / seconds, mb) for t, mb in samples]
-    return Row(f"ours ({label})" if not tune else f"ours ({label}, {'+'.join(tune)})", campaign["sent"], seconds, campaign["duration_seconds"], peak, shares, cpu, others,
-               note=f"concurrency {concurrency}, ledger: {campaign['ledger']['sent']} sent, "
-                    f"{campaign['remaining']} remaining")
+    return Row(
+        f"ours ({label})" if not tune else f"ours ({label}, {'+'.join(tune)})",
+        campaign["sent"],
+        seconds,
+        campaign["duration_seconds"],
+        peak,
+        shares,
+        cpu,
+        others,
+        note=f"concurrency {concurrency}, ledger: {campaign['ledger']['sent']} sent, "
+        f"{campaign['remaining']} remaining",
+    )
 
 
-def run_smtp_source(sink: "Sink", count: int, sessions: int, message: Path, work: Path, label: str) -> Row:
-    cmd = [SMTP_SOURCE, "-d", "-s", str(sessions), "-m", str(count), "-F", str(message),
-           "-f", "privacy@shop.example", "-t", "user@example.test", f"127.0.0.1:{sink.port}"]
+def run_smtp_source(sink: Sink, count: int, sessions: int, message: Path, work: Path, label: str) -> Row:
+    cmd = [
+        SMTP_SOURCE,
+        "-d",
+        "-s",
+        str(sessions),
+        "-m",
+        str(count),
+        "-F",
+        str(message),
+        "-f",
+        "privacy@shop.example",
+        "-t",
+        "user@example.test",
+        f"127.0.0.1:{sink.port}",
+    ]
     with Meter(sink.proc.pid) as meter:
         code, seconds, _peak, cpu, _samples = run_measured(cmd, work / "smtp-source.out")
         others = meter.finish(cpu)
     if code != 0:
         raise SystemExit(f"smtp-source exited {code}: {(work / 'smtp-source.err').read_text()[-1000:]}")
-    return Row(label, count, seconds, cpu_seconds=cpu, others=others,
-               note=f"-s {sessions}, {message.stat().st_size} B message (-F)")
+    return Row(
+        label,
+        count,
+        seconds,
+        cpu_seconds=cpu,
+        others=others,
+        note=f"-s {sessions}, {message.stat().st_size} B message (-F)",
+    )
 
 
 def naive_message(i: int, subject: str, text: str, body: str) -> EmailMessage:
@@ -365,19 +433,31 @@ async def _naive(port: int, count: int, parallel: int, parts: tuple[str, str, st
         await asyncio.gather(*(one(i) for i in range(count)))
 
 
-def run_naive(sink: "Sink", count: int, parallel: int, parts: tuple[str, str, str]) -> Row:
+def run_naive(sink: Sink, count: int, parallel: int, parts: tuple[str, str, str]) -> Row:
     with Meter(sink.proc.pid) as meter:
         started = time.perf_counter()
         cpu0 = sum(os.times()[:2])
         asyncio.run(_naive(sink.port, count, parallel, parts))
         seconds = time.perf_counter() - started
         cpu = sum(os.times()[:2]) - cpu0
-        others = meter.finish(0.0)   # this process is `me` in the meter
+        others = meter.finish(0.0)  # this process is `me` in the meter
     if parallel == 1:
-        return Row("naive", count, seconds, cpu_seconds=cpu, others=others,
-                   note="EmailMessage + aiosmtplib.send per message, one at a time")
-    return Row(f"naive x{parallel} (info)", count, seconds, cpu_seconds=cpu, others=others,
-               note=f"same, {parallel} sends in flight")
+        return Row(
+            "naive",
+            count,
+            seconds,
+            cpu_seconds=cpu,
+            others=others,
+            note="EmailMessage + aiosmtplib.send per message, one at a time",
+        )
+    return Row(
+        f"naive x{parallel} (info)",
+        count,
+        seconds,
+        cpu_seconds=cpu,
+        others=others,
+        note=f"same, {parallel} sends in flight",
+    )
 
 
 def sample_notice(repo: Path, work: Path) -> tuple[Path, tuple[str, str, str]]:
@@ -386,12 +466,29 @@ def sample_notice(repo: Path, work: Path) -> tuple[Path, tuple[str, str, str]]:
     users.write_text("email,name\nuser0@example0.test,Ann Smith\n", encoding="utf-8")
     outbox = work / "outbox"
     subprocess.run(
-        [str(BIN / "policyctl"), "notify", "--repo", str(repo), "--as-of", AS_OF, "--site-url", SITE, "--from", SENDER,
-         "--recipients", str(users), "--outbox", str(outbox), "--ledger", f"sqlite:///{work / 'sample-ledger.sqlite3'}"],
-        check=True, capture_output=True,
+        [
+            str(BIN / "policyctl"),
+            "notify",
+            "--repo",
+            str(repo),
+            "--as-of",
+            AS_OF,
+            "--site-url",
+            SITE,
+            "--from",
+            SENDER,
+            "--recipients",
+            str(users),
+            "--outbox",
+            str(outbox),
+            "--ledger",
+            f"sqlite:///{work / 'sample-ledger.sqlite3'}",
+        ],
+        check=True,
+        capture_output=True,
     )
     raw = next(outbox.rglob("*.eml")).read_bytes()
-    message = work / "notice.eml"   # smtp-source -F appends CRLF to each line itself
+    message = work / "notice.eml"  # smtp-source -F appends CRLF to each line itself
     message.write_bytes(raw.replace(b"\r\n", b"\n"))
     parsed = email.message_from_bytes(raw, policy=email.policy.default)
     text = parsed.get_body(("plain",)).get_content()
@@ -402,17 +499,28 @@ def sample_notice(repo: Path, work: Path) -> tuple[Path, tuple[str, str, str]]:
 def profile(repo: Path, port: int, csv_path: Path, concurrency: int, work: Path) -> list[str]:
     """pyinstrument (main thread, where the event loop runs) and py-spy (all threads) on one CSV campaign."""
     outputs = []
-    cmd = policyctl_cmd(repo, port, ["--recipients", str(csv_path)], work / "ledger-pyinstrument.sqlite3", concurrency)
+    cmd = policyctl_cmd(
+        repo, port, ["--recipients", str(csv_path)], work / "ledger-pyinstrument.sqlite3", concurrency
+    )
     text = work / "pyinstrument.txt"
-    subprocess.run([str(BIN / "python"), "-m", "pyinstrument", "-r", "text", "-o", str(text), *cmd],
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [str(BIN / "python"), "-m", "pyinstrument", "-r", "text", "-o", str(text), *cmd],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     outputs.append(str(text))
     spy = shutil.which("py-spy") or (str(BIN / "py-spy") if (BIN / "py-spy").exists() else None)
     if spy:
-        cmd = policyctl_cmd(repo, port, ["--recipients", str(csv_path)], work / "ledger-pyspy.sqlite3", concurrency)
+        cmd = policyctl_cmd(
+            repo, port, ["--recipients", str(csv_path)], work / "ledger-pyspy.sqlite3", concurrency
+        )
         flame = work / "py-spy.txt"
-        r = subprocess.run([spy, "record", "--threads", "--format", "raw", "--rate", "200", "-o", str(flame), "--", *cmd],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        r = subprocess.run(
+            [spy, "record", "--threads", "--format", "raw", "--rate", "200", "-o", str(flame), "--", *cmd],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         if r.returncode == 0:
             outputs.append(str(flame))
         else:
@@ -434,17 +542,25 @@ def summarize_pyspy(path: Path, top: int = 25) -> str:
         total += count
         frames = stack.split(";")
         threads[frames[0]] = threads.get(frames[0], 0) + count
-        names = [f.split(" (")[0] + " (" + f.split(" (")[1].split("/")[-1] if " (" in f else f for f in frames[1:]]
+        names = [
+            f.split(" (")[0] + " (" + f.split(" (")[1].split("/")[-1] if " (" in f else f for f in frames[1:]
+        ]
         for name in set(names):
             incl[name] = incl.get(name, 0) + count
         if names:
             own[names[-1]] = own.get(names[-1], 0) + count
     lines = [f"samples: {total}"]
-    lines += [f"  thread {t}: {100 * c / total:.1f}%" for t, c in sorted(threads.items(), key=lambda kv: -kv[1])]
+    lines += [
+        f"  thread {t}: {100 * c / total:.1f}%" for t, c in sorted(threads.items(), key=lambda kv: -kv[1])
+    ]
     lines.append("self time:")
-    lines += [f"  {100 * c / total:5.1f}%  {name}" for name, c in sorted(own.items(), key=lambda kv: -kv[1])[:top]]
+    lines += [
+        f"  {100 * c / total:5.1f}%  {name}" for name, c in sorted(own.items(), key=lambda kv: -kv[1])[:top]
+    ]
     lines.append("inclusive:")
-    lines += [f"  {100 * c / total:5.1f}%  {name}" for name, c in sorted(incl.items(), key=lambda kv: -kv[1])[:top]]
+    lines += [
+        f"  {100 * c / total:5.1f}%  {name}" for name, c in sorted(incl.items(), key=lambda kv: -kv[1])[:top]
+    ]
     return "\n".join(lines)
 
 
@@ -466,9 +582,15 @@ def machine() -> str:
 def code_version() -> str:
     """The commit measured, and whether notify/ or generator/ had uncommitted changes."""
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "notify", "generator"], cwd=ROOT,
-                               capture_output=True, text=True).stdout.split()
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "notify", "generator"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        ).stdout.split()
     except OSError:
         return "unknown (no git)"
     return f"{head}" + (f" with uncommitted changes in {', '.join(dirty[1::2])}" if dirty else "")
@@ -486,55 +608,85 @@ def rss_profile(row: Row) -> str:
 
 def report(rows: list[Row], count: int) -> None:
     source = max((r for r in rows if r.name.startswith("smtp-source")), key=lambda r: r.rate)
-    source_cpu = max((r for r in rows if r.name.startswith("smtp-source")), key=lambda r: r.per_cpu_second or 0)
+    source_cpu = max(
+        (r for r in rows if r.name.startswith("smtp-source")), key=lambda r: r.per_cpu_second or 0
+    )
     naive = next(r for r in rows if r.name == "naive")
     print()
-    print(f"{'':24} {'messages':>9} {'seconds':>8} {'msg/s':>7} {'campaign':>9} {'client CPU s':>12} "
-          f"{'msg/CPU-s':>9} {'peak RSS MB':>11} {'others':>7}  notes")
+    print(
+        f"{'':24} {'messages':>9} {'seconds':>8} {'msg/s':>7} {'campaign':>9} {'client CPU s':>12} "
+        f"{'msg/CPU-s':>9} {'peak RSS MB':>11} {'others':>7}  notes"
+    )
     for r in rows:
         camp = f"{r.campaign_rate:.0f}" if r.campaign_rate else ""
         rss = f"{r.peak_rss_mb:.0f}" if r.peak_rss_mb else ""
         cpu = f"{r.cpu_seconds:.1f}" if r.cpu_seconds is not None else ""
         per = f"{r.per_cpu_second:.0f}" if r.per_cpu_second else ""
         others = f"{100 * r.others:.0f}%" if r.others is not None else ""
-        print(f"{r.name:24} {r.messages:>9} {r.seconds:>8.1f} {r.rate:>7.0f} {camp:>9} {cpu:>12} {per:>9} {rss:>11} "
-              f"{others:>7}  {r.note}")
-    print("(msg/s: whole command, start-up included; campaign: the runner's own duration; client CPU: user+system of"
-          " the sending process, the sink excluded; others: share of all CPUs used by processes outside this run)")
+        print(
+            f"{r.name:24} {r.messages:>9} {r.seconds:>8.1f} {r.rate:>7.0f} {camp:>9} {cpu:>12} {per:>9} {rss:>11} "
+            f"{others:>7}  {r.note}"
+        )
+    print(
+        "(msg/s: whole command, start-up included; campaign: the runner's own duration; client CPU: user+system of"
+        " the sending process, the sink excluded; others: share of all CPUs used by processes outside this run)"
+    )
     print()
     for r in rows:
         if not r.name.startswith("ours"):
             continue
         vs_source, vs_naive = r.rate / source.rate, r.rate / naive.rate
-        print(f"{r.name}: {vs_source:.2f} x smtp-source -d (target >= 0.25: {'ok' if vs_source >= 0.25 else 'MISSED'}), "
-              f"{vs_naive:.1f} x naive (target >= 4: {'ok' if vs_naive >= 4 else 'MISSED'}), "
-              f"peak RSS {r.peak_rss_mb:.0f} MB (target < 250 at 1 000 000: "
-              f"{'ok' if r.peak_rss_mb < 250 else 'MISSED'}{'' if count >= 1_000_000 else ', measured at ' + format(count, ',')}); "
-              f"{rss_profile(r)}")
+        print(
+            f"{r.name}: {vs_source:.2f} x smtp-source -d (target >= 0.25: {'ok' if vs_source >= 0.25 else 'MISSED'}), "
+            f"{vs_naive:.1f} x naive (target >= 4: {'ok' if vs_naive >= 4 else 'MISSED'}), "
+            f"peak RSS {r.peak_rss_mb:.0f} MB (target < 250 at 1 000 000: "
+            f"{'ok' if r.peak_rss_mb < 250 else 'MISSED'}{'' if count >= 1_000_000 else ', measured at ' + format(count, ',')}); "
+            f"{rss_profile(r)}"
+        )
         if r.per_cpu_second and source_cpu.per_cpu_second and naive.per_cpu_second:
-            print(f"    per CPU-second of the sender: {r.per_cpu_second / source_cpu.per_cpu_second:.2f} x smtp-source, "
-                  f"{r.per_cpu_second / naive.per_cpu_second:.1f} x naive")
+            print(
+                f"    per CPU-second of the sender: {r.per_cpu_second / source_cpu.per_cpu_second:.2f} x smtp-source, "
+                f"{r.per_cpu_second / naive.per_cpu_second:.1f} x naive"
+            )
     busy = [r for r in rows if r.others is not None and r.others > 0.1]
     if busy:
-        print(f"warning: other processes used over 10% of the CPUs during: {', '.join(r.name for r in busy)};"
-              " rates are then low (rerun on a quiet machine)")
+        print(
+            f"warning: other processes used over 10% of the CPUs during: {', '.join(r.name for r in busy)};"
+            " rates are then low (rerun on a quiet machine)"
+        )
 
 
 # --------------------------------------------------------------------------- main
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--large", action="store_true", help="1 000 000 recipients instead of 100 000")
     parser.add_argument("--count", type=int, help="number of recipients (overrides --large)")
-    parser.add_argument("--concurrency", type=int, default=8, help="SMTP sessions, ours and smtp-source's (default 8, policyctl's default)")
-    parser.add_argument("--naive", type=int, default=5000, help="messages the naive baseline sends (default 5000)")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=8,
+        help="SMTP sessions, ours and smtp-source's (default 8, policyctl's default)",
+    )
+    parser.add_argument(
+        "--naive", type=int, default=5000, help="messages the naive baseline sends (default 5000)"
+    )
     parser.add_argument("--only", choices=("csv", "sqlite"), help="run only one of our campaigns")
-    parser.add_argument("--profile", action="store_true", help="also profile one CSV campaign (pyinstrument, py-spy)")
+    parser.add_argument(
+        "--profile", action="store_true", help="also profile one CSV campaign (pyinstrument, py-spy)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
-    parser.add_argument("--tune", action="append", default=[], metavar="VARIANTS",
-                        help="experiment: also run the CSV campaign with these interpreter settings, comma-separated "
-                        f"from {', '.join(TUNE)} (uvloop must be installed); repeatable")
+    parser.add_argument(
+        "--tune",
+        action="append",
+        default=[],
+        metavar="VARIANTS",
+        help="experiment: also run the CSV campaign with these interpreter settings, comma-separated "
+        f"from {', '.join(TUNE)} (uvloop must be installed); repeatable",
+    )
     args = parser.parse_args()
     count = args.count or (1_000_000 if args.large else 100_000)
     for tool in (SMTP_SINK, SMTP_SOURCE):
@@ -550,8 +702,10 @@ def main() -> int:
         t = time.perf_counter()
         repo = make_repo(work / "repo")
         csv_path, db_path = make_recipients(work, count)
-        print(f"set-up: repo + {count:,} recipients as CSV ({csv_path.stat().st_size / 2**20:.1f} MB) and SQLite "
-              f"in {time.perf_counter() - t:.1f}s")
+        print(
+            f"set-up: repo + {count:,} recipients as CSV ({csv_path.stat().st_size / 2**20:.1f} MB) and SQLite "
+            f"in {time.perf_counter() - t:.1f}s"
+        )
         message, parts = sample_notice(repo, work)
         sink = Sink(work)
         print(f"sink: {sink.command}")
@@ -561,18 +715,48 @@ def main() -> int:
         rows.append(run_smtp_source(sink, count, args.concurrency, message, work, "smtp-source -d"))
         print(f"  smtp-source -d: {rows[-1].rate:.0f} msg/s", flush=True)
         if args.only != "sqlite":
-            rows.append(run_ours("CSV", repo, sink, ["--recipients", str(csv_path)], work / "ledger-csv.sqlite3",
-                                 args.concurrency, work, count))
+            rows.append(
+                run_ours(
+                    "CSV",
+                    repo,
+                    sink,
+                    ["--recipients", str(csv_path)],
+                    work / "ledger-csv.sqlite3",
+                    args.concurrency,
+                    work,
+                    count,
+                )
+            )
             print(f"  ours (CSV): {rows[-1].rate:.0f} msg/s", flush=True)
         if args.only != "csv":
-            rows.append(run_ours("SQLite", repo, sink,
-                                 ["--recipients", f"sqlite:///{db_path}", "--query", "SELECT email, name FROM users"],
-                                 work / "ledger-sqlite.sqlite3", args.concurrency, work, count))
+            rows.append(
+                run_ours(
+                    "SQLite",
+                    repo,
+                    sink,
+                    ["--recipients", f"sqlite:///{db_path}", "--query", "SELECT email, name FROM users"],
+                    work / "ledger-sqlite.sqlite3",
+                    args.concurrency,
+                    work,
+                    count,
+                )
+            )
             print(f"  ours (SQLite): {rows[-1].rate:.0f} msg/s", flush=True)
         for n, variant in enumerate(args.tune):
             tune = tuple(v for v in variant.split(",") if v)
-            rows.append(run_ours("CSV", repo, sink, ["--recipients", str(csv_path)], work / f"ledger-tune{n}.sqlite3",
-                                 args.concurrency, work, count, tune))
+            rows.append(
+                run_ours(
+                    "CSV",
+                    repo,
+                    sink,
+                    ["--recipients", str(csv_path)],
+                    work / f"ledger-tune{n}.sqlite3",
+                    args.concurrency,
+                    work,
+                    count,
+                    tune,
+                )
+            )
             print(f"  {rows[-1].name}: {rows[-1].rate:.0f} msg/s", flush=True)
         rows.append(run_smtp_source(sink, count, args.concurrency, message, work, "smtp-source -d (again)"))
         print(f"  smtp-source -d (again): {rows[-1].rate:.0f} msg/s", flush=True)

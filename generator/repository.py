@@ -35,9 +35,7 @@ def open_repository(path: Path) -> git.Repo:
             remedy="run policyctl in (or pass --repo to) the git repository that holds policy/",
         ) from None
     if repo.bare:
-        raise RepositoryError(
-            "bare repository", file=str(path), remedy="use a checkout with a working tree"
-        )
+        raise RepositoryError("bare repository", file=str(path), remedy="use a checkout with a working tree")
     if (Path(repo.git_dir) / "shallow").exists():
         raise RepositoryError(
             "this is a shallow clone: the published history needs every commit",
@@ -62,9 +60,7 @@ def document_paths(repo: git.Repo, policy_dir: str) -> list[str]:
         tree = repo.head.commit.tree / policy_dir
     except KeyError:
         return []
-    return sorted(
-        blob.path for blob in tree.blobs if blob.path.endswith(".md") and blob.name != "README.md"
-    )
+    return sorted(blob.path for blob in tree.blobs if blob.path.endswith(".md") and blob.name != "README.md")
 
 
 def file_history(repo: git.Repo, path: str) -> list[FileRevision]:

@@ -156,7 +156,7 @@ _TolerantLoader.add_multi_constructor("", _ignore_tag)
 def read_mkdocs_yml(path: Path) -> dict[str, Any]:
     try:
         with path.open(encoding="utf-8") as handle:
-            data = yaml.load(handle, Loader=_TolerantLoader)  # noqa: S506 - loader is safe
+            data = yaml.load(handle, Loader=_TolerantLoader)
     except yaml.YAMLError as exc:
         line = getattr(getattr(exc, "problem_mark", None), "line", None)
         raise SettingsError(
@@ -220,6 +220,4 @@ def load_settings(repo: Path, config_file: Path | None = None) -> Settings:
             file=str(path),
             remedy="fix the option under `plugins: - policy:` in mkdocs.yml",
         )
-    return from_plugin_config(
-        config, site_url=data.get("site_url"), site_name=data.get("site_name")
-    )
+    return from_plugin_config(config, site_url=data.get("site_url"), site_name=data.get("site_name"))

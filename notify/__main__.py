@@ -30,7 +30,13 @@ def load_revision(path: Path) -> Revision:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m notify", description=__doc__.splitlines()[0])
-    parser.add_argument("--revision", action="append", default=[], metavar="REV.json", help="a revision to announce (repeatable)")
+    parser.add_argument(
+        "--revision",
+        action="append",
+        default=[],
+        metavar="REV.json",
+        help="a revision to announce (repeatable)",
+    )
     parser.add_argument("--repo", default=".", help="repository root (default .)")
     add_arguments(parser)
     args = parser.parse_args(argv)

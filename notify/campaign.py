@@ -29,21 +29,21 @@ from notify.ledger import SENT as LEDGER_SENT
 from notify.recipients import Recipient, Skipped
 
 T = TypeVar("T")
-LIST_LIMIT = 1000   # failures / skipped entries kept for the report (counts are exact)
+LIST_LIMIT = 1000  # failures / skipped entries kept for the report (counts are exact)
 
 
 @dataclass(frozen=True)
 class Settings:
     concurrency: int = 8
-    rate: float | None = None          # messages per second, all sessions together
-    deadline: float = 60.0             # per message, all attempts included
-    retries: int = 5                   # further attempts after a temporary failure
-    retry_base: float = 1.0            # first back-off, doubled each time, with jitter
+    rate: float | None = None  # messages per second, all sessions together
+    deadline: float = 60.0  # per message, all attempts included
+    retries: int = 5  # further attempts after a temporary failure
+    retry_base: float = 1.0  # first back-off, doubled each time, with jitter
     retry_cap: float = 30.0
-    lease: float = 120.0               # seconds a claimed row stays ours without renewal
-    batch: int = 1000                  # recipients per ledger insert
-    flush_interval: float = 0.2        # outcomes written at least this often
-    max_error_rate: float = 0.5        # stop when more than this share of recent deliveries fail
+    lease: float = 120.0  # seconds a claimed row stays ours without renewal
+    batch: int = 1000  # recipients per ledger insert
+    flush_interval: float = 0.2  # outcomes written at least this often
+    max_error_rate: float = 0.5  # stop when more than this share of recent deliveries fail
     error_window: int = 100
     error_min_sample: int = 20
     retry_failed: bool = False
@@ -51,7 +51,7 @@ class Settings:
 
 @dataclass(frozen=True)
 class Problem:
-    ref: str       # "users.csv line 7 (id 42)": where, never the address itself
+    ref: str  # "users.csv line 7 (id 42)": where, never the address itself
     reason: str
 
 
@@ -59,7 +59,7 @@ class Problem:
 class Failure:
     email: str
     reply: str
-    status: str    # "failed" (permanent) or "deferred" (temporary; the next run retries)
+    status: str  # "failed" (permanent) or "deferred" (temporary; the next run retries)
 
 
 @dataclass
@@ -96,14 +96,24 @@ class Result:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "document": self.document, "version": self.version, "channel": self.channel,
-            "destination": self.destination, "late": self.late,
-            "sent": self.sent, "failed": self.failed_count, "deferred": self.deferred_count,
+            "document": self.document,
+            "version": self.version,
+            "channel": self.channel,
+            "destination": self.destination,
+            "late": self.late,
+            "sent": self.sent,
+            "failed": self.failed_count,
+            "deferred": self.deferred_count,
             "failures": [f.__dict__ for f in self.failures],
-            "skipped": self.skipped_count, "skipped_records": [p.__dict__ for p in self.skipped],
-            "duplicates": self.duplicates_count, "duplicate_records": [p.__dict__ for p in self.duplicates],
-            "enqueued": self.enqueued, "remaining": self.remaining, "ledger": dict(self.totals),
-            "duration_seconds": round(self.duration, 3), "rate_per_second": round(self.rate, 1),
+            "skipped": self.skipped_count,
+            "skipped_records": [p.__dict__ for p in self.skipped],
+            "duplicates": self.duplicates_count,
+            "duplicate_records": [p.__dict__ for p in self.duplicates],
+            "enqueued": self.enqueued,
+            "remaining": self.remaining,
+            "ledger": dict(self.totals),
+            "duration_seconds": round(self.duration, 3),
+            "rate_per_second": round(self.rate, 1),
             "stopped": self.stopped,
         }
 
@@ -146,7 +156,9 @@ class Runner:
         self.progress = progress
         self.run_id = uuid.uuid4().hex
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{self.run_id[:8]}"
-        self.result = Result(campaign.document, campaign.version, campaign.channel, channel.description, late=late)
+        self.result = Result(
+            campaign.document, campaign.version, campaign.channel, channel.description, late=late
+        )
         self.db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger")
         self.abort = threading.Event()
         self.enqueue_done = False
@@ -218,7 +230,7 @@ class Runner:
             self.abort.set()
             try:
                 await enqueuer
-            except BaseException as exc:  # noqa: BLE001 - reported through self.fatal
+            except BaseException as exc:
                 if self.fatal is None:
                     self.fatal = exc
             enqueue_pool.shutdown(wait=True)
@@ -228,7 +240,7 @@ class Runner:
             await self._flush()
             await self._db(self.ledger.release, self.owner, None)
 
-    def _enqueued(self, fut: "asyncio.Future[None]") -> None:
+    def _enqueued(self, fut: asyncio.Future[None]) -> None:
         self.enqueue_done = True
         if not fut.cancelled() and fut.exception() is not None:
             exc = fut.exception()
@@ -258,9 +270,11 @@ class Runner:
         self.result.duplicates_count += len(duplicates)
         for d in duplicates:
             if len(self.result.duplicates) < LIST_LIMIT:
-                self.result.duplicates.append(Problem(d.ref, "duplicate address (case-insensitive); one message is sent"))
+                self.result.duplicates.append(
+                    Problem(d.ref, "duplicate address (case-insensitive); one message is sent")
+                )
 
-    async def _claimer(self, queue: "asyncio.Queue[Claimed | None]", capacity: int) -> None:
+    async def _claimer(self, queue: asyncio.Queue[Claimed | None], capacity: int) -> None:
         idle = 0.01
         while not self.stop.is_set():
             room = capacity - queue.qsize()
@@ -284,7 +298,7 @@ class Runner:
             await asyncio.sleep(idle)
             idle = min(idle * 2, 0.2)
 
-    async def _sender(self, queue: "asyncio.Queue[Claimed | None]", limiter: RateLimiter | None) -> None:
+    async def _sender(self, queue: asyncio.Queue[Claimed | None], limiter: RateLimiter | None) -> None:
         session = self.channel.session()
         try:
             while True:
@@ -292,7 +306,7 @@ class Runner:
                 if item is None:
                     return
                 if self.stop.is_set():
-                    continue   # released to the queue at the end
+                    continue  # released to the queue at the end
                 if limiter is not None:
                     await limiter.wait()
                 outcome = await self._deliver(session, item)
@@ -302,7 +316,7 @@ class Runner:
         finally:
             try:
                 await session.close()
-            except Exception:  # noqa: BLE001 - closing a broken session is best effort
+            except Exception:
                 pass
 
     async def _deliver(self, session: Session, item: Claimed) -> Outcome | None:

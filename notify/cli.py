@@ -16,8 +16,8 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from rich.console import Console
-from sqlalchemy.exc import SQLAlchemyError
 from rich.markup import escape
+from sqlalchemy.exc import SQLAlchemyError
 
 from notify import recipients as recipients_mod
 from notify.campaign import Result, Runner, Settings
@@ -50,35 +50,95 @@ def _positive_float(text: str) -> float:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("recipients")
-    g.add_argument("--recipients", metavar="SOURCE",
-                   help="CSV file (header with email[,name,locale,id]), JSON-lines file, or a database URL with --query")
-    g.add_argument("--query", metavar="SQL", help="SELECT returning email (and name, locale, id) when --recipients is a database URL")
+    g.add_argument(
+        "--recipients",
+        metavar="SOURCE",
+        help="CSV file (header with email[,name,locale,id]), JSON-lines file, or a database URL with --query",
+    )
+    g.add_argument(
+        "--query",
+        metavar="SQL",
+        help="SELECT returning email (and name, locale, id) when --recipients is a database URL",
+    )
     g = parser.add_argument_group("delivery")
-    g.add_argument("--smtp", metavar="URL", help="smtp://[user@]host:port (STARTTLS) or smtps://...; password from $POLICYCTL_SMTP_PASSWORD. "
-                   "Without it, messages are written to --outbox")
-    g.add_argument("--from", dest="sender", metavar="ADDRESS", help="From header, e.g. 'Shop Privacy <privacy@shop.example>' "
-                   "(default: no-reply@ the site's host)")
-    g.add_argument("--outbox", metavar="DIR", help="where .eml files go without --smtp (default: <repo>/.policy/outbox/)")
+    g.add_argument(
+        "--smtp",
+        metavar="URL",
+        help="smtp://[user@]host:port (STARTTLS) or smtps://...; password from $POLICYCTL_SMTP_PASSWORD. "
+        "Without it, messages are written to --outbox",
+    )
+    g.add_argument(
+        "--from",
+        dest="sender",
+        metavar="ADDRESS",
+        help="From header, e.g. 'Shop Privacy <privacy@shop.example>' (default: no-reply@ the site's host)",
+    )
+    g.add_argument(
+        "--outbox", metavar="DIR", help="where .eml files go without --smtp (default: <repo>/.policy/outbox/)"
+    )
     g.add_argument("--templates", metavar="DIR", help="email templates overriding site_templates/email/")
-    g.add_argument("--concurrency", type=_positive_int, default=8, metavar="N", help="parallel SMTP sessions (default 8)")
-    g.add_argument("--rate", type=_positive_float, metavar="PER_SECOND", help="at most this many messages per second")
-    g.add_argument("--deadline", type=_positive_float, default=60.0, metavar="SECONDS",
-                   help="per message, all retries included (default 60)")
-    g.add_argument("--retries", type=int, default=5, metavar="N", help="retries after a temporary failure (default 5)")
-    g.add_argument("--retry-base", type=_positive_float, default=1.0, metavar="SECONDS", help="first back-off delay (default 1)")
-    g.add_argument("--max-error-rate", type=float, default=0.5, metavar="SHARE",
-                   help="stop when more than this share of recent deliveries fail (default 0.5)")
-    g.add_argument("--allow-insecure", action="store_true",
-                   help="allow SMTP without TLS / webhook over plain HTTP to hosts that are not loopback")
+    g.add_argument(
+        "--concurrency", type=_positive_int, default=8, metavar="N", help="parallel SMTP sessions (default 8)"
+    )
+    g.add_argument(
+        "--rate", type=_positive_float, metavar="PER_SECOND", help="at most this many messages per second"
+    )
+    g.add_argument(
+        "--deadline",
+        type=_positive_float,
+        default=60.0,
+        metavar="SECONDS",
+        help="per message, all retries included (default 60)",
+    )
+    g.add_argument(
+        "--retries", type=int, default=5, metavar="N", help="retries after a temporary failure (default 5)"
+    )
+    g.add_argument(
+        "--retry-base",
+        type=_positive_float,
+        default=1.0,
+        metavar="SECONDS",
+        help="first back-off delay (default 1)",
+    )
+    g.add_argument(
+        "--max-error-rate",
+        type=float,
+        default=0.5,
+        metavar="SHARE",
+        help="stop when more than this share of recent deliveries fail (default 0.5)",
+    )
+    g.add_argument(
+        "--allow-insecure",
+        action="store_true",
+        help="allow SMTP without TLS / webhook over plain HTTP to hosts that are not loopback",
+    )
     g.add_argument("--cafile", metavar="PEM", help="CA bundle to verify the SMTP server's certificate")
-    g.add_argument("--webhook", metavar="URL", help="also POST a signed JSON notice per recipient to this URL")
-    g.add_argument("--webhook-secret", metavar="SECRET", help=f"HMAC secret for the webhook signature (default ${SECRET_ENV})")
+    g.add_argument(
+        "--webhook", metavar="URL", help="also POST a signed JSON notice per recipient to this URL"
+    )
+    g.add_argument(
+        "--webhook-secret",
+        metavar="SECRET",
+        help=f"HMAC secret for the webhook signature (default ${SECRET_ENV})",
+    )
     g.add_argument("--no-email", action="store_true", help="only the --webhook channel")
     g = parser.add_argument_group("ledger and reports")
-    g.add_argument("--ledger", metavar="URL", help="SQLAlchemy URL of the delivery ledger (default sqlite:///<repo>/.policy/ledger.sqlite3)")
+    g.add_argument(
+        "--ledger",
+        metavar="URL",
+        help="SQLAlchemy URL of the delivery ledger (default sqlite:///<repo>/.policy/ledger.sqlite3)",
+    )
     g.add_argument("--lease", type=_positive_float, default=120.0, metavar="SECONDS", help=argparse.SUPPRESS)
-    g.add_argument("--retry-failed", action="store_true", help="also retry notices that failed permanently in earlier runs")
-    g.add_argument("--report", action="store_true", help="export the delivery evidence from the ledger instead of sending")
+    g.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="also retry notices that failed permanently in earlier runs",
+    )
+    g.add_argument(
+        "--report",
+        action="store_true",
+        help="export the delivery evidence from the ledger instead of sending",
+    )
     g.add_argument("--csv", action="store_true", help="with --report: CSV instead of JSON lines")
     g.add_argument("--output", metavar="FILE", help="with --report: write to FILE instead of standard output")
     g.add_argument("--json", action="store_true", help="print the campaign report as JSON")
@@ -125,13 +185,20 @@ def run(args: argparse.Namespace, revisions: list[Revision], *, repo: Path, cons
         next(probe, None)
         probe.close()
         settings = Settings(
-            concurrency=args.concurrency, rate=args.rate, deadline=args.deadline, retries=max(0, args.retries),
-            retry_base=args.retry_base, lease=args.lease, max_error_rate=args.max_error_rate,
+            concurrency=args.concurrency,
+            rate=args.rate,
+            deadline=args.deadline,
+            retries=max(0, args.retries),
+            retry_base=args.retry_base,
+            lease=args.lease,
+            max_error_rate=args.max_error_rate,
             retry_failed=args.retry_failed,
         )
         ledger = Ledger(ledger_url)
         try:
-            results, error = _run_coroutine(lambda: _run_all(args, revisions, repo, ledger, settings, console))
+            results, error = _run_coroutine(
+                lambda: _run_all(args, revisions, repo, ledger, settings, console)
+            )
         finally:
             ledger.close()
     except SQLAlchemyError as exc:
@@ -150,8 +217,16 @@ def run(args: argparse.Namespace, revisions: list[Revision], *, repo: Path, cons
         return 2
     code = 2 if error is not None else (0 if all(r.ok for r in results) else 1)
     if args.json:
-        print(json.dumps({"campaigns": [r.as_dict() for r in results], "error": str(error) if error else None, "exit": code},
-                         ensure_ascii=False))
+        print(
+            json.dumps(
+                {
+                    "campaigns": [r.as_dict() for r in results],
+                    "error": str(error) if error else None,
+                    "exit": code,
+                },
+                ensure_ascii=False,
+            )
+        )
     else:
         for r in results:
             print_result(console, r)
@@ -196,7 +271,7 @@ def _run_in_thread(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
     def target() -> None:
         try:
             box["value"] = _run_fresh(make)
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+        except BaseException as exc:
             box["error"] = exc
 
     thread = threading.Thread(target=target, name="notify-campaign")
@@ -235,9 +310,13 @@ def _channels(args: argparse.Namespace, revision: Revision, repo: Path) -> list[
             raise NotifyError(f"--templates {args.templates}: no such directory")
         search.append(repo / "site_templates" / "email")
         composer = Composer(revision, sender, Templates(search))
-        composer.build("check@example.com", "Check", "", "<check@example.com>")   # template errors now, not mid-campaign
+        composer.build(
+            "check@example.com", "Check", "", "<check@example.com>"
+        )  # template errors now, not mid-campaign
         if args.smtp:
-            config = SmtpConfig.parse(args.smtp, allow_insecure=args.allow_insecure, timeout=args.deadline, cafile=args.cafile)
+            config = SmtpConfig.parse(
+                args.smtp, allow_insecure=args.allow_insecure, timeout=args.deadline, cafile=args.cafile
+            )
             channels.append(SmtpChannel(config, composer))
         else:
             outbox = Path(args.outbox) if args.outbox else repo / ".policy" / "outbox"
@@ -258,10 +337,17 @@ def _message_id_for(channel: Channel, revision: Revision, args: argparse.Namespa
 
 
 async def _run_all(
-    args: argparse.Namespace, revisions: list[Revision], repo: Path, ledger: Ledger, settings: Settings, console: Console
+    args: argparse.Namespace,
+    revisions: list[Revision],
+    repo: Path,
+    ledger: Ledger,
+    settings: Settings,
+    console: Console,
 ) -> tuple[list[Result], BaseException | None]:
     loop = asyncio.get_running_loop()
-    loop.set_default_executor(ThreadPoolExecutor(max_workers=args.concurrency + 4, thread_name_prefix="notify"))
+    loop.set_default_executor(
+        ThreadPoolExecutor(max_workers=args.concurrency + 4, thread_name_prefix="notify")
+    )
     stop = asyncio.Event()
     interrupted: list[str] = []
 
@@ -282,16 +368,23 @@ async def _run_all(
     try:
         for revision in revisions:
             if revision.late:
-                console.print(f"[yellow]warning:[/] {escape(revision.document)} {escape(revision.version)} already took effect on "
-                              f"{revision.effective.isoformat()}: this notice comes after the fact")
+                console.print(
+                    f"[yellow]warning:[/] {escape(revision.document)} {escape(revision.version)} already took effect on "
+                    f"{revision.effective.isoformat()}: this notice comes after the fact"
+                )
             for channel in _channels(args, revision, repo):
                 if stop.is_set():
                     break
                 runner = Runner(
-                    ledger, Campaign.of(revision, channel.name), channel,
+                    ledger,
+                    Campaign.of(revision, channel.name),
+                    channel,
                     recipients_mod.read(args.recipients, args.query, base=repo),
-                    _message_id_for(channel, revision, args), settings,
-                    late=revision.late, stop=stop, progress=progress.update if progress else None,
+                    _message_id_for(channel, revision, args),
+                    settings,
+                    late=revision.late,
+                    stop=stop,
+                    progress=progress.update if progress else None,
                 )
                 if progress:
                     progress.start(f"{revision.document} {revision.version} {channel.name}")
@@ -323,8 +416,15 @@ class _Progress:
     def __init__(self, console: Console) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                 TextColumn("{task.fields[detail]}"), TimeElapsedColumn(), console=console, transient=True)
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[detail]}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        )
         self.task: Any = None
 
     def start(self, label: str) -> None:
@@ -333,10 +433,12 @@ class _Progress:
 
     def update(self, result: Result, total: int | None) -> None:
         done = result.sent + result.failed_count + result.deferred_count
-        self.progress.update(self.task, completed=done, total=max(done, result.enqueued) or None,
-                             detail=f"failed {result.failed_count + result.deferred_count}")
+        self.progress.update(
+            self.task,
+            completed=done,
+            total=max(done, result.enqueued) or None,
+            detail=f"failed {result.failed_count + result.deferred_count}",
+        )
 
     def stop(self) -> None:
         self.progress.stop()
-
-

@@ -12,8 +12,8 @@ SENT, TEMPORARY, PERMANENT = "sent", "temporary", "permanent"
 
 @dataclass(frozen=True, slots=True)
 class Attempt:
-    kind: str      # SENT, TEMPORARY or PERMANENT
-    reply: str     # the server's reply (or what went wrong), for the ledger and the report
+    kind: str  # SENT, TEMPORARY or PERMANENT
+    reply: str  # the server's reply (or what went wrong), for the ledger and the report
 
 
 class Session(Protocol):
@@ -23,8 +23,8 @@ class Session(Protocol):
 
 
 class Channel(Protocol):
-    name: str          # ledger channel: "email" or "webhook"
-    description: str   # for messages: where the notices go
+    name: str  # ledger channel: "email" or "webhook"
+    description: str  # for messages: where the notices go
 
     async def preflight(self) -> None: ...
 

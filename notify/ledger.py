@@ -20,7 +20,7 @@ import socket
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,13 +44,13 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
     def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
         if value is None:
             return None
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 metadata = sa.MetaData()
@@ -63,7 +63,7 @@ notices = sa.Table(
     sa.Column("document", sa.String(200), nullable=False),
     sa.Column("version", sa.String(100), nullable=False),
     sa.Column("channel", sa.String(20), nullable=False),
-    sa.Column("recipient", sa.String(320), nullable=False),   # case-folded address
+    sa.Column("recipient", sa.String(320), nullable=False),  # case-folded address
     sa.Column("email", sa.String(320), nullable=False),
     sa.Column("name", sa.Text, nullable=False, default=""),
     sa.Column("locale", sa.String(40), nullable=False, default=""),
@@ -116,10 +116,10 @@ class Claimed:
 @dataclass(frozen=True, slots=True)
 class Outcome:
     id: int
-    status: str            # SENT, FAILED or DEFERRED
+    status: str  # SENT, FAILED or DEFERRED
     reply: str
     attempts: int
-    first_attempt: float   # epoch seconds
+    first_attempt: float  # epoch seconds
     finished: float
 
 
@@ -131,7 +131,7 @@ class Campaign:
     sha256: str
 
     @classmethod
-    def of(cls, revision: Revision, channel: str) -> "Campaign":
+    def of(cls, revision: Revision, channel: str) -> Campaign:
         return cls(revision.document, revision.version, channel, revision.sha256)
 
     def where(self) -> sa.ColumnElement[bool]:
@@ -146,7 +146,7 @@ def default_url(repo: Path) -> str:
 def redact(url: str) -> str:
     try:
         return sa.engine.make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - only for messages
+    except Exception:
         return "<ledger URL>"
 
 
@@ -155,8 +155,10 @@ class Ledger:
         self.url = url
         try:
             parsed = sa.engine.make_url(url)
-        except Exception as exc:  # noqa: BLE001
-            raise NotifyError(f"--ledger {url!r} is not a database URL (e.g. sqlite:///path/ledger.sqlite3 or postgresql+psycopg://user@host/db)") from exc
+        except Exception as exc:
+            raise NotifyError(
+                f"--ledger {url!r} is not a database URL (e.g. sqlite:///path/ledger.sqlite3 or postgresql+psycopg://user@host/db)"
+            ) from exc
         if parsed.get_backend_name() not in ("sqlite", "postgresql"):
             raise NotifyError(f"--ledger {redact(url)}: only SQLite and PostgreSQL ledgers are supported")
         if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
@@ -177,7 +179,9 @@ class Ledger:
                     conn.execute(sa.text("SELECT pg_advisory_xact_lock(72834611)"))
                 metadata.create_all(conn, checkfirst=True)
         except SQLAlchemyError as exc:
-            raise NotifyError(f"cannot open the ledger {redact(url)}: {exc.__class__.__name__}: {getattr(exc, 'orig', exc)}") from exc
+            raise NotifyError(
+                f"cannot open the ledger {redact(url)}: {exc.__class__.__name__}: {getattr(exc, 'orig', exc)}"
+            ) from exc
         except OSError as exc:
             raise NotifyError(f"cannot create the ledger {redact(url)}: {exc}") from exc
 
@@ -191,9 +195,13 @@ class Ledger:
         c = notices.c
         with self.engine.begin() as conn:
             other = conn.execute(
-                sa.select(c.sha256, sa.func.count()).where(
-                    c.document == campaign.document, c.version == campaign.version, c.sha256 != campaign.sha256
-                ).group_by(c.sha256)
+                sa.select(c.sha256, sa.func.count())
+                .where(
+                    c.document == campaign.document,
+                    c.version == campaign.version,
+                    c.sha256 != campaign.sha256,
+                )
+                .group_by(c.sha256)
             ).first()
         if other is not None:
             raise NotifyError(
@@ -204,17 +212,29 @@ class Ledger:
 
     def start_run(self, campaign: Campaign, run: str, late: bool) -> None:
         with self.engine.begin() as conn:
-            conn.execute(runs.insert().values(
-                run=run, document=campaign.document, version=campaign.version, channel=campaign.channel,
-                sha256=campaign.sha256, host=socket.gethostname(), pid=os.getpid(), late=late,
-                started_at=datetime.now(timezone.utc),
-            ))
+            conn.execute(
+                runs.insert().values(
+                    run=run,
+                    document=campaign.document,
+                    version=campaign.version,
+                    channel=campaign.channel,
+                    sha256=campaign.sha256,
+                    host=socket.gethostname(),
+                    pid=os.getpid(),
+                    late=late,
+                    started_at=datetime.now(UTC),
+                )
+            )
 
     def finish_run(self, run: str, outcome: str) -> None:
         with self.engine.begin() as conn:
-            conn.execute(runs.update().where(runs.c.run == run).values(finished_at=datetime.now(timezone.utc), outcome=outcome))
+            conn.execute(
+                runs.update().where(runs.c.run == run).values(finished_at=datetime.now(UTC), outcome=outcome)
+            )
 
-    def enqueue(self, campaign: Campaign, run: str, batch: Sequence[Recipient], message_id: Any) -> tuple[int, list[Recipient]]:
+    def enqueue(
+        self, campaign: Campaign, run: str, batch: Sequence[Recipient], message_id: Any
+    ) -> tuple[int, list[Recipient]]:
         """Insert new recipients as pending; return (inserted, duplicates seen in this run)."""
         unique: dict[str, Recipient] = {}
         duplicates: list[Recipient] = []
@@ -226,7 +246,7 @@ class Ledger:
         if not unique:
             return 0, duplicates
         c = notices.c
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         stamp = self._stamp(now.timestamp())
         with self.engine.begin() as conn:
             existing = conn.execute(
@@ -237,15 +257,48 @@ class Ledger:
                 if by_run == run:
                     duplicates.append(r)
             if unique:
-                conn.exec_driver_sql(self._insert_sql(), [
-                    (campaign.document, campaign.version, campaign.channel, r.key, r.email, r.name, r.locale,
-                     r.id, r.ref, campaign.sha256, message_id(r.key), PENDING, 0, run, stamp)
-                    for r in unique.values()
-                ])
+                conn.exec_driver_sql(
+                    self._insert_sql(),
+                    [
+                        (
+                            campaign.document,
+                            campaign.version,
+                            campaign.channel,
+                            r.key,
+                            r.email,
+                            r.name,
+                            r.locale,
+                            r.id,
+                            r.ref,
+                            campaign.sha256,
+                            message_id(r.key),
+                            PENDING,
+                            0,
+                            run,
+                            stamp,
+                        )
+                        for r in unique.values()
+                    ],
+                )
         return len(unique), duplicates
 
-    _COLUMNS = ("document", "version", "channel", "recipient", "email", "name", "locale", "recipient_id",
-                "source", "sha256", "message_id", "status", "attempts", "run", "enqueued_at")
+    _COLUMNS = (
+        "document",
+        "version",
+        "channel",
+        "recipient",
+        "email",
+        "name",
+        "locale",
+        "recipient_id",
+        "source",
+        "sha256",
+        "message_id",
+        "status",
+        "attempts",
+        "run",
+        "enqueued_at",
+    )
 
     def _insert_sql(self) -> str:
         """Plain driver-level INSERT for bulk enqueueing (executemany in C for sqlite3,
@@ -260,7 +313,9 @@ class Ledger:
         c = notices.c
         with self.engine.begin() as conn:
             return conn.execute(
-                notices.update().where(campaign.where(), c.status == FAILED).values(status=PENDING, lease_owner=None, lease_until=None)
+                notices.update()
+                .where(campaign.where(), c.status == FAILED)
+                .values(status=PENDING, lease_owner=None, lease_until=None)
             ).rowcount
 
     def reclaim_dead(self, campaign: Campaign) -> int:
@@ -269,13 +324,16 @@ class Ledger:
         host = socket.gethostname()
         released = 0
         with self.engine.begin() as conn:
-            owners = conn.execute(
-                sa.select(c.lease_owner).where(campaign.where(), c.status == SENDING).distinct()
-            ).scalars().all()
+            owners = (
+                conn.execute(sa.select(c.lease_owner).where(campaign.where(), c.status == SENDING).distinct())
+                .scalars()
+                .all()
+            )
             for owner in owners:
                 if owner and _dead_local_owner(owner, host):
                     released += conn.execute(
-                        notices.update().where(campaign.where(), c.status == SENDING, c.lease_owner == owner)
+                        notices.update()
+                        .where(campaign.where(), c.status == SENDING, c.lease_owner == owner)
                         .values(status=PENDING, lease_owner=None, lease_until=None)
                     ).rowcount
         return released
@@ -314,7 +372,11 @@ class Ledger:
     def renew(self, owner: str, lease: float) -> None:
         c = notices.c
         with self.engine.begin() as conn:
-            conn.execute(notices.update().where(c.lease_owner == owner, c.status == SENDING).values(lease_until=time.time() + lease))
+            conn.execute(
+                notices.update()
+                .where(c.lease_owner == owner, c.status == SENDING)
+                .values(lease_until=time.time() + lease)
+            )
 
     def record(self, outcomes: Sequence[Outcome]) -> None:
         """Write a batch of delivery outcomes in one transaction (driver-level executemany)."""
@@ -330,14 +392,23 @@ class Ledger:
         params = []
         for o in outcomes:
             last = stamp(o.finished)
-            params.append((o.status, o.reply[:1000], o.attempts, stamp(o.first_attempt), last,
-                           last if o.status == SENT else None, o.id))
+            params.append(
+                (
+                    o.status,
+                    o.reply[:1000],
+                    o.attempts,
+                    stamp(o.first_attempt),
+                    last,
+                    last if o.status == SENT else None,
+                    o.id,
+                )
+            )
         with self.engine.begin() as conn:
             conn.exec_driver_sql(sql, params)
 
     def _stamp(self, epoch: float) -> Any:
         """A UTC instant as the driver stores it (what ``UTCDateTime`` would bind)."""
-        when = datetime.fromtimestamp(epoch, timezone.utc)
+        when = datetime.fromtimestamp(epoch, UTC)
         if self.dialect == "sqlite":
             return when.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
         return when
@@ -348,12 +419,16 @@ class Ledger:
         cond = sa.and_(c.lease_owner == owner, c.status == SENDING)
         with self.engine.begin() as conn:
             if ids is None:
-                return conn.execute(notices.update().where(cond).values(status=PENDING, lease_owner=None, lease_until=None)).rowcount
+                return conn.execute(
+                    notices.update().where(cond).values(status=PENDING, lease_owner=None, lease_until=None)
+                ).rowcount
             total = 0
             id_list = list(ids)
             for i in range(0, len(id_list), 500):
                 total += conn.execute(
-                    notices.update().where(cond, c.id.in_(id_list[i:i + 500])).values(status=PENDING, lease_owner=None, lease_until=None)
+                    notices.update()
+                    .where(cond, c.id.in_(id_list[i : i + 500]))
+                    .values(status=PENDING, lease_owner=None, lease_until=None)
                 ).rowcount
             return total
 
@@ -362,12 +437,16 @@ class Ledger:
     def counts(self, campaign: Campaign) -> dict[str, int]:
         c = notices.c
         with self.engine.begin() as conn:
-            rows = conn.execute(sa.select(c.status, sa.func.count()).where(campaign.where()).group_by(c.status)).all()
+            rows = conn.execute(
+                sa.select(c.status, sa.func.count()).where(campaign.where()).group_by(c.status)
+            ).all()
         out = {s: 0 for s in (PENDING, SENDING, SENT, FAILED, DEFERRED)}
         out.update({status: n for status, n in rows})
         return out
 
-    def rows(self, campaign: Campaign, statuses: Sequence[str] | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+    def rows(
+        self, campaign: Campaign, statuses: Sequence[str] | None = None, limit: int | None = None
+    ) -> list[dict[str, Any]]:
         c = notices.c
         q = sa.select(notices).where(campaign.where())
         if statuses:
@@ -441,7 +520,9 @@ def first_notice_times(ledger_url: str, document: str) -> dict[str, datetime]:
         c = notices.c
         with ledger.engine.begin() as conn:
             rows = conn.execute(
-                sa.select(c.version, sa.func.min(c.sent_at)).where(c.document == document, c.status == SENT).group_by(c.version)
+                sa.select(c.version, sa.func.min(c.sent_at))
+                .where(c.document == document, c.status == SENT)
+                .group_by(c.version)
             ).all()
         out: dict[str, datetime] = {}
         for version, when in rows:

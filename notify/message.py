@@ -52,19 +52,26 @@ def message_id(revision: Revision, channel: str, recipient_key: str, domain: str
 
 @dataclass(frozen=True)
 class Sender:
-    header: str    # encoded From header value
-    address: str   # envelope sender
-    domain: str    # for Message-IDs
+    header: str  # encoded From header value
+    address: str  # envelope sender
+    domain: str  # for Message-IDs
     name: str
 
     @classmethod
-    def parse(cls, value: str) -> "Sender":
+    def parse(cls, value: str) -> Sender:
         name, addr = parseaddr(value)
         address, reason = normalize_address(addr)
         if not address:
-            raise NotifyError(f"--from {value!r}: {reason}; give e.g. --from 'Shop Privacy <privacy@shop.example>'")
+            raise NotifyError(
+                f"--from {value!r}: {reason}; give e.g. --from 'Shop Privacy <privacy@shop.example>'"
+            )
         name = clean_name(name)
-        return cls(header=display(name, address, "From"), address=address, domain=address.rpartition("@")[2], name=name)
+        return cls(
+            header=display(name, address, "From"),
+            address=address,
+            domain=address.rpartition("@")[2],
+            name=name,
+        )
 
 
 def display(name: str, address: str, header_name: str) -> str:
@@ -77,7 +84,7 @@ def display(name: str, address: str, header_name: str) -> str:
         quoted = name.replace("\\", "\\\\").replace('"', '\\"')
         return f'"{quoted}" <{address}>'
     raw = name.encode("utf-8")
-    if len(raw) <= 45:   # one RFC 2047 encoded word (at most 75 characters)
+    if len(raw) <= 45:  # one RFC 2047 encoded word (at most 75 characters)
         return f"=?utf-8?b?{base64.b64encode(raw).decode('ascii')}?= <{address}>"
     encoded = Header(name, "utf-8", header_name=header_name).encode(linesep="\r\n")
     return f"{encoded} <{address}>"
@@ -109,10 +116,12 @@ class _Filled:
     a name or an address are filled and encoded per message.
     """
 
-    chunks: tuple[bytes | tuple[str, ...], ...]   # encoded bytes, or (literal, field, ..., literal) of one line
+    chunks: tuple[
+        bytes | tuple[str, ...], ...
+    ]  # encoded bytes, or (literal, field, ..., literal) of one line
 
     @classmethod
-    def split(cls, rendered: str) -> "_Filled":
+    def split(cls, rendered: str) -> _Filled:
         text = rendered.replace("\r\n", "\n").replace("\r", "\n")
         text = text.replace("\n", "\r\n")
         if not text.endswith("\r\n"):
@@ -138,7 +147,13 @@ class _Filled:
             if isinstance(chunk, bytes):
                 out.append(chunk)
             else:
-                out.append(_qp("".join(p if i % 2 == 0 else (name if p == "n" else email) for i, p in enumerate(chunk))))
+                out.append(
+                    _qp(
+                        "".join(
+                            p if i % 2 == 0 else (name if p == "n" else email) for i, p in enumerate(chunk)
+                        )
+                    )
+                )
         return b"".join(out)
 
 
@@ -148,9 +163,9 @@ def _qp(text: str) -> bytes:
 
 @dataclass(frozen=True)
 class _Prepared:
-    head: bytes      # headers after To/Message-ID/Date, and the text part's headers
+    head: bytes  # headers after To/Message-ID/Date, and the text part's headers
     text: _Filled
-    middle: bytes    # boundary and the HTML part's headers
+    middle: bytes  # boundary and the HTML part's headers
     html: _Filled
     tail: bytes
 
@@ -181,18 +196,26 @@ class Templates:
                 "restore site_templates/email/ or point --templates at a directory that has it"
             ) from exc
         except jinja2.TemplateSyntaxError as exc:
-            raise NotifyError(f"email template {exc.filename} line {exc.lineno}: {exc.message}; fix the template") from exc
+            raise NotifyError(
+                f"email template {exc.filename} line {exc.lineno}: {exc.message}; fix the template"
+            ) from exc
 
 
 class Composer:
     """Builds the bytes of the notice for one revision and many recipients."""
 
-    def __init__(self, revision: Revision, sender: Sender, templates: Templates, channel: str = "email") -> None:
+    def __init__(
+        self, revision: Revision, sender: Sender, templates: Templates, channel: str = "email"
+    ) -> None:
         self.revision = revision
         self.sender = sender
         self.templates = templates
         self.channel = channel
-        self.boundary = "==policy-" + hashlib.sha256(f"{revision.document}\0{revision.version}".encode()).hexdigest()[:24] + "=="
+        self.boundary = (
+            "==policy-"
+            + hashlib.sha256(f"{revision.document}\0{revision.version}".encode()).hexdigest()[:24]
+            + "=="
+        )
         self._cache: dict[tuple[str, bool], _Prepared] = {}
         self._date_second = -1
         self._date = b""
@@ -229,7 +252,9 @@ class Composer:
             text = self.templates.pick("txt", locale).render(ctx)
             body = self.templates.pick("html", locale).render(ctx)
         except jinja2.TemplateError as exc:
-            raise NotifyError(f"email template error: {exc}; fix the template (fields: {', '.join(ctx)})") from exc
+            raise NotifyError(
+                f"email template error: {exc}; fix the template (fields: {', '.join(ctx)})"
+            ) from exc
         subject = " ".join(subject.split())
         if _FIELD.search(subject):
             raise NotifyError("the subject template may not contain per-recipient fields (name, email)")
@@ -274,9 +299,19 @@ class Composer:
             self._date_second = now
             self._date = formatdate(now, usegmt=True).encode("ascii")
         to = display(name, email, "To").encode("ascii")
-        return b"".join((
-            b"To: ", to, b"\r\nMessage-ID: ", msgid.encode("ascii"), b"\r\nDate: ", self._date, b"\r\n",
-            prepared.head, prepared.text.fill(name, email),
-            prepared.middle, prepared.html.fill(html.escape(name), email),
-            prepared.tail,
-        ))
+        return b"".join(
+            (
+                b"To: ",
+                to,
+                b"\r\nMessage-ID: ",
+                msgid.encode("ascii"),
+                b"\r\nDate: ",
+                self._date,
+                b"\r\n",
+                prepared.head,
+                prepared.text.fill(name, email),
+                prepared.middle,
+                prepared.html.fill(html.escape(name), email),
+                prepared.tail,
+            )
+        )

@@ -35,9 +35,11 @@ class OutboxChannel:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise NotifyError(f"cannot create the outbox {self.directory}: {exc}; give a writable --outbox DIR") from exc
+            raise NotifyError(
+                f"cannot create the outbox {self.directory}: {exc}; give a writable --outbox DIR"
+            ) from exc
 
-    def session(self) -> "OutboxSession":
+    def session(self) -> OutboxSession:
         return OutboxSession(self)
 
     def path_for(self, message_id: str) -> Path:

@@ -27,12 +27,12 @@ NAME_LIMIT = 200
 
 @dataclass(frozen=True, slots=True)
 class Recipient:
-    email: str             # normalised address to send to (ASCII, IDNA domain)
-    key: str               # case-insensitive identity used for de-duplication
-    name: str              # display name, control characters removed ("" when unknown)
-    locale: str            # e.g. "zh-CN"; "" when unknown
-    id: str                # operator's user id ("" when unknown)
-    ref: str               # where it came from: "users.csv line 12" / "id 42"
+    email: str  # normalised address to send to (ASCII, IDNA domain)
+    key: str  # case-insensitive identity used for de-duplication
+    name: str  # display name, control characters removed ("" when unknown)
+    locale: str  # e.g. "zh-CN"; "" when unknown
+    id: str  # operator's user id ("" when unknown)
+    ref: str  # where it came from: "users.csv line 12" / "id 42"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +48,7 @@ def normalize_address(raw: object) -> tuple[str, str]:
     text = str(raw).strip()
     if not text:
         return "", "empty address"
-    if any(c in text for c in "\r\n\t <>,;\"()[]\\") or _CONTROL.search(text):
+    if any(c in text for c in '\r\n\t <>,;"()[]\\') or _CONTROL.search(text):
         return "", "address contains spaces, control characters or separators"
     local, at, domain = text.rpartition("@")
     if not at or not local or not domain:
@@ -100,7 +100,9 @@ def make(record: dict[str, Any], ref: str) -> Recipient | Skipped:
     )
 
 
-def read(source: str, query: str | None = None, base: Path | None = None) -> Generator[Recipient | Skipped, None, None]:
+def read(
+    source: str, query: str | None = None, base: Path | None = None
+) -> Generator[Recipient | Skipped, None, None]:
     """Stream recipients from ``source``: a .csv / .jsonl file or a SQLAlchemy URL."""
     if "://" in source:
         if not query:
@@ -115,7 +117,9 @@ def read(source: str, query: str | None = None, base: Path | None = None) -> Gen
     if base is not None and not path.is_absolute() and not path.exists():
         path = base / path
     if not path.is_file():
-        raise NotifyError(f"recipients file {source} not found: give a CSV (header row with 'email') or JSON-lines file")
+        raise NotifyError(
+            f"recipients file {source} not found: give a CSV (header row with 'email') or JSON-lines file"
+        )
     if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
         return _read_jsonl(path)
     return _read_csv(path)
@@ -183,7 +187,10 @@ def _read_sql(url: str, query: str) -> Generator[Recipient | Skipped, None, None
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     proc = subprocess.Popen(
         [sys.executable, "-m", "notify.sqlsource"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, bufsize=1 << 16,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env=env,
+        bufsize=1 << 16,
     )
     finished = False
     try:
@@ -210,7 +217,9 @@ def _read_sql(url: str, query: str) -> Generator[Recipient | Skipped, None, None
                 break
         if not finished:
             proc.wait()
-            raise NotifyError(f"--recipients {_redact(url)}: the query reader stopped unexpectedly (exit {proc.returncode})")
+            raise NotifyError(
+                f"--recipients {_redact(url)}: the query reader stopped unexpectedly (exit {proc.returncode})"
+            )
     finally:
         if proc.poll() is None:
             if not finished:

@@ -17,8 +17,21 @@ from notify.ledger import Ledger
 from notify.revision import Revision
 
 EVIDENCE_COLUMNS = (
-    "document", "version", "sha256", "channel", "recipient_id", "email", "status", "attempts",
-    "message_id", "enqueued_at", "first_attempt_at", "last_attempt_at", "sent_at", "last_reply", "source",
+    "document",
+    "version",
+    "sha256",
+    "channel",
+    "recipient_id",
+    "email",
+    "status",
+    "attempts",
+    "message_id",
+    "enqueued_at",
+    "first_attempt_at",
+    "last_attempt_at",
+    "sent_at",
+    "last_reply",
+    "source",
 )
 
 
@@ -28,7 +41,14 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def export(ledger: Ledger, revisions: Sequence[Revision], out: TextIO, *, fmt: str = "json", channel: str | None = None) -> int:
+def export(
+    ledger: Ledger,
+    revisions: Sequence[Revision],
+    out: TextIO,
+    *,
+    fmt: str = "json",
+    channel: str | None = None,
+) -> int:
     """Write one record per ledger row of the given revisions (all rows when none given).
 
     ``fmt`` is "csv" (header row) or "json" (JSON lines). Returns the number of rows.
@@ -36,7 +56,9 @@ def export(ledger: Ledger, revisions: Sequence[Revision], out: TextIO, *, fmt: s
     writer = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
     if writer is not None:
         writer.writerow(EVIDENCE_COLUMNS)
-    selections: list[tuple[str | None, str | None]] = [(r.document, r.version) for r in revisions] or [(None, None)]
+    selections: list[tuple[str | None, str | None]] = [(r.document, r.version) for r in revisions] or [
+        (None, None)
+    ]
     count = 0
     for document, version in selections:
         for row in ledger.iter_rows(document, version):
@@ -88,4 +110,6 @@ def print_result(console: Console, result: Result) -> None:
         if r.duplicates_count > 50:
             console.print(f"  … and {r.duplicates_count - 50} more")
     if r.stopped:
-        console.print(f"[red]Stopped early: {escape(r.stopped)}.[/] {r.remaining} notices left pending; rerun the same command to finish.")
+        console.print(
+            f"[red]Stopped early: {escape(r.stopped)}.[/] {r.remaining} notices left pending; rerun the same command to finish."
+        )

@@ -8,18 +8,18 @@ from datetime import datetime
 
 @dataclass(frozen=True)
 class Revision:
-    document: str          # document id / URL slug, e.g. "privacy"
-    title: str             # "Privacy Policy"
-    version: str           # "2.0"
-    sha256: str            # of the policy file bytes of that version
-    published: datetime    # timezone-aware
-    effective: datetime    # timezone-aware (operator's zone)
+    document: str  # document id / URL slug, e.g. "privacy"
+    title: str  # "Privacy Policy"
+    version: str  # "2.0"
+    sha256: str  # of the policy file bytes of that version
+    published: datetime  # timezone-aware
+    effective: datetime  # timezone-aware (operator's zone)
     summary: str
-    core_sections: tuple[tuple[str, str], ...]   # (section id, title) of changed core-rights sections
-    url: str               # absolute URL of the new version text
-    changes_url: str       # absolute URL of the redline
-    rights_url: str        # absolute URL of the user-rights section (how to object / withdraw consent)
-    late: bool = False     # already in effect (sent with --late)
+    core_sections: tuple[tuple[str, str], ...]  # (section id, title) of changed core-rights sections
+    url: str  # absolute URL of the new version text
+    changes_url: str  # absolute URL of the redline
+    rights_url: str  # absolute URL of the user-rights section (how to object / withdraw consent)
+    late: bool = False  # already in effect (sent with --late)
 
     @property
     def key(self) -> str:

@@ -25,7 +25,7 @@ class SmtpConfig:
     host: str
     port: int
     implicit_tls: bool
-    start_tls: bool | None     # True: required; None: if offered (loopback / allowed insecure)
+    start_tls: bool | None  # True: required; None: if offered (loopback / allowed insecure)
     username: str | None
     password: str | None
     timeout: float
@@ -37,12 +37,18 @@ class SmtpConfig:
         return f"{scheme}://{self.host}:{self.port}"
 
     @classmethod
-    def parse(cls, url: str, *, allow_insecure: bool, timeout: float, cafile: str | None = None) -> "SmtpConfig":
+    def parse(
+        cls, url: str, *, allow_insecure: bool, timeout: float, cafile: str | None = None
+    ) -> SmtpConfig:
         parts = urlsplit(url)
         if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-            raise NotifyError(f"--smtp {url!r}: give smtp://host:port (plain or STARTTLS) or smtps://host:port (implicit TLS)")
+            raise NotifyError(
+                f"--smtp {url!r}: give smtp://host:port (plain or STARTTLS) or smtps://host:port (implicit TLS)"
+            )
         if parts.password is not None:
-            raise NotifyError(f"--smtp: do not put the password in the URL; set the environment variable {PASSWORD_ENV}")
+            raise NotifyError(
+                f"--smtp: do not put the password in the URL; set the environment variable {PASSWORD_ENV}"
+            )
         try:
             port = parts.port or (465 if parts.scheme == "smtps" else 587)
         except ValueError as exc:
@@ -50,7 +56,9 @@ class SmtpConfig:
         username = unquote(parts.username) if parts.username else None
         password = os.environ.get(PASSWORD_ENV) or None
         if username and not password:
-            raise NotifyError(f"--smtp names user {username!r} but {PASSWORD_ENV} is not set; export the password in it")
+            raise NotifyError(
+                f"--smtp names user {username!r} but {PASSWORD_ENV} is not set; export the password in it"
+            )
         implicit = parts.scheme == "smtps"
         loopback = is_loopback(parts.hostname)
         if implicit:
@@ -96,12 +104,14 @@ class SmtpChannel:
             await session.connect()
         except AuthenticationFailed:
             raise
-        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
-            raise NotifyError(f"cannot reach the SMTP server {self.description}: {_describe(exc)}; check --smtp (and --allow-insecure for a server without TLS)") from exc
+        except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
+            raise NotifyError(
+                f"cannot reach the SMTP server {self.description}: {_describe(exc)}; check --smtp (and --allow-insecure for a server without TLS)"
+            ) from exc
         finally:
             await session.close()
 
-    def session(self) -> "SmtpSession":
+    def session(self) -> SmtpSession:
         return SmtpSession(self)
 
     def reached(self) -> None:
@@ -155,7 +165,7 @@ class SmtpSession:
             client.close()
             raise
         try:
-            if client.is_ehlo_or_helo_needed:   # aiosmtplib greets lazily, e.g. on implicit TLS
+            if client.is_ehlo_or_helo_needed:  # aiosmtplib greets lazily, e.g. on implicit TLS
                 try:
                     await client.ehlo()
                 except aiosmtplib.SMTPHeloError:
@@ -177,7 +187,7 @@ class SmtpSession:
                     try:
                         client = await self.connect()
                     except (aiosmtplib.SMTPConnectError, aiosmtplib.SMTPConnectTimeoutError, OSError) as exc:
-                        self.channel.unreachable(exc)   # raises once the server looks down
+                        self.channel.unreachable(exc)  # raises once the server looks down
                         return Attempt(TEMPORARY, f"cannot connect: {_describe(exc)}")
                     self.channel.reached()
                 return await self._transaction(client, composer.sender.address, item.email, data)

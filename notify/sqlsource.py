@@ -29,7 +29,7 @@ def _redact(url: str) -> str:
     return re.sub(r"//([^/@:]*):[^/@]*@", r"//\1:***@", url)
 
 
-def _emit(out, obj) -> None:  # noqa: ANN001
+def _emit(out, obj) -> None:
     out.write(json.dumps(obj, ensure_ascii=False, default=str).encode("utf-8") + b"\n")
 
 
@@ -53,12 +53,22 @@ def main() -> int:
             try:
                 result = conn.execution_options(stream_results=True, yield_per=2000).execute(sa.text(query))
             except SQLAlchemyError as exc:
-                _emit(out, {"error": f"--query failed on {_redact(url)}: {exc.__class__.__name__}: "
-                                     f"{exc.orig if hasattr(exc, 'orig') else exc}"})
+                _emit(
+                    out,
+                    {
+                        "error": f"--query failed on {_redact(url)}: {exc.__class__.__name__}: "
+                        f"{exc.orig if hasattr(exc, 'orig') else exc}"
+                    },
+                )
                 return 0
             columns = [c.lower() for c in result.keys()]
             if "email" not in columns:
-                _emit(out, {"error": f"--query must return a column named 'email' (it returned {', '.join(columns)}); use 'AS email'"})
+                _emit(
+                    out,
+                    {
+                        "error": f"--query must return a column named 'email' (it returned {', '.join(columns)}); use 'AS email'"
+                    },
+                )
                 return 0
             index = [(c, columns.index(c)) for c in WANTED if c in columns]
             _emit(out, {"columns": [c for c, _ in index]})
@@ -68,7 +78,7 @@ def main() -> int:
         _emit(out, {"end": True})
     except SQLAlchemyError as exc:
         _emit(out, {"error": f"--recipients {_redact(url)}: {exc.__class__.__name__}: {exc}"})
-    except BrokenPipeError:   # the parent stopped reading (campaign stopped)
+    except BrokenPipeError:  # the parent stopped reading (campaign stopped)
         return 0
     finally:
         engine.dispose()

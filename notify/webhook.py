@@ -40,34 +40,50 @@ class WebhookChannel:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise NotifyError(f"--webhook {url!r}: give an http:// or https:// URL")
         if parts.scheme == "http" and not is_loopback(parts.hostname) and not allow_insecure:
-            raise NotifyError(f"--webhook {url!r}: plain HTTP to a host that is not loopback; use https:// or --allow-insecure")
+            raise NotifyError(
+                f"--webhook {url!r}: plain HTTP to a host that is not loopback; use https:// or --allow-insecure"
+            )
         if parts.username or parts.password:
-            raise NotifyError("--webhook: do not put credentials in the URL; use --webhook-secret or " + SECRET_ENV)
+            raise NotifyError(
+                "--webhook: do not put credentials in the URL; use --webhook-secret or " + SECRET_ENV
+            )
         self.url = url
         self.parts = parts
         self.secret = secret
         self.description = f"webhook {parts.scheme}://{parts.netloc}{parts.path}"
         self.revision = revision
         r = revision
-        self._static = json.dumps({
-            "document": r.document, "title": r.title, "version": r.version, "sha256": r.sha256,
-            "published": r.published.isoformat(), "effective": r.effective.isoformat(),
-            "summary": r.summary,
-            "core_sections": [{"id": sid, "title": title} for sid, title in r.core_sections],
-            "url": r.url, "changes_url": r.changes_url, "rights_url": r.rights_url, "late": r.late,
-        }, ensure_ascii=False, separators=(",", ":"))[:-1]
+        self._static = json.dumps(
+            {
+                "document": r.document,
+                "title": r.title,
+                "version": r.version,
+                "sha256": r.sha256,
+                "published": r.published.isoformat(),
+                "effective": r.effective.isoformat(),
+                "summary": r.summary,
+                "core_sections": [{"id": sid, "title": title} for sid, title in r.core_sections],
+                "url": r.url,
+                "changes_url": r.changes_url,
+                "rights_url": r.rights_url,
+                "late": r.late,
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )[:-1]
 
     def body(self, item: Claimed) -> bytes:
         recipient = json.dumps(
             {"id": item.recipient_id, "email": item.email, "name": item.name, "locale": item.locale},
-            ensure_ascii=False, separators=(",", ":"),
+            ensure_ascii=False,
+            separators=(",", ":"),
         )
         return f'{self._static},"message_id":{json.dumps(item.message_id)},"recipient":{recipient}}}'.encode()
 
     async def preflight(self) -> None:
         return None
 
-    def session(self) -> "WebhookSession":
+    def session(self) -> WebhookSession:
         return WebhookSession(self)
 
 

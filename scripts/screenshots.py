@@ -50,7 +50,7 @@ def revision_2_0(v1: str) -> str:
     """The operator's policy, revised: new front matter, a changed core-rights section,
     an inserted one; the sections after it renumbered as an editor would."""
     front, body = re.match(r"(?s)^---\n(.*?)\n---\n(.*)$", v1).groups()
-    front = re.sub(r'(?m)^version: .*$', 'version: "2.0"', front)
+    front = re.sub(r"(?m)^version: .*$", 'version: "2.0"', front)
     front = re.sub(r"(?m)^published: .*$", f"published: {V2_PUBLISHED}", front)
     front = re.sub(r"(?m)^summary: .*$", f"summary: {V2_SUMMARY}", front)
 
@@ -60,18 +60,22 @@ def revision_2_0(v1: str) -> str:
 
     body = re.sub(r"(?m)^## ([IVX]+)\. ", renumber, body)
     body = body.replace("## VII. User's Rights", PROFILING + "## VII. User's Rights")
-    replaced = body.replace(
-        "We will provide you with convenient channels to exercise your rights and process your "
-        "reasonable requests free of charge:",
-        "We will provide you with convenient channels, online and by email, to exercise your rights, "
-        "and answer your reasonable requests free of charge within 15 working days:",
-    ).replace(
-        "process your request within 15-30 working days after receiving it",
-        "process your request within 15 working days after receiving it",
-    ).replace(
-        "and also have the right to object to our automated decision-making (including user profiling)",
-        "and also have the right to object to our automated decision-making (including user profiling) "
-        "and to obtain human review of it (see Section VI)",
+    replaced = (
+        body.replace(
+            "We will provide you with convenient channels to exercise your rights and process your "
+            "reasonable requests free of charge:",
+            "We will provide you with convenient channels, online and by email, to exercise your rights, "
+            "and answer your reasonable requests free of charge within 15 working days:",
+        )
+        .replace(
+            "process your request within 15-30 working days after receiving it",
+            "process your request within 15 working days after receiving it",
+        )
+        .replace(
+            "and also have the right to object to our automated decision-making (including user profiling)",
+            "and also have the right to object to our automated decision-making (including user profiling) "
+            "and to obtain human review of it (see Section VI)",
+        )
     )
     if replaced == body or PROFILING not in replaced:
         raise SystemExit("policy/privacy.md no longer has the passages this script revises; update it")
@@ -79,8 +83,13 @@ def revision_2_0(v1: str) -> str:
 
 
 def git(repo: Path, *args: str, date: str | None = None) -> None:
-    env = dict(os.environ, GIT_AUTHOR_NAME="Legal Editor", GIT_AUTHOR_EMAIL="legal@example.com",
-               GIT_COMMITTER_NAME="Legal Editor", GIT_COMMITTER_EMAIL="legal@example.com")
+    env = dict(
+        os.environ,
+        GIT_AUTHOR_NAME="Legal Editor",
+        GIT_AUTHOR_EMAIL="legal@example.com",
+        GIT_COMMITTER_NAME="Legal Editor",
+        GIT_COMMITTER_EMAIL="legal@example.com",
+    )
     if date:
         env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = date
     subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
@@ -92,8 +101,9 @@ def make_history(repo: Path) -> None:
     (repo / "policy").mkdir(parents=True)
     # The operator's settings too: site name, CN calendar, theme.
     (repo / "mkdocs.yml").write_text(
-        (ROOT / "mkdocs.yml").read_text(encoding="utf-8").replace("custom_dir: site_templates",
-                                                                  f"custom_dir: {ROOT / 'site_templates'}"),
+        (ROOT / "mkdocs.yml")
+        .read_text(encoding="utf-8")
+        .replace("custom_dir: site_templates", f"custom_dir: {ROOT / 'site_templates'}"),
         encoding="utf-8",
     )
     git(repo, "init", "-q", "-b", "main")

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from tests_support import PolicyRepo
 
 from generator.commands import main as policyctl_main
-from tests_support import PolicyRepo
 
 
 @pytest.fixture

@@ -13,9 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
-
 from browser_support import VIEWPORT, build_site, launch_chromium, new_visitor, serving, shop_page
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 from tests_support import INSERTED_SECTION_REVISION, PolicyRepo, policy_file
 
 DURING_THE_WINDOW = "2026-10-08"
@@ -43,7 +42,9 @@ def history(policy_repo: PolicyRepo) -> PolicyRepo:
 def publish_3_0(history: PolicyRepo) -> None:
     history.publish(
         "policy/privacy.md",
-        policy_file(V3, version="3.0", published="2026-11-20", summary="A new address for privacy questions."),
+        policy_file(
+            V3, version="3.0", published="2026-11-20", summary="A new address for privacy questions."
+        ),
         "2026-11-20T09:00:00+08:00",
         "3.0",
     )
@@ -111,7 +112,9 @@ def test_banner_names_the_document_and_its_effective_date_and_links_the_redline(
         "Policy update: the Privacy Policy changes on 16 October 2026 (version 2.0), including your core rights."
     )
     expect(page.get_by_text("A revised version takes effect on 16 October 2026")).to_be_visible()
-    footer = page.get_by_role("link", name=re.compile("^Policy updates: Privacy Policy changes on 16 October 2026"))
+    footer = page.get_by_role(
+        "link", name=re.compile("^Policy updates: Privacy Policy changes on 16 October 2026")
+    )
     expect(footer).to_be_visible()
 
     banner(page).get_by_role("link", name="See what changes").click()

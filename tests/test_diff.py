@@ -11,10 +11,10 @@ from pathlib import Path
 
 import markdown
 import pytest
+from tests_support import BASE_POLICY
 
 from generator.core.diff import Redline, redline, redline_markdown
 from generator.core.sections import parse_sections
-from tests_support import BASE_POLICY
 
 OLD = BASE_POLICY
 
@@ -74,7 +74,9 @@ def assert_well_formed(fragment: str) -> _Balance:
 
 
 def test_reworded_sentence_shows_old_words_struck_and_new_words_inserted() -> None:
-    new = OLD.replace("We collect your name and email address.", "We collect your full name and postal address.")
+    new = OLD.replace(
+        "We collect your name and email address.", "We collect your full name and postal address."
+    )
     section = redline_markdown(OLD, new).section("collection")
 
     assert section.status == "changed"
@@ -174,7 +176,11 @@ def test_added_section_is_shown_wholly_inserted() -> None:
     section = redline_markdown(OLD, new).section("children")
 
     assert section.status == "added"
-    assert marked(section.html, "ins") == ["IV. Children", "We do not serve children.", "No accounts under 18."]
+    assert marked(section.html, "ins") == [
+        "IV. Children",
+        "We do not serve children.",
+        "No accounts under 18.",
+    ]
     assert "new section" in visible_text(section.html)
     assert "<li" in section.html  # the list stays a list
 
@@ -240,9 +246,12 @@ def test_rewritten_paragraph_shows_as_deleted_then_inserted_not_word_salad() -> 
 
 
 def test_policy_text_with_script_tags_comes_out_inert() -> None:
-    new = OLD.replace(
-        "Write to privacy@example.com.", 'Write to <script>alert("x")</script> & <b onclick="x">us</b>.'
-    ) + "\n## IV. <img src=x onerror=alert(1)> {#evil}\n\n<iframe src=//x>\n"
+    new = (
+        OLD.replace(
+            "Write to privacy@example.com.", 'Write to <script>alert("x")</script> & <b onclick="x">us</b>.'
+        )
+        + "\n## IV. <img src=x onerror=alert(1)> {#evil}\n\n<iframe src=//x>\n"
+    )
     html = redline_markdown(OLD, new).html
 
     assert "<script" not in html and "<img" not in html and "<iframe" not in html and "<b " not in html
@@ -255,12 +264,21 @@ def test_screen_readers_are_told_what_was_deleted_and_inserted() -> None:
     new = OLD.replace("email address", "phone number")
     html = redline_markdown(OLD, new).section("collection").html
 
-    assert '<del><span class="sr-only">[deleted: </span>email address<span class="sr-only">]</span></del>' in html
-    assert '<ins><span class="sr-only">[inserted: </span>phone number<span class="sr-only">]</span></ins>' in html
+    assert (
+        '<del><span class="sr-only">[deleted: </span>email address<span class="sr-only">]</span></del>'
+        in html
+    )
+    assert (
+        '<ins><span class="sr-only">[inserted: </span>phone number<span class="sr-only">]</span></ins>'
+        in html
+    )
 
 
 def test_redline_is_one_well_formed_block_without_blank_lines() -> None:
-    new = OLD.replace("email address", "phone number") + "\n## IV. Code {#code}\n\n```\nline one\n\nline three\n```\n"
+    new = (
+        OLD.replace("email address", "phone number")
+        + "\n## IV. Code {#code}\n\n```\nline one\n\nline three\n```\n"
+    )
     html = redline_markdown(OLD, new).html
 
     assert html.startswith('<div class="policy-redline">') and html.endswith("</div>")
@@ -283,7 +301,9 @@ def _privacy_revision() -> tuple[str, str]:
     for number in range(12, 4, -1):  # XII -> XIII first, so no heading is renumbered twice
         new = new.replace(f"\n## {ROMAN[number]}. ", f"\n## {ROMAN[number + 1]}. ", 1)
     new = new.replace(
-        "\n## VI. Sharing", "\n## V. Retention {#retention .core-rights}\n\nWe keep data for 3 years.\n\n## VI. Sharing", 1
+        "\n## VI. Sharing",
+        "\n## V. Retention {#retention .core-rights}\n\nWe keep data for 3 years.\n\n## VI. Sharing",
+        1,
     )
     return old, new
 

@@ -34,7 +34,12 @@ def test_revision_published_before_golden_week_is_pending_until_16_october(polic
     assert pending["version"] == "2.0"
     assert pending["effective"] == "2026-10-16T00:00:00+08:00"
     assert pending["core_rights_changed"] is True
-    assert pending["changes"] == {"added": [], "removed": [], "changed": ["information-you-provide"], "moved": []}
+    assert pending["changes"] == {
+        "added": [],
+        "removed": [],
+        "changed": ["information-you-provide"],
+        "moved": [],
+    }
     assert doc["next_change"] == "2026-10-16T00:00:00+08:00"
 
     after = status(policyctl, policy_repo, "2026-10-16")["documents"][0]
@@ -93,7 +98,11 @@ def test_effective_date_inside_the_window_is_refused_naming_the_earliest(policy_
 
 def test_too_early_effective_date_added_later_names_the_commit_that_added_it(policy_repo, policyctl):
     policy_repo.publish(PRIVACY, V1, "2026-09-01T10:00:00+08:00")
-    policy_repo.publish(PRIVACY, policy_file(CHANGED_CORE, version="2.0", published="2026-09-30", summary="x"), "2026-09-30T10:00:00+08:00")
+    policy_repo.publish(
+        PRIVACY,
+        policy_file(CHANGED_CORE, version="2.0", published="2026-09-30", summary="x"),
+        "2026-09-30T10:00:00+08:00",
+    )
     culprit = policy_repo.publish(
         PRIVACY,
         policy_file(CHANGED_CORE, version="2.0", published="2026-09-30", effective="2026-10-12", summary="x"),
@@ -118,7 +127,9 @@ def test_effective_date_after_the_window_is_accepted(policy_repo, policyctl):
 
 def test_revision_without_summary_fails_check(policy_repo, policyctl):
     policy_repo.publish(PRIVACY, V1, "2026-09-01T10:00:00+08:00")
-    policy_repo.publish(PRIVACY, policy_file(CHANGED_CORE, version="2.0", published="2026-09-30"), "2026-09-30T10:00:00+08:00")
+    policy_repo.publish(
+        PRIVACY, policy_file(CHANGED_CORE, version="2.0", published="2026-09-30"), "2026-09-30T10:00:00+08:00"
+    )
     result = policyctl("check", "--repo", policy_repo.path, "--as-of", "2026-10-01")
     assert result.code == 1
     assert "version 2.0 has no `summary`" in result.out
@@ -127,7 +138,9 @@ def test_revision_without_summary_fails_check(policy_repo, policyctl):
 def test_backdated_publication_fails_check(policy_repo, policyctl):
     policy_repo.publish(PRIVACY, V1, "2026-09-01T10:00:00+08:00")
     commit = policy_repo.publish(
-        PRIVACY, policy_file(CHANGED_CORE, version="2.0", published="2026-09-20", summary="x"), "2026-09-30T10:00:00+08:00"
+        PRIVACY,
+        policy_file(CHANGED_CORE, version="2.0", published="2026-09-20", summary="x"),
+        "2026-09-30T10:00:00+08:00",
     )
     result = policyctl("check", "--repo", policy_repo.path, "--as-of", "2026-10-20")
     assert result.code == 1
@@ -138,7 +151,9 @@ def test_backdated_publication_fails_check(policy_repo, policyctl):
 def test_changing_a_published_text_without_new_version_names_the_commit(policy_repo, policyctl):
     policy_repo.publish(PRIVACY, V1, "2026-09-01T10:00:00+08:00")
     sneaky = policy_repo.publish(
-        PRIVACY, V1.replace("name and email address", "name, email address and photo"), "2026-09-15T10:00:00+08:00"
+        PRIVACY,
+        V1.replace("name and email address", "name, email address and photo"),
+        "2026-09-15T10:00:00+08:00",
     )
     result = policyctl("check", "--repo", policy_repo.path)
     assert result.code == 1
@@ -173,15 +188,25 @@ def test_effective_instants_must_increase(policy_repo, policyctl):
 
 def test_reused_version_number_fails_check(policy_repo, policyctl):
     policy_repo.publish(PRIVACY, V1, "2026-09-01T10:00:00+08:00")
-    policy_repo.publish(PRIVACY, policy_file(CHANGED_CORE, version="2.0", published="2026-09-02", summary="x"), "2026-09-02T10:00:00+08:00")
-    policy_repo.publish(PRIVACY, policy_file(BASE_POLICY, version="1.0", published="2026-09-03", summary="y"), "2026-09-03T10:00:00+08:00")
+    policy_repo.publish(
+        PRIVACY,
+        policy_file(CHANGED_CORE, version="2.0", published="2026-09-02", summary="x"),
+        "2026-09-02T10:00:00+08:00",
+    )
+    policy_repo.publish(
+        PRIVACY,
+        policy_file(BASE_POLICY, version="1.0", published="2026-09-03", summary="y"),
+        "2026-09-03T10:00:00+08:00",
+    )
     result = policyctl("check", "--repo", policy_repo.path, "--as-of", "2026-09-04")
     assert result.code == 1
     assert "version '1.0' was already used" in result.out
 
 
 def test_malformed_front_matter_names_file_commit_and_line(policy_repo, policyctl):
-    commit = policy_repo.publish(PRIVACY, "---\ntitle: Privacy\nsummary: Note: bad\n---\n\nText\n", "2026-09-01T10:00:00+08:00")
+    commit = policy_repo.publish(
+        PRIVACY, "---\ntitle: Privacy\nsummary: Note: bad\n---\n\nText\n", "2026-09-01T10:00:00+08:00"
+    )
     result = policyctl("check", "--repo", policy_repo.path)
     assert result.code == 2
     assert f"policy/privacy.md:3 (commit {commit[:7]}): malformed front matter" in result.err
@@ -196,9 +221,15 @@ def test_not_a_git_repository_is_unusable_input(tmp_path, policyctl):
 
 def test_shallow_clone_says_how_to_fetch_the_full_history(policy_repo, policyctl, tmp_path):
     policy_repo.publish(PRIVACY, V1, "2026-09-01T10:00:00+08:00")
-    policy_repo.publish(PRIVACY, policy_file(CHANGED_CORE, version="2.0", published="2026-09-30", summary="x"), "2026-09-30T10:00:00+08:00")
+    policy_repo.publish(
+        PRIVACY,
+        policy_file(CHANGED_CORE, version="2.0", published="2026-09-30", summary="x"),
+        "2026-09-30T10:00:00+08:00",
+    )
     clone = tmp_path / "shallow"
-    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{policy_repo.path}", str(clone)], check=True)
+    subprocess.run(
+        ["git", "clone", "-q", "--depth", "1", f"file://{policy_repo.path}", str(clone)], check=True
+    )
     result = policyctl("status", "--repo", clone)
     assert result.code == 2
     assert "shallow clone" in result.err
@@ -209,7 +240,11 @@ def test_renamed_document_keeps_its_history(policy_repo, policyctl):
     policy_repo.publish("policy/privacy-policy.md", V1, "2026-09-01T10:00:00+08:00")
     policy_repo.git("mv", "policy/privacy-policy.md", PRIVACY)
     policy_repo.commit("2026-09-05T10:00:00+08:00", "Rename")
-    policy_repo.publish(PRIVACY, policy_file(CHANGED_CORE, version="2.0", published="2026-09-30", summary="x"), "2026-09-30T10:00:00+08:00")
+    policy_repo.publish(
+        PRIVACY,
+        policy_file(CHANGED_CORE, version="2.0", published="2026-09-30", summary="x"),
+        "2026-09-30T10:00:00+08:00",
+    )
     from generator.policies import read_history
     from generator.settings import Settings
 
@@ -225,11 +260,20 @@ def test_renamed_document_keeps_its_history(policy_repo, policyctl):
 
 def test_two_documents_have_their_own_timelines(policy_repo, policyctl):
     policy_repo.write(PRIVACY, V1)
-    policy_repo.write("policy/terms.md", policy_file("## Terms {#terms}\n\nBe nice.\n", title="Terms of Service", published="2026-09-01"))
+    policy_repo.write(
+        "policy/terms.md",
+        policy_file("## Terms {#terms}\n\nBe nice.\n", title="Terms of Service", published="2026-09-01"),
+    )
     policy_repo.commit("2026-09-01T10:00:00+08:00")
     policy_repo.publish(
         "policy/terms.md",
-        policy_file("## Terms {#terms}\n\nBe kind.\n", title="Terms of Service", version="1.1", published="2026-09-30", summary="Kinder."),
+        policy_file(
+            "## Terms {#terms}\n\nBe kind.\n",
+            title="Terms of Service",
+            version="1.1",
+            published="2026-09-30",
+            summary="Kinder.",
+        ),
         "2026-09-30T10:00:00+08:00",
     )
     data = status(policyctl, policy_repo, "2026-10-01")
@@ -257,7 +301,9 @@ def test_repository_without_front_matter_is_versioned_per_commit(policy_repo, po
     assert [v.summary for v in document.versions] == [None, None, None]
     # No summaries needed; of two versions of one day, the later one takes effect.
     assert policyctl("check", "--repo", policy_repo.path, "--as-of", "2026-10-01").code == 0
-    assert status(policyctl, policy_repo, "2026-10-16")["documents"][0]["in_force"]["version"] == "2026-09-30-2"
+    assert (
+        status(policyctl, policy_repo, "2026-10-16")["documents"][0]["in_force"]["version"] == "2026-09-30-2"
+    )
 
 
 def test_renumbering_insertion_is_reported_as_one_added_section(policy_repo, policyctl):
@@ -266,7 +312,11 @@ def test_renumbering_insertion_is_reported_as_one_added_section(policy_repo, pol
         "## III. Contact {#contact}",
         "## III. Cookies {#cookies .core-rights}\n\nWe use cookies.\n\n## IV. Contact {#contact}",
     )
-    policy_repo.publish(PRIVACY, policy_file(inserted, version="2.0", published="2026-09-30", summary="Cookies."), "2026-09-30T10:00:00+08:00")
+    policy_repo.publish(
+        PRIVACY,
+        policy_file(inserted, version="2.0", published="2026-09-30", summary="Cookies."),
+        "2026-09-30T10:00:00+08:00",
+    )
     pending = status(policyctl, policy_repo, "2026-10-01")["documents"][0]["pending"][0]
     assert pending["changes"] == {"added": ["cookies"], "removed": [], "changed": [], "moved": []}
     assert pending["core_rights_changed"] is True
@@ -274,7 +324,11 @@ def test_renumbering_insertion_is_reported_as_one_added_section(policy_repo, pol
 
 def test_window_into_2027_warns_that_the_schedule_is_unknown(policy_repo, policyctl):
     policy_repo.publish(PRIVACY, V1, "2026-09-01T10:00:00+08:00")
-    policy_repo.publish(PRIVACY, policy_file(CHANGED_CORE, version="2.0", published="2026-12-28", summary="x"), "2026-12-28T10:00:00+08:00")
+    policy_repo.publish(
+        PRIVACY,
+        policy_file(CHANGED_CORE, version="2.0", published="2026-12-28", summary="x"),
+        "2026-12-28T10:00:00+08:00",
+    )
     result = policyctl("check", "--repo", policy_repo.path, "--as-of", "2026-12-28")
     assert result.code == 0
     assert "warning:" in result.err and "2027" in result.err and "no official holiday schedule" in result.err
@@ -287,10 +341,16 @@ def test_settings_come_from_mkdocs_yml_and_flags_override(policy_repo, policyctl
         "plugins:\n  - policy:\n      country: US\n      timezone: America/New_York\n      working_days: 5\n",
     )
     policy_repo.publish(PRIVACY, V1, "2026-09-01T10:00:00-04:00")
-    policy_repo.publish(PRIVACY, policy_file(CHANGED_CORE, version="2.0", published="2026-09-30", summary="x"), "2026-09-30T10:00:00-04:00")
+    policy_repo.publish(
+        PRIVACY,
+        policy_file(CHANGED_CORE, version="2.0", published="2026-09-30", summary="x"),
+        "2026-09-30T10:00:00-04:00",
+    )
     doc = status(policyctl, policy_repo, "2026-10-01")["documents"][0]
     assert doc["pending"][0]["effective"] == "2026-10-08T00:00:00-04:00"  # 5 US working days
-    result = policyctl("status", "--json", "--repo", policy_repo.path, "--as-of", "2026-10-01", "--working-days", "7")
+    result = policyctl(
+        "status", "--json", "--repo", policy_repo.path, "--as-of", "2026-10-01", "--working-days", "7"
+    )
     assert json.loads(result.out)["documents"][0]["pending"][0]["effective"] == "2026-10-10T00:00:00-04:00"
 
 
@@ -303,7 +363,11 @@ def test_invalid_setting_is_unusable_input(policy_repo, policyctl):
 
 
 def test_misspelled_core_rights_mark_fails_check(policy_repo, policyctl):
-    policy_repo.publish(PRIVACY, policy_file(BASE_POLICY.replace(".core-rights", ".core-right"), published="2026-09-01"), "2026-09-01T10:00:00+08:00")
+    policy_repo.publish(
+        PRIVACY,
+        policy_file(BASE_POLICY.replace(".core-rights", ".core-right"), published="2026-09-01"),
+        "2026-09-01T10:00:00+08:00",
+    )
     result = policyctl("check", "--repo", policy_repo.path)
     assert result.code == 1 and "`.core-right` looks like a misspelling of `.core-rights`" in result.out
 
@@ -311,11 +375,21 @@ def test_misspelled_core_rights_mark_fails_check(policy_repo, policyctl):
 def test_publish_stamps_the_revision_and_prints_the_earliest_effective_date(policy_repo, policyctl):
     policy_repo.publish(PRIVACY, V1, "2026-09-01T10:00:00+08:00")
     policy_repo.write(PRIVACY, V1.replace("name and email", "name, phone and email"))
-    refused = policyctl("publish", "privacy", "--version", "2.0", "--repo", policy_repo.path, "--as-of", "2026-09-30")
+    refused = policyctl(
+        "publish", "privacy", "--version", "2.0", "--repo", policy_repo.path, "--as-of", "2026-09-30"
+    )
     assert refused.code == 2 and "summary" in refused.err
     result = policyctl(
-        "publish", "privacy", "--version", "2.0", "--summary", "We now collect phone numbers.",
-        "--repo", policy_repo.path, "--as-of", "2026-09-30",
+        "publish",
+        "privacy",
+        "--version",
+        "2.0",
+        "--summary",
+        "We now collect phone numbers.",
+        "--repo",
+        policy_repo.path,
+        "--as-of",
+        "2026-09-30",
     )
     assert result.code == 0, result.err
     assert "Earliest effective: 2026-10-16T00:00:00+08:00" in result.out

@@ -5,13 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
-
-import pytest
 from zoneinfo import ZoneInfo
 
-from generator.core.calendar import WorkingCalendar
-
+import pytest
 from tests_support import BASE_POLICY, policy_file
+
+from generator.core.calendar import WorkingCalendar
 
 PRIVACY = "policy/privacy.md"
 SITE = "https://shop.example/legal/"
@@ -22,7 +21,11 @@ PLAIN_CHANGE = BASE_POLICY.replace("privacy@example.com", "dpo@example.com")
 @pytest.fixture
 def revised(policy_repo):
     def make(body: str = CORE_CHANGE, published: str = "2026-09-30"):
-        policy_repo.publish(PRIVACY, policy_file(version="1.0", published="2026-09-01", summary="First."), "2026-09-01T10:00:00+08:00")
+        policy_repo.publish(
+            PRIVACY,
+            policy_file(version="1.0", published="2026-09-01", summary="First."),
+            "2026-09-01T10:00:00+08:00",
+        )
         policy_repo.publish(
             PRIVACY,
             policy_file(body, version="2.0", published=published, summary="Phone numbers & more."),
@@ -97,7 +100,9 @@ def test_revision_in_effect_needs_late_and_then_warns(revised, policyctl):
 
 def test_notify_without_site_url_is_refused(revised, policyctl):
     repo = revised()
-    result = policyctl("notify", "--repo", repo.path, "--recipients", repo.path / "users.csv", "--as-of", "2026-10-01")
+    result = policyctl(
+        "notify", "--repo", repo.path, "--recipients", repo.path / "users.csv", "--as-of", "2026-10-01"
+    )
     assert result.code == 2 and "site_url" in result.err
 
 
@@ -106,7 +111,11 @@ def _publish_relative_to_now(repo, days_ago: int) -> dt.date:
     zone = ZoneInfo("Asia/Shanghai")
     today = dt.datetime.now(zone).date()
     published = today - dt.timedelta(days=days_ago)
-    repo.publish(PRIVACY, policy_file(version="1.0", published="2020-01-06", summary="First."), "2020-01-06T10:00:00+08:00")
+    repo.publish(
+        PRIVACY,
+        policy_file(version="1.0", published="2020-01-06", summary="First."),
+        "2020-01-06T10:00:00+08:00",
+    )
     repo.publish(
         PRIVACY,
         policy_file(CORE_CHANGE, version="2.0", published=published.isoformat(), summary="Phone numbers."),
@@ -124,7 +133,8 @@ def test_check_with_ledger_reports_a_notice_that_started_late(policy_repo, polic
     days_ago = next(
         back
         for back in range(2, 12)
-        if len([d for d in calendar.working_days_after(today - dt.timedelta(days=back), 7) if d <= today]) >= 2
+        if len([d for d in calendar.working_days_after(today - dt.timedelta(days=back), 7) if d <= today])
+        >= 2
     )
     _publish_relative_to_now(policy_repo, days_ago)
     ledger = f"sqlite:///{policy_repo.path / '.policy' / 'ledger.sqlite3'}"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests_support import BASE_POLICY
+
 from generator.core.changes import compare
 from generator.core.frontmatter import split
 from generator.core.sections import parse_sections, split_numbering
-from tests_support import BASE_POLICY
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -43,8 +44,18 @@ def test_operator_policy_has_the_twelve_stable_sections_and_six_core_rights():
     sections = parse_sections(body)
     top = [s.id for s in sections if s.level == 2]
     assert top == [
-        "scope", "collection", "purposes", "storage", "sharing", "rights",
-        "cookies", "minors", "updates", "disclaimer", "contact", "other",
+        "scope",
+        "collection",
+        "purposes",
+        "storage",
+        "sharing",
+        "rights",
+        "cookies",
+        "minors",
+        "updates",
+        "disclaimer",
+        "contact",
+        "other",
     ]
     core = {s.id for s in sections if s.level == 2 and s.core_rights}
     assert core == {"collection", "purposes", "storage", "sharing", "rights", "cookies"}
@@ -88,7 +99,9 @@ def test_changed_ordinary_section_does_not_flag_core_rights():
 
 
 def test_moved_and_removed_sections_are_reported():
-    old = parse_sections("## A {#a}\n\n1\n\n## B {#b}\n\n2\n\n## C {#c}\n\n3\n\n## D {#d .core-rights}\n\n4\n")
+    old = parse_sections(
+        "## A {#a}\n\n1\n\n## B {#b}\n\n2\n\n## C {#c}\n\n3\n\n## D {#d .core-rights}\n\n4\n"
+    )
     new = parse_sections("## D {#d .core-rights}\n\n4\n\n## A {#a}\n\n1\n\n## C {#c}\n\n3\n")
     summary = compare(old, new)
     assert summary.moved == ("d",)

@@ -11,7 +11,6 @@ from urllib.parse import urljoin
 from xml.etree import ElementTree as ET
 
 import pytest
-
 from tests_support import INSERTED_SECTION_REVISION, PolicyRepo, policy_file
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -52,10 +51,7 @@ def build(policyctl, repo: PolicyRepo, as_of: str, site: Path, *extra: str):
 
 
 def html_files(site: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(site)): p.read_text(encoding="utf-8")
-        for p in site.rglob("*.html")
-    }
+    return {str(p.relative_to(site)): p.read_text(encoding="utf-8") for p in site.rglob("*.html")}
 
 
 def article(page: str) -> str:
@@ -74,8 +70,15 @@ def test_pages_during_the_window(history, policyctl, tmp_path):
     result = build(policyctl, history, "2026-10-08", site)
     assert "Rebuild the site at 2026-10-16T00:00:00+08:00" in result.out
 
-    for url in ("", "privacy/", "privacy/versions/", "privacy/versions/1.0/", "privacy/versions/2.0/",
-                "privacy/changes/1.0-to-2.0/", "updates/"):
+    for url in (
+        "",
+        "privacy/",
+        "privacy/versions/",
+        "privacy/versions/1.0/",
+        "privacy/versions/2.0/",
+        "privacy/changes/1.0-to-2.0/",
+        "updates/",
+    ):
         assert (site / url / "index.html").is_file(), url
     for name in ("versions.json", "notices.json", "feed.xml", "notice.js", "sitemap.xml"):
         assert (site / name).is_file(), name
@@ -121,8 +124,17 @@ def test_notices_during_the_window(history, policyctl, tmp_path):
     notices = json.loads((site / "notices.json").read_text())
     assert notices["generated"] == "2026-10-08T00:00:00+08:00"
     [notice] = notices["notices"]
-    assert set(notice) == {"document", "version", "title", "summary", "published", "effective",
-                           "core_rights", "url", "changes_url"}
+    assert set(notice) == {
+        "document",
+        "version",
+        "title",
+        "summary",
+        "published",
+        "effective",
+        "core_rights",
+        "url",
+        "changes_url",
+    }
     assert notice["document"] == "privacy" and notice["version"] == "2.0"
     assert notice["effective"] == "2026-10-16T00:00:00+08:00"
     assert notice["published"] == "2026-09-30T00:00:00+08:00"
@@ -138,7 +150,7 @@ def test_banner_dismissal_holds_across_pages_and_not_across_revisions(history, p
 
     def banner(site: Path, name: str) -> str:
         page = (site / name).read_text()
-        inner = page[page.index('<div class="md-banner__inner'):]
+        inner = page[page.index('<div class="md-banner__inner') :]
         inner = inner[: inner.index("</div>\n          \n            <script>var el")]
         page_url = urljoin("https://shop.test/legal/", name.replace("index.html", ""))
         return re.sub(
@@ -181,8 +193,19 @@ def test_versions_json_and_feed(history, policyctl, tmp_path):
 
     assert hashlib.sha256(committed).hexdigest() == v2["sha256"]
     assert v2["url"] == "privacy/versions/2.0/"
-    for key in ("version", "published", "effective", "until", "status", "commit", "sha256", "url",
-                "summary", "core_rights_changed", "changes"):
+    for key in (
+        "version",
+        "published",
+        "effective",
+        "until",
+        "status",
+        "commit",
+        "sha256",
+        "url",
+        "summary",
+        "core_rights_changed",
+        "changes",
+    ):
         assert key in v1
 
     feed = ET.parse(site / "feed.xml").getroot()
@@ -220,7 +243,9 @@ def test_after_the_window(history, policyctl, tmp_path):
     assert "until 16 October 2026" in text_of(old)
     assert 'href="../../">version 2.0</a>' in old  # links the current version
 
-    statuses = [v["status"] for v in json.loads((site / "versions.json").read_text())["documents"][0]["versions"]]
+    statuses = [
+        v["status"] for v in json.loads((site / "versions.json").read_text())["documents"][0]["versions"]
+    ]
     assert statuses == ["superseded", "in-force"]
 
 
@@ -264,7 +289,11 @@ def test_version_and_redline_pages_stay_out_of_search_and_sidebar(history, polic
     assert not any("/versions/" in loc and loc != "privacy/versions/" for loc in locations)
     assert not any("/changes/" in loc for loc in locations)
     home = (site / "index.html").read_text()
-    sidebar = home[home.index('<nav class="md-nav md-nav--primary"') : home.index("</nav>", home.index('<nav class="md-nav md-nav--primary"'))]
+    sidebar = home[
+        home.index('<nav class="md-nav md-nav--primary"') : home.index(
+            "</nav>", home.index('<nav class="md-nav md-nav--primary"')
+        )
+    ]
     assert "privacy/versions/" in sidebar  # the archive is listed
     assert "versions/1.0/" not in sidebar and "changes/" not in sidebar
 
@@ -293,7 +322,10 @@ def test_a_failed_mkdocs_build_keeps_the_old_site(history, policyctl, tmp_path):
     site = tmp_path / "site"
     build(policyctl, history, "2026-10-08", site)
     before = (site / "notices.json").read_text()
-    history.write("mkdocs.yml", "site_name: Broken\ntheme:\n  name: material\n  custom_dir: no-such-dir\nplugins:\n  - policy\n")
+    history.write(
+        "mkdocs.yml",
+        "site_name: Broken\ntheme:\n  name: material\n  custom_dir: no-such-dir\nplugins:\n  - policy\n",
+    )
     result = policyctl("build", "--repo", history.path, "--as-of", "2026-10-20", "--site-dir", site)
     assert result.code == 1
     assert "not changed" in result.err
@@ -303,7 +335,9 @@ def test_a_failed_mkdocs_build_keeps_the_old_site(history, policyctl, tmp_path):
 
 def test_a_reserved_document_id_is_unusable_input(policy_repo, policyctl, tmp_path):
     policy_repo.publish("policy/updates.md", policy_file(published="2026-09-01"), "2026-09-01T10:00:00+08:00")
-    result = policyctl("build", "--repo", policy_repo.path, "--as-of", "2026-09-02", "--site-dir", tmp_path / "s")
+    result = policyctl(
+        "build", "--repo", policy_repo.path, "--as-of", "2026-09-02", "--site-dir", tmp_path / "s"
+    )
     assert result.code == 2
     assert "reserved" in result.err
 
@@ -344,11 +378,17 @@ def test_the_repository_mkdocs_yml_and_plain_mkdocs_build(history, tmp_path):
     env = {"POLICYCTL_AS_OF": "2026-10-08", "PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin"}
     subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "-q", "-d", str(tmp_path / "plain")],
-        cwd=history.path, env=env, check=True, capture_output=True, text=True,
+        cwd=history.path,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     plain = tmp_path / "plain"
     notices = json.loads((plain / "notices.json").read_text())
-    assert notices["notices"][0]["changes_url"] == "https://shop.example.com/legal/privacy/changes/1.0-to-2.0/"
+    assert (
+        notices["notices"][0]["changes_url"] == "https://shop.example.com/legal/privacy/changes/1.0-to-2.0/"
+    )
     assert "Shop legal" in (plain / "index.html").read_text()
     assert "policy-banner" in (plain / "index.html").read_text()  # theme overrides added by the plugin
     assert not (plain / "email").exists()
@@ -356,7 +396,9 @@ def test_the_repository_mkdocs_yml_and_plain_mkdocs_build(history, tmp_path):
     assert feed.find(f"{ATOM}link[@rel='self']").get("href") == "https://shop.example.com/legal/feed.xml"
     assert not (history.path / "policy" / "index.md").exists()  # nothing written into the docs
     sitemap = (plain / "sitemap.xml").read_text()
-    assert "https://shop.example.com/legal/privacy/versions/1.0/" in sitemap  # public, just not in the sidebar
+    assert (
+        "https://shop.example.com/legal/privacy/versions/1.0/" in sitemap
+    )  # public, just not in the sidebar
     assert "3.0" not in sitemap
 
 
@@ -365,7 +407,9 @@ def test_calendar_flags_reach_the_site(history, policyctl, tmp_path):
     No: effective is computed from the settings, so 2.0 is in force sooner."""
     site = tmp_path / "site"
     build(policyctl, history, "2026-10-13", site, "--working-days", "3")
-    statuses = [v["status"] for v in json.loads((site / "versions.json").read_text())["documents"][0]["versions"]]
+    statuses = [
+        v["status"] for v in json.loads((site / "versions.json").read_text())["documents"][0]["versions"]
+    ]
     assert statuses == ["superseded", "in-force"]
 
 

@@ -6,19 +6,20 @@ import datetime as dt
 import json
 from zoneinfo import ZoneInfo
 
-from tests_support import BASE_POLICY, policy_file
-from generator.core.dates import human_date, iso
 from test_site_build import V2, build, history  # noqa: F401 - the fixture
+from tests_support import policy_file
+
+from generator.core.dates import human_date, iso
 
 
 def test_human_dates_in_the_operators_zone():
     shanghai = ZoneInfo("Asia/Shanghai")
     assert human_date(dt.datetime(2026, 10, 16, tzinfo=shanghai), shanghai) == "16 October 2026"
     # 20:00 UTC on the 15th is already the 16th in Shanghai.
-    assert human_date(dt.datetime(2026, 10, 15, 16, 0, tzinfo=dt.timezone.utc), shanghai) == "16 October 2026"
+    assert human_date(dt.datetime(2026, 10, 15, 16, 0, tzinfo=dt.UTC), shanghai) == "16 October 2026"
     assert human_date(dt.datetime(2026, 10, 16, 9, 30, tzinfo=shanghai), shanghai) == "16 October 2026, 09:30"
     assert human_date(dt.date(2027, 1, 1)) == "1 January 2027"
-    assert iso(dt.datetime(2026, 10, 15, 16, 0, tzinfo=dt.timezone.utc), shanghai) == "2026-10-16T00:00:00+08:00"
+    assert iso(dt.datetime(2026, 10, 15, 16, 0, tzinfo=dt.UTC), shanghai) == "2026-10-16T00:00:00+08:00"
 
 
 def test_the_site_flips_at_local_midnight(history, policyctl, tmp_path):  # noqa: F811
@@ -33,13 +34,24 @@ def test_the_site_flips_at_local_midnight(history, policyctl, tmp_path):  # noqa
 
 def test_several_documents_and_revisions(policy_repo, policyctl, tmp_path):
     policy_repo.write("policy/privacy.md", policy_file(published="2026-09-01"))
-    policy_repo.write("policy/terms.md", policy_file("## Use {#use}\n\nBe nice.\n", title="Terms of Use", published="2026-09-01"))
-    policy_repo.commit("2026-09-01T10:00:00+08:00")
-    policy_repo.write("policy/privacy.md", policy_file(V2, version="2.0", published="2026-09-30", summary="Phones."))
     policy_repo.write(
         "policy/terms.md",
-        policy_file("## Use {#use}\n\nBe kind.\n", title="Terms of Use", version="1.1", published="2026-09-30",
-                    effective="2026-11-02", summary="Kinder."),
+        policy_file("## Use {#use}\n\nBe nice.\n", title="Terms of Use", published="2026-09-01"),
+    )
+    policy_repo.commit("2026-09-01T10:00:00+08:00")
+    policy_repo.write(
+        "policy/privacy.md", policy_file(V2, version="2.0", published="2026-09-30", summary="Phones.")
+    )
+    policy_repo.write(
+        "policy/terms.md",
+        policy_file(
+            "## Use {#use}\n\nBe kind.\n",
+            title="Terms of Use",
+            version="1.1",
+            published="2026-09-30",
+            effective="2026-11-02",
+            summary="Kinder.",
+        ),
     )
     policy_repo.commit("2026-09-30T10:00:00+08:00")
     site = tmp_path / "site"
@@ -60,21 +72,33 @@ def test_several_documents_and_revisions(policy_repo, policyctl, tmp_path):
 def test_in_force_to_each_pending_revision(policy_repo, policyctl, tmp_path):
     """Two revisions pending at once: a redline from the version in force to each."""
     policy_repo.publish("policy/privacy.md", policy_file(published="2026-09-01"), "2026-09-01T10:00:00+08:00")
-    policy_repo.publish("policy/privacy.md", policy_file(V2, version="2.0", published="2026-09-30", summary="Two."),
-                        "2026-09-30T10:00:00+08:00")
+    policy_repo.publish(
+        "policy/privacy.md",
+        policy_file(V2, version="2.0", published="2026-09-30", summary="Two."),
+        "2026-09-30T10:00:00+08:00",
+    )
     v3 = V2.replace("privacy@example.com", "dpo@example.com")
-    policy_repo.publish("policy/privacy.md", policy_file(v3, version="3.0", published="2026-10-09", summary="Three."),
-                        "2026-10-09T10:00:00+08:00")
+    policy_repo.publish(
+        "policy/privacy.md",
+        policy_file(v3, version="3.0", published="2026-10-09", summary="Three."),
+        "2026-10-09T10:00:00+08:00",
+    )
     site = tmp_path / "site"
     build(policyctl, policy_repo, "2026-10-12", site)
     for pair in ("1.0-to-2.0", "2.0-to-3.0", "1.0-to-3.0"):
         assert (site / f"privacy/changes/{pair}/index.html").is_file(), pair
     notices = json.loads((site / "notices.json").read_text())["notices"]
-    assert [n["changes_url"] for n in notices] == ["privacy/changes/1.0-to-2.0/", "privacy/changes/1.0-to-3.0/"]
+    assert [n["changes_url"] for n in notices] == [
+        "privacy/changes/1.0-to-2.0/",
+        "privacy/changes/1.0-to-3.0/",
+    ]
 
 
 def test_an_existing_mkdocs_yml_cannot_break_the_permanent_urls(history, policyctl, tmp_path):  # noqa: F811
-    history.write("mkdocs.yml", "site_name: X\nuse_directory_urls: false\ntheme:\n  name: material\nplugins:\n  - policy\n")
+    history.write(
+        "mkdocs.yml",
+        "site_name: X\nuse_directory_urls: false\ntheme:\n  name: material\nplugins:\n  - policy\n",
+    )
     site = tmp_path / "site"
     build(policyctl, history, "2026-10-08", site)
     assert (site / "privacy/versions/1.0/index.html").is_file()

@@ -12,9 +12,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
-from tests_support import PolicyRepo, policy_file
 from test_site_build import SECRET, history  # noqa: F401 - the fixture
+from tests_support import PolicyRepo
 
 POLICYCTL = Path(sys.executable).parent / "policyctl"
 

@@ -26,8 +26,13 @@ def test_revision_published_before_golden_week_takes_effect_after_it():
     window = publicity_window(dt.date(2026, 9, 30), CN, 7)
     assert window.earliest_effective.isoformat() == "2026-10-16T00:00:00+08:00"
     assert [d.isoformat() for d in window.working_days] == [
-        "2026-10-08", "2026-10-09", "2026-10-10", "2026-10-12",
-        "2026-10-13", "2026-10-14", "2026-10-15",
+        "2026-10-08",
+        "2026-10-09",
+        "2026-10-10",
+        "2026-10-12",
+        "2026-10-13",
+        "2026-10-14",
+        "2026-10-15",
     ]
 
 

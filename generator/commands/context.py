@@ -11,9 +11,9 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.core.errors import PolicyError, SettingsError
-from generator.settings import Settings, load_settings
 from generator.core.dates import parse_instant
+from generator.core.errors import SettingsError
+from generator.settings import Settings, load_settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 

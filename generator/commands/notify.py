@@ -11,8 +11,8 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from generator.commands.context import Context, add_common_arguments
-from generator.core.errors import PolicyError
 from generator.core import urls
+from generator.core.errors import PolicyError
 from generator.core.notices import Notice, notice_of
 from generator.core.timeline import IN_FORCE, PENDING, SCHEDULED, SUPERSEDED, state_at
 from generator.policies import read_history
@@ -31,9 +31,7 @@ def add_parser(subcommands: Any) -> argparse.ArgumentParser:
     parser.add_argument("--document", help="only this document")
     parser.add_argument("--version", dest="only_version", help="only this version")
     parser.add_argument("--late", action="store_true", help="also notify a revision already in effect")
-    parser.add_argument(
-        "--site-url", help="absolute site URL for links (default: site_url of mkdocs.yml)"
-    )
+    parser.add_argument("--site-url", help="absolute site URL for links (default: site_url of mkdocs.yml)")
     add_arguments(parser)
     return parser
 

@@ -10,9 +10,9 @@ from typing import Any
 
 from generator.commands.context import EXIT_OK, Context, add_common_arguments
 from generator.core.errors import PolicyError
-from generator.policies import read_history
 from generator.core.frontmatter import split, stamp
 from generator.core.window import publicity_window
+from generator.policies import read_history
 from generator.settings import Settings
 
 
@@ -83,7 +83,7 @@ def publish(
         raise PolicyError(
             "a revision needs a new plain-language summary of what changed",
             file=relative,
-            remedy=f'rerun with --summary "..." or write `summary:` in the front matter',
+            remedy='rerun with --summary "..." or write `summary:` in the front matter',
         )
     calendar = settings.calendar
     window = None if first else publicity_window(today, calendar, settings.working_days)

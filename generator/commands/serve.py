@@ -12,9 +12,7 @@ from generator.site.build import serve_site
 def add_parser(subcommands: Any) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = subcommands.add_parser("serve", help="live preview for editors")
     add_common_arguments(parser)
-    parser.add_argument(
-        "--drafts", action="store_true", help="also show scheduled and uncommitted versions"
-    )
+    parser.add_argument("--drafts", action="store_true", help="also show scheduled and uncommitted versions")
     parser.add_argument("--dev-addr", default="127.0.0.1:8000", metavar="IP:PORT")
     return parser
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
-
 import argparse
+import datetime as dt
 import json
 import sys
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table

@@ -6,9 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from collections import Counter
-from dataclasses import dataclass
-
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from generator.core.calendar import WorkingCalendar
 from generator.core.dates import short_date
@@ -64,9 +63,8 @@ def _summary(document: Document, as_of: dt.datetime) -> str:
         text += f"; in force {state.in_force.version} since {short_date(state.in_force.effective)}"
     for version in state.pending:
         core = state.pending_changes(version).core_rights_changed
-        text += (
-            f"; pending {version.version} takes effect {short_date(version.effective)}"
-            + (" (changes core rights)" if core else "")
+        text += f"; pending {version.version} takes effect {short_date(version.effective)}" + (
+            " (changes core rights)" if core else ""
         )
     for version in state.scheduled:
         text += f"; scheduled {version.version} for publication {short_date(version.published)}"
@@ -91,7 +89,10 @@ def _section_marks(version: Version) -> list[Violation]:
             )
     for heading in marks:
         for cls in sorted(heading.classes):
-            if cls != CORE_RIGHTS_CLASS and difflib.SequenceMatcher(None, cls, CORE_RIGHTS_CLASS).ratio() > 0.75:
+            if (
+                cls != CORE_RIGHTS_CLASS
+                and difflib.SequenceMatcher(None, cls, CORE_RIGHTS_CLASS).ratio() > 0.75
+            ):
                 problems.append(
                     Violation(
                         "misspelled-mark",
@@ -144,7 +145,9 @@ def _ledger_windows(
             if sent is None:
                 if state.status(version) != "pending":
                     continue
-                earliest = publicity_window(as_of.astimezone(calendar.zone).date(), calendar, working_days).earliest_effective
+                earliest = publicity_window(
+                    as_of.astimezone(calendar.zone).date(), calendar, working_days
+                ).earliest_effective
                 if earliest > version.effective:
                     violations.append(
                         Violation(

@@ -8,8 +8,18 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 )
 
 
@@ -18,7 +28,7 @@ def local(moment: dt.datetime, zone: ZoneInfo) -> dt.datetime:
 
 
 def human_date(moment: dt.datetime | dt.date | None, zone: ZoneInfo | None = None) -> str:
-    """"16 October 2026"; a date-time not at local midnight gets its time: "16 October 2026, 09:30"."""
+    """ "16 October 2026"; a date-time not at local midnight gets its time: "16 October 2026, 09:30"."""
     if moment is None:
         return ""
     if isinstance(moment, dt.datetime):

@@ -220,11 +220,7 @@ def _patience_anchors(
     for j in range(blo, bhi):
         count_b[b[j]] = count_b.get(b[j], 0) + 1
         where_b[b[j]] = j
-    pairs = [
-        (i, where_b[a[i]])
-        for i in range(alo, ahi)
-        if count_a[a[i]] == 1 and count_b.get(a[i]) == 1
-    ]
+    pairs = [(i, where_b[a[i]]) for i in range(alo, ahi) if count_a[a[i]] == 1 and count_b.get(a[i]) == 1]
     return longest_increasing(pairs)
 
 
@@ -276,6 +272,7 @@ def _readable_runs(ops: list[Opcode], old: _Tokens, new: _Tokens) -> list[_Run]:
             return True  # only punctuation between two changes
         if len(words) == 1 and (len(words[0]) <= 3 or words[0].lower() in _GLUE_WORDS):
             return True
+
         # Two words squeezed between two big changes are noise too.
         def size(r: _Run) -> int:
             return max(r.a[1] - r.a[0], r.b[1] - r.b[0])
@@ -650,10 +647,14 @@ def _body_diff(old_body: str, new_body: str, interner: _Interner) -> tuple[list[
                 out.append(_Rendered(news[nj], inline))
                 changed = changed or words_changed or olds[oi].key != news[nj].key
             elif oi is not None:
-                out.append(_Rendered(olds[oi], _inline_whole(old_tok[oi], "del", olds[oi].kind == "code"), "del"))
+                out.append(
+                    _Rendered(olds[oi], _inline_whole(old_tok[oi], "del", olds[oi].kind == "code"), "del")
+                )
                 changed = True
             elif nj is not None:
-                out.append(_Rendered(news[nj], _inline_whole(new_tok[nj], "ins", news[nj].kind == "code"), "ins"))
+                out.append(
+                    _Rendered(news[nj], _inline_whole(new_tok[nj], "ins", news[nj].kind == "code"), "ins")
+                )
                 changed = True
     return out, changed
 

@@ -13,12 +13,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
 from generator.core.calendar import WorkingCalendar
-from generator.core.dates import short_date
+from generator.core.dates import local_midnight, short_date
 from generator.core.errors import Advisory, FrontMatterError, Violation
 from generator.core.frontmatter import FrontMatter, split
 from generator.core.revisions import FileRevision
 from generator.core.sections import Section, parse_sections
-from generator.core.dates import local_midnight
 from generator.core.window import Window, publicity_window
 
 
@@ -107,7 +106,9 @@ class _Draft:
 
 def _published_date(value: dt.date | dt.datetime | None, calendar: WorkingCalendar) -> dt.date | None:
     if isinstance(value, dt.datetime):
-        return (value if value.tzinfo else value.replace(tzinfo=calendar.zone)).astimezone(calendar.zone).date()
+        return (
+            (value if value.tzinfo else value.replace(tzinfo=calendar.zone)).astimezone(calendar.zone).date()
+        )
     return value
 
 

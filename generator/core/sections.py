@@ -145,9 +145,7 @@ def parse_sections(markdown: str) -> tuple[Section, ...]:
     preamble_end = marks[0].line if marks else len(lines)
     preamble = "\n".join(lines[:preamble_end]).strip()
     if preamble:
-        sections.append(
-            Section(PREAMBLE_ID, "Preamble", "", None, 1, None, False, preamble)
-        )
+        sections.append(Section(PREAMBLE_ID, "Preamble", "", None, 1, None, False, preamble))
 
     used: set[str] = {s.id for s in sections}
     # Stack of (level, id, core_rights) of the open ancestors.

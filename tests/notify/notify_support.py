@@ -89,8 +89,8 @@ def write_csv(path: Path, count: int, *, start: int = 0, domain: str = "users.ex
 @dataclass
 class Outcome:
     code: int
-    out: str        # console output (human report)
-    stdout: str     # --json / --report output
+    out: str  # console output (human report)
+    stdout: str  # --json / --report output
 
 
 def notify(repo: Path, revisions: list[Revision], *argv: str, capsys: Any = None) -> Outcome:
@@ -105,17 +105,23 @@ def notify(repo: Path, revisions: list[Revision], *argv: str, capsys: Any = None
     return Outcome(code, buffer.getvalue(), stdout)
 
 
-def notify_process(repo: Path, revision: Revision, *argv: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+def notify_process(
+    repo: Path, revision: Revision, *argv: str, env: dict[str, str] | None = None
+) -> subprocess.Popen[str]:
     """Start `python -m notify` for one revision as a real subprocess."""
     rev = revision_json(revision, repo / f"revision-{revision.document}-{revision.version}.json")
     return subprocess.Popen(
         [sys.executable, "-m", "notify", "--repo", str(repo), "--revision", str(rev), *argv],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         env={**os.environ, **(env or {}), "PYTHONPATH": str(ROOT)},
     )
 
 
 # -- a real SMTP server ---------------------------------------------------------------------
+
 
 @dataclass
 class Received:
@@ -136,14 +142,14 @@ class SmtpServer:
     port: int = 0
     received: list[Received] = field(default_factory=list)
     connections: int = 0
-    on_rcpt: Callable[[str, int], str | None] | None = None     # (address, attempt number) -> reply
+    on_rcpt: Callable[[str, int], str | None] | None = None  # (address, attempt number) -> reply
     on_data: Callable[[str, int], str | None] | None = None
-    stall: set[str] = field(default_factory=set)                 # addresses whose DATA never gets a reply
+    stall: set[str] = field(default_factory=set)  # addresses whose DATA never gets a reply
     release: threading.Event = field(default_factory=threading.Event)
     attempts: Counter[str] = field(default_factory=Counter)
     data_attempts: Counter[str] = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
-    after_data: Callable[[int], None] | None = None              # called with the count of accepted messages
+    after_data: Callable[[int], None] | None = None  # called with the count of accepted messages
     controller: Any = None
 
     def counts(self) -> Counter[str]:
@@ -151,13 +157,17 @@ class SmtpServer:
             return Counter(r for m in self.received for r in m.rcpt)
 
     # aiosmtpd handler hooks
-    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]) -> list[str]:
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
         with self.lock:
             self.connections += 1
         session.host_name = hostname
         return responses
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]) -> str:
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
         with self.lock:
             self.attempts[address] += 1
             n = self.attempts[address]
@@ -186,7 +196,11 @@ class SmtpServer:
         if reply:
             return reply
         with self.lock:
-            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content or envelope.content))
+            self.received.append(
+                Received(
+                    envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content or envelope.content
+                )
+            )
             accepted = len(self.received)
         if self.after_data is not None:
             self.after_data(accepted)
@@ -195,8 +209,13 @@ class SmtpServer:
 
 def _authenticator(user: str, password: str) -> Callable[..., AuthResult]:
     def check(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
-        ok = isinstance(auth_data, LoginPassword) and auth_data.login.decode() == user and auth_data.password.decode() == password
+        ok = (
+            isinstance(auth_data, LoginPassword)
+            and auth_data.login.decode() == user
+            and auth_data.password.decode() == password
+        )
         return AuthResult(success=ok, handled=False)
+
     return check
 
 
@@ -205,14 +224,22 @@ def smtp_server() -> Iterator[Callable[..., SmtpServer]]:
     """Factory: smtp_server(auth=("user", "secret"), **handler options) -> a started server."""
     controllers: list[tuple[Controller, SmtpServer]] = []
 
-    def start(auth: tuple[str, str] | None = None, tls: str | None = None, cert: tuple[Path, Path] | None = None,
-              **options: Any) -> SmtpServer:
+    def start(
+        auth: tuple[str, str] | None = None,
+        tls: str | None = None,
+        cert: tuple[Path, Path] | None = None,
+        **options: Any,
+    ) -> SmtpServer:
         """tls: None (plain), "starttls" (STARTTLS required) or "implicit" (smtps); cert: (certfile, keyfile)."""
         handler = SmtpServer(**options)
         handler.port = free_port()
         kwargs: dict[str, Any] = {}
         if auth:
-            kwargs = {"authenticator": _authenticator(*auth), "auth_require_tls": tls is not None, "auth_required": True}
+            kwargs = {
+                "authenticator": _authenticator(*auth),
+                "auth_require_tls": tls is not None,
+                "auth_required": True,
+            }
         if tls:
             assert cert is not None
             context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -232,11 +259,12 @@ def smtp_server() -> Iterator[Callable[..., SmtpServer]]:
         handler.release.set()
         try:
             controller.stop()
-        except AssertionError:   # already stopped by the test
+        except AssertionError:  # already stopped by the test
             pass
 
 
 # -- a real PostgreSQL ------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
@@ -244,7 +272,9 @@ def postgres_url() -> Iterator[str]:
     os.chmod(base, 0o755)
     cluster = os.path.join(base, "cluster")
     script = ROOT / "scripts" / "start-postgres.sh"
-    started = subprocess.run(["sh", str(script), "start", cluster, str(free_port())], capture_output=True, text=True)
+    started = subprocess.run(
+        ["sh", str(script), "start", cluster, str(free_port())], capture_output=True, text=True
+    )
     if started.returncode != 0:
         raise RuntimeError(f"could not start PostgreSQL for the tests:\n{started.stderr}")
     try:
@@ -294,8 +324,25 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("tls")
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
-         "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1,DNS:localhost",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
     )
     return cert, key

@@ -22,7 +22,7 @@ from notify_support import (  # noqa: F401  (fixtures)
 )
 
 N = 200
-MANY = 3000   # more than one worker claims at once, so both get a share
+MANY = 3000  # more than one worker claims at once, so both get a share
 
 
 def _everyone(n: int = N) -> set[str]:
@@ -35,11 +35,18 @@ def test_sigkill_mid_campaign_then_rerun_completes_it(tmp_path: Path, revision, 
     def after_data(accepted: int) -> None:
         if accepted == 60:
             reached.set()
-            killed.wait(30)   # hold the server (and so the in-flight messages) until the kill is done
+            killed.wait(30)  # hold the server (and so the in-flight messages) until the kill is done
 
     server = smtp_server(after_data=after_data)
     write_csv(tmp_path / "users.csv", N)
-    args = ("--recipients", str(tmp_path / "users.csv"), "--smtp", f"smtp://127.0.0.1:{server.port}", "--concurrency", "4")
+    args = (
+        "--recipients",
+        str(tmp_path / "users.csv"),
+        "--smtp",
+        f"smtp://127.0.0.1:{server.port}",
+        "--concurrency",
+        "4",
+    )
     worker = notify_process(tmp_path, revision, *args)
     try:
         assert reached.wait(60), worker.stderr.read() if worker.poll() is not None else "no progress"
@@ -59,15 +66,17 @@ def test_sigkill_mid_campaign_then_rerun_completes_it(tmp_path: Path, revision, 
     assert rerun.returncode == 0, err
 
     counts = server.counts()
-    assert set(counts) == _everyone()                          # nobody lost
+    assert set(counts) == _everyone()  # nobody lost
     duplicated = {address for address, n in counts.items() if n > 1}
-    assert duplicated <= in_flight                             # at most the in-flight ones twice
+    assert duplicated <= in_flight  # at most the in-flight ones twice
     assert max(counts.values()) <= 2
     rows = ledger_rows(sqlite_url(tmp_path))
     assert len(rows) == N and {r["status"] for r in rows} == {"sent"}
 
 
-def test_sigterm_finishes_in_flight_and_leaves_the_campaign_resumable(tmp_path: Path, revision, smtp_server) -> None:
+def test_sigterm_finishes_in_flight_and_leaves_the_campaign_resumable(
+    tmp_path: Path, revision, smtp_server
+) -> None:
     reached, signalled = threading.Event(), threading.Event()
 
     def after_data(accepted: int) -> None:
@@ -77,7 +86,14 @@ def test_sigterm_finishes_in_flight_and_leaves_the_campaign_resumable(tmp_path: 
 
     server = smtp_server(after_data=after_data)
     write_csv(tmp_path / "users.csv", N)
-    args = ("--recipients", str(tmp_path / "users.csv"), "--smtp", f"smtp://127.0.0.1:{server.port}", "--concurrency", "4")
+    args = (
+        "--recipients",
+        str(tmp_path / "users.csv"),
+        "--smtp",
+        f"smtp://127.0.0.1:{server.port}",
+        "--concurrency",
+        "4",
+    )
     worker = notify_process(tmp_path, revision, *args)
     try:
         assert reached.wait(60)
@@ -90,18 +106,28 @@ def test_sigterm_finishes_in_flight_and_leaves_the_campaign_resumable(tmp_path: 
     rows = ledger_rows(sqlite_url(tmp_path))
     statuses = Counter(r["status"] for r in rows)
     assert statuses["sending"] == 0 and statuses["pending"] > 0
-    assert statuses["sent"] == sum(server.counts().values())   # everything sent is recorded
+    assert statuses["sent"] == sum(server.counts().values())  # everything sent is recorded
 
     rerun = notify_process(tmp_path, revision, *args)
     _, err = rerun.communicate(timeout=120)
     assert rerun.returncode == 0, err
-    assert server.counts() == Counter({address: 1 for address in _everyone()})   # graceful stop: no duplicate at all
+    assert server.counts() == Counter(
+        {address: 1 for address in _everyone()}
+    )  # graceful stop: no duplicate at all
 
 
-def _two_workers(tmp_path: Path, revision, server, ledger: str) -> list[dict]:  # noqa: ANN001
+def _two_workers(tmp_path: Path, revision, server, ledger: str) -> list[dict]:
     write_csv(tmp_path / "users.csv", MANY)
-    args = ("--recipients", str(tmp_path / "users.csv"), "--smtp", f"smtp://127.0.0.1:{server.port}",
-            "--concurrency", "3", "--ledger", ledger)
+    args = (
+        "--recipients",
+        str(tmp_path / "users.csv"),
+        "--smtp",
+        f"smtp://127.0.0.1:{server.port}",
+        "--concurrency",
+        "3",
+        "--ledger",
+        ledger,
+    )
     workers = [notify_process(tmp_path, revision, *args) for _ in range(2)]
     try:
         errors = [w.communicate(timeout=180)[1] for w in workers]
@@ -111,22 +137,26 @@ def _two_workers(tmp_path: Path, revision, server, ledger: str) -> list[dict]:  
                 w.kill()
                 w.wait()
     if any(w.returncode for w in workers):
-        print("\n----\n".join(errors), file=sys.stderr)   # shown in full by pytest on failure
+        print("\n----\n".join(errors), file=sys.stderr)  # shown in full by pytest on failure
     assert [w.returncode for w in workers] == [0, 0]
     return ledger_rows(ledger)
 
 
-def test_two_concurrent_workers_on_one_postgresql_ledger_send_nothing_twice(tmp_path: Path, revision, smtp_server, fresh_postgres: str) -> None:
+def test_two_concurrent_workers_on_one_postgresql_ledger_send_nothing_twice(
+    tmp_path: Path, revision, smtp_server, fresh_postgres: str
+) -> None:
     server = smtp_server()
     _hold_until_both_workers_connected(server, wanted=2 * 3 + 2)
     rows = _two_workers(tmp_path, revision, server, fresh_postgres)
     assert server.counts() == Counter({address: 1 for address in _everyone(MANY)})
     assert len(rows) == MANY and {r["status"] for r in rows} == {"sent"}
     owners = {r["lease_owner"].rsplit(":", 1)[1] for r in rows}
-    assert len(owners) == 2   # both workers delivered part of the campaign
+    assert len(owners) == 2  # both workers delivered part of the campaign
 
 
-def test_two_concurrent_workers_on_one_sqlite_ledger_send_nothing_twice(tmp_path: Path, revision, smtp_server) -> None:
+def test_two_concurrent_workers_on_one_sqlite_ledger_send_nothing_twice(
+    tmp_path: Path, revision, smtp_server
+) -> None:
     server = smtp_server()
     _hold_until_both_workers_connected(server, wanted=2 * 3 + 2)
     rows = _two_workers(tmp_path, revision, server, sqlite_url(tmp_path))
@@ -135,20 +165,20 @@ def test_two_concurrent_workers_on_one_sqlite_ledger_send_nothing_twice(tmp_path
     assert len(owners) == 2
 
 
-def _hold_until_both_workers_connected(server, wanted: int) -> None:  # noqa: ANN001
+def _hold_until_both_workers_connected(server, wanted: int) -> None:
     """Hold every DATA until `wanted` EHLOs were seen (both pre-flights and both
     pools), so that the two workers provably run at the same time."""
     opened = threading.Event()
     original = server.handle_EHLO
 
-    async def handle_EHLO(srv, session, envelope, hostname, responses):  # noqa: ANN001, ANN202
+    async def handle_EHLO(srv, session, envelope, hostname, responses):
         result = await original(srv, session, envelope, hostname, responses)
         if server.connections >= wanted:
             opened.set()
         return result
 
-    async def handle_DATA(srv, session, envelope, _inner=server.handle_DATA):  # noqa: ANN001, ANN202
-        for _ in range(1500):   # give up holding after a while rather than hang the suite
+    async def handle_DATA(srv, session, envelope, _inner=server.handle_DATA):
+        for _ in range(1500):  # give up holding after a while rather than hang the suite
             if opened.is_set():
                 break
             await asyncio.sleep(0.01)

@@ -7,11 +7,12 @@ import email
 import email.policy
 import io
 import json
-from datetime import timezone
+from datetime import UTC
 from pathlib import Path
 
-from notify.ledger import first_notice_times
 from notify_support import make_revision, notify, revision, smtp_server, sqlite_url, write_csv  # noqa: F401  (fixtures)
+
+from notify.ledger import first_notice_times
 
 
 def test_outbox_is_the_default_and_a_rerun_rewrites_nothing_new(tmp_path: Path, revision) -> None:
@@ -25,8 +26,14 @@ def test_outbox_is_the_default_and_a_rerun_rewrites_nothing_new(tmp_path: Path, 
     assert (tmp_path / ".policy" / "ledger.sqlite3").is_file()
     second = notify(tmp_path, [revision], "--recipients", str(tmp_path / "users.csv"))
     assert second.code == 0 and sorted(outbox.glob("*.eml")) == files
-    custom = notify(tmp_path, [make_revision(version="3.0", sha256="6" * 64)], "--recipients", str(tmp_path / "users.csv"),
-                    "--outbox", str(tmp_path / "out"))
+    custom = notify(
+        tmp_path,
+        [make_revision(version="3.0", sha256="6" * 64)],
+        "--recipients",
+        str(tmp_path / "users.csv"),
+        "--outbox",
+        str(tmp_path / "out"),
+    )
     assert custom.code == 0 and len(list((tmp_path / "out" / "privacy" / "3.0").glob("*.eml"))) == 20
 
 
@@ -45,7 +52,9 @@ def test_report_exports_the_evidence_as_json_lines_and_csv(tmp_path: Path, revis
     rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
     assert [r["email"] for r in rows] == ["user0@users.example", "user1@users.example", "user2@users.example"]
     out = tmp_path / "evidence.csv"
-    assert notify(tmp_path, [], "--report", "--csv", "--output", str(out)).code == 0    # no revision given: everything
+    assert (
+        notify(tmp_path, [], "--report", "--csv", "--output", str(out)).code == 0
+    )  # no revision given: everything
     assert len(out.read_text().splitlines()) == 4
 
 
@@ -54,7 +63,7 @@ def test_first_notice_times_for_check(tmp_path: Path, revision) -> None:
     assert first_notice_times(sqlite_url(tmp_path), "privacy") == {}
     assert notify(tmp_path, [revision], "--recipients", str(tmp_path / "users.csv")).code == 0
     times = first_notice_times(sqlite_url(tmp_path), "privacy")
-    assert list(times) == ["2.0"] and times["2.0"].tzinfo == timezone.utc
+    assert list(times) == ["2.0"] and times["2.0"].tzinfo == UTC
     assert first_notice_times(sqlite_url(tmp_path), "terms") == {}
 
 
@@ -74,7 +83,9 @@ def test_usage_errors_exit_2_with_a_clear_message(tmp_path: Path, revision) -> N
     assert notify(tmp_path, [revision]).code == 2
     missing = notify(tmp_path, [revision], "--recipients", str(tmp_path / "nobody.csv"))
     assert missing.code == 2 and "nobody.csv" in missing.out
-    bad_ledger = notify(tmp_path, [revision], "--recipients", str(tmp_path / "users.csv"), "--ledger", "mysql://x/y")
+    bad_ledger = notify(
+        tmp_path, [revision], "--recipients", str(tmp_path / "users.csv"), "--ledger", "mysql://x/y"
+    )
     assert bad_ledger.code == 2 and "SQLite and PostgreSQL" in bad_ledger.out
     bad_from = notify(tmp_path, [revision], "--recipients", str(tmp_path / "users.csv"), "--from", "nobody")
     assert bad_from.code == 2 and "--from" in bad_from.out
@@ -92,15 +103,26 @@ def test_late_notice_warns_and_says_so_in_the_message(tmp_path: Path) -> None:
     write_csv(tmp_path / "users.csv", 1)
     result = notify(tmp_path, [late], "--recipients", str(tmp_path / "users.csv"))
     assert result.code == 0 and "after the fact" in result.out
-    msg = email.message_from_bytes(next((tmp_path / ".policy" / "outbox").rglob("*.eml")).read_bytes(), policy=email.policy.default)
+    msg = email.message_from_bytes(
+        next((tmp_path / ".policy" / "outbox").rglob("*.eml")).read_bytes(), policy=email.policy.default
+    )
     assert msg["Subject"].startswith("Changed: Privacy Policy version 2.0")
     assert "took effect on" in msg.get_body(("plain",)).get_content()
 
 
-def test_unusable_recipients_input_stops_before_anything_is_sent(tmp_path: Path, revision, smtp_server) -> None:
+def test_unusable_recipients_input_stops_before_anything_is_sent(
+    tmp_path: Path, revision, smtp_server
+) -> None:
     server = smtp_server()
     (tmp_path / "users.csv").write_text("mail,name\nann@users.example,Ann\n")
-    result = notify(tmp_path, [revision], "--recipients", str(tmp_path / "users.csv"), "--smtp", f"smtp://127.0.0.1:{server.port}")
+    result = notify(
+        tmp_path,
+        [revision],
+        "--recipients",
+        str(tmp_path / "users.csv"),
+        "--smtp",
+        f"smtp://127.0.0.1:{server.port}",
+    )
     assert result.code == 2 and "users.csv line 1" in result.out and "'email'" in result.out
     assert server.connections == 0 and not (tmp_path / ".policy" / "ledger.sqlite3").exists()
 
@@ -117,7 +139,12 @@ def test_progress_bar_on_a_terminal(tmp_path: Path, revision) -> None:
     add_arguments(parser)
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=True, width=120)
-    code = run(parser.parse_args(["--recipients", str(tmp_path / "users.csv")]), [revision], repo=tmp_path, console=console)
+    code = run(
+        parser.parse_args(["--recipients", str(tmp_path / "users.csv")]),
+        [revision],
+        repo=tmp_path,
+        console=console,
+    )
     assert code == 0
     assert "sent" in buffer.getvalue() and "30" in buffer.getvalue()
 

@@ -8,17 +8,17 @@ import email.policy
 from pathlib import Path
 
 import pytest
+from notify_support import make_revision, revision  # noqa: F401  (fixture)
 
 from notify.errors import NotifyError
 from notify.message import Composer, Sender, Templates
-from notify_support import make_revision, revision  # noqa: F401  (fixture)
 
 
 def parse(data: bytes) -> email.message.EmailMessage:
     return email.message_from_bytes(data, policy=email.policy.default)  # type: ignore[return-value]
 
 
-def composer(rev, templates: list[Path] | None = None) -> Composer:  # noqa: ANN001
+def composer(rev, templates: list[Path] | None = None) -> Composer:
     return Composer(rev, Sender.parse("Shop Privacy <privacy@shop.example>"), Templates(templates or []))
 
 
@@ -38,8 +38,15 @@ def test_a_complete_multipart_alternative_notice(revision) -> None:
     assert "Privacy Policy" in msg["Subject"] and "16 October 2026" in msg["Subject"]
     text = msg.get_body(("plain",)).get_content()
     assert text.startswith("Dear Ann Lee,")
-    for needle in ("We now share order data", "V. How we share information", "VI. Your rights",
-                   revision.url, revision.changes_url, revision.rights_url, "16 October 2026, 00:00 (UTC+08:00)"):
+    for needle in (
+        "We now share order data",
+        "V. How we share information",
+        "VI. Your rights",
+        revision.url,
+        revision.changes_url,
+        revision.rights_url,
+        "16 October 2026, 00:00 (UTC+08:00)",
+    ):
         assert needle in text
     html = msg.get_body(("html",)).get_content()
     assert f'href="{revision.rights_url}"' in html and "Dear Ann Lee," in html
@@ -62,12 +69,18 @@ def test_no_header_injection_from_any_field(revision) -> None:
     msg = parse(c.build("eve@users.example", evil, "", c.message_id("eve@users.example")))
     assert msg["Bcc"] is None and msg["X-Evil"] is None
     assert "victim@evil.example" in msg["To"] and msg["To"].addresses[0].addr_spec == "eve@users.example"
-    assert msg.get_body(("plain",)).get_content().startswith("Dear Eve Bcc: victim@evil.example Injected body,")
+    assert (
+        msg.get_body(("plain",)).get_content().startswith("Dear Eve Bcc: victim@evil.example Injected body,")
+    )
 
 
 def test_html_escapes_every_field(revision) -> None:
-    rev = make_revision(title="<b>Privacy</b>", summary='<script>alert("x")</script> & more',
-                        core_sections=(("s", "<i>Sharing</i>"),), rights_url='https://shop.example/p?a=1&b="2"')
+    rev = make_revision(
+        title="<b>Privacy</b>",
+        summary='<script>alert("x")</script> & more',
+        core_sections=(("s", "<i>Sharing</i>"),),
+        rights_url='https://shop.example/p?a=1&b="2"',
+    )
     c = composer(rev)
     msg = parse(c.build("x@users.example", "<img src=x onerror=alert(1)>", "", "<id@shop.example>"))
     html = msg.get_body(("html",)).get_content()
@@ -85,13 +98,18 @@ def test_names_without_and_with_non_ascii_characters(revision) -> None:
     assert anonymous["To"] == "a@users.example" or anonymous["To"] == "<a@users.example>"
     assert anonymous.get_body(("plain",)).get_content().startswith("Hello,")
     short = parse(c.build("z@users.example", "张三 <Zoë>", "zh", "<3@shop.example>"))
-    assert short["To"].addresses[0].display_name == "张三 <Zoë>" and short["To"].addresses[0].addr_spec == "z@users.example"
+    assert (
+        short["To"].addresses[0].display_name == "张三 <Zoë>"
+        and short["To"].addresses[0].addr_spec == "z@users.example"
+    )
     long_name = "张" * 200
     data = c.build("z@users.example", long_name, "zh-CN", "<2@shop.example>")
     assert all(len(line) <= 998 for line in data.split(b"\r\n"))
     msg = parse(data)
-    raw_to = email.message_from_bytes(data)["To"]    # RFC 2047 decoding that joins adjacent encoded words
-    assert str(email.header.make_header(email.header.decode_header(raw_to))) == f"{long_name} <z@users.example>"
+    raw_to = email.message_from_bytes(data)["To"]  # RFC 2047 decoding that joins adjacent encoded words
+    assert (
+        str(email.header.make_header(email.header.decode_header(raw_to))) == f"{long_name} <z@users.example>"
+    )
     assert msg.get_body(("plain",)).get_content().startswith(f"{long_name}，您好：")
     assert "2026年10月16日" in msg["Subject"] and msg["Content-Language"] == "zh-CN"
 
@@ -102,8 +120,12 @@ def test_operator_templates_override_the_builtin_ones(tmp_path: Path, revision) 
     c = composer(revision, [tmp_path])
     msg = parse(c.build("a@users.example", "Ann", "fr-CA", "<1@shop.example>"))
     assert msg["Subject"] == "Changement : Privacy Policy"
-    assert msg.get_body(("plain",)).get_content().startswith("Hi Ann! Privacy Policy changes on 16 October 2026")
-    assert "Dear Ann" in msg.get_body(("html",)).get_content()   # the html template falls back to the built-in one
+    assert (
+        msg.get_body(("plain",)).get_content().startswith("Hi Ann! Privacy Policy changes on 16 October 2026")
+    )
+    assert (
+        "Dear Ann" in msg.get_body(("html",)).get_content()
+    )  # the html template falls back to the built-in one
 
 
 def test_a_broken_template_is_reported_with_its_file_and_line(tmp_path: Path, revision) -> None:

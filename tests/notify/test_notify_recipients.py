@@ -8,25 +8,28 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from notify_support import ledger_rows, notify, revision, sqlite_url  # noqa: F401  (fixture)
 
 from notify import recipients
 from notify.errors import NotifyError
 from notify.recipients import Recipient, Skipped, normalize_address
-from notify_support import ledger_rows, notify, revision, sqlite_url  # noqa: F401  (fixture)
 
 
-@pytest.mark.parametrize("raw,ok", [
-    ("ann@users.example", "ann@users.example"),
-    ("  Ann.Lee+tag@Users.EXAMPLE ", "Ann.Lee+tag@users.example"),
-    ("zoë@users.example", ""),
-    ("user@bücher.example", "user@xn--bcher-kva.example"),
-    ("a@b", ""),
-    ("a b@users.example", ""),
-    ("a@users.example\r\nBcc: x@y.example", ""),
-    ("@users.example", ""),
-    ("a..b@users.example", ""),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    "raw,ok",
+    [
+        ("ann@users.example", "ann@users.example"),
+        ("  Ann.Lee+tag@Users.EXAMPLE ", "Ann.Lee+tag@users.example"),
+        ("zoë@users.example", ""),
+        ("user@bücher.example", "user@xn--bcher-kva.example"),
+        ("a@b", ""),
+        ("a b@users.example", ""),
+        ("a@users.example\r\nBcc: x@y.example", ""),
+        ("@users.example", ""),
+        ("a..b@users.example", ""),
+        ("", ""),
+    ],
+)
 def test_address_validation(raw: str, ok: str) -> None:
     address, reason = normalize_address(raw)
     assert address == ok
@@ -35,7 +38,9 @@ def test_address_validation(raw: str, ok: str) -> None:
 
 def test_csv_invalid_and_empty_rows_are_skipped_with_their_line(tmp_path: Path) -> None:
     path = tmp_path / "users.csv"
-    path.write_text("Email,Name,Locale,Id\nann@users.example,Ann,en,1\nnot-an-address,Bob,,2\n,,,3\n\nzoe@users.example,\"Zoë\r\nX\",zh_CN,4\n")
+    path.write_text(
+        'Email,Name,Locale,Id\nann@users.example,Ann,en,1\nnot-an-address,Bob,,2\n,,,3\n\nzoe@users.example,"Zoë\r\nX",zh_CN,4\n'
+    )
     items = list(recipients.read(str(path)))
     assert [type(i).__name__ for i in items] == ["Recipient", "Skipped", "Skipped", "Recipient"]
     assert items[1] == Skipped("users.csv line 3 (id 2)", "address has no '@' with a local part and a domain")
@@ -55,27 +60,52 @@ def test_csv_without_an_email_column_is_unusable_input(tmp_path: Path) -> None:
 
 def test_json_lines(tmp_path: Path) -> None:
     path = tmp_path / "users.jsonl"
-    path.write_text("\n".join([
-        json.dumps({"email": "ann@users.example", "name": "Ann", "id": 7}),
-        "{broken",
-        json.dumps(["not", "an", "object"]),
-        json.dumps({"email": None, "id": 9}),
-    ]) + "\n")
+    path.write_text(
+        "\n".join(
+            [
+                json.dumps({"email": "ann@users.example", "name": "Ann", "id": 7}),
+                "{broken",
+                json.dumps(["not", "an", "object"]),
+                json.dumps({"email": None, "id": 9}),
+            ]
+        )
+        + "\n"
+    )
     items = list(recipients.read(str(path)))
-    assert isinstance(items[0], Recipient) and items[0].id == "7" and items[0].ref == "users.jsonl line 1 (id 7)"
-    assert [i.ref for i in items[1:]] == ["users.jsonl line 2", "users.jsonl line 3", "users.jsonl line 4 (id 9)"]
+    assert (
+        isinstance(items[0], Recipient) and items[0].id == "7" and items[0].ref == "users.jsonl line 1 (id 7)"
+    )
+    assert [i.ref for i in items[1:]] == [
+        "users.jsonl line 2",
+        "users.jsonl line 3",
+        "users.jsonl line 4 (id 9)",
+    ]
 
 
 def test_sql_query_on_the_shops_user_table(tmp_path: Path) -> None:
     db = tmp_path / "shop.sqlite3"
     with sqlite3.connect(db) as conn:
         conn.execute("CREATE TABLE users (uid INTEGER, mail TEXT, full_name TEXT, lang TEXT, active INTEGER)")
-        conn.executemany("INSERT INTO users VALUES (?, ?, ?, ?, ?)", [
-            (1, "ann@users.example", "Ann", "en", 1), (2, "bad", "Bob", "en", 1), (3, "cy@users.example", "Cy", "zh", 0),
-        ])
+        conn.executemany(
+            "INSERT INTO users VALUES (?, ?, ?, ?, ?)",
+            [
+                (1, "ann@users.example", "Ann", "en", 1),
+                (2, "bad", "Bob", "en", 1),
+                (3, "cy@users.example", "Cy", "zh", 0),
+            ],
+        )
     url = f"sqlite:///{db}"
-    items = list(recipients.read(url, "SELECT uid AS id, mail AS email, full_name AS name, lang AS locale FROM users WHERE active = 1"))
-    assert isinstance(items[0], Recipient) and items[0].email == "ann@users.example" and items[0].ref == "row 1 (id 1)"
+    items = list(
+        recipients.read(
+            url,
+            "SELECT uid AS id, mail AS email, full_name AS name, lang AS locale FROM users WHERE active = 1",
+        )
+    )
+    assert (
+        isinstance(items[0], Recipient)
+        and items[0].email == "ann@users.example"
+        and items[0].ref == "row 1 (id 1)"
+    )
     assert isinstance(items[1], Skipped) and items[1].ref == "row 2 (id 2)"
     with pytest.raises(NotifyError, match="--query"):
         recipients.read(url)
@@ -91,7 +121,11 @@ def test_postgresql_query(tmp_path: Path, fresh_postgres: str) -> None:
     engine = sa.create_engine(fresh_postgres)
     with engine.begin() as conn:
         conn.execute(sa.text("CREATE TABLE customers (id serial, email text, name text)"))
-        conn.execute(sa.text("INSERT INTO customers (email, name) SELECT 'c' || g || '@users.example', 'C ' || g FROM generate_series(1, 5000) g"))
+        conn.execute(
+            sa.text(
+                "INSERT INTO customers (email, name) SELECT 'c' || g || '@users.example', 'C ' || g FROM generate_series(1, 5000) g"
+            )
+        )
     engine.dispose()
     items = recipients.read(fresh_postgres, "SELECT id, email, name FROM customers ORDER BY id")
     count = sum(1 for i in items if isinstance(i, Recipient))
@@ -100,13 +134,20 @@ def test_postgresql_query(tmp_path: Path, fresh_postgres: str) -> None:
 
 def test_duplicates_get_one_message_and_are_reported(tmp_path: Path, revision, capsys) -> None:
     path = tmp_path / "users.csv"
-    lines = ["email,id"] + [f"user{i}@users.example,{i}" for i in range(1500)] + ["USER5@users.example,dup1", "user1499@USERS.example,dup2"]
+    lines = (
+        ["email,id"]
+        + [f"user{i}@users.example,{i}" for i in range(1500)]
+        + ["USER5@users.example,dup1", "user1499@USERS.example,dup2"]
+    )
     path.write_text("\n".join(lines) + "\n")
     result = notify(tmp_path, [revision], "--recipients", str(path), "--json", capsys=capsys)
     assert result.code == 0
     report = json.loads(result.stdout)["campaigns"][0]
     assert report["sent"] == 1500 and report["duplicates"] == 2
-    assert {d["ref"] for d in report["duplicate_records"]} == {"users.csv line 1502 (id dup1)", "users.csv line 1503 (id dup2)"}
+    assert {d["ref"] for d in report["duplicate_records"]} == {
+        "users.csv line 1502 (id dup1)",
+        "users.csv line 1503 (id dup2)",
+    }
     rows = ledger_rows(sqlite_url(tmp_path))
     assert len(rows) == 1500 and Counter(r["recipient"] for r in rows).most_common(1)[0][1] == 1
     eml = list((tmp_path / ".policy" / "outbox" / "privacy" / "2.0").glob("*.eml"))

@@ -7,9 +7,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from notify_support import ledger_rows, notify, revision, smtp_server, sqlite_url, write_csv  # noqa: F401  (fixtures)
 
 from notify.ledger import first_notice_times
-from notify_support import ledger_rows, notify, revision, smtp_server, sqlite_url, write_csv  # noqa: F401  (fixtures)
 
 FAST = ("--retry-base", "0.01")
 
@@ -17,30 +17,57 @@ FAST = ("--retry-base", "0.01")
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 
 
-def smtp(server) -> str:  # noqa: ANN001
+def smtp(server) -> str:
     return f"smtp://127.0.0.1:{server.port}"
 
 
 def test_exact_counts_and_a_rerun_sends_nothing(tmp_path: Path, revision, smtp_server, capsys) -> None:
     server = smtp_server()
     recipients = write_csv(tmp_path / "users.csv", 250)
-    first = notify(tmp_path, [revision], "--recipients", str(recipients), "--smtp", smtp(server),
-                   "--from", "Shop Privacy <privacy@shop.example>", "--concurrency", "4", "--json", capsys=capsys)
+    first = notify(
+        tmp_path,
+        [revision],
+        "--recipients",
+        str(recipients),
+        "--smtp",
+        smtp(server),
+        "--from",
+        "Shop Privacy <privacy@shop.example>",
+        "--concurrency",
+        "4",
+        "--json",
+        capsys=capsys,
+    )
     assert first.code == 0, first.out
     report = json.loads(first.stdout)["campaigns"][0]
     assert report["sent"] == 250 and report["failed"] == 0 and report["remaining"] == 0
     assert server.counts() == Counter({f"user{i}@users.example": 1 for i in range(250)})
     # sessions are reused: far fewer connections than messages
-    assert server.connections <= 4 + 1   # the pool plus the pre-flight check
+    assert server.connections <= 4 + 1  # the pool plus the pre-flight check
     rows = ledger_rows(sqlite_url(tmp_path))
     assert len(rows) == 250 and {r["status"] for r in rows} == {"sent"}
-    assert all(r["sha256"] == revision.sha256 and r["attempts"] == 1 and r["last_reply"].startswith("2.0.0") or r["last_reply"].startswith("250")
-               for r in rows)
+    assert all(
+        r["sha256"] == revision.sha256
+        and r["attempts"] == 1
+        and r["last_reply"].startswith("2.0.0")
+        or r["last_reply"].startswith("250")
+        for r in rows
+    )
     msg = server.received[0].message
     assert msg["Message-ID"] in {r["message_id"] for r in rows}
 
-    second = notify(tmp_path, [revision], "--recipients", str(recipients), "--smtp", smtp(server),
-                    "--from", "privacy@shop.example", "--json", capsys=capsys)
+    second = notify(
+        tmp_path,
+        [revision],
+        "--recipients",
+        str(recipients),
+        "--smtp",
+        smtp(server),
+        "--from",
+        "privacy@shop.example",
+        "--json",
+        capsys=capsys,
+    )
     assert second.code == 0
     again = json.loads(second.stdout)["campaigns"][0]
     assert again["sent"] == 0 and again["enqueued"] == 0 and again["ledger"]["sent"] == 250
@@ -54,16 +81,24 @@ def test_exact_counts_and_a_rerun_sends_nothing(tmp_path: Path, revision, smtp_s
 def test_new_users_on_a_rerun_get_the_notice_once(tmp_path: Path, revision, smtp_server) -> None:
     server = smtp_server()
     write_csv(tmp_path / "users.csv", 10)
-    assert notify(tmp_path, [revision], "--recipients", str(tmp_path / "users.csv"), "--smtp", smtp(server)).code == 0
+    assert (
+        notify(tmp_path, [revision], "--recipients", str(tmp_path / "users.csv"), "--smtp", smtp(server)).code
+        == 0
+    )
     write_csv(tmp_path / "users.csv", 15)
-    assert notify(tmp_path, [revision], "--recipients", str(tmp_path / "users.csv"), "--smtp", smtp(server)).code == 0
+    assert (
+        notify(tmp_path, [revision], "--recipients", str(tmp_path / "users.csv"), "--smtp", smtp(server)).code
+        == 0
+    )
     assert server.counts() == Counter({f"user{i}@users.example": 1 for i in range(15)})
 
 
 def test_451_then_success_is_retried(tmp_path: Path, revision, smtp_server) -> None:
     server = smtp_server(on_data=lambda address, n: "451 4.7.1 Greylisted, try again" if n == 1 else None)
     write_csv(tmp_path / "users.csv", 5)
-    result = notify(tmp_path, [revision], "--recipients", str(tmp_path / "users.csv"), "--smtp", smtp(server), *FAST)
+    result = notify(
+        tmp_path, [revision], "--recipients", str(tmp_path / "users.csv"), "--smtp", smtp(server), *FAST
+    )
     assert result.code == 0, result.out
     assert server.counts() == Counter({f"user{i}@users.example": 1 for i in range(5)})
     rows = ledger_rows(sqlite_url(tmp_path))
@@ -95,14 +130,29 @@ def test_550_is_recorded_and_not_retried_unless_asked(tmp_path: Path, revision, 
     assert server.attempts[bad] == 2
 
 
-def test_dropped_connection_mid_session_is_retried_on_a_new_connection(tmp_path: Path, revision, smtp_server) -> None:
-    server = smtp_server(on_data=lambda address, n: "DROP" if n == 1 and address.endswith(("1@users.example", "4@users.example")) else None)
+def test_dropped_connection_mid_session_is_retried_on_a_new_connection(
+    tmp_path: Path, revision, smtp_server
+) -> None:
+    server = smtp_server(
+        on_data=lambda address, n: (
+            "DROP" if n == 1 and address.endswith(("1@users.example", "4@users.example")) else None
+        )
+    )
     write_csv(tmp_path / "users.csv", 8)
-    result = notify(tmp_path, [revision], "--recipients", str(tmp_path / "users.csv"), "--smtp", smtp(server),
-                    "--concurrency", "2", *FAST)
+    result = notify(
+        tmp_path,
+        [revision],
+        "--recipients",
+        str(tmp_path / "users.csv"),
+        "--smtp",
+        smtp(server),
+        "--concurrency",
+        "2",
+        *FAST,
+    )
     assert result.code == 0, result.out
     assert server.counts() == Counter({f"user{i}@users.example": 1 for i in range(8)})
-    assert server.connections >= 3    # preflight + 2 sessions, then reconnections
+    assert server.connections >= 3  # preflight + 2 sessions, then reconnections
     rows = {r["email"]: r for r in ledger_rows(sqlite_url(tmp_path))}
     assert rows["user1@users.example"]["attempts"] == 2 and rows["user0@users.example"]["attempts"] == 1
 
@@ -110,8 +160,19 @@ def test_dropped_connection_mid_session_is_retried_on_a_new_connection(tmp_path:
 def test_a_server_that_stalls_past_the_deadline(tmp_path: Path, revision, smtp_server, capsys) -> None:
     server = smtp_server(stall={"user2@users.example"})
     write_csv(tmp_path / "users.csv", 5)
-    result = notify(tmp_path, [revision], "--recipients", str(tmp_path / "users.csv"), "--smtp", smtp(server),
-                    "--deadline", "1", *FAST, "--json", capsys=capsys)
+    result = notify(
+        tmp_path,
+        [revision],
+        "--recipients",
+        str(tmp_path / "users.csv"),
+        "--smtp",
+        smtp(server),
+        "--deadline",
+        "1",
+        *FAST,
+        "--json",
+        capsys=capsys,
+    )
     assert result.code == 1
     report = json.loads(result.stdout)["campaigns"][0]
     assert report["sent"] == 4 and report["deferred"] == 1 and report["remaining"] == 1
@@ -121,17 +182,28 @@ def test_a_server_that_stalls_past_the_deadline(tmp_path: Path, revision, smtp_s
     # the next run (server healthy again) delivers what was deferred
     server.stall.clear()
     server.release.set()
-    again = notify(tmp_path, [revision], "--recipients", str(tmp_path / "users.csv"), "--smtp", smtp(server), *FAST)
+    again = notify(
+        tmp_path, [revision], "--recipients", str(tmp_path / "users.csv"), "--smtp", smtp(server), *FAST
+    )
     assert again.code == 0
     assert server.counts()["user2@users.example"] == 1
     assert {r["status"] for r in ledger_rows(sqlite_url(tmp_path))} == {"sent"}
 
 
-def test_authentication_failure_stops_before_anything_is_sent(tmp_path: Path, revision, smtp_server, monkeypatch) -> None:
+def test_authentication_failure_stops_before_anything_is_sent(
+    tmp_path: Path, revision, smtp_server, monkeypatch
+) -> None:
     server = smtp_server(auth=("shop", "right-password"))
     write_csv(tmp_path / "users.csv", 5)
     monkeypatch.setenv("POLICYCTL_SMTP_PASSWORD", "wrong-password")
-    result = notify(tmp_path, [revision], "--recipients", str(tmp_path / "users.csv"), "--smtp", f"smtp://shop@127.0.0.1:{server.port}")
+    result = notify(
+        tmp_path,
+        [revision],
+        "--recipients",
+        str(tmp_path / "users.csv"),
+        "--smtp",
+        f"smtp://shop@127.0.0.1:{server.port}",
+    )
     assert result.code == 2
     assert "authentication" in result.out.lower() and "POLICYCTL_SMTP_PASSWORD" in result.out
     assert "wrong-password" not in result.out
@@ -140,27 +212,57 @@ def test_authentication_failure_stops_before_anything_is_sent(tmp_path: Path, re
     assert not any(r["status"] == "sent" for r in rows)
 
     monkeypatch.setenv("POLICYCTL_SMTP_PASSWORD", "right-password")
-    ok = notify(tmp_path, [revision], "--recipients", str(tmp_path / "users.csv"), "--smtp", f"smtp://shop@127.0.0.1:{server.port}")
+    ok = notify(
+        tmp_path,
+        [revision],
+        "--recipients",
+        str(tmp_path / "users.csv"),
+        "--smtp",
+        f"smtp://shop@127.0.0.1:{server.port}",
+    )
     assert ok.code == 0, ok.out
     assert len(server.received) == 5
 
 
-def test_error_rate_past_the_threshold_stops_early_and_leaves_the_rest_pending(tmp_path: Path, revision, smtp_server, capsys) -> None:
+def test_error_rate_past_the_threshold_stops_early_and_leaves_the_rest_pending(
+    tmp_path: Path, revision, smtp_server, capsys
+) -> None:
     server = smtp_server(on_rcpt=lambda address, n: "554 5.7.1 Rejected by policy")
     write_csv(tmp_path / "users.csv", 300)
-    result = notify(tmp_path, [revision], "--recipients", str(tmp_path / "users.csv"), "--smtp", smtp(server),
-                    "--concurrency", "2", "--json", capsys=capsys)
+    result = notify(
+        tmp_path,
+        [revision],
+        "--recipients",
+        str(tmp_path / "users.csv"),
+        "--smtp",
+        smtp(server),
+        "--concurrency",
+        "2",
+        "--json",
+        capsys=capsys,
+    )
     assert result.code == 1
     report = json.loads(result.stdout)["campaigns"][0]
     assert report["stopped"].startswith("error rate")
     assert report["failed"] < 300 and report["remaining"] == 300 - report["failed"]
     rows = ledger_rows(sqlite_url(tmp_path))
-    assert Counter(r["status"] for r in rows) == Counter({"failed": report["failed"], "pending": 300 - report["failed"]})
+    assert Counter(r["status"] for r in rows) == Counter(
+        {"failed": report["failed"], "pending": 300 - report["failed"]}
+    )
 
 
-def test_password_never_in_the_url_and_tls_required_for_remote_hosts(tmp_path: Path, revision, monkeypatch) -> None:
+def test_password_never_in_the_url_and_tls_required_for_remote_hosts(
+    tmp_path: Path, revision, monkeypatch
+) -> None:
     write_csv(tmp_path / "users.csv", 1)
-    bad = notify(tmp_path, [revision], "--recipients", str(tmp_path / "users.csv"), "--smtp", "smtp://u:secret@127.0.0.1:25")
+    bad = notify(
+        tmp_path,
+        [revision],
+        "--recipients",
+        str(tmp_path / "users.csv"),
+        "--smtp",
+        "smtp://u:secret@127.0.0.1:25",
+    )
     assert bad.code == 2 and "POLICYCTL_SMTP_PASSWORD" in bad.out and "secret" not in bad.out
 
     from notify.smtp import SmtpConfig
@@ -171,23 +273,48 @@ def test_password_never_in_the_url_and_tls_required_for_remote_hosts(tmp_path: P
     implicit = SmtpConfig.parse("smtps://mail.shop.example", allow_insecure=False, timeout=5)
     assert implicit.implicit_tls and implicit.port == 465
     monkeypatch.delenv("POLICYCTL_SMTP_PASSWORD", raising=False)
-    missing = notify(tmp_path, [revision], "--recipients", str(tmp_path / "users.csv"), "--smtp", "smtp://shop@127.0.0.1:25")
+    missing = notify(
+        tmp_path,
+        [revision],
+        "--recipients",
+        str(tmp_path / "users.csv"),
+        "--smtp",
+        "smtp://shop@127.0.0.1:25",
+    )
     assert missing.code == 2 and "POLICYCTL_SMTP_PASSWORD" in missing.out
 
 
 def test_rate_limit_and_unreachable_server(tmp_path: Path, revision, smtp_server) -> None:
     server = smtp_server()
     write_csv(tmp_path / "users.csv", 6)
-    ok = notify(tmp_path, [revision], "--recipients", str(tmp_path / "users.csv"), "--smtp", smtp(server), "--rate", "50")
+    ok = notify(
+        tmp_path,
+        [revision],
+        "--recipients",
+        str(tmp_path / "users.csv"),
+        "--smtp",
+        smtp(server),
+        "--rate",
+        "50",
+    )
     assert ok.code == 0 and len(server.received) == 6
 
     from notify_support import free_port
 
-    down = notify(tmp_path / "other", [revision], "--recipients", str(tmp_path / "users.csv"), "--smtp", f"smtp://127.0.0.1:{free_port()}")
+    down = notify(
+        tmp_path / "other",
+        [revision],
+        "--recipients",
+        str(tmp_path / "users.csv"),
+        "--smtp",
+        f"smtp://127.0.0.1:{free_port()}",
+    )
     assert down.code == 2 and "cannot reach the SMTP server" in down.out
 
 
-def test_a_server_that_goes_away_mid_campaign_stops_it_with_the_rest_pending(tmp_path: Path, revision, smtp_server, capsys) -> None:
+def test_a_server_that_goes_away_mid_campaign_stops_it_with_the_rest_pending(
+    tmp_path: Path, revision, smtp_server, capsys
+) -> None:
     import threading
 
     def after_data(accepted: int) -> None:
@@ -196,8 +323,17 @@ def test_a_server_that_goes_away_mid_campaign_stops_it_with_the_rest_pending(tmp
 
     server = smtp_server(after_data=after_data)
     write_csv(tmp_path / "users.csv", 300)
-    result = notify(tmp_path, [revision], "--recipients", str(tmp_path / "users.csv"), "--smtp", smtp(server),
-                    "--concurrency", "3", *FAST)
+    result = notify(
+        tmp_path,
+        [revision],
+        "--recipients",
+        str(tmp_path / "users.csv"),
+        "--smtp",
+        smtp(server),
+        "--concurrency",
+        "3",
+        *FAST,
+    )
     assert result.code == 2
     assert "could not be reached" in result.out and "rerun" in result.out
     rows = ledger_rows(sqlite_url(tmp_path))

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from notify_support import ledger_rows, notify, revision, sqlite_url, write_csv  # noqa: F401  (fixture)
 
 SECRET = "s3cret-shared"
@@ -36,15 +35,26 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args: Any) -> None:
         pass
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         payload = json.loads(body)
         email = payload["recipient"]["email"]
-        expected = "sha256=" + hmac.new(SECRET.encode(), self.headers["X-Policy-Timestamp"].encode() + b"." + body, hashlib.sha256).hexdigest()
+        expected = (
+            "sha256="
+            + hmac.new(
+                SECRET.encode(), self.headers["X-Policy-Timestamp"].encode() + b"." + body, hashlib.sha256
+            ).hexdigest()
+        )
         with self.server.lock:
             self.server.attempts[email] += 1
             n = self.server.attempts[email]
-            self.server.requests.append({"headers": dict(self.headers), "payload": payload, "signed": self.headers.get("X-Policy-Signature") == expected})
+            self.server.requests.append(
+                {
+                    "headers": dict(self.headers),
+                    "payload": payload,
+                    "signed": self.headers.get("X-Policy-Signature") == expected,
+                }
+            )
         if email.startswith("user1@"):
             status = 503 if n == 1 else 200
         elif email.startswith("user2@"):
@@ -72,13 +82,28 @@ def gateway() -> Any:
     server.server_close()
 
 
-def test_webhook_campaign_signed_retried_and_recorded(tmp_path: Path, revision, gateway, monkeypatch, capsys) -> None:
+def test_webhook_campaign_signed_retried_and_recorded(
+    tmp_path: Path, revision, gateway, monkeypatch, capsys
+) -> None:
     monkeypatch.setenv("POLICYCTL_WEBHOOK_SECRET", SECRET)
     write_csv(tmp_path / "users.csv", 6)
     url = f"http://127.0.0.1:{gateway.server_address[1]}/notify?src=policy"
-    result = notify(tmp_path, [revision], "--recipients", str(tmp_path / "users.csv"), "--webhook", url, "--no-email",
-                    "--retry-base", "0.01", "--concurrency", "2", "--json", capsys=capsys)
-    assert result.code == 1    # user2 is refused permanently
+    result = notify(
+        tmp_path,
+        [revision],
+        "--recipients",
+        str(tmp_path / "users.csv"),
+        "--webhook",
+        url,
+        "--no-email",
+        "--retry-base",
+        "0.01",
+        "--concurrency",
+        "2",
+        "--json",
+        capsys=capsys,
+    )
+    assert result.code == 1  # user2 is refused permanently
     report = json.loads(result.stdout)["campaigns"]
     assert [c["channel"] for c in report] == ["webhook"]
     assert report[0]["sent"] == 5 and report[0]["failed"] == 1
@@ -91,14 +116,20 @@ def test_webhook_campaign_signed_retried_and_recorded(tmp_path: Path, revision, 
     assert first["headers"]["Idempotency-Key"].startswith("<policy.")
     rows = {r["email"]: r for r in ledger_rows(sqlite_url(tmp_path))}
     assert {r["channel"] for r in rows.values()} == {"webhook"}
-    assert rows["user2@users.example"]["status"] == "failed" and rows["user2@users.example"]["last_reply"].startswith("HTTP 410")
+    assert rows["user2@users.example"]["status"] == "failed" and rows["user2@users.example"][
+        "last_reply"
+    ].startswith("HTTP 410")
     assert rows["user1@users.example"]["attempts"] == 2
 
-    again = notify(tmp_path, [revision], "--recipients", str(tmp_path / "users.csv"), "--webhook", url, "--no-email")
+    again = notify(
+        tmp_path, [revision], "--recipients", str(tmp_path / "users.csv"), "--webhook", url, "--no-email"
+    )
     assert again.code == 0 and sum(gateway.attempts.values()) == 7
 
 
-def test_email_and_webhook_are_separate_channels_of_one_campaign(tmp_path: Path, revision, gateway, monkeypatch) -> None:
+def test_email_and_webhook_are_separate_channels_of_one_campaign(
+    tmp_path: Path, revision, gateway, monkeypatch
+) -> None:
     monkeypatch.setenv("POLICYCTL_WEBHOOK_SECRET", SECRET)
     path = tmp_path / "users.csv"
     path.write_text("email\nuser0@users.example\nuser3@users.example\n")
@@ -111,7 +142,21 @@ def test_email_and_webhook_are_separate_channels_of_one_campaign(tmp_path: Path,
 
 def test_webhook_url_rules(tmp_path: Path, revision) -> None:
     write_csv(tmp_path / "users.csv", 1)
-    insecure = notify(tmp_path, [revision], "--recipients", str(tmp_path / "users.csv"), "--webhook", "http://gateway.example/hook")
+    insecure = notify(
+        tmp_path,
+        [revision],
+        "--recipients",
+        str(tmp_path / "users.csv"),
+        "--webhook",
+        "http://gateway.example/hook",
+    )
     assert insecure.code == 2 and "https://" in insecure.out
-    creds = notify(tmp_path, [revision], "--recipients", str(tmp_path / "users.csv"), "--webhook", "https://u:p@gateway.example/hook")
+    creds = notify(
+        tmp_path,
+        [revision],
+        "--recipients",
+        str(tmp_path / "users.csv"),
+        "--webhook",
+        "https://u:p@gateway.example/hook",
+    )
     assert creds.code == 2 and "credentials" in creds.out
