@@ -8,12 +8,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 SITE_DIR ?= site
 
-.PHONY: site test bench serve check status clean debian-test debian-bench
+.PHONY: site test lint bench serve check status clean debian-test debian-bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test,bench]'
+	$(BIN)/python -m pip install -q -e '.[test,bench,lint]'
 	touch $@
 
 site: $(STAMP)
@@ -34,8 +34,17 @@ debian-test:
 debian-bench:
 	sh scripts/ensure-debian-packages.sh bench
 
+# The suite's own time is printed by pytest; `time` adds set-up and collection.
 test: $(STAMP) debian-test
-	$(BIN)/python -m pytest
+	@start=$$(date +%s); $(BIN)/python -m pytest; status=$$?; \
+	echo "make test: the suite took $$(( $$(date +%s) - start )) s"; exit $$status
+
+# ruff (lint and format), mypy, and the import contract that keeps the layering.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: $(STAMP) debian-bench
 	$(BIN)/python benchmarks/build.py
