@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from generator.core.errors import RepositoryError
-from generator.core.history import History, build_document, document_id
+from generator.core.errors import Advisory, RepositoryError, Violation
+from generator.core.history import Document, History, build_document, document_id
 from generator.core.revisions import UNCOMMITTED, FileRevision
 from generator.repository import document_paths, file_history, open_repository, working_files
 from generator.settings import Settings
@@ -43,7 +43,9 @@ def read_history(repo_path: Path, settings: Settings, *, drafts_at: dt.datetime 
             file=str(repo_path / settings.policy_dir),
             remedy=f"commit at least one Markdown file under {settings.policy_dir}/",
         )
-    documents, violations, advisories = [], [], []
+    documents: list[Document] = []
+    violations: list[Violation] = []
+    advisories: list[Advisory] = []
     for doc_id, revisions in sorted(histories.items()):
         result = build_document(doc_id, revisions, calendar, settings.working_days)
         documents.append(result.document)

@@ -60,7 +60,9 @@ def document_paths(repo: git.Repo, policy_dir: str) -> list[str]:
         tree = repo.head.commit.tree / policy_dir
     except KeyError:
         return []
-    return sorted(blob.path for blob in tree.blobs if blob.path.endswith(".md") and blob.name != "README.md")
+    return sorted(
+        str(blob.path) for blob in tree.blobs if blob.name.endswith(".md") and blob.name != "README.md"
+    )
 
 
 def file_history(repo: git.Repo, path: str) -> list[FileRevision]:
@@ -104,7 +106,8 @@ def _read_blobs(repo: git.Repo, specs: list[str]) -> list[bytes | None]:
         capture_output=True,
         check=True,
     )
-    out, position, blobs = completed.stdout, 0, []
+    out, position = completed.stdout, 0
+    blobs: list[bytes | None] = []
     for _ in specs:
         end = out.index(b"\n", position)
         header = out[position:end].split()

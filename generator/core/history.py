@@ -266,11 +266,10 @@ def _finish(
     # Front matter is read from the version's last commit: name that commit.
     matter, file, commit = draft.matter, draft.last.path, draft.last.short
     introduced = draft.first.committed_at.astimezone(calendar.zone).date()
-    if draft.per_commit:
-        published_day = introduced
-    else:
-        published_day = _published_date(matter.published, calendar)
-        if published_day is None:
+    published_day = introduced
+    if not draft.per_commit:
+        declared = _published_date(matter.published, calendar)
+        if declared is None:
             violations.append(
                 Violation(
                     "published-missing",
@@ -281,8 +280,8 @@ def _finish(
                     f"(or run `policyctl publish {doc_id} --version {draft.key}`)",
                 )
             )
-            published_day = introduced
-        elif published_day < introduced:
+        elif declared < introduced:
+            published_day = declared
             violations.append(
                 Violation(
                     "backdated",
@@ -294,6 +293,8 @@ def _finish(
                     "a revision cannot be published before it was written",
                 )
             )
+        else:
+            published_day = declared
     if not first and not draft.per_commit and not matter.summary:
         violations.append(
             Violation(

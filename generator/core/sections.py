@@ -126,7 +126,8 @@ def headings(markdown: str) -> list[Heading]:
         if not match:
             continue
         text = match.group(2)
-        explicit_id, classes = None, set()
+        explicit_id: str | None = None
+        classes: set[str] = set()
         attrs = _ATTRS.search(text)
         if attrs:
             explicit_id, classes = _parse_attrs(attrs.group(1))

@@ -22,7 +22,7 @@ from pathlib import Path
 import yaml
 
 from generator.core.errors import PolicyError
-from generator.site.plugin import TEMPLATES_DIR, Runtime, runtime
+from generator.site.plugin import TEMPLATES_DIR, PolicyPlugin, Runtime, runtime
 from generator.settings import Settings, read_mkdocs_yml
 
 EXIT_OK, EXIT_FAILED = 0, 1
@@ -167,7 +167,9 @@ def build_site(
         for violation in history.violations:
             print(f"error: {violation}")
         count = len(history.violations)
-        print(f"\n{count} problem{'s' if count != 1 else ''} found. The site was not built; fix them and rebuild.")
+        print(
+            f"\n{count} problem{'s' if count != 1 else ''} found. The site was not built; fix them and rebuild."
+        )
         return EXIT_FAILED
 
     check_document_ids(history.documents)
@@ -203,7 +205,10 @@ def build_site(
             )
             return EXIT_FAILED
         plugin = config.plugins["policy"]
-        model = plugin.model
+        model = plugin.model if isinstance(plugin, PolicyPlugin) else None
+        if model is None:
+            print("error: the `policy` plugin built no site model", file=sys.stderr)
+            return EXIT_FAILED
         _swap(out, target)
 
     elapsed = time.perf_counter() - started
