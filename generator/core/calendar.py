@@ -37,11 +37,6 @@ class WorkingCalendar:
         # Honours weekend make-up working days (调休) where the country has them.
         return bool(self._official.is_working_day(day))
 
-    def holiday_name(self, day: dt.date) -> str | None:
-        if day in self.extra_holidays:
-            return "operator holiday"
-        return self._official.get(day)
-
     def working_days_after(self, day: dt.date, count: int) -> tuple[dt.date, ...]:
         """The next `count` working days after `day` (which itself is not counted)."""
         found: list[dt.date] = []

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -173,10 +172,6 @@ def parse_sections(markdown: str) -> tuple[Section, ...]:
         )
         stack.append((level, section_id, core))
     return tuple(sections)
-
-
-def core_rights_ids(sections: Sequence[Section]) -> frozenset[str]:
-    return frozenset(s.id for s in sections if s.core_rights)
 
 
 def with_section_ids(markdown: str) -> str:

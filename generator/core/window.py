@@ -36,7 +36,3 @@ def publicity_window(published: dt.date, calendar: WorkingCalendar, working_days
         earliest_effective=effective,
         unscheduled_years=calendar.unscheduled_years(days),
     )
-
-
-def earliest_effective(published: dt.date, calendar: WorkingCalendar, working_days: int) -> dt.datetime:
-    return publicity_window(published, calendar, working_days).earliest_effective
