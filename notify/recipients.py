@@ -17,12 +17,15 @@ from pathlib import Path
 from typing import Any
 
 from notify.errors import NotifyError
+from notify.redaction import redact
 
 _LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
 _LABEL = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
 _LOCALE = re.compile(r"^[A-Za-z]{2,8}([_-][A-Za-z0-9]{1,8}){0,3}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u0085]+")
 NAME_LIMIT = 200
+# The columns a recipient record is read from (CSV header, JSON keys, query result).
+COLUMNS: tuple[str, ...] = ("email", "name", "locale", "id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +110,7 @@ def read(
     if "://" in source:
         if not query:
             raise NotifyError(
-                f"--recipients {_redact(source)} is a database URL: give --query "
+                f"--recipients {redact(source)} is a database URL: give --query "
                 "'SELECT email, name, locale, id FROM ...' to say which rows are registered users"
             )
         return _read_sql(source, query)
@@ -125,10 +128,6 @@ def read(
     return _read_csv(path)
 
 
-def _redact(url: str) -> str:
-    return re.sub(r"//([^/@:]*):[^/@]*@", r"//\1:***@", url)
-
-
 def _read_csv(path: Path) -> Generator[Recipient | Skipped, None, None]:
     with path.open(newline="", encoding="utf-8-sig") as fh:
         reader = csv.reader(fh)
@@ -144,7 +143,7 @@ def _read_csv(path: Path) -> Generator[Recipient | Skipped, None, None]:
                 f"{path} line 1: the header row has no 'email' column (found {', '.join(columns) or 'nothing'}); "
                 "add a header row like 'email,name,locale,id'"
             )
-        wanted = {c: columns.index(c) for c in ("email", "name", "locale", "id") if c in columns}
+        wanted = {c: columns.index(c) for c in COLUMNS if c in columns}
         while True:
             try:
                 row = next(reader)
@@ -205,7 +204,7 @@ def _read_sql(url: str, query: str) -> Generator[Recipient | Skipped, None, None
                     break
                 for values in json.loads(line):
                     number += 1
-                    yield make(dict(zip(columns, values)), f"row {number}")
+                    yield make(dict(zip(columns, values, strict=False)), f"row {number}")
                 continue
             message = json.loads(line)
             if "error" in message:
@@ -218,7 +217,7 @@ def _read_sql(url: str, query: str) -> Generator[Recipient | Skipped, None, None
         if not finished:
             proc.wait()
             raise NotifyError(
-                f"--recipients {_redact(url)}: the query reader stopped unexpectedly (exit {proc.returncode})"
+                f"--recipients {redact(url)}: the query reader stopped unexpectedly (exit {proc.returncode})"
             )
     finally:
         if proc.poll() is None:

@@ -18,15 +18,12 @@ at any point, after which it exits.
 from __future__ import annotations
 
 import json
-import re
 import sys
 
-WANTED = ("email", "name", "locale", "id")
+from notify.recipients import COLUMNS
+from notify.redaction import redact
+
 CHUNK = 500
-
-
-def _redact(url: str) -> str:
-    return re.sub(r"//([^/@:]*):[^/@]*@", r"//\1:***@", url)
 
 
 def _emit(out, obj) -> None:
@@ -41,12 +38,12 @@ def main() -> int:
         import sqlalchemy as sa
         from sqlalchemy.exc import SQLAlchemyError
     except ImportError as exc:  # pragma: no cover - sqlalchemy is a dependency
-        _emit(out, {"error": f"--recipients {_redact(url)}: {exc}"})
+        _emit(out, {"error": f"--recipients {redact(url)}: {exc}"})
         return 0
     try:
         engine = sa.create_engine(url)
     except (SQLAlchemyError, ValueError, ImportError) as exc:
-        _emit(out, {"error": f"--recipients {_redact(url)}: not a usable database URL ({exc})"})
+        _emit(out, {"error": f"--recipients {redact(url)}: not a usable database URL ({exc})"})
         return 0
     try:
         with engine.connect() as conn:
@@ -56,7 +53,7 @@ def main() -> int:
                 _emit(
                     out,
                     {
-                        "error": f"--query failed on {_redact(url)}: {exc.__class__.__name__}: "
+                        "error": f"--query failed on {redact(url)}: {exc.__class__.__name__}: "
                         f"{exc.orig if hasattr(exc, 'orig') else exc}"
                     },
                 )
@@ -70,14 +67,14 @@ def main() -> int:
                     },
                 )
                 return 0
-            index = [(c, columns.index(c)) for c in WANTED if c in columns]
+            index = [(c, columns.index(c)) for c in COLUMNS if c in columns]
             _emit(out, {"columns": [c for c, _ in index]})
             positions = [i for _, i in index]
             for part in result.partitions(CHUNK):
                 _emit(out, [[row[i] for i in positions] for row in part])
         _emit(out, {"end": True})
     except SQLAlchemyError as exc:
-        _emit(out, {"error": f"--recipients {_redact(url)}: {exc.__class__.__name__}: {exc}"})
+        _emit(out, {"error": f"--recipients {redact(url)}: {exc.__class__.__name__}: {exc}"})
     except BrokenPipeError:  # the parent stopped reading (campaign stopped)
         return 0
     finally:
