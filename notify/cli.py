@@ -23,9 +23,10 @@ from notify import recipients as recipients_mod
 from notify.campaign import Result, Runner, Settings
 from notify.delivery import Channel
 from notify.errors import AuthenticationFailed, NotifyError
-from notify.ledger import Campaign, Ledger, default_url, redact
+from notify.ledger import Campaign, Ledger, default_url
 from notify.message import Composer, Sender, Templates
 from notify.outbox import OutboxChannel
+from notify.redaction import redact
 from notify.report import export, print_result
 from notify.revision import Revision
 from notify.smtp import SmtpChannel, SmtpConfig
@@ -156,8 +157,13 @@ def _check_revision(r: Revision) -> None:
         raise NotifyError(f"{r.document} {r.version}: published/effective must be timezone-aware")
 
 
+def _site_host(revision: Revision) -> str:
+    """The host the revision is published on (the domain of default senders and Message-IDs)."""
+    return urlsplit(revision.url).hostname or "localhost"
+
+
 def _default_sender(revisions: list[Revision]) -> str:
-    host = urlsplit(revisions[0].url).hostname or "localhost"
+    host = _site_host(revisions[0])
     if "." not in host:
         host += ".invalid"
     return f"Policy notices <no-reply@{host}>"
@@ -202,19 +208,16 @@ def run(args: argparse.Namespace, revisions: list[Revision], *, repo: Path, cons
         finally:
             ledger.close()
     except SQLAlchemyError as exc:
-        exc = NotifyError(
-            f"the ledger {redact(args.ledger or default_url(repo))} failed: {exc.__class__.__name__}: {getattr(exc, 'orig', exc)}; "
-            "nothing recorded is lost: rerun the same command when the database is reachable"
+        return _fail(
+            args,
+            console,
+            NotifyError(
+                f"the ledger {redact(args.ledger or default_url(repo))} failed: {exc.__class__.__name__}: {getattr(exc, 'orig', exc)}; "
+                "nothing recorded is lost: rerun the same command when the database is reachable"
+            ),
         )
-        console.print(f"[red]error:[/] {escape(str(exc))}")
-        if getattr(args, "json", False):
-            print(json.dumps({"error": str(exc), "exit": 2}))
-        return 2
     except NotifyError as exc:
-        console.print(f"[red]error:[/] {escape(str(exc))}")
-        if getattr(args, "json", False):
-            print(json.dumps({"error": str(exc), "exit": 2}))
-        return 2
+        return _fail(args, console, exc)
     code = 2 if error is not None else (0 if all(r.ok for r in results) else 1)
     if args.json:
         print(
@@ -228,11 +231,19 @@ def run(args: argparse.Namespace, revisions: list[Revision], *, repo: Path, cons
             )
         )
     else:
-        for r in results:
-            print_result(console, r)
+        for result in results:
+            print_result(console, result)
     if error is not None:
         console.print(f"[red]error:[/] {escape(str(error))}")
     return code
+
+
+def _fail(args: argparse.Namespace, console: Console, error: NotifyError) -> int:
+    """Report an error that stopped the command before any campaign ran; exit status 2."""
+    console.print(f"[red]error:[/] {escape(str(error))}")
+    if getattr(args, "json", False):
+        print(json.dumps({"error": str(error), "exit": 2}))
+    return 2
 
 
 def _run_coroutine(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
@@ -332,7 +343,7 @@ def _message_id_for(channel: Channel, revision: Revision, args: argparse.Namespa
 
     if isinstance(channel, (SmtpChannel, OutboxChannel)):
         return channel.composer.message_id
-    domain = urlsplit(revision.url).hostname or "localhost"
+    domain = _site_host(revision)
     return lambda key: message_id(revision, channel.name, key, domain)
 
 

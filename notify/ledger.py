@@ -30,9 +30,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from notify.errors import NotifyError
 from notify.recipients import Recipient
+from notify.redaction import redact
 from notify.revision import Revision
 
 PENDING, SENDING, SENT, FAILED, DEFERRED = "pending", "sending", "sent", "failed", "deferred"
+# A row given back to the queue: pending again, leased to no one.
+_REQUEUED = {"status": PENDING, "lease_owner": None, "lease_until": None}
 
 
 class UTCDateTime(sa.TypeDecorator[datetime]):
@@ -141,13 +144,6 @@ class Campaign:
 
 def default_url(repo: Path) -> str:
     return f"sqlite:///{(repo / '.policy' / 'ledger.sqlite3').resolve()}"
-
-
-def redact(url: str) -> str:
-    try:
-        return sa.engine.make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return "<ledger URL>"
 
 
 class Ledger:
@@ -300,10 +296,15 @@ class Ledger:
         "enqueued_at",
     )
 
+    @property
+    def _mark(self) -> str:
+        """The driver's parameter placeholder (sqlite3: qmark, psycopg: format)."""
+        return "?" if self.dialect == "sqlite" else "%s"
+
     def _insert_sql(self) -> str:
         """Plain driver-level INSERT for bulk enqueueing (executemany in C for sqlite3,
         pipelined by psycopg); rows already in the ledger are left alone."""
-        mark = "?" if self.dialect == "sqlite" else "%s"
+        mark = self._mark
         return (
             f"INSERT INTO {notices.name} ({', '.join(self._COLUMNS)}) VALUES ({', '.join([mark] * len(self._COLUMNS))}) "
             "ON CONFLICT (document, version, channel, recipient) DO NOTHING"
@@ -313,9 +314,7 @@ class Ledger:
         c = notices.c
         with self.engine.begin() as conn:
             return conn.execute(
-                notices.update()
-                .where(campaign.where(), c.status == FAILED)
-                .values(status=PENDING, lease_owner=None, lease_until=None)
+                notices.update().where(campaign.where(), c.status == FAILED).values(_REQUEUED)
             ).rowcount
 
     def reclaim_dead(self, campaign: Campaign) -> int:
@@ -334,7 +333,7 @@ class Ledger:
                     released += conn.execute(
                         notices.update()
                         .where(campaign.where(), c.status == SENDING, c.lease_owner == owner)
-                        .values(status=PENDING, lease_owner=None, lease_until=None)
+                        .values(_REQUEUED)
                     ).rowcount
         return released
 
@@ -365,8 +364,7 @@ class Ledger:
                 )
                 rows = conn.execute(stmt).all()
                 if rows:
-                    rows.sort(key=lambda row: row[0])
-                    return [Claimed(*row) for row in rows]
+                    return [Claimed(*row) for row in sorted(rows, key=lambda row: row[0])]
         return []
 
     def renew(self, owner: str, lease: float) -> None:
@@ -382,7 +380,7 @@ class Ledger:
         """Write a batch of delivery outcomes in one transaction (driver-level executemany)."""
         if not outcomes:
             return
-        mark = "?" if self.dialect == "sqlite" else "%s"
+        mark = self._mark
         sql = (
             f"UPDATE {notices.name} SET status = {mark}, last_reply = {mark}, attempts = attempts + {mark}, "
             f"first_attempt_at = COALESCE(first_attempt_at, {mark}), last_attempt_at = {mark}, sent_at = {mark}, "
@@ -419,16 +417,12 @@ class Ledger:
         cond = sa.and_(c.lease_owner == owner, c.status == SENDING)
         with self.engine.begin() as conn:
             if ids is None:
-                return conn.execute(
-                    notices.update().where(cond).values(status=PENDING, lease_owner=None, lease_until=None)
-                ).rowcount
+                return conn.execute(notices.update().where(cond).values(_REQUEUED)).rowcount
             total = 0
             id_list = list(ids)
             for i in range(0, len(id_list), 500):
                 total += conn.execute(
-                    notices.update()
-                    .where(cond, c.id.in_(id_list[i : i + 500]))
-                    .values(status=PENDING, lease_owner=None, lease_until=None)
+                    notices.update().where(cond, c.id.in_(id_list[i : i + 500])).values(_REQUEUED)
                 ).rowcount
             return total
 
