@@ -177,7 +177,7 @@ class Templates:
         self.search = [p for p in search if p.is_dir()] + [BUILTIN_TEMPLATES]
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader([str(p) for p in self.search]),
-            autoescape=lambda name: bool(name) and name.endswith(".html.j2"),
+            autoescape=lambda name: name is not None and name.endswith(".html.j2"),
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=True,
         )
@@ -230,7 +230,7 @@ class Composer:
             "title": r.title,
             "version": r.version,
             "summary": r.summary,
-            "core_sections": [{"id": sid, "title": title} for sid, title in r.core_sections],
+            "core_sections": r.core_section_records(),
             "url": r.url,
             "changes_url": r.changes_url,
             "rights_url": r.rights_url,

@@ -24,3 +24,7 @@ class Revision:
     @property
     def key(self) -> str:
         return f"{self.document}@{self.version}"
+
+    def core_section_records(self) -> list[dict[str, str]]:
+        """The changed core-rights sections as notices list them (e-mail templates, webhook body)."""
+        return [{"id": sid, "title": title} for sid, title in self.core_sections]

@@ -62,7 +62,7 @@ class WebhookChannel:
                 "published": r.published.isoformat(),
                 "effective": r.effective.isoformat(),
                 "summary": r.summary,
-                "core_sections": [{"id": sid, "title": title} for sid, title in r.core_sections],
+                "core_sections": r.core_section_records(),
                 "url": r.url,
                 "changes_url": r.changes_url,
                 "rights_url": r.rights_url,
