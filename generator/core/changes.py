@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from generator.core.sections import Section
+from generator.core.sequences import longest_increasing
 
 ChangeKind = Literal["added", "removed", "changed", "moved"]
 
@@ -69,10 +70,6 @@ class ChangeSummary:
 
 def _in_order(a: Sequence[str], b: Sequence[str]) -> set[str]:
     """Ids that keep their relative order (both sequences hold the same ids once each)."""
-    # Imported here, not at the top: importing `generator.core.diff` runs its
-    # `__init__`, whose `render` module imports this one (`compare`, `ChangeSummary`).
-    from generator.core.diff.alignment import longest_increasing
-
     position = {item: index for index, item in enumerate(b)}
     return {a[i] for i, _ in longest_increasing([(i, position[item]) for i, item in enumerate(a)])}
 

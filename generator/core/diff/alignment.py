@@ -5,12 +5,12 @@ coalesced, then folded into readable runs of equal and changed words."""
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from generator.core.diff.tokens import Tokens
+from generator.core.sequences import longest_increasing
 
 # --------------------------------------------------------------------------- sequence diff
 
@@ -108,31 +108,6 @@ def _coalesce(ops: list[Opcode]) -> list[Opcode]:
 
 
 # --------------------------------------------------------------------------- longest increasing subsequence
-
-
-def longest_increasing(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The longest run of `pairs` (ordered by their first item) whose second items
-    increase; O(n log n). Also what `generator.core.changes` uses to tell moved sections
-    from ones that kept their relative order."""
-    tails: list[int] = []
-    tail_index: list[int] = []
-    previous: list[int] = [-1] * len(pairs)
-    for index, (_, j) in enumerate(pairs):
-        k = bisect_left(tails, j)
-        if k == len(tails):
-            tails.append(j)
-            tail_index.append(index)
-        else:
-            tails[k] = j
-            tail_index[k] = index
-        previous[index] = tail_index[k - 1] if k else -1
-    result: list[tuple[int, int]] = []
-    index = tail_index[-1] if tail_index else -1
-    while index >= 0:
-        result.append(pairs[index])
-        index = previous[index]
-    result.reverse()
-    return result
 
 
 # --------------------------------------------------------------------------- readable runs
