@@ -1,4 +1,6 @@
-"""Shared fixtures: real git repositories in temporary folders, with controlled dates."""
+"""Fixtures of the whole suite: real git repositories in temporary folders with chosen
+commit dates, `policyctl` run in-process, and the privacy-policy history most site
+tests read. Plain helpers and data are in tests_support.py."""
 
 from __future__ import annotations
 
@@ -6,18 +8,54 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from tests_support import PolicyRepo
+from tests_support import (
+    INSERTED_SECTION_REVISION,
+    SCHEDULED_REVISION,
+    SCHEDULED_SUMMARY,
+    PolicyRepo,
+    policy_file,
+)
 
 from generator.commands import main as policyctl_main
 
 
 @pytest.fixture
 def policy_repo(tmp_path: Path) -> PolicyRepo:
+    """An empty git repository (branch main) in a temporary folder."""
     path = tmp_path / "repo"
     path.mkdir()
     repo = PolicyRepo(path)
     repo.git("init", "-q", "-b", "main")
     return repo
+
+
+@pytest.fixture
+def history(policy_repo: PolicyRepo) -> PolicyRepo:
+    """The privacy policy: 1.0 published 1 September 2026; 2.0 published 30 September
+    (inserts the core-rights "Sharing" section, changes "Collection"; in CN the window
+    is Oct 8, 9, 10 (a make-up Saturday), 12, 13, 14, 15: in force from 16 October);
+    3.0 committed on 30 September but published only on 20 November (scheduled)."""
+    policy_repo.publish(
+        "policy/privacy.md", policy_file(published="2026-09-01"), "2026-09-01T10:00:00+08:00", "1.0"
+    )
+    policy_repo.publish(
+        "policy/privacy.md",
+        policy_file(
+            INSERTED_SECTION_REVISION,
+            version="2.0",
+            published="2026-09-30",
+            summary="We now collect phone numbers.",
+        ),
+        "2026-09-30T09:00:00+08:00",
+        "2.0",
+    )
+    policy_repo.publish(
+        "policy/privacy.md",
+        policy_file(SCHEDULED_REVISION, version="3.0", published="2026-11-20", summary=SCHEDULED_SUMMARY),
+        "2026-09-30T12:00:00+08:00",
+        "3.0",
+    )
+    return policy_repo
 
 
 @dataclass

@@ -26,7 +26,8 @@ V3 = V2.replace("privacy@example.com", "dpo@example.com")
 
 
 @pytest.fixture
-def history(policy_repo: PolicyRepo) -> PolicyRepo:
+def two_versions(policy_repo: PolicyRepo) -> PolicyRepo:
+    """Privacy Policy 1.0 and 2.0 (see above); unlike the suite's `history`, no 3.0."""
     policy_repo.publish(
         "policy/privacy.md", policy_file(published="2026-09-01"), "2026-09-01T10:00:00+08:00", "1.0"
     )
@@ -39,8 +40,8 @@ def history(policy_repo: PolicyRepo) -> PolicyRepo:
     return policy_repo
 
 
-def publish_3_0(history: PolicyRepo) -> None:
-    history.publish(
+def publish_3_0(repo: PolicyRepo) -> None:
+    repo.publish(
         "policy/privacy.md",
         policy_file(
             V3, version="3.0", published="2026-11-20", summary="A new address for privacy questions."
@@ -76,8 +77,8 @@ def page(context: BrowserContext) -> Iterator[Page]:
 
 
 @pytest.fixture
-def site_during_the_window(history: PolicyRepo, tmp_path: Path) -> Iterator[str]:
-    with serving(build_site(history.path, DURING_THE_WINDOW, tmp_path / "site")) as server:
+def site_during_the_window(two_versions: PolicyRepo, tmp_path: Path) -> Iterator[str]:
+    with serving(build_site(two_versions.path, DURING_THE_WINDOW, tmp_path / "site")) as server:
         yield server.url
 
 
@@ -122,9 +123,9 @@ def test_banner_names_the_document_and_its_effective_date_and_links_the_redline(
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("changes from version 1.0 to 2.0"))
 
 
-def test_banner_is_gone_once_the_revision_takes_effect(page, history, tmp_path):
-    during = build_site(history.path, DURING_THE_WINDOW, tmp_path / "during")
-    after = build_site(history.path, AFTER_THE_WINDOW, tmp_path / "after")
+def test_banner_is_gone_once_the_revision_takes_effect(page, two_versions, tmp_path):
+    during = build_site(two_versions.path, DURING_THE_WINDOW, tmp_path / "during")
+    after = build_site(two_versions.path, AFTER_THE_WINDOW, tmp_path / "after")
     with serving(during) as server:
         for path in ("", "privacy/", "privacy/versions/", "updates/"):
             page.goto(server.url + path)
@@ -212,9 +213,9 @@ def test_home_page_pop_up_closes_with_its_button(page, site_during_the_window):
 
 
 def test_a_new_revision_shows_the_pop_up_and_banner_again_after_the_earlier_one_was_dismissed(
-    page, history, tmp_path
+    page, two_versions, tmp_path
 ):
-    first = build_site(history.path, DURING_THE_WINDOW, tmp_path / "first")
+    first = build_site(two_versions.path, DURING_THE_WINDOW, tmp_path / "first")
     with serving(first) as server:
         page.goto(server.url)
         expect(pop_up(page)).to_be_visible()
@@ -225,8 +226,8 @@ def test_a_new_revision_shows_the_pop_up_and_banner_again_after_the_earlier_one_
         expect_banner_dismissed(page)
         expect(pop_up(page)).to_have_count(0)
 
-        publish_3_0(history)
-        server.root = build_site(history.path, "2026-11-23", tmp_path / "second")  # same origin
+        publish_3_0(two_versions)
+        server.root = build_site(two_versions.path, "2026-11-23", tmp_path / "second")  # same origin
         page.goto(server.url)
         dialog = pop_up(page)
         expect(dialog).to_be_visible()
@@ -276,8 +277,8 @@ def test_notice_js_shows_the_banner_and_pop_up_on_the_shops_own_page(page, site_
         expect(page.get_by_role("dialog")).to_have_count(0)
 
 
-def test_notice_js_shows_nothing_on_the_shop_once_the_revision_takes_effect(page, history, tmp_path):
-    after = build_site(history.path, AFTER_THE_WINDOW, tmp_path / "after")
+def test_notice_js_shows_nothing_on_the_shop_once_the_revision_takes_effect(page, two_versions, tmp_path):
+    after = build_site(two_versions.path, AFTER_THE_WINDOW, tmp_path / "after")
     with serving(after) as site, serving(shop_page(tmp_path / "shop", site.url + "notice.js")) as shop:
         with page.expect_response(site.url + "notices.json") as response:
             page.goto(shop.url)

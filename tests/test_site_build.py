@@ -10,44 +10,24 @@ from pathlib import Path
 from urllib.parse import urljoin
 from xml.etree import ElementTree as ET
 
-import pytest
-from tests_support import INSERTED_SECTION_REVISION, PolicyRepo, policy_file
+from tests_support import (
+    INSERTED_SECTION_REVISION,
+    SCHEDULED_REVISION,
+    SCHEDULED_SUMMARY,
+    build,
+    policy_file,
+)
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
-# 2.0 inserts a section before "Contact" (III -> IV: renumbering, not a change) and
-# changes the core-rights "Collection" section. Published 2026-09-30: in CN the window
-# is Oct 8, 9, 10 (make-up Saturday), 12, 13, 14, 15 -> effective 2026-10-16.
+# The `history` fixture (conftest.py): 1.0 published 2026-09-01; 2.0 published
+# 2026-09-30 inserts a section before "Contact" (III -> IV: renumbering, not a change)
+# and changes the core-rights "Collection" section; in CN its window is Oct 8, 9, 10
+# (make-up Saturday), 12, 13, 14, 15 -> effective 2026-10-16. 3.0 is scheduled for
+# 2026-11-20.
 V2 = INSERTED_SECTION_REVISION
-V3 = V2.replace("privacy@example.com", "dpo-scheduled@example.com")
-SECRET = "Zanzibar scheduled revision"
-
-
-@pytest.fixture
-def history(policy_repo: PolicyRepo) -> PolicyRepo:
-    policy_repo.publish(
-        "policy/privacy.md", policy_file(published="2026-09-01"), "2026-09-01T10:00:00+08:00", "1.0"
-    )
-    policy_repo.publish(
-        "policy/privacy.md",
-        policy_file(V2, version="2.0", published="2026-09-30", summary="We now collect phone numbers."),
-        "2026-09-30T09:00:00+08:00",
-        "2.0",
-    )
-    # Committed early, published (and so visible) only from 20 November.
-    policy_repo.publish(
-        "policy/privacy.md",
-        policy_file(V3, version="3.0", published="2026-11-20", summary=SECRET),
-        "2026-09-30T12:00:00+08:00",
-        "3.0",
-    )
-    return policy_repo
-
-
-def build(policyctl, repo: PolicyRepo, as_of: str, site: Path, *extra: str):
-    result = policyctl("build", "--repo", repo.path, "--as-of", as_of, "--site-dir", site, *extra)
-    assert result.code == 0, result.out + result.err
-    return result
+V3 = SCHEDULED_REVISION
+SECRET = SCHEDULED_SUMMARY
 
 
 def html_files(site: Path) -> dict[str, str]:

@@ -6,8 +6,8 @@ import datetime as dt
 import json
 from zoneinfo import ZoneInfo
 
-from test_site_build import V2, build, history  # noqa: F401 - the fixture
-from tests_support import policy_file
+from tests_support import INSERTED_SECTION_REVISION as V2
+from tests_support import build, policy_file
 
 from generator.core.dates import human_date, iso
 
@@ -22,7 +22,7 @@ def test_human_dates_in_the_operators_zone():
     assert iso(dt.datetime(2026, 10, 15, 16, 0, tzinfo=dt.UTC), shanghai) == "2026-10-16T00:00:00+08:00"
 
 
-def test_the_site_flips_at_local_midnight(history, policyctl, tmp_path):  # noqa: F811
+def test_the_site_flips_at_local_midnight(history, policyctl, tmp_path):
     before, after = tmp_path / "before", tmp_path / "after"
     build(policyctl, history, "2026-10-15T23:59", before)
     build(policyctl, history, "2026-10-16T00:00", after)
@@ -94,7 +94,7 @@ def test_in_force_to_each_pending_revision(policy_repo, policyctl, tmp_path):
     ]
 
 
-def test_an_existing_mkdocs_yml_cannot_break_the_permanent_urls(history, policyctl, tmp_path):  # noqa: F811
+def test_an_existing_mkdocs_yml_cannot_break_the_permanent_urls(history, policyctl, tmp_path):
     history.write(
         "mkdocs.yml",
         "site_name: X\nuse_directory_urls: false\ntheme:\n  name: material\nplugins:\n  - policy\n",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -12,16 +11,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from test_site_build import SECRET, history  # noqa: F401 - the fixture
-from tests_support import PolicyRepo
+from tests_support import SCHEDULED_SUMMARY as SECRET
+from tests_support import PolicyRepo, free_port
 
 POLICYCTL = Path(sys.executable).parent / "policyctl"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def fetch(url: str, timeout: float = 30) -> str:
@@ -60,7 +53,7 @@ def serve():
             os.killpg(process.pid, signal.SIGKILL)
 
 
-def test_preview_at_an_instant(history, serve):  # noqa: F811
+def test_preview_at_an_instant(history, serve):
     base = serve(history, "--as-of", "2026-10-08")
     home = fetch(base)
     assert "policy-banner" in home and "16 October 2026" in home
@@ -68,7 +61,7 @@ def test_preview_at_an_instant(history, serve):  # noqa: F811
     assert SECRET not in fetch(base + "privacy/versions/")
 
 
-def test_preview_with_drafts_shows_scheduled_and_uncommitted_versions(history, serve):  # noqa: F811
+def test_preview_with_drafts_shows_scheduled_and_uncommitted_versions(history, serve):
     text = (history.path / "policy/privacy.md").read_text()
     (history.path / "policy/privacy.md").write_text(text.replace("Intro paragraph", "Uncommitted intro"))
     base = serve(history, "--as-of", "2026-10-20", "--drafts")

@@ -1,8 +1,15 @@
-"""Importable test data: a small policy and a front-matter writer."""
+"""What the tests, the benchmarks and the scripts share: a small policy, a front-matter
+writer, git with a fixed author and chosen dates, and a free port on loopback.
+
+Plain functions and data only; the fixtures are in conftest.py. Importable as
+`tests_support` from the test modules (pytest puts tests/ on sys.path) and from
+benchmarks/ and scripts/ once they put tests/ on sys.path.
+"""
 
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +35,18 @@ We collect your name and email address.
 Write to privacy@example.com.
 """
 
+# A revision that inserts a core-rights section before "Contact" (III -> IV: renumbering,
+# not a change) and changes the core-rights "Collection" section.
+INSERTED_SECTION_REVISION = BASE_POLICY.replace(
+    "## III. Contact {#contact}",
+    "## III. Sharing {#sharing .core-rights}\n\nWe share your address with the carrier.\n\n## IV. Contact {#contact}",
+).replace("name and email address", "name, email address and phone number")
+
+# The `history` fixture's version 3.0: committed on 30 September, published (and so
+# visible) only from 20 November. Neither its summary nor its text may appear earlier.
+SCHEDULED_REVISION = INSERTED_SECTION_REVISION.replace("privacy@example.com", "dpo-scheduled@example.com")
+SCHEDULED_SUMMARY = "Zanzibar scheduled revision"
+
 
 def policy_file(
     body: str = BASE_POLICY,
@@ -38,6 +57,7 @@ def policy_file(
     summary: str | None = None,
     title: str = "Privacy Policy",
 ) -> str:
+    """A policy file: YAML front matter with the given fields, then `body`."""
     lines = ["---", f"title: {title}"]
     if version is not None:
         lines.append(f'version: "{version}"')
@@ -51,12 +71,30 @@ def policy_file(
     return "\n".join(lines) + "\n\n" + body
 
 
-# A revision that inserts a core-rights section before "Contact" (III -> IV: renumbering,
-# not a change) and changes the core-rights "Collection" section.
-INSERTED_SECTION_REVISION = BASE_POLICY.replace(
-    "## III. Contact {#contact}",
-    "## III. Sharing {#sharing .core-rights}\n\nWe share your address with the carrier.\n\n## IV. Contact {#contact}",
-).replace("name and email address", "name, email address and phone number")
+EDITOR = {
+    "GIT_AUTHOR_NAME": "Legal Editor",
+    "GIT_AUTHOR_EMAIL": "legal@example.com",
+    "GIT_COMMITTER_NAME": "Legal Editor",
+    "GIT_COMMITTER_EMAIL": "legal@example.com",
+}
+
+
+def git(repo: Path, *args: str, date: str | None = None) -> str:
+    """Run git in `repo` as the legal editor; `date` (e.g. "2026-09-30T09:00:00+08:00")
+    is both the author and the committer date. Returns its standard output."""
+    env = {**os.environ, **EDITOR}
+    if date:
+        env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = date
+    return subprocess.run(
+        ["git", *args], cwd=repo, env=env, check=True, capture_output=True, text=True
+    ).stdout
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 @dataclass
@@ -66,18 +104,7 @@ class PolicyRepo:
     path: Path
 
     def git(self, *args: str, date: str | None = None) -> str:
-        env = dict(os.environ)
-        env.update(
-            GIT_AUTHOR_NAME="Legal Editor",
-            GIT_AUTHOR_EMAIL="legal@example.com",
-            GIT_COMMITTER_NAME="Legal Editor",
-            GIT_COMMITTER_EMAIL="legal@example.com",
-        )
-        if date:
-            env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = date
-        return subprocess.run(
-            ["git", *args], cwd=self.path, env=env, check=True, capture_output=True, text=True
-        ).stdout
+        return git(self.path, *args, date=date)
 
     def write(self, name: str, text: str) -> None:
         target = self.path / name
@@ -93,3 +120,11 @@ class PolicyRepo:
     def publish(self, name: str, text: str, when: str, message: str = "Edit policy") -> str:
         self.write(name, text)
         return self.commit(when, message)
+
+
+def build(policyctl, repo: PolicyRepo, as_of: str, site: Path, *extra: str):
+    """`policyctl build --as-of` through the `policyctl` fixture; fails the test, with the
+    build's own words, unless it succeeds. Returns what the user saw."""
+    result = policyctl("build", "--repo", repo.path, "--as-of", as_of, "--site-dir", site, *extra)
+    assert result.code == 0, result.out + result.err
+    return result

@@ -1,10 +1,8 @@
-"""Helpers and fixtures for the notify tests.
-
-Imported by the test modules directly rather than through a conftest.py: the
-suite's tests_support.py imports `conftest` by name, and a second conftest.py would
-shadow it. A real SMTP server (aiosmtpd) on loopback, a real PostgreSQL cluster,
-revisions, recipients files, and helpers that run the notify command line
-in-process or as a subprocess."""
+"""Plain helpers of the notify tests: revisions, recipients files, the notify command
+line run in-process or as a subprocess, the aiosmtpd handler behind the `smtp_server`
+fixture, and readers of the delivery ledger. The fixtures are in conftest.py beside
+this file; what the whole suite shares (free_port, git, policies) is in
+tests/tests_support.py."""
 
 from __future__ import annotations
 
@@ -15,21 +13,16 @@ import email.policy
 import io
 import json
 import os
-import socket
-import ssl
 import subprocess
 import sys
-import tempfile
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from rich.console import Console
 
@@ -38,12 +31,6 @@ from notify.revision import Revision
 
 ROOT = Path(__file__).resolve().parents[2]
 CST = timezone(timedelta(hours=8))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def make_revision(**changes: Any) -> Revision:
@@ -71,11 +58,6 @@ def revision_json(revision: Revision, path: Path) -> Path:
     data["core_sections"] = [list(pair) for pair in revision.core_sections]
     path.write_text(json.dumps(data), encoding="utf-8")
     return path
-
-
-@pytest.fixture
-def revision() -> Revision:
-    return make_revision()
 
 
 def write_csv(path: Path, count: int, *, start: int = 0, domain: str = "users.example") -> Path:
@@ -120,7 +102,7 @@ def notify_process(
     )
 
 
-# -- a real SMTP server ---------------------------------------------------------------------
+# -- the real SMTP server's handler ---------------------------------------------------------------------
 
 
 @dataclass
@@ -207,7 +189,9 @@ class SmtpServer:
         return "250 2.0.0 Queued"
 
 
-def _authenticator(user: str, password: str) -> Callable[..., AuthResult]:
+def authenticator(user: str, password: str) -> Callable[..., AuthResult]:
+    """An aiosmtpd AUTH check that accepts one user name and password."""
+
     def check(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
         ok = (
             isinstance(auth_data, LoginPassword)
@@ -219,92 +203,11 @@ def _authenticator(user: str, password: str) -> Callable[..., AuthResult]:
     return check
 
 
-@pytest.fixture
-def smtp_server() -> Iterator[Callable[..., SmtpServer]]:
-    """Factory: smtp_server(auth=("user", "secret"), **handler options) -> a started server."""
-    controllers: list[tuple[Controller, SmtpServer]] = []
-
-    def start(
-        auth: tuple[str, str] | None = None,
-        tls: str | None = None,
-        cert: tuple[Path, Path] | None = None,
-        **options: Any,
-    ) -> SmtpServer:
-        """tls: None (plain), "starttls" (STARTTLS required) or "implicit" (smtps); cert: (certfile, keyfile)."""
-        handler = SmtpServer(**options)
-        handler.port = free_port()
-        kwargs: dict[str, Any] = {}
-        if auth:
-            kwargs = {
-                "authenticator": _authenticator(*auth),
-                "auth_require_tls": tls is not None,
-                "auth_required": True,
-            }
-        if tls:
-            assert cert is not None
-            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-            context.load_cert_chain(str(cert[0]), str(cert[1]))
-            if tls == "starttls":
-                kwargs.update(tls_context=context, require_starttls=True)
-            else:
-                kwargs.update(ssl_context=context)
-        controller = Controller(handler, hostname="127.0.0.1", port=handler.port, ready_timeout=10, **kwargs)
-        controller.start()
-        handler.controller = controller
-        controllers.append((controller, handler))
-        return handler
-
-    yield start
-    for controller, handler in controllers:
-        handler.release.set()
-        try:
-            controller.stop()
-        except AssertionError:  # already stopped by the test
-            pass
-
-
-# -- a real PostgreSQL ------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    base = tempfile.mkdtemp(prefix="policy-notify-pg-")
-    os.chmod(base, 0o755)
-    cluster = os.path.join(base, "cluster")
-    script = ROOT / "scripts" / "start-postgres.sh"
-    started = subprocess.run(
-        ["sh", str(script), "start", cluster, str(free_port())], capture_output=True, text=True
-    )
-    if started.returncode != 0:
-        raise RuntimeError(f"could not start PostgreSQL for the tests:\n{started.stderr}")
-    try:
-        yield started.stdout.strip().splitlines()[-1]
-    finally:
-        subprocess.run(["sh", str(script), "stop", cluster], capture_output=True, text=True)
-        subprocess.run(["rm", "-rf", base])
-
-
-@pytest.fixture
-def fresh_postgres(postgres_url: str) -> Iterator[str]:
-    """A database of its own for one test."""
-    import uuid
-
-    import sqlalchemy as sa
-
-    name = "t_" + uuid.uuid4().hex[:12]
-    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = postgres_url.rsplit("/", 1)[0] + "/" + name
-    try:
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
+# -- the delivery ledger ----------------------------------------------------------------------
 
 
 def ledger_rows(url: str) -> list[dict[str, Any]]:
+    """Every row of the ledger at `url`, as the evidence export reads them."""
     from notify.ledger import Ledger
 
     ledger = Ledger(url)
@@ -315,34 +218,5 @@ def ledger_rows(url: str) -> list[dict[str, Any]]:
 
 
 def sqlite_url(repo: Path) -> str:
+    """The default ledger of a repository (`.policy/ledger.sqlite3`)."""
     return f"sqlite:///{repo / '.policy' / 'ledger.sqlite3'}"
-
-
-@pytest.fixture(scope="session")
-def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A self-signed certificate for 127.0.0.1 and localhost (openssl command line)."""
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=localhost",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1,DNS:localhost",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return cert, key

@@ -10,16 +10,7 @@ import threading
 from collections import Counter
 from pathlib import Path
 
-from notify_support import (  # noqa: F401  (fixtures)
-    fresh_postgres,
-    ledger_rows,
-    notify_process,
-    postgres_url,
-    revision,
-    smtp_server,
-    sqlite_url,
-    write_csv,
-)
+from notify_support import ledger_rows, notify_process, sqlite_url, write_csv
 
 N = 200
 MANY = 3000  # more than one worker claims at once, so both get a share

@@ -10,7 +10,7 @@ import json
 from datetime import UTC
 from pathlib import Path
 
-from notify_support import make_revision, notify, revision, smtp_server, sqlite_url, write_csv  # noqa: F401  (fixtures)
+from notify_support import make_revision, notify, sqlite_url, write_csv
 
 from notify.ledger import first_notice_times
 

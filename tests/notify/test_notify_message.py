@@ -8,7 +8,7 @@ import email.policy
 from pathlib import Path
 
 import pytest
-from notify_support import make_revision, revision  # noqa: F401  (fixture)
+from notify_support import make_revision
 
 from notify.errors import NotifyError
 from notify.message import Composer, Sender, Templates

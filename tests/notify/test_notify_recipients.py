@@ -8,7 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from notify_support import ledger_rows, notify, revision, sqlite_url  # noqa: F401  (fixture)
+from notify_support import ledger_rows, notify, sqlite_url
 
 from notify import recipients
 from notify.errors import NotifyError
@@ -152,6 +152,3 @@ def test_duplicates_get_one_message_and_are_reported(tmp_path: Path, revision, c
     assert len(rows) == 1500 and Counter(r["recipient"] for r in rows).most_common(1)[0][1] == 1
     eml = list((tmp_path / ".policy" / "outbox" / "privacy" / "2.0").glob("*.eml"))
     assert len(eml) == 1500
-
-
-from notify_support import fresh_postgres, postgres_url  # noqa: E402,F401  (fixtures)

@@ -7,7 +7,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from notify_support import ledger_rows, notify, revision, smtp_server, sqlite_url, write_csv  # noqa: F401  (fixtures)
+from notify_support import ledger_rows, notify, sqlite_url, write_csv
+from tests_support import free_port
 
 from notify.ledger import first_notice_times
 
@@ -298,8 +299,6 @@ def test_rate_limit_and_unreachable_server(tmp_path: Path, revision, smtp_server
         "50",
     )
     assert ok.code == 0 and len(server.received) == 6
-
-    from notify_support import free_port
 
     down = notify(
         tmp_path / "other",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from notify_support import certificate, notify, revision, smtp_server, write_csv  # noqa: F401  (fixtures)
+from notify_support import notify, write_csv
 
 
 def test_starttls_then_auth_on_a_server_that_requires_both(

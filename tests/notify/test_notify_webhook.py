@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from notify_support import ledger_rows, notify, revision, sqlite_url, write_csv  # noqa: F401  (fixture)
+from notify_support import ledger_rows, notify, sqlite_url, write_csv
 
 SECRET = "s3cret-shared"
 
