@@ -8,13 +8,18 @@ every window holds.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import random
 import re
-import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# The packages from this checkout, then tests/ for tests_support (the root first, so
+# that tests/notify/ is never taken for the notify package).
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from tests_support import git, policy_file  # noqa: E402
+
 SEED_POLICY = ROOT / "policy" / "privacy.md"
 WORDS = (
     "data personal information processing consent purpose storage transfer partner "
@@ -72,31 +77,18 @@ def make_history(path: Path, versions: int, seed: int = 7) -> Path:
     """A git repository at `path` with `versions` versions of policy/privacy.md."""
     rng = random.Random(seed)
     path.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=path, check=True)
+    git(path, "init", "-q", "-b", "main")
     text = SEED_POLICY.read_text(encoding="utf-8")
     body = text.split("---", 2)[2].lstrip("\n")
     day = dt.date(2015, 1, 5)
-    env = dict(
-        os.environ,
-        GIT_AUTHOR_NAME="bench",
-        GIT_AUTHOR_EMAIL="bench@example.com",
-        GIT_COMMITTER_NAME="bench",
-        GIT_COMMITTER_EMAIL="bench@example.com",
-    )
     (path / "policy").mkdir(exist_ok=True)
     for n in range(versions):
         if n:
             body = revise(body, rng, n)
         summary = "First version." if n == 0 else f"Revision {n} clarifies wording in several sections."
-        front = f'---\ntitle: Privacy Policy\nversion: "{n + 1}.0"\npublished: {day.isoformat()}\nsummary: {summary}\n---\n\n'
-        (path / "policy" / "privacy.md").write_text(front + body, encoding="utf-8")
-        stamp = f"{day.isoformat()}T10:00:00+08:00"
-        subprocess.run(["git", "add", "-A"], cwd=path, check=True)
-        subprocess.run(
-            ["git", "commit", "-q", "-m", f"Version {n + 1}.0"],
-            cwd=path,
-            check=True,
-            env=dict(env, GIT_AUTHOR_DATE=stamp, GIT_COMMITTER_DATE=stamp),
-        )
+        text = policy_file(body, version=f"{n + 1}.0", published=day.isoformat(), summary=summary)
+        (path / "policy" / "privacy.md").write_text(text, encoding="utf-8")
+        git(path, "add", "-A")
+        git(path, "commit", "-q", "-m", f"Version {n + 1}.0", date=f"{day.isoformat()}T10:00:00+08:00")
         day += dt.timedelta(days=14)  # 10 working days later: every window holds
     return path

@@ -53,6 +53,13 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# The packages from this checkout, then tests/ for tests_support (the root first, so
+# that tests/notify/ is never taken for the notify package).
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from tests_support import BASE_POLICY as TEST_POLICY  # noqa: E402
+from tests_support import free_port, git, policy_file  # noqa: E402
+
 BIN = Path(sys.executable).parent
 SMTP_SINK = shutil.which("smtp-sink") or "/usr/sbin/smtp-sink"
 SMTP_SOURCE = shutil.which("smtp-source") or "/usr/sbin/smtp-source"
@@ -60,30 +67,14 @@ AS_OF = "2026-10-01"
 SITE = "https://shop.example/legal/"
 SENDER = "Shop Privacy <privacy@shop.example>"
 
-BASE_POLICY = """\
-Intro paragraph of the policy.
-
-## I. Scope of Application {#scope}
-
-This policy applies to the Website.
-
-## II. Collection of Personal Information {#collection .core-rights}
-
-We collect your name and email address.
-
-### (I) Information You Provide
-
-1. Account data: name, email.
-2. Order data: address.
-
-## III. Your Rights {#rights .core-rights}
-
-You may access, correct and erase your data, and withdraw your consent.
-
-## IV. Contact {#contact}
-
-Write to privacy@example.com.
-"""
+# The tests' policy with a section on users' rights, so that every notice carries
+# the link to it that real notices carry.
+BASE_POLICY = TEST_POLICY.replace(
+    "## III. Contact {#contact}",
+    "## III. Your Rights {#rights .core-rights}\n\n"
+    "You may access, correct and erase your data, and withdraw your consent.\n\n"
+    "## IV. Contact {#contact}",
+)
 CORE_CHANGE = BASE_POLICY.replace("2. Order data: address.", "2. Order data: address, phone number.")
 
 FIRST = ["Ann", "Bob", "Chen", "Dana", "Émile", "Fatima", "Grace", "Hiro", "Ivan", "Júlia", "李", "Mia"]
@@ -91,26 +82,6 @@ LAST = ["Smith", "Wang", "García", "Müller", "O'Neil", "Kowalski", "Nguyen", "
 
 
 # ------------------------------------------------------------------------ set-up
-
-
-def policy_file(body: str, version: str, published: str, summary: str) -> str:
-    return (
-        f'---\ntitle: Privacy Policy\nversion: "{version}"\npublished: {published}\n'
-        f"summary: {summary}\n---\n\n{body}"
-    )
-
-
-def git(repo: Path, *args: str, date: str | None = None) -> None:
-    env = dict(
-        os.environ,
-        GIT_AUTHOR_NAME="Legal Editor",
-        GIT_AUTHOR_EMAIL="legal@example.com",
-        GIT_COMMITTER_NAME="Legal Editor",
-        GIT_COMMITTER_EMAIL="legal@example.com",
-    )
-    if date:
-        env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = date
-    subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
 
 
 def make_repo(path: Path) -> Path:
@@ -123,7 +94,9 @@ def make_repo(path: Path) -> Path:
         (BASE_POLICY, "1.0", "2026-09-01", "First."),
         (CORE_CHANGE, "2.0", "2026-09-30", "Phone numbers for delivery."),
     ):
-        target.write_text(policy_file(body, version, published, summary), encoding="utf-8")
+        target.write_text(
+            policy_file(body, version=version, published=published, summary=summary), encoding="utf-8"
+        )
         git(path, "add", "-A")
         git(path, "commit", "-q", "-m", f"Privacy policy {version}", date=f"{published}T10:00:00+08:00")
     return path
@@ -149,12 +122,6 @@ def make_recipients(folder: Path, count: int) -> tuple[Path, Path]:
     return csv_path, db_path
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Sink:
     """Postfix smtp-sink on 127.0.0.1 (-c: counters on stdout; as root it needs -u)."""
 
@@ -175,7 +142,7 @@ class Sink:
                 return
             except OSError:
                 if self.proc.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit(f"smtp-sink did not start: {self.command}")
+                    raise SystemExit(f"smtp-sink did not start: {self.command}") from None
                 time.sleep(0.05)
 
     def stop(self) -> None:
@@ -353,7 +320,7 @@ def run_ours(
     except (ValueError, IndexError):
         raise SystemExit(
             f"{label}: policyctl notify exited {code}: {out.with_suffix('.err').read_text()[-2000:]}"
-        )
+        ) from None
     campaign = report["campaigns"][0]
     if code != 0 or campaign["sent"] != count:
         raise SystemExit(

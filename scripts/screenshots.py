@@ -12,7 +12,6 @@ on automated decision-making (renumbering the later ones). The site is built dur
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import subprocess
 import sys
@@ -20,9 +19,12 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+# The packages from this checkout, then tests/ for tests_support (the root first, so
+# that tests/notify/ is never taken for the notify package).
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from browser_support import build_site, launch_chromium, new_visitor, serving  # noqa: E402
+from tests_support import git  # noqa: E402
 
 V2_PUBLISHED = "2026-12-01"  # a Tuesday: in CN, 2.0 takes effect on 11 December 2026
 V2_SUMMARY = (
@@ -80,19 +82,6 @@ def revision_2_0(v1: str) -> str:
     if replaced == body or PROFILING not in replaced:
         raise SystemExit("policy/privacy.md no longer has the passages this script revises; update it")
     return f"---\n{front}\n---\n{replaced}"
-
-
-def git(repo: Path, *args: str, date: str | None = None) -> None:
-    env = dict(
-        os.environ,
-        GIT_AUTHOR_NAME="Legal Editor",
-        GIT_AUTHOR_EMAIL="legal@example.com",
-        GIT_COMMITTER_NAME="Legal Editor",
-        GIT_COMMITTER_EMAIL="legal@example.com",
-    )
-    if date:
-        env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = date
-    subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
 
 
 def make_history(repo: Path) -> None:
