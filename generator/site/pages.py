@@ -4,30 +4,44 @@ Pure rendering from `SiteModel`; `write_tree` puts the pages on disk, touching o
 files whose content changed (so that `mkdocs serve` does not rebuild in a loop and an
 unchanged page keeps its mtime).
 
-Structured bits (headers, tables, notices) are written as raw HTML blocks inside the
-Markdown, so their escaping does not depend on Markdown's table or emphasis rules; the
-links in them are relative to the page, which keeps the site relocatable. The policy
-text itself is Markdown, rendered with `attr_list` (for `{#id .core-rights}`).
+Each page is its YAML front matter (written here) followed by a Jinja2 template of
+`site_templates/pages/`. The functions below decide what a page says (which callout for
+which status, the links, relative to the page, which keeps the site relocatable) and
+pass it to the template as a small context of plain values; the templates hold the
+markup. Structured bits (headers, tables, notices) are raw HTML blocks inside the
+Markdown, so their escaping does not depend on Markdown's table or emphasis rules:
+the templates are rendered with autoescape on, so every value from a policy file
+(titles, versions, summaries, section titles) is HTML-escaped, and only what is markup
+already is passed in as `Markup`: the policy text (Markdown, which MkDocs renders with
+`attr_list` for `{#id .core-rights}`) and the redline HTML. The front matter is YAML,
+written here with `yaml.safe_dump`.
 """
 
 from __future__ import annotations
 
-import html
+import datetime as dt
+import functools
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import yaml
+from markupsafe import Markup
 
+from generator.core import urls
 from generator.core.changes import ChangeSummary
 from generator.core.dates import human_date
-from generator.site.redlines import redline_html
-from generator.core import urls
 from generator.core.notices import Notice
 from generator.core.sections import with_section_ids
 from generator.site.model import DocumentView, Entry, Redline, SiteModel
+from generator.site.redlines import redline_html
+
+PAGE_TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "site_templates" / "pages"
+"""The page templates, beside the packages once installed (like the plugin's `TEMPLATES_DIR`,
+whose `pages/` folder the plugin keeps off the built site)."""
 
 STATUS_LABELS = {
     "in-force": "In force",
@@ -54,12 +68,22 @@ class Page:
 # ---------------------------------------------------------------- helpers
 
 
+@functools.cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(PAGE_TEMPLATES_DIR)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+def _render(template: str, **context: Any) -> str:
+    return _environment().get_template(template).render(**context)
+
+
 def rel(from_url: str, to_url: str) -> str:
     return urls.relative(from_url, to_url)
-
-
-def e(text: object) -> str:
-    return html.escape(str(text), quote=True)
 
 
 def _front_matter(title: str, *, search: bool = True, policy: dict[str, Any] | None = None) -> str:
@@ -71,73 +95,58 @@ def _front_matter(title: str, *, search: bool = True, policy: dict[str, Any] | N
     return "---\n" + yaml.safe_dump(data, allow_unicode=True, sort_keys=False) + "---\n\n"
 
 
-def _core_badge() -> str:
-    return '<span class="policy-badge policy-badge--core" title="changes a core-rights section">core rights</span>'
-
-
-def _draft_badge() -> str:
-    return '<span class="policy-badge policy-badge--draft">draft</span>'
-
-
-def _date(model: SiteModel, moment) -> str:  # noqa: ANN001
-    return e(human_date(moment, model.settings.zone))
+def _date(model: SiteModel, moment: dt.datetime) -> str:
+    return human_date(moment, model.settings.zone)
 
 
 def _has_h1(markdown: str) -> bool:
     return any(line.startswith("# ") for line in markdown.splitlines())
 
 
-def _header(model: SiteModel, entry: Entry, page_url: str, doc: DocumentView) -> str:
+def _title(doc: DocumentView, text: str) -> str | None:
+    """The page's `# title`, unless the policy text has its own."""
+    return None if _has_h1(text) else doc.title
+
+
+def _text(version_text: str) -> Markup:
+    """The policy text: Markdown that MkDocs renders, passed to the templates as is."""
+    return Markup(with_section_ids(version_text.strip()))
+
+
+def _status_word(entry: Entry) -> str:
+    """The status label without its explanation: "Pending", "Draft", ..."""
+    return STATUS_LABELS.get(entry.status, entry.status).split(":")[0]
+
+
+def _header(model: SiteModel, entry: Entry, page_url: str, doc: DocumentView) -> dict[str, Any]:
     v = entry.version
-    rows = [
-        ("Version", e(v.version) + (" " + _draft_badge() if entry.draft else "")),
-        ("Status", e(STATUS_LABELS.get(entry.status, entry.status))),
-        ("Published", _date(model, v.published)),
-        ("Effective", _date(model, v.effective)),
-    ]
-    if entry.until is not None and entry.status != "pending":
-        rows.append(("In force until", _date(model, entry.until)))
-    links = [f'<a href="{rel(page_url, doc.archive_url)}">All versions</a>']
-    if entry.changes_url:
-        links.append(
-            f'<a href="{rel(page_url, entry.changes_url)}">What changed from version {e(entry.previous.version)}</a>'
-        )
-    items = "".join(f'<div><dt>{k}</dt><dd>{val}</dd></div>' for k, val in rows)
-    return (
-        f'<div class="policy-header" data-policy-document="{e(doc.id)}" data-policy-version="{e(v.version)}">'
-        f'<dl class="policy-header__facts">{items}</dl>'
-        f'<p class="policy-header__links">{" · ".join(links)}</p></div>\n\n'
-    )
+    return {
+        "document": doc.id,
+        "version": v.version,
+        "draft": entry.draft,
+        "status": STATUS_LABELS.get(entry.status, entry.status),
+        "published": _date(model, v.published),
+        "effective": _date(model, v.effective),
+        "until": (
+            _date(model, entry.until) if entry.until is not None and entry.status != "pending" else None
+        ),
+        "archive_href": rel(page_url, doc.archive_url),
+        "changes_href": rel(page_url, entry.changes_url) if entry.changes_url else None,
+        "previous": entry.previous.version if entry.previous else None,
+    }
 
 
-def _admonition(kind: str, title: str, body: str, extra_class: str = "") -> str:
-    classes = f"admonition {kind} {extra_class}".strip()
-    return f'<div class="{classes}"><p class="admonition-title">{title}</p>{body}</div>\n\n'
-
-
-def _pending_callout(model: SiteModel, notice: Notice, page_url: str) -> str:
+def _notice(model: SiteModel, notice: Notice, page_url: str) -> dict[str, Any]:
     v = notice.version
-    links = [f'<a href="{rel(page_url, notice.url)}">Read version {e(v.version)}</a>']
-    if notice.changes_url:
-        links.append(f'<a href="{rel(page_url, notice.changes_url)}">See what changes</a>')
-    body = (
-        f"<p>A revised version ({e(v.version)}) takes effect on <strong>{_date(model, v.effective)}</strong>. "
-        f"Until then the version below applies. {' · '.join(links)}</p>"
-    )
-    if v.summary:
-        body += f'<p class="policy-summary">{e(v.summary)}</p>'
-    if notice.changes.core_rights_changed:
-        titles = ", ".join(e(c.title) for c in notice.changes.core_rights_sections)
-        body += f"<p>{_core_badge()} It changes sections on your core rights: {titles}.</p>"
-    return _admonition("warning", "A revised version takes effect on " + _date(model, v.effective), body, "policy-callout")
-
-
-def _title_block(doc: DocumentView, text: str) -> str:
-    return "" if _has_h1(text) else f"# {doc.title}\n\n"
-
-
-def _text(version_text: str) -> str:
-    return with_section_ids(version_text.strip()) + "\n"
+    return {
+        "version": v.version,
+        "effective": _date(model, v.effective),
+        "summary": v.summary,
+        "href": rel(page_url, notice.url),
+        "changes_href": rel(page_url, notice.changes_url) if notice.changes_url else None,
+        "core_rights": notice.changes.core_rights_changed,
+        "core_sections": [c.title for c in notice.changes.core_rights_sections],
+    }
 
 
 # ---------------------------------------------------------------- pages
@@ -146,104 +155,97 @@ def _text(version_text: str) -> str:
 def home_page(model: SiteModel) -> Page:
     url = urls.HOME
     title = model.settings.site_name or "Policies"
-    parts = [_front_matter(title, policy={"page": "home"}), f"# {e(title)}\n\n"]
-    if model.drafts:
-        parts.append(_admonition("danger", "Draft preview", "<p>This preview includes scheduled and uncommitted versions. It is not the public site.</p>", "policy-draft-note"))
     cards = []
     for doc in model.documents:
         current = doc.current
-        lines = [f'<h2><a href="{rel(url, doc.url)}">{e(doc.title)}</a></h2>']
-        if current is not None and current.status == "in-force":
-            lines.append(
-                f"<p>Version {e(current.version.version)}, in force since {_date(model, current.version.effective)}.</p>"
-            )
-        elif current is not None:
-            lines.append(f"<p>Version {e(current.version.version)} {_draft_badge() if current.draft else ''}</p>")
-        for notice in doc.notices:
-            v = notice.version
-            links = [f'<a href="{rel(url, notice.url)}">the new text</a>']
-            if notice.changes_url:
-                links.append(f'<a href="{rel(url, notice.changes_url)}">what changes</a>')
-            core = f" {_core_badge()}" if notice.changes.core_rights_changed else ""
-            lines.append(
-                f'<p class="policy-pending"><strong>Revision {e(v.version)} takes effect on {_date(model, v.effective)}.</strong>{core} '
-                f"Read {' and '.join(links)}.</p>"
-            )
-            if v.summary:
-                lines.append(f'<p class="policy-summary">{e(v.summary)}</p>')
-        lines.append(f'<p><a href="{rel(url, doc.archive_url)}">All versions of the {e(doc.title)}</a></p>')
-        cards.append('<section class="policy-card">' + "".join(lines) + "</section>")
-    parts.append('<div class="policy-home">' + "".join(cards) + "</div>\n\n")
-    parts.append(
-        f'<p class="policy-home__more"><a href="{rel(url, urls.UPDATES)}">All updates</a> · '
-        f'<a href="feed.xml">Atom feed</a> · <a href="notices.json">notices.json</a> · '
-        f'<a href="versions.json">versions.json</a></p>\n'
+        cards.append(
+            {
+                "href": rel(url, doc.url),
+                "title": doc.title,
+                "current": None
+                if current is None
+                else {
+                    "version": current.version.version,
+                    "in_force": current.status == "in-force",
+                    "effective": _date(model, current.version.effective),
+                    "draft": current.draft,
+                },
+                "notices": [_notice(model, notice, url) for notice in doc.notices],
+                "archive_href": rel(url, doc.archive_url),
+            }
+        )
+    links = {
+        "updates": rel(url, urls.UPDATES),
+        "feed": urls.relative_file(url, urls.FEED_XML),
+        "notices": urls.relative_file(url, urls.NOTICES_JSON),
+        "versions": urls.relative_file(url, urls.VERSIONS_JSON),
+    }
+    markdown = _front_matter(title, policy={"page": "home"}) + _render(
+        "home.md.j2", title=title, drafts=model.drafts, cards=cards, links=links
     )
-    return Page(url, title, "".join(parts))
+    return Page(url, title, markdown)
 
 
 def document_page(model: SiteModel, doc: DocumentView) -> Page:
     url = doc.url
     entry = doc.current
     assert entry is not None
-    parts = [
-        _front_matter(doc.title, policy={"page": "document", "document": doc.id, "version": entry.version.version}),
-        _title_block(doc, entry.version.text),
-        _header(model, entry, url, doc),
-    ]
-    for notice in doc.notices:
-        parts.append(_pending_callout(model, notice, url))
-    parts.append(_text(entry.version.text))
-    return Page(url, doc.title, "".join(parts))
+    front = _front_matter(
+        doc.title, policy={"page": "document", "document": doc.id, "version": entry.version.version}
+    )
+    markdown = front + _render(
+        "document.md.j2",
+        title=_title(doc, entry.version.text),
+        header=_header(model, entry, url, doc),
+        notices=[_notice(model, notice, url) for notice in doc.notices],
+        text=_text(entry.version.text),
+    )
+    return Page(url, doc.title, markdown)
 
 
 def version_page(model: SiteModel, doc: DocumentView, entry: Entry) -> Page:
     url = entry.url
     v = entry.version
     title = f"{doc.title}, version {v.version}"
-    parts = [
-        _front_matter(
-            title,
-            search=False,
-            policy={"page": "version", "document": doc.id, "version": v.version, "status": entry.status},
-        ),
-        _title_block(doc, v.text),
-        _header(model, entry, url, doc),
-    ]
-    current = doc.in_force
+    front = _front_matter(
+        title,
+        search=False,
+        policy={"page": "version", "document": doc.id, "version": v.version, "status": entry.status},
+    )
+    in_force = doc.in_force
+    current = (
+        None
+        if in_force is None
+        else {
+            "href": rel(url, doc.url),
+            "version": in_force.version.version,
+            "effective": _date(model, in_force.version.effective),
+        }
+    )
+    callout: str | None = None
+    changes_href: str | None = None
     if entry.status == "superseded":
-        body = f"<p>It applied from {_date(model, v.effective)}"
-        if entry.until:
-            body += f" until {_date(model, entry.until)}"
-        body += "."
-        if current is not None:
-            body += (
-                f' The version in force is <a href="{rel(url, doc.url)}">version {e(current.version.version)}</a>'
-                f" (since {_date(model, current.version.effective)}).</p>"
-            )
-        else:
-            body += "</p>"
-        parts.append(_admonition("note", "This version has been superseded", body, "policy-superseded"))
+        callout = "superseded"
     elif entry.status == "pending":
-        body = f"<p>Until then, "
-        body += (
-            f'<a href="{rel(url, doc.url)}">version {e(current.version.version)}</a> applies.'
-            if current
-            else "the earlier version applies."
-        )
+        callout = "pending"
         notice = next((n for n in doc.notices if n.version == v), None)
         if notice and notice.changes_url:
-            body += f' <a href="{rel(url, notice.changes_url)}">See what changes</a>.'
-        body += "</p>"
-        parts.append(_admonition("warning", f"This revised version takes effect on {_date(model, v.effective)}", body, "policy-callout"))
+            changes_href = rel(url, notice.changes_url)
     elif entry.draft:
-        body = (
-            f"<p>Not public. Publication: {_date(model, v.published)}; effective: {_date(model, v.effective)}. "
-            "Visitors do not see this page until it is published.</p>"
-        )
-        parts.append(_admonition("danger", "Draft", body, "policy-draft-note"))
-    parts.append(_text(v.text))
-    return Page(url, title, "".join(parts), in_nav=False)
+        callout = "draft"
+    markdown = front + _render(
+        "version.md.j2",
+        title=_title(doc, v.text),
+        header=_header(model, entry, url, doc),
+        callout=callout,
+        published=_date(model, v.published),
+        effective=_date(model, v.effective),
+        until=_date(model, entry.until) if entry.until else None,
+        current=current,
+        changes_href=changes_href,
+        text=_text(v.text),
+    )
+    return Page(url, title, markdown, in_nav=False)
 
 
 def archive_page(model: SiteModel, doc: DocumentView) -> Page:
@@ -252,53 +254,48 @@ def archive_page(model: SiteModel, doc: DocumentView) -> Page:
     rows = []
     for entry in reversed(doc.entries):
         v = entry.version
-        changes = ""
-        if entry.changes_url:
-            changes = f'<a href="{rel(url, entry.changes_url)}">{e(entry.previous.version)} → {e(v.version)}</a>'
-            if entry.changes.core_rights_changed:
-                changes += " " + _core_badge()
-        status = e(STATUS_LABELS.get(entry.status, entry.status).split(":")[0])
         rows.append(
-            "<tr>"
-            f'<td><a href="{rel(url, entry.url)}">{e(v.version)}</a>{" " + _draft_badge() if entry.draft else ""}</td>'
-            f"<td>{status}</td>"
-            f"<td>{_date(model, v.published)}</td>"
-            f"<td>{_date(model, v.effective)}</td>"
-            f"<td>{_date(model, entry.until) if entry.until else '—'}</td>"
-            f"<td>{e(v.summary or '')}</td>"
-            f"<td>{changes or '—'}</td>"
-            "</tr>"
+            {
+                "href": rel(url, entry.url),
+                "version": v.version,
+                "draft": entry.draft,
+                "status": _status_word(entry),
+                "published": _date(model, v.published),
+                "effective": _date(model, v.effective),
+                "until": _date(model, entry.until) if entry.until else None,
+                "summary": v.summary or "",
+                "changes_href": rel(url, entry.changes_url) if entry.changes_url else None,
+                "previous": entry.previous.version if entry.previous else None,
+                "core_rights": entry.changes.core_rights_changed,
+            }
         )
-    table = (
-        '<table class="policy-archive"><thead><tr><th>Version</th><th>Status</th><th>Published</th>'
-        "<th>Effective</th><th>In force until</th><th>Summary</th><th>Changes</th></tr></thead>"
-        "<tbody>" + "".join(rows) + "</tbody></table>\n"
+    markdown = _front_matter(title, policy={"page": "archive", "document": doc.id}) + _render(
+        "archive.md.j2",
+        title=title,
+        document_href=rel(url, doc.url),
+        document_title=doc.title,
+        rows=rows,
     )
-    parts = [
-        _front_matter(title, policy={"page": "archive", "document": doc.id}),
-        f"# {e(title)}\n\n",
-        f'<p>Every published version of the <a href="{rel(url, doc.url)}">{e(doc.title)}</a>, newest first. '
-        "Each has a permanent address.</p>\n\n",
-        table,
-    ]
-    return Page(url, title, "".join(parts))
+    return Page(url, title, markdown)
 
 
-def _section_lists(changes: ChangeSummary) -> str:
-    if changes.is_empty:
-        return "<p>No section changed in substance (wording of numbering or spacing only).</p>\n\n"
-    blocks = []
+def _section_kinds(changes: ChangeSummary) -> list[dict[str, Any]]:
+    """The changed sections by kind (added, removed, ...), empty kinds left out."""
+    kinds = []
     for kind, label in KIND_LABELS:
-        items = [c for c in changes.sections if c.kind == kind]
-        if not items:
-            continue
-        lis = "".join(
-            f'<li data-section="{e(c.id)}"><a href="#change-{e(c.id)}">{e(c.title)}</a>'
-            f'{" " + _core_badge() if c.core_rights else ""}</li>'
-            for c in items
-        )
-        blocks.append(f'<div class="policy-changes__kind policy-changes__kind--{kind}"><h3>{label} ({len(items)})</h3><ul>{lis}</ul></div>')
-    return '<div class="policy-changes">' + "".join(blocks) + "</div>\n\n"
+        sections = [
+            {
+                "id": c.id,
+                "href": "#" + urls.change_anchor(c.id),
+                "title": c.title,
+                "core_rights": c.core_rights,
+            }
+            for c in changes.sections
+            if c.kind == kind
+        ]
+        if sections:
+            kinds.append({"kind": kind, "label": label, "sections": sections})
+    return kinds
 
 
 def changes_page(model: SiteModel, doc: DocumentView, redline: Redline) -> Page:
@@ -307,41 +304,33 @@ def changes_page(model: SiteModel, doc: DocumentView, redline: Redline) -> Page:
     title = f"{doc.title}: changes from version {old.version} to {new.version}"
     new_entry = doc.entry(new)
     old_entry = doc.entry(old)
-    status = STATUS_LABELS.get(new_entry.status, "") if new_entry else ""
-    parts = [
-        _front_matter(
-            title,
-            search=False,
-            policy={"page": "changes", "document": doc.id, "old": old.version, "new": new.version},
-        ),
-        f"# {e(title)}\n\n",
-        '<div class="policy-header policy-header--changes"><dl class="policy-header__facts">'
-        f'<div><dt>From</dt><dd><a href="{rel(url, old_entry.url if old_entry else doc.url)}">version {e(old.version)}</a>, effective {_date(model, old.effective)}</dd></div>'
-        f'<div><dt>To</dt><dd><a href="{rel(url, new_entry.url if new_entry else doc.url)}">version {e(new.version)}</a>, published {_date(model, new.published)}, effective {_date(model, new.effective)}</dd></div>'
-        f"<div><dt>Status of version {e(new.version)}</dt><dd>{e(status)}</dd></div>"
-        "</dl></div>\n\n",
-    ]
-    if new.summary:
-        parts.append(f'<p class="policy-summary"><strong>Summary:</strong> {e(new.summary)}</p>\n\n')
-    if redline.changes.core_rights_changed:
-        titles = ", ".join(e(c.title) for c in redline.changes.core_rights_sections)
-        parts.append(
-            _admonition(
-                "danger",
-                "This revision changes your core rights",
-                f"<p>Core-rights sections affected: {titles}.</p>",
-                "policy-core-rights",
-            )
-        )
-    parts.append("## Sections\n\n")
-    parts.append(_section_lists(redline.changes))
-    parts.append("## Redline {#redline}\n\n")
-    parts.append(
-        '<p class="policy-legend">Inserted text is <ins>underlined</ins>; deleted text is '
-        "<del>struck through</del>. Renumbering is not shown as a change.</p>\n\n"
+    front = _front_matter(
+        title,
+        search=False,
+        policy={"page": "changes", "document": doc.id, "old": old.version, "new": new.version},
     )
-    parts.append(redline_html(old, new).strip() + "\n")
-    return Page(url, title, "".join(parts), in_nav=False)
+    changes = redline.changes
+    markdown = front + _render(
+        "changes.md.j2",
+        title=title,
+        old={
+            "href": rel(url, old_entry.url if old_entry else doc.url),
+            "version": old.version,
+            "effective": _date(model, old.effective),
+        },
+        new={
+            "href": rel(url, new_entry.url if new_entry else doc.url),
+            "version": new.version,
+            "published": _date(model, new.published),
+            "effective": _date(model, new.effective),
+            "status": STATUS_LABELS.get(new_entry.status, "") if new_entry else "",
+            "summary": new.summary,
+        },
+        core_sections=[c.title for c in changes.core_rights_sections],
+        kinds=[] if changes.is_empty else _section_kinds(changes),
+        redline=Markup(redline_html(old, new).strip()),
+    )
+    return Page(url, title, markdown, in_nav=False)
 
 
 def updates_page(model: SiteModel) -> Page:
@@ -350,26 +339,25 @@ def updates_page(model: SiteModel) -> Page:
     items = []
     for doc, entry in model.updates:
         v = entry.version
-        facts = [f"Published {_date(model, v.published)}", f"effective {_date(model, v.effective)}",
-                 e(STATUS_LABELS.get(entry.status, entry.status).split(":")[0].lower())]
-        links = [f'<a href="{rel(url, entry.url)}">Full text</a>']
-        if entry.changes_url:
-            links.append(f'<a href="{rel(url, entry.changes_url)}">What changed</a>')
-        badge = f" {_core_badge()}" if entry.changes.core_rights_changed else ""
         items.append(
-            f'<article class="policy-update policy-update--{e(entry.status)}">'
-            f'<h2 id="{e(urls.update_anchor(doc.id, v.version))}">{e(doc.title)}, version {e(v.version)}{badge}</h2>'
-            f'<p class="policy-update__facts">{" · ".join(facts)}</p>'
-            + (f'<p class="policy-summary">{e(v.summary)}</p>' if v.summary else "")
-            + f'<p>{" · ".join(links)}</p></article>'
+            {
+                "status": entry.status,
+                "anchor": urls.update_anchor(doc.id, v.version),
+                "title": doc.title,
+                "version": v.version,
+                "core_rights": entry.changes.core_rights_changed,
+                "published": _date(model, v.published),
+                "effective": _date(model, v.effective),
+                "status_label": _status_word(entry).lower(),
+                "summary": v.summary,
+                "href": rel(url, entry.url),
+                "changes_href": rel(url, entry.changes_url) if entry.changes_url else None,
+            }
         )
-    parts = [
-        _front_matter(title, policy={"page": "updates"}),
-        "# Updates\n\n",
-        '<p>Every revision of every policy, newest first. Subscribe with the <a href="../feed.xml">Atom feed</a>.</p>\n\n',
-        '<div class="policy-updates">' + "".join(items) + "</div>\n",
-    ]
-    return Page(url, title, "".join(parts))
+    markdown = _front_matter(title, policy={"page": "updates"}) + _render(
+        "updates.md.j2", feed_href=urls.relative_file(url, urls.FEED_XML), items=items
+    )
+    return Page(url, title, markdown)
 
 
 def render_pages(model: SiteModel) -> list[Page]:
@@ -389,7 +377,12 @@ def navigation(model: SiteModel) -> list[Any]:
     for doc in model.documents:
         nav.append(
             # Named in full: Material's footer shows these labels out of context ("Next: …").
-            {doc.title: [{doc.title: urls.source_path(doc.url)}, {f"{doc.title}: all versions": urls.source_path(doc.archive_url)}]}
+            {
+                doc.title: [
+                    {doc.title: urls.source_path(doc.url)},
+                    {f"{doc.title}: all versions": urls.source_path(doc.archive_url)},
+                ]
+            }
         )
     nav.append({"Updates": urls.source_path(urls.UPDATES)})
     return nav

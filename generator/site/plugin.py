@@ -201,7 +201,8 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
         if not self.config.enabled:
             return files
         for file in list(files):
-            if file.src_uri.startswith("email/") or file.src_uri == "assets/notice.js":
+            # E-mail and page templates are ours to render, notice.js is written by on_post_build.
+            if file.src_uri.startswith(("email/", "pages/")) or file.src_uri == "assets/notice.js":
                 if Path(file.abs_src_path or "").resolve().is_relative_to(TEMPLATES_DIR):
                     files.remove(file)
         return files
