@@ -54,7 +54,23 @@ def test_subdivision_holiday_extends_the_window():
     assert effective("2026-03-27", california) == "2026-04-09T00:00:00-07:00"
 
 
-def test_extra_operator_holidays_and_working_days_are_honoured():
+def test_an_operators_extra_holiday_is_not_counted_and_the_window_ends_a_day_later():
+    calendar = WorkingCalendar("CN", None, "Asia/Shanghai", extra_holidays=frozenset({dt.date(2026, 11, 24)}))
+    assert not calendar.is_working_day(dt.date(2026, 11, 24))  # an ordinary Tuesday otherwise
+    # Without it: 2026-12-03 (see above).
+    assert effective("2026-11-23", calendar) == "2026-12-04T00:00:00+08:00"
+
+
+def test_an_operators_extra_working_saturday_counts_and_the_window_ends_a_day_earlier():
+    calendar = WorkingCalendar(
+        "CN", None, "Asia/Shanghai", extra_working_days=frozenset({dt.date(2026, 11, 28)})
+    )
+    assert calendar.is_working_day(dt.date(2026, 11, 28))  # a Saturday
+    # Without it: 2026-12-03 (see above).
+    assert effective("2026-11-23", calendar) == "2026-12-02T00:00:00+08:00"
+
+
+def test_an_extra_holiday_and_an_extra_working_day_change_which_days_count():
     calendar = WorkingCalendar(
         "CN",
         None,
@@ -62,10 +78,18 @@ def test_extra_operator_holidays_and_working_days_are_honoured():
         extra_holidays=frozenset({dt.date(2026, 11, 24)}),
         extra_working_days=frozenset({dt.date(2026, 11, 28)}),
     )
-    # Without extras: 2026-12-03 (see above). One day lost, one Saturday gained.
-    assert effective("2026-11-23", calendar) == "2026-12-03T00:00:00+08:00"
-    assert not calendar.is_working_day(dt.date(2026, 11, 24))
-    assert calendar.is_working_day(dt.date(2026, 11, 28))
+    window = publicity_window(dt.date(2026, 11, 23), calendar, 7)
+    # One day lost, one gained: the same end, counted over other days.
+    assert [d.isoformat() for d in window.working_days] == [
+        "2026-11-25",
+        "2026-11-26",
+        "2026-11-27",
+        "2026-11-28",
+        "2026-11-30",
+        "2026-12-01",
+        "2026-12-02",
+    ]
+    assert window.earliest_effective.isoformat() == "2026-12-03T00:00:00+08:00"
 
 
 def test_longer_window_setting_gives_more_notice():

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import argparse
 import csv
 import email
 import email.policy
 import io
 import json
+import re
+import time
 from datetime import UTC
 from pathlib import Path
 
 from notify_support import make_revision, notify, sqlite_url, write_csv
+from rich.console import Console
 
+from notify.cli import add_arguments, run
 from notify.ledger import first_notice_times
 
 
@@ -80,7 +85,8 @@ def test_usage_errors_exit_2_with_a_clear_message(tmp_path: Path, revision) -> N
     relative = make_revision(url="/privacy/versions/2.0/")
     no_site = notify(tmp_path, [relative], "--recipients", str(tmp_path / "users.csv"))
     assert no_site.code == 2 and "site_url" in no_site.out and "--site-url" in no_site.out
-    assert notify(tmp_path, [revision]).code == 2
+    no_recipients = notify(tmp_path, [revision])
+    assert no_recipients.code == 2 and "give --recipients" in no_recipients.out
     missing = notify(tmp_path, [revision], "--recipients", str(tmp_path / "nobody.csv"))
     assert missing.code == 2 and "nobody.csv" in missing.out
     bad_ledger = notify(
@@ -127,26 +133,47 @@ def test_unusable_recipients_input_stops_before_anything_is_sent(
     assert server.connections == 0 and not (tmp_path / ".policy" / "ledger.sqlite3").exists()
 
 
-def test_progress_bar_on_a_terminal(tmp_path: Path, revision) -> None:
-    import argparse
+def test_a_terminal_shows_the_campaign_progressing_while_it_runs(
+    tmp_path: Path, revision, smtp_server
+) -> None:
+    """On a terminal the operator watches a progress bar: the campaign's name, how many
+    of the notices went out so far, failures. Once done, the bar gives way to the report."""
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, color_system=None, width=120)
+    during: list[str] = []
 
-    from rich.console import Console
+    def after_data(accepted: int) -> None:
+        # Hold the server's reply to the 10th message until the bar shows the nine
+        # before it: one sender, so exactly nine went out by then.
+        if accepted == 10:
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and not re.search(r"\b9/30\b", screen.getvalue()):
+                time.sleep(0.02)
+            during.append(screen.getvalue())
 
-    from notify.cli import add_arguments, run
-
+    server = smtp_server(after_data=after_data)
     write_csv(tmp_path / "users.csv", 30)
     parser = argparse.ArgumentParser()
     add_arguments(parser)
-    buffer = io.StringIO()
-    console = Console(file=buffer, force_terminal=True, width=120)
-    code = run(
-        parser.parse_args(["--recipients", str(tmp_path / "users.csv")]),
-        [revision],
-        repo=tmp_path,
-        console=console,
+    args = parser.parse_args(
+        [
+            "--recipients",
+            str(tmp_path / "users.csv"),
+            "--smtp",
+            f"smtp://127.0.0.1:{server.port}",
+            "--concurrency",
+            "1",
+        ]
     )
+    code = run(args, [revision], repo=tmp_path, console=console)
+
     assert code == 0
-    assert "sent" in buffer.getvalue() and "30" in buffer.getvalue()
+    [frames] = during
+    bar = re.search(r"privacy 2\.0 email ━+ *9/30 failed 0", frames)
+    assert bar, f"no progress bar with 9 of 30 sent on the screen:\n{frames!r}"
+    assert "remaining in the ledger" not in frames  # the report comes at the end
+    report = screen.getvalue()[len(frames) :]
+    assert re.search(r"sent\s+│\s+30\s", report), report
 
 
 def test_run_works_when_the_caller_already_runs_an_event_loop(tmp_path: Path, revision) -> None:
