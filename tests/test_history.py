@@ -56,7 +56,12 @@ def test_revision_published_on_10_september_counts_the_make_up_sunday(policy_rep
     )
     doc = status(policyctl, policy_repo, "2026-09-11")["documents"][0]
     assert doc["pending"][0]["effective"] == "2026-09-21T00:00:00+08:00"
-    assert policyctl("check", "--repo", policy_repo.path, "--as-of", "2026-09-11").code == 0
+    checked = policyctl("check", "--repo", policy_repo.path, "--as-of", "2026-09-11")
+    assert checked.code == 0, checked.out
+    assert checked.out == (
+        "privacy: 2 versions; in force 1.0 since 2026-09-01; "
+        "pending 1.1 takes effect 2026-09-21 (changes core rights)\n"
+    )
 
 
 def test_in_force_entry_carries_commit_and_file_hash(policy_repo, policyctl):
@@ -120,7 +125,9 @@ def test_effective_date_after_the_window_is_accepted(policy_repo, policyctl):
         policy_file(CHANGED_CORE, version="2.0", published="2026-09-30", effective="2026-11-01", summary="x"),
         "2026-09-30T10:00:00+08:00",
     )
-    assert policyctl("check", "--repo", policy_repo.path, "--as-of", "2026-10-01").code == 0
+    checked = policyctl("check", "--repo", policy_repo.path, "--as-of", "2026-10-01")
+    assert checked.code == 0, checked.out
+    assert "pending 2.0 takes effect 2026-11-01 (changes core rights)" in checked.out
     doc = status(policyctl, policy_repo, "2026-10-20")["documents"][0]
     assert doc["pending"][0]["effective"] == "2026-11-01T00:00:00+08:00"
 
@@ -155,7 +162,7 @@ def test_changing_a_published_text_without_new_version_names_the_commit(policy_r
         V1.replace("name and email address", "name, email address and photo"),
         "2026-09-15T10:00:00+08:00",
     )
-    result = policyctl("check", "--repo", policy_repo.path)
+    result = policyctl("check", "--repo", policy_repo.path, "--as-of", "2026-09-16")
     assert result.code == 1
     assert f"commit {sneaky[:7]} changes the text of version 1.0" in result.out
     assert "new `version`" in result.out
@@ -163,10 +170,13 @@ def test_changing_a_published_text_without_new_version_names_the_commit(policy_r
 
 def test_same_day_typo_fix_before_the_published_day_ends_is_allowed(policy_repo, policyctl):
     policy_repo.publish(PRIVACY, V1, "2026-09-01T10:00:00+08:00")
-    policy_repo.publish(PRIVACY, V1.replace("Website.", "Website!"), "2026-09-01T15:00:00+08:00")
-    assert policyctl("check", "--repo", policy_repo.path).code == 0
+    fixed = policy_repo.publish(PRIVACY, V1.replace("Website.", "Website!"), "2026-09-01T15:00:00+08:00")
+    checked = policyctl("check", "--repo", policy_repo.path, "--as-of", "2026-09-02")
+    assert checked.code == 0, checked.out
+    assert checked.out == "privacy: 1 version; in force 1.0 since 2026-09-01\n"
     doc = status(policyctl, policy_repo, "2026-09-02")["documents"][0]
-    assert doc["in_force"]["version"] == "1.0"
+    # Still version 1.0, and its text is the corrected one.
+    assert doc["in_force"]["version"] == "1.0" and doc["in_force"]["commit"] == fixed
 
 
 def test_effective_instants_must_increase(policy_repo, policyctl):
@@ -207,14 +217,14 @@ def test_malformed_front_matter_names_file_commit_and_line(policy_repo, policyct
     commit = policy_repo.publish(
         PRIVACY, "---\ntitle: Privacy\nsummary: Note: bad\n---\n\nText\n", "2026-09-01T10:00:00+08:00"
     )
-    result = policyctl("check", "--repo", policy_repo.path)
+    result = policyctl("check", "--repo", policy_repo.path, "--as-of", "2026-09-02")
     assert result.code == 2
     assert f"policy/privacy.md:3 (commit {commit[:7]}): malformed front matter" in result.err
     assert "Traceback" not in result.err
 
 
 def test_not_a_git_repository_is_unusable_input(tmp_path, policyctl):
-    result = policyctl("check", "--repo", tmp_path)
+    result = policyctl("check", "--repo", tmp_path, "--as-of", "2026-09-02")
     assert result.code == 2
     assert "not a git repository" in result.err
 
@@ -230,7 +240,7 @@ def test_shallow_clone_says_how_to_fetch_the_full_history(policy_repo, policyctl
     subprocess.run(
         ["git", "clone", "-q", "--depth", "1", f"file://{policy_repo.path}", str(clone)], check=True
     )
-    result = policyctl("status", "--repo", clone)
+    result = policyctl("status", "--repo", clone, "--as-of", "2026-10-01")
     assert result.code == 2
     assert "shallow clone" in result.err
     assert "git fetch --unshallow" in result.err and "fetch-depth: 0" in result.err
@@ -300,7 +310,9 @@ def test_repository_without_front_matter_is_versioned_per_commit(policy_repo, po
     assert effective[1] == "2026-10-16T00:00:00+08:00"
     assert [v.summary for v in document.versions] == [None, None, None]
     # No summaries needed; of two versions of one day, the later one takes effect.
-    assert policyctl("check", "--repo", policy_repo.path, "--as-of", "2026-10-01").code == 0
+    checked = policyctl("check", "--repo", policy_repo.path, "--as-of", "2026-10-01")
+    assert checked.code == 0, checked.out
+    assert "pending 2026-09-30-2 takes effect 2026-10-16" in checked.out
     assert (
         status(policyctl, policy_repo, "2026-10-16")["documents"][0]["in_force"]["version"] == "2026-09-30-2"
     )
@@ -356,7 +368,9 @@ def test_settings_come_from_mkdocs_yml_and_flags_override(policy_repo, policyctl
 
 def test_invalid_setting_is_unusable_input(policy_repo, policyctl):
     policy_repo.publish(PRIVACY, V1, "2026-09-01T10:00:00+08:00")
-    result = policyctl("check", "--repo", policy_repo.path, "--timezone", "Mars/Olympus")
+    result = policyctl(
+        "check", "--repo", policy_repo.path, "--as-of", "2026-09-02", "--timezone", "Mars/Olympus"
+    )
     assert result.code == 2 and "unknown time zone 'Mars/Olympus'" in result.err
     result = policyctl("check", "--repo", policy_repo.path, "--as-of", "soon")
     assert result.code == 2 and "--as-of" in result.err
@@ -368,7 +382,7 @@ def test_misspelled_core_rights_mark_fails_check(policy_repo, policyctl):
         policy_file(BASE_POLICY.replace(".core-rights", ".core-right"), published="2026-09-01"),
         "2026-09-01T10:00:00+08:00",
     )
-    result = policyctl("check", "--repo", policy_repo.path)
+    result = policyctl("check", "--repo", policy_repo.path, "--as-of", "2026-09-02")
     assert result.code == 1 and "`.core-right` looks like a misspelling of `.core-rights`" in result.out
 
 
@@ -398,4 +412,6 @@ def test_publish_stamps_the_revision_and_prints_the_earliest_effective_date(poli
     assert 'summary: "We now collect phone numbers."' in text
     assert "name, phone and email" in text
     policy_repo.commit("2026-09-30T11:00:00+08:00")
-    assert policyctl("check", "--repo", policy_repo.path, "--as-of", "2026-10-01").code == 0
+    checked = policyctl("check", "--repo", policy_repo.path, "--as-of", "2026-10-01")
+    assert checked.code == 0, checked.out
+    assert "pending 2.0 takes effect 2026-10-16" in checked.out
