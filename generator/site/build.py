@@ -22,8 +22,8 @@ from pathlib import Path
 import yaml
 
 from generator.core.errors import PolicyError
-from generator.site.plugin import TEMPLATES_DIR, PolicyPlugin, Runtime, runtime
 from generator.settings import Settings, read_mkdocs_yml
+from generator.site.plugin import TEMPLATES_DIR, PolicyPlugin, Runtime, runtime
 
 EXIT_OK, EXIT_FAILED = 0, 1
 

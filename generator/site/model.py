@@ -19,9 +19,16 @@ from generator.core.changes import ChangeSummary
 from generator.core.errors import PolicyError
 from generator.core.history import Document, History, Version
 from generator.core.notices import Notice, open_notices
-from generator.core.timeline import DRAFT, IN_FORCE, SCHEDULED, DocumentState, Status, changes_between, state_at
+from generator.core.timeline import (
+    DRAFT,
+    IN_FORCE,
+    SCHEDULED,
+    DocumentState,
+    Status,
+    changes_between,
+    state_at,
+)
 from generator.settings import Settings
-
 
 # ---------------------------------------------------------------- the model
 

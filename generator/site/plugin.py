@@ -6,7 +6,7 @@
 - on_pre_build: reads the git history, builds the site model at the instant, writes
   the Markdown tree (`generator.site.pages`) and the navigation, and hands the open notices
   to the templates (`config.extra.policy`);
-- on_files: keeps the e-mail templates of `site_templates/` off the site;
+- on_files: keeps the e-mail and page templates of `site_templates/` off the site;
 - on_post_build: writes versions.json, notices.json, feed.xml and notice.js.
 
 The instant and other run options come from `policyctl` (see `runtime`) or, for plain
