@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Literal
 
+from generator.core import urls
 from generator.core.changes import ChangeSummary, compare
 from generator.core.diff.alignment import diff_ints, readable_runs
 from generator.core.diff.blocks import Block, pair_blocks, split_blocks
@@ -39,7 +40,7 @@ class SectionRedline:
     @property
     def anchor(self) -> str:
         """The element id the change summary links to (`#change-<id>`)."""
-        return f"change-{self.id}"
+        return urls.change_anchor(self.id)
 
 
 @dataclass(frozen=True)
@@ -303,7 +304,7 @@ def _section_html(
     text_changed: bool,
     note: str = "",
 ) -> str:
-    anchor = f"change-{escape(section_id)}"
+    anchor = escape(urls.change_anchor(section_id))
     data = f'data-section="{escape(section_id)}" data-status="{status}"'
     body = "\n".join(_render_blocks(blocks))
     core = " redline-core-rights" if core_rights else ""
