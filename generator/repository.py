@@ -44,7 +44,7 @@ def open_repository(path: Path) -> git.Repo:
             "(in GitHub Actions: actions/checkout with `fetch-depth: 0`)",
         )
     try:
-        repo.head.commit
+        _ = repo.head.commit
     except ValueError:
         raise RepositoryError(
             "the repository has no commits yet",
@@ -90,7 +90,7 @@ def file_history(repo: git.Repo, path: str) -> list[FileRevision]:
     blobs = _read_blobs(repo, [f"{sha}:{at_path}" for sha, _, at_path in entries])
     return [
         FileRevision(sha, when, at_path, data)
-        for (sha, when, at_path), data in zip(entries, blobs)
+        for (sha, when, at_path), data in zip(entries, blobs, strict=True)
         if data is not None
     ]
 
