@@ -5,17 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
-from zoneinfo import ZoneInfo
+import hashlib
 
 import pytest
 from tests_support import BASE_POLICY, policy_file
 
 from generator.core.calendar import WorkingCalendar
+from notify.ledger import SENT, Campaign, Ledger, Outcome, first_notice_times
+from notify.recipients import Recipient
 
 PRIVACY = "policy/privacy.md"
 SITE = "https://shop.example/legal/"
 CORE_CHANGE = BASE_POLICY.replace("2. Order data: address.", "2. Order data: address, phone number.")
 PLAIN_CHANGE = BASE_POLICY.replace("privacy@example.com", "dpo@example.com")
+CN = WorkingCalendar("CN", None, "Asia/Shanghai")
 
 
 @pytest.fixture
@@ -106,56 +109,85 @@ def test_notify_without_site_url_is_refused(revised, policyctl):
     assert result.code == 2 and "site_url" in result.err
 
 
-def _publish_relative_to_now(repo, days_ago: int) -> dt.date:
-    """The ledger records real send times, so these histories are built around today."""
-    zone = ZoneInfo("Asia/Shanghai")
-    today = dt.datetime.now(zone).date()
-    published = today - dt.timedelta(days=days_ago)
-    repo.publish(
-        PRIVACY,
-        policy_file(version="1.0", published="2020-01-06", summary="First."),
-        "2020-01-06T10:00:00+08:00",
-    )
-    repo.publish(
-        PRIVACY,
-        policy_file(CORE_CHANGE, version="2.0", published=published.isoformat(), summary="Phone numbers."),
-        f"{published.isoformat()}T00:30:00+08:00",
-    )
-    (repo.path / "users.csv").write_text("email,name\nann@example.com,Ann\n")
-    return published
+def ledger_of(repo) -> str:
+    return f"sqlite:///{repo.path / '.policy' / 'ledger.sqlite3'}"
 
 
-def test_check_with_ledger_reports_a_notice_that_started_late(policy_repo, policyctl):
-    calendar = WorkingCalendar("CN", None, "Asia/Shanghai")
-    today = dt.datetime.now(calendar.zone).date()
-    # Published some days ago, with working days in between, and still pending now:
-    # a first notice sent today leaves fewer than 7 working days before it takes effect.
-    days_ago = next(
-        back
-        for back in range(2, 12)
-        if len([d for d in calendar.working_days_after(today - dt.timedelta(days=back), 7) if d <= today])
-        >= 2
-    )
-    _publish_relative_to_now(policy_repo, days_ago)
-    ledger = f"sqlite:///{policy_repo.path / '.policy' / 'ledger.sqlite3'}"
-    assert notify(policyctl, policy_repo).code == 0
-    result = policyctl("check", "--repo", policy_repo.path, "--ledger", ledger)
+def record_notice(ledger_url: str, repo, version: str, sent_at: dt.datetime) -> None:
+    """The ledger as a campaign that delivered `version` to Ann at `sent_at` leaves it:
+    the rows go through the ledger's own enqueue, claim and record, as in a real run
+    (the real runs of the tests above record the real clock)."""
+    sha256 = policy_sha256(repo, version)
+    ledger = Ledger(ledger_url)
+    try:
+        campaign = Campaign("privacy", version, "email", sha256)
+        ann = Recipient("ann@example.com", "ann@example.com", "Ann", "", "", "users.csv line 2")
+        ledger.enqueue(campaign, "run-1", [ann], lambda key: f"<policy.{key}@shop.example>")
+        [claimed] = ledger.claim(campaign, "worker-1", limit=10, lease=60)
+        when = sent_at.timestamp()
+        ledger.record([Outcome(claimed.id, SENT, "250 2.0.0 Queued", 1, when, when)])
+    finally:
+        ledger.close()
+
+
+def policy_sha256(repo, version: str) -> str:
+    for commit in repo.git("log", "--format=%H", "--", PRIVACY).split():
+        text = repo.git("show", f"{commit}:{PRIVACY}")
+        if f'version: "{version}"' in text:
+            return hashlib.sha256(text.encode()).hexdigest()
+    raise AssertionError(f"no version {version} in the history")
+
+
+def test_check_with_ledger_reports_a_notice_that_went_out_after_the_window_began(revised, policyctl):
+    repo = revised()
+    assert notify(policyctl, repo, "--as-of", "2026-10-09").code == 0
+    # The ledger records when the notice really went out: today, long after 2.0 (effective
+    # 16 October) was published on 30 September.
+    sent = first_notice_times(ledger_of(repo), "privacy")["2.0"].astimezone(CN.zone)
+    result = policyctl("check", "--repo", repo.path, "--ledger", ledger_of(repo), "--as-of", "2026-10-09")
     assert result.code == 1
-    assert f"first notice went out {today.isoformat()}" in result.out
+    assert "version 2.0 takes effect 2026-10-16" in result.out
+    assert f"first notice went out {sent.isoformat(timespec='minutes')}" in result.out
     assert "the 7-working-day window counted from the notice ends" in result.out
 
 
-def test_check_with_ledger_accepts_a_notice_sent_on_the_publication_day(policy_repo, policyctl):
-    _publish_relative_to_now(policy_repo, 0)
-    ledger = f"sqlite:///{policy_repo.path / '.policy' / 'ledger.sqlite3'}"
-    assert notify(policyctl, policy_repo).code == 0
-    result = policyctl("check", "--repo", policy_repo.path, "--ledger", ledger)
+def test_check_with_ledger_reports_a_notice_sent_two_working_days_into_the_window(revised, policyctl):
+    repo = revised()
+    # Friday 9 October: Oct 10 (make-up Saturday), 12, 13, 14, 15, 16, 19 -> 20 October.
+    record_notice(ledger_of(repo), repo, "2.0", dt.datetime(2026, 10, 9, 10, 0, tzinfo=CN.zone))
+    result = policyctl(
+        "check", "--repo", repo.path, "--ledger", ledger_of(repo), "--as-of", "2026-10-09T12:00"
+    )
+    assert result.code == 1
+    assert (
+        "version 2.0 takes effect 2026-10-16, but its first notice went out 2026-10-09T10:00+08:00: "
+        "the 7-working-day window counted from the notice ends 2026-10-20"
+    ) in result.out
+
+
+def test_check_with_ledger_accepts_a_notice_sent_on_the_publication_day(revised, policyctl):
+    repo = revised()
+    record_notice(ledger_of(repo), repo, "2.0", dt.datetime(2026, 9, 30, 18, 0, tzinfo=CN.zone))
+    result = policyctl("check", "--repo", repo.path, "--ledger", ledger_of(repo), "--as-of", "2026-10-09")
     assert result.code == 0, result.out
+    assert result.err == ""  # no warning either
+    assert "pending 2.0 takes effect 2026-10-16 (changes core rights)" in result.out
 
 
-def test_check_with_ledger_warns_about_a_core_revision_nobody_was_told_of(policy_repo, policyctl):
-    _publish_relative_to_now(policy_repo, 0)
-    ledger = f"sqlite:///{policy_repo.path / '.policy' / 'ledger.sqlite3'}"
-    result = policyctl("check", "--repo", policy_repo.path, "--ledger", ledger)
+def test_check_with_ledger_warns_about_a_core_revision_nobody_was_told_of(revised, policyctl):
+    repo = revised()
+    result = policyctl(
+        "check", "--repo", repo.path, "--ledger", ledger_of(repo), "--as-of", "2026-09-30T12:00"
+    )
     assert result.code == 0
     assert "no user has been notified yet" in result.err and "policyctl notify" in result.err
+
+
+def test_check_with_ledger_fails_once_a_notice_sent_now_would_come_too_late(revised, policyctl):
+    repo = revised()
+    result = policyctl("check", "--repo", repo.path, "--ledger", ledger_of(repo), "--as-of", "2026-10-09")
+    assert result.code == 1
+    assert "version 2.0 changes core rights, takes effect 2026-10-16, and no user has been notified yet" in (
+        result.out
+    )
+    assert "move `effective:` to 2026-10-20 or later" in result.out
