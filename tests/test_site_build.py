@@ -328,7 +328,10 @@ def test_refuses_to_replace_a_folder_that_is_not_a_site(history, policyctl, tmp_
     (target / "notes.txt").write_text("keep me")
     result = policyctl("build", "--repo", history.path, "--as-of", "2026-10-08", "--site-dir", target)
     assert result.code == 2
+    assert "refusing to replace a folder that does not look like a built site" in result.err
+    assert "pass another --site-dir" in result.err
     assert (target / "notes.txt").read_text() == "keep me"
+    assert sorted(p.name for p in target.iterdir()) == ["notes.txt"]
 
 
 # ---------------------------------------------------------------- configurations
@@ -383,14 +386,14 @@ def test_the_repository_mkdocs_yml_and_plain_mkdocs_build(history, tmp_path):
 
 
 def test_calendar_flags_reach_the_site(history, policyctl, tmp_path):
-    """--working-days 3: the 2.0 window ends earlier... which the history then breaks?
-    No: effective is computed from the settings, so 2.0 is in force sooner."""
+    """--working-days 3: 2.0's window is Oct 8, 9, 10, so 2.0 is in force from 11 October;
+    with the default 7 it would still be pending on the 13th."""
     site = tmp_path / "site"
     build(policyctl, history, "2026-10-13", site, "--working-days", "3")
-    statuses = [
-        v["status"] for v in json.loads((site / "versions.json").read_text())["documents"][0]["versions"]
-    ]
-    assert statuses == ["superseded", "in-force"]
+    versions = json.loads((site / "versions.json").read_text())["documents"][0]["versions"]
+    assert [v["status"] for v in versions] == ["superseded", "in-force"]
+    assert versions[1]["effective"] == "2026-10-11T00:00:00+08:00"
+    assert json.loads((site / "notices.json").read_text())["notices"] == []
 
 
 def test_the_build_is_reproducible(history, policyctl, tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -57,7 +58,8 @@ def test_preview_at_an_instant(history, serve):
     base = serve(history, "--as-of", "2026-10-08")
     home = fetch(base)
     assert "policy-banner" in home and "16 October 2026" in home
-    assert "notices" in fetch(base + "notices.json")
+    [notice] = json.loads(fetch(base + "notices.json"))["notices"]
+    assert (notice["version"], notice["effective"]) == ("2.0", "2026-10-16T00:00:00+08:00")
     assert SECRET not in fetch(base + "privacy/versions/")
 
 

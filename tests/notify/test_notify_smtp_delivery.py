@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -283,8 +284,9 @@ def test_password_never_in_the_url_and_tls_required_for_remote_hosts(
     assert missing.code == 2 and "POLICYCTL_SMTP_PASSWORD" in missing.out
 
 
-def test_rate_limit_and_unreachable_server(tmp_path: Path, revision, smtp_server) -> None:
-    server = smtp_server()
+def test_rate_limit_spaces_the_messages_out(tmp_path: Path, revision, smtp_server) -> None:
+    arrivals: list[float] = []
+    server = smtp_server(after_data=lambda accepted: arrivals.append(time.monotonic()))
     write_csv(tmp_path / "users.csv", 6)
     ok = notify(
         tmp_path,
@@ -293,13 +295,21 @@ def test_rate_limit_and_unreachable_server(tmp_path: Path, revision, smtp_server
         str(tmp_path / "users.csv"),
         "--smtp",
         smtp(server),
+        "--concurrency",
+        "4",
         "--rate",
-        "50",
+        "20",
     )
     assert ok.code == 0 and len(server.received) == 6
+    # At most 20 a second across all sessions: six messages span at least five intervals
+    # of 50 ms (less a little for the network between the sender and the server).
+    assert arrivals[-1] - arrivals[0] >= 5 * 0.05 - 0.02, arrivals
 
+
+def test_an_unreachable_server_stops_the_campaign_before_it_starts(tmp_path: Path, revision) -> None:
+    write_csv(tmp_path / "users.csv", 6)
     down = notify(
-        tmp_path / "other",
+        tmp_path,
         [revision],
         "--recipients",
         str(tmp_path / "users.csv"),
@@ -307,6 +317,7 @@ def test_rate_limit_and_unreachable_server(tmp_path: Path, revision, smtp_server
         f"smtp://127.0.0.1:{free_port()}",
     )
     assert down.code == 2 and "cannot reach the SMTP server" in down.out
+    assert not any(r["status"] == "sent" for r in ledger_rows(sqlite_url(tmp_path)))
 
 
 def test_a_server_that_goes_away_mid_campaign_stops_it_with_the_rest_pending(
