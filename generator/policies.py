@@ -12,7 +12,7 @@ from pathlib import Path
 from generator.core.errors import Advisory, RepositoryError, Violation
 from generator.core.history import Document, History, build_document, document_id
 from generator.core.revisions import UNCOMMITTED, FileRevision
-from generator.repository import document_paths, file_history, open_repository, working_files
+from generator.repository import open_repository, policy_histories, working_files
 from generator.settings import Settings
 
 
@@ -26,9 +26,11 @@ def read_history(repo_path: Path, settings: Settings, *, drafts_at: dt.datetime 
     """
     repo = open_repository(repo_path)
     calendar = settings.calendar
-    paths = document_paths(repo, settings.policy_dir)
     try:
-        histories = {document_id(path): file_history(repo, path) for path in paths}
+        histories = {
+            document_id(path): revisions
+            for path, revisions in policy_histories(repo, settings.policy_dir).items()
+        }
         if drafts_at is not None:
             for working in working_files(repo, settings.policy_dir):
                 revisions = histories.setdefault(document_id(working.path), [])

@@ -54,49 +54,118 @@ def open_repository(path: Path) -> git.Repo:
     return repo
 
 
-def document_paths(repo: git.Repo, policy_dir: str) -> list[str]:
-    """Policy documents at HEAD: `<policy_dir>/<id>.md`."""
-    try:
-        tree = repo.head.commit.tree / policy_dir
-    except KeyError:
-        return []
-    return sorted(
-        str(blob.path) for blob in tree.blobs if blob.name.endswith(".md") and blob.name != "README.md"
-    )
+def is_document_path(path: str, policy_dir: str) -> bool:
+    """`<policy_dir>/<id>.md`, not hidden, not a README: a policy document."""
+    folder, _, name = path.rpartition("/")
+    return folder == policy_dir and name.endswith(".md") and not name.startswith(".") and name != "README.md"
 
 
-def file_history(repo: git.Repo, path: str) -> list[FileRevision]:
-    """Every commit that changed the file, oldest first, following renames."""
-    marker = "\x1e"
-    out = repo.git.log(
-        "--follow",
-        "--name-status",
-        "-M",
-        f"--format={marker}%H %cI",
-        "--",
-        path,
-    )
-    entries: list[tuple[str, dt.datetime, str]] = []
-    for block in out.split(marker):
-        lines = [line for line in block.splitlines() if line.strip()]
-        if not lines:
-            continue
-        sha, when = lines[0].split(" ", 1)
-        status = lines[1].split("\t") if len(lines) > 1 else ["M", path]
-        if status[0].startswith("D"):
-            continue
-        entries.append((sha, dt.datetime.fromisoformat(when), status[-1]))
-    entries.reverse()
-    blobs = _read_blobs(repo, [f"{sha}:{at_path}" for sha, _, at_path in entries])
-    return [
-        FileRevision(sha, when, at_path, data)
-        for (sha, when, at_path), data in zip(entries, blobs, strict=True)
-        if data is not None
-    ]
+@dataclass
+class _Change:
+    mode: str
+    blob: str
+    status: str
+    path: str
+    old_path: str | None = None
+
+
+def _first_parent_log(repo: git.Repo, policy_dir: str) -> list[tuple[str, dt.datetime, list[_Change]]]:
+    """The commits of the built branch's first-parent chain that touch `policy_dir`, oldest
+    first, each with its changes against its first parent (renames detected, copies not).
+
+    Paths are read NUL-separated, never quoted, so any file name survives."""
+    out = subprocess.run(
+        [
+            "git",
+            "-c",
+            "core.quotepath=false",
+            "log",
+            "--first-parent",
+            "--diff-merges=first-parent",
+            "--raw",
+            "-z",
+            "-M",
+            "--no-abbrev",
+            "--format=%x01%H %cI",
+            "HEAD",
+            "--",
+            f"{policy_dir}/",
+        ],
+        cwd=repo.working_tree_dir,
+        capture_output=True,
+        check=True,
+    ).stdout.decode("utf-8", errors="surrogateescape")
+    commits: list[tuple[str, dt.datetime, list[_Change]]] = []
+    for chunk in out.split("\x01")[1:]:
+        header, _, rest = chunk.partition("\0")
+        sha, when = header.split(" ", 1)
+        tokens = rest.lstrip("\n").split("\0")
+        changes: list[_Change] = []
+        index = 0
+        while index < len(tokens):
+            meta = tokens[index].strip("\n")
+            index += 1
+            if not meta.startswith(":"):
+                continue
+            _old_mode, new_mode, _old_blob, new_blob, status = meta[1:].split(" ")
+            if status[0] in "RC":
+                changes.append(_Change(new_mode, new_blob, status[0], tokens[index + 1], tokens[index]))
+                index += 2
+            else:
+                changes.append(_Change(new_mode, new_blob, status[0], tokens[index]))
+                index += 1
+        commits.append((sha, dt.datetime.fromisoformat(when), changes))
+    commits.reverse()
+    return commits
+
+
+def policy_histories(repo: git.Repo, policy_dir: str) -> dict[str, list[FileRevision]]:
+    """Every policy document at HEAD (its path) and the revisions of its file along the
+    first-parent chain of the built branch, oldest first, following renames.
+
+    What the built branch showed is what was published: the intermediate commits of a
+    merged branch never were, so they are not revisions; a merge, squash or rebase
+    counts at the moment it reached the branch. A symbolic link is refused."""
+    lineages: dict[str, list[tuple[str, dt.datetime, str, str]]] = {}
+    for sha, when, changes in _first_parent_log(repo, policy_dir):
+        # Deletions and renames first: a file may be renamed onto a deleted one's name.
+        moved = {c.old_path: lineages.pop(c.old_path, []) for c in changes if c.status == "R" and c.old_path}
+        for change in changes:
+            if change.status == "D":
+                lineages.pop(change.path, None)
+        for change in changes:
+            if change.status == "D":
+                continue
+            if change.status == "R" and change.old_path is not None:
+                lineage = moved.get(change.old_path, [])
+            elif change.status in "AC":
+                lineage = []
+            else:
+                lineage = lineages.get(change.path, [])
+            lineage.append((sha, when, change.path, change.blob if change.mode != "120000" else "symlink"))
+            lineages[change.path] = lineage
+    documents = {path: lineage for path, lineage in lineages.items() if is_document_path(path, policy_dir)}
+    for path, lineage in documents.items():
+        if lineage[-1][3] == "symlink":
+            raise RepositoryError(
+                "a symbolic link is not a policy document",
+                file=path,
+                remedy="commit the policy text itself as a regular file, or remove the link",
+            )
+    specs = sorted({blob for lineage in documents.values() for *_, blob in lineage if blob != "symlink"})
+    blobs = dict(zip(specs, _read_blobs(repo, specs), strict=True))
+    return {
+        path: [
+            FileRevision(sha, when, at_path, data)
+            for sha, when, at_path, blob in lineage
+            if (data := blobs.get(blob)) is not None
+        ]
+        for path, lineage in sorted(documents.items())
+    }
 
 
 def _read_blobs(repo: git.Repo, specs: list[str]) -> list[bytes | None]:
-    """Many `<commit>:<path>` blobs through one `git cat-file --batch` process."""
+    """Many blobs (by object name) through one `git cat-file --batch` process."""
     if not specs:
         return []
     completed = subprocess.run(
@@ -130,7 +199,8 @@ def working_files(repo: git.Repo, policy_dir: str) -> list[WorkingFile]:
         return []
     found = []
     for path in sorted(folder.glob("*.md")):
-        if path.name == "README.md" or path.name.startswith(".") or path.is_symlink() or not path.is_file():
+        relative = f"{policy_dir}/{path.name}"
+        if not is_document_path(relative, policy_dir) or path.is_symlink() or not path.is_file():
             continue
-        found.append(WorkingFile(f"{policy_dir}/{path.name}", path.read_bytes()))
+        found.append(WorkingFile(relative, path.read_bytes()))
     return found

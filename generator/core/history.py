@@ -102,6 +102,10 @@ class _Draft:
     last: FileRevision
     per_commit: bool
     commits: list[FileRevision] = field(default_factory=list)
+    rewrites: list[FileRevision] = field(default_factory=list)
+    """Commits after publication that changed the published text (judged when the version ends)."""
+    rewritten: bool = False
+    """The latest commit of this version still carries a changed text."""
 
 
 def _published_date(value: dt.date | dt.datetime | None, calendar: WorkingCalendar) -> dt.date | None:
@@ -156,7 +160,7 @@ def build_document(
             matter = _as_draft(matter, previous, drafts, revision, calendar)
         if matter.version is not None:
             if previous is not None and not previous.per_commit and previous.key == matter.version:
-                _continue_version(previous, revision, matter, body, calendar, violations)
+                _continue_version(previous, revision, matter, body, calendar)
                 continue
             if any(d.key == matter.version for d in drafts):
                 violations.append(
@@ -181,6 +185,9 @@ def build_document(
         key = day.isoformat() if per_day[day] == 1 else f"{day.isoformat()}-{per_day[day]}"
         drafts.append(_Draft(key, matter, body, revision, revision, True, [revision]))
 
+    for index, draft in enumerate(drafts):
+        successor = drafts[index + 1].key if index + 1 < len(drafts) else None
+        _judge_rewrites(doc_id, draft, successor, violations, advisories)
     versions: list[Version] = []
     for index, draft in enumerate(drafts):
         version = _finish(doc_id, draft, index == 0, calendar, working_days, violations, advisories)
@@ -234,24 +241,64 @@ def _continue_version(
     matter: FrontMatter,
     body: str,
     calendar: WorkingCalendar,
-    violations: list[Violation],
 ) -> None:
     published = _published_date(draft.matter.published, calendar)
     committed = revision.committed_at.astimezone(calendar.zone).date()
     if body != draft.body and published is not None and committed > published:
+        # The version keeps the text it was published with; the change is judged when
+        # the version ends (restored, superseded by a stamped version, or still there).
+        draft.rewrites.append(revision)
+        draft.rewritten = True
+        return
+    draft.rewritten = False
+    draft.last, draft.matter, draft.body = revision, matter, body
+    draft.commits.append(revision)
+
+
+def _judge_rewrites(
+    doc_id: str,
+    draft: _Draft,
+    successor: str | None,
+    violations: list[Violation],
+    advisories: list[Advisory],
+) -> None:
+    """A published text is immutable. A change that is still there at the end of the
+    history fails; one that was restored, or that became the next stamped version, is
+    history that cannot be undone and is only reported."""
+    if not draft.rewrites:
+        return
+    first, path = draft.rewrites[0], draft.rewrites[0].path
+    published = draft.matter.published
+    when = f", published {published.isoformat()}," if published is not None else ""
+    if not draft.rewritten:
+        advisories.append(
+            Advisory(
+                f"commit {first.short} changed the text of version {draft.key}{when} without a new "
+                "version; a later commit restored it",
+                file=path,
+            )
+        )
+    elif successor is not None:
+        advisories.append(
+            Advisory(
+                f"commit {first.short} changed the text of version {draft.key}{when} before version "
+                f"{successor} was stamped; until then the site showed the change unannounced",
+                file=path,
+                remedy="stamp a revision (`policyctl publish`) in the same commit or pull request as its text",
+            )
+        )
+    else:
         violations.append(
             Violation(
                 "published-text-changed",
-                f"commit {revision.short} changes the text of version {draft.key}, "
-                f"published {published.isoformat()}, without a new version",
-                file=revision.path,
-                commit=revision.short,
-                remedy="a published text is immutable: revert the change and publish it "
-                "as a new `version` with a `summary`",
+                f"commit {first.short} changes the text of version {draft.key}{when} without a new version",
+                file=path,
+                commit=first.short,
+                remedy=f"a published text is immutable: restore it (`git checkout {draft.last.short} -- {path}`) "
+                f"and commit, then publish the change as a new version "
+                f'(`policyctl publish {doc_id} --version <new> --summary "..."`)',
             )
         )
-    draft.last, draft.matter, draft.body = revision, matter, body
-    draft.commits.append(revision)
 
 
 def _finish(
@@ -281,16 +328,17 @@ def _finish(
                 )
             )
         elif declared < introduced:
-            published_day = declared
+            # Published is when it reached the built branch, never earlier: the window
+            # counts from there whatever the front matter says.
             violations.append(
                 Violation(
                     "backdated",
-                    f"version {draft.key} says published {published_day.isoformat()}, "
-                    f"before the commit that introduced it ({draft.first.short}, {introduced.isoformat()})",
+                    f"version {draft.key} says published {declared.isoformat()}, but it reached "
+                    f"the branch only on {introduced.isoformat()} (commit {draft.first.short})",
                     file=file,
-                    commit=commit,
-                    remedy=f"set `published: {introduced.isoformat()}` or later; "
-                    "a revision cannot be published before it was written",
+                    commit=draft.first.short,
+                    remedy=f"set `published: {introduced.isoformat()}` (or later) in a new commit; "
+                    "the publicity window counts from the day a revision reaches the branch",
                 )
             )
         else:
