@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import subprocess
 
-from tests_support import BASE_POLICY, policy_file
+from tests_support import BASE_POLICY, CORE_RIGHTS_REVISION, policy_file
 
 PRIVACY = "policy/privacy.md"
 V1 = policy_file(version="1.0", published="2026-09-01", summary="First version.")
-CHANGED_CORE = BASE_POLICY.replace("2. Order data: address.", "2. Order data: address, phone number.")
+CHANGED_CORE = CORE_RIGHTS_REVISION
 
 
 def status(policyctl, repo, as_of: str) -> dict:

@@ -8,7 +8,7 @@ import email.policy
 import hashlib
 
 import pytest
-from tests_support import BASE_POLICY, policy_file
+from tests_support import BASE_POLICY, CORE_RIGHTS_REVISION, policy_file
 
 from generator.core.calendar import WorkingCalendar
 from notify.ledger import SENT, Campaign, Ledger, Outcome, first_notice_times
@@ -16,7 +16,7 @@ from notify.recipients import Recipient
 
 PRIVACY = "policy/privacy.md"
 SITE = "https://shop.example/legal/"
-CORE_CHANGE = BASE_POLICY.replace("2. Order data: address.", "2. Order data: address, phone number.")
+CORE_CHANGE = CORE_RIGHTS_REVISION
 PLAIN_CHANGE = BASE_POLICY.replace("privacy@example.com", "dpo@example.com")
 CN = WorkingCalendar("CN", None, "Asia/Shanghai")
 

@@ -35,6 +35,9 @@ We collect your name and email address.
 Write to privacy@example.com.
 """
 
+# A revision that changes only a core-rights subsection ("(I) Information You Provide").
+CORE_RIGHTS_REVISION = BASE_POLICY.replace("2. Order data: address.", "2. Order data: address, phone number.")
+
 # A revision that inserts a core-rights section before "Contact" (III -> IV: renumbering,
 # not a change) and changes the core-rights "Collection" section.
 INSERTED_SECTION_REVISION = BASE_POLICY.replace(
