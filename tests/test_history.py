@@ -151,12 +151,15 @@ def test_backdated_publication_fails_check(policy_repo, policyctl):
     )
     result = policyctl("check", "--repo", policy_repo.path, "--as-of", "2026-10-20")
     assert result.code == 1
-    assert f"(commit {commit[:7]})" in result.out
-    assert f"before the commit that introduced it ({commit[:7]}, 2026-09-30)" in result.out
+    assert (
+        f"version 2.0 says published 2026-09-20, but it reached the branch only on 2026-09-30 "
+        f"(commit {commit[:7]})"
+    ) in result.out
+    assert "set `published: 2026-09-30` (or later)" in result.out
 
 
 def test_changing_a_published_text_without_new_version_names_the_commit(policy_repo, policyctl):
-    policy_repo.publish(PRIVACY, V1, "2026-09-01T10:00:00+08:00")
+    published = policy_repo.publish(PRIVACY, V1, "2026-09-01T10:00:00+08:00")
     sneaky = policy_repo.publish(
         PRIVACY,
         V1.replace("name and email address", "name, email address and photo"),
@@ -165,7 +168,9 @@ def test_changing_a_published_text_without_new_version_names_the_commit(policy_r
     result = policyctl("check", "--repo", policy_repo.path, "--as-of", "2026-09-16")
     assert result.code == 1
     assert f"commit {sneaky[:7]} changes the text of version 1.0" in result.out
-    assert "new `version`" in result.out
+    # The advice restores the published text and publishes the change as a new version.
+    assert f"git checkout {published[:7]} -- policy/privacy.md" in result.out
+    assert "policyctl publish privacy --version <new>" in result.out
 
 
 def test_same_day_typo_fix_before_the_published_day_ends_is_allowed(policy_repo, policyctl):
