@@ -6,6 +6,7 @@ import datetime as dt
 import email
 import email.policy
 import hashlib
+import re
 
 import pytest
 from tests_support import BASE_POLICY, CORE_RIGHTS_REVISION, policy_file
@@ -70,9 +71,16 @@ def test_pending_core_rights_revision_reaches_each_user_once_in_the_outbox(revis
     assert f"{SITE}privacy/changes/1.0-to-2.0/" in text
     assert f"{SITE}privacy/versions/2.0/" in text
     assert "Information You Provide" in text  # the changed core-rights section, by title
+    # The operator is told who was left out and why.
+    assert re.search(r"│ sent +│ 2 ", first.err)
+    assert "users.csv line 4: address has no '@'" in first.err
+    assert "Duplicate recipients:\n  users.csv line 5" in first.err
 
     again = notify(policyctl, repo, "--as-of", "2026-10-02")
     assert again.code == 0
+    assert re.search(r"│ sent +│ 0 ", again.err) and re.search(
+        r"│ sent by earlier runs or other workers +│ 2 ", again.err
+    )
     assert len(outbox(repo)) == 2  # nobody is notified twice
 
 

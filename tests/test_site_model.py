@@ -51,15 +51,17 @@ def at(when: str) -> dt.datetime:
     return parse_instant(when, SETTINGS.zone)
 
 
-def history(*commits: tuple[str, str], doc_id: str = "privacy", settings: Settings = SETTINGS) -> History:
-    """One document whose file was committed with these texts at these instants."""
+def history(*commits: tuple[str, str], doc_id: str = "privacy", rules_kept: bool = True) -> History:
+    """One document whose file was committed with these texts at these instants; unless
+    told otherwise, a history that keeps every rule `check` enforces."""
     revisions = [
         FileRevision(f"{n:040x}", at(when), f"policy/{doc_id}.md", text.encode("utf-8"))
         for n, (when, text) in enumerate(commits, start=1)
     ]
-    result = build_document(doc_id, revisions, settings.calendar, settings.working_days)
-    assert result.violations == (), result.violations
-    return History((result.document,))
+    result = build_document(doc_id, revisions, SETTINGS.calendar, SETTINGS.working_days)
+    if rules_kept:
+        assert result.violations == (), result.violations
+    return History((result.document,), result.violations)
 
 
 PRIVACY_HISTORY = history(
@@ -194,10 +196,12 @@ def test_notices_json_links_the_revision_and_its_redline_under_the_site_url():
     assert notice["summary"] == "We now collect phone numbers."
 
 
-@pytest.mark.parametrize("name", ["2026 Q4", "2026/Q4", "2026 Q4/b"])
+@pytest.mark.parametrize("name", ["2026 Q4", "2026/Q4", "2026 Q4/b", "2026-autumn_rc.1"])
 def test_a_version_named_with_a_space_or_slash_is_linked_at_the_address_of_its_page(name):
     revised = V2.replace('version: "2.0"', f'version: "{name}"')
-    named = history(("2026-09-01T10:00", V1), ("2026-09-30T09:00", revised))
+    # Whether `check` lets such a name through is the history rules' business; wherever
+    # it appears, the links lead to the one address its page is written at.
+    named = history(("2026-09-01T10:00", V1), ("2026-09-30T09:00", revised), rules_kept=False)
     model = build_model(named, SETTINGS, at("2026-10-08"))
     page = urls.version("privacy", name)
     redline = urls.changes("privacy", "1.0", name)
