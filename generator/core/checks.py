@@ -4,16 +4,13 @@ the windows counted from the first notice."""
 from __future__ import annotations
 
 import datetime as dt
-import difflib
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from generator.core.calendar import WorkingCalendar
 from generator.core.dates import short_date
 from generator.core.errors import Advisory, Violation
-from generator.core.history import Document, History, Version
-from generator.core.sections import CORE_RIGHTS_CLASS, headings
+from generator.core.history import Document, History
 from generator.core.timeline import changes_between, state_at
 from generator.core.window import publicity_window
 
@@ -42,9 +39,6 @@ def run_checks(
     advisories = list(history.advisories)
     lines: list[str] = []
     for document in history.documents:
-        if document.versions:
-            violations += _section_marks(document.versions[-1])
-            advisories += _lost_marks(document)
         lines.append(_summary(document, as_of))
     if first_notices is not None:
         ledger_violations, ledger_advisories = _ledger_windows(
@@ -66,63 +60,11 @@ def _summary(document: Document, as_of: dt.datetime) -> str:
         text += f"; pending {version.version} takes effect {short_date(version.effective)}" + (
             " (changes core rights)" if core else ""
         )
+        if version.window is not None and version.window.provisional_reason:
+            text += f" (provisional: {version.window.provisional_reason})"
     for version in state.scheduled:
         text += f"; scheduled {version.version} for publication {short_date(version.published)}"
     return text
-
-
-def _section_marks(version: Version) -> list[Violation]:
-    """Marks an editor could get wrong: a duplicated id, a misspelled core-rights class."""
-    problems: list[Violation] = []
-    marks = headings(version.text)
-    explicit = [h.explicit_id for h in marks if h.explicit_id]
-    for section_id, count in Counter(explicit).items():
-        if count > 1:
-            problems.append(
-                Violation(
-                    "duplicate-section-id",
-                    f"section id {section_id!r} is used by {count} headings",
-                    file=version.path,
-                    commit=version.short_commit,
-                    remedy="give each heading its own `{#id}`",
-                )
-            )
-    for heading in marks:
-        for cls in sorted(heading.classes):
-            if (
-                cls != CORE_RIGHTS_CLASS
-                and difflib.SequenceMatcher(None, cls, CORE_RIGHTS_CLASS).ratio() > 0.75
-            ):
-                problems.append(
-                    Violation(
-                        "misspelled-mark",
-                        f"heading class `.{cls}` looks like a misspelling of `.{CORE_RIGHTS_CLASS}`",
-                        file=version.path,
-                        commit=version.short_commit,
-                        remedy=f"write `.{CORE_RIGHTS_CLASS}` exactly, or the section's changes "
-                        "will not trigger user notifications",
-                    )
-                )
-    return problems
-
-
-def _lost_marks(document: Document) -> list[Advisory]:
-    if len(document.versions) < 2:
-        return []
-    before, after = document.versions[-2], document.versions[-1]
-    was_core = {s.id for s in before.sections if s.core_rights}
-    now_core = {s.id for s in after.sections if s.core_rights}
-    present = {s.id for s in after.sections}
-    lost = sorted((was_core - now_core) & present)
-    if not lost:
-        return []
-    return [
-        Advisory(
-            f"version {after.version} drops the core-rights mark from {', '.join(lost)}",
-            file=after.path,
-            remedy="keep `.core-rights` on those headings unless the legal team decided otherwise",
-        )
-    ]
 
 
 def _ledger_windows(

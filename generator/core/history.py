@@ -12,10 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
+from generator.core import urls
 from generator.core.calendar import WorkingCalendar
 from generator.core.dates import local_midnight, short_date
-from generator.core.errors import Advisory, FrontMatterError, Violation
+from generator.core.errors import Advisory, FrontMatterError, PolicyError, Violation
 from generator.core.frontmatter import FrontMatter, split
+from generator.core.marks import lost_marks, section_mark_problems
 from generator.core.revisions import FileRevision
 from generator.core.sections import Section, parse_sections
 from generator.core.window import Window, publicity_window
@@ -122,6 +124,21 @@ def _instant(value: dt.date | dt.datetime, calendar: WorkingCalendar) -> dt.date
     return local_midnight(value, calendar.zone)
 
 
+def decode(revision: FileRevision) -> str:
+    """A policy file's text: UTF-8, or an error naming the file, the commit and the byte."""
+    try:
+        return revision.data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = revision.data[: error.start].count(b"\n") + 1
+        raise FrontMatterError(
+            f"the file is not UTF-8 text (byte {error.start + 1}, line {line})",
+            file=revision.path,
+            commit=revision.short if not revision.uncommitted else None,
+            line=line,
+            remedy="save the file as UTF-8 (most editors: Save with Encoding → UTF-8) and commit it",
+        ) from None
+
+
 def document_id(path: str) -> str:
     return PurePosixPath(path).stem
 
@@ -138,9 +155,18 @@ def build_document(
     drafts: list[_Draft] = []
     per_day: dict[dt.date, int] = {}
 
+    problem = urls.document_id_problem(doc_id)
+    if problem is not None:
+        # Its URL would be broken or another page's: the input is unusable (exit 2).
+        raise PolicyError(
+            problem,
+            file=revisions[-1].path if revisions else doc_id,
+            remedy=f"rename the file (git mv); reserved ids: {', '.join(sorted(urls.RESERVED_IDS))}",
+        )
+
     for position, revision in enumerate(revisions):
-        text = revision.data.decode("utf-8", errors="replace")
         try:
+            text = decode(revision)
             matter, body = split(text, file=revision.path, commit=revision.short)
         except FrontMatterError as error:
             if position == len(revisions) - 1:
@@ -159,6 +185,17 @@ def build_document(
                 continue
             matter = _as_draft(matter, previous, drafts, revision, calendar)
         if matter.version is not None:
+            name_problem = urls.version_name_problem(matter.version)
+            if name_problem is not None and (previous is None or previous.key != matter.version):
+                violations.append(
+                    Violation(
+                        "version-name",
+                        name_problem,
+                        file=revision.path,
+                        commit=revision.short,
+                        remedy=f'write e.g. `version: "{urls.version_slug(matter.version)}"`',
+                    )
+                )
             if previous is not None and not previous.per_commit and previous.key == matter.version:
                 _continue_version(previous, revision, matter, body, calendar)
                 continue
@@ -185,6 +222,20 @@ def build_document(
         key = day.isoformat() if per_day[day] == 1 else f"{day.isoformat()}-{per_day[day]}"
         drafts.append(_Draft(key, matter, body, revision, revision, True, [revision]))
 
+    seen: dict[str, str] = {}
+    for draft in drafts:
+        slug = urls.version_slug(draft.key)
+        if slug in seen and seen[slug] != draft.key:
+            violations.append(
+                Violation(
+                    "version-name",
+                    f"versions {seen[slug]!r} and {draft.key!r} would share the address {urls.version(doc_id, draft.key)}",
+                    file=draft.first.path,
+                    commit=draft.first.short,
+                    remedy=f"give version {draft.key!r} another name: {urls.VERSION_NAME_RULE}",
+                )
+            )
+        seen.setdefault(slug, draft.key)
     for index, draft in enumerate(drafts):
         successor = drafts[index + 1].key if index + 1 < len(drafts) else None
         _judge_rewrites(doc_id, draft, successor, violations, advisories)
@@ -207,6 +258,13 @@ def build_document(
             )
         versions.append(version)
 
+    if versions:
+        last = versions[-1]
+        violations += section_mark_problems(last.text, file=last.path, commit=last.short_commit)
+    if len(versions) > 1:
+        advisories += lost_marks(
+            versions[-2].sections, versions[-1].sections, version=versions[-1].version, file=versions[-1].path
+        )
     title = versions[-1].title if versions else doc_id.replace("-", " ").title()
     path = revisions[-1].path if revisions else ""
     return DocumentHistory(

@@ -26,6 +26,11 @@ RESERVED_IDS = frozenset({"updates", "assets", "search", "versions", "changes"})
 """Document ids that would take the address of another page of the site."""
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_VERSION_NAME = re.compile(r"[A-Za-z0-9._-]+")
+# Characters a document id (a file's stem, in any script) may not hold: they would end,
+# query or escape its URL, or separate paths.
+_ID_FORBIDDEN = re.compile(r"[\s#?%&+/\\<>\"'`{}|^\[\]\x00-\x1f\x7f]")
+VERSION_NAME_RULE = "letters, digits, `.`, `-` and `_` (e.g. `2.0`, `2026-10`, `3.1-rc1`), not `.` or `..`"
 # Characters left as they are in an absolute URL's path and fragment.
 _SAFE = "/#:@!$&'()*+,;=-._~%"
 
@@ -33,6 +38,22 @@ _SAFE = "/#:@!$&'()*+,;=-._~%"
 def version_slug(version: str) -> str:
     """A version name as a URL segment: "1.0" stays "1.0", "2026 Q1/b" becomes "2026-Q1-b"."""
     return _UNSAFE.sub("-", version).strip("-") or "version"
+
+
+def version_name_problem(name: str) -> str | None:
+    """Why `name` cannot be a version (its URL and folder), or None."""
+    if not _VERSION_NAME.fullmatch(name) or name in (".", "..") or ".." in name:
+        return f"version {name!r} cannot be part of a URL: use {VERSION_NAME_RULE}"
+    return None
+
+
+def document_id_problem(doc_id: str) -> str | None:
+    """Why `doc_id` (a policy file's stem) cannot be a document's URL, or None."""
+    if doc_id in RESERVED_IDS:
+        return f"document id {doc_id!r} would take the address of the site's /{doc_id}/ pages"
+    if not doc_id or doc_id.startswith(".") or _ID_FORBIDDEN.search(doc_id):
+        return f"document id {doc_id!r} cannot be a URL: use letters (any script), digits, `-`, `_` and `.`"
+    return None
 
 
 def document(doc_id: str) -> str:

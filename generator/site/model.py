@@ -134,14 +134,12 @@ class SiteModel:
 
 
 def check_document_ids(documents: Iterable[Document]) -> None:
-    """A document's id is its URL: it may not take the address of another page."""
+    """A document's id is its URL: it may not take the address of another page (the
+    history rules report it too; this guards a preview that shows a broken history)."""
     for document in documents:
-        if document.id in urls.RESERVED_IDS:
-            raise PolicyError(
-                f"document id {document.id!r} collides with a page of the site",
-                file=document.path,
-                remedy=f"rename the file; ids {', '.join(sorted(urls.RESERVED_IDS))} are reserved",
-            )
+        problem = urls.document_id_problem(document.id)
+        if problem is not None:
+            raise PolicyError(problem, file=document.path, remedy="rename the file (git mv)")
 
 
 def build_model(history: History, settings: Settings, as_of: dt.datetime, *, drafts: bool = False) -> SiteModel:
