@@ -507,23 +507,29 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def first_notice_times(ledger_url: str, document: str) -> dict[str, datetime]:
-    """version -> when the first notice of that revision went out (any channel), UTC."""
+def notified_versions(ledger_url: str) -> dict[str, dict[str, datetime]]:
+    """document -> version -> when the first notice of that revision went out (any
+    channel), UTC: every revision the ledger holds evidence of."""
     ledger = Ledger(ledger_url)
     try:
         c = notices.c
         with ledger.engine.begin() as conn:
             rows = conn.execute(
-                sa.select(c.version, sa.func.min(c.sent_at))
-                .where(c.document == document, c.status == SENT)
-                .group_by(c.version)
+                sa.select(c.document, c.version, sa.func.min(c.sent_at))
+                .where(c.status == SENT)
+                .group_by(c.document, c.version)
             ).all()
-        out: dict[str, datetime] = {}
-        for version, when in rows:
+        out: dict[str, dict[str, datetime]] = {}
+        for document, version, when in rows:
             if when is not None:
                 when = UTCDateTime().process_result_value(when, ledger.engine.dialect)
                 assert when is not None
-                out[version] = when
+                out.setdefault(document, {})[version] = when
         return out
     finally:
         ledger.close()
+
+
+def first_notice_times(ledger_url: str, document: str) -> dict[str, datetime]:
+    """version -> when the first notice of that revision went out (any channel), UTC."""
+    return notified_versions(ledger_url).get(document, {})

@@ -4,11 +4,14 @@ the windows counted from the first notice."""
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from typing import Any
 
 from generator.commands.context import EXIT_FAILED, EXIT_OK, Context, add_common_arguments
 from generator.core.checks import run_checks
+from generator.core.errors import PolicyError
+from generator.core.history import DRAFT_SUFFIX, Version
 from generator.policies import read_history
 
 
@@ -23,11 +26,7 @@ def add_parser(subcommands: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
     history = read_history(ctx.repo, ctx.settings)
-    first_notices = None
-    if args.ledger:
-        from notify.ledger import first_notice_times
-
-        first_notices = {d.id: first_notice_times(args.ledger, d.id) for d in history.documents}
+    first_notices = _read_ledger(args.ledger) if args.ledger else None
     report = run_checks(
         history,
         ctx.as_of,
@@ -37,6 +36,12 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     )
     for advisory in report.advisories:
         print(f"warning: {advisory}", file=sys.stderr)
+    for version in _uncommitted_stamps(ctx):
+        print(
+            f"warning: {version.path}: version {version.version} is stamped in the working tree but not "
+            "committed\n  -> commit and merge it on its publication day, or `git restore` the file",
+            file=sys.stderr,
+        )
     for violation in report.violations:
         print(f"error: {violation}")
     for line in report.summary_lines:
@@ -46,3 +51,35 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         print(f"\n{count} problem{'s' if count != 1 else ''} found.")
         return EXIT_FAILED
     return EXIT_OK
+
+
+def _read_ledger(url: str) -> dict[str, dict[str, dt.datetime]]:
+    """When each revision was first notified, from the delivery ledger (exit 2 when it
+    cannot be read)."""
+    from notify.errors import NotifyError
+    from notify.ledger import notified_versions
+    from notify.redaction import redact
+
+    try:
+        return notified_versions(url)
+    except NotifyError as error:
+        raise PolicyError(str(error), remedy="pass --ledger the ledger `policyctl notify` wrote to") from None
+    except Exception as error:  # a database the driver cannot open or query
+        raise PolicyError(
+            f"cannot read the ledger {redact(url)}: {error.__class__.__name__}",
+            remedy="check the URL and that the database is reachable",
+        ) from None
+
+
+def _uncommitted_stamps(ctx: Context) -> list[Version]:
+    """Versions that exist only in the working tree (read through the same rules as a
+    preview): an editor who stamped a revision and forgot to commit it."""
+    if not (ctx.repo / ".git").exists():
+        return []
+    drafts = read_history(ctx.repo, ctx.settings, drafts_at=ctx.as_of)
+    return [
+        v
+        for d in drafts.documents
+        for v in d.versions
+        if v.draft and not v.per_commit and not v.version.endswith(DRAFT_SUFFIX)
+    ]

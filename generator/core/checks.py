@@ -41,6 +41,7 @@ def run_checks(
     for document in history.documents:
         lines.append(_summary(document, as_of))
     if first_notices is not None:
+        violations += _vanished(history, first_notices, calendar)
         ledger_violations, ledger_advisories = _ledger_windows(
             history, as_of, calendar, working_days, first_notices
         )
@@ -128,3 +129,26 @@ def _ledger_windows(
                     )
                 )
     return violations, advisories
+
+
+def _vanished(history: History, first_notices: FirstNotices, calendar: WorkingCalendar) -> list[Violation]:
+    """Revisions users were told about that the history no longer holds (a force-push, a
+    reset): their notices point at pages that the next build would drop."""
+    problems: list[Violation] = []
+    for doc_id, versions in sorted(first_notices.items()):
+        document = history.document(doc_id)
+        for name, sent in sorted(versions.items()):
+            if document is not None and document.version(name) is not None:
+                continue
+            problems.append(
+                Violation(
+                    "notified-version-missing",
+                    f"users were notified of {doc_id} version {name} on "
+                    f"{sent.astimezone(calendar.zone).isoformat(sep=' ', timespec='minutes')}, "
+                    "but the history of the built branch no longer holds it (a force-push or reset?)",
+                    file=document.path if document is not None else None,
+                    remedy="restore the commits that published it (the remote's history or `git reflog`); "
+                    "its pages and the links in the notices must keep working",
+                )
+            )
+    return problems

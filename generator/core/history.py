@@ -22,6 +22,9 @@ from generator.core.revisions import FileRevision
 from generator.core.sections import Section, parse_sections
 from generator.core.window import Window, publicity_window
 
+DRAFT_SUFFIX = "-draft"
+"""Names an uncommitted text that no new version was stamped on ("1.0-draft")."""
+
 
 @dataclass(frozen=True)
 class Version:
@@ -286,7 +289,7 @@ def _as_draft(
         return matter
     name = matter.version
     if name is None or any(d.key == name for d in drafts):
-        name = f"{previous.key}-draft" if previous is not None else "draft"
+        name = f"{previous.key}{DRAFT_SUFFIX}" if previous is not None else DRAFT_SUFFIX.lstrip("-")
     today = revision.committed_at.astimezone(calendar.zone).date()
     declared = _published_date(matter.published, calendar)
     published = max(declared, today) if declared is not None else today

@@ -9,6 +9,7 @@ a bundled default configuration (Material, `site_templates/`, search, policy).
 from __future__ import annotations
 
 import contextlib
+import json
 import datetime as dt
 import logging
 import os
@@ -22,6 +23,7 @@ from pathlib import Path
 import yaml
 
 from generator.core.errors import PolicyError
+from generator.core.urls import VERSIONS_JSON
 from generator.settings import Settings, read_mkdocs_yml
 from generator.site.plugin import TEMPLATES_DIR, PolicyPlugin, Runtime, runtime
 
@@ -143,6 +145,30 @@ def _swap(new: Path, target: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def _dropped_versions(previous: Path, new: Path) -> list[str]:
+    """Versions the previous build published that the new one does not: their permanent
+    URLs would vanish (a force-push or reset rewrote the history)."""
+
+    def urls_of(site: Path) -> dict[str, str]:
+        try:
+            data = json.loads((site / VERSIONS_JSON).read_text(encoding="utf-8"))
+            return {
+                v["url"]: f"{d['id']} version {v['version']}"
+                for d in data.get("documents", [])
+                for v in d.get("versions", [])
+            }
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return {}
+
+    before, after = urls_of(previous), urls_of(new)
+    return [
+        f"{name} was published at {url} by the previous build and is no longer in the history; "
+        "its permanent URL disappears (restore the commits that published it)"
+        for url, name in sorted(before.items())
+        if url not in after
+    ]
+
+
 def build_site(
     *,
     repo: Path,
@@ -209,6 +235,8 @@ def build_site(
         if model is None:
             print("error: the `policy` plugin built no site model", file=sys.stderr)
             return EXIT_FAILED
+        for line in _dropped_versions(target, out):
+            print(f"warning: {line}", file=sys.stderr)
         _swap(out, target)
 
     elapsed = time.perf_counter() - started
