@@ -67,6 +67,10 @@ class PolicyConfig(base.Config):
     """Days off the operator observes beyond the official calendar."""
     extra_working_days = c.ListOfItems(_DateOption(), default=[])
     """Days the operator works although the calendar says otherwise (make-up days)."""
+    known_years = c.ListOfItems(c.Type(int), default=[])
+    """Years whose official schedule you have entered with extra_holidays /
+    extra_working_days (for countries that announce it yearly, e.g. CN): windows reaching
+    them are no longer provisional."""
     cache_dir = c.Type(str, default=".policy/cache")
     """Cache of parsed sections and diffs, keyed by content hash."""
 
@@ -81,6 +85,7 @@ class Settings:
     working_days: int = DEFAULT_WORKING_DAYS
     extra_holidays: frozenset[dt.date] = field(default_factory=frozenset)
     extra_working_days: frozenset[dt.date] = field(default_factory=frozenset)
+    known_years: frozenset[int] = field(default_factory=frozenset)
     policy_dir: str = "policy"
     cache_dir: str = ".policy/cache"
     site_url: str | None = None
@@ -99,6 +104,7 @@ class Settings:
             timezone=self.timezone,
             extra_holidays=self.extra_holidays,
             extra_working_days=self.extra_working_days,
+            known_years=self.known_years,
         )
 
     def with_overrides(self, **overrides: Any) -> Settings:
@@ -121,21 +127,42 @@ def validated(settings: Settings) -> Settings:
             f"working_days must be at least 1, got {settings.working_days}",
             remedy="the policy promises at least 7 working days; set working_days: 7",
         )
+    _validate_calendar(settings.country, settings.subdivision)
+    for year in sorted(settings.known_years):
+        if not 1900 <= year <= 2200:
+            raise SettingsError(
+                f"known_years: {year} is not a year",
+                remedy="list calendar years, e.g. known_years: [2027]",
+            )
+    return settings
+
+
+def _validate_calendar(country: str, subdivision: str | None) -> None:
+    """An unknown country names the country; an unknown subdivision names the subdivision
+    and lists the valid ones of that country."""
     import holidays
 
     try:
-        holidays.country_holidays(settings.country, subdiv=settings.subdivision, years=2026)
+        official = holidays.country_holidays(country, years=2026)
     except NotImplementedError:
         raise SettingsError(
-            f"the holidays package has no calendar for country {settings.country!r}",
+            f"the holidays package has no calendar for country {country!r}",
             remedy="use an ISO 3166 code it supports, e.g. CN, US, DE",
         ) from None
-    except Exception as exc:  # holidays raises bare NotImplementedError/ValueError for subdivs
+    if subdivision is None:
+        return
+    try:
+        holidays.country_holidays(country, subdiv=subdivision, years=2026)
+    except (NotImplementedError, ValueError):
+        valid = tuple(getattr(type(official), "subdivisions", ()) or ())
+        remedy = (
+            f"use one of {', '.join(valid)}, or no subdivision for the national calendar"
+            if valid
+            else f"{country} has no subdivisions in the holidays package; remove `subdivision`"
+        )
         raise SettingsError(
-            f"invalid subdivision {settings.subdivision!r} for country {settings.country}: {exc}",
-            remedy="use a subdivision code the holidays package lists for that country",
+            f"unknown subdivision {subdivision!r} for country {country}", remedy=remedy
         ) from None
-    return settings
 
 
 class _TolerantLoader(yaml.SafeLoader):
@@ -193,6 +220,7 @@ def from_plugin_config(
             working_days=config.working_days,
             extra_holidays=frozenset(config.extra_holidays),
             extra_working_days=frozenset(config.extra_working_days),
+            known_years=frozenset(config.known_years),
             policy_dir=config.policy_dir,
             cache_dir=config.cache_dir,
             site_url=site_url or None,

@@ -13,8 +13,9 @@ from rich.table import Table
 
 from generator.commands.context import EXIT_FAILED, EXIT_OK, Context, add_common_arguments
 from generator.core.dates import iso
-from generator.core.history import History
+from generator.core.history import History, Version
 from generator.core.timeline import state_at
+from generator.core.window import unknown_schedules
 from generator.policies import read_history
 
 
@@ -64,6 +65,7 @@ def status_document(history: History, as_of: dt.datetime) -> dict[str, Any]:
                         "version": v.version,
                         "published": iso(v.published),
                         "effective": iso(v.effective),
+                        **_provisional(v),
                         "summary": v.summary,
                         "core_rights_changed": (changes := state.pending_changes(v)).core_rights_changed,
                         "changes": changes.as_dict(),
@@ -71,13 +73,25 @@ def status_document(history: History, as_of: dt.datetime) -> dict[str, Any]:
                     for v in state.pending
                 ],
                 "scheduled": [
-                    {"version": v.version, "published": iso(v.published), "effective": iso(v.effective)}
+                    {
+                        "version": v.version,
+                        "published": iso(v.published),
+                        "effective": iso(v.effective),
+                        **_provisional(v),
+                    }
                     for v in state.scheduled
                 ],
                 "next_change": iso(state.next_change),
             }
         )
     return {"as_of": iso(as_of), "documents": documents}
+
+
+def _provisional(version: Version) -> dict[str, Any]:
+    """Whether the version's effective date was counted through a year whose holiday
+    schedule is not known yet (see `known_years`), and which years."""
+    years = list(version.window.unscheduled_years) if version.window else []
+    return {"provisional": bool(years), "unscheduled_years": years}
 
 
 def status_table(data: dict[str, Any], console: Console | None = None) -> None:
@@ -89,6 +103,7 @@ def status_table(data: dict[str, Any], console: Console | None = None) -> None:
         in_force = doc["in_force"]
         pending = "\n".join(
             f"{p['version']} from {p['effective'][:10]}"
+            + (" [yellow](provisional)[/]" if p["provisional"] else "")
             + (" [bold red](core rights)[/]" if p["core_rights_changed"] else "")
             for p in doc["pending"]
         )
@@ -99,6 +114,14 @@ def status_table(data: dict[str, Any], console: Console | None = None) -> None:
             doc["next_change"] or "—",
         )
     console.print(table)
+    years = sorted({y for doc in data["documents"] for p in doc["pending"] for y in p["unscheduled_years"]})
+    if years:
+        console.print(
+            f"Provisional: {unknown_schedules(tuple(years))}; the effective dates marked provisional "
+            "were counted without it. Once it is announced, enter its days as extra_holidays / "
+            "extra_working_days and list the year in known_years.",
+            highlight=False,
+        )
     if any(doc["next_change"] for doc in data["documents"]):
         due = min(doc["next_change"] for doc in data["documents"] if doc["next_change"])
         console.print(f"Rebuild the site at {due} (the next state change).")

@@ -20,6 +20,14 @@ class WorkingCalendar:
     timezone: str
     extra_holidays: frozenset[dt.date] = frozenset()
     extra_working_days: frozenset[dt.date] = frozenset()
+    known_years: frozenset[int] = frozenset()
+    """Years beyond the holidays package's data whose official schedule the operator has
+    entered (as extra holidays and working days) and declares complete."""
+
+    @property
+    def region(self) -> str:
+        """The calendar's name in messages: "CN", or with a subdivision "US-CA"."""
+        return f"{self.country}-{self.subdivision}" if self.subdivision else self.country
 
     @cached_property
     def zone(self) -> ZoneInfo:
@@ -49,8 +57,9 @@ class WorkingCalendar:
 
     @cached_property
     def scheduled_through(self) -> int | None:
-        """Last year whose official holiday schedule is known, for countries that
-        announce their holidays and make-up working days year by year (e.g. CN).
+        """Last year whose official holiday schedule the holidays package knows, for
+        countries that announce their holidays and make-up working days year by year
+        (e.g. CN). Later years are known only if the operator lists them in `known_years`.
 
         None when the calendar is rule-based and every year is known.
         """
@@ -67,17 +76,16 @@ class WorkingCalendar:
             for name in ("special_public_holidays", "special_holidays")
             for year in (getattr(static, name, None) or {})
         ]
-        if not years:
-            return None
-        operator_years = {d.year for d in self.extra_working_days | self.extra_holidays}
-        known = max(years)
-        # An operator who entered its own dates for the following years has scheduled them.
-        while known + 1 in operator_years:
-            known += 1
-        return known
+        return max(years) if years else None
+
+    def is_scheduled(self, year: int) -> bool:
+        """Whether `year`'s official schedule is known: from the holidays package, or
+        because the operator declared it in `known_years` (having entered the announced
+        days as extra holidays and working days). Dates the operator entered do not by
+        themselves make a year known: a day off in February says nothing about January."""
+        through = self.scheduled_through
+        return through is None or year <= through or year in self.known_years
 
     def unscheduled_years(self, days: tuple[dt.date, ...]) -> tuple[int, ...]:
-        through = self.scheduled_through
-        if through is None:
-            return ()
-        return tuple(sorted({d.year for d in days if d.year > through}))
+        """The years of `days` whose official schedule is not known yet."""
+        return tuple(sorted({d.year for d in days if not self.is_scheduled(d.year)}))

@@ -26,6 +26,24 @@ class Window:
     unscheduled_years: tuple[int, ...] = ()
     """Years the window reaches for which the calendar has no official schedule yet."""
 
+    @property
+    def provisional(self) -> bool:
+        """The earliest effective date may move once those years' schedules are known."""
+        return bool(self.unscheduled_years)
+
+    @property
+    def provisional_reason(self) -> str | None:
+        """Why the date is provisional, e.g. "the 2027 holiday schedule is not known yet"."""
+        return unknown_schedules(self.unscheduled_years) if self.unscheduled_years else None
+
+
+def unknown_schedules(years: tuple[int, ...]) -> str:
+    """Why a date is provisional: "the 2027 holiday schedule is not known yet"."""
+    if len(years) == 1:
+        return f"the {years[0]} holiday schedule is not known yet"
+    names = ", ".join(str(y) for y in years[:-1]) + f" and {years[-1]}"
+    return f"the {names} holiday schedules are not known yet"
+
 
 def publicity_window(published: dt.date, calendar: WorkingCalendar, working_days: int) -> Window:
     days = calendar.working_days_after(published, working_days)

@@ -34,6 +34,7 @@ from markupsafe import Markup
 from generator.core import urls
 from generator.core.changes import ChangeSummary
 from generator.core.dates import human_date
+from generator.core.history import Version
 from generator.core.notices import Notice
 from generator.core.sections import with_section_ids
 from generator.site.model import DocumentView, Entry, Redline, SiteModel
@@ -118,6 +119,12 @@ def _status_word(entry: Entry) -> str:
     return STATUS_LABELS.get(entry.status, entry.status).split(":")[0]
 
 
+def _provisional(version: Version) -> str | None:
+    """Why the version's effective date is provisional ("the 2027 holiday schedule is not
+    known yet"), None when its window was counted with known schedules only."""
+    return version.window.provisional_reason if version.window is not None else None
+
+
 def _header(model: SiteModel, entry: Entry, page_url: str, doc: DocumentView) -> dict[str, Any]:
     v = entry.version
     return {
@@ -127,6 +134,8 @@ def _header(model: SiteModel, entry: Entry, page_url: str, doc: DocumentView) ->
         "status": STATUS_LABELS.get(entry.status, entry.status),
         "published": _date(model, v.published),
         "effective": _date(model, v.effective),
+        # Only while the date lies ahead: once a version is in force the date is history.
+        "provisional": _provisional(v) if entry.status in ("pending", "scheduled", "draft") else None,
         "until": (
             _date(model, entry.until) if entry.until is not None and entry.status != "pending" else None
         ),
@@ -141,6 +150,7 @@ def _notice(model: SiteModel, notice: Notice, page_url: str) -> dict[str, Any]:
     return {
         "version": v.version,
         "effective": _date(model, v.effective),
+        "provisional": _provisional(v),
         "summary": v.summary,
         "href": rel(page_url, notice.url),
         "changes_href": rel(page_url, notice.changes_url) if notice.changes_url else None,
@@ -240,6 +250,7 @@ def version_page(model: SiteModel, doc: DocumentView, entry: Entry) -> Page:
         callout=callout,
         published=_date(model, v.published),
         effective=_date(model, v.effective),
+        provisional=_provisional(v),
         until=_date(model, entry.until) if entry.until else None,
         current=current,
         changes_href=changes_href,
