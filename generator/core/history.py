@@ -422,12 +422,13 @@ def _finish(
         advisories.append(
             Advisory(
                 f"the window of version {draft.key} reaches {years}, for which the "
-                f"{calendar.country} calendar has no official holiday schedule yet; "
+                f"{calendar.region} calendar has no official holiday schedule yet; "
                 f"the earliest effective date {window.earliest_effective.date().isoformat()} "
                 "may move when the schedule is announced",
                 file=file,
-                remedy="add the announced holidays and make-up days as `extra_holidays` / "
-                "`extra_working_days`, or upgrade the holidays package, then rerun check",
+                remedy="once the schedule is announced, upgrade the holidays package, or enter its "
+                "holidays and make-up days as `extra_holidays` / `extra_working_days` and list the "
+                "year in `known_years`; then rerun check",
             )
         )
     earliest = window.earliest_effective if window else published
