@@ -1,30 +1,51 @@
-"""`policyctl publish`: stamp a revision in the working tree for an editor."""
+"""`policyctl publish`: stamp a revision in the working tree for an editor.
+
+Sets `version`, `published` (today at `--as-of`), `summary` and `effective` in the front
+matter of `policy/<id>.md`. The effective date is written out (the earliest the publicity
+window allows, later than any version already pending or scheduled, or a later
+`--effective`), so an announced date never moves when the calendar settings change. The
+front matter is edited in place (generator.core.frontmatter.stamp: comments, key order,
+quoting and `summary: >` blocks kept) and read back before the file is replaced, at once
+(a temporary file and a rename): a refused or failed publish leaves the file as it was.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import os
+import stat
+import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from generator.commands.context import EXIT_OK, Context, add_common_arguments
+from generator.core.dates import local_midnight, short_date
 from generator.core.errors import PolicyError
 from generator.core.frontmatter import split, stamp
-from generator.core.window import publicity_window
+from generator.core.timeline import DocumentState, state_at
+from generator.core.window import Window, publicity_window
 from generator.policies import read_history
 from generator.settings import Settings
 
 
 def add_parser(subcommands: Any) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = subcommands.add_parser(
-        "publish", help="stamp a revision: set version and published date"
+        "publish", help="stamp a revision: set version, published and effective dates"
     )
     add_common_arguments(parser)
-    parser.add_argument("document", help="document id, e.g. privacy")
+    parser.add_argument(
+        "document", help="document id: the name of a policy/*.md file without .md, e.g. privacy"
+    )
     parser.add_argument("--version", required=True, dest="new_version", help='new version, e.g. "2.0"')
     parser.add_argument("--summary", help="plain-language summary of the change")
-    parser.add_argument("--effective", help="effective date (default: the earliest allowed)")
+    parser.add_argument(
+        "--effective",
+        help="effective date, ISO (default: the earliest allowed; written to the front matter)",
+    )
     return parser
 
 
@@ -34,10 +55,12 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         ctx.settings,
         args.document,
         args.new_version,
-        today=ctx.as_of.date(),
+        as_of=ctx.as_of,
         summary=args.summary,
         effective=args.effective,
     )
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     print(result.message)
     return EXIT_OK
 
@@ -48,7 +71,63 @@ class Publication:
     version: str
     published: dt.date
     earliest_effective: dt.datetime | None
+    """The end of the publicity window (None for a document's first version)."""
     message: str
+    effective: dt.date | None = None
+    """The `effective:` date written (None: the first version, in force on publication)."""
+    warnings: tuple[str, ...] = ()
+    """Versions already pending or scheduled that the new one must follow."""
+
+
+def document_ids(folder: Path) -> list[str]:
+    """The documents an editor may publish: regular `*.md` files directly in the folder."""
+    if not folder.is_dir() or folder.is_symlink():
+        return []
+    return sorted(
+        p.stem
+        for p in folder.iterdir()
+        if p.suffix == ".md" and not p.name.startswith(".") and not p.is_symlink() and p.is_file()
+    )
+
+
+def policy_path(repo: Path, settings: Settings, document: str) -> tuple[Path, str]:
+    """policy/<document>.md, a regular file directly in the policy folder of `repo`, and
+    its path for messages. Refuses anything else, naming the argument and the valid ids."""
+    folder = repo / settings.policy_dir
+    ids = document_ids(folder)
+
+    def refused(why: str) -> PolicyError:
+        remedy = (
+            f"name one of the documents in {settings.policy_dir}/: {', '.join(ids)}"
+            if ids
+            else f"add the policy as {settings.policy_dir}/<id>.md, then run publish <id>"
+        )
+        return PolicyError(f"cannot publish {document!r}: {why}", remedy=remedy)
+
+    if (
+        not document.strip()
+        or any(c in document for c in "/\\\0")
+        or ".." in document
+        or document.startswith(".")
+    ):
+        raise refused(
+            f"a document id is the name of a file in {settings.policy_dir}/ without `.md`, not a path"
+        )
+    relative = f"{settings.policy_dir}/{document}.md"
+    path = folder / f"{document}.md"
+    if folder.is_symlink() or path.is_symlink():
+        raise refused(f"{relative} is a symbolic link; publish edits only regular files")
+    if not path.exists():
+        raise refused(f"there is no {relative}")
+    if not path.is_file():
+        raise refused(f"{relative} is not a regular file")
+    try:
+        inside = path.resolve().parent == folder.resolve() and folder.resolve().is_relative_to(repo.resolve())
+    except OSError:
+        inside = False
+    if not inside:
+        raise refused(f"{relative} is outside the repository's policy folder")
+    return path, relative
 
 
 def publish(
@@ -57,21 +136,35 @@ def publish(
     document: str,
     version: str,
     *,
-    today: dt.date,
+    as_of: dt.datetime,
     summary: str | None = None,
     effective: str | None = None,
 ) -> Publication:
-    """Set `version` and `published` (today) in policy/<document>.md and say when it may
-    take effect. Refuses a revision without a summary."""
-    path = repo / settings.policy_dir / f"{document}.md"
-    relative = f"{settings.policy_dir}/{document}.md"
-    if not path.exists():
-        raise PolicyError("no such policy document", file=relative, remedy="check the document id")
-    text = path.read_text(encoding="utf-8")
-    matter, body = split(text, file=relative)
+    """Set `version`, `published` (the day of `as_of`), `summary` and `effective` in
+    policy/<document>.md and say when it may take effect. Refuses a revision without a
+    summary, an effective date earlier than allowed, and a file it cannot stamp."""
+    path, relative = policy_path(repo, settings, document)
+    if not version.strip():
+        raise PolicyError("--version is empty", remedy='give the new version a name, e.g. --version "2.0"')
+    version = version.strip()
+    zone = settings.zone
+    today = as_of.astimezone(zone).date()
+    try:
+        original = path.read_bytes()
+        text = original.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PolicyError(
+            f"not UTF-8 text (byte {exc.start})",
+            file=relative,
+            remedy="save the file as UTF-8, then run publish again",
+        ) from None
+    except OSError as exc:
+        raise PolicyError(f"cannot read the file: {exc.strerror}", file=relative) from None
+    matter, _ = split(text, file=relative)
     history = read_history(repo, settings)
     existing = history.document(document)
-    first = existing is None or not existing.versions
+    versions = existing.versions if existing else ()
+    first = not versions
     if existing and existing.version(version) is not None:
         raise PolicyError(
             f"version {version!r} is already published",
@@ -79,37 +172,69 @@ def publish(
             remedy="choose a new version number",
         )
     summary = summary or matter.summary
-    if not first and (not summary or (existing and summary == existing.versions[-1].summary)):
+    if not first and (not summary or summary == versions[-1].summary):
         raise PolicyError(
             "a revision needs a new plain-language summary of what changed",
             file=relative,
             remedy='rerun with --summary "..." or write `summary:` in the front matter',
         )
-    calendar = settings.calendar
-    window = None if first else publicity_window(today, calendar, settings.working_days)
+
+    window = None if first else publicity_window(today, settings.calendar, settings.working_days)
     earliest = window.earliest_effective if window else None
+    # The earliest day the new version may take effect: the end of its window (a first
+    # version: its publication), and after every version already announced.
+    earliest_day = earliest.date() if earliest else today
+    latest = max(versions, key=lambda v: v.effective, default=None)
+    must_follow = (
+        latest if latest is not None and latest.effective >= local_midnight(earliest_day, zone) else None
+    )
+    if must_follow is not None:
+        earliest_day = must_follow.effective.astimezone(zone).date() + dt.timedelta(days=1)
+
+    effective_day: dt.date | None = None
     if effective:
         try:
-            effective_day = dt.date.fromisoformat(effective)
+            effective_day = dt.date.fromisoformat(effective.strip())
         except ValueError:
-            raise PolicyError(f"--effective {effective!r} is not an ISO date, e.g. 2026-10-16") from None
-        if earliest and effective_day < earliest.date():
             raise PolicyError(
-                f"effective {effective_day.isoformat()} is too early",
+                f"--effective {effective!r} is not an ISO date",
+                remedy="write the date as YYYY-MM-DD, e.g. --effective 2026-10-16",
+            ) from None
+        if effective_day < earliest_day:
+            if must_follow is not None:
+                why = (
+                    f"not after version {must_follow.version}, which takes effect "
+                    f"{short_date(must_follow.effective)}"
+                )
+            elif first:
+                why = f"before its publication on {today.isoformat()}"
+            else:
+                why = f"before the end of its {settings.working_days}-working-day publicity window"
+            raise PolicyError(
+                f"effective {effective_day.isoformat()} is too early: {why}",
                 file=relative,
-                remedy=f"the earliest allowed is {earliest.date().isoformat()}",
+                remedy=f"the earliest allowed is {earliest_day.isoformat()}",
             )
+    elif not first:
+        effective_day = earliest_day
 
     stamped = stamp(
         text,
         version=version,
         published=today,
         summary=summary,
-        effective=dt.date.fromisoformat(effective) if effective else None,
+        effective=effective_day,
         title=None if matter.title else document.replace("-", " ").title(),
+        file=relative,
     )
-    path.write_text(stamped, encoding="utf-8")
+    # stamp() has read the stamped text back; this is the check the file is written on.
+    split(stamped, file=relative)
+    if stamped != text:
+        _replace(path, relative, stamped.encode("utf-8"))
 
+    # Versions already announced that have not taken effect: the new one comes after them.
+    state = state_at(existing, as_of) if existing else None
+    warnings = _announced(relative, state, version, earliest_day, window)
     message = f"{relative}: version {version}, published {today.isoformat()}."
     if earliest:
         notes = ""
@@ -122,9 +247,79 @@ def publish(
             f"\nEarliest effective: {earliest.isoformat()} "
             f"({settings.working_days} working days in {settings.country}{notes})."
         )
-        if effective:
-            message += f"\nEffective as set: {effective}."
     else:
         message += "\nFirst version: in force on publication."
+    if must_follow is not None:
+        message += (
+            f"\nAfter version {must_follow.version} (effective {short_date(must_follow.effective)}): "
+            f"earliest {local_midnight(earliest_day, zone).isoformat()}."
+        )
+    if effective:
+        message += f"\nEffective as set: {effective_day.isoformat() if effective_day else effective}."
+    elif effective_day is not None:
+        message += (
+            f"\nEffective: {effective_day.isoformat()}, written to the front matter "
+            "(the announced date no longer depends on the calendar settings)."
+        )
     message += "\nCommit and merge it today so that the publication date holds."
-    return Publication(path, version, today, earliest, message)
+    return Publication(path, version, today, earliest, message, effective_day, warnings)
+
+
+def _announced(
+    relative: str,
+    state: DocumentState | None,
+    version: str,
+    earliest_day: dt.date,
+    window: Window | None,
+) -> tuple[str, ...]:
+    """Warnings for the versions already pending (or scheduled) at `as_of`: their dates,
+    that they still take effect as announced, and when the new version can follow them."""
+    announced = (*state.pending, *state.scheduled) if state else ()
+    if state is None or not announced:
+        return ()
+    warnings = [
+        f"{relative}: version {v.version} is {state.status(v)} (published {short_date(v.published)}, "
+        f"takes effect {short_date(v.effective)}); it still takes effect as announced"
+        for v in announced
+    ]
+    follow = (
+        f"version {version} must take effect after {'it' if len(announced) == 1 else 'them'} "
+        f"(effective dates of a document strictly increase): {earliest_day.isoformat()} at the earliest"
+    )
+    window_day = window.earliest_effective.date() if window else None
+    if window_day is not None and window_day < earliest_day:
+        follow += f", later than its own publicity window alone would allow ({window_day.isoformat()})"
+    warnings[-1] += f"\n  -> {follow}"
+    return tuple(warnings)
+
+
+def _replace(path: Path, relative: str, data: bytes) -> None:
+    """Write `data` to `path` at once: a temporary file beside it, then a rename."""
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise PolicyError(
+            f"cannot write the file: {exc.strerror}",
+            file=relative,
+            remedy="check the permissions of the policy folder",
+        ) from None
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise PolicyError(
+            f"cannot write the file: {exc.strerror}; it is left as it was",
+            file=relative,
+            remedy="check the permissions and free space of the policy folder",
+        ) from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
