@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from generator.core.errors import Advisory, RepositoryError, Violation
+from generator.core.errors import Advisory, EmptyRepositoryError, Violation
 from generator.core.history import Document, History, build_document, document_id
 from generator.core.revisions import UNCOMMITTED, FileRevision
 from generator.repository import open_repository, policy_histories, working_files
@@ -40,7 +40,7 @@ def read_history(repo_path: Path, settings: Settings, *, drafts_at: dt.datetime 
     finally:
         repo.close()
     if not histories:
-        raise RepositoryError(
+        raise EmptyRepositoryError(
             f"no policy documents: {settings.policy_dir}/*.md is empty at HEAD",
             file=str(repo_path / settings.policy_dir),
             remedy=f"commit at least one Markdown file under {settings.policy_dir}/",

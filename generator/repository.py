@@ -9,7 +9,7 @@ from pathlib import Path
 
 import git
 
-from generator.core.errors import RepositoryError
+from generator.core.errors import EmptyRepositoryError, RepositoryError
 from generator.core.revisions import FileRevision
 
 
@@ -46,7 +46,7 @@ def open_repository(path: Path) -> git.Repo:
     try:
         _ = repo.head.commit
     except ValueError:
-        raise RepositoryError(
+        raise EmptyRepositoryError(
             "the repository has no commits yet",
             file=str(path),
             remedy="commit the policy documents first",

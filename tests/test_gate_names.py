@@ -109,3 +109,39 @@ def test_a_duplicated_heading_id_stops_the_build_as_it_fails_the_check(policy_re
     assert build.code == 1
     assert "section id 'scope' is used by 2 headings" in build.out
     assert not (tmp_path / "s").exists()
+
+
+def test_publish_refuses_a_version_name_that_cannot_be_a_url_before_writing(policy_repo, policyctl):
+    policy_repo.publish(PRIVACY, policy_file(published="2026-09-01"), "2026-09-01T10:00:00+08:00")
+    policy_repo.write(PRIVACY, policy_file(REVISED, published="2026-09-01"))
+    before = (policy_repo.path / PRIVACY).read_bytes()
+
+    result = policyctl(
+        "publish",
+        "privacy",
+        "--repo",
+        policy_repo.path,
+        "--as-of",
+        "2026-09-30",
+        "--version",
+        "2.0 final",
+        "--summary",
+        "Phone numbers.",
+    )
+
+    assert result.code == 2
+    assert "version '2.0 final' cannot be part of a URL" in result.err
+    assert 'e.g. --version "2.0-final"' in result.err
+    assert (policy_repo.path / PRIVACY).read_bytes() == before
+
+
+def test_the_first_version_can_be_stamped_before_anything_is_committed(policy_repo, policyctl):
+    policy_repo.write(PRIVACY, policy_file(version=None))
+
+    result = policyctl(
+        "publish", "privacy", "--repo", policy_repo.path, "--as-of", "2026-09-01", "--version", "1.0"
+    )
+
+    assert result.code == 0, result.err
+    assert "version 1.0, published 2026-09-01" in result.out
+    assert 'version: "1.0"' in (policy_repo.path / PRIVACY).read_text(encoding="utf-8")

@@ -23,9 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from generator.commands.context import EXIT_OK, Context, add_common_arguments
+from generator.core import urls
 from generator.core.dates import local_midnight, short_date
-from generator.core.errors import PolicyError
+from generator.core.errors import EmptyRepositoryError, PolicyError
 from generator.core.frontmatter import split, stamp
+from generator.core.history import History
 from generator.core.timeline import DocumentState, state_at
 from generator.core.window import Window, publicity_window
 from generator.policies import read_history
@@ -147,6 +149,9 @@ def publish(
     if not version.strip():
         raise PolicyError("--version is empty", remedy='give the new version a name, e.g. --version "2.0"')
     version = version.strip()
+    problem = urls.version_name_problem(version)
+    if problem is not None:
+        raise PolicyError(problem, file=relative, remedy=f'e.g. --version "{urls.version_slug(version)}"')
     zone = settings.zone
     today = as_of.astimezone(zone).date()
     try:
@@ -161,7 +166,10 @@ def publish(
     except OSError as exc:
         raise PolicyError(f"cannot read the file: {exc.strerror}", file=relative) from None
     matter, _ = split(text, file=relative)
-    history = read_history(repo, settings)
+    try:
+        history = read_history(repo, settings)
+    except EmptyRepositoryError:
+        history = History(())  # the first version of the first document
     existing = history.document(document)
     versions = existing.versions if existing else ()
     first = not versions
@@ -245,7 +253,7 @@ def publish(
             )
         message += (
             f"\nEarliest effective: {earliest.isoformat()} "
-            f"({settings.working_days} working days in {settings.country}{notes})."
+            f"({settings.working_days} working days in {settings.calendar.region}{notes})."
         )
     else:
         message += "\nFirst version: in force on publication."

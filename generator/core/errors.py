@@ -36,6 +36,11 @@ class RepositoryError(PolicyError):
     """The repository cannot be read: not git, shallow, no policy documents."""
 
 
+class EmptyRepositoryError(RepositoryError):
+    """Nothing is committed yet: no commit, or no policy document (publish can still stamp
+    the first version)."""
+
+
 class FrontMatterError(PolicyError):
     """A policy file's YAML front matter is malformed."""
 
