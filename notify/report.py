@@ -23,6 +23,7 @@ EVIDENCE_COLUMNS = (
     "channel",
     "recipient_id",
     "email",
+    "name",
     "status",
     "attempts",
     "message_id",
@@ -35,9 +36,23 @@ EVIDENCE_COLUMNS = (
 )
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
+    return value
+
+
+def neutralise(value: Any) -> Any:
+    """A CSV cell no spreadsheet runs as a formula: text that starts with ``=``, ``+``,
+    ``-``, ``@``, a tab or a carriage return gets a leading ``'`` (OWASP, "CSV
+    Injection"), which spreadsheets show as text. Recipient ids, names, addresses and
+    server replies are other people's data; every text cell is treated so."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
     return value
 
 
@@ -51,9 +66,13 @@ def export(
 ) -> int:
     """Write one record per ledger row of the given revisions (all rows when none given).
 
-    ``fmt`` is "csv" (header row) or "json" (JSON lines). Returns the number of rows.
+    ``fmt`` is "csv" (header row; cells neutralised against formulas, see
+    :func:`neutralise`) or "json" (JSON lines, values as recorded). Returns the number
+    of rows.
     """
-    writer = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
+    # Every cell quoted: a carriage return inside one (which Python 3.11's csv module
+    # leaves unquoted with a "\n" line terminator) cannot split a record.
+    writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL) if fmt == "csv" else None
     if writer is not None:
         writer.writerow(EVIDENCE_COLUMNS)
     selections: list[tuple[str | None, str | None]] = [(r.document, r.version) for r in revisions] or [
@@ -66,7 +85,9 @@ def export(
                 continue
             record = {k: _cell(row[k]) for k in EVIDENCE_COLUMNS}
             if writer is not None:
-                writer.writerow(["" if record[k] is None else record[k] for k in EVIDENCE_COLUMNS])
+                writer.writerow(
+                    ["" if record[k] is None else neutralise(record[k]) for k in EVIDENCE_COLUMNS]
+                )
             else:
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
             count += 1

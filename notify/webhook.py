@@ -1,10 +1,25 @@
 """The webhook channel: one signed JSON POST per recipient (SMS gateway, in-app inbox).
 
-Headers: ``Idempotency-Key`` (the stable Message-ID, so a receiver can drop a
-duplicate after a crash), ``X-Policy-Timestamp`` and, with a shared secret,
+Headers: ``Idempotency-Key`` (the notice's Message-ID from the ledger, derived from the
+revision, the channel and the recipient: the same on every attempt and every run, so a
+receiver drops a repeated key), ``X-Policy-Timestamp`` and, with a shared secret,
 ``X-Policy-Signature: sha256=<hex>`` = HMAC-SHA256(secret, timestamp + "." + body).
-2xx is delivered; 408, 425, 429, 5xx, timeouts and connection errors are retried;
-any other status is a permanent failure.
+
+What an answer means:
+
+- 2xx: delivered.
+- 3xx, 401, 403, 404, 405, 410: the ``--webhook`` setting is wrong (moved, no
+  receiver there, not allowed): every recipient would get the same answer, so
+  :class:`~notify.errors.ConfigurationError` halts the campaign with the rows left
+  pending. Redirects are never followed: the signed body goes only where the operator
+  said.
+- 408, 425, 429, 5xx, timeouts and connection errors: temporary, retried.
+- any other status (400, 422, ...): this recipient's notice was refused for good.
+
+Sessions use httpx: one connection per session, kept alive and reused; every response
+body is read to its end (up to ``MAX_BODY`` bytes; a longer one closes the connection)
+so the next request never reads the rest of the previous answer. No proxy, netrc or
+cookie from the environment or the receiver is used.
 """
 
 from __future__ import annotations
@@ -12,19 +27,28 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import http.client
 import json
+import ssl
 import time
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from urllib.parse import urlsplit
 
+import httpx
+
 from notify.delivery import PERMANENT, SENT, TEMPORARY, Attempt
-from notify.errors import NotifyError
+from notify.errors import ConfigurationError, NotifyError
 from notify.ledger import Claimed
 from notify.revision import Revision
 from notify.smtp import is_loopback
 
 SECRET_ENV = "POLICYCTL_WEBHOOK_SECRET"
-RETRY_STATUSES = {408, 425, 429}
+SETTING = "--webhook"
+RETRY_STATUSES = frozenset({408, 425, 429})
+# The receiver's URL is wrong or we may not post there: the same for every recipient.
+CONFIGURATION_STATUSES = frozenset({401, 403, 404, 405, 410})
+CONNECT_TIMEOUT = 10.0  # seconds; every phase is also bounded by the message's deadline
+MAX_BODY = 1 << 20  # bytes of a response read to keep the connection; beyond, it is closed
+REPLY_CHARS = 200  # of the response body kept in the ledger's last reply
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -35,7 +59,15 @@ def signature(secret: str, timestamp: str, body: bytes) -> str:
 class WebhookChannel:
     name = "webhook"
 
-    def __init__(self, url: str, secret: str | None, revision: Revision, *, allow_insecure: bool) -> None:
+    def __init__(
+        self,
+        url: str,
+        secret: str | None,
+        revision: Revision,
+        *,
+        allow_insecure: bool,
+        cafile: str | None = None,
+    ) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise NotifyError(f"--webhook {url!r}: give an http:// or https:// URL")
@@ -50,7 +82,10 @@ class WebhookChannel:
         self.url = url
         self.parts = parts
         self.secret = secret
+        self.cafile = cafile
+        # Where notices go, for messages: the query string may carry a token, so it is left out.
         self.description = f"webhook {parts.scheme}://{parts.netloc}{parts.path}"
+        self.shown_url = f"{parts.scheme}://{parts.netloc}{parts.path or '/'}"
         self.revision = revision
         r = revision
         self._static = json.dumps(
@@ -80,6 +115,27 @@ class WebhookChannel:
         )
         return f'{self._static},"message_id":{json.dumps(item.message_id)},"recipient":{recipient}}}'.encode()
 
+    @staticmethod
+    def idempotency_key(item: Claimed) -> str:
+        """The notice's Message-ID, written into the ledger when the recipient was enqueued:
+        a digest of (document, version, channel, recipient), never of the attempt or run."""
+        return item.message_id
+
+    def headers(self, item: Claimed, body: bytes, timestamp: str) -> dict[str, str]:
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "User-Agent": "policy-publisher-notify",
+            "Idempotency-Key": self.idempotency_key(item),
+            "X-Policy-Timestamp": timestamp,
+        }
+        if self.secret:
+            headers["X-Policy-Signature"] = signature(self.secret, timestamp, body)
+        return headers
+
+    def verify(self) -> ssl.SSLContext:
+        """The system's certificate authorities (as http.client used), or --cafile's."""
+        return ssl.create_default_context(cafile=self.cafile)
+
     async def preflight(self) -> None:
         return None
 
@@ -88,58 +144,88 @@ class WebhookChannel:
 
 
 class WebhookSession:
+    """One keep-alive connection to the receiver, reused for every notice of this sender."""
+
     def __init__(self, channel: WebhookChannel) -> None:
         self.channel = channel
-        self.conn: http.client.HTTPConnection | None = None
+        self.client: httpx.AsyncClient | None = None
 
-    def _post(self, body: bytes, item: Claimed, timeout: float) -> Attempt:
+    def _client(self) -> httpx.AsyncClient:
+        if self.client is None:
+            ch = self.channel
+            self.client = httpx.AsyncClient(
+                # Plain http:// has no certificate to verify (only loopback or --allow-insecure).
+                verify=ch.verify() if ch.parts.scheme == "https" else False,
+                follow_redirects=False,
+                trust_env=False,
+                cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
+                limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+            )
+        return self.client
+
+    async def deliver(self, item: Claimed, timeout: float) -> Attempt:
         ch = self.channel
-        parts = ch.parts
-        if self.conn is None:
-            cls = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-            self.conn = cls(parts.hostname or "", parts.port, timeout=timeout)
-        conn = self.conn
-        conn.timeout = timeout
-        if conn.sock is not None:
-            conn.sock.settimeout(timeout)
-        timestamp = str(int(time.time()))
-        headers = {
-            "Content-Type": "application/json; charset=utf-8",
-            "User-Agent": "policy-publisher-notify",
-            "Idempotency-Key": item.message_id,
-            "X-Policy-Timestamp": timestamp,
-        }
-        if ch.secret:
-            headers["X-Policy-Signature"] = signature(ch.secret, timestamp, body)
-        path = parts.path or "/"
-        if parts.query:
-            path += "?" + parts.query
+        timeout = max(timeout, 0.01)
+        body = ch.body(item)
+        headers = ch.headers(item, body, str(int(time.time())))
+        limits = httpx.Timeout(timeout, connect=min(CONNECT_TIMEOUT, timeout))
+        client = self._client()
         try:
-            conn.request("POST", path, body=body, headers=headers)
-            response = conn.getresponse()
-            text = response.read(500).decode("utf-8", "replace").strip()
-            if response.will_close:
-                self._drop()
-        except (OSError, http.client.HTTPException) as exc:
-            self._drop()
-            kind = "timeout" if isinstance(exc, TimeoutError) else f"{exc.__class__.__name__}: {exc}"
-            return Attempt(TEMPORARY, f"connection lost: {kind}")
-        reply = f"HTTP {response.status} {response.reason}" + (f": {text[:200]}" if text else "")
-        if 200 <= response.status < 300:
+            async with asyncio.timeout(timeout):
+                async with client.stream(
+                    "POST", ch.url, content=body, headers=headers, timeout=limits
+                ) as response:
+                    status, reason = response.status_code, response.reason_phrase
+                    location = response.headers.get("Location")
+                    text = await _read_to_end(response)
+        except (TimeoutError, httpx.TimeoutException):
+            return Attempt(TEMPORARY, "connection lost: timeout")
+        except httpx.TransportError as exc:
+            return Attempt(TEMPORARY, f"connection lost: {exc.__class__.__name__}: {exc}")
+        reply = f"HTTP {status} {reason}".rstrip() + (f": {text}" if text else "")
+        if 200 <= status < 300:
             return Attempt(SENT, reply)
-        if response.status >= 500 or response.status in RETRY_STATUSES:
-            self._drop()
+        if 300 <= status < 400:
+            target = f" to {location}" if location else ""
+            raise ConfigurationError(
+                SETTING,
+                f"the webhook {ch.shown_url} answered HTTP {status} {reason} (a redirect{target}, "
+                "which is not followed): give the receiver's own URL",
+            )
+        if status in CONFIGURATION_STATUSES:
+            raise ConfigurationError(
+                SETTING,
+                f"the webhook {ch.shown_url} answered HTTP {status} {reason}: "
+                + _CONFIGURATION_ADVICE.get(status, "check the URL"),
+            )
+        if status >= 500 or status in RETRY_STATUSES:
             return Attempt(TEMPORARY, reply)
         return Attempt(PERMANENT, reply)
 
-    def _drop(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
-
-    async def deliver(self, item: Claimed, timeout: float) -> Attempt:
-        body = self.channel.body(item)
-        return await asyncio.to_thread(self._post, body, item, max(timeout, 0.01))
-
     async def close(self) -> None:
-        self._drop()
+        if self.client is not None:
+            client, self.client = self.client, None
+            await client.aclose()
+
+
+_CONFIGURATION_ADVICE = {
+    401: "the receiver wants credentials; check the shared secret (--webhook-secret) and the URL",
+    403: "the receiver refuses us; check the URL, the shared secret and the receiver's allow-list",
+    404: "no receiver at this URL; check the URL",
+    405: "this URL does not take POST; check the URL",
+    410: "the receiver is gone from this URL; give its current URL",
+}
+
+
+async def _read_to_end(response: httpx.Response) -> str:
+    """Read the body to its end (the connection is then clean for the next request) and
+    return its start as one line for the ledger. A body longer than MAX_BODY is not read
+    further: leaving the stream unfinished makes httpx close the connection instead."""
+    kept = bytearray()
+    async for chunk in response.aiter_bytes():
+        if len(kept) < REPLY_CHARS * 4:
+            kept += chunk[: REPLY_CHARS * 4 - len(kept)]
+        if response.num_bytes_downloaded > MAX_BODY:
+            break
+    text = " ".join(kept.decode("utf-8", "replace").split())
+    return text[:REPLY_CHARS]

@@ -36,9 +36,10 @@ def add_parser(subcommands: Any) -> argparse.ArgumentParser:
     return parser
 
 
-def to_revision(notice: Notice, site_url: str) -> Revision:
+def to_revision(notice: Notice, site_url: str | None) -> Revision:
     """The notice as the `notify` package's contract: every link absolute, from the one
-    URL module, so that it lands on the page and anchor the site build wrote."""
+    URL module, so that it lands on the page and anchor the site build wrote. Without a
+    site URL (only for `--report`, which sends nothing) the links stay site-relative."""
     from notify.revision import Revision
 
     version = notice.version
@@ -67,8 +68,10 @@ def select_revisions(args: argparse.Namespace, ctx: Context) -> list[Revision]:
             "the policy history breaks its rules; no notice is sent from a broken history",
             remedy="fix what `policyctl check` reports, then rerun notify",
         )
+    report = getattr(args, "report", False)
     site_url = getattr(args, "site_url", None) or ctx.settings.site_url
-    if not site_url:
+    # --report exports the ledger and sends nothing: it needs the versions, not the links.
+    if not site_url and not report:
         raise PolicyError(
             "notices need absolute links to the site, and no site URL is set",
             remedy="set `site_url:` in mkdocs.yml or pass --site-url https://…/",
@@ -95,13 +98,13 @@ def select_revisions(args: argparse.Namespace, ctx: Context) -> list[Revision]:
             candidates = [version]
         else:
             candidates = list(state.pending)
-            if getattr(args, "report", False):
+            if report:
                 candidates = list(state.published[1:])
             elif args.late and not candidates and state.in_force:
                 candidates = [state.in_force]
         for version in candidates:
             status = state.status(version)
-            if getattr(args, "report", False):
+            if report:
                 # Evidence of any revision that was notified, whatever its state now.
                 revisions.append(to_revision(notice_of(state, version, late=status != PENDING), site_url))
                 continue

@@ -1,4 +1,9 @@
-"""The webhook channel against a real HTTP server on loopback."""
+"""The webhook channel against a real HTTP receiver on loopback (http.server in a thread).
+
+The receiver counts every POST per recipient, as a real gateway's log would, and
+answers what each test tells it to: large 2xx bodies, retryable statuses, a refusal
+for one recipient, or a wrong-URL answer (3xx, 401, 403, 404, 405, 410) for all.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,9 @@ import hashlib
 import hmac
 import json
 import threading
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -15,57 +22,92 @@ import pytest
 from notify_support import ledger_rows, notify, sqlite_url, write_csv
 
 SECRET = "s3cret-shared"
+FAST = ("--retry-base", "0.01")
 
 
-class Gateway(ThreadingHTTPServer):
+@dataclass(frozen=True)
+class Post:
+    path: str
+    email: str
+    attempt: int  # this recipient's n-th POST at this receiver
+    headers: dict[str, str]
+    payload: dict[str, Any]
+    signed: bool  # the signature verifies with SECRET
+
+
+# (post) -> (status, extra headers, body)
+Answer = Callable[[Post], tuple[int, dict[str, str], bytes]]
+
+
+def accept(post: Post) -> tuple[int, dict[str, str], bytes]:
+    return 202, {}, b'{"ok": true}'
+
+
+class Receiver(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), Handler)
         self.lock = threading.Lock()
-        self.requests: list[dict[str, Any]] = []
-        self.attempts: Counter[str] = Counter()
-        self.delivered: Counter[str] = Counter()
+        self.answer: Answer = accept
+        self.posts: list[Post] = []
+        self.connections = 0
+        self.release = threading.Event()  # lets a stalled answer go at the end of the test
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}{path}"
+
+    def attempts(self, path: str | None = None) -> Counter[str]:
+        """POSTs per recipient (at one path, or anywhere)."""
+        with self.lock:
+            return Counter(p.email for p in self.posts if path is None or p.path == path)
+
+    def keys(self) -> dict[str, list[str]]:
+        """The Idempotency-Key of every POST, per recipient, in order."""
+        out: dict[str, list[str]] = defaultdict(list)
+        with self.lock:
+            for p in self.posts:
+                out[p.email].append(p.headers["Idempotency-Key"])
+        return out
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client that stops reading a huge body closes the connection: expected
 
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server: Gateway
+    server: Receiver
 
     def log_message(self, *args: Any) -> None:
         pass
+
+    def setup(self) -> None:
+        super().setup()
+        with self.server.lock:
+            self.server.connections += 1
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         payload = json.loads(body)
         email = payload["recipient"]["email"]
-        expected = (
-            "sha256="
-            + hmac.new(
-                SECRET.encode(), self.headers["X-Policy-Timestamp"].encode() + b"." + body, hashlib.sha256
-            ).hexdigest()
+        mac = hmac.new(
+            SECRET.encode(), self.headers["X-Policy-Timestamp"].encode() + b"." + body, hashlib.sha256
         )
         with self.server.lock:
-            self.server.attempts[email] += 1
-            n = self.server.attempts[email]
-            self.server.requests.append(
-                {
-                    "headers": dict(self.headers),
-                    "payload": payload,
-                    "signed": self.headers.get("X-Policy-Signature") == expected,
-                }
+            attempt = 1 + sum(1 for p in self.server.posts if p.email == email)
+            post = Post(
+                self.path.split("?")[0],
+                email,
+                attempt,
+                dict(self.headers),
+                payload,
+                self.headers.get("X-Policy-Signature") == "sha256=" + mac.hexdigest(),
             )
-        if email.startswith("user1@"):
-            status = 503 if n == 1 else 200
-        elif email.startswith("user2@"):
-            status = 410
-        else:
-            status = 202
-        if status < 300:
-            with self.server.lock:
-                self.server.delivered[email] += 1
-        reply = b'{"ok": true}' if status < 300 else b'{"error": "nope"}'
+            self.server.posts.append(post)
+        status, headers, reply = self.server.answer(post)
         self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(reply)))
         self.end_headers()
@@ -73,22 +115,22 @@ class Handler(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def gateway() -> Any:
-    server = Gateway()
+def receiver() -> Iterator[Receiver]:
+    server = Receiver()
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server
+    server.release.set()
     server.shutdown()
     server.server_close()
 
 
-def test_webhook_campaign_signed_retried_and_recorded(
-    tmp_path: Path, revision, gateway, monkeypatch, capsys
-) -> None:
-    monkeypatch.setenv("POLICYCTL_WEBHOOK_SECRET", SECRET)
-    write_csv(tmp_path / "users.csv", 6)
-    url = f"http://127.0.0.1:{gateway.server_address[1]}/notify?src=policy"
-    result = notify(
+def users(count: int) -> Counter[str]:
+    return Counter({f"user{i}@users.example": 1 for i in range(count)})
+
+
+def webhook(tmp_path: Path, revision: Any, url: str, *extra: str, capsys: Any = None) -> Any:
+    return notify(
         tmp_path,
         [revision],
         "--recipients",
@@ -96,48 +138,184 @@ def test_webhook_campaign_signed_retried_and_recorded(
         "--webhook",
         url,
         "--no-email",
-        "--retry-base",
-        "0.01",
-        "--concurrency",
-        "2",
-        "--json",
+        *FAST,
+        *extra,
         capsys=capsys,
     )
-    assert result.code == 1  # user2 is refused permanently
-    report = json.loads(result.stdout)["campaigns"]
-    assert [c["channel"] for c in report] == ["webhook"]
-    assert report[0]["sent"] == 5 and report[0]["failed"] == 1
-    assert gateway.delivered == Counter({f"user{i}@users.example": 1 for i in range(6) if i != 2})
-    assert gateway.attempts["user1@users.example"] == 2 and gateway.attempts["user2@users.example"] == 1
-    assert all(r["signed"] for r in gateway.requests)
-    first = gateway.requests[0]
-    assert first["payload"]["document"] == "privacy" and first["payload"]["version"] == "2.0"
-    assert first["payload"]["core_sections"][0] == {"id": "sharing", "title": "V. How we share information"}
-    assert first["headers"]["Idempotency-Key"].startswith("<policy.")
-    rows = {r["email"]: r for r in ledger_rows(sqlite_url(tmp_path))}
-    assert {r["channel"] for r in rows.values()} == {"webhook"}
-    assert rows["user2@users.example"]["status"] == "failed" and rows["user2@users.example"][
-        "last_reply"
-    ].startswith("HTTP 410")
-    assert rows["user1@users.example"]["attempts"] == 2
 
-    again = notify(
-        tmp_path, [revision], "--recipients", str(tmp_path / "users.csv"), "--webhook", url, "--no-email"
+
+@pytest.mark.parametrize(
+    "size",
+    [256 * 1024, 3 * 1024 * 1024],
+    ids=["256KiB-body-read-on-a-kept-connection", "3MiB-body-connection-closed"],
+)
+def test_large_2xx_answers_one_post_per_recipient(
+    tmp_path: Path, revision, receiver, monkeypatch, size
+) -> None:
+    """The old channel read 500 bytes of a 1 KB answer: every second POST was sent twice."""
+    monkeypatch.setenv("POLICYCTL_WEBHOOK_SECRET", SECRET)
+    big = json.dumps({"ok": True, "padding": "x" * size}).encode()
+    receiver.answer = lambda post: (200, {}, big)
+    count = 40 if size > 1024 * 1024 else 120
+    write_csv(tmp_path / "users.csv", count)
+    result = webhook(tmp_path, revision, receiver.url("/hook"), "--concurrency", "4")
+    assert result.code == 0, result.out
+    assert receiver.attempts() == users(count)
+    assert all(p.signed for p in receiver.posts)
+    rows = ledger_rows(sqlite_url(tmp_path))
+    assert (
+        len(rows) == count
+        and {r["status"] for r in rows} == {"sent"}
+        and {r["attempts"] for r in rows} == {1}
     )
-    assert again.code == 0 and sum(gateway.attempts.values()) == 7
+    assert all(r["last_reply"].startswith('HTTP 200 OK: {"ok": true, "padding": "xxx') for r in rows)
+    if size < 1024 * 1024:
+        # Each of the 4 sessions keeps its one connection for all its notices.
+        assert receiver.connections <= 4
+
+    again = webhook(tmp_path, revision, receiver.url("/hook"), "--concurrency", "4")
+    assert again.code == 0 and receiver.attempts() == users(count)
+
+
+def test_retried_refused_and_recorded_with_one_idempotency_key_per_recipient(
+    tmp_path: Path, revision, receiver, monkeypatch, capsys
+) -> None:
+    monkeypatch.setenv("POLICYCTL_WEBHOOK_SECRET", SECRET)
+
+    def answer(post: Post) -> tuple[int, dict[str, str], bytes]:
+        if post.email == "user1@users.example" and post.attempt <= 2:
+            return 503, {"Retry-After": "0"}, b'{"error": "busy"}'
+        if post.email == "user3@users.example" and post.attempt == 1:
+            return 429, {}, b'{"error": "slow down"}'
+        if post.email == "user2@users.example":
+            return 422, {}, b'{"error": "no phone number for this user"}'
+        return 202, {}, b'{"ok": true}'
+
+    receiver.answer = answer
+    write_csv(tmp_path / "users.csv", 6)
+    url = receiver.url("/notify?src=policy")
+    first = webhook(tmp_path, revision, url, "--retries", "1", "--concurrency", "2", "--json", capsys=capsys)
+    assert first.code == 1  # user2 refused, user1 still deferred
+    report = json.loads(first.stdout)["campaigns"]
+    assert [c["channel"] for c in report] == ["webhook"]
+    assert (report[0]["sent"], report[0]["failed"], report[0]["deferred"]) == (4, 1, 1)
+    failures = {f["email"]: f for f in report[0]["failures"]}
+    assert failures["user2@users.example"]["status"] == "failed"
+    assert failures["user2@users.example"]["reply"] == (
+        'HTTP 422 Unprocessable Entity: {"error": "no phone number for this user"}'
+    )
+    assert failures["user1@users.example"]["status"] == "deferred"
+    assert receiver.attempts() == Counter(
+        {
+            "user0@users.example": 1,
+            "user1@users.example": 2,
+            "user2@users.example": 1,
+            "user3@users.example": 2,
+            "user4@users.example": 1,
+            "user5@users.example": 1,
+        }
+    )
+    assert all(p.signed for p in receiver.posts)
+    body = receiver.posts[0].payload
+    assert body["document"] == "privacy" and body["version"] == "2.0"
+    assert body["core_sections"][0] == {"id": "sharing", "title": "V. How we share information"}
+
+    again = webhook(tmp_path, revision, url, "--retries", "1")
+    # user1 reached by the rerun; user2's refusal is not retried; nobody else is posted again.
+    assert receiver.attempts()["user1@users.example"] == 3
+    assert receiver.attempts()["user2@users.example"] == 1
+    assert sum(receiver.attempts().values()) == 9, again.out
+    rows = {r["email"]: r for r in ledger_rows(sqlite_url(tmp_path))}
+    assert {e: r["status"] for e, r in rows.items()} == {
+        **{e: "sent" for e in users(6)},
+        "user2@users.example": "failed",
+    }
+
+    # One Idempotency-Key per recipient: the same on the retry, on the next run, and the
+    # ledger's Message-ID for that recipient (the proof of notice names what was sent).
+    keys = receiver.keys()
+    assert keys["user1@users.example"] == [rows["user1@users.example"]["message_id"]] * 3
+    assert keys["user3@users.example"] == [rows["user3@users.example"]["message_id"]] * 2
+    assert len({k[0] for k in keys.values()}) == 6
+    assert all(k[0].startswith("<policy.") for k in keys.values())
+
+
+def test_a_receiver_that_does_not_answer_is_a_timeout_retried_by_the_next_run(
+    tmp_path: Path, revision, receiver, monkeypatch
+) -> None:
+    def answer(post: Post) -> tuple[int, dict[str, str], bytes]:
+        if post.email == "user1@users.example" and post.attempt == 1:
+            receiver.release.wait(60)  # answers only after the test
+        return 200, {}, b"{}"
+
+    receiver.answer = answer
+    write_csv(tmp_path / "users.csv", 4)
+    first = webhook(tmp_path, revision, receiver.url("/hook"), "--deadline", "1", "--concurrency", "2")
+    assert first.code == 1
+    assert "connection lost: timeout" in first.out
+    rows = {r["email"]: r for r in ledger_rows(sqlite_url(tmp_path))}
+    assert rows["user1@users.example"]["status"] == "deferred"
+    assert sum(r["status"] == "sent" for r in rows.values()) == 3
+
+    again = webhook(tmp_path, revision, receiver.url("/hook"))
+    assert again.code == 0, again.out
+    assert receiver.attempts() == users(4) + Counter({"user1@users.example": 1})
+    keys = receiver.keys()["user1@users.example"]
+    assert keys[0] == keys[1]  # the receiver can drop the late first one
+
+
+WRONG_URL_ANSWERS = [301, 302, 307, 308, 401, 403, 404, 405, 410]
+
+
+@pytest.mark.parametrize("status", WRONG_URL_ANSWERS)
+def test_a_wrong_webhook_url_halts_the_run_and_the_fixed_rerun_reaches_everyone(
+    tmp_path: Path, revision, receiver, monkeypatch, status
+) -> None:
+    monkeypatch.setenv("POLICYCTL_WEBHOOK_SECRET", SECRET)
+    fixed = receiver.url("/hook")
+
+    def answer(post: Post) -> tuple[int, dict[str, str], bytes]:
+        if post.path == "/old-hook":
+            headers = {"Location": fixed} if status < 400 else {}
+            return status, headers, b'{"error": "not here"}' * 100
+        return 200, {}, b"{}"
+
+    receiver.answer = answer
+    write_csv(tmp_path / "users.csv", 30)
+    wrong = receiver.url("/old-hook")
+    first = webhook(tmp_path, revision, wrong, "--concurrency", "2")
+
+    assert first.code == 2, first.out
+    text = " ".join(first.out.split())
+    assert f"the webhook {wrong} answered HTTP {status}" in text
+    if status < 400:
+        assert f"redirect to {fixed}" in text
+    # The run stopped at once: at most one POST per session, and a redirect is not followed.
+    assert 1 <= sum(receiver.attempts("/old-hook").values()) <= 2
+    assert receiver.attempts("/hook") == Counter()
+    # Nobody is marked failed: every notice waits for the fixed URL.
+    rows = ledger_rows(sqlite_url(tmp_path))
+    assert {r["status"] for r in rows} == {"pending"}
+
+    second = webhook(tmp_path, revision, fixed, "--concurrency", "2")
+    assert second.code == 0, second.out
+    assert receiver.attempts("/hook") == users(30)
+    assert {r["status"] for r in ledger_rows(sqlite_url(tmp_path))} == {"sent"}
 
 
 def test_email_and_webhook_are_separate_channels_of_one_campaign(
-    tmp_path: Path, revision, gateway, monkeypatch
+    tmp_path: Path, revision, receiver, monkeypatch
 ) -> None:
     monkeypatch.setenv("POLICYCTL_WEBHOOK_SECRET", SECRET)
     path = tmp_path / "users.csv"
     path.write_text("email\nuser0@users.example\nuser3@users.example\n")
-    url = f"http://127.0.0.1:{gateway.server_address[1]}/hook"
-    assert notify(tmp_path, [revision], "--recipients", str(path), "--webhook", url).code == 0
+    assert (
+        notify(tmp_path, [revision], "--recipients", str(path), "--webhook", receiver.url("/hook")).code == 0
+    )
     rows = ledger_rows(sqlite_url(tmp_path))
     assert Counter(r["channel"] for r in rows) == Counter({"email": 2, "webhook": 2})
     assert len(list((tmp_path / ".policy" / "outbox").rglob("*.eml"))) == 2
+    assert receiver.attempts() == Counter({"user0@users.example": 1, "user3@users.example": 1})
 
 
 def test_webhook_url_rules(tmp_path: Path, revision) -> None:
