@@ -13,15 +13,25 @@ Markdown, so their escaping does not depend on Markdown's table or emphasis rule
 the templates are rendered with autoescape on, so every value from a policy file
 (titles, versions, summaries, section titles) is HTML-escaped, and only what is markup
 already is passed in as `Markup`: the policy text (Markdown, which MkDocs renders with
-`attr_list` for `{#id .core-rights}`) and the redline HTML. The front matter is YAML,
-written here with `yaml.safe_dump`.
+`attr_list` for `{#id .core-rights}`) and the redline HTML (the plugin sanitises the
+rendered page: `generator.site.sanitize`). A value's line breaks become spaces, so that
+no value can end a raw HTML block; a title on a Markdown `# heading` line is escaped for
+Markdown too (`markdown_text`).
+
+Titles reach Material's own templates as well: the page's front matter `title` and the
+navigation labels. Jinja in MkDocs themes does not autoescape, and Material prints a
+title as HTML (in `<title>`, the header, the sidebar, the footer), so both are written
+here HTML-escaped (`html_text`): the theme shows the characters the policy file has.
+The front matter is YAML, written here with `yaml.safe_dump`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import html
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,14 +79,46 @@ class Page:
 # ---------------------------------------------------------------- helpers
 
 
+def one_line(value: str) -> str:
+    """`value` with every run of white space (line breaks included) made one space."""
+    return " ".join(value.split())
+
+
+def html_text(value: str) -> str:
+    """Text for a template that prints it as HTML (Material's titles and labels)."""
+    return html.escape(one_line(value), quote=True)
+
+
+# Python-Markdown's backslash escapes (`<`, `>` and `&` are HTML-escaped instead).
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!])")
+
+
+def markdown_text(value: str) -> Markup:
+    """Text on a Markdown line (a `# heading`): HTML-escaped, and Markdown's own syntax
+    (emphasis, links, `{#id}` attribute lists, a closing `#`) backslash-escaped, so that
+    the heading reads what the policy file says."""
+    return Markup(html.escape(_MARKDOWN_SPECIAL.sub(r"\\\1", one_line(str(value))), quote=True))
+
+
+def _finalize(value: Any) -> Any:
+    """Every `{{ value }}` of the page templates: text on one line (a blank line would end
+    the raw HTML block it sits in); markup (the policy text, the redline, macros) as is."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return one_line(value)
+    return value
+
+
 @functools.cache
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(PAGE_TEMPLATES_DIR)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
+        finalize=_finalize,
     )
+    environment.filters["markdown_text"] = markdown_text
+    return environment
 
 
 def _render(template: str, **context: Any) -> str:
@@ -88,7 +130,8 @@ def rel(from_url: str, to_url: str) -> str:
 
 
 def _front_matter(title: str, *, search: bool = True, policy: dict[str, Any] | None = None) -> str:
-    data: dict[str, Any] = {"title": title}
+    # HTML-escaped: Material prints `page.title` as HTML (see the module's docstring).
+    data: dict[str, Any] = {"title": html_text(title)}
     if not search:
         data["search"] = {"exclude": True}
     if policy:
@@ -386,12 +429,14 @@ def navigation(model: SiteModel) -> list[Any]:
     """The sidebar: home, each document (current text and archive), updates."""
     nav: list[Any] = [{"Home": urls.source_path(urls.HOME)}]
     for doc in model.documents:
+        # HTML-escaped: Material prints the labels as HTML.
+        title = html_text(doc.title)
         nav.append(
             # Named in full: Material's footer shows these labels out of context ("Next: …").
             {
-                doc.title: [
-                    {doc.title: urls.source_path(doc.url)},
-                    {f"{doc.title}: all versions": urls.source_path(doc.archive_url)},
+                title: [
+                    {title: urls.source_path(doc.url)},
+                    {f"{title}: all versions": urls.source_path(doc.archive_url)},
                 ]
             }
         )
