@@ -13,6 +13,7 @@ from generator.core.checks import run_checks
 from generator.core.errors import PolicyError
 from generator.core.history import DRAFT_SUFFIX, Version
 from generator.policies import read_history
+from generator.site.sanitize import raw_html_removed, raw_html_warning
 
 
 def add_parser(subcommands: Any) -> argparse.ArgumentParser:
@@ -36,6 +37,10 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     )
     for advisory in report.advisories:
         print(f"warning: {advisory}", file=sys.stderr)
+    for version in (v for d in history.documents for v in d.versions):
+        lost = raw_html_removed(version.text)
+        if lost:  # a warning: the site publishes the text without it
+            print(f"warning: {raw_html_warning(version.path, version.version, lost)}", file=sys.stderr)
     for version in _uncommitted_stamps(ctx):
         print(
             f"warning: {version.path}: version {version.version} is stamped in the working tree but not "

@@ -2,15 +2,18 @@
 
 `build_site` reads and checks the history (refusing to build on violations), builds
 into a temporary folder beside the target and swaps it in only when MkDocs succeeded:
-a failed build never leaves a half-built site. A repository without `mkdocs.yml` gets
-a bundled default configuration (Material, `site_templates/`, search, policy).
+a failed build never leaves a half-built site. The swap replaces the whole target folder,
+so an existing folder is replaced only when it is empty or carries the `.policy-site`
+marker that every build writes: a web root with other files in it is refused. A
+repository without `mkdocs.yml` gets a bundled default configuration (Material,
+`site_templates/`, search, policy).
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import datetime as dt
+import json
 import logging
 import os
 import shutil
@@ -19,13 +22,14 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import yaml
 
 from generator.core.errors import PolicyError
 from generator.core.urls import VERSIONS_JSON
 from generator.settings import Settings, read_mkdocs_yml
-from generator.site.plugin import TEMPLATES_DIR, PolicyPlugin, Runtime, runtime
+from generator.site.plugin import SITE_MARKER, TEMPLATES_DIR, PolicyPlugin, Runtime, runtime
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -120,12 +124,40 @@ def _check_target(target: Path, repo: Path) -> None:
     if target.exists():
         if not target.is_dir():
             raise PolicyError("the site folder is a file", file=str(target), remedy="pass another --site-dir")
-        if any(target.iterdir()) and not (target / "index.html").exists():
+        entries = sorted(target.iterdir())
+        if entries and not (target / SITE_MARKER).is_file():
+            shown = [p.name + ("/" if p.is_dir() else "") for p in entries[:5]]
+            more = f" and {len(entries) - 5} more" if len(entries) > 5 else ""
             raise PolicyError(
-                "refusing to replace a folder that does not look like a built site (no index.html)",
+                "refusing to replace a folder that does not look like a built site: it has no "
+                f"{SITE_MARKER} file (the marker every build writes) and holds {', '.join(shown)}{more}; "
+                "a build replaces the whole folder, and everything in it would be lost",
                 file=str(target),
-                remedy="empty it, or pass another --site-dir",
+                remedy=(
+                    "pass another --site-dir (a folder of its own, e.g. site), or empty this one; "
+                    "a site built before policy-publisher wrote the marker: delete it and build again"
+                ),
             )
+
+
+PLACEHOLDER_DOMAINS = ("example.com", "example.net", "example.org")
+
+
+def placeholder_site_url(site_url: str | None) -> str | None:
+    """A warning when `site_url` is still a placeholder (example.com, ...): notice.js,
+    notices.json, feed.xml and the e-mails link there. None when it looks real or is unset."""
+    if not site_url:
+        return None
+    host = (urlsplit(site_url).hostname or "").lower().rstrip(".")
+    if not any(host == d or host.endswith("." + d) for d in PLACEHOLDER_DOMAINS) and not host.endswith(
+        ".example"
+    ):
+        return None
+    return (
+        f"site_url is {site_url}, a placeholder: notices.json, feed.xml, versions.json and the "
+        "e-mails link there, and notice.js on the shop's pages shows links to it\n"
+        "  -> set site_url in mkdocs.yml to the address where the site is deployed"
+    )
 
 
 def _swap(new: Path, target: Path) -> None:
@@ -200,6 +232,9 @@ def build_site(
 
     check_document_ids(history.documents)
     config_path = _config_path(repo, config_file)
+    placeholder = placeholder_site_url(settings.site_url)  # mkdocs.yml's site_url, or the flag's
+    if placeholder:
+        print(f"warning: {placeholder}", file=sys.stderr)
     target = (site_dir or _default_site_dir(repo, config_path)).resolve()
     _check_target(target, repo)
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,10 @@
   the Markdown tree (`generator.site.pages`) and the navigation, and hands the open notices
   to the templates (`config.extra.policy`);
 - on_files: keeps the e-mail and page templates of `site_templates/` off the site;
-- on_post_build: writes versions.json, notices.json, feed.xml and notice.js.
+- on_page_content: sanitises the HTML of every page (`generator.site.sanitize`: no raw
+  HTML from a policy file runs in a browser) and escapes its table of contents;
+- on_post_build: writes versions.json, notices.json, feed.xml, notice.js and the
+  `.policy-site` marker (`policyctl build` replaces only a folder that carries it).
 
 The instant and other run options come from `policyctl` (see `runtime`) or, for plain
 `mkdocs build` / `mkdocs serve`, from the environment:
@@ -35,6 +38,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import Files
+from mkdocs.structure.pages import Page
 
 from generator.core import urls
 from generator.core.dates import human_date, iso, parse_instant
@@ -45,12 +49,27 @@ from generator.site.feeds import data_files, notice_record
 from generator.site.model import SiteModel, build_model
 from generator.site.pages import navigation, render_pages, write_tree
 from generator.site.redlines import use_cache
+from generator.site.sanitize import (
+    MARKDOWN_EXTENSIONS,
+    TABLES_CONFIG,
+    clean_html,
+    escape_toc,
+    raw_html_removed,
+    raw_html_warning,
+)
 
 log = logging.getLogger("mkdocs.plugins.policy")
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "site_templates"
 """The theme overrides shipped with policy-publisher (Material `custom_dir`)."""
-REQUIRED_EXTENSIONS = ("toc", "attr_list", "admonition", "tables")
+REQUIRED_EXTENSIONS = MARKDOWN_EXTENSIONS
+SITE_MARKER = ".policy-site"
+"""The file every build writes at the site's root: `policyctl build` replaces an existing
+folder only when it carries it (or is empty)."""
+MARKER_TEXT = (
+    "This folder is a policy site built by policy-publisher (policyctl build / mkdocs build).\n"
+    "Each build replaces the whole folder: keep nothing else in it.\n"
+)
 HIDDEN_PAGES = ("/*/versions/*/", "/*/changes/")
 EXTRA_CSS = ("assets/policy.css", "assets/redline.css")
 EXTRA_JS = ("assets/policy.js",)
@@ -136,6 +155,8 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
             if name not in config.markdown_extensions:
                 config.markdown_extensions.append(name)
         config.mdx_configs.setdefault("toc", {}).setdefault("permalink", True)
+        for key, value in TABLES_CONFIG.items():
+            config.mdx_configs.setdefault("tables", {}).setdefault(key, value)
 
         theme = config.theme
         if theme.name == "material":
@@ -194,6 +215,7 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
             raise PluginError(str(error)) from None
         write_tree(pages, self.stage_dir)
         self.model = model
+        self._warn_raw_html(model)
         config.nav = navigation(model)
         config.extra["policy"] = template_context(model)
 
@@ -207,10 +229,32 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
                     files.remove(file)
         return files
 
+    def _warn_raw_html(self, model: SiteModel) -> None:
+        """One warning per published version whose raw HTML the site leaves out (the same
+        words as `policyctl check`)."""
+        seen: set[tuple[str, str]] = set()
+        for doc in model.documents:
+            for entry in doc.entries:
+                v = entry.version
+                if (v.path, v.version) in seen:
+                    continue
+                seen.add((v.path, v.version))
+                lost = raw_html_removed(v.text)
+                if lost:
+                    log.warning("policy: %s", raw_html_warning(v.path, v.version, lost))
+
+    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
+        if not self.config.enabled:
+            return html
+        # Every page of the site is staged by this plugin (docs_dir is the staged tree).
+        escape_toc(page.toc)
+        return clean_html(html)
+
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if not self.config.enabled or self.model is None:
             return
         site = Path(config.site_dir)
+        (site / SITE_MARKER).write_text(MARKER_TEXT, encoding="utf-8")
         for name, content in data_files(self.model).items():
             (site / name).write_text(content, encoding="utf-8")
         notice_js = _theme_file(config, "assets/notice.js")

@@ -105,11 +105,39 @@
     if (wantPopup) popup(notices);
   }
 
+  // The notices are an extra: never break the host page. But say once, on the console,
+  // why there are none, so that whoever embeds the script can fix it.
+  var warned = false;
+  function warn(problem, fix) {
+    if (warned || !window.console) return;
+    warned = true;
+    console.warn("policy-publisher notice.js: cannot read " + source.href + " (" + problem + "), " +
+      "so no policy notice is shown. " + fix);
+  }
+  var CORS_FIX =
+    "The usual cause: the policy site does not send the CORS header \"Access-Control-Allow-Origin: *\" " +
+    "with notices.json, which a page of another origin needs to read it (python3 -m http.server sends " +
+    "none). Add the header in the policy site's web server (nginx, Caddy, the CDN bucket: see \"CORS\" " +
+    "in docs/site.md of policy-publisher), or serve the policy site from the shop's own origin.";
+  var SRC_FIX = "Check that the script's src is the notice.js of the policy site, next to its notices.json.";
+
   function start() {
     fetch(source.href, { credentials: "omit", cache: "no-cache" })
-      .then(function (response) { return response.ok ? response.json() : null; })
-      .then(show)
-      .catch(function () { /* the notices are an extra; never break the host page */ });
+      .then(function (response) {
+        if (!response.ok) {
+          warn("HTTP " + response.status, SRC_FIX);
+          return null;
+        }
+        return response.json().catch(function () {
+          warn("not JSON", SRC_FIX);
+          return null;
+        });
+      }, function (error) {
+        // A network error or a response the browser withheld: fetch does not say which.
+        warn(String((error && error.message) || error), CORS_FIX);
+        return null;
+      })
+      .then(show);
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
