@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import ssl
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
@@ -301,6 +302,27 @@ def test_a_wrong_webhook_url_halts_the_run_and_the_fixed_rerun_reaches_everyone(
     assert second.code == 0, second.out
     assert receiver.attempts("/hook") == users(30)
     assert {r["status"] for r in ledger_rows(sqlite_url(tmp_path))} == {"sent"}
+
+
+def test_https_receiver_is_verified_against_the_system_trust_store(
+    tmp_path: Path, revision, receiver, certificate, monkeypatch
+) -> None:
+    """The certificate is checked with the system's authorities (OpenSSL's default
+    paths, here pointed at the test's own authority), not a bundle shipped with httpx."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(str(certificate[0]), str(certificate[1]))
+    receiver.socket = context.wrap_socket(receiver.socket, server_side=True)
+    url = f"https://127.0.0.1:{receiver.server_address[1]}/hook"
+    write_csv(tmp_path / "users.csv", 5)
+
+    untrusted = webhook(tmp_path, revision, url, "--deadline", "1")
+    assert untrusted.code == 1 and "CERTIFICATE_VERIFY_FAILED" in untrusted.out
+    assert receiver.attempts() == Counter()
+
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
+    trusted = webhook(tmp_path, revision, url)
+    assert trusted.code == 0, trusted.out
+    assert receiver.attempts() == users(5)
 
 
 def test_email_and_webhook_are_separate_channels_of_one_campaign(
