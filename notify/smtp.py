@@ -1,23 +1,43 @@
-"""Email over SMTP with aiosmtplib: one session per connection, reused for many messages."""
+"""Email over SMTP with aiosmtplib: one session per connection, reused for many messages.
+
+aiosmtplib connects, greets, upgrades to TLS and logs in. Then the session takes the
+connection over with a reply reader of its own (``_Replies``): aiosmtplib's protocol
+keeps one reply per command written and drops what arrives while no command is
+waiting, so it cannot read the several replies of a pipelined group. When the server
+advertises PIPELINING (RFC 2920), MAIL, RCPT and DATA go out in one write and their
+three replies are read together, then the message body; otherwise each command waits
+for its reply, as before.
+
+A reply that says every recipient would fail the same way is a fault of the settings,
+raised as :class:`~notify.errors.ConfigurationError` so that the campaign halts with
+the rows pending: a server that refuses us at connect or in its greeting (``--smtp``),
+authentication required or refused (``--smtp`` user, ``POLICYCTL_SMTP_PASSWORD``),
+and a 5xx to MAIL FROM (``--from``). A 5xx to RCPT TO stays that recipient's
+permanent failure, a 4xx anywhere a temporary one.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import ipaddress
 import os
 import socket
+from collections import deque
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 
 from notify.delivery import PERMANENT, SENT, TEMPORARY, Attempt
-from notify.errors import AuthenticationFailed, NotifyError
+from notify.errors import AuthenticationFailed, ConfigurationError, NotifyError
 from notify.ledger import Claimed
 from notify.message import Composer
 
 PASSWORD_ENV = "POLICYCTL_SMTP_PASSWORD"
+
+MAX_REPLY = 32 * 1024  # a reply (with its continuation lines) longer than this is garbage
 
 
 @dataclass(frozen=True)
@@ -86,6 +106,61 @@ def _classify(code: int, message: str) -> Attempt:
     return Attempt(TEMPORARY, reply)
 
 
+# -- configuration faults -----------------------------------------------------------------
+
+
+def _auth_required(description: str, reply: str) -> ConfigurationError:
+    return ConfigurationError(
+        "--smtp",
+        f"the SMTP server {description} requires authentication ({reply}): give the user in --smtp "
+        f"(smtp://USER@host:port) and the password in {PASSWORD_ENV}",
+    )
+
+
+def _sender_refused(description: str, sender: str, code: int, message: str, size: int) -> ConfigurationError:
+    reply = f"{code} {message}".strip()
+    if code == 530 or "auth" in message.lower():
+        return _auth_required(description, reply)
+    if code == 552:
+        return ConfigurationError(
+            "--smtp",
+            f"the SMTP server {description} refuses a notice of {size} bytes ({reply}); use a server that "
+            "accepts messages of that size, or shorten the email templates (--templates)",
+        )
+    return ConfigurationError(
+        "--from",
+        f"the SMTP server {description} refuses the sender <{sender}> in MAIL FROM ({reply}); "
+        "use a sender address this server accepts for the account (--from), or fix the server's policy",
+    )
+
+
+def _refused_at_connect(description: str, exc: BaseException) -> ConfigurationError | None:
+    """The server (or the host) answers, but refuses us: the same for every message."""
+    if isinstance(exc, aiosmtplib.SMTPConnectResponseError) and 500 <= exc.code < 600:
+        return ConfigurationError(
+            "--smtp",
+            f"the SMTP server {description} refuses connections: it greets with {exc.code} {exc.message}; "
+            "check the host and port in --smtp, and that this machine may use that server",
+        )
+    if isinstance(exc, aiosmtplib.SMTPException) and "AUTH extension is not supported" in str(exc):
+        return ConfigurationError(
+            "--smtp",
+            f"the SMTP server {description} offers no authentication (AUTH) here, but --smtp names a user: "
+            "use the server's submission port with TLS (smtps://host:465 or STARTTLS on 587), or drop the user",
+        )
+    return None
+
+
+def _connection_refused(exc: BaseException) -> bool:
+    while exc is not None:
+        if isinstance(exc, ConnectionRefusedError) or (
+            isinstance(exc, OSError) and exc.errno == errno.ECONNREFUSED
+        ):
+            return True
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    return False
+
+
 class SmtpChannel:
     name = "email"
 
@@ -98,16 +173,22 @@ class SmtpChannel:
         self.description = config.description
 
     async def preflight(self) -> None:
-        """Connect (and log in) once, so a wrong host or password stops before anything is claimed."""
+        """Connect, log in and try MAIL FROM once, so a wrong host, password or sender
+        stops the run before anything is claimed."""
         session = SmtpSession(self)
         try:
-            await session.connect()
-        except AuthenticationFailed:
-            raise
-        except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
-            raise NotifyError(
-                f"cannot reach the SMTP server {self.description}: {_describe(exc)}; check --smtp (and --allow-insecure for a server without TLS)"
-            ) from exc
+            try:
+                async with asyncio.timeout(self.config.timeout):
+                    await session.connect()
+                    await session.probe_sender(self.composer.sender.address)
+            except ConfigurationError:
+                raise
+            except (TimeoutError, aiosmtplib.SMTPException, OSError, EOFError) as exc:
+                raise _refused_at_connect(self.description, exc) or ConfigurationError(
+                    "--smtp",
+                    f"cannot reach the SMTP server {self.description}: {_describe(exc)}; "
+                    "check --smtp (and --allow-insecure for a server without TLS)",
+                ) from exc
         finally:
             await session.close()
 
@@ -134,13 +215,115 @@ def _describe(exc: BaseException) -> str:
     return f"{exc.__class__.__name__}: {exc}" if str(exc) else exc.__class__.__name__
 
 
+class _Replies(asyncio.Protocol):
+    """The session's reader of server replies once aiosmtplib has connected.
+
+    Every reply that arrives is parsed and queued, however the replies are split
+    across reads, so a pipelined group's replies are taken in order. Flow control and
+    the end of the connection are passed on to aiosmtplib's protocol, so the client
+    object knows when the connection is gone.
+    """
+
+    def __init__(self, inner: Any, loop: asyncio.AbstractEventLoop) -> None:
+        self.inner = inner
+        self.loop = loop
+        self.buffer = bytearray()
+        self.replies: deque[tuple[int, str]] = deque()
+        self.lines: list[bytes] = []  # the lines of a multi-line reply read so far
+        self.waiter: asyncio.Future[None] | None = None
+        self.want = 0
+        self.error: BaseException | None = None
+
+    # asyncio.Protocol
+    def data_received(self, data: bytes) -> None:
+        buffer = self.buffer
+        buffer += data
+        start = 0
+        while True:
+            end = buffer.find(b"\n", start)
+            if end < 0:
+                break
+            line = bytes(buffer[start : end + 1])
+            start = end + 1
+            try:
+                code = int(line[:3])
+            except ValueError:
+                self._fail(aiosmtplib.SMTPResponseException(-1, f"malformed SMTP reply: {line[:80]!r}"))
+                return
+            self.lines.append(line[4:].strip(b" \t\r\n"))
+            if line[3:4] != b"-":
+                message = b"\n".join(self.lines).decode("utf-8", "surrogateescape")
+                self.lines = []
+                self.replies.append((code, message))
+        if start:
+            del buffer[:start]
+        if len(buffer) + sum(map(len, self.lines)) > MAX_REPLY:
+            self._fail(aiosmtplib.SMTPResponseException(-1, "SMTP reply too long"))
+            return
+        waiter = self.waiter
+        if waiter is not None and len(self.replies) >= self.want and not waiter.done():
+            waiter.set_result(None)
+
+    def eof_received(self) -> bool:
+        self._lost(aiosmtplib.SMTPServerDisconnected("the server closed the connection"))
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        lost = aiosmtplib.SMTPServerDisconnected("connection lost")
+        lost.__cause__ = exc
+        self._lost(lost)
+        self.inner.connection_lost(exc)
+
+    def pause_writing(self) -> None:
+        self.inner.pause_writing()
+
+    def resume_writing(self) -> None:
+        self.inner.resume_writing()
+
+    # the session's side
+    @property
+    def idle(self) -> bool:
+        """Nothing unread: no reply the server sent on its own (such as a 421 before closing)."""
+        return not self.replies and not self.buffer and not self.lines and self.error is None
+
+    async def read(self, count: int) -> list[tuple[int, str]]:
+        """The next `count` replies, in order (the caller's deadline bounds the wait)."""
+        replies = self.replies
+        while len(replies) < count:
+            if self.error is not None:
+                raise self.error
+            self.want = count
+            self.waiter = self.loop.create_future()
+            try:
+                await self.waiter
+            finally:
+                self.waiter = None
+        return [replies.popleft() for _ in range(count)]
+
+    def _lost(self, exc: BaseException) -> None:
+        if self.error is None:
+            self.error = exc
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)  # read() raises self.error once the replies run out
+
+    def _fail(self, exc: BaseException) -> None:
+        self._lost(exc)
+        transport = self.inner.transport
+        if transport is not None:
+            transport.close()
+
+
 class SmtpSession:
     def __init__(self, channel: SmtpChannel) -> None:
         self.channel = channel
         self.client: aiosmtplib.SMTP | None = None
-        self.size_ok: bool | None = None
+        self.transport: asyncio.WriteTransport | None = None
+        self.replies: _Replies | None = None
+        self.pipelining = False
+        self.size_ok = False
 
-    async def connect(self) -> aiosmtplib.SMTP:
+    async def connect(self) -> None:
         cfg = self.channel.config
         client = aiosmtplib.SMTP(
             hostname=cfg.host,
@@ -161,8 +344,11 @@ class SmtpSession:
                 f"SMTP authentication as {cfg.username!r} failed at {cfg.description}: {exc.code} {exc.message}; "
                 f"check the user in --smtp and {PASSWORD_ENV}. Nothing more was sent; rerun after fixing it"
             ) from exc
-        except BaseException:
+        except BaseException as exc:
             client.close()
+            refused = _refused_at_connect(cfg.description, exc)
+            if refused is not None:
+                raise refused from exc
             raise
         try:
             if client.is_ehlo_or_helo_needed:  # aiosmtplib greets lazily, e.g. on implicit TLS
@@ -170,32 +356,61 @@ class SmtpSession:
                     await client.ehlo()
                 except aiosmtplib.SMTPHeloError:
                     await client.helo()
+            protocol = client.protocol
+            if protocol is None or protocol.transport is None:
+                raise aiosmtplib.SMTPServerDisconnected("connection lost")
+            transport = cast(asyncio.WriteTransport, protocol.transport)
+            replies = _Replies(protocol, asyncio.get_running_loop())
+            transport.set_protocol(replies)
         except BaseException:
             client.close()
             raise
         self.client = client
-        self.size_ok = None
-        return client
+        self.transport = transport
+        self.replies = replies
+        self.pipelining = client.supports_extension("pipelining")
+        self.size_ok = client.supports_extension("size")
+
+    @property
+    def connected(self) -> bool:
+        transport = self.transport
+        return transport is not None and not transport.is_closing() and self.replies is not None
+
+    async def probe_sender(self, sender: str) -> None:
+        """MAIL FROM then RSET on the open session: a refused sender is a ConfigurationError."""
+        transport, replies = self.transport, self.replies
+        assert transport is not None and replies is not None
+        mail = b"MAIL FROM:<" + sender.encode("ascii") + b">\r\n"
+        if self.pipelining:
+            transport.write(mail + b"RSET\r\n")
+            (code, message), _ = await replies.read(2)
+        else:
+            transport.write(mail)
+            ((code, message),) = await replies.read(1)
+            transport.write(b"RSET\r\n")
+            await replies.read(1)
+        if code >= 500:
+            raise _sender_refused(self.channel.description, sender, code, message, 0)
 
     async def deliver(self, item: Claimed, timeout: float) -> Attempt:
         composer = self.channel.composer
         data = composer.build(item.email, item.name, item.locale, item.message_id)
         try:
             async with asyncio.timeout(timeout):
-                client = self.client
-                if client is None or not client.is_connected:
+                if not self.connected or not cast(_Replies, self.replies).idle:
+                    self._drop()  # lost, or the server spoke unasked (a 421 before closing)
                     try:
-                        client = await self.connect()
+                        await self.connect()
                     except (aiosmtplib.SMTPConnectError, aiosmtplib.SMTPConnectTimeoutError, OSError) as exc:
                         self.channel.unreachable(exc)  # raises once the server looks down
                         return Attempt(TEMPORARY, f"cannot connect: {_describe(exc)}")
                     self.channel.reached()
-                return await self._transaction(client, composer.sender.address, item.email, data)
-        except AuthenticationFailed:
+                return await self._transaction(composer.sender.address, item.email, data)
+        except ConfigurationError:
+            self._drop()
             raise
         except aiosmtplib.SMTPResponseException as exc:
-            if exc.code == 421 or exc.code < 200:
-                self._drop()
+            self._drop()
             return _classify(exc.code, exc.message)
         except TimeoutError:
             self._drop()
@@ -204,66 +419,89 @@ class SmtpSession:
             self._drop()
             return Attempt(TEMPORARY, f"connection lost: {_describe(exc)}")
 
-    async def _transaction(self, client: aiosmtplib.SMTP, sender: str, rcpt: str, data: bytes) -> Attempt:
-        """MAIL, RCPT, DATA on the open session, through aiosmtplib's protocol layer.
+    async def _transaction(self, sender: str, rcpt: str, data: bytes) -> Attempt:
+        """MAIL, RCPT, DATA and the body on the open session.
 
         Addresses were validated (ASCII, no control characters) when the recipients
-        were read, so the per-command checks of ``SMTP.sendmail`` are skipped; the
-        caller's deadline replaces per-command timers. For the same reason each command
-        is written and its reply read directly (as for the message body below) rather
-        than through ``execute_command``, whose per-argument regex, lock and join cost
-        the event loop a few microseconds per command: nothing else uses this session's
-        protocol while a transaction runs, and nothing yields between ``write()`` and
-        ``read_response()``, which arms the reply reader.
+        were read, and the composer's output is CRLF-only and 7-bit, so the commands and
+        the body are written as bytes without aiosmtplib's per-command and per-message
+        checks; the caller's deadline replaces per-command timers.
         """
-        protocol = client.protocol
-        if protocol is None:
-            raise aiosmtplib.SMTPServerDisconnected("not connected")
+        transport, replies = self.transport, self.replies
+        assert transport is not None and replies is not None
         mail = b"MAIL FROM:<" + sender.encode("ascii") + b">"
-        if self.size_ok is None:
-            self.size_ok = client.supports_extension("size")
         if self.size_ok:
             mail += b" SIZE=%d" % len(data)
-        protocol.write(mail + b"\r\n")
-        response = await protocol.read_response(timeout=None)
-        if response.code != 250:
-            await self._reset(protocol)
-            return _classify(response.code, response.message)
-        protocol.write(b"RCPT TO:<" + rcpt.encode("ascii") + b">\r\n")
-        response = await protocol.read_response(timeout=None)
-        if response.code not in (250, 251):
-            await self._reset(protocol)
-            return _classify(response.code, response.message)
-        protocol.write(b"DATA\r\n")
-        response = await protocol.read_response(timeout=None)
-        if response.code != 354:
-            await self._reset(protocol)
-            return _classify(response.code, response.message)
-        # The composer's output is CRLF-only and 7-bit, so aiosmtplib's per-message
-        # regexes are not needed: dot-stuff and terminate it in one pass. Nothing
-        # yields between write() and read_response(), which arms the reply reader.
-        protocol.write(data.replace(b"\r\n.", b"\r\n..") + b".\r\n")
-        response = await protocol.read_response(timeout=None)
-        if response.code != 250:
-            return _classify(response.code, response.message)
-        return Attempt(SENT, f"{response.code} {response.message}")
-
-    async def _reset(self, protocol: Any) -> None:
-        try:
-            await protocol.execute_command(b"RSET", timeout=None)
-        except (aiosmtplib.SMTPException, OSError):
+        mail += b"\r\n"
+        rcpt_to = b"RCPT TO:<" + rcpt.encode("ascii") + b">\r\n"
+        if self.pipelining:
+            # RFC 2920: MAIL and RCPT may stand anywhere in a group, DATA last; the
+            # three replies come back in order.
+            transport.write(mail + rcpt_to + b"DATA\r\n")
+            (m_code, m_msg), (r_code, r_msg), (d_code, d_msg) = await replies.read(3)
+            if d_code == 354 and (m_code != 250 or r_code not in (250, 251)):
+                # A server that took DATA after refusing the envelope gets an empty
+                # message, which it cannot deliver to anyone (RFC 2920, 3.1).
+                transport.write(b".\r\n")
+                await replies.read(1)
+        else:
+            transport.write(mail)
+            ((m_code, m_msg),) = await replies.read(1)
+            r_code = d_code = 0
+            r_msg = d_msg = ""
+            if m_code == 250:
+                transport.write(rcpt_to)
+                ((r_code, r_msg),) = await replies.read(1)
+                if r_code in (250, 251):
+                    transport.write(b"DATA\r\n")
+                    ((d_code, d_msg),) = await replies.read(1)
+        if m_code != 250:
+            attempt = await self._refused(m_code, m_msg)
+            if m_code >= 500:
+                raise _sender_refused(self.channel.description, sender, m_code, m_msg, len(data))
+            return attempt
+        if r_code not in (250, 251):
+            return await self._refused(r_code, r_msg)
+        if d_code != 354:
+            return await self._refused(d_code, d_msg)
+        # Dot-stuff and terminate in one pass; the reply to the final dot is the verdict.
+        transport.write(data.replace(b"\r\n.", b"\r\n..") + b".\r\n")
+        ((code, message),) = await replies.read(1)
+        if code == 250:
+            return Attempt(SENT, f"{code} {message}")
+        if code == 421:
             self._drop()
+        return _classify(code, message)
+
+    async def _refused(self, code: int, message: str) -> Attempt:
+        """A refused command: the transaction is over; RSET so the next MAIL starts clean,
+        or hang up when the server says it is closing (421)."""
+        if code == 421:
+            self._drop()
+        else:
+            transport, replies = self.transport, self.replies
+            if transport is None or replies is None:
+                self._drop()
+            else:
+                transport.write(b"RSET\r\n")
+                ((reset, _),) = await replies.read(1)
+                if reset != 250:
+                    self._drop()
+        return _classify(code, message)
 
     def _drop(self) -> None:
-        if self.client is not None:
-            self.client.close()
-            self.client = None
+        client = self.client
+        self.client = self.transport = self.replies = None
+        if client is not None:
+            client.close()
 
     async def close(self) -> None:
-        client, self.client = self.client, None
-        if client is not None and client.is_connected:
+        transport, replies = self.transport, self.replies
+        if transport is not None and replies is not None and self.connected and replies.idle:
             try:
                 async with asyncio.timeout(5):
-                    await client.quit()
+                    transport.write(b"QUIT\r\n")
+                    await replies.read(1)
             except (aiosmtplib.SMTPException, OSError, TimeoutError):
-                client.close()
+                pass
+        self._drop()
