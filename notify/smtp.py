@@ -19,7 +19,6 @@ permanent failure, a 4xx anywhere a temporary one.
 from __future__ import annotations
 
 import asyncio
-import errno
 import ipaddress
 import os
 import socket
@@ -38,6 +37,7 @@ from notify.message import Composer
 PASSWORD_ENV = "POLICYCTL_SMTP_PASSWORD"
 
 MAX_REPLY = 32 * 1024  # a reply (with its continuation lines) longer than this is garbage
+MAX_UNREAD = 64  # more replies than any group of ours waits for: the server is talking nonsense
 
 
 @dataclass(frozen=True)
@@ -151,16 +151,6 @@ def _refused_at_connect(description: str, exc: BaseException) -> ConfigurationEr
     return None
 
 
-def _connection_refused(exc: BaseException) -> bool:
-    while exc is not None:
-        if isinstance(exc, ConnectionRefusedError) or (
-            isinstance(exc, OSError) and exc.errno == errno.ECONNREFUSED
-        ):
-            return True
-        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
-    return False
-
-
 class SmtpChannel:
     name = "email"
 
@@ -259,6 +249,9 @@ class _Replies(asyncio.Protocol):
             del buffer[:start]
         if len(buffer) + sum(map(len, self.lines)) > MAX_REPLY:
             self._fail(aiosmtplib.SMTPResponseException(-1, "SMTP reply too long"))
+            return
+        if len(self.replies) > MAX_UNREAD:
+            self._fail(aiosmtplib.SMTPResponseException(-1, "more SMTP replies than commands"))
             return
         waiter = self.waiter
         if waiter is not None and len(self.replies) >= self.want and not waiter.done():
