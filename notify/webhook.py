@@ -124,6 +124,7 @@ class WebhookChannel:
     def headers(self, item: Claimed, body: bytes, timestamp: str) -> dict[str, str]:
         headers = {
             "Content-Type": "application/json; charset=utf-8",
+            "Accept-Encoding": "identity",  # the reply is kept as text in the ledger
             "User-Agent": "policy-publisher-notify",
             "Idempotency-Key": self.idempotency_key(item),
             "X-Policy-Timestamp": timestamp,
@@ -180,7 +181,7 @@ class WebhookSession:
                     text = await _read_to_end(response)
         except (TimeoutError, httpx.TimeoutException):
             return Attempt(TEMPORARY, "connection lost: timeout")
-        except httpx.TransportError as exc:
+        except httpx.HTTPError as exc:  # connection refused, reset, a malformed answer, ...
             return Attempt(TEMPORARY, f"connection lost: {exc.__class__.__name__}: {exc}")
         reply = f"HTTP {status} {reason}".rstrip() + (f": {text}" if text else "")
         if 200 <= status < 300:
@@ -222,7 +223,7 @@ async def _read_to_end(response: httpx.Response) -> str:
     return its start as one line for the ledger. A body longer than MAX_BODY is not read
     further: leaving the stream unfinished makes httpx close the connection instead."""
     kept = bytearray()
-    async for chunk in response.aiter_bytes():
+    async for chunk in response.aiter_raw():
         if len(kept) < REPLY_CHARS * 4:
             kept += chunk[: REPLY_CHARS * 4 - len(kept)]
         if response.num_bytes_downloaded > MAX_BODY:

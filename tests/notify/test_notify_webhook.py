@@ -110,7 +110,8 @@ class Handler(BaseHTTPRequestHandler):
         for name, value in headers.items():
             self.send_header(name, value)
         self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(reply)))
+        if "Transfer-Encoding" not in headers and status != 204:
+            self.send_header("Content-Length", str(len(reply)))
         self.end_headers()
         self.wfile.write(reply)
 
@@ -176,6 +177,33 @@ def test_large_2xx_answers_one_post_per_recipient(
 
     again = webhook(tmp_path, revision, receiver.url("/hook"), "--concurrency", "4")
     assert again.code == 0 and receiver.attempts() == users(count)
+
+
+def chunked(data: bytes, size: int = 4096) -> bytes:
+    parts = [data[i : i + size] for i in range(0, len(data), size)]
+    return b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in parts) + b"0\r\n\r\n"
+
+
+def test_every_kind_of_2xx_answer_is_read_to_its_end_on_one_connection(
+    tmp_path: Path, revision, receiver
+) -> None:
+    """Chunked, empty, and mislabelled (gzip that is not) answers: each read to its end,
+    so one connection carries every notice and each recipient is posted once."""
+    answers = [
+        (200, {"Transfer-Encoding": "chunked"}, chunked(b"y" * 100_000)),
+        (204, {}, b""),
+        (200, {"Content-Encoding": "gzip"}, b"not gzip at all" * 100),
+        (201, {}, b""),
+    ]
+    receiver.answer = lambda post: answers[int(post.payload["recipient"]["id"]) % len(answers)]
+    write_csv(tmp_path / "users.csv", 40)
+    result = webhook(tmp_path, revision, receiver.url("/hook"), "--concurrency", "1")
+    assert result.code == 0, result.out
+    assert receiver.attempts() == users(40)
+    assert receiver.connections == 1
+    replies = {r["recipient_id"]: r["last_reply"] for r in ledger_rows(sqlite_url(tmp_path))}
+    assert replies["0"].startswith("HTTP 200 OK: yyyy") and replies["1"] == "HTTP 204 No Content"
+    assert replies["2"].startswith("HTTP 200 OK: not gzip at all") and replies["3"] == "HTTP 201 Created"
 
 
 def test_retried_refused_and_recorded_with_one_idempotency_key_per_recipient(
