@@ -5,6 +5,17 @@ ledger in batches on a background thread while the sender pool works; rows are
 claimed with a lease before they are sent, and outcomes are written back in
 batched transactions. The database is used from one dedicated thread so that
 commits never stall the event loop.
+
+Durability: each outcome is written to the run's outcome journal
+(:mod:`notify.journal`) before its session starts the next message, so a kill at
+any moment loses at most the messages in flight (one per session); the journals of
+dead runs are folded into the ledger before their rows are taken again.
+
+Fencing: a row is only sent while this worker can show that its lease still holds:
+each claimed row has a deadline on the monotonic clock (the lease, less a margin,
+counted from before the claim), extended by each lease renewal for the rows the
+renewal found still ours. A row past its deadline, or that a renewal did not find
+(another worker took it after a stall), is dropped, never sent.
 """
 
 from __future__ import annotations
@@ -20,13 +31,19 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
+from sqlalchemy.exc import SQLAlchemyError
+
+from notify import journal as journal_mod
 from notify.delivery import PERMANENT, SENT, Channel, Session
-from notify.errors import AuthenticationFailed, NotifyError
+from notify.errors import ConfigurationError, NotifyError
 from notify.ledger import DEFERRED, FAILED, PENDING, SENDING, Campaign, Claimed, Ledger, Outcome
 from notify.ledger import SENT as LEDGER_SENT
 from notify.recipients import Recipient, Skipped
+from notify.redaction import redact
 
 T = TypeVar("T")
 LIST_LIMIT = 1000  # failures / skipped entries kept for the report (counts are exact)
@@ -42,6 +59,8 @@ class Settings:
     retry_cap: float = 30.0
     lease: float = 120.0  # seconds a claimed row stays ours without renewal
     batch: int = 1000  # recipients per ledger insert
+    journal: Path | None = None  # the outcome journal's folder (None: outcomes only in memory)
+    journal_key: str = ""  # which ledger the journal belongs to
     flush_interval: float = 0.2  # outcomes written at least this often
     max_error_rate: float = 0.5  # stop when more than this share of recent deliveries fail
     error_window: int = 100
@@ -57,9 +76,13 @@ class Problem:
 
 @dataclass(frozen=True)
 class Failure:
-    email: str
-    reply: str
+    ref: str  # the recipient's source line and id, never the address (logs, CI output)
+    reply: str  # the server's answer, the address in it replaced by <recipient>
     status: str  # "failed" (permanent) or "deferred" (temporary; the next run retries)
+
+
+class LedgerFailed(NotifyError):
+    """The ledger stopped taking writes (disk full, database gone) in mid-campaign."""
 
 
 @dataclass
@@ -81,10 +104,22 @@ class Result:
     totals: dict[str, int] = field(default_factory=dict)
     duration: float = 0.0
     stopped: str | None = None
+    setting: str | None = None  # the option to fix when a configuration fault stopped the run
+    lease_lost: int = 0  # claimed rows dropped unsent: another worker took them after our lease ran out
+    recovered: int = 0  # outcomes of earlier, killed runs folded in from their journals
+    reclaimed: int = 0  # rows of dead workers given back to the queue
+    unrecorded: int = 0  # outcomes the ledger could not take, kept in the journal for the next run
+    journal: str = ""  # the journal's folder
 
     @property
     def remaining(self) -> int:
         return self.totals.get(PENDING, 0) + self.totals.get(SENDING, 0) + self.totals.get(DEFERRED, 0)
+
+    @property
+    def unreached(self) -> int:
+        """Registered users this campaign has not reached: still to send, failed, or an
+        address in the recipients source that cannot be used."""
+        return self.remaining + self.totals.get(FAILED, 0) + self.skipped_count
 
     @property
     def rate(self) -> float:
@@ -92,7 +127,7 @@ class Result:
 
     @property
     def ok(self) -> bool:
-        return self.failed_count == 0 and self.deferred_count == 0 and self.stopped is None
+        return self.stopped is None and self.unreached == 0 and self.failed_count == 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -111,10 +146,16 @@ class Result:
             "duplicate_records": [p.__dict__ for p in self.duplicates],
             "enqueued": self.enqueued,
             "remaining": self.remaining,
+            "unreached": self.unreached,
+            "lease_lost": self.lease_lost,
+            "recovered": self.recovered,
+            "reclaimed": self.reclaimed,
+            "unrecorded": self.unrecorded,
             "ledger": dict(self.totals),
             "duration_seconds": round(self.duration, 3),
             "rate_per_second": round(self.rate, 1),
             "stopped": self.stopped,
+            "setting": self.setting,
         }
 
 
@@ -129,6 +170,12 @@ class RateLimiter:
         self.next = at + self.interval
         if at > now:
             await asyncio.sleep(at - now)
+
+
+def lease_margin(lease: float) -> float:
+    """How long before the lease ends a row stops being sent: the other workers read
+    the lease on their own clocks, and a send takes a moment to start."""
+    return min(10.0, lease / 10)
 
 
 class Runner:
@@ -167,9 +214,16 @@ class Runner:
         self.fatal: BaseException | None = None
         self.flush_now = asyncio.Event()
         self.closing = False
+        self.started = datetime.now(UTC)
+        # row id -> monotonic instant after which this worker may no longer start sending it
+        self.leased: dict[int, float] = {}
+        self.margin = lease_margin(settings.lease)
+        self.journal: journal_mod.Journal | None = None
+        self.ledger_error: BaseException | None = None
+        self.last_recovery = 0.0
 
-    async def _db(self, fn: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self.db, fn, *args)
+    async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self.db, lambda: fn(*args, **kwargs))
 
     def halt(self, reason: str, error: BaseException | None = None) -> None:
         if self.result.stopped is None:
@@ -186,28 +240,75 @@ class Runner:
         try:
             await self._db(self.ledger.check_revision, self.campaign)
             await self.channel.preflight()
+            self._open_journal()
             await self._db(self.ledger.start_run, self.campaign, self.run_id, self.late)
             if self.settings.retry_failed:
                 await self._db(self.ledger.retry_failed, self.campaign)
-            await self._db(self.ledger.reclaim_dead, self.campaign)
+            await self._db(self._recover, False)
             await self._pump()
             if self.stop.is_set() and self.result.stopped is None:
                 self.result.stopped = "interrupted"
-            self.result.totals = await self._db(self.ledger.counts, self.campaign)
-            outcome = self.result.stopped or "completed"
-            await self._db(self.ledger.finish_run, self.run_id, outcome)
+            try:
+                self.result.totals = await self._db(self.ledger.counts, self.campaign)
+                await self._db(self.ledger.finish_run, self.run_id, self.result.stopped or "completed")
+            except SQLAlchemyError as exc:
+                self._ledger_failed(exc)
+        except SQLAlchemyError as exc:
+            self._ledger_failed(exc)
         finally:
             self.result.duration = time.monotonic() - started
             self.abort.set()
             self.db.shutdown(wait=True)
+            if self.journal is not None:
+                self.result.unrecorded = self.journal.close(folded=not self.outcomes)
+        if self.ledger_error is not None and not isinstance(self.fatal, NotifyError):
+            self.fatal = self._ledger_message()
         if self.fatal is not None:
             raise self.fatal
         return self.result
 
+    def _open_journal(self) -> None:
+        s = self.settings
+        if s.journal is None:
+            return
+        journal = journal_mod.Journal(
+            s.journal,
+            s.journal_key,
+            self.run_id,
+            self.owner,
+            reserve=(s.concurrency + 1) * journal_mod.RECORD_LIMIT,
+        )
+        try:
+            journal.open()
+        except OSError as exc:
+            raise NotifyError(
+                f"cannot write the outcome journal in {s.journal}: {exc.strerror or exc}; "
+                "it keeps each delivery safe until the ledger has it: free space there or give a "
+                "--ledger in a writable place. Nothing was sent"
+            ) from exc
+        self.journal = journal
+        self.result.journal = str(s.journal)
+
+    def _recover(self, live: bool) -> None:
+        """Fold the journals of dead runs into the ledger, then give the rows of dead
+        workers of this host back to the queue (in that order: what they delivered is
+        then `sent`, and only the rest is sent again). With ``live``, also record the
+        deliveries in the journals of live but stalled workers before their expired
+        rows are claimed. Runs on the ledger thread."""
+        dead = self.ledger.local_dead_owners(self.campaign)
+        s = self.settings
+        if s.journal is not None:
+            replayed = journal_mod.replay(
+                s.journal, s.journal_key, self.ledger, own_run=self.run_id, live=live
+            )
+            self.result.recovered += replayed.outcomes
+        if dead:
+            self.result.reclaimed += self.ledger.release_owners(self.campaign, dead)
+
     async def _pump(self) -> None:
         s = self.settings
-        # Claimed rows are only leased, never sent twice, so a deep queue costs no
-        # durability and saves claim transactions (refilled when half empty).
+        # Claimed rows are leased and fenced (see the module's docstring), so a deep
+        # queue costs no duplicates and saves claim transactions (refilled when half empty).
         capacity = max(s.concurrency * 32, 500)
         queue: asyncio.Queue[Claimed | None] = asyncio.Queue()
         loop = asyncio.get_running_loop()
@@ -219,8 +320,10 @@ class Runner:
         senders = [asyncio.create_task(self._sender(queue, limiter)) for _ in range(s.concurrency)]
         try:
             await self._claimer(queue, capacity)
-        except BaseException as exc:  # database trouble: stop and keep what we know
-            self.halt("ledger error", exc if isinstance(exc, Exception) else None)
+        except SQLAlchemyError as exc:  # the ledger failed: stop and keep what we know
+            self._ledger_failed(exc)
+        except BaseException as exc:
+            self.halt("error", exc if isinstance(exc, Exception) else None)
             if not isinstance(exc, Exception):
                 raise
         finally:
@@ -230,6 +333,8 @@ class Runner:
             self.abort.set()
             try:
                 await enqueuer
+            except SQLAlchemyError as exc:
+                self._ledger_failed(exc)
             except BaseException as exc:
                 if self.fatal is None:
                     self.fatal = exc
@@ -238,13 +343,42 @@ class Runner:
             self.flush_now.set()
             await asyncio.gather(flusher, return_exceptions=True)
             await self._flush()
-            await self._db(self.ledger.release, self.owner, None)
+            try:
+                await self._db(self.ledger.release, self.owner, None)
+            except SQLAlchemyError as exc:
+                # The rows stay leased to this (ending) process: the next run on this
+                # host gives them back at once, after folding the journal.
+                self._ledger_failed(exc)
+
+    def _ledger_failed(self, exc: BaseException) -> None:
+        if self.ledger_error is None:
+            self.ledger_error = exc
+        self.halt("ledger error")
+
+    def _ledger_message(self) -> LedgerFailed:
+        exc = self.ledger_error
+        detail = f"{exc.__class__.__name__}: {getattr(exc, 'orig', exc)}"
+        kept = self.result.unrecorded
+        if kept:
+            where = (
+                f"{kept} deliveries it could not record are kept in the outcome journal {self.result.journal}; "
+                "the rerun records them first and sends none of them again"
+            )
+        else:
+            where = "every delivery made is recorded"
+        return LedgerFailed(
+            f"the ledger {redact(self.ledger.url)} stopped taking writes ({detail}), so the campaign stopped: "
+            f"{where}. Free space on the ledger's disk (or make the database reachable), then rerun the same command"
+        )
 
     def _enqueued(self, fut: asyncio.Future[None]) -> None:
         self.enqueue_done = True
         if not fut.cancelled() and fut.exception() is not None:
             exc = fut.exception()
-            self.halt("bad recipients input", exc)
+            if isinstance(exc, SQLAlchemyError):
+                self._ledger_failed(exc)
+            else:
+                self.halt("bad recipients input", exc)
 
     def _enqueue_all(self) -> None:
         batch: list[Recipient] = []
@@ -274,6 +408,23 @@ class Runner:
                     Problem(d.ref, "duplicate address (case-insensitive); one message is sent")
                 )
 
+    async def _claim(self, room: int, kinds: tuple[str, ...]) -> list[Claimed]:
+        s = self.settings
+        before = time.monotonic()  # the lease runs from (at the latest) here
+        rows = await self._db(
+            self.ledger.claim,
+            self.campaign,
+            self.owner,
+            room,
+            s.lease,
+            kinds=kinds,
+            deferred_before=self.started,
+        )
+        deadline = before + s.lease - self.margin
+        for row in rows:
+            self.leased[row.id] = deadline
+        return rows
+
     async def _claimer(self, queue: asyncio.Queue[Claimed | None], capacity: int) -> None:
         idle = 0.01
         while not self.stop.is_set():
@@ -281,15 +432,25 @@ class Runner:
             if room < capacity // 2:
                 await asyncio.sleep(0.005)
                 continue
-            rows = await self._db(self.ledger.claim, self.campaign, self.owner, room, self.settings.lease)
+            rows = await self._claim(room, (PENDING,))
+            if not rows and time.monotonic() - self.last_recovery > 0.5:
+                # No fresh rows: before taking rows whose lease ran out or that another
+                # run deferred, fold what dead (or stalled) workers delivered.
+                self.last_recovery = time.monotonic()
+                await self._db(self._recover, True)
+                rows = await self._claim(room, (SENDING, DEFERRED))
             for row in rows:
                 queue.put_nowait(row)
             if rows:
                 idle = 0.01
                 continue
             if self.enqueue_done and queue.empty():
-                # Nothing left to claim; one more look in case the last batch just landed.
-                rows = await self._db(self.ledger.claim, self.campaign, self.owner, room, self.settings.lease)
+                # Nothing left to claim. Rows other workers hold are theirs until they
+                # finish them or their lease runs out: wait for either, then look again.
+                if await self._db(self.ledger.others_sending, self.campaign, self.owner):
+                    await asyncio.sleep(0.2)
+                    continue
+                rows = await self._claim(room, (PENDING, SENDING, DEFERRED))
                 for row in rows:
                     queue.put_nowait(row)
                 if not rows:
@@ -297,6 +458,14 @@ class Runner:
                 continue
             await asyncio.sleep(idle)
             idle = min(idle * 2, 0.2)
+
+    def _still_ours(self, item: Claimed) -> bool:
+        deadline = self.leased.get(item.id)
+        if deadline is not None and time.monotonic() < deadline:
+            return True
+        if self.leased.pop(item.id, None) is not None or deadline is None:
+            self.result.lease_lost += 1
+        return False
 
     async def _sender(self, queue: asyncio.Queue[Claimed | None], limiter: RateLimiter | None) -> None:
         session = self.channel.session()
@@ -329,11 +498,19 @@ class Runner:
             remaining = start + s.deadline - time.monotonic()
             if remaining <= 0:
                 return Outcome(item.id, DEFERRED, reply or "deadline passed", attempts, first, time.time())
+            if self.stop.is_set() and attempts:
+                return Outcome(item.id, DEFERRED, reply, attempts, first, time.time())
+            if not self._still_ours(item):
+                # Fenced: our lease ran out (a stall) and another worker may have the row.
+                if attempts:
+                    return Outcome(item.id, DEFERRED, reply, attempts, first, time.time())
+                return None
             attempts += 1
             try:
                 attempt = await session.deliver(item, remaining)
-            except AuthenticationFailed as exc:
-                self.halt("SMTP authentication failed", exc)
+            except ConfigurationError as exc:
+                self.result.setting = exc.setting
+                self.halt(f"configuration fault: {exc.setting}", exc)
                 return None
             except NotifyError as exc:
                 self.halt("channel error", exc)
@@ -356,6 +533,12 @@ class Runner:
 
     def _count(self, item: Claimed, outcome: Outcome) -> None:
         r = self.result
+        self.leased.pop(item.id, None)
+        # On disk before this session starts its next message (see notify.journal).
+        if self.journal is not None:
+            self.journal.append(outcome)
+            if self.journal.full:
+                self._journal_full()
         self.outcomes.append(outcome)
         if len(self.outcomes) >= 500:
             self.flush_now.set()
@@ -368,7 +551,8 @@ class Runner:
             else:
                 r.deferred_count += 1
             if len(r.failures) < LIST_LIMIT:
-                r.failures.append(Failure(item.email, outcome.reply, outcome.status))
+                reply = outcome.reply.replace(item.email, "<recipient>")
+                r.failures.append(Failure(item.source or f"id {item.recipient_id}", reply, outcome.status))
         self.recent.append(ok)
         s = self.settings
         if len(self.recent) >= s.error_min_sample:
@@ -378,20 +562,77 @@ class Runner:
         if self.progress is not None:
             self.progress(r, None)
 
-    async def _flush(self) -> None:
+    def _journal_full(self) -> None:
+        journal = self.journal
+        assert journal is not None
+        error = journal.error
+        reason = error.strerror if error is not None and error.strerror else str(error)
+        if self.fatal is None:
+            self.fatal = LedgerFailed(
+                f"the outcome journal in {journal.directory} cannot grow ({reason}), so the campaign stopped "
+                "before starting another message: every delivery made is kept. Free space on that disk, then "
+                "rerun the same command: it records them first and sends none of them again"
+            )
+        self.halt("disk full")
+
+    async def _flush(self) -> bool:
+        """Commit the outcomes so far to the ledger, then drop the journal segments
+        that held them. On a ledger error keep both (the journal for the next run)."""
         batch, self.outcomes = self.outcomes, []
+        segments = self.journal.rotate() if self.journal is not None else []
+        if not batch and not segments:
+            return True
+        try:
+            await self._db(self._fold, batch, segments)
+        except SQLAlchemyError as exc:
+            self.outcomes = batch + self.outcomes
+            self._ledger_failed(exc)
+            return False
+        return True
+
+    def _fold(self, batch: list[Outcome], segments: list[Any]) -> None:
         if batch:
-            await self._db(self.ledger.record, batch)
+            self.ledger.record(batch, self.owner)
+        if self.journal is not None and segments:
+            self.journal.discard(segments)
 
     async def _flusher(self) -> None:
+        s = self.settings
         renewed = time.monotonic()
+        every = min(s.lease / 4, 30.0)
+        loop = asyncio.get_running_loop()
         while not self.closing:
             try:
-                await asyncio.wait_for(self.flush_now.wait(), self.settings.flush_interval)
+                await asyncio.wait_for(self.flush_now.wait(), s.flush_interval)
             except TimeoutError:
                 pass
             self.flush_now.clear()
+            if self.ledger_error is not None:
+                continue  # the ledger failed: the outcomes wait in the journal
+            if self.journal is not None and self.outcomes:
+                try:
+                    await loop.run_in_executor(None, self.journal.sync)
+                except OSError:
+                    pass  # the writes themselves are in the kernel: SIGKILL-safe already
             await self._flush()
-            if time.monotonic() - renewed > self.settings.lease / 4:
-                await self._db(self.ledger.renew, self.owner, self.settings.lease)
-                renewed = time.monotonic()
+            if time.monotonic() - renewed > every and self.ledger_error is None:
+                before = time.monotonic()
+                try:
+                    ours = await self._db(self.ledger.renew, self.owner, s.lease)
+                except SQLAlchemyError as exc:
+                    self._ledger_failed(exc)
+                    continue
+                renewed = before
+                self._renewed(ours, before)
+
+    def _renewed(self, ours: set[int], before: float) -> None:
+        """A renewal started at ``before`` extended the lease of the rows in ``ours``.
+        Rows it did not find were taken by another worker: forget them (they are
+        dropped unsent). Rows claimed after it started keep their own deadline."""
+        deadline = before + self.settings.lease - self.margin
+        for row_id, current in list(self.leased.items()):
+            if row_id in ours:
+                self.leased[row_id] = max(current, deadline)
+            elif current < deadline:
+                del self.leased[row_id]
+                self.result.lease_lost += 1

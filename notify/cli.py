@@ -22,8 +22,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from notify import recipients as recipients_mod
 from notify.campaign import Result, Runner, Settings
 from notify.delivery import Channel
-from notify.errors import AuthenticationFailed, NotifyError
-from notify.ledger import Campaign, Ledger, default_url
+from notify.errors import ConfigurationError, NotifyError
+from notify.ledger import Campaign, Ledger, default_url, journal_place
 from notify.message import Composer, Sender, Templates
 from notify.outbox import OutboxChannel
 from notify.redaction import redact
@@ -129,7 +129,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="URL",
         help="SQLAlchemy URL of the delivery ledger (default sqlite:///<repo>/.policy/ledger.sqlite3)",
     )
-    g.add_argument("--lease", type=_positive_float, default=120.0, metavar="SECONDS", help=argparse.SUPPRESS)
+    g.add_argument(
+        "--lease",
+        type=_positive_float,
+        default=120.0,
+        metavar="SECONDS",
+        help="how long a worker holds the notices it took from the ledger (default 120); renewed while it "
+        "works. Another worker takes over the rest of one that stalls or dies this long; a worker never "
+        "sends a notice whose lease it cannot show is still its own",
+    )
     g.add_argument(
         "--retry-failed",
         action="store_true",
@@ -143,6 +151,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--csv", action="store_true", help="with --report: CSV instead of JSON lines")
     g.add_argument("--output", metavar="FILE", help="with --report: write to FILE instead of standard output")
     g.add_argument("--json", action="store_true", help="print the campaign report as JSON")
+    g.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="an empty recipients source is not an error (without it: exit 2, since an empty list of "
+        "registered users is usually a wrong file or query)",
+    )
 
 
 def _check_revision(r: Revision) -> None:
@@ -188,8 +202,21 @@ def run(args: argparse.Namespace, revisions: list[Revision], *, repo: Path, cons
             _check_revision(r)
         # Fail on unreadable recipients input (no file, no 'email' column, bad SQL) before anything else.
         probe = recipients_mod.read(args.recipients, args.query, base=repo)
-        next(probe, None)
+        first = next(probe, None)
         probe.close()
+        if first is None:
+            if not args.allow_empty:
+                raise NotifyError(
+                    f"the recipients source {redact(args.recipients)} holds no record: nobody would be notified. "
+                    "Check the file or --query (an empty list of registered users is usually a mistake); "
+                    "pass --allow-empty if it is really empty"
+                )
+            console.print("Nothing to send: the recipients source is empty (--allow-empty).")
+            return 0
+        journal_dir, journal_key = journal_place(ledger_url, repo / ".policy")
+        default_outbox = args.outbox is None and not args.smtp and not args.no_email
+        if args.ledger is None or default_outbox or journal_dir.is_relative_to(repo / ".policy"):
+            private_folder(repo / ".policy")
         settings = Settings(
             concurrency=args.concurrency,
             rate=args.rate,
@@ -199,6 +226,8 @@ def run(args: argparse.Namespace, revisions: list[Revision], *, repo: Path, cons
             lease=args.lease,
             max_error_rate=args.max_error_rate,
             retry_failed=args.retry_failed,
+            journal=journal_dir,
+            journal_key=journal_key,
         )
         ledger = Ledger(ledger_url)
         try:
@@ -219,12 +248,19 @@ def run(args: argparse.Namespace, revisions: list[Revision], *, repo: Path, cons
     except NotifyError as exc:
         return _fail(args, console, exc)
     code = 2 if error is not None else (0 if all(r.ok for r in results) else 1)
+    advice = [line for r in results for line in ending(r, error)]
+    if isinstance(error, ConfigurationError):
+        advice.append(configuration_advice(error, results))
+    elif error is not None:
+        advice.append(str(error))
     if args.json:
         print(
             json.dumps(
                 {
                     "campaigns": [r.as_dict() for r in results],
                     "error": str(error) if error else None,
+                    "setting": error.setting if isinstance(error, ConfigurationError) else None,
+                    "advice": advice,
                     "exit": code,
                 },
                 ensure_ascii=False,
@@ -234,8 +270,86 @@ def run(args: argparse.Namespace, revisions: list[Revision], *, repo: Path, cons
         for result in results:
             print_result(console, result)
     if error is not None:
-        console.print(f"[red]error:[/] {escape(str(error))}")
+        console.print(f"[red]error:[/] {escape(advice.pop())}")
+    for line in advice:
+        console.print(escape(line))
     return code
+
+
+def configuration_advice(error: ConfigurationError, results: list[Result]) -> str:
+    """What the operator reads when a setting stopped the run: the setting, what the
+    server said, and that nobody was marked failed for it."""
+    left = sum(r.remaining for r in results if r.totals)
+    pending = f"{left} notices are left pending" if left else "the notices not yet sent are left pending"
+    return (
+        f"stopped by a configuration fault; fix {error.setting}: {error} "
+        f"Nobody was marked failed for it: {pending}, and the same command, rerun after the fix, "
+        "reaches everyone (exit 2)."
+    )
+
+
+def ending(r: Result, error: BaseException | None = None) -> list[str]:
+    """The end of a campaign in plain words: who is not reached yet, and what to do."""
+    name = f"{r.document} {r.version} ({r.channel})"
+    if isinstance(error, ConfigurationError) and r.setting:
+        return []  # configuration_advice says it
+    if not r.totals:
+        return []
+    lines: list[str] = []
+    failed = r.totals.get("failed", 0)
+    if r.unreached == 0:
+        return [f"{name}: every registered user in the source has the notice."]
+    ran = r.sent + r.failed_count + r.deferred_count
+    if r.enqueued == 0 and ran == 0 and r.remaining == 0 and failed and not r.stopped:
+        lines.append(
+            f"{name}: nothing to send: the only users not reached are the {failed} whose notice failed "
+            "permanently in an earlier run. Rerun with --retry-failed to try them again "
+            "(the replies are in --report --csv)."
+        )
+    else:
+        parts = []
+        if r.remaining:
+            parts.append(f"{r.remaining} still to send")
+        if failed:
+            parts.append(f"{failed} failed permanently")
+        if r.skipped_count:
+            parts.append(f"{r.skipped_count} with an unusable address in the source")
+        why = f" (stopped: {r.stopped})" if r.stopped else ""
+        lines.append(f"{name}: {r.unreached} registered users not reached: {', '.join(parts)}{why}.")
+        if r.remaining and not isinstance(error, NotifyError):
+            lines.append("  Rerun the same command to send the rest; nothing already sent goes again.")
+        if failed:
+            lines.append(
+                "  For the permanent failures: correct the addresses in the source, then rerun with "
+                "--retry-failed (the replies are in --report --csv)."
+            )
+        if r.skipped_count:
+            lines.append("  Correct the unusable addresses listed above in the source and rerun.")
+    if r.lease_lost:
+        lines.append(
+            f"  {r.lease_lost} notices this worker had taken were left to another worker: this one stalled past "
+            "its lease (--lease) and none of them was sent by it."
+        )
+    if r.recovered:
+        lines.append(
+            f"  {r.recovered} deliveries of an interrupted run were recorded from its outcome journal."
+        )
+    return lines
+
+
+def private_folder(folder: Path) -> None:
+    """``.policy/`` holds every registered user's address (the ledger, the outbox): keep it
+    out of git, whatever ``git add`` the operator runs."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        ignore = folder / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text(
+                "# Written by policyctl notify: the ledger and the outbox hold users' addresses.\n*\n",
+                encoding="utf-8",
+            )
+    except OSError as exc:
+        raise NotifyError(f"cannot create {folder}: {exc.strerror or exc}") from exc
 
 
 def _fail(args: argparse.Namespace, console: Console, error: NotifyError) -> int:
@@ -294,7 +408,7 @@ def _run_in_thread(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
 
 
 def _report(args: argparse.Namespace, revisions: list[Revision], ledger_url: str, console: Console) -> int:
-    ledger = Ledger(ledger_url)
+    ledger = Ledger(ledger_url, readonly=True)
     try:
         fmt = "csv" if args.csv else "json"
         if args.output:
@@ -401,10 +515,6 @@ async def _run_all(
                     progress.start(f"{revision.document} {revision.version} {channel.name}")
                 try:
                     result = await runner.run()
-                except AuthenticationFailed as exc:
-                    results.append(runner.result)
-                    error = exc
-                    break
                 except NotifyError as exc:
                     results.append(runner.result)
                     error = exc

@@ -5,8 +5,9 @@ It is the proof of notice and the work queue of a campaign. A row goes
 ``sent`` | ``failed`` (permanent, 5xx) | ``deferred`` (temporary failure,
 retried by the next run). A worker that dies leaves its rows ``sending``; they are
 taken again once the lease expires (or at once, when the owner was a process on
-this host that no longer exists). So a crash duplicates at most the messages
-that were in flight.
+this host that no longer exists), after its outcome journal
+(:mod:`notify.journal`) has been folded in. So a crash duplicates at most the
+messages that were in flight.
 
 SQLite (default, one file) claims rows in ``BEGIN IMMEDIATE`` transactions;
 PostgreSQL with ``FOR UPDATE SKIP LOCKED``, so several workers on several machines
@@ -15,14 +16,17 @@ can share one campaign.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import socket
+import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -114,6 +118,7 @@ class Claimed:
     recipient: str
     recipient_id: str
     message_id: str
+    source: str = ""  # where the recipient came from ("users.csv line 12 (id 42)"), for messages
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,9 +151,34 @@ def default_url(repo: Path) -> str:
     return f"sqlite:///{(repo / '.policy' / 'ledger.sqlite3').resolve()}"
 
 
+def journal_place(url: str, policy_dir: Path) -> tuple[Path, str]:
+    """Where the outcome journal of the ledger at ``url`` lives, and the key that ties a
+    journal to that ledger: beside a SQLite file (``ledger.sqlite3.outcomes/``), else in
+    ``policy_dir/outcomes/`` (one folder per database)."""
+    try:
+        parsed = sa.engine.make_url(url)
+    except Exception:
+        return policy_dir / "outcomes" / "unknown", url
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        path = Path(parsed.database)
+        return path.with_name(path.name + ".outcomes"), "sqlite"
+    key = f"{parsed.get_backend_name()}://{parsed.host or ''}:{parsed.port or ''}/{parsed.database or ''}"
+    return policy_dir / "outcomes" / hashlib.sha256(key.encode()).hexdigest()[:16], key
+
+
+class LedgerMissing(NotifyError):
+    """A read-only open found no ledger there (no file, or no notices table)."""
+
+
 class Ledger:
-    def __init__(self, url: str) -> None:
+    """The ledger at ``url``. ``readonly=True`` (``--report``, ``check --ledger``) creates
+    nothing and writes nothing: a SQLite file is opened with ``mode=ro`` (on a read-only
+    file system, immutable), a PostgreSQL session is read-only, so a read-only file or
+    database user is enough."""
+
+    def __init__(self, url: str, *, readonly: bool = False) -> None:
         self.url = url
+        self.readonly = readonly
         try:
             parsed = sa.engine.make_url(url)
         except Exception as exc:
@@ -160,26 +190,63 @@ class Ledger:
         if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
         self.dialect = parsed.get_backend_name()
+        self.path: Path | None = None
+        if self.dialect == "sqlite" and parsed.database and parsed.database != ":memory:":
+            self.path = Path(parsed.database)
         try:
-            if self.dialect == "sqlite":
-                if parsed.database and parsed.database != ":memory:":
-                    Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            if readonly:
+                self.engine = self._open_readonly(parsed)
+            elif self.dialect == "sqlite":
+                if self.path is not None:
+                    self.path.parent.mkdir(parents=True, exist_ok=True)
                 self.engine = sa.create_engine(parsed, connect_args={"timeout": 60})
                 event.listen(self.engine, "connect", _sqlite_connect)
                 event.listen(self.engine, "begin", _sqlite_begin)
             else:
                 self.engine = sa.create_engine(parsed, pool_pre_ping=True)
-            with self.engine.begin() as conn:
-                if self.dialect == "postgresql":
-                    # several workers may start at once: create the tables one at a time
-                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(72834611)"))
-                metadata.create_all(conn, checkfirst=True)
+            if not readonly:
+                with self.engine.begin() as conn:
+                    if self.dialect == "postgresql":
+                        # several workers may start at once: create the tables one at a time
+                        conn.execute(sa.text("SELECT pg_advisory_xact_lock(72834611)"))
+                    metadata.create_all(conn, checkfirst=True)
         except SQLAlchemyError as exc:
             raise NotifyError(
                 f"cannot open the ledger {redact(url)}: {exc.__class__.__name__}: {getattr(exc, 'orig', exc)}"
             ) from exc
         except OSError as exc:
             raise NotifyError(f"cannot create the ledger {redact(url)}: {exc}") from exc
+
+    def _open_readonly(self, parsed: sa.engine.URL) -> sa.Engine:
+        if self.dialect == "postgresql":
+            engine = sa.create_engine(
+                parsed,
+                pool_pre_ping=True,
+                connect_args={"options": "-c default_transaction_read_only=on"},
+            )
+        else:
+            if self.path is None:
+                raise NotifyError(f"--ledger {redact(self.url)}: an in-memory ledger holds no evidence")
+            if not self.path.is_file():
+                raise LedgerMissing(
+                    f"no ledger at {self.path}: nothing was sent with it (give the --ledger the campaign used)"
+                )
+            uri = f"file:{quote(str(self.path.resolve()))}?mode=ro"
+            wal = self.path.with_name(self.path.name + "-wal")
+            if not os.access(self.path.parent, os.W_OK) and not (wal.exists() and wal.stat().st_size):
+                # A read-only file system: SQLite cannot create the WAL index (-shm) beside
+                # it, and nobody can be writing, so read the file as it is.
+                uri += "&immutable=1"
+            engine = sa.create_engine(
+                "sqlite://", creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False)
+            )
+        if notices.name not in sa.inspect(engine).get_table_names():
+            engine.dispose()
+            raise LedgerMissing(
+                f"the ledger {redact(self.url)} has no {notices.name} table: nothing was sent with it "
+                "(give the --ledger the campaign used)"
+            )
+        return engine
 
     def close(self) -> None:
         self.engine.dispose()
@@ -317,92 +384,152 @@ class Ledger:
                 notices.update().where(campaign.where(), c.status == FAILED).values(_REQUEUED)
             ).rowcount
 
-    def reclaim_dead(self, campaign: Campaign) -> int:
-        """Release rows leased by processes of this host that no longer exist."""
+    def local_dead_owners(self, campaign: Campaign) -> list[str]:
+        """Owners of ``sending`` rows that were processes of this host and no longer exist."""
         c = notices.c
         host = socket.gethostname()
-        released = 0
         with self.engine.begin() as conn:
             owners = (
                 conn.execute(sa.select(c.lease_owner).where(campaign.where(), c.status == SENDING).distinct())
                 .scalars()
                 .all()
             )
+        return [o for o in owners if o and _dead_local_owner(o, host)]
+
+    def release_owners(self, campaign: Campaign, owners: Sequence[str]) -> int:
+        """Give the ``sending`` rows of these (dead) owners back to the queue. Fold their
+        outcome journals first: what they delivered is then ``sent``, not ``sending``."""
+        c = notices.c
+        released = 0
+        with self.engine.begin() as conn:
             for owner in owners:
-                if owner and _dead_local_owner(owner, host):
-                    released += conn.execute(
-                        notices.update()
-                        .where(campaign.where(), c.status == SENDING, c.lease_owner == owner)
-                        .values(_REQUEUED)
-                    ).rowcount
+                released += conn.execute(
+                    notices.update()
+                    .where(campaign.where(), c.status == SENDING, c.lease_owner == owner)
+                    .values(_REQUEUED)
+                ).rowcount
         return released
 
     # -- the work queue --------------------------------------------------------------
 
-    def claim(self, campaign: Campaign, owner: str, limit: int, lease: float) -> list[Claimed]:
-        """Lease up to ``limit`` rows to ``owner``: pending ones first; when none are
-        left, rows whose lease expired and rows another run deferred. Each kind is an
-        index range scan on (campaign, status), so a claim costs the same at row 10
-        and at row 1,000,000."""
+    def claim(
+        self,
+        campaign: Campaign,
+        owner: str,
+        limit: int,
+        lease: float,
+        *,
+        kinds: Sequence[str] = (PENDING, SENDING, DEFERRED),
+        deferred_before: datetime | None = None,
+    ) -> list[Claimed]:
+        """Lease up to ``limit`` rows to ``owner``, of the first of ``kinds`` that has any:
+        ``pending`` rows; ``sending`` rows whose lease expired; ``deferred`` rows that
+        another run deferred (before ``deferred_before``, so that two workers running
+        at once do not hand a temporary failure back and forth). Each kind is an index
+        range scan on (campaign, status), so a claim costs the same at row 10 and at row
+        1,000,000."""
         c = notices.c
         now = time.time()
-        kinds = (
-            c.status == PENDING,
-            sa.and_(c.status == SENDING, c.lease_until < now),
-            sa.and_(c.status == DEFERRED, sa.or_(c.lease_owner.is_(None), c.lease_owner != owner)),
-        )
+        conditions = {
+            PENDING: c.status == PENDING,
+            SENDING: sa.and_(c.status == SENDING, c.lease_until < now),
+            DEFERRED: sa.and_(
+                c.status == DEFERRED,
+                sa.or_(c.lease_owner.is_(None), c.lease_owner != owner),
+                *([c.last_attempt_at < deferred_before] if deferred_before is not None else []),
+            ),
+        }
         with self.engine.begin() as conn:
             for kind in kinds:
-                sub = sa.select(c.id).where(campaign.where(), kind).order_by(c.id).limit(limit)
+                sub = sa.select(c.id).where(campaign.where(), conditions[kind]).order_by(c.id).limit(limit)
                 if self.dialect == "postgresql":
                     sub = sub.with_for_update(skip_locked=True)
                 stmt = (
                     notices.update()
                     .where(c.id.in_(sub.scalar_subquery()))
                     .values(status=SENDING, lease_owner=owner, lease_until=now + lease)
-                    .returning(c.id, c.email, c.name, c.locale, c.recipient, c.recipient_id, c.message_id)
+                    .returning(
+                        c.id, c.email, c.name, c.locale, c.recipient, c.recipient_id, c.message_id, c.source
+                    )
                 )
                 rows = conn.execute(stmt).all()
                 if rows:
                     return [Claimed(*row) for row in sorted(rows, key=lambda row: row[0])]
         return []
 
-    def renew(self, owner: str, lease: float) -> None:
+    def renew(self, owner: str, lease: float) -> set[int]:
+        """Extend the lease of every row ``owner`` still holds; return their ids. A row
+        missing from the answer was taken by another worker (after our lease expired):
+        it must not be sent by us any more."""
         c = notices.c
         with self.engine.begin() as conn:
-            conn.execute(
-                notices.update()
-                .where(c.lease_owner == owner, c.status == SENDING)
-                .values(lease_until=time.time() + lease)
+            return set(
+                conn.execute(
+                    notices.update()
+                    .where(c.lease_owner == owner, c.status == SENDING)
+                    .values(lease_until=time.time() + lease)
+                    .returning(c.id)
+                )
+                .scalars()
+                .all()
             )
 
-    def record(self, outcomes: Sequence[Outcome]) -> None:
-        """Write a batch of delivery outcomes in one transaction (driver-level executemany)."""
+    def others_sending(self, campaign: Campaign, owner: str) -> int:
+        """Rows of the campaign that other workers hold right now (their lease may have expired)."""
+        c = notices.c
+        with self.engine.begin() as conn:
+            return int(
+                conn.execute(
+                    sa.select(sa.func.count()).where(
+                        campaign.where(),
+                        c.status == SENDING,
+                        sa.or_(c.lease_owner.is_(None), c.lease_owner != owner),
+                    )
+                ).scalar_one()
+            )
+
+    def record(self, outcomes: Sequence[Outcome], owner: str | None = None) -> None:
+        """Write a batch of delivery outcomes in one transaction (driver-level executemany).
+
+        A delivery is a fact whoever holds the row now: ``sent`` is written unless the
+        row is already ``sent``. A failure is only written while ``owner`` (when given)
+        still holds the row: once another worker took it over, its outcome is the one
+        that counts.
+        """
         if not outcomes:
             return
         mark = self._mark
-        sql = (
+        head = (
             f"UPDATE {notices.name} SET status = {mark}, last_reply = {mark}, attempts = attempts + {mark}, "
             f"first_attempt_at = COALESCE(first_attempt_at, {mark}), last_attempt_at = {mark}, sent_at = {mark}, "
             f"lease_until = NULL WHERE id = {mark} AND status <> '{SENT}'"
         )
         stamp = self._stamp
-        params = []
+        sent: list[tuple[Any, ...]] = []
+        other: list[tuple[Any, ...]] = []
         for o in outcomes:
             last = stamp(o.finished)
-            params.append(
-                (
-                    o.status,
-                    o.reply[:1000],
-                    o.attempts,
-                    stamp(o.first_attempt),
-                    last,
-                    last if o.status == SENT else None,
-                    o.id,
-                )
+            params = (
+                o.status,
+                o.reply[:1000],
+                o.attempts,
+                stamp(o.first_attempt),
+                last,
+                last if o.status == SENT else None,
+                o.id,
             )
+            if o.status == SENT:
+                sent.append(params)
+            else:
+                other.append(params if owner is None else (*params, owner))
         with self.engine.begin() as conn:
-            conn.exec_driver_sql(sql, params)
+            if sent:
+                conn.exec_driver_sql(head, sent)
+            if other:
+                fenced = (
+                    head if owner is None else f"{head} AND status = '{SENDING}' AND lease_owner = {mark}"
+                )
+                conn.exec_driver_sql(fenced, other)
 
     def _stamp(self, epoch: float) -> Any:
         """A UTC instant as the driver stores it (what ``UTCDateTime`` would bind)."""
@@ -510,7 +637,10 @@ def _sqlite_begin(conn: Any) -> None:
 def notified_versions(ledger_url: str) -> dict[str, dict[str, datetime]]:
     """document -> version -> when the first notice of that revision went out (any
     channel), UTC: every revision the ledger holds evidence of."""
-    ledger = Ledger(ledger_url)
+    try:
+        ledger = Ledger(ledger_url, readonly=True)
+    except LedgerMissing:
+        return {}  # no ledger yet: nobody was notified through it
     try:
         c = notices.c
         with ledger.engine.begin() as conn:

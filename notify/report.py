@@ -110,11 +110,11 @@ def print_result(console: Console, result: Result) -> None:
     console.print(table)
     if r.failures:
         failures = Table(title="Failed deliveries", title_justify="left")
-        failures.add_column("address")
+        failures.add_column("recipient")  # where it came from: never the address (CI logs)
         failures.add_column("status")
         failures.add_column("last reply")
         for f in r.failures:
-            failures.add_row(escape(f.email), f.status, escape(f.reply))
+            failures.add_row(escape(f.ref), f.status, escape(f.reply))
         console.print(failures)
         if r.failed_count + r.deferred_count > len(r.failures):
             console.print(f"… and {r.failed_count + r.deferred_count - len(r.failures)} more: see --report")
@@ -130,7 +130,3 @@ def print_result(console: Console, result: Result) -> None:
             console.print(f"  {escape(p.ref)}")
         if r.duplicates_count > 50:
             console.print(f"  … and {r.duplicates_count - 50} more")
-    if r.stopped:
-        console.print(
-            f"[red]Stopped early: {escape(r.stopped)}.[/] {r.remaining} notices left pending; rerun the same command to finish."
-        )

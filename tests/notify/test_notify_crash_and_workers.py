@@ -93,7 +93,7 @@ def test_sigterm_finishes_in_flight_and_leaves_the_campaign_resumable(
         signalled.set()
     out, err = worker.communicate(timeout=60)
     assert worker.returncode == 1, err
-    assert "rerun" in err
+    assert "rerun the same command" in err.lower()
     rows = ledger_rows(sqlite_url(tmp_path))
     statuses = Counter(r["status"] for r in rows)
     assert statuses["sending"] == 0 and statuses["pending"] > 0

@@ -228,12 +228,13 @@ def test_retried_refused_and_recorded_with_one_idempotency_key_per_recipient(
     report = json.loads(first.stdout)["campaigns"]
     assert [c["channel"] for c in report] == ["webhook"]
     assert (report[0]["sent"], report[0]["failed"], report[0]["deferred"]) == (4, 1, 1)
-    failures = {f["email"]: f for f in report[0]["failures"]}
-    assert failures["user2@users.example"]["status"] == "failed"
-    assert failures["user2@users.example"]["reply"] == (
+    # named by their line and id in the source, never by address (the output lands in CI logs)
+    failures = {f["ref"]: f for f in report[0]["failures"]}
+    assert failures["users.csv line 4 (id 2)"]["status"] == "failed"
+    assert failures["users.csv line 4 (id 2)"]["reply"] == (
         'HTTP 422 Unprocessable Entity: {"error": "no phone number for this user"}'
     )
-    assert failures["user1@users.example"]["status"] == "deferred"
+    assert failures["users.csv line 3 (id 1)"]["status"] == "deferred"
     assert receiver.attempts() == Counter(
         {
             "user0@users.example": 1,
