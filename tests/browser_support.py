@@ -45,16 +45,37 @@ def build_site(repo: Path, as_of: str, site: Path) -> Path:
 
 class _Handler(SimpleHTTPRequestHandler):
     """Serves the server's current root. Like GitHub Pages, it allows other origins to
-    read the files (notice.js on the shop fetches notices.json); unlike it, nothing is
-    cached, so that a rebuilt site served at the same origin is what the browser sees."""
+    read the files (notice.js on the shop fetches notices.json) unless the server is made
+    with `cors=False` (like `python3 -m http.server`), and answers a missing file with
+    the site's 404.html; unlike it, nothing is cached, so that a rebuilt site served at the
+    same origin is what the browser sees. The server's `headers` go with every answer
+    (a Content-Security-Policy)."""
+
+    server: StaticServer
 
     def __init__(self, request, client_address, server) -> None:
         super().__init__(request, client_address, server, directory=str(server.root))
 
     def end_headers(self) -> None:
-        self.send_header("Access-Control-Allow-Origin", "*")
+        if self.server.cors:
+            self.send_header("Access-Control-Allow-Origin", "*")
         self.send_header("Cache-Control", "no-store")
+        for name, value in self.server.headers.items():
+            self.send_header(name, value)
         super().end_headers()
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        page = Path(self.server.root) / "404.html"
+        if code != 404 or not page.is_file():
+            super().send_error(code, message, explain)
+            return
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
     def log_message(self, format: str, *args) -> None:
         pass
@@ -66,8 +87,10 @@ class StaticServer(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, cors: bool = True, headers: dict[str, str] | None = None) -> None:
         self.root = Path(root)
+        self.cors = cors
+        self.headers = dict(headers or {})
         super().__init__(("127.0.0.1", 0), _Handler)
 
     @property
@@ -77,8 +100,10 @@ class StaticServer(ThreadingHTTPServer):
 
 
 @contextlib.contextmanager
-def serving(root: Path) -> Iterator[StaticServer]:
-    server = StaticServer(root)
+def serving(
+    root: Path, *, cors: bool = True, headers: dict[str, str] | None = None
+) -> Iterator[StaticServer]:
+    server = StaticServer(root, cors=cors, headers=headers)
     thread = threading.Thread(target=server.serve_forever, name=f"http {server.url}", daemon=True)
     thread.start()
     try:
@@ -87,6 +112,17 @@ def serving(root: Path) -> Iterator[StaticServer]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+def documented_csp() -> str:
+    """The site's Content-Security-Policy as docs/site.md gives it (its first
+    `Content-Security-Policy:` line): the tests serve the site with it."""
+    import re
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "site.md").read_text(encoding="utf-8")
+    match = re.search(r"^Content-Security-Policy: (.+)$", text, re.MULTILINE)
+    assert match, "docs/site.md shows no Content-Security-Policy"
+    return match.group(1)
 
 
 def launch_chromium(playwright):
@@ -128,3 +164,76 @@ def shop_page(folder: Path, notice_js: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "index.html").write_text(SHOP_PAGE.format(notice_js=notice_js), encoding="utf-8")
     return folder
+
+
+# ------------------------------------------------------------------ a hostile policy
+# What an editor's mistake or a compromised account could put in a policy file: every
+# value the site shows carries markup, quotes, `</script>`, `]]>` and event handlers.
+# Each script calls alert() with its origin: a test that sees any dialog has found one
+# that ran. (Version names cannot carry any of it: `check` and `build` refuse them.)
+
+HOSTILE_TITLE = "<script>alert('title')</script> \"Privacy\" & 'Data' </script> ]]> <img src=x onerror=\"alert('title-img')\">"
+HOSTILE_SUMMARY = (
+    "We share <script>alert('summary')</script> \"more\" & 'less' </script> ]]> "
+    "<img src=x onerror=alert('summary-img')> with carriers."
+)
+HOSTILE_HEADING = "Sharing <script>alert('heading')</script> & \"carriers\""
+HOSTILE_PAYLOADS = """\
+<script>alert('body-script')</script>
+
+<p onclick="alert('body-onclick')">Tap <a href="javascript:alert('body-link')">here</a> <img src="x" onerror="alert('body-img')"></p>
+
+<iframe srcdoc="<script>alert('body-iframe')</script>"></iframe>
+
+<details open ontoggle="alert('body-toggle')"><summary>More</summary>Details text.</details>
+
+<svg onload="alert('body-svg')"><script>alert('body-svg-script')</script></svg>
+
+<style>body{display:none}</style>
+
+[A Markdown link](javascript:alert('body-md-link'))
+
+Kept as written: <abbr title="Personal Information">PI</abbr>, x<sup>2</sup>, H<sub>2</sub>O, <ins>inserted</ins>, <del>deleted</del>, the text `</script>` and ]]>.
+
+| Data | Purpose |
+|:-----|--------:|
+| Name | Account |
+"""
+
+
+def hostile_policy(version: str, body: str, *, published: str, summary: str | None = None) -> str:
+    """A policy file whose title (and summary) are HOSTILE_*, as YAML writes them."""
+    import yaml
+
+    matter = {"title": HOSTILE_TITLE, "version": version, "published": published}
+    if summary is not None:
+        matter["summary"] = summary
+    return "---\n" + yaml.safe_dump(matter, allow_unicode=True, sort_keys=False) + "---\n\n" + body
+
+
+def hostile_repo(path: Path):
+    """A git repository in `path`: the privacy policy 1.0 (published 1 September 2026)
+    and 2.0 (published 30 September 2026, pending until 16 October 2026: it inserts a
+    core-rights section whose heading carries a script), both with HOSTILE_PAYLOADS."""
+    from tests_support import BASE_POLICY, INSERTED_SECTION_REVISION, PolicyRepo
+
+    path.mkdir(parents=True)
+    repo = PolicyRepo(path)
+    repo.git("init", "-q", "-b", "main")
+    first = BASE_POLICY.replace(
+        "Intro paragraph of the policy.", "Intro paragraph of the policy.\n\n" + HOSTILE_PAYLOADS
+    )
+    second = INSERTED_SECTION_REVISION.replace(
+        "Intro paragraph of the policy.", "Intro paragraph of the policy.\n\n" + HOSTILE_PAYLOADS
+    ).replace(
+        "## III. Sharing {#sharing .core-rights}", f"## III. {HOSTILE_HEADING} {{#sharing .core-rights}}"
+    )
+    repo.publish(
+        "policy/privacy.md", hostile_policy("1.0", first, published="2026-09-01"), "2026-09-01T10:00:00+08:00"
+    )
+    repo.publish(
+        "policy/privacy.md",
+        hostile_policy("2.0", second, published="2026-09-30", summary=HOSTILE_SUMMARY),
+        "2026-09-30T09:00:00+08:00",
+    )
+    return repo

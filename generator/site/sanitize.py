@@ -82,9 +82,21 @@ TABLES_CONFIG = {"use_align_attribute": True}
 removes and a Content-Security-Policy without 'unsafe-inline' would block)."""
 
 
+_UNSAFE_IN_ID = re.compile(r"[\s\"'<>`\\\x00-\x1f\x7f]+")
+
+
+def safe_id(value: str) -> str:
+    """An element id (or a link's `#fragment`) that scripts can put in a CSS selector:
+    white space, quotes, angle brackets, backslashes and control characters become `-`
+    (Material's scripts look headings up by `[id="..."]`). Section ids never have them."""
+    return _UNSAFE_IN_ID.sub("-", value)
+
+
 def _attribute_filter(element: str, attribute: str, value: str) -> str | None:
-    if attribute == "id" and RESERVED_ID.match(value):
-        return None
+    if attribute == "id":
+        return None if RESERVED_ID.match(value) else safe_id(value)
+    if attribute == "href" and value.startswith("#"):
+        return "#" + safe_id(value[1:])
     return value
 
 
@@ -192,5 +204,5 @@ def escape_toc(items: Iterable[Any]) -> None:
     which print a label as HTML and an anchor into `href="..."` unescaped."""
     for item in items:
         item.title = clean_text(item.title)
-        item.id = html.escape(item.id, quote=True)
+        item.id = html.escape(safe_id(item.id), quote=True)
         escape_toc(item.children)
