@@ -31,7 +31,7 @@ import json
 import ssl
 import time
 from http.cookiejar import CookieJar, DefaultCookiePolicy
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
@@ -187,7 +187,7 @@ class WebhookSession:
         if 200 <= status < 300:
             return Attempt(SENT, reply)
         if 300 <= status < 400:
-            target = f" to {location}" if location else ""
+            target = f" to {urljoin(ch.shown_url, location)}" if location else ""
             raise ConfigurationError(
                 SETTING,
                 f"the webhook {ch.shown_url} answered HTTP {status} {reason} (a redirect{target}, "
