@@ -125,8 +125,39 @@ def documented_csp() -> str:
     return match.group(1)
 
 
+_RUNNING: tuple = ()
+"""The Playwright (and a Chromium it launched) that this process last used: see `chromium`."""
+
+
 def launch_chromium(playwright):
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    global _RUNNING
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    _RUNNING = (playwright, browser)
+    return browser
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator:
+    """A Chromium for one test module. Playwright's sync API runs one instance per thread,
+    and a module that keeps one open for the whole session (test_browser.py's `browser`)
+    would make a second `sync_playwright()` fail: so this launches on the running one when
+    there is one, and starts its own otherwise."""
+    from playwright.sync_api import sync_playwright
+
+    running = _RUNNING
+    if running and running[1].is_connected():
+        browser = launch_chromium(running[0])
+        try:
+            yield browser
+        finally:
+            browser.close()
+        return
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 def on_loopback(url: str) -> bool:

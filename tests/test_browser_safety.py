@@ -21,14 +21,14 @@ from browser_support import (
     HOSTILE_SUMMARY,
     HOSTILE_TITLE,
     build_site,
+    chromium,
     documented_csp,
     hostile_repo,
-    launch_chromium,
     new_visitor,
     serving,
     shop_page,
 )
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 DURING_THE_WINDOW = "2026-10-08"
 PAGE_KINDS = {
@@ -70,10 +70,8 @@ def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -172,17 +172,30 @@ def removed(before: str, after: str) -> list[str]:
     return lines
 
 
-_MARKUP = ("<", "{", "](", "]:")
-"""What Markdown makes elements, attributes or URLs of: raw HTML and autolinks, attribute
-lists, inline links and images, reference definitions."""
+_SCHEME = r"<?\s*(?!(?:https?|mailto|tel):)[A-Za-z][A-Za-z0-9+.-]*:"
+_RISKY = re.compile(
+    "|".join(
+        (
+            r"<\s*/?\s*[A-Za-z][A-Za-z0-9-]*(?=[\s/>])",  # a raw HTML tag (not an autolink)
+            r"<[!?]",  # a comment, a declaration, a processing instruction
+            r"\{:?[^}\n]*(?:=|#__|#policy-dialog)",  # an attribute list setting more than id and class
+            r"\]\(\s*" + _SCHEME,  # a link or image to another scheme than http(s), mailto, tel
+            r"^[ ]{0,3}\[[^\]\n]+\]:\s*" + _SCHEME,  # the same as a reference definition
+        )
+    ),
+    re.MULTILINE,
+)
+"""What can make Markdown produce HTML the sanitizer changes. A text without any of it
+is not rendered to be checked (a long history's build stays fast): plain Markdown, with
+`{#id .class}` attribute lists and http(s) links, renders to allowed HTML only."""
 
 
 @functools.lru_cache(maxsize=512)
 def raw_html_removed(text: str) -> tuple[str, ...]:
     """What the site would not publish of a policy text (Markdown): empty for a text that
     has no raw HTML beyond what the sanitizer keeps."""
-    if not any(mark in text for mark in _MARKUP):
-        return ()  # no raw HTML, attribute list or link: nothing to remove
+    if not _RISKY.search(text):
+        return ()
     rendered = markdown.markdown(
         with_section_ids(text),
         extensions=list(MARKDOWN_EXTENSIONS),
