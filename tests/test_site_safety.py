@@ -338,11 +338,22 @@ def test_build_writes_its_marker_and_replaces_only_a_folder_carrying_it_or_an_em
     assert (empty / SITE_MARKER).is_file() and (empty / "index.html").is_file()
     assert not (empty / "stale.txt").exists()
 
-    # A site built before the marker existed (index.html, no marker) is refused too.
+    # A site built before the marker existed (our data files at its root, no marker) is
+    # still ours: a web root rebuilt daily is not refused after an upgrade.
     (empty / SITE_MARKER).unlink()
     legacy = run_policyctl("build", "--repo", small_repo.path, "--as-of", "2026-09-03", "--site-dir", empty)
-    assert legacy.code == 2
-    assert "delete it and build again" in legacy.err
+    assert legacy.code == 0, legacy.err
+    assert (empty / SITE_MARKER).is_file()
+
+    # A folder that merely has an index.html (someone else's web root) is refused.
+    other = tmp_path / "webroot"
+    other.mkdir()
+    (other / "index.html").write_text("<h1>Shop</h1>")
+    (other / "orders-export.csv").write_text("id,email\n1,ann@example.com\n")
+    refused = run_policyctl("build", "--repo", small_repo.path, "--as-of", "2026-09-03", "--site-dir", other)
+    assert refused.code == 2
+    assert "delete it and build again" in refused.err
+    assert (other / "orders-export.csv").is_file()
 
 
 # ------------------------------------------------------------------------ site_url

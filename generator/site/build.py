@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from generator.core.errors import PolicyError
-from generator.core.urls import VERSIONS_JSON
+from generator.core.urls import FEED_XML, NOTICE_JS, NOTICES_JSON, VERSIONS_JSON
 from generator.settings import Settings, read_mkdocs_yml
 from generator.site.plugin import SITE_MARKER, TEMPLATES_DIR, PolicyPlugin, Runtime, runtime
 
@@ -114,6 +114,16 @@ def _build_date(as_of: dt.datetime) -> Iterator[None]:
             os.environ["SOURCE_DATE_EPOCH"] = previous
 
 
+def _built_by_us(folder: Path) -> bool:
+    """The folder carries our marker, or is a site built before the marker existed: its
+    root holds the data files every build of ours writes, and nothing of ours is lost
+    (a persistent web root rebuilt daily must not be refused after an upgrade)."""
+    if (folder / SITE_MARKER).is_file():
+        return True
+    ours = (VERSIONS_JSON, NOTICES_JSON, FEED_XML, NOTICE_JS, "index.html")
+    return all((folder / name).is_file() for name in ours)
+
+
 def _check_target(target: Path, repo: Path) -> None:
     if target == repo or repo.is_relative_to(target):
         raise PolicyError(
@@ -125,7 +135,7 @@ def _check_target(target: Path, repo: Path) -> None:
         if not target.is_dir():
             raise PolicyError("the site folder is a file", file=str(target), remedy="pass another --site-dir")
         entries = sorted(target.iterdir())
-        if entries and not (target / SITE_MARKER).is_file():
+        if entries and not _built_by_us(target):
             shown = [p.name + ("/" if p.is_dir() else "") for p in entries[:5]]
             more = f" and {len(entries) - 5} more" if len(entries) > 5 else ""
             raise PolicyError(
@@ -133,10 +143,8 @@ def _check_target(target: Path, repo: Path) -> None:
                 f"{SITE_MARKER} file (the marker every build writes) and holds {', '.join(shown)}{more}; "
                 "a build replaces the whole folder, and everything in it would be lost",
                 file=str(target),
-                remedy=(
-                    "pass another --site-dir (a folder of its own, e.g. site), or empty this one; "
-                    "a site built before policy-publisher wrote the marker: delete it and build again"
-                ),
+                remedy="pass another --site-dir (a folder of its own, e.g. site); if this folder is "
+                "an old build of this site and nothing else, delete it and build again",
             )
 
 
