@@ -315,6 +315,7 @@ class SmtpSession:
         self.replies: _Replies | None = None
         self.pipelining = False
         self.size_ok = False
+        self.ahead: tuple[int, bytes] | None = None  # (row id, message) whose envelope is written
 
     async def connect(self) -> None:
         cfg = self.channel.config
@@ -385,12 +386,31 @@ class SmtpSession:
         if code >= 500:
             raise _sender_refused(self.channel.description, sender, code, message, 0)
 
-    async def deliver(self, item: Claimed, timeout: float) -> Attempt:
+    async def deliver(self, item: Claimed, timeout: float, following: Claimed | None = None) -> Attempt:
+        """Send `item`'s message; the Attempt is the server's verdict on it.
+
+        `following`, when given, is the row this session will be asked to send next:
+        on a PIPELINING server its MAIL, RCPT and DATA go out in the same write as this
+        message's body (RFC 2920 lets message content open a group), so that each
+        message costs one write and one wait for replies. That envelope is not a
+        delivery: nothing reaches anyone before the body's final dot, which is only
+        written in the call for that row. If the next call is for another row, or the
+        session is closed first, the connection is dropped mid-transaction, which
+        the server discards.
+        """
         composer = self.channel.composer
-        data = composer.build(item.email, item.name, item.locale, item.message_id)
+        ahead, self.ahead = self.ahead, None
+        if ahead is not None and (ahead[0] != item.id or not self.connected):
+            self._drop()  # the server is inside another row's transaction (or gone)
+            ahead = None
+        data = (
+            ahead[1]
+            if ahead is not None
+            else composer.build(item.email, item.name, item.locale, item.message_id)
+        )
         try:
             async with asyncio.timeout(timeout):
-                if not self.connected or not cast(_Replies, self.replies).idle:
+                if ahead is None and (not self.connected or not cast(_Replies, self.replies).idle):
                     self._drop()  # lost, or the server spoke unasked (a 421 before closing)
                     try:
                         await self.connect()
@@ -398,7 +418,7 @@ class SmtpSession:
                         self.channel.unreachable(exc)  # raises once the server looks down
                         return Attempt(TEMPORARY, f"cannot connect: {_describe(exc)}")
                     self.channel.reached()
-                return await self._transaction(composer.sender.address, item.email, data)
+                return await self._transaction(item.email, data, ahead is not None, following)
         except ConfigurationError:
             self._drop()
             raise
@@ -412,8 +432,16 @@ class SmtpSession:
             self._drop()
             return Attempt(TEMPORARY, f"connection lost: {_describe(exc)}")
 
-    async def _transaction(self, sender: str, rcpt: str, data: bytes) -> Attempt:
-        """MAIL, RCPT, DATA and the body on the open session.
+    def _envelope(self, rcpt: str, data: bytes) -> tuple[bytes, bytes]:
+        """MAIL FROM and RCPT TO lines of one message."""
+        mail = b"MAIL FROM:<" + self.channel.composer.sender.address.encode("ascii") + b">"
+        if self.size_ok:
+            mail += b" SIZE=%d" % len(data)
+        return mail + b"\r\n", b"RCPT TO:<" + rcpt.encode("ascii") + b">\r\n"
+
+    async def _transaction(self, rcpt: str, data: bytes, written: bool, following: Claimed | None) -> Attempt:
+        """MAIL, RCPT, DATA and the body on the open session (`written`: the envelope
+        went out with the previous message's body).
 
         Addresses were validated (ASCII, no control characters) when the recipients
         were read, and the composer's output is CRLF-only and 7-bit, so the commands and
@@ -422,15 +450,12 @@ class SmtpSession:
         """
         transport, replies = self.transport, self.replies
         assert transport is not None and replies is not None
-        mail = b"MAIL FROM:<" + sender.encode("ascii") + b">"
-        if self.size_ok:
-            mail += b" SIZE=%d" % len(data)
-        mail += b"\r\n"
-        rcpt_to = b"RCPT TO:<" + rcpt.encode("ascii") + b">\r\n"
         if self.pipelining:
             # RFC 2920: MAIL and RCPT may stand anywhere in a group, DATA last; the
             # three replies come back in order.
-            transport.write(mail + rcpt_to + b"DATA\r\n")
+            if not written:
+                mail, rcpt_to = self._envelope(rcpt, data)
+                transport.write(mail + rcpt_to + b"DATA\r\n")
             (m_code, m_msg), (r_code, r_msg), (d_code, d_msg) = await replies.read(3)
             if d_code == 354 and (m_code != 250 or r_code not in (250, 251)):
                 # A server that took DATA after refusing the envelope gets an empty
@@ -438,6 +463,7 @@ class SmtpSession:
                 transport.write(b".\r\n")
                 await replies.read(1)
         else:
+            mail, rcpt_to = self._envelope(rcpt, data)
             transport.write(mail)
             ((m_code, m_msg),) = await replies.read(1)
             r_code = d_code = 0
@@ -451,6 +477,7 @@ class SmtpSession:
         if m_code != 250:
             attempt = await self._refused(m_code, m_msg)
             if m_code >= 500:
+                sender = self.channel.composer.sender.address
                 raise _sender_refused(self.channel.description, sender, m_code, m_msg, len(data))
             return attempt
         if r_code not in (250, 251):
@@ -458,7 +485,17 @@ class SmtpSession:
         if d_code != 354:
             return await self._refused(d_code, d_msg)
         # Dot-stuff and terminate in one pass; the reply to the final dot is the verdict.
-        transport.write(data.replace(b"\r\n.", b"\r\n..") + b".\r\n")
+        body = data.replace(b"\r\n.", b"\r\n..") + b".\r\n"
+        if following is not None and self.pipelining:
+            composer = self.channel.composer
+            next_data = composer.build(
+                following.email, following.name, following.locale, following.message_id
+            )
+            mail, rcpt_to = self._envelope(following.email, next_data)
+            transport.write(b"".join((body, mail, rcpt_to, b"DATA\r\n")))
+            self.ahead = (following.id, next_data)
+        else:
+            transport.write(body)
         ((code, message),) = await replies.read(1)
         if code == 250:
             return Attempt(SENT, f"{code} {message}")
@@ -485,12 +522,19 @@ class SmtpSession:
     def _drop(self) -> None:
         client = self.client
         self.client = self.transport = self.replies = None
+        self.ahead = None
         if client is not None:
             client.close()
 
     async def close(self) -> None:
         transport, replies = self.transport, self.replies
-        if transport is not None and replies is not None and self.connected and replies.idle:
+        if (
+            transport is not None
+            and replies is not None
+            and self.connected
+            and replies.idle
+            and not self.ahead
+        ):
             try:
                 async with asyncio.timeout(5):
                     transport.write(b"QUIT\r\n")

@@ -300,6 +300,57 @@ def test_a_session_on_the_default_event_loop(
     assert set(server.grouped) == {pipelining}
 
 
+def test_the_next_envelope_rides_with_the_body_and_is_never_a_delivery_on_its_own(scripted_server) -> None:
+    """deliver(item, following=next): the next row's MAIL/RCPT/DATA go out behind this
+    body. Only the call for that row writes its body; a call for another row, or closing
+    the session, hangs up mid-transaction, and the server delivers nothing for it."""
+    server = scripted_server()
+    channel = _channel(server.port)
+    items = [_claimed(i) for i in range(10)]
+
+    async def go() -> list[Any]:
+        session = channel.session()
+        kinds = []
+        try:
+            for i in range(6):  # 0..5, each announcing the next
+                kinds.append((await session.deliver(items[i], 10, items[i + 1])).kind)
+            # the campaign skips row 6 (say its lease ran out) and sends row 7 instead
+            kinds.append((await session.deliver(items[7], 10, items[8])).kind)
+            kinds.append((await session.deliver(items[8], 10, items[9])).kind)
+        finally:
+            await session.close()  # row 9 announced, never sent
+        return kinds
+
+    assert asyncio.run(go()) == ["sent"] * 8
+    delivered = Counter({f"user{i}@users.example": 1 for i in (0, 1, 2, 3, 4, 5, 7, 8)})
+    assert server.counts() == delivered
+    assert server.connections == 2  # one hang-up, for the skipped row
+    assert set(server.grouped) == {True}
+    # row 6's envelope reached the server (row 9's may have), their messages did not
+    assert server.attempts["user6@users.example"] == 1
+
+
+def test_a_refusal_of_the_announced_row_is_that_rows_answer(scripted_server) -> None:
+    server = scripted_server(
+        on_rcpt=lambda address, n: "550 5.1.1 No such user here" if address == "user1@users.example" else None
+    )
+    channel = _channel(server.port)
+    items = [_claimed(i) for i in range(3)]
+
+    async def go() -> list[Any]:
+        session = channel.session()
+        try:
+            return [await session.deliver(items[i], 10, items[i + 1] if i < 2 else None) for i in range(3)]
+        finally:
+            await session.close()
+
+    attempts = asyncio.run(go())
+    assert [a.kind for a in attempts] == ["sent", "permanent", "sent"]
+    assert attempts[1].reply == "550 5.1.1 No such user here"
+    assert server.counts() == Counter({"user0@users.example": 1, "user2@users.example": 1})
+    assert server.connections == 1
+
+
 @MODES
 def test_554_to_mail_from_raises_a_configuration_error_naming_from(scripted_server, pipelining: bool) -> None:
     server = scripted_server(
