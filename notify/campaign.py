@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import re
 import socket
 import threading
 import time
@@ -77,7 +78,7 @@ class Problem:
 @dataclass(frozen=True)
 class Failure:
     ref: str  # the recipient's source line and id, never the address (logs, CI output)
-    reply: str  # the server's answer, the address in it replaced by <recipient>
+    reply: str  # the server's answer, the address in it replaced by "recipient"
     status: str  # "failed" (permanent) or "deferred" (temporary; the next run retries)
 
 
@@ -220,6 +221,7 @@ class Runner:
         self.margin = lease_margin(settings.lease)
         self.journal: journal_mod.Journal | None = None
         self.ledger_error: BaseException | None = None
+        self.journal_error: OSError | None = None
         self.last_recovery = 0.0
 
     async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -261,8 +263,8 @@ class Runner:
             self.db.shutdown(wait=True)
             if self.journal is not None:
                 self.result.unrecorded = self.journal.close(folded=not self.outcomes)
-        if self.ledger_error is not None and not isinstance(self.fatal, NotifyError):
-            self.fatal = self._ledger_message()
+        if (self.ledger_error or self.journal_error) and not isinstance(self.fatal, ConfigurationError):
+            self.fatal = self._storage_message()
         if self.fatal is not None:
             raise self.fatal
         return self.result
@@ -342,33 +344,44 @@ class Runner:
             self.closing = True
             self.flush_now.set()
             await asyncio.gather(flusher, return_exceptions=True)
-            await self._flush()
-            try:
-                await self._db(self.ledger.release, self.owner, None)
-            except SQLAlchemyError as exc:
-                # The rows stay leased to this (ending) process: the next run on this
-                # host gives them back at once, after folding the journal.
-                self._ledger_failed(exc)
+            if await self._flush():
+                try:
+                    await self._db(self.ledger.release, self.owner, None)
+                except SQLAlchemyError as exc:
+                    self._ledger_failed(exc)
+            # Otherwise the rows stay leased to this (ending) process, some of them
+            # delivered but recorded only in the journal: the next run on this host
+            # (or a worker here) folds the journal in, then gives the rest back.
 
     def _ledger_failed(self, exc: BaseException) -> None:
         if self.ledger_error is None:
             self.ledger_error = exc
         self.halt("ledger error")
 
-    def _ledger_message(self) -> LedgerFailed:
-        exc = self.ledger_error
-        detail = f"{exc.__class__.__name__}: {getattr(exc, 'orig', exc)}"
+    def _storage_message(self) -> LedgerFailed:
+        """Why the run stopped when the ledger or the journal could not be written, what
+        is kept where, and what to do."""
+        causes = []
+        if self.journal_error is not None:
+            reason = self.journal_error.strerror or str(self.journal_error)
+            causes.append(f"the outcome journal in {self.result.journal} cannot grow ({reason})")
+        if self.ledger_error is not None:
+            exc = self.ledger_error
+            causes.append(
+                f"the ledger {redact(self.ledger.url)} stopped taking writes "
+                f"({exc.__class__.__name__}: {getattr(exc, 'orig', exc)})"
+            )
         kept = self.result.unrecorded
         if kept:
             where = (
-                f"{kept} deliveries it could not record are kept in the outcome journal {self.result.journal}; "
-                "the rerun records them first and sends none of them again"
+                f"the {kept} deliveries the ledger does not have yet are kept in the outcome journal "
+                f"{self.result.journal}: the rerun records them first and sends none of them again"
             )
         else:
-            where = "every delivery made is recorded"
+            where = "every delivery made is recorded in the ledger"
         return LedgerFailed(
-            f"the ledger {redact(self.ledger.url)} stopped taking writes ({detail}), so the campaign stopped: "
-            f"{where}. Free space on the ledger's disk (or make the database reachable), then rerun the same command"
+            f"{' and '.join(causes)}, so the campaign stopped before starting another message: {where}. "
+            "Free space on that disk (or make the database reachable), then rerun the same command"
         )
 
     def _enqueued(self, fut: asyncio.Future[None]) -> None:
@@ -463,7 +476,8 @@ class Runner:
         deadline = self.leased.get(item.id)
         if deadline is not None and time.monotonic() < deadline:
             return True
-        if self.leased.pop(item.id, None) is not None or deadline is None:
+        if deadline is not None:  # (a renewal that found the row gone counted it already)
+            del self.leased[item.id]
             self.result.lease_lost += 1
         return False
 
@@ -501,9 +515,8 @@ class Runner:
             if self.stop.is_set() and attempts:
                 return Outcome(item.id, DEFERRED, reply, attempts, first, time.time())
             if not self._still_ours(item):
-                # Fenced: our lease ran out (a stall) and another worker may have the row.
-                if attempts:
-                    return Outcome(item.id, DEFERRED, reply, attempts, first, time.time())
+                # Fenced: our lease ran out (a stall) and another worker may have the row
+                # now; its outcome is the one that counts.
                 return None
             attempts += 1
             try:
@@ -551,7 +564,7 @@ class Runner:
             else:
                 r.deferred_count += 1
             if len(r.failures) < LIST_LIMIT:
-                reply = outcome.reply.replace(item.email, "<recipient>")
+                reply = re.sub(re.escape(item.email), "recipient", outcome.reply, flags=re.IGNORECASE)
                 r.failures.append(Failure(item.source or f"id {item.recipient_id}", reply, outcome.status))
         self.recent.append(ok)
         s = self.settings
@@ -563,16 +576,9 @@ class Runner:
             self.progress(r, None)
 
     def _journal_full(self) -> None:
-        journal = self.journal
-        assert journal is not None
-        error = journal.error
-        reason = error.strerror if error is not None and error.strerror else str(error)
-        if self.fatal is None:
-            self.fatal = LedgerFailed(
-                f"the outcome journal in {journal.directory} cannot grow ({reason}), so the campaign stopped "
-                "before starting another message: every delivery made is kept. Free space on that disk, then "
-                "rerun the same command: it records them first and sends none of them again"
-            )
+        assert self.journal is not None
+        if self.journal_error is None:
+            self.journal_error = self.journal.error or OSError("the outcome journal cannot grow")
         self.halt("disk full")
 
     async def _flush(self) -> bool:

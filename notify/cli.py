@@ -20,7 +20,7 @@ from rich.markup import escape
 from sqlalchemy.exc import SQLAlchemyError
 
 from notify import recipients as recipients_mod
-from notify.campaign import Result, Runner, Settings
+from notify.campaign import LedgerFailed, Result, Runner, Settings
 from notify.delivery import Channel
 from notify.errors import ConfigurationError, NotifyError
 from notify.ledger import Campaign, Ledger, default_url, journal_place
@@ -288,19 +288,25 @@ def configuration_advice(error: ConfigurationError, results: list[Result]) -> st
     )
 
 
+def _users(n: int) -> str:
+    return f"{n} registered user{'' if n == 1 else 's'}"
+
+
 def ending(r: Result, error: BaseException | None = None) -> list[str]:
     """The end of a campaign in plain words: who is not reached yet, and what to do."""
     name = f"{r.document} {r.version} ({r.channel})"
-    if isinstance(error, ConfigurationError) and r.setting:
-        return []  # configuration_advice says it
-    if not r.totals:
-        return []
     lines: list[str] = []
     failed = r.totals.get("failed", 0)
-    if r.unreached == 0:
-        return [f"{name}: every registered user in the source has the notice."]
     ran = r.sent + r.failed_count + r.deferred_count
-    if r.enqueued == 0 and ran == 0 and r.remaining == 0 and failed and not r.stopped:
+    if isinstance(error, ConfigurationError) and r.setting:
+        pass  # configuration_advice says it
+    elif not r.totals or isinstance(error, LedgerFailed):
+        pass  # the ledger could not be written (or read): the error says what is kept where
+    elif r.unreached == 0:
+        lines.append(f"{name}: every registered user in the source has the notice.")
+    elif (
+        r.enqueued == 0 and ran == 0 and r.remaining == 0 and failed and not r.stopped and not r.skipped_count
+    ):
         lines.append(
             f"{name}: nothing to send: the only users not reached are the {failed} whose notice failed "
             "permanently in an earlier run. Rerun with --retry-failed to try them again "
@@ -315,7 +321,7 @@ def ending(r: Result, error: BaseException | None = None) -> list[str]:
         if r.skipped_count:
             parts.append(f"{r.skipped_count} with an unusable address in the source")
         why = f" (stopped: {r.stopped})" if r.stopped else ""
-        lines.append(f"{name}: {r.unreached} registered users not reached: {', '.join(parts)}{why}.")
+        lines.append(f"{name}: {_users(r.unreached)} not reached: {', '.join(parts)}{why}.")
         if r.remaining and not isinstance(error, NotifyError):
             lines.append("  Rerun the same command to send the rest; nothing already sent goes again.")
         if failed:
@@ -327,8 +333,8 @@ def ending(r: Result, error: BaseException | None = None) -> list[str]:
             lines.append("  Correct the unusable addresses listed above in the source and rerun.")
     if r.lease_lost:
         lines.append(
-            f"  {r.lease_lost} notices this worker had taken were left to another worker: this one stalled past "
-            "its lease (--lease) and none of them was sent by it."
+            f"  {r.lease_lost} notices this worker had taken were left to another worker: it stalled past "
+            "its lease (--lease), and it sent none of them."
         )
     if r.recovered:
         lines.append(

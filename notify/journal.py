@@ -25,6 +25,7 @@ import fcntl
 import json
 import os
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,16 +62,21 @@ def _encode(outcome: Outcome) -> bytes:
 
 class _Segment:
     def __init__(self, path: Path, header: bytes) -> None:
+        # Made complete (locked, preallocated, header written) under a name replay does
+        # not read, then renamed into place: a reader never sees a segment whose lock
+        # is not yet taken, and would take for a dead run's.
+        building = path.with_name(path.name + ".new")
         self.path = path
-        self.fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        self.fd = os.open(building, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
         try:
             fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             os.posix_fallocate(self.fd, 0, SEGMENT_BYTES)
             os.pwrite(self.fd, header, 0)
+            os.rename(building, path)
         except BaseException:
             os.close(self.fd)
             with contextlib.suppress(OSError):
-                path.unlink()
+                building.unlink()
             raise
         self.used = len(header)
         self.records = 0
@@ -252,6 +258,8 @@ def replay(directory: Path, key: str, ledger: Ledger, *, own_run: str, live: boo
     if not directory.is_dir():
         return Replayed()
     files = outcomes = 0
+    for path in directory.glob(f"*{SUFFIX}.new"):
+        _remove_abandoned(path)  # a segment its run never finished making: it holds no outcome
     for path in sorted(directory.glob(f"*{SUFFIX}")):
         if path.name.startswith(own_run + "."):
             continue
@@ -268,10 +276,6 @@ def replay(directory: Path, key: str, ledger: Ledger, *, own_run: str, live: boo
             if not dead and not live:
                 continue
             header, records = _read(fd)
-            if header is None and dead:
-                with contextlib.suppress(FileNotFoundError):
-                    path.unlink()  # a segment whose header never reached the disk: empty
-                continue
             if header is None or header.get("ledger") != key:
                 continue  # another ledger's journal
             if not dead:
@@ -288,20 +292,10 @@ def replay(directory: Path, key: str, ledger: Ledger, *, own_run: str, live: boo
     return Replayed(files, outcomes)
 
 
-def pending_records(directory: Path, key: str) -> int:
-    """Outcomes kept in journals of runs that ended without folding them (for messages)."""
-    if not directory.is_dir():
-        return 0
-    total = 0
-    for path in directory.glob(f"*{SUFFIX}"):
-        try:
-            fd = os.open(path, os.O_RDONLY)
-        except FileNotFoundError:
-            continue
-        try:
-            header, records = _read(fd)
-            if header is not None and header.get("ledger") == key:
-                total += len(records)
-        finally:
-            os.close(fd)
-    return total
+def _remove_abandoned(path: Path) -> None:
+    """Delete a segment its run never finished making (killed between creating and
+    renaming it; it holds no outcome). Only an old one: a live run makes one in
+    microseconds, and its file must not go from under it."""
+    with contextlib.suppress(FileNotFoundError):
+        if time.time() - path.stat().st_mtime > 60:
+            path.unlink()

@@ -592,6 +592,8 @@ class Ledger:
 
 
 def _dead_local_owner(owner: str, host: str) -> bool:
+    """Whether ``owner`` ("host:pid:run") was a process of this host that has exited
+    (a zombie waiting for its parent has exited too: it holds no row any more)."""
     parts = owner.rsplit(":", 2)
     if len(parts) != 3 or parts[0] != host:
         return False
@@ -607,7 +609,11 @@ def _dead_local_owner(owner: str, host: str) -> bool:
         return True
     except PermissionError:
         return False
-    return False
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[:1] == ["Z"]
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
