@@ -294,12 +294,13 @@ class Runner:
     def _recover(self, live: bool) -> None:
         """Fold the journals of dead runs into the ledger, then give the rows of dead
         workers of this host back to the queue (in that order: what they delivered is
-        then `sent`, and only the rest is sent again). With ``live``, also record the
-        deliveries in the journals of live but stalled workers before their expired
-        rows are claimed. Runs on the ledger thread."""
+        then `sent`, and only the rest is sent again). With ``live``, and when some
+        lease ran out, also record the deliveries in the journals of live but stalled
+        workers before their expired rows are claimed. Runs on the ledger thread."""
         dead = self.ledger.local_dead_owners(self.campaign)
         s = self.settings
         if s.journal is not None:
+            live = live and self.ledger.expired_leases(self.campaign) > 0
             replayed = journal_mod.replay(
                 s.journal, s.journal_key, self.ledger, own_run=self.run_id, live=live
             )

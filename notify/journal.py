@@ -212,8 +212,8 @@ class Journal:
 
 @dataclass(frozen=True)
 class Replayed:
-    files: int = 0
-    outcomes: int = 0
+    files: int = 0  # journals of dead runs folded in (and deleted)
+    outcomes: int = 0  # their outcomes
 
 
 def _read(fd: int) -> tuple[dict[str, Any] | None, list[Outcome]]:
@@ -282,9 +282,9 @@ def replay(directory: Path, key: str, ledger: Ledger, *, own_run: str, live: boo
                 records = [r for r in records if r.status == SENT]
             if records:
                 ledger.record(records, owner=str(header.get("owner") or ""))
-            files += 1
-            outcomes += len(records)
             if dead:
+                files += 1
+                outcomes += len(records)
                 with contextlib.suppress(FileNotFoundError):
                     path.unlink()
         finally:

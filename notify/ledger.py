@@ -488,6 +488,18 @@ class Ledger:
                 ).scalar_one()
             )
 
+    def expired_leases(self, campaign: Campaign) -> int:
+        """Rows of the campaign whose lease ran out while they were being sent."""
+        c = notices.c
+        with self.engine.begin() as conn:
+            return int(
+                conn.execute(
+                    sa.select(sa.func.count()).where(
+                        campaign.where(), c.status == SENDING, c.lease_until < time.time()
+                    )
+                ).scalar_one()
+            )
+
     def record(self, outcomes: Sequence[Outcome], owner: str | None = None) -> None:
         """Write a batch of delivery outcomes in one transaction (driver-level executemany).
 

@@ -62,7 +62,7 @@ def outbox(repo) -> list[email.message.EmailMessage]:
 def test_pending_core_rights_revision_reaches_each_user_once_in_the_outbox(revised, policyctl):
     repo = revised()
     first = notify(policyctl, repo, "--as-of", "2026-10-01")
-    assert first.code == 0, first.err
+    assert first.code == 1, first.err  # the user with an unusable address is not reached
     messages = outbox(repo)
     assert sorted(m["To"] for m in messages) == ["Ann <ann@example.com>", "Bob <bob@example.com>"]
     message = messages[0]
@@ -75,9 +75,12 @@ def test_pending_core_rights_revision_reaches_each_user_once_in_the_outbox(revis
     assert re.search(r"│ sent +│ 2 ", first.err)
     assert "users.csv line 4: address has no '@'" in first.err
     assert "Duplicate recipients:\n  users.csv line 5" in first.err
+    ending = " ".join(first.err.split())
+    assert "1 registered user not reached: 1 with an unusable address in the source" in ending
+    assert "Correct the unusable addresses listed above in the source and rerun" in ending
 
     again = notify(policyctl, repo, "--as-of", "2026-10-02")
-    assert again.code == 0
+    assert again.code == 1
     assert re.search(r"│ sent +│ 0 ", again.err) and re.search(
         r"│ sent by earlier runs or other workers +│ 2 ", again.err
     )
@@ -104,7 +107,7 @@ def test_revision_in_effect_needs_late_and_then_warns(revised, policyctl):
     refused = notify(policyctl, repo, "--as-of", "2026-10-20", "--version", "2.0")
     assert refused.code == 2 and "--late" in refused.err
     late = notify(policyctl, repo, "--as-of", "2026-10-20", "--version", "2.0", "--late")
-    assert late.code == 0, late.err
+    assert late.code == 1, late.err  # sent to all but the unusable address of users.csv
     assert "after the fact" in late.err
     assert len(outbox(repo)) == 2
 
@@ -148,7 +151,7 @@ def policy_sha256(repo, version: str) -> str:
 
 def test_check_with_ledger_reports_a_notice_that_went_out_after_the_window_began(revised, policyctl):
     repo = revised()
-    assert notify(policyctl, repo, "--as-of", "2026-10-09").code == 0
+    assert notify(policyctl, repo, "--as-of", "2026-10-09").code == 1  # users.csv has an unusable address
     # The ledger records when the notice really went out: today, long after 2.0 (effective
     # 16 October) was published on 30 September.
     sent = first_notice_times(ledger_of(repo), "privacy")["2.0"].astimezone(CN.zone)
