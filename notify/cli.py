@@ -280,9 +280,12 @@ def configuration_advice(error: ConfigurationError, results: list[Result]) -> st
     """What the operator reads when a setting stopped the run: the setting, what the
     server said, and that nobody was marked failed for it."""
     left = sum(r.remaining for r in results if r.totals)
+    what = str(error).rstrip()
+    if not what.endswith((".", "!", "?")):
+        what += "."
     pending = f"{left} notices are left pending" if left else "the notices not yet sent are left pending"
     return (
-        f"stopped by a configuration fault; fix {error.setting}: {error} "
+        f"stopped by a configuration fault; fix {error.setting}: {what} "
         f"Nobody was marked failed for it: {pending}, and the same command, rerun after the fix, "
         "reaches everyone (exit 2)."
     )

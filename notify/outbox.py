@@ -7,12 +7,13 @@ same file rather than adding a second message.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from pathlib import Path
 
 from notify.delivery import SENT, Attempt
-from notify.errors import NotifyError
+from notify.errors import ConfigurationError, NotifyError
 from notify.ledger import Claimed
 from notify.message import Composer
 
@@ -59,7 +60,13 @@ class OutboxSession:
                 fh.write(data)
             os.replace(tmp, path)
         except OSError as exc:
-            raise NotifyError(f"cannot write to the outbox {path}: {exc}") from exc
+            # The same for every message (a full disk, a folder made read-only): the run
+            # halts with the rows pending, it does not fail users.
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise ConfigurationError(
+                "--outbox", f"cannot write to the outbox {self.channel.directory}: {exc.strerror or exc}"
+            ) from exc
         return Attempt(SENT, f"written to {path.name}")
 
     async def close(self) -> None:
