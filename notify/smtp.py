@@ -308,6 +308,9 @@ class _Replies(asyncio.Protocol):
 
 
 class SmtpSession:
+    # deliver() takes `following`, the row the caller will send next on this session
+    lookahead = True
+
     def __init__(self, channel: SmtpChannel) -> None:
         self.channel = channel
         self.client: aiosmtplib.SMTP | None = None
