@@ -13,7 +13,7 @@ for a PostgreSQL ledger under ``.policy/outcomes/``), one file per segment of a 
 ``<run>.<n>.journal``. A segment is preallocated (so that a full disk cannot refuse an
 outcome of a message already delivered: the run stops starting messages while the
 reserve still holds those in flight), then written in order: a JSON header line, then
-one JSON array per outcome. The part never written reads as NUL bytes. A segment is
+one tab-separated line per outcome. The part never written reads as NUL bytes. A segment is
 deleted once the ledger has committed every outcome in it. The writing run holds an
 ``flock`` on each of its segments; a lock that can be taken means the writer is gone.
 """
@@ -38,26 +38,33 @@ SUFFIX = ".journal"
 
 
 def _encode(outcome: Outcome) -> bytes:
+    """One line: id, status, attempts, first attempt, finished (epoch seconds), reply;
+    tab-separated, the reply escaped (``unicode_escape``: no tab, newline or NUL)."""
     reply = outcome.reply[:1000]
     while True:
-        line = (
-            json.dumps(
-                [
-                    outcome.id,
-                    outcome.status,
-                    outcome.attempts,
-                    round(outcome.first_attempt, 6),
-                    round(outcome.finished, 6),
-                    reply,
-                ],
-                ensure_ascii=False,
-                separators=(",", ":"),
-            ).encode("utf-8")
-            + b"\n"
+        line = b"%d\t%s\t%d\t%.6f\t%.6f\t%s\n" % (
+            outcome.id,
+            outcome.status.encode("ascii"),
+            outcome.attempts,
+            outcome.first_attempt,
+            outcome.finished,
+            reply.encode("unicode_escape"),
         )
         if len(line) <= RECORD_LIMIT:
             return line
         reply = reply[: len(reply) // 2]
+
+
+def _decode(line: bytes) -> Outcome:
+    i, status, attempts, first, finished, reply = line.split(b"\t")
+    return Outcome(
+        id=int(i),
+        status=status.decode("ascii"),
+        reply=reply.decode("unicode_escape"),
+        attempts=int(attempts),
+        first_attempt=float(first),
+        finished=float(finished),
+    )
 
 
 class _Segment:
@@ -232,18 +239,8 @@ def _read(fd: int) -> tuple[dict[str, Any] | None, list[Outcome]]:
     outcomes = []
     for line in lines[1:]:
         try:
-            i, status, attempts, first, finished, reply = json.loads(line)
-            outcomes.append(
-                Outcome(
-                    id=int(i),
-                    status=str(status),
-                    reply=str(reply),
-                    attempts=int(attempts),
-                    first_attempt=float(first),
-                    finished=float(finished),
-                )
-            )
-        except (ValueError, TypeError):
+            outcomes.append(_decode(line))
+        except (ValueError, TypeError, UnicodeDecodeError):
             continue  # the line a kill cut short, or the end of the file
     return header, outcomes
 
