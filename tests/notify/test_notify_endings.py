@@ -203,6 +203,7 @@ def test_no_recipient_address_reaches_the_console_or_the_json_report(
     assert rows["user1@users.example"]["last_reply"].startswith(
         "550 5.1.1 <user1@users.example>"
     )  # the evidence
+    assert server.counts() == everyone(4) - Counter({"user1@users.example": 1})
 
 
 def test_the_policy_folder_with_the_ledger_and_the_outbox_stays_out_of_git(tmp_path: Path, revision) -> None:
@@ -210,7 +211,7 @@ def test_the_policy_folder_with_the_ledger_and_the_outbox_stays_out_of_git(tmp_p
     write_csv(tmp_path / "users.csv", 3)
     assert notify(tmp_path, [revision], "--recipients", str(tmp_path / "users.csv")).code == 0
     assert (tmp_path / ".policy" / "ledger.sqlite3").is_file()
-    assert list((tmp_path / ".policy" / "outbox").rglob("*.eml"))
+    assert len(list((tmp_path / ".policy" / "outbox").rglob("*.eml"))) == 3  # one message each
     assert (tmp_path / ".policy" / ".gitignore").read_text().splitlines()[-1] == "*"
     subprocess.run(["git", "-C", str(tmp_path), "add", "-A"], check=True)
     staged = subprocess.run(
@@ -243,6 +244,7 @@ def test_the_evidence_export_reads_a_ledger_on_a_read_only_file_system(
         notify(tmp_path, [revision], "--recipients", str(tmp_path / "users.csv"), "--ledger", ledger).code
         == 0
     )
+    assert len(list((tmp_path / ".policy" / "outbox").rglob("*.eml"))) == 5  # one message each
     subprocess.run(["mount", "-o", "remount,ro", str(read_only_disk)], check=True)
     capsys.readouterr()
     report = notify(tmp_path, [revision], "--report", "--ledger", ledger, capsys=capsys)
@@ -267,6 +269,7 @@ def test_the_evidence_export_works_for_a_database_user_who_may_only_read(
         ).code
         == 0
     )
+    assert len(list((tmp_path / ".policy" / "outbox").rglob("*.eml"))) == 4  # one message each
     engine = sa.create_engine(fresh_postgres, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         conn.execute(sa.text("DROP ROLE IF EXISTS auditor"))
