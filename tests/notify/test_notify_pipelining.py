@@ -228,6 +228,40 @@ def test_per_recipient_answers_stay_per_recipient(
     assert server.connections <= 2 + 1
 
 
+@MODES
+def test_a_4xx_to_mail_from_and_a_dropped_connection_are_retried_not_failed(
+    tmp_path: Path, revision, scripted_server, pipelining: bool
+) -> None:
+    """451 to MAIL FROM is temporary (not a settings fault); a server that hangs up in the
+    middle of a group gets the row again on a new connection; everyone once."""
+
+    def on_mail(sender: str, n: int) -> str | None:
+        return "451 4.3.0 Temporary local problem, try later" if n in (5, 6) else None
+
+    def on_rcpt(address: str, n: int) -> str | None:
+        return "DROP" if address == "user9@users.example" and n == 1 else None
+
+    server = scripted_server(pipelining=pipelining, on_mail=on_mail, on_rcpt=on_rcpt)
+    write_csv(tmp_path / "users.csv", 30)
+    result = notify(
+        tmp_path,
+        [revision],
+        "--recipients",
+        str(tmp_path / "users.csv"),
+        "--smtp",
+        url(server),
+        "--concurrency",
+        "2",
+        *FAST,
+    )
+    assert result.code == 0, result.out
+    assert server.counts() == everyone(30)
+    rows = ledger_rows(sqlite_url(tmp_path))
+    assert {r["status"] for r in rows} == {"sent"}
+    assert sum(r["attempts"] for r in rows) == 30 + 2 + 1  # two 451s, one hang-up
+    assert server.connections >= 2 + 1 + 1  # the pool, the pre-flight check, one reconnection
+
+
 def test_pipelining_over_starttls_with_authentication(
     tmp_path: Path, revision, scripted_server, certificate, monkeypatch
 ) -> None:
