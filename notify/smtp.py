@@ -119,7 +119,8 @@ def _auth_required(description: str, reply: str) -> ConfigurationError:
 
 def _sender_refused(description: str, sender: str, code: int, message: str, size: int) -> ConfigurationError:
     reply = f"{code} {message}".strip()
-    if code == 530 or "auth" in message.lower():
+    text = message.lower()
+    if code == 530 or "authentication required" in text or "auth required" in text:
         return _auth_required(description, reply)
     if code == 552:
         return ConfigurationError(

@@ -390,7 +390,7 @@ def test_554_to_mail_from_raises_a_configuration_error_naming_from(scripted_serv
     server = scripted_server(
         pipelining=pipelining,
         on_mail=lambda sender, n: (
-            "554 5.7.1 <privacy@shop.example>: Sender address rejected" if n > 3 else None
+            "554 5.7.1 <privacy@shop.example>: Sender address rejected: not authorized" if n > 3 else None
         ),
     )
     channel = _channel(server.port)
@@ -407,7 +407,8 @@ def test_554_to_mail_from_raises_a_configuration_error_naming_from(scripted_serv
 
     sent, error = asyncio.run(go())
     assert [a.kind for a in sent] == ["sent"] * 3
-    assert error.setting == "--from"
+    assert error.setting == "--from"  # "not authorized" is about the sender, not authentication
+    assert "refuses the sender <privacy@shop.example>" in str(error)
     assert "554 5.7.1" in str(error) and "privacy@shop.example" in str(error)
     assert "user3@users.example" not in str(error)  # the campaign's message names no recipient
     assert server.counts() == everyone(3)
