@@ -34,12 +34,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from notify import journal as journal_mod
-from notify.delivery import PERMANENT, SENT, Channel, Session
+from notify.delivery import PERMANENT, SENT, Channel, LookaheadSession, Session
 from notify.errors import ConfigurationError, NotifyError
 from notify.ledger import DEFERRED, FAILED, PENDING, SENDING, Campaign, Claimed, Ledger, Outcome
 from notify.ledger import SENT as LEDGER_SENT
@@ -484,16 +484,33 @@ class Runner:
 
     async def _sender(self, queue: asyncio.Queue[Claimed | None], limiter: RateLimiter | None) -> None:
         session = self.channel.session()
+        # A session that takes the row it will send next (SMTP PIPELINING: the next
+        # envelope goes out behind this body) gets it from the queue one turn early.
+        # Announcing is not sending: that row is fenced and recorded like any other,
+        # and nothing of it is delivered before its own turn.
+        lookahead = bool(getattr(session, "lookahead", False))
+        held: Claimed | None = None
+        ending = False
         try:
             while True:
-                item = await queue.get()
-                if item is None:
+                if held is not None:
+                    item, held = held, None
+                elif ending:
                     return
+                else:
+                    got = await queue.get()
+                    if got is None:
+                        return
+                    item = got
                 if self.stop.is_set():
                     continue  # released to the queue at the end
                 if limiter is not None:
                     await limiter.wait()
-                outcome = await self._deliver(session, item)
+                if lookahead and not ending and not queue.empty():
+                    held = queue.get_nowait()
+                    if held is None:
+                        ending = True  # this session's end marker: finish the current row, then stop
+                outcome = await self._deliver(session, item, held)
                 if outcome is None:
                     continue
                 self._count(item, outcome)
@@ -503,7 +520,9 @@ class Runner:
             except Exception:
                 pass
 
-    async def _deliver(self, session: Session, item: Claimed) -> Outcome | None:
+    async def _deliver(
+        self, session: Session, item: Claimed, following: Claimed | None = None
+    ) -> Outcome | None:
         s = self.settings
         start = time.monotonic()
         first = time.time()
@@ -521,7 +540,10 @@ class Runner:
                 return None
             attempts += 1
             try:
-                attempt = await session.deliver(item, remaining)
+                if following is not None:
+                    attempt = await cast(LookaheadSession, session).deliver(item, remaining, following)
+                else:
+                    attempt = await session.deliver(item, remaining)
             except ConfigurationError as exc:
                 self.result.setting = exc.setting
                 self.halt(f"configuration fault: {exc.setting}", exc)

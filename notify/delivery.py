@@ -22,6 +22,18 @@ class Session(Protocol):
     async def close(self) -> None: ...
 
 
+class LookaheadSession(Protocol):
+    """A session whose class sets ``lookahead = True`` takes the row it will be asked
+    to send next (SMTP PIPELINING: that row's envelope goes out behind this body). The
+    announced row is not delivered until the call for it writes its body."""
+
+    lookahead: bool
+
+    async def deliver(self, item: Claimed, timeout: float, following: Claimed | None = None) -> Attempt: ...
+
+    async def close(self) -> None: ...
+
+
 class Channel(Protocol):
     name: str  # ledger channel: "email" or "webhook"
     description: str  # for messages: where the notices go
