@@ -24,10 +24,6 @@ ATOM = "http://www.w3.org/2005/Atom"
 _FEED_NAMESPACE = uuid.UUID("0f6c3c2e-9b1e-5d4a-8a57-6f1c9f0b7a21")
 
 
-def absolute(url: str, site_url: str | None) -> str:
-    return urls.absolute(url, site_url)
-
-
 def notice_record(notice: Notice, zone: ZoneInfo, link: Callable[[str], str]) -> dict[str, Any]:
     """A notice as data: one record for notices.json (read by notice.js) and the theme's
     banner and pop-up (`link` makes its URLs absolute or leaves them site-root relative)."""
@@ -62,8 +58,8 @@ def versions_data(model: SiteModel) -> dict[str, Any]:
                     "status": entry.status,
                     "commit": v.commit,
                     "sha256": v.sha256,
-                    "url": absolute(entry.url, site),
-                    "changes_url": absolute(entry.changes_url, site) if entry.changes_url else None,
+                    "url": urls.absolute(entry.url, site),
+                    "changes_url": urls.absolute(entry.changes_url, site) if entry.changes_url else None,
                     "summary": v.summary,
                     "core_rights_changed": entry.changes.core_rights_changed,
                     "changes": entry.changes.as_dict(),
@@ -74,7 +70,7 @@ def versions_data(model: SiteModel) -> dict[str, Any]:
             {
                 "id": doc.id,
                 "title": doc.title,
-                "url": absolute(doc.url, site),
+                "url": urls.absolute(doc.url, site),
                 "in_force": current.version.version if current else None,
                 "versions": versions,
             }
@@ -84,10 +80,10 @@ def versions_data(model: SiteModel) -> dict[str, Any]:
 
 def notices_data(model: SiteModel) -> dict[str, Any]:
     zone, site = model.settings.zone, model.settings.site_url
-    notices = [notice_record(n, zone, lambda url: absolute(url, site)) for n in model.notices]
+    notices = [notice_record(n, zone, lambda url: urls.absolute(url, site)) for n in model.notices]
     return {
         "generated": iso(model.as_of, zone),
-        "updates_url": absolute(urls.UPDATES, site),
+        "updates_url": urls.absolute(urls.UPDATES, site),
         "notices": notices,
     }
 
@@ -115,8 +111,8 @@ def atom_feed(model: SiteModel) -> str:
     feed = ET.Element(f"{{{ATOM}}}feed")
     sub(feed, "id", uuid.uuid5(_FEED_NAMESPACE, f"feed\n{site or name}").urn)
     sub(feed, "title", f"{name}: policy updates")
-    sub(feed, "link", rel="self", href=absolute(urls.FEED_XML, site), type="application/atom+xml")
-    sub(feed, "link", rel="alternate", href=absolute(urls.UPDATES, site), type="text/html")
+    sub(feed, "link", rel="self", href=urls.absolute(urls.FEED_XML, site), type="application/atom+xml")
+    sub(feed, "link", rel="alternate", href=urls.absolute(urls.UPDATES, site), type="text/html")
     updates = [(doc, entry) for doc, entry in model.updates if not entry.draft]
     newest = max((entry.version.published for _, entry in updates), default=model.as_of)
     sub(feed, "updated", iso(newest, zone))
@@ -130,8 +126,8 @@ def atom_feed(model: SiteModel) -> str:
         sub(item, "published", iso(v.published, zone))
         sub(item, "updated", iso(v.published, zone))
         target = entry.changes_url or entry.url
-        sub(item, "link", rel="alternate", href=absolute(target, site), type="text/html")
-        sub(item, "link", rel="related", href=absolute(entry.url, site), type="text/html")
+        sub(item, "link", rel="alternate", href=urls.absolute(target, site), type="text/html")
+        sub(item, "link", rel="related", href=urls.absolute(entry.url, site), type="text/html")
         text = v.summary or "First published version."
         text += f" Effective {iso(v.effective, zone)}."
         if entry.changes.core_rights_changed:

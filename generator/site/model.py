@@ -142,7 +142,9 @@ def check_document_ids(documents: Iterable[Document]) -> None:
             raise PolicyError(problem, file=document.path, remedy="rename the file (git mv)")
 
 
-def build_model(history: History, settings: Settings, as_of: dt.datetime, *, drafts: bool = False) -> SiteModel:
+def build_model(
+    history: History, settings: Settings, as_of: dt.datetime, *, drafts: bool = False
+) -> SiteModel:
     """The site at `as_of`. With `drafts` (an editor's preview), scheduled versions and
     the drafts of uncommitted texts are shown too, marked as drafts."""
     check_document_ids(history.documents)

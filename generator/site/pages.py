@@ -125,10 +125,6 @@ def _render(template: str, **context: Any) -> str:
     return _environment().get_template(template).render(**context)
 
 
-def rel(from_url: str, to_url: str) -> str:
-    return urls.relative(from_url, to_url)
-
-
 def _front_matter(title: str, *, search: bool = True, policy: dict[str, Any] | None = None) -> str:
     # HTML-escaped: Material prints `page.title` as HTML (see the module's docstring).
     data: dict[str, Any] = {"title": html_text(title)}
@@ -182,8 +178,8 @@ def _header(model: SiteModel, entry: Entry, page_url: str, doc: DocumentView) ->
         "until": (
             _date(model, entry.until) if entry.until is not None and entry.status != "pending" else None
         ),
-        "archive_href": rel(page_url, doc.archive_url),
-        "changes_href": rel(page_url, entry.changes_url) if entry.changes_url else None,
+        "archive_href": urls.relative(page_url, doc.archive_url),
+        "changes_href": urls.relative(page_url, entry.changes_url) if entry.changes_url else None,
         "previous": entry.previous.version if entry.previous else None,
     }
 
@@ -195,8 +191,8 @@ def _notice(model: SiteModel, notice: Notice, page_url: str) -> dict[str, Any]:
         "effective": _date(model, v.effective),
         "provisional": _provisional(v),
         "summary": v.summary,
-        "href": rel(page_url, notice.url),
-        "changes_href": rel(page_url, notice.changes_url) if notice.changes_url else None,
+        "href": urls.relative(page_url, notice.url),
+        "changes_href": urls.relative(page_url, notice.changes_url) if notice.changes_url else None,
         "core_rights": notice.changes.core_rights_changed,
         "core_sections": [c.title for c in notice.changes.core_rights_sections],
     }
@@ -213,7 +209,7 @@ def home_page(model: SiteModel) -> Page:
         current = doc.current
         cards.append(
             {
-                "href": rel(url, doc.url),
+                "href": urls.relative(url, doc.url),
                 "title": doc.title,
                 "current": None
                 if current is None
@@ -224,11 +220,11 @@ def home_page(model: SiteModel) -> Page:
                     "draft": current.draft,
                 },
                 "notices": [_notice(model, notice, url) for notice in doc.notices],
-                "archive_href": rel(url, doc.archive_url),
+                "archive_href": urls.relative(url, doc.archive_url),
             }
         )
     links = {
-        "updates": rel(url, urls.UPDATES),
+        "updates": urls.relative(url, urls.UPDATES),
         "feed": urls.relative_file(url, urls.FEED_XML),
         "notices": urls.relative_file(url, urls.NOTICES_JSON),
         "versions": urls.relative_file(url, urls.VERSIONS_JSON),
@@ -270,7 +266,7 @@ def version_page(model: SiteModel, doc: DocumentView, entry: Entry) -> Page:
         None
         if in_force is None
         else {
-            "href": rel(url, doc.url),
+            "href": urls.relative(url, doc.url),
             "version": in_force.version.version,
             "effective": _date(model, in_force.version.effective),
         }
@@ -283,7 +279,7 @@ def version_page(model: SiteModel, doc: DocumentView, entry: Entry) -> Page:
         callout = "pending"
         notice = next((n for n in doc.notices if n.version == v), None)
         if notice and notice.changes_url:
-            changes_href = rel(url, notice.changes_url)
+            changes_href = urls.relative(url, notice.changes_url)
     elif entry.draft:
         callout = "draft"
     markdown = front + _render(
@@ -310,7 +306,7 @@ def archive_page(model: SiteModel, doc: DocumentView) -> Page:
         v = entry.version
         rows.append(
             {
-                "href": rel(url, entry.url),
+                "href": urls.relative(url, entry.url),
                 "version": v.version,
                 "draft": entry.draft,
                 "status": _status_word(entry),
@@ -318,7 +314,7 @@ def archive_page(model: SiteModel, doc: DocumentView) -> Page:
                 "effective": _date(model, v.effective),
                 "until": _date(model, entry.until) if entry.until else None,
                 "summary": v.summary or "",
-                "changes_href": rel(url, entry.changes_url) if entry.changes_url else None,
+                "changes_href": urls.relative(url, entry.changes_url) if entry.changes_url else None,
                 "previous": entry.previous.version if entry.previous else None,
                 "core_rights": entry.changes.core_rights_changed,
             }
@@ -326,7 +322,7 @@ def archive_page(model: SiteModel, doc: DocumentView) -> Page:
     markdown = _front_matter(title, policy={"page": "archive", "document": doc.id}) + _render(
         "archive.md.j2",
         title=title,
-        document_href=rel(url, doc.url),
+        document_href=urls.relative(url, doc.url),
         document_title=doc.title,
         rows=rows,
     )
@@ -368,12 +364,12 @@ def changes_page(model: SiteModel, doc: DocumentView, redline: Redline) -> Page:
         "changes.md.j2",
         title=title,
         old={
-            "href": rel(url, old_entry.url if old_entry else doc.url),
+            "href": urls.relative(url, old_entry.url if old_entry else doc.url),
             "version": old.version,
             "effective": _date(model, old.effective),
         },
         new={
-            "href": rel(url, new_entry.url if new_entry else doc.url),
+            "href": urls.relative(url, new_entry.url if new_entry else doc.url),
             "version": new.version,
             "published": _date(model, new.published),
             "effective": _date(model, new.effective),
@@ -404,8 +400,8 @@ def updates_page(model: SiteModel) -> Page:
                 "effective": _date(model, v.effective),
                 "status_label": _status_word(entry).lower(),
                 "summary": v.summary,
-                "href": rel(url, entry.url),
-                "changes_href": rel(url, entry.changes_url) if entry.changes_url else None,
+                "href": urls.relative(url, entry.url),
+                "changes_href": urls.relative(url, entry.changes_url) if entry.changes_url else None,
             }
         )
     markdown = _front_matter(title, policy={"page": "updates"}) + _render(
