@@ -31,6 +31,7 @@ from generator.core.errors import SettingsError
 DEFAULT_COUNTRY = "CN"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 DEFAULT_WORKING_DAYS = 7
+DEFAULT_ANSWER_DAYS = 90
 
 
 class _DateOption(c.BaseConfigOption[dt.date]):
@@ -73,6 +74,13 @@ class PolicyConfig(base.Config):
     them are no longer provisional."""
     cache_dir = c.Type(str, default=".policy/cache")
     """Cache of parsed sections and diffs, keyed by content hash."""
+    answer_url = c.Optional(c.Type(str))
+    """Absolute URL of the answer page (`policyctl answers serve`); when set, every notice
+    carries a personal signed link `<answer_url>?token=...` (secret: POLICYCTL_ANSWER_SECRET)."""
+    answer_days = c.Type(int, default=DEFAULT_ANSWER_DAYS)
+    """A personal answer link expires this many days after the revision takes effect."""
+    pdf = c.Type(bool, default=False)
+    """Print a PDF of every version at build time (headless Chromium)."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +98,9 @@ class Settings:
     cache_dir: str = ".policy/cache"
     site_url: str | None = None
     site_name: str | None = None
+    answer_url: str | None = None
+    answer_days: int = DEFAULT_ANSWER_DAYS
+    pdf: bool = False
 
     @property
     def zone(self) -> ZoneInfo:
@@ -128,6 +139,16 @@ def validated(settings: Settings) -> Settings:
             remedy="the policy promises at least 7 working days; set working_days: 7",
         )
     _validate_calendar(settings.country, settings.subdivision)
+    if settings.answer_url is not None and not settings.answer_url.startswith(("https://", "http://")):
+        raise SettingsError(
+            f"answer_url must be an absolute http(s) URL, got {settings.answer_url!r}",
+            remedy="set answer_url: https://shop.example/policy/answer (where `policyctl answers serve` runs)",
+        )
+    if settings.answer_days < 1:
+        raise SettingsError(
+            f"answer_days must be at least 1, got {settings.answer_days}",
+            remedy="answer links expire this many days after the revision takes effect; e.g. 90",
+        )
     for year in sorted(settings.known_years):
         if not 1900 <= year <= 2200:
             raise SettingsError(
@@ -225,6 +246,9 @@ def from_plugin_config(
             cache_dir=config.cache_dir,
             site_url=site_url or None,
             site_name=site_name or None,
+            answer_url=config.answer_url or None,
+            answer_days=config.answer_days,
+            pdf=config.pdf,
         )
     )
 
