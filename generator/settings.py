@@ -15,6 +15,7 @@ defaults); its flags override single values.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -32,6 +33,8 @@ DEFAULT_COUNTRY = "CN"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 DEFAULT_WORKING_DAYS = 7
 DEFAULT_ANSWER_DAYS = 90
+DEFAULT_LANGUAGE = "en"
+_LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
 
 
 class _DateOption(c.BaseConfigOption[dt.date]):
@@ -81,6 +84,9 @@ class PolicyConfig(base.Config):
     """A personal answer link expires this many days after the revision takes effect."""
     pdf = c.Type(bool, default=False)
     """Print a PDF of every version at build time (headless Chromium)."""
+    languages = c.ListOfItems(c.Type(str), default=[DEFAULT_LANGUAGE])
+    """Languages of the policies; the first is the source language, the others are
+    translations in `<doc>.<lang>.md` files beside the source."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +107,12 @@ class Settings:
     answer_url: str | None = None
     answer_days: int = DEFAULT_ANSWER_DAYS
     pdf: bool = False
+    languages: tuple[str, ...] = (DEFAULT_LANGUAGE,)
+
+    @property
+    def source_language(self) -> str:
+        """The language the policies are written in; the others are translations."""
+        return self.languages[0]
 
     @property
     def zone(self) -> ZoneInfo:
@@ -143,6 +155,21 @@ def validated(settings: Settings) -> Settings:
         raise SettingsError(
             f"answer_url must be an absolute http(s) URL, got {settings.answer_url!r}",
             remedy="set answer_url: https://shop.example/policy/answer (where `policyctl answers serve` runs)",
+        )
+    if not settings.languages:
+        raise SettingsError(
+            "languages is empty", remedy="list the source language first, e.g. languages: [en, zh]"
+        )
+    for code in settings.languages:
+        if not _LANGUAGE_CODE.match(code):
+            raise SettingsError(
+                f"languages: {code!r} is not a language code",
+                remedy="use lower-case ISO 639 codes such as en, zh, de (optionally with a region: zh-TW)",
+            )
+    if len(set(settings.languages)) != len(settings.languages):
+        raise SettingsError(
+            f"languages: a language is listed twice in {list(settings.languages)}",
+            remedy="list each language once, the source language first",
         )
     if settings.answer_days < 1:
         raise SettingsError(
@@ -249,6 +276,7 @@ def from_plugin_config(
             answer_url=config.answer_url or None,
             answer_days=config.answer_days,
             pdf=config.pdf,
+            languages=tuple(config.languages),
         )
     )
 
