@@ -44,9 +44,12 @@ _ATOM = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]*$")
 
 def message_id(revision: Revision, channel: str, recipient_key: str, domain: str) -> str:
     """A Message-ID that is the same for the same (revision, channel, recipient) on every run."""
-    digest = hashlib.sha256(
-        f"{revision.document}\0{revision.version}\0{channel}\0{recipient_key}".encode()
-    ).hexdigest()[:40]
+    return message_id_of(revision.document, revision.version, channel, recipient_key, domain)
+
+
+def message_id_of(document: str, version: str, channel: str, recipient_key: str, domain: str) -> str:
+    """:func:`message_id` from the revision's names alone (the enqueueing child has no Revision)."""
+    digest = hashlib.sha256(f"{document}\0{version}\0{channel}\0{recipient_key}".encode()).hexdigest()[:40]
     return f"<policy.{digest}@{domain}>"
 
 
