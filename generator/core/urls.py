@@ -7,6 +7,10 @@ an anchor that the build wrote.
 URLs are relative to the site root and end in "/" (MkDocs' directory URLs); `absolute`
 joins them to the operator's `site_url` for links that leave the site (e-mails, feeds).
 These addresses are permanent: once released, they never change.
+
+Each page function takes `language`: None (the source language) gives today's URL; a
+translation's language code puts the page under it (`zh/privacy/`). The pages'
+own language comes from `Version.translation_language` / `Document.translation_language`.
 """
 
 from __future__ import annotations
@@ -56,24 +60,40 @@ def document_id_problem(doc_id: str) -> str | None:
     return None
 
 
-def document(doc_id: str) -> str:
-    """The version in force: `/<doc>/`."""
-    return f"{doc_id}/"
+def in_language(url: str, language: str | None) -> str:
+    """`url` in a translation's language: under its code (`zh/<url>`). None, the source
+    language, keeps today's URL: the source language's pages never move."""
+    return f"{language}/{url}" if language else url
 
 
-def archive(doc_id: str) -> str:
+def home(*, language: str | None = None) -> str:
+    """The home page: `/`, or `/<lang>/` for a translation's language."""
+    return in_language(HOME, language)
+
+
+def updates(*, language: str | None = None) -> str:
+    """Every revision: `/updates/`, or `/<lang>/updates/` for a translation's language."""
+    return in_language(UPDATES, language)
+
+
+def document(doc_id: str, *, language: str | None = None) -> str:
+    """The version in force: `/<doc>/` (`/<lang>/<doc>/` in a translation's language)."""
+    return in_language(f"{doc_id}/", language)
+
+
+def archive(doc_id: str, *, language: str | None = None) -> str:
     """Every version of a document: `/<doc>/versions/`."""
-    return f"{doc_id}/versions/"
+    return in_language(f"{doc_id}/versions/", language)
 
 
-def version(doc_id: str, name: str) -> str:
+def version(doc_id: str, name: str, *, language: str | None = None) -> str:
     """The full text of one version: `/<doc>/versions/<version>/`."""
-    return f"{doc_id}/versions/{version_slug(name)}/"
+    return in_language(f"{doc_id}/versions/{version_slug(name)}/", language)
 
 
-def changes(doc_id: str, old: str, new: str) -> str:
+def changes(doc_id: str, old: str, new: str, *, language: str | None = None) -> str:
     """The redline between two versions: `/<doc>/changes/<old>-to-<new>/`."""
-    return f"{doc_id}/changes/{version_slug(old)}-to-{version_slug(new)}/"
+    return in_language(f"{doc_id}/changes/{version_slug(old)}-to-{version_slug(new)}/", language)
 
 
 def section_anchor(section_id: str) -> str:
