@@ -6,7 +6,7 @@ given with ``--templates``. Per locale, ``notice.<locale>.txt.j2`` (then the bar
 language, then ``notice.txt.j2``) is used; the same for ``.html.j2`` and
 ``.subject.j2``.
 
-Per-recipient fields (``name``, ``email``) are rendered as placeholders; the
+Per-recipient fields (``name``, ``email``, ``answer_link``) are rendered as placeholders; the
 rendered text is split at them once, and a message is built by joining the parts
 with the recipient's values: no template rendering and no ``EmailMessage`` per
 recipient. Names are stripped of control characters before they get here, so no
@@ -33,12 +33,14 @@ import jinja2
 from notify.errors import NotifyError
 from notify.recipients import clean_name, normalize_address
 from notify.revision import Revision
+from notify.tokens import AnswerLinks
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "site_templates" / "email"
 
 _NAME = "\ue000n\ue001"
 _EMAIL = "\ue000e\ue001"
-_FIELD = re.compile("\ue000([ne])\ue001")
+_LINK = "\ue000a\ue001"
+_FIELD = re.compile("\ue000([nea])\ue001")
 _ATOM = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]*$")
 
 
@@ -144,19 +146,14 @@ class _Filled:
             chunks.append(_qp("".join(plain)))
         return cls(tuple(chunks))
 
-    def fill(self, name: str, email: str) -> bytes:
+    def fill(self, name: str, email: str, link: str = "") -> bytes:
+        values = {"n": name, "e": email, "a": link}
         out = []
         for chunk in self.chunks:
             if isinstance(chunk, bytes):
                 out.append(chunk)
             else:
-                out.append(
-                    _qp(
-                        "".join(
-                            p if i % 2 == 0 else (name if p == "n" else email) for i, p in enumerate(chunk)
-                        )
-                    )
-                )
+                out.append(_qp("".join(p if i % 2 == 0 else values[p] for i, p in enumerate(chunk))))
         return b"".join(out)
 
 
@@ -208,9 +205,14 @@ class Composer:
     """Builds the bytes of the notice for one revision and many recipients."""
 
     def __init__(
-        self, revision: Revision, sender: Sender, templates: Templates, channel: str = "email"
+        self,
+        revision: Revision,
+        sender: Sender,
+        templates: Templates,
+        channel: str = "email",
     ) -> None:
         self.revision = revision
+        self.links = AnswerLinks.of(revision)  # the personal answer links, when the notices carry them
         self.sender = sender
         self.templates = templates
         self.channel = channel
@@ -226,7 +228,7 @@ class Composer:
     def message_id(self, recipient_key: str) -> str:
         return message_id(self.revision, self.channel, recipient_key, self.sender.domain)
 
-    def context(self, locale: str, name: str, email: str) -> dict[str, Any]:
+    def context(self, locale: str, name: str, email: str, answer_link: str = "") -> dict[str, Any]:
         r = self.revision
         return {
             "document": r.document,
@@ -246,10 +248,14 @@ class Composer:
             "sender_name": self.sender.name,
             "name": name,
             "email": email,
+            "answer_link": answer_link,
+            "answer_expires_text": (
+                format_date(r.answer_expires, locale) if r.answer_expires is not None and answer_link else ""
+            ),
         }
 
     def _prepare(self, locale: str, has_name: bool) -> _Prepared:
-        ctx = self.context(locale, _NAME if has_name else "", _EMAIL)
+        ctx = self.context(locale, _NAME if has_name else "", _EMAIL, _LINK if self.links is not None else "")
         try:
             subject = self.templates.pick("subject", locale).render(ctx)
             text = self.templates.pick("txt", locale).render(ctx)
@@ -260,7 +266,9 @@ class Composer:
             ) from exc
         subject = " ".join(subject.split())
         if _FIELD.search(subject):
-            raise NotifyError("the subject template may not contain per-recipient fields (name, email)")
+            raise NotifyError(
+                "the subject template may not contain per-recipient fields (name, email, answer_link)"
+            )
         lang = locale.replace("_", "-") if locale else "en"
         r = self.revision
         head = (
@@ -291,8 +299,9 @@ class Composer:
     def subject(self, locale: str = "") -> str:
         return " ".join(self.templates.pick("subject", locale).render(self.context(locale, "", "")).split())
 
-    def build(self, email: str, name: str, locale: str, msgid: str) -> bytes:
-        """The message bytes (CRLF line endings, 7-bit clean) for one recipient."""
+    def build(self, email: str, name: str, locale: str, msgid: str, recipient_id: str = "") -> bytes:
+        """The message bytes (CRLF line endings, 7-bit clean) for one recipient; with
+        answer links, ``recipient_id`` (else the address) names the recipient in theirs."""
         key = (locale, bool(name))
         prepared = self._cache.get(key)
         if prepared is None:
@@ -302,6 +311,7 @@ class Composer:
             self._date_second = now
             self._date = formatdate(now, usegmt=True).encode("ascii")
         to = display(name, email, "To").encode("ascii")
+        link = self.links.link(recipient_id, email, locale) if self.links is not None else ""
         return b"".join(
             (
                 b"To: ",
@@ -312,9 +322,9 @@ class Composer:
                 self._date,
                 b"\r\n",
                 prepared.head,
-                prepared.text.fill(name, email),
+                prepared.text.fill(name, email, link),
                 prepared.middle,
-                prepared.html.fill(html.escape(name), email),
+                prepared.html.fill(html.escape(name), email, html.escape(link)),
                 prepared.tail,
             )
         )

@@ -52,7 +52,9 @@ class OutboxSession:
         self.channel = channel
 
     async def deliver(self, item: Claimed, timeout: float) -> Attempt:
-        data = self.channel.composer.build(item.email, item.name, item.locale, item.message_id)
+        data = self.channel.composer.build(
+            item.email, item.name, item.locale, item.message_id, item.recipient_id
+        )
         path = self.channel.path_for(item.message_id)
         tmp = path.with_suffix(f".tmp{os.getpid()}")
         try:

@@ -20,6 +20,8 @@ class Revision:
     changes_url: str  # absolute URL of the redline
     rights_url: str  # absolute URL of the user-rights section (how to object / withdraw consent)
     late: bool = False  # already in effect (sent with --late)
+    answer_url: str = ""  # the answer page (`answer_url` setting); "" when notices carry no answer link
+    answer_expires: datetime | None = None  # when the personal answer links stop working
 
     @property
     def key(self) -> str:

@@ -410,7 +410,7 @@ class SmtpSession:
         data = (
             ahead[1]
             if ahead is not None
-            else composer.build(item.email, item.name, item.locale, item.message_id)
+            else composer.build(item.email, item.name, item.locale, item.message_id, item.recipient_id)
         )
         try:
             async with asyncio.timeout(timeout):
@@ -493,7 +493,11 @@ class SmtpSession:
         if following is not None and self.pipelining:
             composer = self.channel.composer
             next_data = composer.build(
-                following.email, following.name, following.locale, following.message_id
+                following.email,
+                following.name,
+                following.locale,
+                following.message_id,
+                following.recipient_id,
             )
             mail, rcpt_to = self._envelope(following.email, next_data)
             transport.write(b"".join((body, mail, rcpt_to, b"DATA\r\n")))

@@ -40,6 +40,7 @@ from notify.errors import ConfigurationError, NotifyError
 from notify.ledger import Claimed
 from notify.revision import Revision
 from notify.smtp import is_loopback
+from notify.tokens import AnswerLinks
 
 SECRET_ENV = "POLICYCTL_WEBHOOK_SECRET"
 SETTING = "--webhook"
@@ -87,6 +88,7 @@ class WebhookChannel:
         self.description = f"webhook {parts.scheme}://{parts.netloc}{parts.path}"
         self.shown_url = f"{parts.scheme}://{parts.netloc}{parts.path or '/'}"
         self.revision = revision
+        self.links = AnswerLinks.of(revision)  # the personal answer links, when notices carry them
         r = revision
         self._static = json.dumps(
             {
@@ -113,7 +115,10 @@ class WebhookChannel:
             ensure_ascii=False,
             separators=(",", ":"),
         )
-        return f'{self._static},"message_id":{json.dumps(item.message_id)},"recipient":{recipient}}}'.encode()
+        link = ""
+        if self.links is not None:
+            link = f',"answer_url":{json.dumps(self.links.link(item.recipient_id, item.email, item.locale))}'
+        return f'{self._static},"message_id":{json.dumps(item.message_id)}{link},"recipient":{recipient}}}'.encode()
 
     @staticmethod
     def idempotency_key(item: Claimed) -> str:

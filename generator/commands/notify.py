@@ -7,12 +7,14 @@ package delivers and keeps the ledger.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import os
 import sys
 from typing import TYPE_CHECKING, Any
 
 from generator.commands.context import Context, add_common_arguments
 from generator.core import urls
-from generator.core.errors import PolicyError
+from generator.core.errors import PolicyError, SettingsError
 from generator.core.notices import Notice, notice_of
 from generator.core.timeline import IN_FORCE, PENDING, SCHEDULED, SUPERSEDED, state_at
 from generator.policies import read_history
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
 
 def add_parser(subcommands: Any) -> argparse.ArgumentParser:
     from notify.cli import add_arguments
+    from notify.tokens import SECRET_ENV
 
     parser: argparse.ArgumentParser = subcommands.add_parser(
         "notify", help="deliver notices of pending core-rights revisions"
@@ -32,14 +35,24 @@ def add_parser(subcommands: Any) -> argparse.ArgumentParser:
     parser.add_argument("--version", dest="only_version", help="only this version")
     parser.add_argument("--late", action="store_true", help="also notify a revision already in effect")
     parser.add_argument("--site-url", help="absolute site URL for links (default: site_url of mkdocs.yml)")
+    parser.add_argument(
+        "--answer-url",
+        metavar="URL",
+        help="the answer page (`policyctl answers serve`); every notice then carries a personal signed link "
+        f"(secret: ${SECRET_ENV}; default: answer_url of mkdocs.yml)",
+    )
     add_arguments(parser)
     return parser
 
 
-def to_revision(notice: Notice, site_url: str | None) -> Revision:
+def to_revision(
+    notice: Notice, site_url: str | None, answer_url: str | None = None, answer_days: int = 90
+) -> Revision:
     """The notice as the `notify` package's contract: every link absolute, from the one
     URL module, so that it lands on the page and anchor the site build wrote. Without a
-    site URL (only for `--report`, which sends nothing) the links stay site-relative."""
+    site URL (only for `--report`, which sends nothing) the links stay site-relative.
+    With an answer page, each notice carries a personal link to it that expires
+    `answer_days` after the revision takes effect."""
     from notify.revision import Revision
 
     version = notice.version
@@ -56,6 +69,8 @@ def to_revision(notice: Notice, site_url: str | None) -> Revision:
         changes_url=urls.absolute(notice.changes_url or urls.archive(notice.document), site_url),
         rights_url=urls.absolute(notice.rights_url, site_url),
         late=notice.late,
+        answer_url=answer_url or "",
+        answer_expires=version.effective + dt.timedelta(days=answer_days) if answer_url else None,
     )
 
 
@@ -76,6 +91,7 @@ def select_revisions(args: argparse.Namespace, ctx: Context) -> list[Revision]:
             "notices need absolute links to the site, and no site URL is set",
             remedy="set `site_url:` in mkdocs.yml or pass --site-url https://…/",
         )
+    answer_url = None if report else answer_url_of(args, ctx)
     documents = history.documents
     if args.document:
         documents = tuple(d for d in documents if d.id == args.document)
@@ -130,8 +146,25 @@ def select_revisions(args: argparse.Namespace, ctx: Context) -> list[Revision]:
                     "the site notice is enough, no message is sent."
                 )
                 continue
-            revisions.append(to_revision(notice, site_url))
+            revisions.append(to_revision(notice, site_url, answer_url, ctx.settings.answer_days))
     return revisions
+
+
+def answer_url_of(args: argparse.Namespace, ctx: Context) -> str | None:
+    """The answer page of the notices (`--answer-url`, else the setting), checked, with the
+    signing secret in the environment; None when notices carry no answer link."""
+    from notify.tokens import SECRET_ENV
+
+    flag = getattr(args, "answer_url", None)
+    answer_url = ctx.settings.with_overrides(answer_url=flag).answer_url if flag else ctx.settings.answer_url
+    if answer_url and not os.environ.get(SECRET_ENV):
+        raise SettingsError(
+            f"answer_url is set ({answer_url}), so every notice carries a signed personal link, "
+            f"but {SECRET_ENV} is not set",
+            remedy=f"export {SECRET_ENV} (a long random value, e.g. `openssl rand -hex 32`; the same "
+            "for `policyctl notify` and `policyctl answers serve`), or remove answer_url",
+        )
+    return answer_url
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:

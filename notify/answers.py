@@ -1,0 +1,231 @@
+"""Users' answers to revisions, kept in the ledger's database beside the notices.
+
+One row per answer given: nothing is ever updated or deleted, so the ledger shows every
+answer with its time. A user's answers to one (document, version) are numbered
+(``seq``) with a unique constraint: two requests that race to record the same answer
+both try the same number, one of them wins, the other reads the winner's answer and
+records nothing. So a repeated answer (a double click, a resent form, a retried API
+call) is one record on SQLite and on PostgreSQL alike; a changed answer is a new record,
+the earlier one kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from notify.applies import ANSWERS, Answer
+from notify.errors import NotifyError
+from notify.ledger import SENT, Ledger, UTCDateTime, notices
+from notify.redaction import redact
+from notify.tokens import user_key
+
+metadata = sa.MetaData()
+_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+USER_LIMIT = 200  # characters of a user id
+SOURCE_LIMIT = 40
+
+answers = sa.Table(
+    "policy_answers",
+    metadata,
+    sa.Column("id", _ID, primary_key=True, autoincrement=True),
+    sa.Column("document", sa.String(200), nullable=False),
+    sa.Column("version", sa.String(100), nullable=False),
+    sa.Column("user_key", sa.String(USER_LIMIT), nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("answer", sa.String(10), nullable=False),
+    sa.Column("answered_at", UTCDateTime, nullable=False),
+    sa.Column("recorded_at", UTCDateTime, nullable=False),
+    sa.Column("source", sa.String(SOURCE_LIMIT), nullable=False),  # "page", "api", "record", "import"
+    sa.UniqueConstraint("document", "version", "user_key", "seq", name="uq_policy_answer"),
+    sa.Index("ix_policy_answer_user", "user_key", "document"),
+)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What recording an answer did."""
+
+    recorded: bool  # False: the same as the user's latest answer to that version, nothing new
+    answer: Answer  # the user's latest answer to that version now
+
+
+class AnswerBook:
+    """The answers of the ledger at ``url`` (the same database as the notices)."""
+
+    def __init__(self, url: str) -> None:
+        self.ledger = Ledger(url)
+        self.engine = self.ledger.engine
+        self.dialect = self.ledger.dialect
+        try:
+            with self.engine.begin() as conn:
+                if self.dialect == "postgresql":
+                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(72834612)"))
+                metadata.create_all(conn, checkfirst=True)
+        except SQLAlchemyError as exc:
+            raise NotifyError(f"cannot open the answers in {redact(url)}: {exc.__class__.__name__}") from exc
+
+    def close(self) -> None:
+        self.ledger.close()
+
+    def __enter__(self) -> AnswerBook:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def record(
+        self,
+        document: str,
+        version: str,
+        user: str,
+        answer: str,
+        *,
+        at: datetime | None = None,
+        source: str,
+    ) -> Recorded:
+        """Record ``user``'s ``answer`` unless it repeats their latest answer to that
+        version (or, with an explicit ``at``, an identical answer at that instant: an
+        import run twice records nothing the second time)."""
+        if answer not in ANSWERS:
+            raise NotifyError(f"answer {answer!r}: use accept or object")
+        if not user or len(user) > USER_LIMIT:
+            raise NotifyError(f"user id must be 1 to {USER_LIMIT} characters")
+        now = datetime.now(UTC)
+        when = at if at is not None else now
+        if when.tzinfo is None:
+            raise NotifyError("the answer's time needs a time zone")
+        c = answers.c
+        mine = sa.and_(c.document == document, c.version == version, c.user_key == user)
+        for _ in range(20):
+            try:
+                with self.engine.begin() as conn:
+                    latest = conn.execute(
+                        sa.select(c.seq, c.answer, c.answered_at).where(mine).order_by(c.seq.desc()).limit(1)
+                    ).first()
+                    if latest is not None and latest.answer == answer:
+                        return Recorded(False, Answer(version, answer, latest.answered_at, latest.seq))
+                    if at is not None:
+                        same = conn.execute(
+                            sa.select(c.seq).where(mine, c.answer == answer, c.answered_at == when).limit(1)
+                        ).first()
+                        if same is not None:
+                            return Recorded(False, Answer(version, answer, when, same.seq))
+                    seq = (latest.seq if latest is not None else 0) + 1
+                    conn.execute(
+                        answers.insert().values(
+                            document=document,
+                            version=version,
+                            user_key=user,
+                            seq=seq,
+                            answer=answer,
+                            answered_at=when,
+                            recorded_at=now,
+                            source=source[:SOURCE_LIMIT],
+                        )
+                    )
+                    return Recorded(True, Answer(version, answer, when, seq))
+            except IntegrityError:
+                continue  # another request took this number first: read again
+        raise NotifyError("the answer could not be recorded: too many concurrent answers for this user")
+
+    def latest(self, document: str, version: str, user: str) -> Answer | None:
+        c = answers.c
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(c.version, c.answer, c.answered_at, c.seq)
+                .where(c.document == document, c.version == version, c.user_key == user)
+                .order_by(c.seq.desc())
+                .limit(1)
+            ).first()
+        return None if row is None else Answer(row.version, row.answer, row.answered_at, row.seq)
+
+    def of_user(self, document: str, user: str) -> list[Answer]:
+        """Every answer of ``user`` to ``document``'s versions."""
+        c = answers.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(c.version, c.answer, c.answered_at, c.id)
+                .where(c.document == document, c.user_key == user)
+                .order_by(c.id)
+            ).all()
+        return [Answer(r.version, r.answer, r.answered_at, r.id) for r in rows]
+
+    def count(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(answers)).scalar_one())
+
+    def all_answers(self, document: str | None = None) -> dict[tuple[str, str], list[Answer]]:
+        """(document, user) -> answers: every answer, held in memory (one entry per
+        answer, not per user, so `applies --all` stays flat in the number of users)."""
+        c = answers.c
+        q = sa.select(c.document, c.user_key, c.version, c.answer, c.answered_at, c.id)
+        if document is not None:
+            q = q.where(c.document == document)
+        out: dict[tuple[str, str], list[Answer]] = {}
+        with self.engine.connect() as conn:
+            for r in conn.execution_options(stream_results=True, yield_per=5000).execute(q):
+                out.setdefault((r.document, r.user_key), []).append(
+                    Answer(r.version, r.answer, r.answered_at, r.id)
+                )
+        return out
+
+    def known_users(self, document: str | None = None) -> Iterator[str]:
+        """Every user the ledger knows, each once, in order: those notified (by id, else by
+        the hash of their address) and those who answered."""
+        n = notices.c
+        anonymous = n.recipient_id == ""
+        who = sa.case((anonymous, n.recipient), else_=n.recipient_id)
+        q = sa.select(anonymous.label("anonymous"), who.label("who")).distinct()
+        if document is not None:
+            q = q.where(n.document == document)
+        q = q.order_by("anonymous", "who")
+        a = answers.c
+        answered = sa.select(a.user_key).distinct()
+        if document is not None:
+            answered = answered.where(a.document == document)
+        with self.engine.connect() as conn:
+            extra = {r[0] for r in conn.execute(answered)}
+        with self.engine.connect() as conn:
+            for r in conn.execution_options(stream_results=True, yield_per=5000).execute(q):
+                key = user_key("", r.who) if r.anonymous else r.who
+                extra.discard(key)
+                yield key
+        yield from sorted(extra)
+
+    def notified(self, document: str, version: str) -> Iterator[tuple[str, datetime | None]]:
+        """(user, when their first notice of that version went out) for every recipient
+        of that version, each once."""
+        n = notices.c
+        anonymous = n.recipient_id == ""
+        who = sa.case((anonymous, n.recipient), else_=n.recipient_id)
+        sent = sa.func.min(sa.case((n.status == SENT, n.sent_at), else_=None))
+        q = (
+            sa.select(anonymous.label("anonymous"), who.label("who"), sent.label("sent"))
+            .where(n.document == document, n.version == version)
+            .group_by(anonymous, who)
+            .order_by(anonymous, who)
+        )
+        kind = UTCDateTime()
+        with self.engine.connect() as conn:
+            for r in conn.execution_options(stream_results=True, yield_per=5000).execute(q):
+                when = kind.process_result_value(r.sent, self.engine.dialect)
+                yield (user_key("", r.who) if r.anonymous else r.who), when
+
+    def latest_per_user(self, document: str, version: str) -> dict[str, Answer]:
+        """user -> their latest answer to that version."""
+        c = answers.c
+        out: dict[str, Answer] = {}
+        with self.engine.connect() as conn:
+            q = (
+                sa.select(c.user_key, c.version, c.answer, c.answered_at, c.seq)
+                .where(c.document == document, c.version == version)
+                .order_by(c.user_key, c.seq)
+            )
+            for r in conn.execute(q):
+                out[r.user_key] = Answer(r.version, r.answer, r.answered_at, r.seq)
+        return out

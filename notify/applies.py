@@ -1,0 +1,189 @@
+"""Which version of a document governs a user's data at an instant: the pure rule.
+
+Section IX of the policy: continued use of the services is agreement to a revision; a
+user who does not agree may stop using them, and their data is then processed under
+the original policy. So, for one user and one document at instant T:
+
+- No answer: the version in force at T (continued use is agreement).
+- An objection to version V recorded at t stands from t until the user accepts V or a
+  later version (an acceptance recorded after the objection). While it stands, no
+  version from V on governs that user: from max(t, V's effective instant) the version in
+  force just before V governs, through later revisions too.
+- Before V takes effect an objector is on the version in force anyway; the objection
+  still shows under ``because``.
+- Accepting W lifts every standing objection to W or an earlier version; from then on the
+  ordinary rule applies again (so W governs from max(acceptance, W's effective instant),
+  and a later revision from when it takes effect, unless objected to). Accepting a
+  version older than the one objected to lifts nothing.
+
+Answers recorded after T do not count at T, so any past state can be reproduced. Answers
+to versions the history does not hold, or to a document's first version (there is no
+earlier version to keep), are ignored here; the recorders refuse them.
+
+No I/O, no clock: the command line, the ASGI application and the tests call
+:func:`governing` with the facts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+ACCEPT, OBJECT = "accept", "object"
+ANSWERS = (ACCEPT, OBJECT)
+
+
+@dataclass(frozen=True)
+class VersionFacts:
+    """One version of a document as the answer page and the rule need it."""
+
+    version: str
+    effective: datetime
+    """When it takes effect (timezone-aware, the operator's zone)."""
+    published: datetime | None = None
+    title: str = ""
+    summary: str = ""
+    core_sections: tuple[tuple[str, str], ...] = ()
+    """(section id, title) of the core-rights sections it changes against the version before."""
+    url: str = ""
+    """Absolute URL of its full text."""
+    changes_url: str = ""
+    """Absolute URL of the redline from the version before it ("" for a first version)."""
+
+
+@dataclass(frozen=True)
+class DocumentFacts:
+    """A policy document and its versions, oldest first (effective instants increase)."""
+
+    id: str
+    title: str
+    versions: tuple[VersionFacts, ...]
+    url: str = ""
+    """Absolute URL of the document page (the version in force)."""
+    _index: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._index.update({v.version: i for i, v in enumerate(self.versions)})
+
+    def index(self, version: str) -> int | None:
+        return self._index.get(version)
+
+    def version(self, version: str) -> VersionFacts | None:
+        i = self._index.get(version)
+        return None if i is None else self.versions[i]
+
+    def previous(self, version: str) -> VersionFacts | None:
+        i = self._index.get(version)
+        return self.versions[i - 1] if i else None
+
+    def in_force(self, at: datetime) -> int | None:
+        """Index of the version in force at ``at`` (on a tie, the later one)."""
+        found = None
+        for i, v in enumerate(self.versions):
+            if v.effective <= at:
+                found = i
+        return found
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Every document of the history: what the answer page and `applies` know of it."""
+
+    documents: tuple[DocumentFacts, ...]
+
+    def document(self, doc_id: str) -> DocumentFacts | None:
+        return next((d for d in self.documents if d.id == doc_id), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A user's answer to one version of a document."""
+
+    version: str
+    answer: str  # ACCEPT or OBJECT
+    at: datetime  # when it was given (timezone-aware)
+    seq: int = 0  # order among answers given at the same instant
+
+
+@dataclass(frozen=True)
+class Governing:
+    """Which version governs the user's data at an instant, since when, and why."""
+
+    document: str
+    user: str
+    version: str | None
+    """None before the document's first version takes effect."""
+    since: datetime | None
+    """Since when that version has governed this user without a break."""
+    because: Answer | None
+    """The answer that explains it: a standing objection (even before the version it
+    objects to takes effect), else the user's latest answer; None when the user never
+    answered (continued use)."""
+
+
+def _ordered(document: DocumentFacts, answers: Iterable[Answer]) -> list[tuple[Answer, int]]:
+    """The answers the history can place, with their version's index, in recording order."""
+    known = [(a, document.index(a.version)) for a in answers if a.answer in ANSWERS]
+    placed = [(a, i) for a, i in known if i is not None]
+    placed.sort(key=lambda pair: (pair[0].at, pair[0].seq))
+    return placed
+
+
+def _state(
+    document: DocumentFacts, answers: Sequence[tuple[Answer, int]], at: datetime
+) -> tuple[int | None, Answer | None]:
+    """(index of the governing version, the answer that explains it) at ``at``, with
+    ``answers`` in recording order."""
+    standing: list[tuple[Answer, int]] = []
+    latest: Answer | None = None
+    for answer, index in answers:
+        if answer.at > at:
+            break
+        latest = answer
+        if answer.answer == OBJECT:
+            if index > 0:  # an objection to a first version keeps nothing
+                standing.append((answer, index))
+        else:
+            standing = [(a, i) for a, i in standing if i > index]
+    limit = min((i for _, i in standing), default=None)
+    because = next((a for a, i in standing if i == limit), None) if standing else latest
+    governing = None
+    for i, v in enumerate(document.versions):
+        if v.effective > at or (limit is not None and i >= limit):
+            break
+        governing = i
+    return governing, because
+
+
+def governing(document: DocumentFacts, user: str, answers: Iterable[Answer], at: datetime) -> Governing:
+    """Which version of ``document`` governs ``user``'s data at ``at``, given every answer
+    the user gave to that document's versions (in any order; those after ``at`` are not
+    counted)."""
+    ordered = _ordered(document, answers)
+    current, because = _state(document, ordered, at)
+    version = document.versions[current].version if current is not None else None
+    if current is None:
+        return Governing(document.id, user, None, None, because)
+    # The governing version only changes when a version takes effect or an answer is
+    # given: walk those instants back from `at` to where the current run began.
+    moments = sorted(
+        {v.effective for v in document.versions if v.effective <= at}
+        | {a.at for a, _ in ordered if a.at <= at},
+        reverse=True,
+    )
+    since = moments[-1] if moments else None
+    for moment in moments:
+        if _state(document, ordered, moment)[0] != current:
+            break
+        since = moment
+    return Governing(document.id, user, version, since, because)
+
+
+def unanswered(document: DocumentFacts, user: str, at: datetime) -> Governing:
+    """The rule for a user who never answered: the version in force, since it took effect."""
+    current = document.in_force(at)
+    if current is None:
+        return Governing(document.id, user, None, None, None)
+    v = document.versions[current]
+    return Governing(document.id, user, v.version, v.effective, None)
