@@ -10,8 +10,9 @@ import datetime as dt
 from pathlib import Path
 
 from generator.core.errors import Advisory, EmptyRepositoryError, Violation
-from generator.core.history import Document, History, build_document, document_id
+from generator.core.history import Document, History, build_document
 from generator.core.revisions import UNCOMMITTED, FileRevision
+from generator.core.translations import group_files
 from generator.repository import open_repository, policy_histories, working_files
 from generator.settings import Settings
 
@@ -20,6 +21,9 @@ def read_history(repo_path: Path, settings: Settings, *, drafts_at: dt.datetime 
     """Read every `policy/*.md` from git, following renames. Raises PolicyError (exit 2)
     for unusable input; rule violations are returned for `check` to report.
 
+    With several `languages`, `policy/<id>.<lang>.md` is the `<lang>` translation of
+    `policy/<id>.md`: each version comes with its texts in the languages that carry it.
+
     With `drafts_at` (an editor's preview), the policy files of the working tree that
     differ from their last commit are read too, as uncommitted revisions at that instant:
     they go through the same rules as committed ones and come out as draft versions.
@@ -27,13 +31,10 @@ def read_history(repo_path: Path, settings: Settings, *, drafts_at: dt.datetime 
     repo = open_repository(repo_path)
     calendar = settings.calendar
     try:
-        histories = {
-            document_id(path): revisions
-            for path, revisions in policy_histories(repo, settings.policy_dir).items()
-        }
+        histories = policy_histories(repo, settings.policy_dir)
         if drafts_at is not None:
             for working in working_files(repo, settings.policy_dir):
-                revisions = histories.setdefault(document_id(working.path), [])
+                revisions = histories.setdefault(working.path, [])
                 if revisions and revisions[-1].data == working.data:
                     continue
                 revisions.append(FileRevision(UNCOMMITTED, drafts_at, working.path, working.data, True))
@@ -48,9 +49,16 @@ def read_history(repo_path: Path, settings: Settings, *, drafts_at: dt.datetime 
     documents: list[Document] = []
     violations: list[Violation] = []
     advisories: list[Advisory] = []
-    for doc_id, revisions in sorted(histories.items()):
-        result = build_document(doc_id, revisions, calendar, settings.working_days)
+    for doc_id, files in sorted(group_files(histories, settings.languages).items()):
+        result = build_document(
+            doc_id,
+            histories[files.source],
+            calendar,
+            settings.working_days,
+            languages=settings.languages,
+            translations={language: histories[path] for language, path in files.translations},
+        )
         documents.append(result.document)
         violations += result.violations
         advisories += result.advisories
-    return History(tuple(documents), tuple(violations), tuple(advisories))
+    return History(tuple(documents), tuple(violations), tuple(advisories), settings.languages)

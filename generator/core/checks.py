@@ -12,6 +12,7 @@ from generator.core.dates import short_date
 from generator.core.errors import Advisory, Violation
 from generator.core.history import Document, History
 from generator.core.timeline import changes_between, state_at
+from generator.core.translations import lag_message
 from generator.core.window import publicity_window
 
 FirstNotices = Mapping[str, Mapping[str, dt.datetime]]
@@ -33,10 +34,14 @@ def run_checks(
     working_days: int,
     first_notices: FirstNotices | None = None,
 ) -> CheckReport:
-    """Every rule of the history and the section marks; with `first_notices` (read from
-    the delivery ledger), also the windows counted from the first notice."""
+    """Every rule of the history and the section marks, and every language in step with
+    the source at the tip; with `first_notices` (read from the delivery ledger), also the
+    windows counted from the first notice."""
     violations = list(history.violations)
     advisories = list(history.advisories)
+    for lag in history.lags:
+        message, remedy = lag_message(lag)
+        violations.append(Violation("translation-behind", message, file=lag.path, remedy=remedy))
     lines: list[str] = []
     for document in history.documents:
         lines.append(_summary(document, as_of))
@@ -65,6 +70,8 @@ def _summary(document: Document, as_of: dt.datetime) -> str:
             text += f" (provisional: {version.window.provisional_reason})"
     for version in state.scheduled:
         text += f"; scheduled {version.version} for publication {short_date(version.published)}"
+    for lag in document.lags:
+        text += f"; {lag.version} waits for {lag.language}" if lag.held_back else f"; {lag.language} behind"
     return text
 
 

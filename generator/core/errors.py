@@ -45,6 +45,11 @@ class FrontMatterError(PolicyError):
     """A policy file's YAML front matter is malformed."""
 
 
+class LanguageError(PolicyError):
+    """A policy file's name claims a language that cannot be used: one not in
+    `languages`, a second file for one language, a translation without its source."""
+
+
 @dataclass(frozen=True)
 class Violation:
     """A broken rule of the policy history (exit status 1 from `policyctl check`)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
@@ -20,6 +20,7 @@ from generator.core.frontmatter import FrontMatter, split
 from generator.core.marks import lost_marks, section_mark_problems
 from generator.core.revisions import FileRevision
 from generator.core.sections import Section, parse_sections
+from generator.core.translations import DEFAULT_LANGUAGE, Lag, section_differences, translation_path
 from generator.core.window import Window, publicity_window
 
 DRAFT_SUFFIX = "-draft"
@@ -54,10 +55,33 @@ class Version:
     """Named after its commit date because the file has no `version` field."""
     draft: bool = False
     """Built from an uncommitted file: shown only in an editor's preview."""
+    language: str = DEFAULT_LANGUAGE
+    """The language of this text: the source language, or a translation's."""
+    source_language: str = DEFAULT_LANGUAGE
+    translations: tuple[Version, ...] = ()
+    """This version in each other language that carries it, in the order of `languages`:
+    its own title, summary, text, sections, file and commits; the same version name,
+    publication, effective instant and window. Empty on a translation itself."""
 
     @property
     def short_commit(self) -> str:
         return self.commit[:7]
+
+    @property
+    def translation_language(self) -> str | None:
+        """A translation's language, None for the source text: what the URL functions take."""
+        return None if self.language == self.source_language else self.language
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages this version is written in, the source language first."""
+        return (self.language, *(t.language for t in self.translations))
+
+    def in_language(self, language: str) -> Version | None:
+        """This version in `language`, or None when that language does not carry it."""
+        if language == self.language:
+            return self
+        return next((t for t in self.translations if t.language == language), None)
 
 
 @dataclass(frozen=True)
@@ -68,6 +92,15 @@ class Document:
     path: str
     title: str
     versions: tuple[Version, ...]
+    """The published versions (and, in a preview, drafts). With translations: each one
+    that every language carries, and those from before a language's file existed."""
+    language: str = DEFAULT_LANGUAGE
+    languages: tuple[str, ...] = (DEFAULT_LANGUAGE,)
+    """The configured languages, the source language first."""
+    translation_paths: tuple[tuple[str, str], ...] = ()
+    """(language, file) of each translation at the tip."""
+    lags: tuple[Lag, ...] = ()
+    """Languages that do not carry the source's latest version at the tip (`check` fails)."""
 
     def version(self, name: str) -> Version | None:
         return next((v for v in self.versions if v.version == name), None)
@@ -75,6 +108,36 @@ class Document:
     def previous(self, version: Version) -> Version | None:
         index = self.versions.index(version)
         return self.versions[index - 1] if index > 0 else None
+
+    @property
+    def source_language(self) -> str:
+        return self.languages[0]
+
+    @property
+    def translation_language(self) -> str | None:
+        """A translation's language, None for the source text: what the URL functions take."""
+        return None if self.language == self.source_language else self.language
+
+    @property
+    def complete_versions(self) -> tuple[Version, ...]:
+        """The versions written in every configured language."""
+        return tuple(v for v in self.versions if set(self.languages) <= set(v.languages))
+
+    def in_language(self, language: str) -> Document:
+        """The document as readers of `language` see it: the versions that language
+        carries, each in it, with its title and file. Call it on the source document."""
+        if language == self.language:
+            return self
+        versions = tuple(t for v in self.versions if (t := v.in_language(language)) is not None)
+        return replace(
+            self,
+            path=dict(self.translation_paths).get(language, self.path),
+            title=versions[-1].title if versions else self.title,
+            versions=versions,
+            language=language,
+            translation_paths=(),
+            lags=(),
+        )
 
 
 @dataclass(frozen=True)
@@ -84,9 +147,23 @@ class History:
     documents: tuple[Document, ...]
     violations: tuple[Violation, ...] = ()
     advisories: tuple[Advisory, ...] = ()
+    languages: tuple[str, ...] = (DEFAULT_LANGUAGE,)
+    """The configured languages, the source language first."""
 
     def document(self, doc_id: str) -> Document | None:
         return next((d for d in self.documents if d.id == doc_id), None)
+
+    @property
+    def lags(self) -> tuple[Lag, ...]:
+        return tuple(lag for d in self.documents for lag in d.lags)
+
+    def in_language(self, language: str) -> History:
+        """The documents as readers of `language` see them (see `Document.in_language`);
+        a document with no version in that language is left out."""
+        if language == self.languages[0]:
+            return self
+        documents = tuple(d.in_language(language) for d in self.documents)
+        return replace(self, documents=tuple(d for d in documents if d.versions))
 
 
 @dataclass(frozen=True)
@@ -151,12 +228,15 @@ def build_document(
     revisions: Sequence[FileRevision],
     calendar: WorkingCalendar,
     working_days: int,
+    *,
+    languages: Sequence[str] = (DEFAULT_LANGUAGE,),
+    translations: Mapping[str, Sequence[FileRevision]] | None = None,
 ) -> DocumentHistory:
-    """The versions of one document from its file's revisions, oldest first."""
+    """The versions of one document from its file's revisions, oldest first; with
+    `translations` (the revisions of `<id>.<lang>.md` by language), each version in
+    every language that carries it, published once the last language arrived."""
     violations: list[Violation] = []
     advisories: list[Advisory] = []
-    drafts: list[_Draft] = []
-    per_day: dict[dt.date, int] = {}
 
     problem = urls.document_id_problem(doc_id)
     if problem is not None:
@@ -167,6 +247,149 @@ def build_document(
             remedy=f"rename the file (git mv); reserved ids: {', '.join(sorted(urls.RESERVED_IDS))}",
         )
 
+    drafts = _collect(revisions, calendar, violations, advisories)
+
+    seen: dict[str, str] = {}
+    for draft in drafts:
+        slug = urls.version_slug(draft.key)
+        if slug in seen and seen[slug] != draft.key:
+            violations.append(
+                Violation(
+                    "version-name",
+                    f"versions {seen[slug]!r} and {draft.key!r} would share the address {urls.version(doc_id, draft.key)}",
+                    file=draft.first.path,
+                    commit=draft.first.short,
+                    remedy=f"give version {draft.key!r} another name: {urls.VERSION_NAME_RULE}",
+                )
+            )
+        seen.setdefault(slug, draft.key)
+    for index, draft in enumerate(drafts):
+        successor = drafts[index + 1].key if index + 1 < len(drafts) else None
+        _judge_rewrites(doc_id, draft, successor, violations, advisories)
+
+    source_language = languages[0]
+    files = {
+        language: _translated_file(doc_id, language, revs, drafts, calendar, violations, advisories)
+        for language in languages[1:]
+        if (revs := (translations or {}).get(language))
+    }
+    versions: list[Version] = []
+    held: list[tuple[_Draft, list[str]]] = []
+    for draft in drafts:
+        owed = [f for f in files.values() if draft.first.committed_at >= f.since]
+        missing = [f.language for f in owed if draft.key not in f.by_key]
+        if missing and not draft.last.uncommitted:
+            held.append((draft, missing))
+            continue
+        # The version is published when its last language reached the branch.
+        arrived = max([draft.first, *(f.by_key[draft.key].first for f in owed)], key=lambda r: r.committed_at)
+        version = _finish(
+            doc_id, draft, not versions, calendar, working_days, violations, advisories, arrived=arrived
+        )
+        version = replace(version, language=source_language, source_language=source_language)
+        # Per-commit versions of one day share an effective instant: the later one wins.
+        tie = bool(versions) and draft.per_commit and version.effective == versions[-1].effective
+        if versions and version.effective <= versions[-1].effective and not tie:
+            violations.append(
+                Violation(
+                    "effective-order",
+                    f"version {version.version} takes effect {short_date(version.effective)}, not after "
+                    f"version {versions[-1].version} ({short_date(versions[-1].effective)})",
+                    file=version.path,
+                    commit=draft.first.short,
+                    remedy=f"set `effective:` of version {version.version} later than "
+                    f"{short_date(versions[-1].effective)}",
+                )
+            )
+        translated = tuple(
+            _translate(
+                version,
+                draft,
+                files[language],
+                language,
+                len(versions) == 0,
+                calendar,
+                violations,
+                advisories,
+            )
+            for language in languages[1:]
+            if language in files and draft.key in files[language].by_key
+        )
+        versions.append(replace(version, translations=translated))
+
+    published_keys = {v.version for v in versions}
+    lags: list[Lag] = []
+    tip = next((d for d in reversed(drafts) if not d.last.uncommitted), None)
+    for draft, missing in held:
+        later = [
+            d for d in drafts if d.first.committed_at > draft.first.committed_at and d.key in published_keys
+        ]
+        if later:
+            advisories.append(
+                Advisory(
+                    f"version {draft.key} never reached the branch in {', '.join(missing)}: it was not "
+                    f"published; version {later[0].key} followed",
+                    file=draft.last.path,
+                )
+            )
+    if tip is not None:
+        source_path = revisions[-1].path
+        held_keys = {d.key for d, _ in held}
+        for language in languages[1:]:
+            file = files.get(language)
+            if file is not None and (file.tip is None or file.tip.per_commit or file.tip.key not in seen):
+                continue  # a translation with no version, or one the source lacks: a violation says so
+            if file is not None and file.tip is not None and file.tip.key == tip.key:
+                continue
+            lags.append(
+                Lag(
+                    document=doc_id,
+                    language=language,
+                    path=file.path if file is not None else translation_path(source_path, language),
+                    version=tip.key,
+                    carried=file.tip.key if file is not None and file.tip is not None else None,
+                    source_path=source_path,
+                    held_back=tip.key in held_keys,
+                )
+            )
+
+    if versions:
+        last = versions[-1]
+        violations += section_mark_problems(last.text, file=last.path, commit=last.short_commit)
+    if len(versions) > 1:
+        advisories += lost_marks(
+            versions[-2].sections, versions[-1].sections, version=versions[-1].version, file=versions[-1].path
+        )
+    title = versions[-1].title if versions else doc_id.replace("-", " ").title()
+    path = revisions[-1].path if revisions else ""
+    document = Document(
+        doc_id,
+        path,
+        title,
+        tuple(versions),
+        language=source_language,
+        languages=tuple(languages),
+        translation_paths=tuple((language, f.path) for language, f in files.items()),
+        lags=tuple(lags),
+    )
+    return DocumentHistory(document, tuple(violations), tuple(advisories))
+
+
+def _collect(
+    revisions: Sequence[FileRevision],
+    calendar: WorkingCalendar,
+    violations: list[Violation],
+    advisories: list[Advisory],
+    *,
+    source: Mapping[str, _Draft] | None = None,
+    source_draft: str | None = None,
+) -> list[_Draft]:
+    """A file's revisions as versions being assembled, oldest first. For a translation,
+    `source` holds the source's versions by name (their `published` says when the text
+    became immutable) and `source_draft` names the source's uncommitted version, which an
+    uncommitted translation is the translation of (without one it is not previewed)."""
+    drafts: list[_Draft] = []
+    per_day: dict[dt.date, int] = {}
     for position, revision in enumerate(revisions):
         try:
             text = decode(revision)
@@ -186,10 +409,19 @@ def build_document(
         if revision.uncommitted:
             if previous is not None and previous.body == body:
                 continue
-            matter = _as_draft(matter, previous, drafts, revision, calendar)
+            if source is not None:
+                if source_draft is None:
+                    continue
+                matter = replace(matter, version=source_draft)
+            else:
+                matter = _as_draft(matter, previous, drafts, revision, calendar)
         if matter.version is not None:
             name_problem = urls.version_name_problem(matter.version)
-            if name_problem is not None and (previous is None or previous.key != matter.version):
+            if (
+                source is None
+                and name_problem is not None
+                and (previous is None or previous.key != matter.version)
+            ):
                 violations.append(
                     Violation(
                         "version-name",
@@ -200,7 +432,10 @@ def build_document(
                     )
                 )
             if previous is not None and not previous.per_commit and previous.key == matter.version:
-                _continue_version(previous, revision, matter, body, calendar)
+                published = previous.matter.published
+                if source is not None:
+                    published = source[matter.version].matter.published if matter.version in source else None
+                _continue_version(previous, revision, matter, body, calendar, published)
                 continue
             if any(d.key == matter.version for d in drafts):
                 violations.append(
@@ -224,55 +459,186 @@ def build_document(
         per_day[day] = per_day.get(day, 0) + 1
         key = day.isoformat() if per_day[day] == 1 else f"{day.isoformat()}-{per_day[day]}"
         drafts.append(_Draft(key, matter, body, revision, revision, True, [revision]))
+    return drafts
 
-    seen: dict[str, str] = {}
-    for draft in drafts:
-        slug = urls.version_slug(draft.key)
-        if slug in seen and seen[slug] != draft.key:
-            violations.append(
-                Violation(
-                    "version-name",
-                    f"versions {seen[slug]!r} and {draft.key!r} would share the address {urls.version(doc_id, draft.key)}",
-                    file=draft.first.path,
-                    commit=draft.first.short,
-                    remedy=f"give version {draft.key!r} another name: {urls.VERSION_NAME_RULE}",
-                )
-            )
-        seen.setdefault(slug, draft.key)
+
+@dataclass
+class _TranslatedFile:
+    """A translation's file: its versions by the name of the source version they carry."""
+
+    language: str
+    path: str
+    since: dt.datetime
+    """When the file first reached the branch: the language's duty starts there."""
+    by_key: dict[str, _Draft]
+    tip: _Draft | None
+
+
+def _translated_file(
+    doc_id: str,
+    language: str,
+    revisions: Sequence[FileRevision],
+    source_drafts: Sequence[_Draft],
+    calendar: WorkingCalendar,
+    violations: list[Violation],
+    advisories: list[Advisory],
+) -> _TranslatedFile:
+    source = {d.key: d for d in source_drafts if not d.per_commit}
+    uncommitted = source_drafts[-1].key if source_drafts and source_drafts[-1].last.uncommitted else None
+    drafts = _collect(revisions, calendar, violations, advisories, source=source, source_draft=uncommitted)
     for index, draft in enumerate(drafts):
         successor = drafts[index + 1].key if index + 1 < len(drafts) else None
         _judge_rewrites(doc_id, draft, successor, violations, advisories)
-    versions: list[Version] = []
-    for index, draft in enumerate(drafts):
-        version = _finish(doc_id, draft, index == 0, calendar, working_days, violations, advisories)
-        # Per-commit versions of one day share an effective instant: the later one wins.
-        tie = bool(versions) and draft.per_commit and version.effective == versions[-1].effective
-        if versions and version.effective <= versions[-1].effective and not tie:
+    path = revisions[-1].path
+    committed = [d for d in drafts if not d.last.uncommitted]
+    tip = committed[-1] if committed else None
+    source_tip = next((d for d in reversed(source_drafts) if not d.last.uncommitted), None)
+    if tip is not None and tip.per_commit:
+        violations.append(
+            Violation(
+                "translation-version-missing",
+                f"the {language} translation has no `version`: it must name the version of the source it translates",
+                file=path,
+                commit=tip.last.short,
+                remedy=f'write `version: "{source_tip.key}"` in its front matter (the version of the source it translates)'
+                if source_tip is not None and not source_tip.per_commit
+                else "stamp the source with `policyctl publish` and write the same `version` in the translation",
+            )
+        )
+    elif source_tip is not None and source_tip.per_commit:
+        violations.append(
+            Violation(
+                "source-version-missing",
+                f"the source text has no `version`, so its {language} translation {path} cannot name the version it translates",
+                file=source_tip.last.path,
+                commit=source_tip.last.short,
+                remedy=f'stamp it: `policyctl publish {doc_id} --version 1.0 --summary "..."`, and write the same '
+                f"`version` in {path}",
+            )
+        )
+    for draft in drafts:
+        if draft.per_commit or draft.key in source:
+            continue
+        known = ", ".join(source) or "none"
+        if draft is tip:
             violations.append(
                 Violation(
-                    "effective-order",
-                    f"version {version.version} takes effect {short_date(version.effective)}, not after "
-                    f"version {versions[-1].version} ({short_date(versions[-1].effective)})",
-                    file=version.path,
+                    "translation-unknown-version",
+                    f"the {language} translation carries version {draft.key}, which the source "
+                    f"{source_drafts[-1].last.path if source_drafts else ''} does not have (its versions: {known})",
+                    file=draft.last.path,
                     commit=draft.first.short,
-                    remedy=f"set `effective:` of version {version.version} later than "
-                    f"{short_date(versions[-1].effective)}",
+                    remedy="write the `version` of the source text this translates",
                 )
             )
-        versions.append(version)
+        else:
+            advisories.append(
+                Advisory(
+                    f"commit {draft.first.short} gave the {language} translation version {draft.key}, "
+                    "which the source never had; it was never published",
+                    file=draft.last.path,
+                )
+            )
+    if tip is not None and tip.key in source:
+        text = tip.body
+        violations += section_mark_problems(text, file=tip.last.path, commit=tip.last.short)
+        differences = section_differences(parse_sections(source[tip.key].body), parse_sections(text))
+        if differences:
+            violations.append(
+                Violation(
+                    "translation-sections",
+                    f"version {tip.key} in {language} does not have the source's sections and marks "
+                    f"({source[tip.key].last.path}): " + "; ".join(differences),
+                    file=tip.last.path,
+                    commit=tip.last.short,
+                    remedy="give each translated heading the same `{#id}` and `.core-rights` mark as the "
+                    "source's heading (a Chinese heading's own slug is another id)",
+                )
+            )
+    by_key = {d.key: d for d in drafts if not d.per_commit and d.key in source}
+    return _TranslatedFile(language, path, revisions[0].committed_at, by_key, tip)
 
-    if versions:
-        last = versions[-1]
-        violations += section_mark_problems(last.text, file=last.path, commit=last.short_commit)
-    if len(versions) > 1:
-        advisories += lost_marks(
-            versions[-2].sections, versions[-1].sections, version=versions[-1].version, file=versions[-1].path
+
+def _translate(
+    version: Version,
+    source: _Draft,
+    file: _TranslatedFile,
+    language: str,
+    first: bool,
+    calendar: WorkingCalendar,
+    violations: list[Violation],
+    advisories: list[Advisory],
+) -> Version:
+    """`version` in `language`: the translation's own words and title; the source's dates."""
+    draft = file.by_key[version.version]
+    matter, path, commit = draft.matter, draft.last.path, draft.last.short
+    declared = _published_date(matter.published, calendar)
+    if declared is not None and declared != _published_date(source.matter.published, calendar):
+        violations.append(
+            Violation(
+                "translation-published",
+                f"version {version.version} says published {declared.isoformat()} here, but the source "
+                f"{source.last.path} says {_said(source.matter.published, calendar)}",
+                file=path,
+                commit=commit,
+                remedy="remove `published:` from the translation (it comes from the source), "
+                "or write the source's date",
+            )
         )
-    title = versions[-1].title if versions else doc_id.replace("-", " ").title()
-    path = revisions[-1].path if revisions else ""
-    return DocumentHistory(
-        Document(doc_id, path, title, tuple(versions)), tuple(violations), tuple(advisories)
+    if matter.effective is not None and (
+        source.matter.effective is None
+        or _instant(matter.effective, calendar) != _instant(source.matter.effective, calendar)
+    ):
+        violations.append(
+            Violation(
+                "translation-effective",
+                f"version {version.version} says effective {short_date(_instant(matter.effective, calendar))} "
+                f"here, but the source {source.last.path} says "
+                f"{short_date(_instant(source.matter.effective, calendar)) if source.matter.effective else 'none'}",
+                file=path,
+                commit=commit,
+                remedy="remove `effective:` from the translation (it comes from the source), "
+                "or write the source's date",
+            )
+        )
+    if not first and not matter.summary:
+        violations.append(
+            Violation(
+                "summary-missing",
+                f"version {version.version} has no `summary` of what changed in {language}",
+                file=path,
+                commit=commit,
+                remedy=f"add a plain-language `summary:` in {language}; its readers and their notices show it",
+            )
+        )
+    if not matter.title:
+        advisories.append(
+            Advisory(
+                f"version {version.version} has no `title` in {language}: its pages show the source's title",
+                file=path,
+                remedy=f"add `title:` in {language} to the front matter",
+            )
+        )
+    text = draft.body
+    return replace(
+        version,
+        title=matter.title or version.title,
+        path=path,
+        text=text,
+        commit=draft.last.commit,
+        first_commit=draft.first.commit,
+        sha256=hashlib.sha256(draft.last.data).hexdigest(),
+        summary=matter.summary,
+        sections=parse_sections(text),
+        draft=draft.last.uncommitted,
+        language=language,
+        translations=(),
     )
+
+
+def _said(value: dt.date | dt.datetime | None, calendar: WorkingCalendar) -> str:
+    day = _published_date(value, calendar)
+    return day.isoformat() if day is not None else "nothing"
 
 
 def _as_draft(
@@ -302,8 +668,10 @@ def _continue_version(
     matter: FrontMatter,
     body: str,
     calendar: WorkingCalendar,
+    published_as: dt.date | dt.datetime | None,
 ) -> None:
-    published = _published_date(draft.matter.published, calendar)
+    """`published_as`: the version's `published` (for a translation, the source's)."""
+    published = _published_date(published_as, calendar)
     committed = revision.committed_at.astimezone(calendar.zone).date()
     if body != draft.body and published is not None and committed > published:
         # The version keeps the text it was published with; the change is judged when
@@ -370,10 +738,15 @@ def _finish(
     working_days: int,
     violations: list[Violation],
     advisories: list[Advisory],
+    *,
+    arrived: FileRevision | None = None,
 ) -> Version:
+    """`arrived`: the revision that brought the version's last language to the branch
+    (its own first commit when there are no translations): it is published from then."""
     # Front matter is read from the version's last commit: name that commit.
     matter, file, commit = draft.matter, draft.last.path, draft.last.short
-    introduced = draft.first.committed_at.astimezone(calendar.zone).date()
+    arrived = arrived or draft.first
+    introduced = arrived.committed_at.astimezone(calendar.zone).date()
     published_day = introduced
     if not draft.per_commit:
         declared = _published_date(matter.published, calendar)
@@ -386,6 +759,19 @@ def _finish(
                     commit=commit,
                     remedy=f"add `published: {introduced.isoformat()}` "
                     f"(or run `policyctl publish {doc_id} --version {draft.key}`)",
+                )
+            )
+        elif declared < introduced and arrived.path != draft.first.path:
+            violations.append(
+                Violation(
+                    "translation-late",
+                    f"version {draft.key} says published {declared.isoformat()}, but it reached the "
+                    f"branch in every language only on {introduced.isoformat()}, when this translation arrived",
+                    file=arrived.path,
+                    commit=arrived.short,
+                    remedy=f"merge translations in the same pull request as the source; now, set "
+                    f"`published: {introduced.isoformat()}` (or later) in {file} and let `effective` follow: "
+                    f"the {working_days}-working-day window counts from the day the last language reaches the branch",
                 )
             )
         elif declared < introduced:
