@@ -13,8 +13,8 @@ import markdown
 import pytest
 from tests_support import BASE_POLICY
 
-from generator.core.diff import Redline, redline, redline_markdown
-from generator.core.sections import parse_sections
+from generator.core.diff import Redline
+from generator.site.redlines import redline_markdown
 
 OLD = BASE_POLICY
 
@@ -252,11 +252,17 @@ def test_policy_text_with_script_tags_comes_out_inert() -> None:
         )
         + "\n## IV. <img src=x onerror=alert(1)> {#evil}\n\n<iframe src=//x>\n"
     )
-    html = redline_markdown(OLD, new).html
+    result = redline_markdown(OLD, new)
+    html = result.html
 
+    # The redline shows what the version page shows: the sanitised rendering, so the
+    # script goes with its content, the handler goes, the bold word stays bold.
     assert "<script" not in html and "<img" not in html and "<iframe" not in html and "<b " not in html
-    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+    assert "onclick" not in html and "alert(&quot;x&quot;)" not in html and 'alert("x")' not in html
+    assert re.search(r"<b><ins>(<span[^>]*>[^<]*</span>)?us", result.section("contact").html)
     assert "&amp;" in html
+    # A heading is shown as text: the tag in it is only characters.
+    assert "IV. &lt;img src=x onerror=alert(1)&gt;" in result.section("evil").html
     assert_well_formed(html)
 
 
@@ -360,7 +366,7 @@ def test_real_policy_revision_marks_only_what_the_editor_changed() -> None:
 @pytest.mark.parametrize("count", [0, 1])
 def test_identical_versions_show_every_section_collapsed(count: int) -> None:
     text = body_of(PRIVACY) if count else OLD
-    result: Redline = redline(parse_sections(text), parse_sections(text))
+    result: Redline = redline_markdown(text, text)
 
     assert not result.has_changes
     assert all(s.html.startswith("<details") for s in result.sections)

@@ -1,42 +1,111 @@
-"""The redline HTML between two versions: `generator.core.diff.redline`.
+"""The redline HTML between two versions: `generator.core.diff.redline` fed with the HTML
+each section body renders to on the version page.
 
-Results are memoised in memory by the texts' content hashes and, once `use_cache` has
-named a folder (the plugin passes `<repo>/<cache_dir>`), on disk through
-`generator.site.cache.ContentCache`: a rebuild after a new commit diffs only the new pairs.
+Core compares HTML but reads no Markdown, so this edge renders each section body with
+the Markdown extensions of the site's pages (`use_markdown`; by default the ones the
+`policy` plugin always enables) and sanitises it (`generator.site.sanitize.clean_html`),
+so the redline shows what the version page shows and nothing a policy file smuggles in.
+A body is rendered with the document's reference-link definitions appended (they may sit
+in another section) and, when footnotes are on, the definitions of the footnotes it
+refers to; its footnotes are therefore numbered within the section.
+
+Rendering is memoised by body text (a revision changes a few sections: the others were
+rendered for the previous redline already), redlines by the texts' content hashes in
+memory and, once `use_cache` has named a folder (the plugin passes
+`<repo>/<cache_dir>`), on disk through `generator.site.cache.ContentCache`: a rebuild
+after a new commit diffs only the new pairs. The disk key includes the source of every
+module that decides the HTML and the Markdown settings.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import pkgutil
+import re
 import sys
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import ModuleType
+from typing import Any
+
+import markdown  # type: ignore[import-untyped]  # no stubs in the lint extras
 
 import generator.core.changes as changes
 import generator.core.diff as diff
 import generator.core.sections as sections
-from generator.core.diff import redline
+import generator.site.sanitize as sanitize
+from generator.core.diff import BodyHtml, Redline, redline
 from generator.core.history import Version
+from generator.core.sections import Section, parse_sections
 from generator.site.cache import ContentCache, code_salt
 
 _MEMO: dict[tuple[str, str], str] = {}
 _DISK: ContentCache | None = None
+_SKIPPED_EXTENSIONS = frozenset({"toc", "markdown.extensions.toc"})
+"""Extensions that add nothing to a section body but permalinks and heading ids."""
+
+
+class _Setup:
+    """The Markdown extensions and their options, as the site's pages use them."""
+
+    def __init__(self, extensions: Iterable[Any], configs: Mapping[str, Any]) -> None:
+        self.extensions = [e for e in extensions if not (isinstance(e, str) and e in _SKIPPED_EXTENSIONS)]
+        self.configs = {
+            name: dict(value) for name, value in configs.items() if name not in _SKIPPED_EXTENSIONS
+        }
+        self.key = repr((self.extensions, sorted(self.configs.items(), key=lambda item: item[0])))
+        self.footnotes = any(
+            isinstance(e, str) and e.rsplit(".", 1)[-1] == "footnotes" for e in self.extensions
+        )
+        self._instance: Any = None
+
+    def markdown(self) -> Any:
+        if self._instance is None:
+            self._instance = markdown.Markdown(extensions=self.extensions, extension_configs=self.configs)
+        return self._instance
+
+
+_MKDOCS_BUILTINS = ("toc", "tables", "fenced_code")
+"""The extensions MkDocs always enables (`markdown_extensions`' built-ins)."""
+_SETUP = _Setup(
+    dict.fromkeys((*_MKDOCS_BUILTINS, *sanitize.MARKDOWN_EXTENSIONS)),
+    {"tables": dict(sanitize.TABLES_CONFIG)},
+)
+
+
+def use_markdown(extensions: Iterable[Any], configs: Mapping[str, Any]) -> None:
+    """Render section bodies with these extensions (MkDocs' `markdown_extensions` and
+    `mdx_configs`), as the version pages are."""
+    global _SETUP, _DISK
+    setup = _Setup(extensions, configs)
+    if setup.key == _SETUP.key:
+        return
+    _SETUP = setup
+    _MEMO.clear()
+    if _DISK is not None:
+        _DISK = ContentCache(_DISK.root.parent if _DISK.root else None, "redlines", _salt())
 
 
 def _code() -> list[ModuleType]:
     """The modules whose source decides a redline's HTML: every module of the
     `generator.core.diff` package, the section parser, the change classification
-    (it decides each section's status) and this one."""
+    (it decides each section's status), the sanitizer and this one."""
     names = sorted(info.name for info in pkgutil.iter_modules(diff.__path__, f"{diff.__name__}."))
     return [
         diff,
         *(importlib.import_module(name) for name in names),
         sections,
         changes,
+        sanitize,
         sys.modules[__name__],
     ]
+
+
+def _salt() -> str:
+    settings = hashlib.sha256(f"{_SETUP.key} markdown {markdown.__version__}".encode()).hexdigest()[:16]
+    return code_salt(*_code()) + settings
 
 
 def use_cache(folder: Path | None) -> None:
@@ -47,7 +116,80 @@ def use_cache(folder: Path | None) -> None:
         return
     if _DISK is not None and _DISK.root == folder / "redlines":
         return
-    _DISK = ContentCache(folder, "redlines", code_salt(*_code()))
+    _DISK = ContentCache(folder, "redlines", _salt())
+
+
+# --------------------------------------------------------------------------- Markdown to HTML
+
+_REFERENCE = re.compile(r"^[ ]{0,3}\[(?!\^)[^\]\n]+\]:[ \t]*\S.*$", re.MULTILINE)
+_FOOTNOTE_DEFINITION = re.compile(r"^[ ]{0,3}\[\^([^\]\n]+)\]:")
+_FOOTNOTE_REFERENCE = re.compile(r"\[\^([^\]\n]+)\](?!:)")
+
+
+@functools.lru_cache(maxsize=256)
+def _definitions(text: str) -> tuple[str, dict[str, str]]:
+    """A document's reference-link definitions (as one block) and its footnote
+    definitions by label (each with its indented continuation lines)."""
+    references = "\n".join(match.group(0) for match in _REFERENCE.finditer(text))
+    footnotes: dict[str, str] = {}
+    lines = text.splitlines()
+    index = 0
+    while index < len(lines):
+        match = _FOOTNOTE_DEFINITION.match(lines[index])
+        if not match:
+            index += 1
+            continue
+        block = [lines[index]]
+        index += 1
+        while index < len(lines) and (
+            lines[index].startswith(("    ", "\t"))
+            or (
+                not lines[index].strip()
+                and index + 1 < len(lines)
+                and lines[index + 1].startswith(("    ", "\t"))
+            )
+        ):
+            block.append(lines[index])
+            index += 1
+        footnotes.setdefault(match.group(1), "\n".join(block))
+    return references, footnotes
+
+
+@functools.lru_cache(maxsize=8192)
+def _render(body: str, appended: str, setup_key: str) -> str:
+    """A section body's HTML as its version page shows it (rendered, then sanitised)."""
+    rendered = _SETUP.markdown().reset().convert(body + appended)
+    return sanitize.clean_html(rendered)
+
+
+def _bodies(text: str) -> BodyHtml:
+    """The HTML of each section body of the document `text`."""
+    references, footnotes = _definitions(text)
+    setup = _SETUP
+
+    def body_html(section: Section) -> str:
+        appended = ""
+        if setup.footnotes and footnotes:
+            own = {
+                m.group(1) for line in section.body.splitlines() if (m := _FOOTNOTE_DEFINITION.match(line))
+            }
+            wanted = dict.fromkeys(_FOOTNOTE_REFERENCE.findall(section.body))
+            extra = [footnotes[label] for label in wanted if label not in own and label in footnotes]
+            if extra:
+                appended += "\n\n" + "\n\n".join(extra)
+        if references:
+            appended += "\n\n" + references
+        return _render(section.body, appended + "\n", setup.key)
+
+    return body_html
+
+
+# --------------------------------------------------------------------------- redlines
+
+
+def redline_markdown(old_text: str, new_text: str) -> Redline:
+    """The redline between two policy texts (Markdown without front matter)."""
+    return redline(parse_sections(old_text), parse_sections(new_text), _bodies(old_text), _bodies(new_text))
 
 
 def _digest(text: str) -> str:
@@ -61,16 +203,16 @@ def redline_html(old: Version, new: Version) -> str:
         return cached
     disk = _DISK
     if disk is None:
-        cached = _render(old, new)
+        cached = _render_versions(old, new)
     else:
         disk_key = disk.key(*key)
         cached = disk.get(disk_key)
         if cached is None:
-            cached = _render(old, new)
+            cached = _render_versions(old, new)
             disk.put(disk_key, cached)
     _MEMO[key] = cached
     return cached
 
 
-def _render(old: Version, new: Version) -> str:
-    return redline(old.sections, new.sections).html
+def _render_versions(old: Version, new: Version) -> str:
+    return redline(old.sections, new.sections, _bodies(old.text), _bodies(new.text)).html

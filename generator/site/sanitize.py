@@ -75,7 +75,7 @@ RESERVED_ID = re.compile(r"__|policy-dialog")
 """Element ids the theme's own scripts look up (Material's `__config`, `__search`, ...; the
 pop-up's `policy-dialog`): a policy may not take them."""
 
-MARKDOWN_EXTENSIONS = ("toc", "attr_list", "admonition", "tables")
+MARKDOWN_EXTENSIONS = ("toc", "attr_list", "admonition", "tables", "footnotes")
 """The extensions the `policy` plugin always enables (it also sets `TABLES_CONFIG`)."""
 TABLES_CONFIG = {"use_align_attribute": True}
 """Column alignment as `align=` rather than a `style=` attribute (which the sanitizer

@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from typing import Protocol
 
-from generator.core.diff.tokens import Tokens
 from generator.core.sequences import longest_increasing
 
 # --------------------------------------------------------------------------- sequence diff
@@ -120,6 +120,13 @@ _GLUE_WORDS = frozenset(
 )
 
 
+class Words(Protocol):
+    """Anything with the words that were compared (`Tokens`, `inline.Pieces`)."""
+
+    @property
+    def words(self) -> Sequence[str]: ...
+
+
 @dataclass(frozen=True)
 class _Run:
     equal: bool
@@ -127,7 +134,7 @@ class _Run:
     b: tuple[int, int]
 
 
-def readable_runs(ops: list[Opcode], old: Tokens, new: Tokens) -> list[_Run]:
+def readable_runs(ops: list[Opcode], old: Words, new: Words) -> list[_Run]:
     """Alternating equal / changed runs, with tiny equal fragments folded into the
     changes around them."""
     runs: list[_Run] = []

@@ -1,151 +1,111 @@
-"""Markdown blocks for the redline: splitting a section body into the blocks a Markdown
-renderer would make (paragraphs, list items, quotes, code, table rows, rules), and pairing
-the blocks of a replaced region by word similarity."""
+"""Blocks of rendered HTML for the redline: a section body's elements compared as the
+reader sees them (paragraphs, lists and their items, tables and their rows and cells,
+quotes, code), each level by its own children.
+
+At each level the children are first matched whole (an unchanged item costs nothing);
+the blocks of a changed region are then paired by word similarity: a pair of paragraphs,
+list items or cells is compared word by word inside the one element
+(`generator.core.diff.inline`), a pair of lists or tables item by item and row by row,
+and a block without a partner is shown wholly inserted or deleted, with a class on the
+element itself (a whole `<li>` or `<tr>`) as well as `<ins>`/`<del>` around its words.
+
+Renumbering is not a change: list numbers are not in the rendered HTML, and a changed
+ordered list gives each item the number the reader sees (`value`), the new number for
+kept and inserted items, the old one for a deleted item.
+"""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
 
-from generator.core.diff.tokens import WHITESPACE, Tokens
+from generator.core.diff.alignment import diff_ints
+from generator.core.diff.inline import Mark, Scope, inline_diff, inline_whole, pieces
+from generator.core.diff.markup import VOID, Element, Node, Text, end_tag, start_tag, text_content, text_html
+from generator.core.diff.tokens import Interner
 
-# --------------------------------------------------------------------------- blocks
-
-BlockKind = Literal["p", "li", "quote", "code", "row", "hr"]
-
-_LIST_ITEM = re.compile(r"^([ \t]*)([-*+]|(\d{1,9})[.)])(?:[ \t]+(.*))?$")
-_FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
-_QUOTE = re.compile(r"^[ \t]{0,3}>[ ]?")
-_RULE = re.compile(r"^[ \t]{0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
-_TABLE_DIVIDER = re.compile(r"^[ \t]*\|?[ \t]*:?-{1,}:?[ \t]*(\|[ \t]*:?-{1,}:?[ \t]*)*\|?[ \t]*$")
-
-
-@dataclass(frozen=True)
-class Block:
-    kind: BlockKind
-    text: str
-    depth: int = 0
-    """List nesting depth (0 = outermost); for paragraphs, >0 means "inside a list item"."""
-    ordered: bool = False
-    number: int | None = None
-    """The number a reader sees on an ordered list item (renderers renumber lists)."""
-
-    @property
-    def key(self) -> tuple[str, int, bool, str]:
-        # What must be equal for two blocks to be "the same": not the list number
-        # (renumbering is not a change), not the spacing.
-        return (self.kind, self.depth, self.ordered, WHITESPACE.sub(" ", self.text).strip())
-
-
-def split_blocks(body: str) -> tuple[Block, ...]:
-    """Split a section body into the blocks a Markdown renderer would make."""
-    blocks: list[Block] = []
-    lines = body.splitlines()
-    current: list[str] = []
-    current_kind: BlockKind | None = None
-    current_meta: dict[str, object] = {}
-    indents: list[int] = []  # indentation of the open list levels
-    counters: dict[int, int] = {}  # next number per list depth
-    in_list = False
-
-    def flush() -> None:
-        nonlocal current_kind, current, current_meta
-        if current_kind is not None:
-            joiner = "\n" if current_kind == "code" else " "
-            text = joiner.join(current) if current_kind == "code" else joiner.join(s.strip() for s in current)
-            blocks.append(Block(current_kind, text, **current_meta))  # type: ignore[arg-type]
-        current_kind, current, current_meta = None, [], {}
-
-    index = 0
-    while index < len(lines):
-        line = lines[index]
-        if not line.strip():
-            flush()
-            index += 1
-            continue
-        fence = _FENCE.match(line)
-        if fence:
-            flush()
-            marker = fence.group(1)
-            code: list[str] = []
-            index += 1
-            while index < len(lines) and not lines[index].strip().startswith(marker):
-                code.append(lines[index])
-                index += 1
-            index += 1  # closing fence
-            blocks.append(Block("code", "\n".join(code)))
-            in_list = False
-            continue
-        item = _LIST_ITEM.match(line)
-        if item and not _RULE.match(line):
-            flush()
-            indent = len(item.group(1).expandtabs(4))
-            if not in_list:
-                indents, counters = [], {}
-            while indents and indent < indents[-1]:
-                indents.pop()
-            if not indents or indent > indents[-1]:
-                indents.append(indent)
-            depth = len(indents) - 1
-            for deeper in [d for d in counters if d > depth]:
-                del counters[deeper]
-            ordered = item.group(3) is not None
-            number = None
-            if ordered:
-                # Markdown keeps only the first number of a list and counts from it.
-                number = counters.get(depth, int(item.group(3)))
-                counters[depth] = number + 1
-            else:
-                counters.pop(depth, None)
-            current_kind = "li"
-            current = [item.group(4) or ""]
-            current_meta = {"depth": depth, "ordered": ordered, "number": number}
-            in_list = True
-            index += 1
-            continue
-        if _RULE.match(line):
-            flush()
-            blocks.append(Block("hr", ""))
-            in_list = False
-            index += 1
-            continue
-        if _QUOTE.match(line) and current_kind != "quote":
-            flush()
-            current_kind = "quote"
-        if current_kind == "quote":
-            current.append(_QUOTE.sub("", line))
-            index += 1
-            continue
-        if line.lstrip().startswith("|"):
-            flush()
-            if not _TABLE_DIVIDER.match(line):
-                blocks.append(Block("row", line.strip()))
-            in_list = False
-            index += 1
-            continue
-        if current_kind is not None:
-            current.append(line)  # a continuation line of the same paragraph / item
-            index += 1
-            continue
-        # A new paragraph: indented under an open list, it belongs to the last item.
-        indent = len(line) - len(line.lstrip())
-        nested = in_list and indent > 0
-        if not nested:
-            in_list = False
-        current_kind = "p"
-        current = [line]
-        current_meta = {"depth": (len(indents) if nested else 0)}
-        index += 1
-    flush()
-    return tuple(blocks)
-
-
-# --------------------------------------------------------------------------- block pairing
+CONTAINERS = frozenset(
+    {
+        "ul",
+        "ol",
+        "dl",
+        "table",
+        "thead",
+        "tbody",
+        "tfoot",
+        "blockquote",
+        "div",
+        "details",
+        "section",
+        "figure",
+    }
+)
+"""Blocks that hold other blocks: two of a kind in a changed region are compared item by
+item however different they are, so a changed list stays one list."""
 
 _PAIR_THRESHOLD = 0.5  # below this share of common words, show delete + insert
 _PAIR_BUDGET = 2_500  # blocks-by-blocks cells for the optimal pairing
+
+
+@dataclass(frozen=True)
+class Item:
+    """One block of a level: an element, or text with its inline elements."""
+
+    kind: str
+    """The tag; "p" for a paragraph and for bare text (a tight list item's words), so
+    that making a list loose or tight is not a change."""
+    element: Element | None
+    """None for bare text."""
+    nodes: tuple[Node, ...]
+    """The content: the element's children, or the bare text's nodes."""
+
+
+def items(nodes: Iterable[Node]) -> list[Item]:
+    out: list[Item] = []
+    run: list[Node] = []
+
+    def flush() -> None:
+        if any(not isinstance(n, Text) or n.text.strip() for n in run):
+            out.append(Item("p", None, tuple(run)))
+        run.clear()
+
+    for node in nodes:
+        if isinstance(node, Text) or node.inline:
+            run.append(node)
+            continue
+        flush()
+        out.append(Item(node.tag, node, node.children))
+    flush()
+    return out
+
+
+BODY = "#body"
+"""The `parent` of a section body's own blocks."""
+_BLOCKS_ONLY = frozenset({BODY, "table", "thead", "tbody", "tfoot", "tr", "ul", "ol", "dl", "colgroup"})
+"""Where white space between elements means nothing (and is left out)."""
+
+
+def write_nodes(nodes: Iterable[Node], scope: Scope, preserve: bool = False, parent: str = "") -> str:
+    """Unchanged HTML, written again (well nested, ids made unique on the page)."""
+    parts: list[str] = []
+
+    def walk(children: Iterable[Node], keep: bool, within: str) -> None:
+        for node in children:
+            if isinstance(node, Text):
+                if within in _BLOCKS_ONLY and not node.text.strip():
+                    continue
+                parts.append(text_html(node.text, keep))
+            else:
+                parts.append(start_tag(node.tag, scope.attrs(node, False)))
+                if node.tag not in VOID:
+                    walk(node.children, keep or node.tag == "pre", node.tag)
+                    parts.append(end_tag(node.tag))
+
+    walk(nodes, preserve, parent)
+    return "".join(parts)
+
+
+# --------------------------------------------------------------------------- pairing
 
 
 def _similarity(a: frozenset[int], b: frozenset[int]) -> float:
@@ -154,34 +114,24 @@ def _similarity(a: frozenset[int], b: frozenset[int]) -> float:
     return 2 * len(a & b) / (len(a) + len(b))
 
 
-def pair_blocks(
-    old: Sequence[Block], new: Sequence[Block], old_tok: Sequence[Tokens], new_tok: Sequence[Tokens]
-) -> list[tuple[int | None, int | None]]:
-    """Pair the blocks of a replaced region so that a reworded paragraph shows as
-    word changes and a rewritten one as deleted + inserted. Returns (old, new) index
-    pairs in reading order; None on one side means wholly deleted / inserted."""
-    n, m = len(old), len(new)
-    old_sets = [frozenset(t.ids) for t in old_tok]
-    new_sets = [frozenset(t.ids) for t in new_tok]
-
-    def score(i: int, j: int) -> float:
-        if old[i].kind != new[j].kind:
-            return 0.0
-        s = _similarity(old_sets[i], new_sets[j])
-        return s if s >= _PAIR_THRESHOLD else 0.0
-
+def pair_blocks(n: int, m: int, score: Callable[[int, int], float]) -> list[tuple[int | None, int | None]]:
+    """Pair the blocks of a replaced region (n old, m new) so that a reworded paragraph
+    shows as word changes and a rewritten one as deleted + inserted. `score` is 0 for
+    blocks that may not pair. Returns (old, new) index pairs in reading order; None on
+    one side means wholly deleted / inserted."""
     pairs: list[tuple[int, int]] = []
     if n * m <= _PAIR_BUDGET:
         # Order-preserving pairing with the greatest total similarity (small DP).
+        scores = [[score(i, j) for j in range(m)] for i in range(n)]
         best = [[0.0] * (m + 1) for _ in range(n + 1)]
         for i in range(n - 1, -1, -1):
-            row, below = best[i], best[i + 1]
+            row, below, own = best[i], best[i + 1], scores[i]
             for j in range(m - 1, -1, -1):
-                s = score(i, j)
+                s = own[j]
                 row[j] = max(below[j], row[j + 1], (below[j + 1] + s) if s else 0.0)
         i = j = 0
         while i < n and j < m:
-            s = score(i, j)
+            s = scores[i][j]
             if s and best[i][j] == best[i + 1][j + 1] + s:
                 pairs.append((i, j))
                 i += 1
@@ -198,10 +148,189 @@ def pair_blocks(
 
     result: list[tuple[int | None, int | None]] = []
     i = j = 0
-    for pi, pj in pairs + [(n, m)]:
+    for pi, pj in [*pairs, (n, m)]:
         result.extend((k, None) for k in range(i, pi))
         result.extend((None, k) for k in range(j, pj))
         if pi < n:
             result.append((pi, pj))
         i, j = pi + 1, pj + 1
     return result
+
+
+# --------------------------------------------------------------------------- comparing
+
+
+class _Numbers:
+    """The numbers a reader sees on the items of a changed ordered list."""
+
+    def __init__(self, old: Element, new: Element) -> None:
+        self.old = _start(old)
+        self.new = _start(new)
+
+    def kept(self) -> tuple[tuple[str, str], ...]:
+        value = self.new
+        self.old += 1
+        self.new += 1
+        return (("value", str(value)),)
+
+    def inserted(self) -> tuple[tuple[str, str], ...]:
+        self.new += 1
+        return (("value", str(self.new - 1)),)
+
+    def deleted(self) -> tuple[tuple[str, str], ...]:
+        self.old += 1
+        return (("value", str(self.old - 1)),)
+
+
+def _start(element: Element) -> int:
+    try:
+        return int(element.attr("start") or 1)
+    except ValueError:
+        return 1
+
+
+class BlockDiff:
+    """Compares the rendered bodies of one section's two versions."""
+
+    def __init__(self, interner: Interner, scope: Scope) -> None:
+        self.interner = interner
+        self.scope = scope
+        self._keys: dict[str, int] = {}
+        self._canon: dict[int, str] = {}
+
+    # ---- what makes two blocks equal, and how alike they are
+
+    def _canonical(self, node: Node) -> str:
+        found = self._canon.get(id(node))
+        if found is None:
+            if isinstance(node, Text):
+                found = " ".join(node.text.split())
+            else:
+                inner = "".join(self._canonical(child) for child in node.children)
+                found = f"<{node.signature}>{inner}</>"
+            self._canon[id(node)] = found
+        return found
+
+    def key(self, item: Item) -> int:
+        if item.kind == "p":
+            text = "p:" + "".join(self._canonical(node) for node in item.nodes)
+        else:
+            assert item.element is not None
+            text = self._canonical(item.element)
+        return self._keys.setdefault(text, len(self._keys))
+
+    def words(self, item: Item) -> frozenset[int]:
+        return frozenset(self.interner.tokens(text_content(item.nodes)).ids)
+
+    # ---- HTML
+
+    def whole(
+        self, item: Item, mark: Mark, preserve: bool = False, extra: Sequence[tuple[str, str]] = ()
+    ) -> str:
+        """A block inserted or deleted as a whole: a class on the element, and its words
+        inside `<ins>`/`<del>`."""
+        return self._whole(item, mark, preserve, extra, top=True)
+
+    def _whole(
+        self, item: Item, mark: Mark, preserve: bool, extra: Sequence[tuple[str, str]], top: bool
+    ) -> str:
+        old = mark == "del"
+        element = item.element
+        if element is None:
+            return inline_whole(pieces(item.nodes, self.interner), mark, self.scope, preserve)
+        attrs = self.scope.attrs(element, old, mark if top else None, extra)
+        if element.tag in VOID:
+            return start_tag(element.tag, attrs)
+        keep = preserve or element.tag == "pre"
+        if item.kind == "p":
+            inner = inline_whole(pieces(element.children, self.interner), mark, self.scope, keep)
+        else:
+            inner = "".join(self._whole(child, mark, keep, (), False) for child in items(element.children))
+        return start_tag(element.tag, attrs) + inner + end_tag(element.tag)
+
+    def plain(self, item: Item, preserve: bool = False, extra: Sequence[tuple[str, str]] = ()) -> str:
+        element = item.element
+        if element is None:
+            return write_nodes(item.nodes, self.scope, preserve)
+        attrs = self.scope.attrs(element, False, None, extra)
+        if element.tag in VOID:
+            return start_tag(element.tag, attrs)
+        inner = write_nodes(element.children, self.scope, preserve or element.tag == "pre", element.tag)
+        return start_tag(element.tag, attrs) + inner + end_tag(element.tag)
+
+    def pair(
+        self, old: Item, new: Item, preserve: bool = False, extra: Sequence[tuple[str, str]] = ()
+    ) -> tuple[str, bool]:
+        """Two versions of one block: words compared inside it, or its children compared."""
+        element = new.element
+        keep = preserve or (element is not None and element.tag == "pre")
+        if new.kind == "p":
+            inner, changed = inline_diff(
+                pieces(old.nodes, self.interner), pieces(new.nodes, self.interner), self.scope, keep
+            )
+        elif element is not None and element.tag in VOID:
+            return start_tag(element.tag, self.scope.attrs(element, False, None, extra)), False
+        else:
+            assert old.element is not None and element is not None
+            numbers = _Numbers(old.element, element) if element.tag == "ol" else None
+            inner, changed = self.children(old.nodes, new.nodes, keep, numbers, cells=element.tag == "tr")
+        if element is None:
+            return inner, changed
+        attrs = self.scope.attrs(element, False, None, extra)
+        return start_tag(element.tag, attrs) + inner + end_tag(element.tag), changed
+
+    def children(
+        self,
+        old_nodes: Sequence[Node],
+        new_nodes: Sequence[Node],
+        preserve: bool = False,
+        numbers: _Numbers | None = None,
+        cells: bool = False,
+    ) -> tuple[str, bool]:
+        """The HTML of a level's blocks compared, and whether any changed."""
+        olds, news = items(old_nodes), items(new_nodes)
+        parts: list[str] = []
+        changed = False
+        none: tuple[tuple[str, str], ...] = ()
+        for tag, i1, i2, j1, j2 in diff_ints([self.key(i) for i in olds], [self.key(j) for j in news]):
+            if tag == "equal":
+                parts.extend(
+                    self.plain(item, preserve, numbers.kept() if numbers else none) for item in news[j1:j2]
+                )
+                continue
+            changed = True
+            region_old, region_new = olds[i1:i2], news[j1:j2]
+            if cells and len(region_old) == len(region_new):
+                # The cells of a changed row pair by column, however different they are.
+                pairs: list[tuple[int | None, int | None]] = [(k, k) for k in range(len(region_old))]
+            else:
+                pairs = pair_blocks(len(region_old), len(region_new), self._scorer(region_old, region_new))
+            for oi, nj in pairs:
+                if oi is not None and nj is not None:
+                    html, _ = self.pair(
+                        region_old[oi], region_new[nj], preserve, numbers.kept() if numbers else none
+                    )
+                    parts.append(html)
+                elif oi is not None:
+                    parts.append(
+                        self.whole(region_old[oi], "del", preserve, numbers.deleted() if numbers else none)
+                    )
+                elif nj is not None:
+                    parts.append(
+                        self.whole(region_new[nj], "ins", preserve, numbers.inserted() if numbers else none)
+                    )
+        return "".join(parts), changed
+
+    def _scorer(self, olds: Sequence[Item], news: Sequence[Item]) -> Callable[[int, int], float]:
+        old_sets = [self.words(item) for item in olds]
+        new_sets = [self.words(item) for item in news]
+
+        def score(i: int, j: int) -> float:
+            if olds[i].kind != news[j].kind:
+                return 0.0
+            s = _similarity(old_sets[i], new_sets[j])
+            if olds[i].kind in CONTAINERS:
+                return max(s, 0.01)
+            return s if s >= _PAIR_THRESHOLD else 0.0
+
+        return score

@@ -18,7 +18,7 @@ _CJK = (
     "\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u31ff\u3400-\u4dbf"
     "\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef"
 )
-_TOKEN = re.compile(rf"(\s*)([{_CJK}]|(?:(?![{_CJK}])\w)+(?:['’](?:(?![{_CJK}])\w)+)*|[^\w\s])")
+TOKEN = re.compile(rf"(\s*)([{_CJK}]|(?:(?![{_CJK}])\w)+(?:['’](?:(?![{_CJK}])\w)+)*|[^\w\s])")
 WHITESPACE = re.compile(r"\s+")
 
 
@@ -37,12 +37,18 @@ class Interner:
     def __init__(self) -> None:
         self._ids: dict[str, int] = {}
 
+    def intern(self, key: str) -> int:
+        number = self._ids.get(key)
+        if number is None:
+            number = self._ids[key] = len(self._ids)
+        return number
+
     def tokens(self, text: str) -> Tokens:
         ids = self._ids
         space: list[str] = []
         words: list[str] = []
         numbers: list[int] = []
-        for match in _TOKEN.finditer(text):
+        for match in TOKEN.finditer(text):
             word = match.group(2)
             space.append(match.group(1))
             words.append(word)

@@ -1,0 +1,307 @@
+"""Word changes inside rendered text: the words of a paragraph, a list item's text or a
+table cell, each with the inline elements it sits in (`<a href>`, `<strong>`, `<code>`, ...),
+compared word by word, and written back with `<ins>`/`<del>` inside those elements.
+
+A word's identity for the comparison is the word plus the elements around it (tag and
+attributes but `id`), so that making a word bold, or pointing a link elsewhere with the
+same words, is a change the reader sees (the old link struck through, the new one
+inserted). Writing keeps a stack of open elements: a run of inserted or deleted words is
+split wherever the elements around it change, so tags are always well nested, and the
+visually hidden "[deleted: " ... "]" is said once per run, not once per piece.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from html import escape
+from typing import Literal
+
+from generator.core import urls
+from generator.core.diff.alignment import diff_ints, readable_runs
+from generator.core.diff.markup import VOID, Element, Node, Text, end_tag, start_tag, text_html
+from generator.core.diff.tokens import TOKEN, Interner
+
+Mark = Literal["ins", "del"]
+Path = tuple[Element, ...]
+
+OBJECT = "\ufffc"
+"""The word of an element without text (`<br>`, `<img>`): not a letter, so never glue."""
+
+SR_START: dict[Mark, str] = {
+    "del": '<span class="sr-only">[deleted: </span>',
+    "ins": '<span class="sr-only">[inserted: </span>',
+}
+SR_END = '<span class="sr-only">]</span>'
+
+
+# --------------------------------------------------------------------------- where HTML goes
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where a section's HTML is shown on the redline page. Element ids of the policy
+    (footnotes, `{#id}` attributes) are made unique per section, and links to another
+    section of the policy lead to that section's place in the redline."""
+
+    section_id: str
+    sections: frozenset[str]
+    """The ids of the sections shown on the redline page."""
+    local: frozenset[str] = frozenset()
+    """The element ids inside this section's (new) body."""
+
+    def fragment(self, element_id: str) -> str:
+        return f"{urls.change_anchor(self.section_id)}-{element_id}"
+
+    def attrs(
+        self, element: Element, old: bool, mark: Mark | None = None, extra: Sequence[tuple[str, str]] = ()
+    ) -> list[tuple[str, str]]:
+        """The attributes to write: ids of deleted (old) elements are dropped, since the
+        new text may have the same ones; `mark` adds the class of a whole inserted or
+        deleted element."""
+        out: list[tuple[str, str]] = []
+        classes = f"redline-block-{mark}" if mark else ""
+        for name, value in element.attrs:
+            if name == "id":
+                if not old:
+                    out.append((name, self.fragment(value)))
+            elif name == "href" and value.startswith("#"):
+                target = value[1:]
+                if target in self.local:
+                    out.append((name, "#" + self.fragment(target)))
+                elif target in self.sections:
+                    out.append((name, "#" + urls.change_anchor(target)))
+                else:
+                    out.append((name, value))
+            elif name == "class" and classes:
+                classes = f"{value} {classes}"
+            else:
+                out.append((name, value))
+        out.extend(extra)
+        if classes:
+            out.append(("class", classes))
+        return out
+
+
+# --------------------------------------------------------------------------- words in their elements
+
+
+@dataclass(frozen=True)
+class Pieces:
+    """The words of some inline content, each with the elements it sits in."""
+
+    words: tuple[str, ...]
+    spaces: tuple[str, ...]
+    """The white space before each word, as written."""
+    space_paths: tuple[Path, ...]
+    """The elements that white space sits in (it may be outside the word's)."""
+    paths: tuple[Path, ...]
+    voids: tuple[Element | None, ...]
+    """The element itself, for a piece that is an element without text (`<br>`)."""
+    ids: tuple[int, ...]
+    """Interned (elements, word): equal ids, same word looking the same."""
+    tail: str = ""
+    """White space after the last word (it matters inside `<pre>`)."""
+    tail_path: Path = ()
+
+
+def pieces(nodes: Iterable[Node], interner: Interner) -> Pieces:
+    words: list[str] = []
+    spaces: list[str] = []
+    space_paths: list[Path] = []
+    paths: list[Path] = []
+    voids: list[Element | None] = []
+    ids: list[int] = []
+    pending = ""
+    pending_path: Path = ()
+
+    def add(word: str, path: Path, key: str, void: Element | None) -> None:
+        nonlocal pending
+        words.append(word)
+        spaces.append(pending)
+        space_paths.append(pending_path if pending else path)
+        paths.append(path)
+        voids.append(void)
+        ids.append(interner.intern(key))
+        pending = ""
+
+    def walk(items: Iterable[Node], path: Path, signature: str) -> None:
+        nonlocal pending, pending_path
+        for node in items:
+            if isinstance(node, Text):
+                end = 0
+                for match in TOKEN.finditer(node.text):
+                    space, word = match.group(1), match.group(2)
+                    if space:
+                        if not pending:
+                            pending_path = path
+                        pending += space
+                    add(word, path, signature + word, None)
+                    end = match.end()
+                rest = node.text[end:]
+                if rest:
+                    if not pending:
+                        pending_path = path
+                    pending += rest
+            elif node.tag in VOID:
+                add(OBJECT, path, signature + "\x1e" + node.signature, node)
+            else:
+                walk(node.children, (*path, node), signature + node.signature + "\x1f")
+
+    walk(nodes, (), "")
+    return Pieces(
+        tuple(words),
+        tuple(spaces),
+        tuple(space_paths),
+        tuple(paths),
+        tuple(voids),
+        tuple(ids),
+        pending,
+        pending_path,
+    )
+
+
+# --------------------------------------------------------------------------- writing
+
+
+@dataclass(frozen=True)
+class _Atom:
+    html: str
+    path: Path
+    old: bool
+    mark: Mark | None = None
+    group: int = -1
+    """Which change this piece belongs to (a deletion and its insertion are two groups)."""
+
+
+class _Writer:
+    """Writes atoms, opening and closing elements (and ins/del) as the path changes."""
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+        self.parts: list[str] = []
+        # Open: (signature, end tag, mark, group) from the outside in.
+        self.open: list[tuple[str, str, Mark | None, int]] = []
+        self.said: int = -1  # the last group whose "[deleted: " was written
+
+    def write(self, atom: _Atom) -> None:
+        if not atom.html:
+            return
+        target: list[tuple[str, Element | None]] = [(e.signature, e) for e in atom.path]
+        if atom.mark:
+            target.append(("\x00" + atom.mark, None))
+        keep = 0
+        while (
+            keep < len(self.open)
+            and keep < len(target)
+            and self.open[keep][0] == target[keep][0]
+            and (self.open[keep][2] is None or self.open[keep][3] == atom.group)
+        ):
+            keep += 1
+        self._close_to(keep, atom.group)
+        for signature, element in target[keep:]:
+            if element is None:
+                assert atom.mark is not None
+                opening = f"<{atom.mark}>"
+                if self.said != atom.group:
+                    opening += SR_START[atom.mark]
+                    self.said = atom.group
+                self.parts.append(opening)
+                self.open.append((signature, f"</{atom.mark}>", atom.mark, atom.group))
+            else:
+                self.parts.append(start_tag(element.tag, self.scope.attrs(element, atom.old)))
+                self.open.append((signature, end_tag(element.tag), None, -1))
+        self.parts.append(atom.html)
+
+    def _close_to(self, depth: int, next_group: int) -> None:
+        while len(self.open) > depth:
+            _, closing, mark, group = self.open.pop()
+            if mark is not None and group != next_group:
+                closing = SR_END + closing
+            self.parts.append(closing)
+
+    def html(self) -> str:
+        self._close_to(0, -1)
+        return "".join(self.parts)
+
+
+def _space(text: str, preserve: bool) -> str:
+    if preserve:
+        return text_html(text, True)
+    return " " if text else ""
+
+
+def _word(p: Pieces, k: int, scope: Scope, old: bool) -> str:
+    void = p.voids[k]
+    if void is not None:
+        return start_tag(void.tag, scope.attrs(void, old))
+    return escape(p.words[k], quote=False)
+
+
+def inline_diff(old: Pieces, new: Pieces, scope: Scope, preserve: bool = False) -> tuple[str, bool]:
+    """The HTML of changed inline content, and whether any word changed."""
+    runs = readable_runs(diff_ints(old.ids, new.ids), old, new)
+    writer = _Writer(scope)
+    first = True
+    changed = False
+    for group, run in enumerate(runs):
+        if run.equal:
+            # Equal words are shown as the new version writes them.
+            for j in range(*run.b):
+                if not first or preserve:
+                    writer.write(_Atom(_space(new.spaces[j], preserve), new.space_paths[j], False))
+                writer.write(_Atom(_word(new, j, scope, False), new.paths[j], False))
+                first = False
+            continue
+        changed = True
+        a0, a1 = run.a
+        b0, b1 = run.b
+        # White space in front of a change stays outside the marks, so that the
+        # underline / strike-through covers words, not the gap before them.
+        if not first or preserve:
+            if b1 > b0:
+                writer.write(_Atom(_space(new.spaces[b0], preserve), new.space_paths[b0], False))
+            else:
+                writer.write(_Atom(_space(old.spaces[a0], preserve), old.space_paths[a0], True))
+        for i in range(a0, a1):
+            if i > a0:
+                writer.write(
+                    _Atom(_space(old.spaces[i], preserve), old.space_paths[i], True, "del", 2 * group)
+                )
+            writer.write(_Atom(_word(old, i, scope, True), old.paths[i], True, "del", 2 * group))
+        for j in range(b0, b1):
+            if j > b0:
+                writer.write(
+                    _Atom(_space(new.spaces[j], preserve), new.space_paths[j], False, "ins", 2 * group + 1)
+                )
+            writer.write(_Atom(_word(new, j, scope, False), new.paths[j], False, "ins", 2 * group + 1))
+        first = False
+    if preserve:
+        writer.write(_Atom(text_html(new.tail, True), new.tail_path, False))
+    return writer.html(), changed
+
+
+def inline_whole(p: Pieces, mark: Mark, scope: Scope, preserve: bool = False) -> str:
+    """The HTML of inline content inserted or deleted as a whole."""
+    old = mark == "del"
+    writer = _Writer(scope)
+    for k in range(len(p.words)):
+        if k or preserve:
+            space = _space(p.spaces[k], preserve)
+            writer.write(_Atom(space, p.space_paths[k], old, mark if k else None, 0))
+        writer.write(_Atom(_word(p, k, scope, old), p.paths[k], old, mark, 0))
+    if preserve:
+        writer.write(_Atom(text_html(p.tail, True), p.tail_path, old))
+    return writer.html()
+
+
+def inline_plain(p: Pieces, scope: Scope, preserve: bool = False) -> str:
+    """The HTML of unchanged inline content (re-written, so well nested)."""
+    writer = _Writer(scope)
+    for k in range(len(p.words)):
+        if k or preserve:
+            writer.write(_Atom(_space(p.spaces[k], preserve), p.space_paths[k], False))
+        writer.write(_Atom(_word(p, k, scope, False), p.paths[k], False))
+    if preserve:
+        writer.write(_Atom(text_html(p.tail, True), p.tail_path, False))
+    return writer.html()
