@@ -347,3 +347,17 @@ def test_an_uncommitted_translation_does_not_disturb_check(policy_repo, policyct
     result = check(policyctl, policy_repo, "2026-09-02")
     assert result.code == 0, result.out + result.err
     assert result.out == "privacy: 1 version; in force 1.0 since 2026-09-01\n"
+
+
+def test_raw_html_in_a_translation_is_reported_with_the_translation_file(policy_repo, policyctl):
+    two_languages(policy_repo)
+    policy_repo.publish(
+        PRIVACY_ZH,
+        ZH_V1.replace("本政策适用于本网站。", '本政策适用于本网站。<img src="x" onerror="alert(1)">'),
+        "2026-09-01T11:00:00+08:00",
+    )
+    result = check(policyctl, policy_repo, "2026-09-02")
+    assert result.code == 0, result.out
+    assert "warning: policy/privacy.zh.md: version 1.0: raw HTML left out of the site: onerror= on <img>" in (
+        result.err
+    )

@@ -37,7 +37,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     )
     for advisory in report.advisories:
         print(f"warning: {advisory}", file=sys.stderr)
-    for version in (v for d in history.documents for v in d.versions):
+    for version in (t for d in history.documents for v in d.versions for t in (v, *v.translations)):
         lost = raw_html_removed(version.text)
         if lost:  # a warning: the site publishes the text without it
             print(f"warning: {raw_html_warning(version.path, version.version, lost)}", file=sys.stderr)

@@ -318,8 +318,6 @@ def build_document(
         versions.append(replace(version, translations=translated))
 
     published_keys = {v.version for v in versions}
-    lags: list[Lag] = []
-    tip = next((d for d in reversed(drafts) if not d.last.uncommitted), None)
     for draft, missing in held:
         later = [
             d for d in drafts if d.first.committed_at > draft.first.committed_at and d.key in published_keys
@@ -332,26 +330,7 @@ def build_document(
                     file=draft.last.path,
                 )
             )
-    if tip is not None:
-        source_path = revisions[-1].path
-        held_keys = {d.key for d, _ in held}
-        for language in languages[1:]:
-            file = files.get(language)
-            if file is not None and (file.tip is None or file.tip.per_commit or file.tip.key not in seen):
-                continue  # a translation with no version, or one the source lacks: a violation says so
-            if file is not None and file.tip is not None and file.tip.key == tip.key:
-                continue
-            lags.append(
-                Lag(
-                    document=doc_id,
-                    language=language,
-                    path=file.path if file is not None else translation_path(source_path, language),
-                    version=tip.key,
-                    carried=file.tip.key if file is not None and file.tip is not None else None,
-                    source_path=source_path,
-                    held_back=tip.key in held_keys,
-                )
-            )
+    lags = _lags(doc_id, revisions[-1].path, drafts, files, languages[1:], {d.key for d, _ in held})
 
     if versions:
         last = versions[-1]
@@ -373,6 +352,41 @@ def build_document(
         lags=tuple(lags),
     )
     return DocumentHistory(document, tuple(violations), tuple(advisories))
+
+
+def _lags(
+    doc_id: str,
+    source_path: str,
+    drafts: Sequence[_Draft],
+    files: Mapping[str, _TranslatedFile],
+    translated: Sequence[str],
+    held: set[str],
+) -> list[Lag]:
+    """The languages whose file does not carry the source's latest committed version."""
+    tip = next((d for d in reversed(drafts) if not d.last.uncommitted), None)
+    if tip is None:
+        return []
+    source_keys = {d.key for d in drafts}
+    lags: list[Lag] = []
+    for language in translated:
+        file = files.get(language)
+        carried = file.tip if file is not None else None
+        if file is not None and (carried is None or carried.per_commit or carried.key not in source_keys):
+            continue  # a translation with no version, or one the source lacks: a violation says so
+        if carried is not None and carried.key == tip.key:
+            continue
+        lags.append(
+            Lag(
+                document=doc_id,
+                language=language,
+                path=file.path if file is not None else translation_path(source_path, language),
+                version=tip.key,
+                carried=carried.key if carried is not None else None,
+                source_path=source_path,
+                held_back=tip.key in held,
+            )
+        )
+    return lags
 
 
 def _collect(
