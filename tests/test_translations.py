@@ -361,3 +361,36 @@ def test_raw_html_in_a_translation_is_reported_with_the_translation_file(policy_
     assert "warning: policy/privacy.zh.md: version 1.0: raw HTML left out of the site: onerror= on <img>" in (
         result.err
     )
+
+
+def test_a_revision_stamped_in_the_working_tree_before_its_translation_is_previewed(policy_repo, policyctl):
+    two_languages(policy_repo)
+    policy_repo.write(PRIVACY, EN_V2.replace("published: 2026-09-30", "published: 2026-09-02"))
+
+    result = check(policyctl, policy_repo, "2026-09-02")
+    assert result.code == 0, result.out + result.err
+    assert (
+        "warning: policy/privacy.md: version 2.0 is stamped in the working tree but not committed"
+        in result.err
+    )
+
+    preview = read_history(
+        policy_repo.path,
+        load_settings(policy_repo.path),
+        drafts_at=dt.datetime(2026, 9, 2, 9, tzinfo=SHANGHAI),
+    )
+    [document] = preview.documents
+    assert [(v.version, v.draft, v.languages) for v in document.versions] == [
+        ("1.0", False, ("en", "zh")),
+        ("2.0", True, ("en",)),
+    ]
+    assert [v.version for v in document.in_language("zh").versions] == ["1.0"]
+
+    policy_repo.write(PRIVACY_ZH, ZH_V2)
+    preview = read_history(
+        policy_repo.path,
+        load_settings(policy_repo.path),
+        drafts_at=dt.datetime(2026, 9, 2, 9, tzinfo=SHANGHAI),
+    )
+    zh = preview.documents[0].in_language("zh").version("2.0")
+    assert zh is not None and zh.draft and zh.title == "隐私政策" and "共享" in zh.text

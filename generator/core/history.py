@@ -282,7 +282,10 @@ def build_document(
             held.append((draft, missing))
             continue
         # The version is published when its last language reached the branch.
-        arrived = max([draft.first, *(f.by_key[draft.key].first for f in owed)], key=lambda r: r.committed_at)
+        arrived = max(
+            [draft.first, *(f.by_key[draft.key].first for f in owed if draft.key in f.by_key)],
+            key=lambda r: r.committed_at,
+        )
         version = _finish(
             doc_id, draft, not versions, calendar, working_days, violations, advisories, arrived=arrived
         )
