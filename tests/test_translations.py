@@ -134,7 +134,10 @@ def test_a_translation_three_working_days_after_the_source_leaves_too_short_a_wi
     assert result.code == 1
     assert (
         f"error: policy/privacy.zh.md (commit {late[:7]}): version 2.0 says published 2026-09-30, "
-        "but it reached the branch in every language only on 2026-10-12, when this translation arrived"
+        "but it reached the branch in every language only on 2026-10-12, when this translation arrived\n"
+        "  -> the 7-working-day window counts from the day the last language reaches the branch: set "
+        "`published: 2026-10-12` and `effective: 2026-10-22` (or later) in policy/privacy.md, and merge "
+        "translations in the same pull request as the source\n"
     ) in result.out
     # Counted from 12 October (13, 14, 15, 16, 19, 20, 21): in force from 22 October at the earliest.
     assert "version 2.0 takes effect 2026-10-16, before the end of its 7-working-day publicity window; " in (

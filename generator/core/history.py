@@ -779,6 +779,10 @@ def _finish(
                 )
             )
         elif declared < introduced and arrived.path != draft.first.path:
+            dates = f"`published: {introduced.isoformat()}`"
+            if not first:
+                earliest = publicity_window(introduced, calendar, working_days).earliest_effective
+                dates += f" and `effective: {earliest.date().isoformat()}` (or later)"
             violations.append(
                 Violation(
                     "translation-late",
@@ -786,9 +790,9 @@ def _finish(
                     f"branch in every language only on {introduced.isoformat()}, when this translation arrived",
                     file=arrived.path,
                     commit=arrived.short,
-                    remedy=f"merge translations in the same pull request as the source; now, set "
-                    f"`published: {introduced.isoformat()}` (or later) in {file} and let `effective` follow: "
-                    f"the {working_days}-working-day window counts from the day the last language reaches the branch",
+                    remedy=f"the {working_days}-working-day window counts from the day the last language "
+                    f"reaches the branch: set {dates} in {file}, and merge translations in the same "
+                    "pull request as the source",
                 )
             )
         elif declared < introduced:
