@@ -397,3 +397,32 @@ def test_a_revision_stamped_in_the_working_tree_before_its_translation_is_previe
     )
     zh = preview.documents[0].in_language("zh").version("2.0")
     assert zh is not None and zh.draft and zh.title == "隐私政策" and "共享" in zh.text
+
+
+def test_a_translation_without_a_version_is_told_which_version_to_write(policy_repo, policyctl):
+    policy_repo.write("mkdocs.yml", TWO_LANGUAGES)
+    policy_repo.write(PRIVACY, EN_V1)
+    policy_repo.write(PRIVACY_ZH, policy_file(ZH_POLICY, version=None, title="隐私政策"))
+    commit = policy_repo.commit("2026-09-01T10:00:00+08:00")
+
+    result = check(policyctl, policy_repo, "2026-09-02")
+    assert result.code == 1
+    assert (
+        f"error: policy/privacy.zh.md (commit {commit[:7]}): the zh translation has no `version`: "
+        "it must name the version of the source it translates\n"
+        '  -> write `version: "1.0"` in its front matter'
+    ) in result.out
+
+
+def test_a_translation_without_a_title_is_warned_about_once(policy_repo, policyctl):
+    policy_repo.write("mkdocs.yml", TWO_LANGUAGES)
+    policy_repo.write(PRIVACY, EN_V1)
+    policy_repo.write(PRIVACY_ZH, ZH_V1.replace("title: 隐私政策\n", ""))
+    policy_repo.commit("2026-09-01T10:00:00+08:00")
+
+    result = check(policyctl, policy_repo, "2026-09-02")
+    assert result.code == 0, result.out
+    assert result.err == (
+        "warning: policy/privacy.zh.md: version 1.0 has no `title` in zh: its pages show the source's title\n"
+        "  -> add `title:` in zh to the front matter\n"
+    )

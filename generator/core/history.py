@@ -595,7 +595,7 @@ def _translate(
             Violation(
                 "translation-published",
                 f"version {version.version} says published {declared.isoformat()} here, but the source "
-                f"{source.last.path} says {_said(source.matter.published, calendar)}",
+                f"{source.last.path} says {_day_text(source.matter.published, calendar)}",
                 file=path,
                 commit=commit,
                 remedy="remove `published:` from the translation (it comes from the source), "
@@ -628,7 +628,7 @@ def _translate(
                 remedy=f"add a plain-language `summary:` in {language}; its readers and their notices show it",
             )
         )
-    if not matter.title:
+    if not matter.title and draft is file.tip:
         advisories.append(
             Advisory(
                 f"version {version.version} has no `title` in {language}: its pages show the source's title",
@@ -653,7 +653,7 @@ def _translate(
     )
 
 
-def _said(value: dt.date | dt.datetime | None, calendar: WorkingCalendar) -> str:
+def _day_text(value: dt.date | dt.datetime | None, calendar: WorkingCalendar) -> str:
     day = _published_date(value, calendar)
     return day.isoformat() if day is not None else "nothing"
 
