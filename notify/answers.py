@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from notify.applies import ANSWERS, Answer
+from notify.applies import ANSWERS, USER_LIMIT, Answer
 from notify.errors import NotifyError
 from notify.ledger import SENT, Ledger, UTCDateTime, notices
 from notify.redaction import redact
@@ -26,7 +26,6 @@ from notify.tokens import user_key
 
 metadata = sa.MetaData()
 _ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-USER_LIMIT = 200  # characters of a user id
 SOURCE_LIMIT = 40
 
 answers = sa.Table(
@@ -88,8 +87,8 @@ class AnswerBook:
         at: datetime | None = None,
         source: str,
     ) -> Recorded:
-        """Record ``user``'s ``answer`` unless it repeats their latest answer to that
-        version (or, with an explicit ``at``, an identical answer at that instant: an
+        """Record ``user``'s ``answer`` (given at ``at``, default now) unless it repeats
+        their latest answer to that version, or an identical answer at that instant (an
         import run twice records nothing the second time)."""
         if answer not in ANSWERS:
             raise NotifyError(f"answer {answer!r}: use accept or object")

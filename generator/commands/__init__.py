@@ -1,4 +1,4 @@
-"""`policyctl`: check, status, publish, build, serve and notify from one entry point.
+"""`policyctl`: check, status, publish, build, serve, notify, answers and applies from one entry point.
 
 Each command is a module with `add_parser(subcommands)` and `run(args, ctx) -> int`:
 arguments in, exit code out. Exit status: 0 success, 1 the thing checked is wrong
@@ -12,11 +12,11 @@ import os
 import sys
 from collections.abc import Sequence
 
-from generator.commands import build, check, notify, publish, serve, status
+from generator.commands import answers, applies, build, check, notify, publish, serve, status
 from generator.commands.context import EXIT_OK, EXIT_USAGE, context_from
 from generator.core.errors import PolicyError
 
-COMMANDS = (check, status, publish, build, serve, notify)
+COMMANDS = (check, status, publish, build, serve, notify, answers, applies)
 
 
 def build_parser() -> argparse.ArgumentParser:
