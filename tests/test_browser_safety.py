@@ -166,7 +166,8 @@ def test_no_script_from_the_policy_file_runs_on_any_page_kind_and_the_text_reads
                 expect(article.locator("table th").first).to_have_attribute("align", "left")
                 expect(article).not_to_contain_text("alert('body")  # the body's scripts left out
                 if kind == "version in force":
-                    expect(article).to_contain_text("A revised version (2.0) takes effect on 16 October 2026")
+                    expect(article).to_contain_text("A revised version takes effect on 16 October 2026")
+                    expect(article).to_contain_text("Version 2.0 was published on 30 September 2026.")
                     expect(article.locator(".policy-callout .policy-summary")).to_have_text(HOSTILE_SUMMARY)
                 if kind == "pending version":
                     heading = article.locator("h2#sharing")

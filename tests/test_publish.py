@@ -2,15 +2,19 @@
 editor's comments, key order, `summary: >` blocks and titles with `---` kept), the
 effective date written out, a revision already pending taken into account, document ids
 that are not a file of policy/ refused, and a broken front matter refused with the file
-left as it was. Every run is at an explicit --as-of; the operator calendar is CN."""
+left as it was. Every run but one is at an explicit --as-of; the operator calendar is CN."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
+from zoneinfo import ZoneInfo
 
 import pytest
 from tests_support import BASE_POLICY, CORE_RIGHTS_REVISION, policy_file
+
+from generator.commands.publish import merge_advice
 
 PRIVACY = "policy/privacy.md"
 V1 = policy_file(version="1.0", published="2026-09-01", summary="First version.")
@@ -60,7 +64,10 @@ def test_publish_keeps_comments_key_order_and_a_multi_line_summary_and_writes_th
         "Earliest effective: 2026-10-16T00:00:00+08:00 (7 working days in CN).",
         "Effective: 2026-10-16, written to the front matter "
         "(the announced date no longer depends on the calendar settings).",
-        "Commit and merge it today so that the publication date holds.",
+        # Stamped for 30 September 2026 by --as-of, a day that has passed.
+        "The publication date 2026-09-30 (set by --as-of) has passed: a merge today comes after it, "
+        "and `policyctl check` refuses a version published before it reached main. "
+        "Run publish again without --as-of to stamp today's date.",
     ]
     assert result.err == ""
     assert read(policy_repo) == edited.replace('version: "1.0"', 'version: "2.0"').replace(
@@ -413,3 +420,25 @@ def test_publishing_over_a_pending_and_a_scheduled_revision_names_both_and_follo
     policy_repo.commit("2026-10-09T11:00:00+08:00")
     checked = policyctl("check", "--repo", policy_repo.path, "--as-of", "2026-10-10")
     assert checked.code == 0, checked.out + checked.err
+
+
+def test_publish_without_as_of_says_to_merge_today(policy_repo, policyctl):
+    with_v1(policy_repo)
+    policy_repo.write(PRIVACY, EDITED_FRONT_MATTER + CORE_RIGHTS_REVISION)
+    result = policyctl("publish", "privacy", "--version", "2.0", "--repo", policy_repo.path)
+    assert result.code == 0, result.err
+    today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    assert result.out.splitlines()[0] == f"policy/privacy.md: version 2.0, published {today}."
+    assert result.out.splitlines()[-1] == "Commit and merge it today so that the publication date holds."
+
+
+def test_publish_as_of_a_later_day_says_to_merge_by_that_day_and_an_earlier_day_that_it_is_too_late():
+    later = merge_advice(dt.date(2026, 12, 1), today=dt.date(2026, 11, 30))
+    assert later.startswith("Commit it, and merge it by 2026-12-01 (the publication date set by --as-of)")
+    assert "today" not in later
+    earlier = merge_advice(dt.date(2026, 11, 1), today=dt.date(2026, 11, 30))
+    assert earlier.startswith("The publication date 2026-11-01 (set by --as-of) has passed")
+    assert "Run publish again without --as-of" in earlier
+    assert merge_advice(dt.date(2026, 11, 30), today=dt.date(2026, 11, 30)) == (
+        "Commit and merge it today so that the publication date holds."
+    )

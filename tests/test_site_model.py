@@ -246,7 +246,7 @@ def test_the_feed_lists_the_published_revisions_newest_first():
         SITE_URL + "privacy/versions/1.0/",
     ]
     newest = entries[0].findtext(f"{ATOM}summary")
-    assert newest.startswith(SCHEDULED_SUMMARY) and "Effective 2026-12-02T00:00:00+08:00." in newest
+    assert newest.startswith(SCHEDULED_SUMMARY) and "Effective 2 December 2026." in newest
     core = [e.find(f"{ATOM}category[@term='core-rights']") is not None for e in entries]
     assert core == [False, True, False]  # 3.0 changes only the contact address
 

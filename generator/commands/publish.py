@@ -269,8 +269,26 @@ def publish(
             f"\nEffective: {effective_day.isoformat()}, written to the front matter "
             "(the announced date no longer depends on the calendar settings)."
         )
-    message += "\nCommit and merge it today so that the publication date holds."
+    message += "\n" + merge_advice(today, dt.datetime.now(zone).date())
     return Publication(path, version, today, earliest, message, effective_day, warnings)
+
+
+def merge_advice(published: dt.date, today: dt.date) -> str:
+    """When to merge a version stamped `published` (today, or another day by `--as-of`):
+    it is published when it reaches main, and never before its `published` date."""
+    if published == today:
+        return "Commit and merge it today so that the publication date holds."
+    if published > today:
+        return (
+            f"Commit it, and merge it by {published.isoformat()} (the publication date set by --as-of): "
+            "merged earlier, it stays unpublished until that day; merged later, `policyctl check` "
+            "refuses the date."
+        )
+    return (
+        f"The publication date {published.isoformat()} (set by --as-of) has passed: a merge today "
+        "comes after it, and `policyctl check` refuses a version published before it reached "
+        "main. Run publish again without --as-of to stamp today's date."
+    )
 
 
 def _announced(

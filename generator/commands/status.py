@@ -9,7 +9,7 @@ import sys
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
+from rich.markup import escape
 
 from generator.commands.context import EXIT_FAILED, EXIT_OK, Context, add_common_arguments
 from generator.core.dates import iso
@@ -95,33 +95,72 @@ def _provisional(version: Version) -> dict[str, Any]:
 
 
 def status_table(data: dict[str, Any], console: Console | None = None) -> None:
-    console = console or Console()
-    table = Table(title=f"Policies as of {data['as_of']}")
-    for column in ("document", "in force", "pending", "next change"):
-        table.add_column(column)
+    """The human output: a few labelled lines per document, never cut at the terminal's
+    width (a table's cells were: an instant in "next change" lost its offset at 80 columns)."""
+    console = console or Console(soft_wrap=True, highlight=False)
+    console.print(f"Policies as of {_instant(data['as_of'])}", style="bold")
     for doc in data["documents"]:
+        console.print()
+        console.print(f"{escape(doc['title'])} ({escape(doc['id'])})", style="bold")
         in_force = doc["in_force"]
-        pending = "\n".join(
-            f"{p['version']} from {p['effective'][:10]}"
+        _line(
+            console,
+            "in force",
+            f"{in_force['version']} since {in_force['effective'][:10]}" if in_force else "—",
+        )
+        pending = [
+            f"{escape(p['version'])} from {p['effective'][:10]}"
             + (" [yellow](provisional)[/]" if p["provisional"] else "")
             + (" [bold red](core rights)[/]" if p["core_rights_changed"] else "")
             for p in doc["pending"]
-        )
-        table.add_row(
-            f"{doc['title']} ({doc['id']})",
-            f"{in_force['version']} since {in_force['effective'][:10]}" if in_force else "—",
-            pending or "—",
-            doc["next_change"] or "—",
-        )
-    console.print(table)
-    years = sorted({y for doc in data["documents"] for p in doc["pending"] for y in p["unscheduled_years"]})
+        ]
+        _line(console, "pending", *pending or ["—"])
+        scheduled = [
+            f"{escape(s['version'])} published {s['published'][:10]}, effective {s['effective'][:10]}"
+            + (" [yellow](provisional)[/]" if s["provisional"] else "")
+            for s in doc["scheduled"]
+        ]
+        _line(console, "scheduled", *scheduled or ["—"])
+        _line(console, "next change", _next_change(doc))
+    years = sorted(
+        {
+            y
+            for doc in data["documents"]
+            for p in doc["pending"] + doc["scheduled"]
+            for y in p["unscheduled_years"]
+        }
+    )
     if years:
+        console.print()
         console.print(
             f"Provisional: {unknown_schedules(tuple(years))}; the effective dates marked provisional "
             "were counted without it. Once it is announced, enter its days as extra_holidays / "
-            "extra_working_days and list the year in known_years.",
-            highlight=False,
+            "extra_working_days and list the year in known_years."
         )
     if any(doc["next_change"] for doc in data["documents"]):
         due = min(doc["next_change"] for doc in data["documents"] if doc["next_change"])
+        console.print()
         console.print(f"Rebuild the site at {due} (the next state change).")
+
+
+def _line(console: Console, label: str, *values: str) -> None:
+    """`  label:  value`, further values aligned under the first."""
+    head = f"  {label + ':':<13}"
+    for index, value in enumerate(values):
+        console.print((head if index == 0 else " " * len(head)) + value)
+
+
+def _instant(text: str) -> str:
+    """An ISO instant as `2026-12-02 00:00 +08:00`."""
+    return text[:10] + " " + text[11:16] + " " + text[19:] if len(text) >= 20 else text
+
+
+def _next_change(doc: dict[str, Any]) -> str:
+    """When the document's state changes next, and what happens then."""
+    due = doc["next_change"]
+    if not due:
+        return "—"
+    events = [f"{escape(p['version'])} takes effect" for p in doc["pending"] if p["effective"] == due]
+    events += [f"{escape(s['version'])} is published" for s in doc["scheduled"] if s["published"] == due]
+    events += [f"{escape(s['version'])} takes effect" for s in doc["scheduled"] if s["effective"] == due]
+    return _instant(due) + (f" ({', '.join(events)})" if events else "")

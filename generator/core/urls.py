@@ -91,6 +91,11 @@ def version(doc_id: str, name: str, *, language: str | None = None) -> str:
     return in_language(f"{doc_id}/versions/{version_slug(name)}/", language)
 
 
+def version_pdf(doc_id: str, name: str, *, language: str | None = None) -> str:
+    """The PDF of one version, beside its page: `/<doc>/versions/<version>/<doc>-<version>.pdf`."""
+    return f"{version(doc_id, name, language=language)}{doc_id}-{version_slug(name)}.pdf"
+
+
 def changes(doc_id: str, old: str, new: str, *, language: str | None = None) -> str:
     """The redline between two versions: `/<doc>/changes/<old>-to-<new>/`."""
     return in_language(f"{doc_id}/changes/{version_slug(old)}-to-{version_slug(new)}/", language)

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 from xml.etree import ElementTree as ET
 from zoneinfo import ZoneInfo
 
 from generator.core import urls
-from generator.core.dates import iso
+from generator.core.dates import human_date, iso
 from generator.core.notices import Notice
 from generator.site.model import SiteModel
 
@@ -41,11 +41,14 @@ def notice_record(notice: Notice, zone: ZoneInfo, link: Callable[[str], str]) ->
     }
 
 
-def versions_data(model: SiteModel) -> dict[str, Any]:
+def versions_data(model: SiteModel, pdfs: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Every published version; `pdfs` is the sha256 of each version's PDF by the
+    version's URL (`pdf: true`), listed with the PDF's address."""
     zone, site = model.settings.zone, model.settings.site_url
+    pdfs = pdfs or {}
     documents = []
     for doc in model.documents:
-        versions = []
+        versions: list[dict[str, Any]] = []
         for entry in doc.entries:
             v = entry.version
             versions.append(
@@ -65,6 +68,11 @@ def versions_data(model: SiteModel) -> dict[str, Any]:
                     "changes": entry.changes.as_dict(),
                 }
             )
+            if entry.url in pdfs:
+                versions[-1]["pdf"] = {
+                    "url": urls.absolute(urls.version_pdf(doc.id, v.version), site),
+                    "sha256": pdfs[entry.url],
+                }
         current = doc.in_force
         documents.append(
             {
@@ -129,7 +137,8 @@ def atom_feed(model: SiteModel) -> str:
         sub(item, "link", rel="alternate", href=urls.absolute(target, site), type="text/html")
         sub(item, "link", rel="related", href=urls.absolute(entry.url, site), type="text/html")
         text = v.summary or "First published version."
-        text += f" Effective {iso(v.effective, zone)}."
+        # Read by people in a feed reader: the date as the pages write it.
+        text += f" Effective {human_date(v.effective, zone)}."
         if entry.changes.core_rights_changed:
             text += " Changes core-rights sections."
         sub(item, "summary", text)
@@ -141,10 +150,10 @@ def atom_feed(model: SiteModel) -> str:
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode") + "\n"
 
 
-def data_files(model: SiteModel) -> dict[str, str]:
+def data_files(model: SiteModel, *, pdfs: Mapping[str, str] | None = None) -> dict[str, str]:
     """Site-root file name -> content."""
     return {
-        urls.VERSIONS_JSON: dumps(versions_data(model)),
+        urls.VERSIONS_JSON: dumps(versions_data(model, pdfs)),
         urls.NOTICES_JSON: dumps(notices_data(model)),
         urls.FEED_XML: atom_feed(model),
     }

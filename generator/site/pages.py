@@ -181,6 +181,15 @@ def _header(model: SiteModel, entry: Entry, page_url: str, doc: DocumentView) ->
         "archive_href": urls.relative(page_url, doc.archive_url),
         "changes_href": urls.relative(page_url, entry.changes_url) if entry.changes_url else None,
         "previous": entry.previous.version if entry.previous else None,
+        # On paper: the version's permanent address (absolute with `site_url`; else
+        # site-relative, and policy.js writes the address the page was read at).
+        "permalink_href": urls.relative(page_url, entry.url),
+        "permalink": urls.absolute(entry.url, model.settings.site_url),
+        "pdf_href": (
+            urls.relative_file(page_url, urls.version_pdf(doc.id, v.version))
+            if model.settings.pdf and not entry.draft
+            else None
+        ),
     }
 
 
@@ -188,6 +197,7 @@ def _notice(model: SiteModel, notice: Notice, page_url: str) -> dict[str, Any]:
     v = notice.version
     return {
         "version": v.version,
+        "published": _date(model, v.published),
         "effective": _date(model, v.effective),
         "provisional": _provisional(v),
         "summary": v.summary,
@@ -226,8 +236,6 @@ def home_page(model: SiteModel) -> Page:
     links = {
         "updates": urls.relative(url, urls.UPDATES),
         "feed": urls.relative_file(url, urls.FEED_XML),
-        "notices": urls.relative_file(url, urls.NOTICES_JSON),
-        "versions": urls.relative_file(url, urls.VERSIONS_JSON),
     }
     markdown = _front_matter(title, policy={"page": "home"}) + _render(
         "home.md.j2", title=title, drafts=model.drafts, cards=cards, links=links
@@ -255,7 +263,8 @@ def document_page(model: SiteModel, doc: DocumentView) -> Page:
 def version_page(model: SiteModel, doc: DocumentView, entry: Entry) -> Page:
     url = entry.url
     v = entry.version
-    title = f"{doc.title}, version {v.version}"
+    # The version in the heading and the tab's title, not only in the facts below them.
+    title = f"{v.title}, version {v.version}"
     front = _front_matter(
         title,
         search=False,
@@ -284,7 +293,7 @@ def version_page(model: SiteModel, doc: DocumentView, entry: Entry) -> Page:
         callout = "draft"
     markdown = front + _render(
         "version.md.j2",
-        title=_title(doc, v.text),
+        title=None if _has_h1(v.text) else title,
         header=_header(model, entry, url, doc),
         callout=callout,
         published=_date(model, v.published),
@@ -405,7 +414,11 @@ def updates_page(model: SiteModel) -> Page:
             }
         )
     markdown = _front_matter(title, policy={"page": "updates"}) + _render(
-        "updates.md.j2", feed_href=urls.relative_file(url, urls.FEED_XML), items=items
+        "updates.md.j2",
+        feed_href=urls.relative_file(url, urls.FEED_XML),
+        notices_href=urls.relative_file(url, urls.NOTICES_JSON),
+        versions_href=urls.relative_file(url, urls.VERSIONS_JSON),
+        items=items,
     )
     return Page(url, title, markdown)
 
@@ -422,20 +435,17 @@ def render_pages(model: SiteModel) -> list[Page]:
 
 
 def navigation(model: SiteModel) -> list[Any]:
-    """The sidebar: home, each document (current text and archive), updates."""
+    """The sidebar: home, each document (current text, then its archive), updates.
+
+    One level: a section named after the document would list the document under its own
+    name ("Privacy Policy > Privacy Policy")."""
     nav: list[Any] = [{"Home": urls.source_path(urls.HOME)}]
     for doc in model.documents:
         # HTML-escaped: Material prints the labels as HTML.
         title = html_text(doc.title)
-        nav.append(
-            # Named in full: Material's footer shows these labels out of context ("Next: …").
-            {
-                title: [
-                    {title: urls.source_path(doc.url)},
-                    {f"{title}: all versions": urls.source_path(doc.archive_url)},
-                ]
-            }
-        )
+        # Named in full: Material's footer shows these labels out of context ("Next: …").
+        nav.append({title: urls.source_path(doc.url)})
+        nav.append({f"{title}: all versions": urls.source_path(doc.archive_url)})
     nav.append({"Updates": urls.source_path(urls.UPDATES)})
     return nav
 

@@ -9,8 +9,9 @@
 - on_files: keeps the e-mail and page templates of `site_templates/` off the site;
 - on_page_content: sanitises the HTML of every page (`generator.site.sanitize`: no raw
   HTML from a policy file runs in a browser) and escapes its table of contents;
-- on_post_build: writes versions.json, notices.json, feed.xml, notice.js and the
-  `.policy-site` marker (`policyctl build` replaces only a folder that carries it).
+- on_post_build: with `pdf: true`, prints each version's PDF (`generator.site.pdf`);
+  writes versions.json, notices.json, feed.xml, notice.js and the `.policy-site` marker
+  (`policyctl build` replaces only a folder that carries it).
 
 The instant and other run options come from `policyctl` (see `runtime`) or, for plain
 `mkdocs build` / `mkdocs serve`, from the environment:
@@ -48,6 +49,7 @@ from generator.settings import PolicyConfig, Settings, from_plugin_config
 from generator.site.feeds import data_files, notice_record
 from generator.site.model import SiteModel, build_model
 from generator.site.pages import navigation, render_pages, write_tree
+from generator.site.pdf import print_versions, require_chromium
 from generator.site.redlines import use_cache
 from generator.site.sanitize import (
     MARKDOWN_EXTENSIONS,
@@ -140,8 +142,9 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
             site_name=settings.site_name or config.site_name or None,
         )
         if self.is_serve:
-            # The preview server's own address, so that data-file links work locally.
-            self.settings = replace(self.settings, site_url=config.site_url or None)
+            # The preview server's own address, so that data-file links work locally; no
+            # PDFs (printing each version on every change would slow the preview down).
+            self.settings = replace(self.settings, site_url=config.site_url or None, pdf=False)
 
         stage = self.runtime.stage_dir or (self.repo / self.settings.cache_dir / "stage")
         stage.mkdir(parents=True, exist_ok=True)
@@ -255,7 +258,13 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
             return
         site = Path(config.site_dir)
         (site / SITE_MARKER).write_text(MARKER_TEXT, encoding="utf-8")
-        for name, content in data_files(self.model).items():
+        pdfs: dict[str, str] = {}
+        if self.model.settings.pdf:
+            try:
+                pdfs = print_versions(site, self.model, require_chromium(None))
+            except PolicyError as error:
+                raise PluginError(str(error)) from None
+        for name, content in data_files(self.model, pdfs=pdfs).items():
             (site / name).write_text(content, encoding="utf-8")
         notice_js = _theme_file(config, "assets/notice.js")
         if notice_js is not None:

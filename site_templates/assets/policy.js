@@ -1,28 +1,80 @@
-/* policy-publisher: the homepage pop-up, shown once per revision.
-   The dialog lists the open notices; each revision ("document@version") is
-   remembered in localStorage once shown, so a reload does not show it again and a
-   new revision does. Escape and the Close button close it (native <dialog>). */
+/* policy-publisher: the banner's dismissal, the homepage pop-up, link addresses on paper.
+
+   Each revision ("document@version") is remembered in localStorage: the banner's
+   dismiss button hides the bar on every page until another revision is announced
+   (partials/javascripts/announce.html hides it early on later pages), and the pop-up,
+   once shown, is not shown again for the same revision. Escape and the Close button
+   close the pop-up (native <dialog>). */
 (function () {
   "use strict";
-  var dialog = document.getElementById("policy-dialog");
-  if (!dialog || typeof dialog.showModal !== "function") return;
-  var PREFIX = "policy-notice:seen:";
-  var keys = (dialog.getAttribute("data-policy-notices") || "").split(" ").filter(Boolean);
-  function seen(key) {
-    try { return window.localStorage.getItem(PREFIX + key) === "1"; } catch (e) { return false; }
+  var SEEN = "policy-notice:seen:";
+  var DISMISSED = "policy-notice:dismissed:";
+  function keysOf(element) {
+    return (element.getAttribute("data-policy-notices") || "").split(" ").filter(Boolean);
   }
-  function remember() {
+  function stored(prefix, key) {
+    try { return window.localStorage.getItem(prefix + key) === "1"; } catch (e) { return false; }
+  }
+  function remember(prefix, keys) {
     keys.forEach(function (key) {
-      try { window.localStorage.setItem(PREFIX + key, "1"); } catch (e) { /* private mode */ }
+      try { window.localStorage.setItem(prefix + key, "1"); } catch (e) { /* private mode */ }
     });
   }
-  if (!keys.some(function (key) { return !seen(key); })) return;
+
+  // The banner: dismissed by its own button, whether clicked or pressed with a key.
+  var bar = document.querySelector("[data-md-component=announce]");
+  var banner = bar && bar.querySelector(".policy-banner[data-policy-notices]");
+  var dismiss = banner && banner.querySelector(".policy-banner__dismiss");
+  if (dismiss) {
+    dismiss.addEventListener("click", function () {
+      remember(DISMISSED, keysOf(banner));
+      bar.hidden = true;
+      // Focus would be lost with the button: continue at the page's content.
+      var main = document.querySelector("main") || document.body;
+      if (!main.hasAttribute("tabindex")) main.setAttribute("tabindex", "-1");
+      main.focus({ preventScroll: true });
+    });
+  }
+
+  // On paper a link cannot be followed: print its address after it (policy.css). Links
+  // within the site are resolved against the page's permanent address (the canonical
+  // link, present when the site has a `site_url`), else against the address the page was
+  // read at; links within the page and the heading anchors are left as they are.
+  var canonical = document.querySelector("link[rel=canonical]");
+  var base = canonical ? canonical.href : /^https?:/.test(location.href) ? location.href : null;
+  function address(href) {
+    if (/^(https?|mailto):/i.test(href)) return href;
+    if (!base || /^[a-z][a-z0-9+.-]*:/i.test(href)) return null;
+    try { return new URL(href, base).href; } catch (e) { return null; }
+  }
+  document.querySelectorAll(".md-content a[href]").forEach(function (link) {
+    var href = link.getAttribute("href");
+    if (!href || href.charAt(0) === "#") return;
+    if (link.classList.contains("headerlink") || link.classList.contains("policy-permalink")) return;
+    var shown = address(href);
+    if (!shown) return;
+    shown = shown.replace(/^mailto:/i, "");
+    if (link.textContent.trim() === shown) return;
+    link.setAttribute("data-print-address", shown);
+  });
+  // The permanent address of a version is written site-relative when the site has no
+  // `site_url`: show the address the visitor read it at.
+  document.querySelectorAll("a.policy-permalink").forEach(function (link) {
+    var shown = address(link.getAttribute("href") || "");
+    if (shown && !/^[a-z][a-z0-9+.-]*:/i.test(link.textContent.trim())) link.textContent = shown;
+  });
+
+  // The homepage pop-up.
+  var dialog = document.getElementById("policy-dialog");
+  if (!dialog || typeof dialog.showModal !== "function") return;
+  var keys = keysOf(dialog);
+  if (!keys.some(function (key) { return !stored(SEEN, key); })) return;
   var opener = document.activeElement;
   dialog.addEventListener("close", function () {
     if (opener && typeof opener.focus === "function") opener.focus();
   });
   dialog.showModal();
-  remember();
+  remember(SEEN, keys);
   var first = dialog.querySelector("[autofocus]") || dialog.querySelector("button, a[href]");
   if (first && document.activeElement !== first) first.focus();
 })();
