@@ -1,7 +1,8 @@
 """The campaign runner: recipients -> ledger -> a pool of channel sessions -> ledger.
 
 One runner handles one (revision, channel). Recipients are streamed into the
-ledger in batches on a background thread while the sender pool works; rows are
+ledger in batches while the sender pool works (a large source in a child process, see
+:mod:`notify.enqueuer`; a small one on a background thread); rows are
 claimed with a lease before they are sent, and outcomes are written back in
 batched transactions. The database is used from one dedicated thread so that
 commits never stall the event loop.
@@ -25,6 +26,7 @@ import os
 import random
 import re
 import socket
+import subprocess
 import threading
 import time
 import uuid
@@ -38,6 +40,7 @@ from typing import Any, TypeVar, cast
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from notify import enqueuer
 from notify import journal as journal_mod
 from notify.delivery import PERMANENT, SENT, Channel, LookaheadSession, Session
 from notify.errors import ConfigurationError, NotifyError
@@ -67,6 +70,16 @@ class Settings:
     error_window: int = 100
     error_min_sample: int = 20
     retry_failed: bool = False
+
+
+@dataclass(frozen=True)
+class Source:
+    """A recipients source to enqueue in a child process (:mod:`notify.enqueuer`)."""
+
+    source: str
+    query: str | None
+    base: Path | None
+    domain: str  # the host of Message-IDs
 
 
 @dataclass(frozen=True)
@@ -185,7 +198,7 @@ class Runner:
         ledger: Ledger,
         campaign: Campaign,
         channel: Channel,
-        recipients: Iterable[Recipient | Skipped],
+        recipients: Iterable[Recipient | Skipped] | Source,
         message_id: Callable[[str], str],
         settings: Settings,
         *,
@@ -223,6 +236,7 @@ class Runner:
         self.ledger_error: BaseException | None = None
         self.journal_error: OSError | None = None
         self.last_recovery = 0.0
+        self.child: subprocess.Popen[bytes] | None = None
 
     async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self.db, lambda: fn(*args, **kwargs))
@@ -334,6 +348,9 @@ class Runner:
                 queue.put_nowait(None)
             await asyncio.gather(*senders, return_exceptions=True)
             self.abort.set()
+            child = self.child
+            if child is not None and child.poll() is None:
+                child.kill()  # rows it committed are pending in the ledger, for the rerun
             try:
                 await enqueuer
             except SQLAlchemyError as exc:
@@ -368,10 +385,11 @@ class Runner:
             causes.append(f"the outcome journal in {self.result.journal} cannot grow ({reason})")
         if self.ledger_error is not None:
             exc = self.ledger_error
-            causes.append(
-                f"the ledger {redact(self.ledger.url)} stopped taking writes "
-                f"({exc.__class__.__name__}: {getattr(exc, 'orig', exc)})"
-            )
+            if isinstance(exc, enqueuer.ChildLedgerError):
+                cause = exc.cause
+            else:
+                cause = f"{exc.__class__.__name__}: {getattr(exc, 'orig', exc)}"
+            causes.append(f"the ledger {redact(self.ledger.url)} stopped taking writes ({cause})")
         kept = self.result.unrecorded
         if kept:
             where = (
@@ -389,12 +407,15 @@ class Runner:
         self.enqueue_done = True
         if not fut.cancelled() and fut.exception() is not None:
             exc = fut.exception()
-            if isinstance(exc, SQLAlchemyError):
+            if isinstance(exc, (SQLAlchemyError, enqueuer.ChildLedgerError)):
                 self._ledger_failed(exc)
             else:
                 self.halt("bad recipients input", exc)
 
     def _enqueue_all(self) -> None:
+        if isinstance(self.recipients, Source):
+            self._enqueue_in_child(self.recipients)
+            return
         batch: list[Recipient] = []
         result = self.result
         for item in self.recipients:
@@ -414,13 +435,45 @@ class Runner:
 
     def _enqueue_batch(self, batch: list[Recipient]) -> None:
         inserted, duplicates = self.ledger.enqueue(self.campaign, self.run_id, batch, self.message_id)
+        self._count_batch(inserted, [d.ref for d in duplicates])
+
+    def _count_batch(self, inserted: int, duplicates: list[str]) -> None:
         self.result.enqueued += inserted
         self.result.duplicates_count += len(duplicates)
-        for d in duplicates:
+        for ref in duplicates:
             if len(self.result.duplicates) < LIST_LIMIT:
                 self.result.duplicates.append(
-                    Problem(d.ref, "duplicate address (case-insensitive); one message is sent")
+                    Problem(ref, "duplicate address (case-insensitive); one message is sent")
                 )
+
+    def _enqueue_in_child(self, source: Source) -> None:
+        c = self.campaign
+        job = enqueuer.Job(
+            ledger=self.ledger.url,
+            document=c.document,
+            version=c.version,
+            channel=c.channel,
+            sha256=c.sha256,
+            run=self.run_id,
+            source=source.source,
+            query=source.query,
+            base=str(source.base) if source.base is not None else None,
+            batch=self.settings.batch,
+            domain=source.domain,
+        )
+
+        def started(proc: subprocess.Popen[bytes]) -> None:
+            self.child = proc
+
+        result = self.result
+        for batch in enqueuer.run_in_child(job, started):
+            if self.abort.is_set():
+                return
+            for ref, reason in batch.skipped:
+                result.skipped_count += 1
+                if len(result.skipped) < LIST_LIMIT:
+                    result.skipped.append(Problem(ref, reason))
+            self._count_batch(batch.inserted, batch.duplicates)
 
     async def _claim(self, room: int, kinds: tuple[str, ...]) -> list[Claimed]:
         s = self.settings

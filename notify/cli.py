@@ -9,8 +9,9 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -20,12 +21,14 @@ from rich.markup import escape
 from sqlalchemy.exc import SQLAlchemyError
 
 from notify import recipients as recipients_mod
-from notify.campaign import LedgerFailed, Result, Runner, Settings
+from notify.campaign import LedgerFailed, Result, Runner, Settings, Source
 from notify.delivery import Channel
+from notify.enqueuer import use_child
 from notify.errors import ConfigurationError, NotifyError
 from notify.ledger import Campaign, Ledger, default_url, journal_place
-from notify.message import Composer, Sender, Templates
+from notify.message import Composer, Sender, Templates, message_id
 from notify.outbox import OutboxChannel
+from notify.recipients import Recipient, Skipped
 from notify.redaction import redact
 from notify.report import export, print_result
 from notify.revision import Revision
@@ -461,13 +464,20 @@ def _channels(args: argparse.Namespace, revision: Revision, repo: Path) -> list[
     return channels
 
 
-def _message_id_for(channel: Channel, revision: Revision, args: argparse.Namespace) -> Any:
-    from notify.message import message_id
-
+def _message_domain(channel: Channel, revision: Revision) -> str:
+    """The host of the channel's Message-IDs: the sender's domain for email, else the site's."""
     if isinstance(channel, (SmtpChannel, OutboxChannel)):
-        return channel.composer.message_id
-    domain = _site_host(revision)
-    return lambda key: message_id(revision, channel.name, key, domain)
+        return channel.composer.sender.domain
+    return _site_host(revision)
+
+
+def _recipients(
+    args: argparse.Namespace, repo: Path, channel: Channel, revision: Revision
+) -> Iterable[Recipient | Skipped] | Source:
+    """A large source (or a query) is enqueued by a child process, a small one here."""
+    if use_child(args.recipients, repo):
+        return Source(args.recipients, args.query, repo, _message_domain(channel, revision))
+    return recipients_mod.read(args.recipients, args.query, base=repo)
 
 
 async def _run_all(
@@ -513,8 +523,8 @@ async def _run_all(
                     ledger,
                     Campaign.of(revision, channel.name),
                     channel,
-                    recipients_mod.read(args.recipients, args.query, base=repo),
-                    _message_id_for(channel, revision, args),
+                    _recipients(args, repo, channel, revision),
+                    partial(message_id, revision, channel.name, domain=_message_domain(channel, revision)),
                     settings,
                     late=revision.late,
                     stop=stop,

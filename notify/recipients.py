@@ -177,20 +177,11 @@ def _read_jsonl(path: Path) -> Generator[Recipient | Skipped, None, None]:
 
 def _read_sql(url: str, query: str) -> Generator[Recipient | Skipped, None, None]:
     """Rows come from a child process (see :mod:`notify.sqlsource` for why) through a pipe."""
-    import os
     import subprocess
-    import sys
 
-    env = dict(os.environ)
-    root = str(Path(__file__).resolve().parents[1])
-    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "notify.sqlsource"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        env=env,
-        bufsize=1 << 16,
-    )
+    from notify.child import python_child
+
+    proc = python_child("notify.sqlsource")
     finished = False
     try:
         assert proc.stdin is not None and proc.stdout is not None

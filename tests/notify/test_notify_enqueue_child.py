@@ -1,0 +1,98 @@
+"""A large recipients source is enqueued by a child process (notify.enqueuer): the
+campaign reports the same skipped rows and duplicates, sends each user one message,
+and a ledger that fills while the child inserts stops the run with nothing lost."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from notify_support import ledger_rows, notify, sqlite_url
+
+from notify.enqueuer import use_child
+
+FAST = ("--retry-base", "0.01", "--deadline", "20")
+
+
+def big_csv(path: Path, count: int) -> Path:
+    """`count` users with a realistic row size, two unusable rows and two duplicates."""
+    lines = ["id,email,name,locale"]
+    lines += [f"{i},user{i}@users.example,Registered User Number {i},en" for i in range(count)]
+    lines.insert(11, "bad-1,not-an-address,Nobody,en")
+    lines += ["dup-1,USER7@users.example,Again,en", "bad-2,,Empty,en", "dup-2,user42@Users.Example,Again,en"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert use_child(str(path), None), "the file must be large enough to be enqueued by the child"
+    return path
+
+
+def test_a_large_csv_is_enqueued_beside_the_campaign_with_the_same_report(
+    tmp_path: Path, revision, smtp_server, capsys
+) -> None:
+    server = smtp_server()
+    users = big_csv(tmp_path / "users.csv", 3000)
+    args = ("--recipients", str(users), "--smtp", f"smtp://127.0.0.1:{server.port}", *FAST)
+    result = notify(tmp_path, [revision], *args, "--json", capsys=capsys)
+    assert result.code == 1, result.out  # two users have unusable addresses: not reached
+    assert "2 registered users not reached: 2 with an unusable address in the source" in result.out
+    report = json.loads(result.stdout)["campaigns"][0]
+    assert report["sent"] == 3000 and report["enqueued"] == 3000
+    assert {d["ref"] for d in report["duplicate_records"]} == {
+        "users.csv line 3003 (id dup-1)",
+        "users.csv line 3005 (id dup-2)",
+    }
+    assert {s["ref"] for s in report["skipped_records"]} == {
+        "users.csv line 12 (id bad-1)",
+        "users.csv line 3004 (id bad-2)",
+    }
+    assert server.counts() == Counter({f"user{i}@users.example": 1 for i in range(3000)})
+    assert {r["status"] for r in ledger_rows(sqlite_url(tmp_path))} == {"sent"}
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 16 MiB tmpfs of its own, for the ledger."""
+    mount = tmp_path / "small-disk"
+    mount.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mount)], check=True)
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=True)
+
+
+def test_a_ledger_that_fills_while_the_child_inserts_stops_the_run_and_the_rerun_finishes(
+    tmp_path: Path, revision, smtp_server, small_disk: Path
+) -> None:
+    server = smtp_server()
+    users = big_csv(tmp_path / "users.csv", 3000)
+    ledger = f"sqlite:///{small_disk / 'ledger.sqlite3'}"
+    filler = small_disk / "filler"
+    filler.write_bytes(b"x" * (16 * 1024 * 1024 - 120 * 4096))  # the journal fits, the recipients do not
+    args = (
+        "--recipients",
+        str(users),
+        "--smtp",
+        f"smtp://127.0.0.1:{server.port}",
+        "--ledger",
+        ledger,
+        *FAST,
+    )
+
+    first = notify(tmp_path, [revision], *args)
+    assert first.code == 2, first.out
+    text = " ".join(first.out.split())
+    assert "stopped taking writes" in text and "full" in text and "Free space" in text
+    assert "Traceback" not in first.out
+    assert max(server.counts().values(), default=0) <= 1
+    assert sum(server.counts().values()) < 3000
+
+    filler.unlink()
+    again = notify(tmp_path, [revision], *args)
+    assert again.code == 1, again.out  # only the two unusable addresses are left
+    assert "2 registered users not reached: 2 with an unusable address" in " ".join(again.out.split())
+    assert server.counts() == Counter({f"user{i}@users.example": 1 for i in range(3000)})
+    assert {r["status"] for r in ledger_rows(ledger)} == {"sent"}
