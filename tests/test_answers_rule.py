@@ -128,3 +128,40 @@ def test_answers_the_history_cannot_place_are_ignored():
     first = Answer("1.0", OBJECT, day(10, 3))  # nothing older to keep
     result = at(day(10, 20), unknown, first)
     assert result.version == "2.0"
+
+
+def test_the_worked_example_of_the_operators_guide():
+    document = DocumentFacts(
+        "privacy",
+        "Privacy Policy",
+        (
+            VersionFacts("1.0", day(8, 3)),
+            VersionFacts("1.1", day(9, 11)),
+            VersionFacts("2.0", day(10, 16)),
+            VersionFacts("3.0", day(12, 1)),
+        ),
+    )
+    users = {
+        "41": (),
+        "42": (Answer("2.0", OBJECT, day(10, 3)),),
+        "43": (Answer("2.0", OBJECT, day(10, 25)),),
+        "44": (Answer("2.0", OBJECT, day(10, 3)), Answer("3.0", ACCEPT, day(11, 20))),
+        "45": (Answer("2.0", OBJECT, day(10, 3)), Answer("2.0", ACCEPT, day(10, 28))),
+    }
+    table = {
+        user: [
+            (r.version, r.since.date().isoformat() if r.since else None)
+            for r in (
+                governing(document, user, answers, when) for when in (day(10, 10), day(10, 20), day(12, 5))
+            )
+        ]
+        for user, answers in users.items()
+    }
+    assert table == {
+        "41": [("1.1", "2026-09-11"), ("2.0", "2026-10-16"), ("3.0", "2026-12-01")],
+        "42": [("1.1", "2026-09-11"), ("1.1", "2026-09-11"), ("1.1", "2026-09-11")],
+        "43": [("1.1", "2026-09-11"), ("2.0", "2026-10-16"), ("1.1", "2026-10-25")],
+        "44": [("1.1", "2026-09-11"), ("1.1", "2026-09-11"), ("3.0", "2026-12-01")],
+        "45": [("1.1", "2026-09-11"), ("1.1", "2026-09-11"), ("3.0", "2026-12-01")],
+    }
+    assert governing(document, "42", users["42"], day(10, 10)).because == users["42"][0]

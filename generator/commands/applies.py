@@ -12,6 +12,7 @@ import argparse
 import csv
 import json
 import sys
+from dataclasses import replace
 from typing import Any
 
 from generator.commands.answers import catalogue, ledger_url
@@ -68,17 +69,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     def emit(result: Any) -> None:
         record = governing_json(result, zone)
         if writer is not None:
-            because = record["because"] or {}
-            cells = (
-                record["document"],
-                record["user"],
-                record["version"] or "",
-                record["since"] or "",
-                because.get("answer", ""),
-                because.get("version", ""),
-                because.get("at", ""),
-            )
-            writer.writerow([neutralise(c) for c in cells])
+            writer.writerow([neutralise(c) for c in _csv_cells(record)])
         elif args.json:
             sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
         else:
@@ -101,16 +92,39 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             if writer is not None:
                 writer.writerow(CSV_COLUMNS)
             answers = book.all_answers(args.document)
+            # Most users never answered: their line differs only in the user.
+            silent = {d.id: unanswered(d, "", ctx.as_of) for d in documents}
+            silent_rows = {
+                doc_id: [neutralise(str(c)) for c in _csv_cells(governing_json(result, zone))]
+                for doc_id, result in silent.items()
+            }
             for user in book.known_users(args.document):
                 for document in documents:
                     given = answers.get((document.id, user))
                     if given:
                         emit(governing(document, user, given, ctx.as_of))
+                    elif writer is not None:
+                        row = silent_rows[document.id]
+                        row[1] = neutralise(user)
+                        writer.writerow(row)
                     else:
-                        emit(unanswered(document, user, ctx.as_of))
+                        emit(replace(silent[document.id], user=user))
     except NotifyError as error:
         raise PolicyError(str(error)) from None
     return EXIT_OK
+
+
+def _csv_cells(record: dict[str, Any]) -> tuple[str, ...]:
+    because = record["because"] or {}
+    return (
+        record["document"],
+        record["user"],
+        record["version"] or "",
+        record["since"] or "",
+        because.get("answer", ""),
+        because.get("version", ""),
+        because.get("at", ""),
+    )
 
 
 def _printable(text: str) -> str:
