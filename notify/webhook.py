@@ -5,6 +5,9 @@ revision, the channel and the recipient: the same on every attempt and every run
 receiver drops a repeated key), ``X-Policy-Timestamp`` and, with a shared secret,
 ``X-Policy-Signature: sha256=<hex>`` = HMAC-SHA256(secret, timestamp + "." + body).
 
+With an answer page (``answer_url``), the body's field ``answer_url`` is the recipient's
+personal link to it (``<answer_url>?token=...``, see :mod:`notify.tokens`).
+
 What an answer means:
 
 - 2xx: delivered.
