@@ -9,7 +9,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from notify_support import make_revision
-from starlette.testclient import TestClient
 
 from notify.answers_app import create_app
 from notify.applies import Catalogue, DocumentFacts, VersionFacts
@@ -18,10 +17,6 @@ from notify.ledger import Claimed
 from notify.message import Composer, Sender, Templates
 from notify.tokens import SECRET_ENV, Claim, Signer, user_key
 from notify.webhook import WebhookChannel
-
-# Starlette's TestClient runs the real application in-process (its lifespan included);
-# it warns that it will move from httpx to httpx2.
-pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
 
 SECRET = "notices-test-secret-0123456789"
 CST = timezone(timedelta(hours=8))
@@ -76,6 +71,7 @@ def test_policyctl_notify_with_answer_url_and_no_secret_stops_before_sending(his
 
 @pytest.fixture
 def client(tmp_path):
+    """The real application in-process (Starlette's TestClient runs its lifespan too)."""
     privacy = DocumentFacts(
         "privacy",
         "Privacy Policy",
@@ -103,6 +99,11 @@ def client(tmp_path):
         secret=SECRET,
         clock=lambda: datetime(2026, 10, 3, 12, tzinfo=CST).timestamp(),
     )
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "install httpx2": the client works as it is
+        from starlette.testclient import TestClient
     with TestClient(app) as test_client:
         yield test_client
 
