@@ -37,6 +37,8 @@ import generator.core.diff as diff
 import generator.core.sections as sections
 import generator.site.sanitize as sanitize
 from generator.core.diff import BodyHtml, Redline, redline
+from generator.core.diff.markup import parse_fragment
+from generator.core.diff.render import memos as diff_memos
 from generator.core.history import Version
 from generator.core.sections import Section, parse_sections
 from generator.site.cache import ContentCache, code_salt
@@ -157,9 +159,61 @@ def _definitions(text: str) -> tuple[str, dict[str, str]]:
 
 @functools.lru_cache(maxsize=8192)
 def _render(body: str, appended: str, setup_key: str) -> str:
-    """A section body's HTML as its version page shows it (rendered, then sanitised)."""
+    """Markdown's HTML as the version page shows it (rendered, then sanitised)."""
     rendered = _SETUP.markdown().reset().convert(body + appended)
     return sanitize.clean_html(rendered)
+
+
+_CHUNKED_EXTENSIONS = frozenset({"toc", "tables", "fenced_code", "attr_list", "admonition", "footnotes"})
+"""Extensions whose blocks end at a blank line before an unindented line (none of them
+reads definitions from elsewhere in the text, as `abbr` does)."""
+_FENCE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})")
+_CONTINUES = re.compile(r"^(?:[ \t]|>|\[)")
+"""A line that may continue the block before it across a blank line: indented content,
+a quote (Markdown merges adjacent quotes), a definition."""
+_LIST_ITEM = re.compile(r"^(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
+"""An item continues a list before it across a blank line."""
+_RAW = re.compile(r"^[ ]{0,3}<|\[\^", re.MULTILINE)
+
+
+def _chunks(body: str, setup: _Setup) -> list[str]:
+    """A section body cut where Markdown starts a new top-level block for sure (a blank
+    line, then an unindented line that continues nothing), so that a revision renders only
+    the blocks it changed. Bodies with raw HTML or footnotes stay whole."""
+    if _RAW.search(body) or not all(
+        isinstance(e, str) and e.rsplit(".", 1)[-1] in _CHUNKED_EXTENSIONS for e in setup.extensions
+    ):
+        return [body]
+    chunks: list[str] = []
+    current: list[str] = []
+    fence: str | None = None
+    blank = False
+    in_list = False
+    for line in body.split("\n"):
+        if fence is not None:
+            current.append(line)
+            if line.strip().startswith(fence):
+                fence = None
+            continue
+        if not line.strip():
+            blank = True
+            current.append(line)
+            continue
+        if blank or not current:
+            item = bool(_LIST_ITEM.match(line))
+            if current and not _CONTINUES.match(line) and not (item and in_list):
+                chunks.append("\n".join(current))
+                current = []
+            if not line[0].isspace():
+                in_list = item
+        blank = False
+        match = _FENCE.match(line)
+        if match:
+            fence = match.group(1)
+        current.append(line)
+    if current:
+        chunks.append("\n".join(current))
+    return chunks
 
 
 def _bodies(text: str) -> BodyHtml:
@@ -179,9 +233,16 @@ def _bodies(text: str) -> BodyHtml:
                 appended += "\n\n" + "\n\n".join(extra)
         if references:
             appended += "\n\n" + references
-        return _render(section.body, appended + "\n", setup.key)
+        return _render_body(section.body, appended, setup.key)
 
     return body_html
+
+
+@functools.lru_cache(maxsize=4096)
+def _render_body(body: str, appended: str, setup_key: str) -> str:
+    if appended:
+        return _render(body, appended + "\n", setup_key)
+    return "\n".join(_render(chunk, "\n", setup_key) for chunk in _chunks(body, _SETUP))
 
 
 # --------------------------------------------------------------------------- redlines
@@ -190,6 +251,14 @@ def _bodies(text: str) -> BodyHtml:
 def redline_markdown(old_text: str, new_text: str) -> Redline:
     """The redline between two policy texts (Markdown without front matter)."""
     return redline(parse_sections(old_text), parse_sections(new_text), _bodies(old_text), _bodies(new_text))
+
+
+def forget() -> None:
+    """Empty every in-memory memo of redlines, rendered bodies and parsed HTML (the disk
+    cache stays): what a fresh process starts with. For benchmarks and tests."""
+    _MEMO.clear()
+    for memo in (_render, _render_body, _definitions, parse_fragment, *diff_memos()):
+        memo.cache_clear()
 
 
 def _digest(text: str) -> str:

@@ -20,8 +20,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from generator.core.diff.alignment import diff_ints
-from generator.core.diff.inline import Mark, Scope, inline_diff, inline_whole, pieces
-from generator.core.diff.markup import VOID, Element, Node, Text, end_tag, start_tag, text_content, text_html
+from generator.core.diff.inline import Mark, Pieces, Scope, content_pieces, inline_diff, inline_whole, pieces
+from generator.core.diff.markup import VOID, Element, Node, Text, end_tag, start_tag, text_html
 from generator.core.diff.tokens import Interner
 
 CONTAINERS = frozenset(
@@ -58,15 +58,19 @@ class Item:
     """None for bare text."""
     nodes: tuple[Node, ...]
     """The content: the element's children, or the bare text's nodes."""
+    owner: Element | None = None
+    """The element whose whole content `nodes` is (its words are memoised with it)."""
 
 
-def items(nodes: Iterable[Node]) -> list[Item]:
+def items(nodes: tuple[Node, ...], owner: Element | None = None) -> list[Item]:
+    """The blocks of some content (`owner`'s children, if given)."""
     out: list[Item] = []
     run: list[Node] = []
 
     def flush() -> None:
         if any(not isinstance(n, Text) or n.text.strip() for n in run):
-            out.append(Item("p", None, tuple(run)))
+            whole = len(run) == len(nodes)
+            out.append(Item("p", None, nodes if whole else tuple(run), owner if whole else None))
         run.clear()
 
     for node in nodes:
@@ -74,7 +78,7 @@ def items(nodes: Iterable[Node]) -> list[Item]:
             run.append(node)
             continue
         flush()
-        out.append(Item(node.tag, node, node.children))
+        out.append(Item(node.tag, node, node.children, node))
     flush()
     return out
 
@@ -160,6 +164,23 @@ def pair_blocks(n: int, m: int, score: Callable[[int, int], float]) -> list[tupl
 # --------------------------------------------------------------------------- comparing
 
 
+def _canonical(node: Node) -> str:
+    """What must be equal for two blocks to be the same: words and elements, not spacing."""
+    if isinstance(node, Text):
+        return " ".join(node.text.split())
+    found = node.memo.get("canonical")
+    if found is None:
+        found = node.memo["canonical"] = f"<{node.signature}>{_inner(node)}</>"
+    return str(found)
+
+
+def _inner(element: Element) -> str:
+    found = element.memo.get("inner")
+    if found is None:
+        found = element.memo["inner"] = "".join(map(_canonical, element.children))
+    return str(found)
+
+
 class _Numbers:
     """The numbers a reader sees on the items of a changed ordered list."""
 
@@ -196,31 +217,40 @@ class BlockDiff:
         self.interner = interner
         self.scope = scope
         self._keys: dict[str, int] = {}
-        self._canon: dict[int, str] = {}
+        self._ids: dict[int, tuple[Pieces, list[int]]] = {}
+        self._bare: dict[int, tuple[tuple[Node, ...], Pieces]] = {}
 
     # ---- what makes two blocks equal, and how alike they are
 
-    def _canonical(self, node: Node) -> str:
-        found = self._canon.get(id(node))
-        if found is None:
-            if isinstance(node, Text):
-                found = " ".join(node.text.split())
-            else:
-                inner = "".join(self._canonical(child) for child in node.children)
-                found = f"<{node.signature}>{inner}</>"
-            self._canon[id(node)] = found
-        return found
-
     def key(self, item: Item) -> int:
         if item.kind == "p":
-            text = "p:" + "".join(self._canonical(node) for node in item.nodes)
+            inner = _inner(item.owner) if item.owner is not None else "".join(map(_canonical, item.nodes))
+            text = "p:" + inner
         else:
             assert item.element is not None
-            text = self._canonical(item.element)
+            text = _canonical(item.element)
         return self._keys.setdefault(text, len(self._keys))
 
+    def pieces(self, item: Item) -> Pieces:
+        """The words of some content (computed once: for pairing, then for the word diff)."""
+        if item.owner is not None:
+            return content_pieces(item.owner)
+        # Keyed by identity, and the key object kept with the value: an id is unique
+        # only while its object lives.
+        found = self._bare.get(id(item.nodes))
+        if found is None or found[0] is not item.nodes:
+            found = self._bare[id(item.nodes)] = (item.nodes, pieces(item.nodes))
+        return found[1]
+
+    def ids(self, p: Pieces) -> list[int]:
+        found = self._ids.get(id(p))
+        if found is None or found[0] is not p:
+            intern = self.interner.intern
+            found = self._ids[id(p)] = (p, [intern(key) for key in p.keys])
+        return found[1]
+
     def words(self, item: Item) -> frozenset[int]:
-        return frozenset(self.interner.tokens(text_content(item.nodes)).ids)
+        return frozenset(self.ids(self.pieces(item)))
 
     # ---- HTML
 
@@ -237,15 +267,17 @@ class BlockDiff:
         old = mark == "del"
         element = item.element
         if element is None:
-            return inline_whole(pieces(item.nodes, self.interner), mark, self.scope, preserve)
+            return inline_whole(self.pieces(item), mark, self.scope, preserve)
         attrs = self.scope.attrs(element, old, mark if top else None, extra)
         if element.tag in VOID:
             return start_tag(element.tag, attrs)
         keep = preserve or element.tag == "pre"
         if item.kind == "p":
-            inner = inline_whole(pieces(element.children, self.interner), mark, self.scope, keep)
+            inner = inline_whole(content_pieces(element), mark, self.scope, keep)
         else:
-            inner = "".join(self._whole(child, mark, keep, (), False) for child in items(element.children))
+            inner = "".join(
+                self._whole(child, mark, keep, (), False) for child in items(element.children, element)
+            )
         return start_tag(element.tag, attrs) + inner + end_tag(element.tag)
 
     def plain(self, item: Item, preserve: bool = False, extra: Sequence[tuple[str, str]] = ()) -> str:
@@ -265,15 +297,16 @@ class BlockDiff:
         element = new.element
         keep = preserve or (element is not None and element.tag == "pre")
         if new.kind == "p":
-            inner, changed = inline_diff(
-                pieces(old.nodes, self.interner), pieces(new.nodes, self.interner), self.scope, keep
-            )
+            a, b = self.pieces(old), self.pieces(new)
+            inner, changed = inline_diff(a, b, (self.ids(a), self.ids(b)), self.scope, keep)
         elif element is not None and element.tag in VOID:
             return start_tag(element.tag, self.scope.attrs(element, False, None, extra)), False
         else:
             assert old.element is not None and element is not None
             numbers = _Numbers(old.element, element) if element.tag == "ol" else None
-            inner, changed = self.children(old.nodes, new.nodes, keep, numbers, cells=element.tag == "tr")
+            inner, changed = self.children(
+                old.nodes, new.nodes, old.element, element, keep, numbers, cells=element.tag == "tr"
+            )
         if element is None:
             return inner, changed
         attrs = self.scope.attrs(element, False, None, extra)
@@ -281,14 +314,16 @@ class BlockDiff:
 
     def children(
         self,
-        old_nodes: Sequence[Node],
-        new_nodes: Sequence[Node],
+        old_nodes: tuple[Node, ...],
+        new_nodes: tuple[Node, ...],
+        old_owner: Element | None = None,
+        new_owner: Element | None = None,
         preserve: bool = False,
         numbers: _Numbers | None = None,
         cells: bool = False,
     ) -> tuple[str, bool]:
         """The HTML of a level's blocks compared, and whether any changed."""
-        olds, news = items(old_nodes), items(new_nodes)
+        olds, news = items(old_nodes, old_owner), items(new_nodes, new_owner)
         parts: list[str] = []
         changed = False
         none: tuple[tuple[str, str], ...] = ()
@@ -322,15 +357,22 @@ class BlockDiff:
         return "".join(parts), changed
 
     def _scorer(self, olds: Sequence[Item], news: Sequence[Item]) -> Callable[[int, int], float]:
-        old_sets = [self.words(item) for item in olds]
-        new_sets = [self.words(item) for item in news]
+        old_sets: dict[int, frozenset[int]] = {}
+        new_sets: dict[int, frozenset[int]] = {}
 
         def score(i: int, j: int) -> float:
-            if olds[i].kind != news[j].kind:
+            kind = olds[i].kind
+            if kind != news[j].kind:
                 return 0.0
-            s = _similarity(old_sets[i], new_sets[j])
-            if olds[i].kind in CONTAINERS:
-                return max(s, 0.01)
+            if kind in CONTAINERS:
+                return 1.0
+            a = old_sets.get(i)
+            if a is None:
+                a = old_sets[i] = self.words(olds[i])
+            b = new_sets.get(j)
+            if b is None:
+                b = new_sets[j] = self.words(news[j])
+            s = _similarity(a, b)
             return s if s >= _PAIR_THRESHOLD else 0.0
 
         return score

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from html import escape
 from typing import Literal
 
 from generator.core import urls
 from generator.core.diff.alignment import diff_ints, readable_runs
 from generator.core.diff.markup import VOID, Element, Node, Text, end_tag, start_tag, text_html
-from generator.core.diff.tokens import TOKEN, Interner
+from generator.core.diff.tokens import TOKEN
 
 Mark = Literal["ins", "del"]
 Path = tuple[Element, ...]
@@ -98,53 +97,62 @@ class Pieces:
     paths: tuple[Path, ...]
     voids: tuple[Element | None, ...]
     """The element itself, for a piece that is an element without text (`<br>`)."""
-    ids: tuple[int, ...]
-    """Interned (elements, word): equal ids, same word looking the same."""
+    keys: tuple[str, ...]
+    """What is compared: the elements around a word (tag and attributes) and the word."""
     tail: str = ""
     """White space after the last word (it matters inside `<pre>`)."""
     tail_path: Path = ()
 
 
-def pieces(nodes: Iterable[Node], interner: Interner) -> Pieces:
+def content_pieces(element: Element) -> Pieces:
+    """The words of an element's content (memoised with the element)."""
+    found = element.memo.get("pieces")
+    if found is None:
+        found = element.memo["pieces"] = pieces(element.children)
+    assert isinstance(found, Pieces)
+    return found
+
+
+def pieces(nodes: Iterable[Node]) -> Pieces:
     words: list[str] = []
     spaces: list[str] = []
     space_paths: list[Path] = []
     paths: list[Path] = []
     voids: list[Element | None] = []
-    ids: list[int] = []
+    keys: list[str] = []
     pending = ""
     pending_path: Path = ()
-
-    def add(word: str, path: Path, key: str, void: Element | None) -> None:
-        nonlocal pending
-        words.append(word)
-        spaces.append(pending)
-        space_paths.append(pending_path if pending else path)
-        paths.append(path)
-        voids.append(void)
-        ids.append(interner.intern(key))
-        pending = ""
 
     def walk(items: Iterable[Node], path: Path, signature: str) -> None:
         nonlocal pending, pending_path
         for node in items:
             if isinstance(node, Text):
-                end = 0
-                for match in TOKEN.finditer(node.text):
-                    space, word = match.group(1), match.group(2)
+                text = node.text
+                for space, word in TOKEN.findall(text):
                     if space:
                         if not pending:
                             pending_path = path
                         pending += space
-                    add(word, path, signature + word, None)
-                    end = match.end()
-                rest = node.text[end:]
+                    words.append(word)
+                    spaces.append(pending)
+                    space_paths.append(pending_path if pending else path)
+                    paths.append(path)
+                    voids.append(None)
+                    keys.append(signature + word)
+                    pending = ""
+                rest = text[len(text.rstrip()) :]
                 if rest:
                     if not pending:
                         pending_path = path
                     pending += rest
             elif node.tag in VOID:
-                add(OBJECT, path, signature + "\x1e" + node.signature, node)
+                words.append(OBJECT)
+                spaces.append(pending)
+                space_paths.append(pending_path if pending else path)
+                paths.append(path)
+                voids.append(node)
+                keys.append(signature + "\x1e" + node.signature)
+                pending = ""
             else:
                 walk(node.children, (*path, node), signature + node.signature + "\x1f")
 
@@ -155,7 +163,7 @@ def pieces(nodes: Iterable[Node], interner: Interner) -> Pieces:
         tuple(space_paths),
         tuple(paths),
         tuple(voids),
-        tuple(ids),
+        tuple(keys),
         pending,
         pending_path,
     )
@@ -183,10 +191,17 @@ class _Writer:
         # Open: (signature, end tag, mark, group) from the outside in.
         self.open: list[tuple[str, str, Mark | None, int]] = []
         self.said: int = -1  # the last group whose "[deleted: " was written
+        self._last: tuple[Path, Mark | None, int] | None = None
 
     def write(self, atom: _Atom) -> None:
         if not atom.html:
             return
+        where = (atom.path, atom.mark, atom.group)
+        last = self._last
+        if last is not None and last[0] is where[0] and last[1] == where[1] and last[2] == where[2]:
+            self.parts.append(atom.html)  # still inside the same elements
+            return
+        self._last = where
         target: list[tuple[str, Element | None]] = [(e.signature, e) for e in atom.path]
         if atom.mark:
             target.append(("\x00" + atom.mark, None))
@@ -221,6 +236,7 @@ class _Writer:
             self.parts.append(closing)
 
     def html(self) -> str:
+        self._last = None
         self._close_to(0, -1)
         return "".join(self.parts)
 
@@ -231,27 +247,61 @@ def _space(text: str, preserve: bool) -> str:
     return " " if text else ""
 
 
-def _word(p: Pieces, k: int, scope: Scope, old: bool) -> str:
-    void = p.voids[k]
-    if void is not None:
-        return start_tag(void.tag, scope.attrs(void, old))
-    return escape(p.words[k], quote=False)
+def _emit(
+    writer: _Writer,
+    p: Pieces,
+    lo: int,
+    hi: int,
+    old: bool,
+    mark: Mark | None = None,
+    group: int = -1,
+    lead: bool = True,
+    preserve: bool = False,
+) -> None:
+    """Write pieces lo..hi (with the space before the first when `lead`), as few atoms
+    as the elements allow: neighbouring words in the same element go out as one."""
+    text: list[str] = []
+    where: Path | None = None
+    spaces, words, paths, space_paths, voids = p.spaces, p.words, p.paths, p.space_paths, p.voids
+
+    def flush() -> None:
+        if text and where is not None:
+            writer.write(_Atom(text_html("".join(text), preserve), where, old, mark, group))
+        text.clear()
+
+    for k in range(lo, hi):
+        if (k > lo or lead) and spaces[k]:
+            if space_paths[k] is not where:
+                flush()
+                where = space_paths[k]
+            text.append(spaces[k] if preserve else " ")
+        if paths[k] is not where:
+            flush()
+            where = paths[k]
+        void = voids[k]
+        if void is None:
+            text.append(words[k])
+        else:
+            flush()
+            writer.write(
+                _Atom(start_tag(void.tag, writer.scope.attrs(void, old)), paths[k], old, mark, group)
+            )
+    flush()
 
 
-def inline_diff(old: Pieces, new: Pieces, scope: Scope, preserve: bool = False) -> tuple[str, bool]:
-    """The HTML of changed inline content, and whether any word changed."""
-    runs = readable_runs(diff_ints(old.ids, new.ids), old, new)
+def inline_diff(
+    old: Pieces, new: Pieces, ids: tuple[list[int], list[int]], scope: Scope, preserve: bool = False
+) -> tuple[str, bool]:
+    """The HTML of changed inline content, and whether any word changed. `ids` are the
+    pieces' keys interned (equal ids, equal keys)."""
+    runs = readable_runs(diff_ints(*ids), old, new)
     writer = _Writer(scope)
-    first = True
     changed = False
     for group, run in enumerate(runs):
+        first = group == 0
         if run.equal:
             # Equal words are shown as the new version writes them.
-            for j in range(*run.b):
-                if not first or preserve:
-                    writer.write(_Atom(_space(new.spaces[j], preserve), new.space_paths[j], False))
-                writer.write(_Atom(_word(new, j, scope, False), new.paths[j], False))
-                first = False
+            _emit(writer, new, *run.b, False, lead=not first or preserve, preserve=preserve)
             continue
         changed = True
         a0, a1 = run.a
@@ -263,19 +313,8 @@ def inline_diff(old: Pieces, new: Pieces, scope: Scope, preserve: bool = False) 
                 writer.write(_Atom(_space(new.spaces[b0], preserve), new.space_paths[b0], False))
             else:
                 writer.write(_Atom(_space(old.spaces[a0], preserve), old.space_paths[a0], True))
-        for i in range(a0, a1):
-            if i > a0:
-                writer.write(
-                    _Atom(_space(old.spaces[i], preserve), old.space_paths[i], True, "del", 2 * group)
-                )
-            writer.write(_Atom(_word(old, i, scope, True), old.paths[i], True, "del", 2 * group))
-        for j in range(b0, b1):
-            if j > b0:
-                writer.write(
-                    _Atom(_space(new.spaces[j], preserve), new.space_paths[j], False, "ins", 2 * group + 1)
-                )
-            writer.write(_Atom(_word(new, j, scope, False), new.paths[j], False, "ins", 2 * group + 1))
-        first = False
+        _emit(writer, old, a0, a1, True, "del", 2 * group, lead=False, preserve=preserve)
+        _emit(writer, new, b0, b1, False, "ins", 2 * group + 1, lead=False, preserve=preserve)
     if preserve:
         writer.write(_Atom(text_html(new.tail, True), new.tail_path, False))
     return writer.html(), changed
@@ -285,23 +324,9 @@ def inline_whole(p: Pieces, mark: Mark, scope: Scope, preserve: bool = False) ->
     """The HTML of inline content inserted or deleted as a whole."""
     old = mark == "del"
     writer = _Writer(scope)
-    for k in range(len(p.words)):
-        if k or preserve:
-            space = _space(p.spaces[k], preserve)
-            writer.write(_Atom(space, p.space_paths[k], old, mark if k else None, 0))
-        writer.write(_Atom(_word(p, k, scope, old), p.paths[k], old, mark, 0))
+    if p.words and preserve:
+        writer.write(_Atom(_space(p.spaces[0], True), p.space_paths[0], old))
+    _emit(writer, p, 0, len(p.words), old, mark, 0, lead=False, preserve=preserve)
     if preserve:
         writer.write(_Atom(text_html(p.tail, True), p.tail_path, old))
-    return writer.html()
-
-
-def inline_plain(p: Pieces, scope: Scope, preserve: bool = False) -> str:
-    """The HTML of unchanged inline content (re-written, so well nested)."""
-    writer = _Writer(scope)
-    for k in range(len(p.words)):
-        if k or preserve:
-            writer.write(_Atom(_space(p.spaces[k], preserve), p.space_paths[k], False))
-        writer.write(_Atom(_word(p, k, scope, False), p.paths[k], False))
-    if preserve:
-        writer.write(_Atom(text_html(p.tail, True), p.tail_path, False))
     return writer.html()

@@ -14,10 +14,10 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 from html import escape
 from html.parser import HTMLParser
+from typing import Any
 
 VOID = frozenset(
     {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
@@ -50,15 +50,22 @@ class Element:
     tag: str
     attrs: tuple[tuple[str, str], ...]
     children: tuple[Node, ...] = ()
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """Values the diff derives from this (immutable) element, kept with it: a parsed
+    fragment is memoised by its HTML, so a section that two redlines of a build share is
+    keyed and split into words once."""
 
     @property
     def inline(self) -> bool:
         return self.tag in INLINE
 
-    @cached_property
+    @property
     def signature(self) -> str:
         """What makes two elements look the same: the tag and the attributes but `id`."""
-        return self.tag + repr([pair for pair in self.attrs if pair[0] != "id"])
+        found = self.memo.get("signature")
+        if found is None:
+            found = self.memo["signature"] = self.tag + repr([pair for pair in self.attrs if pair[0] != "id"])
+        return str(found)
 
     def attr(self, name: str) -> str | None:
         for key, value in self.attrs:

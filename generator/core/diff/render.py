@@ -4,10 +4,11 @@ puts it all together."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from html import escape
-from typing import Literal
+from typing import Any, Literal
 
 from generator.core import urls
 from generator.core.changes import ChangeSummary, compare
@@ -120,8 +121,20 @@ def _body_diff(old_html: str, new_html: str, scope: Scope, interner: Interner) -
     return BlockDiff(interner, scope).children(parse_fragment(old_html), parse_fragment(new_html))
 
 
+@functools.lru_cache(maxsize=2048)
 def _body_plain(html: str, scope: Scope) -> str:
+    # Memoised: an unchanged section is written the same way in every redline of a build.
     return write_nodes(parse_fragment(html), scope, parent=BODY)
+
+
+@functools.lru_cache(maxsize=2048)
+def _ids(html: str) -> frozenset[str]:
+    return element_ids(parse_fragment(html))
+
+
+def memos() -> tuple[Any, ...]:
+    """The memos of this module (`cache_clear()` empties one)."""
+    return (_body_plain, _ids)
 
 
 def _body_whole(html: str, scope: Scope, mark: Mark, interner: Interner) -> str:
@@ -252,7 +265,7 @@ def redline(
         before = old_by_id.get(section.id)
         core = section.core_rights or bool(before and before.core_rights)
         html = new_html(section)
-        scope = Scope(section.id, shown, element_ids(parse_fragment(html)))
+        scope = Scope(section.id, shown, _ids(html))
         if before is None:
             body = _body_whole(html, scope, "ins", interner)
             heading = _ins(escape(_heading_text(section)))
