@@ -426,3 +426,18 @@ def test_a_translation_without_a_title_is_warned_about_once(policy_repo, policyc
         "warning: policy/privacy.zh.md: version 1.0 has no `title` in zh: its pages show the source's title\n"
         "  -> add `title:` in zh to the front matter\n"
     )
+
+
+def test_a_published_translation_changed_without_a_new_version_is_refused(policy_repo, policyctl):
+    two_languages(policy_repo)
+    changed = policy_repo.publish(
+        PRIVACY_ZH,
+        ZH_V1.replace("订单数据：地址。", "订单数据：地址、电话号码。"),
+        "2026-09-15T10:00:00+08:00",
+    )
+    result = check(policyctl, policy_repo, "2026-09-16")
+    assert result.code == 1
+    assert (
+        f"error: policy/privacy.zh.md (commit {changed[:7]}): commit {changed[:7]} changes the text of "
+        "version 1.0, published 2026-09-01, without a new version"
+    ) in result.out

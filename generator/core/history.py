@@ -505,7 +505,7 @@ def _translated_file(
     drafts = _collect(revisions, calendar, violations, advisories, source=source, source_draft=uncommitted)
     for index, draft in enumerate(drafts):
         successor = drafts[index + 1].key if index + 1 < len(drafts) else None
-        _judge_rewrites(doc_id, draft, successor, violations, advisories)
+        _judge_rewrites(doc_id, draft, successor, violations, advisories, source=source)
     path = revisions[-1].path
     committed = [d for d in drafts if not d.last.uncommitted]
     tip = committed[-1] if committed else None
@@ -707,14 +707,19 @@ def _judge_rewrites(
     successor: str | None,
     violations: list[Violation],
     advisories: list[Advisory],
+    *,
+    source: Mapping[str, _Draft] | None = None,
 ) -> None:
     """A published text is immutable. A change that is still there at the end of the
     history fails; one that was restored, or that became the next stamped version, is
-    history that cannot be undone and is only reported."""
+    history that cannot be undone and is only reported. For a translation, `source`
+    holds the source's versions by name: their `published` is the translation's."""
     if not draft.rewrites:
         return
     first, path = draft.rewrites[0], draft.rewrites[0].path
     published = draft.matter.published
+    if source is not None and draft.key in source:
+        published = source[draft.key].matter.published
     when = f", published {published.isoformat()}," if published is not None else ""
     if not draft.rewritten:
         advisories.append(
