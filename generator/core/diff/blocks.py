@@ -44,6 +44,13 @@ CONTAINERS = frozenset(
 item however different they are, so a changed list stays one list."""
 
 _PAIR_THRESHOLD = 0.5  # below this share of common words, show delete + insert
+_ITEM_THRESHOLD = 0.25
+"""Lower for list items and table rows: a reworded item is better read inside the one
+item (its number printed once) than as an item deleted and another inserted."""
+_ITEMS = frozenset({"li", "tr", "dt", "dd"})
+_TABLE_PARTS = frozenset({"table", "thead", "tbody", "tfoot"})
+"""Inserted or deleted whole, these leave the mark to their rows: the theme styles only
+tables without a class."""
 _PAIR_BUDGET = 2_500  # blocks-by-blocks cells for the optimal pairing
 
 
@@ -250,7 +257,9 @@ class BlockDiff:
         return found[1]
 
     def words(self, item: Item) -> frozenset[int]:
-        return frozenset(self.ids(self.pieces(item)))
+        """The words of a block, whatever elements they sit in (for similarity)."""
+        intern = self.interner.intern
+        return frozenset(intern(word) for word in self.pieces(item).words)
 
     # ---- HTML
 
@@ -268,7 +277,8 @@ class BlockDiff:
         element = item.element
         if element is None:
             return inline_whole(self.pieces(item), mark, self.scope, preserve)
-        attrs = self.scope.attrs(element, old, mark if top else None, extra)
+        table = element.tag in _TABLE_PARTS
+        attrs = self.scope.attrs(element, old, mark if top and not table else None, extra)
         if element.tag in VOID:
             return start_tag(element.tag, attrs)
         keep = preserve or element.tag == "pre"
@@ -276,7 +286,8 @@ class BlockDiff:
             inner = inline_whole(content_pieces(element), mark, self.scope, keep)
         else:
             inner = "".join(
-                self._whole(child, mark, keep, (), False) for child in items(element.children, element)
+                self._whole(child, mark, keep, (), top and table)
+                for child in items(element.children, element)
             )
         return start_tag(element.tag, attrs) + inner + end_tag(element.tag)
 
@@ -350,6 +361,8 @@ class BlockDiff:
                     parts.append(
                         self.whole(region_old[oi], "del", preserve, numbers.deleted() if numbers else none)
                     )
+                    if region_old[oi].element is None:
+                        parts.append(" ")  # deleted text is not run into what follows it
                 elif nj is not None:
                     parts.append(
                         self.whole(region_new[nj], "ins", preserve, numbers.inserted() if numbers else none)
@@ -373,6 +386,6 @@ class BlockDiff:
             if b is None:
                 b = new_sets[j] = self.words(news[j])
             s = _similarity(a, b)
-            return s if s >= _PAIR_THRESHOLD else 0.0
+            return s if s >= (_ITEM_THRESHOLD if kind in _ITEMS else _PAIR_THRESHOLD) else 0.0
 
         return score
