@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from tests_support import BASE_POLICY, INSERTED_SECTION_REVISION, PolicyRepo, policy_file
 
 from generator.core import urls
+from generator.core.timeline import state_at
 from generator.policies import read_history
 from generator.settings import load_settings
 
@@ -97,6 +98,12 @@ def test_a_revision_in_both_languages_passes_and_each_language_has_its_own_words
     assert "我们与承运人共享您的地址。" in zh2.text
     assert [s.id for s in zh2.sections] == [s.id for s in document.version("2.0").sections]
     assert zh2.effective == dt.datetime(2026, 10, 16, tzinfo=SHANGHAI)
+    # Phase 2 reads a language's pages through the same timeline: 2.0 is pending in Chinese too.
+    state = state_at(chinese, dt.datetime(2026, 10, 1, tzinfo=SHANGHAI))
+    assert state.in_force is not None and state.in_force.language == "zh" and state.in_force.version == "1.0"
+    assert [(v.version, v.title) for v in state.pending] == [("2.0", "隐私政策")]
+    changes = state.pending_changes(state.pending[0])
+    assert changes.core_rights_changed and "sharing" in changes.added
     assert urls.version("privacy", "2.0", language=zh2.translation_language) == "zh/privacy/versions/2.0/"
     assert urls.version("privacy", "2.0", language=document.version("2.0").translation_language) == (
         "privacy/versions/2.0/"
@@ -441,3 +448,35 @@ def test_a_published_translation_changed_without_a_new_version_is_refused(policy
         f"error: policy/privacy.zh.md (commit {changed[:7]}): commit {changed[:7]} changes the text of "
         "version 1.0, published 2026-09-01, without a new version"
     ) in result.out
+
+
+def test_the_source_language_keeps_its_urls_and_a_translation_lives_under_its_code():
+    assert [urls.home(), urls.updates(), urls.document("privacy"), urls.archive("privacy")] == [
+        "",
+        "updates/",
+        "privacy/",
+        "privacy/versions/",
+    ]
+    assert (
+        urls.version("privacy", "2.0")
+        == urls.version("privacy", "2.0", language=None)
+        == "privacy/versions/2.0/"
+    )
+    assert [
+        urls.home(language="zh"),
+        urls.updates(language="zh"),
+        urls.document("privacy", language="zh"),
+        urls.archive("privacy", language="zh"),
+        urls.version("privacy", "2.0", language="zh"),
+        urls.changes("privacy", "1.0", "2.0", language="zh"),
+    ] == [
+        "zh/",
+        "zh/updates/",
+        "zh/privacy/",
+        "zh/privacy/versions/",
+        "zh/privacy/versions/2.0/",
+        "zh/privacy/changes/1.0-to-2.0/",
+    ]
+    assert (
+        urls.relative(urls.version("privacy", "2.0", language="zh"), urls.home(language="zh")) == "../../../"
+    )
