@@ -28,12 +28,12 @@ from mkdocs.config import config_options as c
 
 from generator.core.calendar import WorkingCalendar
 from generator.core.errors import SettingsError
+from generator.core.translations import DEFAULT_LANGUAGE
 
 DEFAULT_COUNTRY = "CN"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 DEFAULT_WORKING_DAYS = 7
 DEFAULT_ANSWER_DAYS = 90
-DEFAULT_LANGUAGE = "en"
 _LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
 
 
