@@ -2,6 +2,12 @@
 
 Pure: takes the file's revisions (read by `generator.repository`) and the calendar,
 returns versions plus the violations of the rules in DESIGN.md.
+
+With translations (`generator.core.translations`), each version also carries its text
+in every other language that has it (`Version.translations`, `Version.in_language`), and
+is published once the last language reached the branch; `Document.in_language` and
+`History.in_language` give what the readers of one language see, for the same timeline,
+pages and redlines as the source language.
 """
 
 from __future__ import annotations
