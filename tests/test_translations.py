@@ -480,3 +480,18 @@ def test_the_source_language_keeps_its_urls_and_a_translation_lives_under_its_co
     assert (
         urls.relative(urls.version("privacy", "2.0", language="zh"), urls.home(language="zh")) == "../../../"
     )
+
+
+def test_a_chinese_source_with_an_english_translation_keeps_chinese_at_the_root(policy_repo, policyctl):
+    policy_repo.write("mkdocs.yml", TWO_LANGUAGES.replace("[en, zh]", "[zh, en]"))
+    policy_repo.write(PRIVACY, ZH_V1.replace('version: "1.0"', 'version: "1.0"\npublished: 2026-09-01'))
+    policy_repo.write("policy/privacy.en.md", policy_file(BASE_POLICY, version="1.0"))
+    policy_repo.commit("2026-09-01T10:00:00+08:00")
+
+    result = check(policyctl, policy_repo, "2026-09-02")
+    assert result.code == 0, result.out + result.err
+    [document] = history_of(policy_repo).documents
+    english = document.in_language("en").version("1.0")
+    assert document.title == "隐私政策" and english is not None and english.title == "Privacy Policy"
+    assert urls.document("privacy", language=document.translation_language) == "privacy/"
+    assert urls.document("privacy", language=english.translation_language) == "en/privacy/"
