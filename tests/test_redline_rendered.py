@@ -11,7 +11,7 @@ import markdown
 import pytest
 
 from generator.core.sections import parse_sections
-from generator.site.redlines import redline_markdown
+from generator.site.redlines import redline_markdown, use_markdown
 from generator.site.sanitize import clean_html
 
 OLD = """\
@@ -225,3 +225,17 @@ def test_hostile_markup_in_a_revision_stays_inert_in_the_redline() -> None:
     # A quote in a link title stays inside the title.
     assert ("a", {"href": "https://x.example", "title": 'a\\" onmouseover=\\"alert(4)'}) in tree.elements
     assert ("a", {"href": "https://y.example", "title": 'b" onfocus="alert(6)'}) in tree.elements
+
+
+def test_redlines_render_with_the_extensions_the_site_adds() -> None:
+    """An extension added in mkdocs.yml (the plugin passes MkDocs' list on) shows in
+    the redline as on the version page."""
+    old = "## Terms {#terms}\n\nOrder\n:   A purchase you make.\n"
+    new = old.replace("you make", "you confirm")
+    assert "<dl>" not in redline_markdown(old, new).html
+    try:
+        use_markdown(["toc", "tables", "fenced_code", "attr_list", "admonition", "footnotes", "def_list"], {})
+        html = redline_markdown(old, new).section("terms").html
+    finally:
+        use_markdown()
+    assert f"<dl><dt>Order</dt><dd>A purchase you {deleted('make')}{ins('confirm')}.</dd></dl>" in html

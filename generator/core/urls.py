@@ -111,6 +111,12 @@ def change_anchor(section_id: str) -> str:
     return f"change-{section_id}"
 
 
+def change_element_anchor(section_id: str, element_id: str) -> str:
+    """The id, on a redline page, of an element with an id of its own (a footnote, a
+    `{#id}` attribute) in a section: unique on the page, where each section has its own."""
+    return f"{change_anchor(section_id)}-{element_id}"
+
+
 def update_anchor(doc_id: str, name: str) -> str:
     """The id of a revision's entry on the updates page."""
     return f"{doc_id}-{version_slug(name).replace('.', '-')}"

@@ -50,7 +50,7 @@ from generator.site.feeds import data_files, notice_record
 from generator.site.model import SiteModel, build_model
 from generator.site.pages import navigation, render_pages, write_tree
 from generator.site.pdf import print_versions, require_chromium
-from generator.site.redlines import use_cache
+from generator.site.redlines import use_cache, use_markdown
 from generator.site.sanitize import (
     MARKDOWN_EXTENSIONS,
     TABLES_CONFIG,
@@ -160,6 +160,8 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
         config.mdx_configs.setdefault("toc", {}).setdefault("permalink", True)
         for key, value in TABLES_CONFIG.items():
             config.mdx_configs.setdefault("tables", {}).setdefault(key, value)
+        # Redlines render each section body as the pages do: the same extensions.
+        use_markdown(config.markdown_extensions, config.mdx_configs)
 
         theme = config.theme
         if theme.name == "material":

@@ -55,7 +55,9 @@ class _Setup:
     def __init__(self, extensions: Iterable[Any], configs: Mapping[str, Any]) -> None:
         self.extensions = [e for e in extensions if not (isinstance(e, str) and e in _SKIPPED_EXTENSIONS)]
         self.configs = {
-            name: dict(value) for name, value in configs.items() if name not in _SKIPPED_EXTENSIONS
+            name: dict(value) if isinstance(value, Mapping) else value
+            for name, value in configs.items()
+            if name not in _SKIPPED_EXTENSIONS
         }
         self.key = repr((self.extensions, sorted(self.configs.items(), key=lambda item: item[0])))
         self.footnotes = any(
@@ -71,17 +73,21 @@ class _Setup:
 
 _MKDOCS_BUILTINS = ("toc", "tables", "fenced_code")
 """The extensions MkDocs always enables (`markdown_extensions`' built-ins)."""
-_SETUP = _Setup(
+_DEFAULT = _Setup(
     dict.fromkeys((*_MKDOCS_BUILTINS, *sanitize.MARKDOWN_EXTENSIONS)),
     {"tables": dict(sanitize.TABLES_CONFIG)},
 )
+"""What the `policy` plugin gives the pages when mkdocs.yml adds no extension."""
+_SETUP = _DEFAULT
 
 
-def use_markdown(extensions: Iterable[Any], configs: Mapping[str, Any]) -> None:
+def use_markdown(extensions: Iterable[Any] | None = None, configs: Mapping[str, Any] | None = None) -> None:
     """Render section bodies with these extensions (MkDocs' `markdown_extensions` and
-    `mdx_configs`), as the version pages are."""
+    `mdx_configs`), as the version pages are; None: the plugin's defaults. Options that
+    hold functions change the disk cache's key in every process (a slower build, never a
+    stale redline)."""
     global _SETUP, _DISK
-    setup = _Setup(extensions, configs)
+    setup = _DEFAULT if extensions is None else _Setup(extensions, configs or {})
     if setup.key == _SETUP.key:
         return
     _SETUP = setup

@@ -50,7 +50,7 @@ class Scope:
     """The element ids inside this section's (new) body."""
 
     def fragment(self, element_id: str) -> str:
-        return f"{urls.change_anchor(self.section_id)}-{element_id}"
+        return urls.change_element_anchor(self.section_id, element_id)
 
     def attrs(
         self, element: Element, old: bool, mark: Mark | None = None, extra: Sequence[tuple[str, str]] = ()
