@@ -34,8 +34,15 @@ debian-test:
 debian-bench:
 	sh scripts/ensure-debian-packages.sh bench
 
+# axe-core for the accessibility tests (tests/test_accessibility.py), at the version that
+# tests/axe/package-lock.json pins; installed with Debian's npm only when missing or changed.
+AXE := tests/axe/node_modules/axe-core/axe.min.js
+$(AXE): tests/axe/package.json tests/axe/package-lock.json | debian-test
+	cd tests/axe && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 # The suite's own time is printed by pytest; `time` adds set-up and collection.
-test: $(STAMP) debian-test
+test: $(STAMP) debian-test $(AXE)
 	@start=$$(date +%s); $(BIN)/python -m pytest; status=$$?; \
 	echo "make test: the suite took $$(( $$(date +%s) - start )) s"; exit $$status
 

@@ -10,6 +10,7 @@ case "${1:-test}" in
     test)
         need chromium /usr/bin/chromium
         need postgresql /usr/lib/postgresql
+        need npm /usr/bin/npm  # installs axe-core (tests/axe/) for the accessibility tests
         ;;
     bench)
         need postfix /usr/sbin/smtp-sink

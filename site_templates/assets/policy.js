@@ -64,6 +64,22 @@
     if (shown && !/^[a-z][a-z0-9+.-]*:/i.test(link.textContent.trim())) link.textContent = shown;
   });
 
+  // A table wider than the screen scrolls inside its own box (Material's): a box that
+  // scrolls is reachable by keyboard, so that it can be scrolled without a mouse.
+  function scrollBoxes() {
+    document.querySelectorAll(".md-typeset__scrollwrap").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth + 1) {
+        if (!box.hasAttribute("tabindex")) box.setAttribute("tabindex", "0");
+      } else if (box.getAttribute("tabindex") === "0") {
+        box.removeAttribute("tabindex");
+      }
+    });
+  }
+  // Material wraps the tables once the document is loaded.
+  if (document.readyState === "complete") scrollBoxes();
+  else window.addEventListener("load", scrollBoxes);
+  window.addEventListener("resize", scrollBoxes);
+
   // The homepage pop-up.
   var dialog = document.getElementById("policy-dialog");
   if (!dialog || typeof dialog.showModal !== "function") return;
