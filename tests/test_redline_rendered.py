@@ -239,3 +239,12 @@ def test_redlines_render_with_the_extensions_the_site_adds() -> None:
     finally:
         use_markdown()
     assert f"<dl><dt>Order</dt><dd>A purchase you {deleted('make')}{ins('confirm')}.</dd></dl>" in html
+
+
+def test_a_change_of_markdown_source_that_reads_the_same_is_said_so() -> None:
+    old = "## A {#a}\n\nWe keep *your data* safe.\n"
+    section = redline_markdown(old, old.replace("*your data*", "_your data_")).section("a")
+
+    assert section.status == "changed"  # the change summary counts source changes
+    assert "<ins>" not in section.html and "<del>" not in section.html
+    assert "Changed in the Markdown source only: the text reads the same." in visible_text(section.html)
