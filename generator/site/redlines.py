@@ -164,7 +164,7 @@ def _definitions(text: str) -> tuple[str, dict[str, str]]:
 
 
 @functools.lru_cache(maxsize=8192)
-def _render(body: str, appended: str, setup_key: str) -> str:
+def _markdown_html(body: str, appended: str, setup_key: str) -> str:
     """Markdown's HTML as the version page shows it (rendered, then sanitised)."""
     rendered = _SETUP.markdown().reset().convert(body + appended)
     return sanitize.clean_html(rendered)
@@ -247,8 +247,8 @@ def _bodies(text: str) -> BodyHtml:
 @functools.lru_cache(maxsize=4096)
 def _render_body(body: str, appended: str, setup_key: str) -> str:
     if appended:
-        return _render(body, appended + "\n", setup_key)
-    return "\n".join(_render(chunk, "\n", setup_key) for chunk in _chunks(body, _SETUP))
+        return _markdown_html(body, appended + "\n", setup_key)
+    return "\n".join(_markdown_html(chunk, "\n", setup_key) for chunk in _chunks(body, _SETUP))
 
 
 # --------------------------------------------------------------------------- redlines
@@ -263,7 +263,7 @@ def forget() -> None:
     """Empty every in-memory memo of redlines, rendered bodies and parsed HTML (the disk
     cache stays): what a fresh process starts with. For benchmarks and tests."""
     _MEMO.clear()
-    for memo in (_render, _render_body, _definitions, parse_fragment, *diff_memos()):
+    for memo in (_markdown_html, _render_body, _definitions, parse_fragment, *diff_memos()):
         memo.cache_clear()
 
 
@@ -278,16 +278,16 @@ def redline_html(old: Version, new: Version) -> str:
         return cached
     disk = _DISK
     if disk is None:
-        cached = _render_versions(old, new)
+        cached = _render(old, new)
     else:
         disk_key = disk.key(*key)
         cached = disk.get(disk_key)
         if cached is None:
-            cached = _render_versions(old, new)
+            cached = _render(old, new)
             disk.put(disk_key, cached)
     _MEMO[key] = cached
     return cached
 
 
-def _render_versions(old: Version, new: Version) -> str:
+def _render(old: Version, new: Version) -> str:
     return redline(old.sections, new.sections, _bodies(old.text), _bodies(new.text)).html
