@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from zoneinfo import ZoneInfo
 
 from tests_support import INSERTED_SECTION_REVISION as V2
@@ -103,3 +104,32 @@ def test_an_existing_mkdocs_yml_cannot_break_the_permanent_urls(history, policyc
     build(policyctl, history, "2026-10-08", site)
     assert (site / "privacy/versions/1.0/index.html").is_file()
     assert 'href="privacy/changes/1.0-to-2.0/"' in (site / "index.html").read_text()
+
+
+def test_titles_headings_sidebar_callout_and_links_read_as_a_visitor_expects(history, policyctl, tmp_path):
+    """The words of issue 13: nothing said twice, the version where a reader looks for it."""
+    site = tmp_path / "site"
+    build(policyctl, history, "2026-10-08", site)
+    home = (site / "index.html").read_text()
+    version = (site / "privacy/versions/1.0/index.html").read_text()
+    document = (site / "privacy/index.html").read_text()
+    updates = (site / "updates/index.html").read_text()
+
+    # The home page's tab title names the site once.
+    assert "<title>Policies</title>" in home
+    # A version page says its version in its heading and its tab title.
+    assert "<title>Privacy Policy, version 1.0 - Policies</title>" in version
+    assert re.search(r"<h1[^>]*>Privacy Policy, version 1\.0", version)
+    # The sidebar lists the document once, not under a section of its own name.
+    sidebar = home[home.index('<nav class="md-nav md-nav--primary"') :]
+    sidebar = sidebar[: sidebar.index("</nav>")]
+    labels = re.findall(r'<span class="md-ellipsis">\s*(.*?)\s*</span>', sidebar, re.S)
+    assert labels == ["Home", "Privacy Policy", "Privacy Policy: all versions", "Updates"]
+    # The callout says its date in its title, and something else in its first line.
+    callout = document[document.index('class="admonition warning policy-callout"') :]
+    callout = callout[: callout.index("</div>")]
+    assert callout.count("takes effect on 16 October 2026") == 1
+    assert "Version 2.0 was published on 30 September 2026." in callout
+    # The data files are for developers: linked from the updates page, not the home page.
+    assert "notices.json" not in home and "versions.json" not in home
+    assert 'href="../notices.json"' in updates and 'href="../versions.json"' in updates
