@@ -190,10 +190,13 @@ class AnswerBook:
         with self.engine.connect() as conn:
             extra = {r[0] for r in conn.execute(answered)}
         with self.engine.connect() as conn:
-            for r in conn.execution_options(stream_results=True, yield_per=5000).execute(q):
-                key = user_key("", r.who) if r.anonymous else r.who
-                extra.discard(key)
-                yield key
+            result = conn.execution_options(stream_results=True, yield_per=10000).execute(q)
+            for rows in result.partitions():
+                for anonymous, who in rows:
+                    key = user_key("", who) if anonymous else who
+                    if extra:
+                        extra.discard(key)
+                    yield key
         yield from sorted(extra)
 
     def notified(self, document: str, version: str) -> Iterator[tuple[str, datetime | None]]:

@@ -9,10 +9,8 @@ answered): one line each, in memory only the answers, never the list of users.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
-from dataclasses import replace
 from typing import Any
 
 from generator.commands.answers import catalogue, ledger_url
@@ -52,7 +50,6 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     from notify.answers_app import governing_json
     from notify.applies import governing, unanswered
     from notify.errors import NotifyError
-    from notify.report import neutralise
 
     facts = catalogue(ctx.repo, ctx.settings, pages=False)
     documents = facts.documents
@@ -64,13 +61,10 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     if args.csv and not args.all:
         raise SettingsError("--csv goes with --all", remedy="use --json for one user")
     zone = ctx.settings.zone
-    writer = csv.writer(sys.stdout, lineterminator="\n", quoting=csv.QUOTE_ALL) if args.csv else None
 
     def emit(result: Any) -> None:
         record = governing_json(result, zone)
-        if writer is not None:
-            writer.writerow([neutralise(c) for c in _csv_cells(record)])
-        elif args.json:
+        if args.json:
             sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
         else:
             since = f" since {record['since']}" if record["since"] else ""
@@ -89,29 +83,64 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
                 for document in documents:
                     emit(governing(document, args.user, book.of_user(document.id, args.user), ctx.as_of))
                 return EXIT_OK
-            if writer is not None:
-                writer.writerow(CSV_COLUMNS)
             answers = book.all_answers(args.document)
-            # Most users never answered: their line differs only in the user.
-            silent = {d.id: unanswered(d, "", ctx.as_of) for d in documents}
-            silent_rows = {
-                doc_id: [neutralise(str(c)) for c in _csv_cells(governing_json(result, zone))]
-                for doc_id, result in silent.items()
-            }
+            if args.csv:
+                _all_csv(book, args.document, documents, answers, ctx, zone)
+                return EXIT_OK
             for user in book.known_users(args.document):
                 for document in documents:
                     given = answers.get((document.id, user))
-                    if given:
-                        emit(governing(document, user, given, ctx.as_of))
-                    elif writer is not None:
-                        row = silent_rows[document.id]
-                        row[1] = neutralise(user)
-                        writer.writerow(row)
-                    else:
-                        emit(replace(silent[document.id], user=user))
+                    emit(
+                        governing(document, user, given, ctx.as_of)
+                        if given
+                        else unanswered(document, user, ctx.as_of)
+                    )
     except NotifyError as error:
         raise PolicyError(str(error)) from None
     return EXIT_OK
+
+
+def _all_csv(book: Any, only: str | None, documents: Any, answers: Any, ctx: Context, zone: Any) -> None:
+    """Every known user as CSV, written in blocks: a million users in seconds.
+
+    The cells are quoted as csv.QUOTE_ALL quotes them and neutralised against formulas;
+    most users never answered, so their line is a prepared prefix and suffix around the
+    user."""
+    from notify.answers_app import governing_json
+    from notify.applies import governing, unanswered
+    from notify.report import neutralise
+
+    def line(cells: Any) -> str:
+        return ",".join(_quoted(neutralise(c)) for c in cells) + "\n"
+
+    silent = {}
+    for document in documents:
+        cells = [
+            _quoted(neutralise(c))
+            for c in _csv_cells(governing_json(unanswered(document, "", ctx.as_of), zone))
+        ]
+        silent[document.id] = (cells[0] + ",", "," + ",".join(cells[2:]) + "\n")
+    out = sys.stdout
+    out.write(line(CSV_COLUMNS))
+    block: list[str] = []
+    for user in book.known_users(only):
+        for document in documents:
+            given = answers.get((document.id, user))
+            if given:
+                block.append(
+                    line(_csv_cells(governing_json(governing(document, user, given, ctx.as_of), zone)))
+                )
+            else:
+                prefix, suffix = silent[document.id]
+                block.append(prefix + _quoted(neutralise(user)) + suffix)
+        if len(block) >= 4096:
+            out.write("".join(block))
+            block.clear()
+    out.write("".join(block))
+
+
+def _quoted(cell: str) -> str:
+    return '"' + cell.replace('"', '""') + '"'
 
 
 def _csv_cells(record: dict[str, Any]) -> tuple[str, ...]:
