@@ -1,4 +1,5 @@
-"""Regenerate docs/screenshots/{home,version,redline}.png (1280x900) in headless Chromium.
+"""Regenerate docs/screenshots/{home,version,redline}.png (1280x900) and
+{mobile-version,mobile-archive}.png (390x844, a phone) in headless Chromium.
 
 The history is realistic and made afresh in a temporary git repository: the operator's
 policy (policy/privacy.md as committed in this repository) as version 1.0, then a
@@ -133,6 +134,18 @@ def screenshots(site_url: str, out: Path) -> list[Path]:
             page.goto(site_url + "privacy/changes/1.0-to-2.0/#change-profiling")
             expect(page.locator(".policy-redline [data-section=rights] del").first).to_be_in_viewport()
             shots.append(out / "redline.png")
+            page.screenshot(path=shots[-1], animations="disabled")
+
+            # A phone: the policy in force with the banner and callout, and the archive,
+            # whose rows become labelled facts (nothing scrolls sideways).
+            page.set_viewport_size({"width": 390, "height": 844})
+            page.goto(site_url + "privacy/")
+            expect(page.locator(".policy-callout")).to_be_visible()
+            shots.append(out / "mobile-version.png")
+            page.screenshot(path=shots[-1], animations="disabled")
+            page.goto(site_url + "privacy/versions/")
+            expect(page.locator("table.policy-archive")).to_be_visible()
+            shots.append(out / "mobile-archive.png")
             page.screenshot(path=shots[-1], animations="disabled")
             context.close()
         finally:
