@@ -143,9 +143,13 @@ class AnswerApp:
 
     # -- pages ------------------------------------------------------------------------
 
-    def _page(self, name: str, locale: str, status: int = 200, **context: Any) -> HTMLResponse:
+    def _page(
+        self, request: Request, name: str, locale: str, status: int = 200, **context: Any
+    ) -> HTMLResponse:
+        """A page; its form posts back to the path it was asked at (also when a shop
+        mounts the application under a prefix)."""
         template = self.env.get_template(f"{name}.{locale}.html.j2")
-        body = template.render(style=STYLE, locale=locale, path=self.path, **context)
+        body = template.render(style=STYLE, locale=locale, path=request.url.path, **context)
         return HTMLResponse(body, status_code=status, headers=SECURITY_HEADERS)
 
     def _claim(self, token: str | None) -> tuple[Claim, DocumentFacts]:
@@ -161,7 +165,12 @@ class AnswerApp:
             error.reason
         ]
         return self._page(
-            "refused", _locale(None, request), status, reason=error.reason, documents=self.catalogue.documents
+            request,
+            "refused",
+            _locale(None, request),
+            status,
+            reason=error.reason,
+            documents=self.catalogue.documents,
         )
 
     def _consequence(self, document: DocumentFacts, user: str, answer: Answer) -> dict[str, Any]:
@@ -182,18 +191,24 @@ class AnswerApp:
     async def page(self, request: Request) -> Response:
         token = request.query_params.get("token")
         if token is None:
-            return self._page("general", _locale(None, request), documents=self.catalogue.documents)
+            return self._page(request, "general", _locale(None, request), documents=self.catalogue.documents)
         try:
             claim, document = self._claim(token)
         except TokenError as error:
             return self._refusal(error, request)
         locale = _locale(claim, request)
-        latest = await run_in_threadpool(self.book.latest, claim.document, claim.version, claim.user)
-        consequence = None
-        if latest is not None:
-            consequence = await run_in_threadpool(self._consequence, document, claim.user, latest)
+        try:
+            latest = await run_in_threadpool(self.book.latest, claim.document, claim.version, claim.user)
+            consequence = None
+            if latest is not None:
+                consequence = await run_in_threadpool(self._consequence, document, claim.user, latest)
+        except SQLAlchemyError:
+            return self._page(
+                request, "refused", locale, 503, reason="unavailable", documents=self.catalogue.documents
+            )
         version = document.version(claim.version)
         return self._page(
+            request,
             "question",
             locale,
             document=document,
@@ -214,13 +229,19 @@ class AnswerApp:
         try:
             raw = await _body(request, FORM_LIMIT)
         except _TooLarge:
-            return self._page("refused", locale, 413, reason="too-large", documents=self.catalogue.documents)
+            return self._page(
+                request, "refused", locale, 413, reason="too-large", documents=self.catalogue.documents
+            )
         if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-            return self._page("refused", locale, 415, reason="form", documents=self.catalogue.documents)
+            return self._page(
+                request, "refused", locale, 415, reason="form", documents=self.catalogue.documents
+            )
         try:
             fields = dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=10))
         except (UnicodeDecodeError, ValueError):
-            return self._page("refused", locale, 400, reason="form", documents=self.catalogue.documents)
+            return self._page(
+                request, "refused", locale, 400, reason="form", documents=self.catalogue.documents
+            )
         try:
             claim, _document = self._claim(fields.get("token"))
         except TokenError as error:
@@ -232,7 +253,9 @@ class AnswerApp:
                 return self._refusal(TokenError("a token for another revision", reason="foreign"), request)
         answer = fields.get("answer", "")
         if answer not in ANSWERS:
-            return self._page("refused", locale, 400, reason="form", documents=self.catalogue.documents)
+            return self._page(
+                request, "refused", locale, 400, reason="form", documents=self.catalogue.documents
+            )
         try:
             await run_in_threadpool(
                 self.book.record,
@@ -245,9 +268,9 @@ class AnswerApp:
             )
         except (SQLAlchemyError, NotifyError):
             return self._page(
-                "refused", locale, 503, reason="unavailable", documents=self.catalogue.documents
+                request, "refused", locale, 503, reason="unavailable", documents=self.catalogue.documents
             )
-        target = f"{self.path}?{urlencode({'token': fields['token'], 'answered': '1'})}"
+        target = f"{request.url.path}?{urlencode({'token': fields['token'], 'answered': '1'})}"
         return RedirectResponse(target, status_code=303, headers=SECURITY_HEADERS)
 
     # -- the shop's API ---------------------------------------------------------------

@@ -122,6 +122,33 @@ class Governing:
     answered (continued use)."""
 
 
+USER_LIMIT = 200  # characters of a user id
+
+
+def answer_problem(
+    catalogue: Catalogue, document: str, version: str, user: str, answer: str, now: datetime
+) -> tuple[str, str] | None:
+    """Why an answer cannot be recorded, as (what is wrong: "document" or "answer", the
+    message), or None. The same check for the page, the API, `record` and `import`."""
+    facts = catalogue.document(document)
+    if facts is None:
+        known = ", ".join(d.id for d in catalogue.documents)
+        return "document", f"no document {document!r} (known: {known})"
+    index = facts.index(version)
+    if index is None:
+        return "answer", f"{document} has no version {version!r}"
+    if index == 0:
+        return "answer", f"{version} is the first version of {document}: there is no earlier version to keep"
+    published = facts.versions[index].published
+    if published is not None and published > now:
+        return "answer", f"{document} {version} is not published yet"
+    if answer not in ANSWERS:
+        return "answer", f"answer {answer!r}: use accept or object"
+    if not user or len(user) > USER_LIMIT:
+        return "answer", f"the user id must be 1 to {USER_LIMIT} characters"
+    return None
+
+
 def _ordered(document: DocumentFacts, answers: Iterable[Answer]) -> list[tuple[Answer, int]]:
     """The answers the history can place, with their version's index, in recording order."""
     known = [(a, document.index(a.version)) for a in answers if a.answer in ANSWERS]

@@ -35,7 +35,9 @@ SITE = "https://shop.example/legal/"
 PRIVACY = "policy/privacy.md"
 
 
-def policyctl(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def policyctl_process(
+    *args: str | Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """`policyctl` as its own process, as an operator runs it."""
     return subprocess.run(
         [
@@ -99,7 +101,7 @@ def world(tmp_path_factory: pytest.TempPathFactory, smtp_server_module) -> Itera
     ledger = f"sqlite:///{path / '.policy' / 'ledger.sqlite3'}"
     server = smtp_server_module
     env = {"POLICYCTL_ANSWER_SECRET": SECRET, "POLICYCTL_ANSWER_API_KEY": API_KEY}
-    sent = policyctl(
+    sent = policyctl_process(
         "notify",
         "--repo",
         path,
@@ -184,13 +186,14 @@ def answers_count(world: dict) -> int:
         return book.count()
 
 
-def applies(world: dict, user: str, as_of: str = "2026-10-20") -> str:
-    result = policyctl(
+def applies(run, world: dict, user: str, as_of: str = "2026-10-20") -> str:
+    """`policyctl applies --json` for one user (in-process, through the `policyctl` fixture)."""
+    result = run(
         "applies", "--repo", world["repo"].path, "--ledger", world["ledger"], "--user", user,
         "--document", "privacy", "--as-of", as_of, "--json",
     )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+    assert result.code == 0, result.err
+    return result.out
 
 
 def test_every_notice_carries_a_personal_link_in_text_html_and_the_recipients_locale(world):
@@ -207,7 +210,9 @@ def test_every_notice_carries_a_personal_link_in_text_html_and_the_recipients_lo
     )
 
 
-def test_the_user_objects_in_chromium_and_keeps_version_1_1_while_everyone_else_moves_to_2_0(world):
+def test_the_user_objects_in_chromium_and_keeps_version_1_1_while_everyone_else_moves_to_2_0(
+    world, policyctl
+):
     link = personal_link(world, "ann@example.com")
     with chromium() as browser:
         context = browser.new_context(locale="en-GB")
@@ -233,25 +238,24 @@ def test_the_user_objects_in_chromium_and_keeps_version_1_1_while_everyone_else_
     assert "You may stop using our services" in confirmation
     assert answers_count(world) == 1
 
-    assert '"version": "1.1"' in applies(world, "u-1")
-    assert '"because": {"answer": "object", "version": "2.0"' in applies(world, "u-1")
-    assert '"version": "2.0"' in applies(world, "u-2")
-    before = applies(world, "u-1", as_of="2026-10-10")  # 2.0 not yet in force: 1.1 for everyone
+    assert '"version": "1.1"' in applies(policyctl, world, "u-1")
+    assert '"because": {"answer": "object", "version": "2.0"' in applies(policyctl, world, "u-1")
+    assert '"version": "2.0"' in applies(policyctl, world, "u-2")
+    before = applies(policyctl, world, "u-1", as_of="2026-10-10")  # 2.0 not yet in force: 1.1 for everyone
     assert '"version": "1.1"' in before and '"answer": "object"' in before
     everyone = policyctl(
         "applies", "--repo", world["repo"].path, "--ledger", world["ledger"], "--all", "--csv",
         "--as-of", "2026-10-20",
     )  # fmt: skip
-    assert everyone.returncode == 0, everyone.stderr
+    assert everyone.code == 0, everyone.err
     rows = {
-        line.split(",")[1].strip('"'): line.split(",")[2].strip('"')
-        for line in everyone.stdout.splitlines()[1:]
+        line.split(",")[1].strip('"'): line.split(",")[2].strip('"') for line in everyone.out.splitlines()[1:]
     }
     assert rows["u-1"] == "1.1" and rows["u-2"] == "2.0"
     assert [v for k, v in rows.items() if k.startswith("email-sha256:")] == ["2.0"]
 
 
-def test_repeated_and_concurrent_posts_forged_expired_and_foreign_tokens_record_nothing(world):
+def test_repeated_and_concurrent_posts_forged_expired_and_foreign_tokens_record_nothing(world, policyctl):
     link = personal_link(world, "bob@example.com")
     token = link.split("token=", 1)[1]
     url = world["answer_url"]
@@ -297,7 +301,7 @@ def test_repeated_and_concurrent_posts_forged_expired_and_foreign_tokens_record_
         assert general.status_code == 200
         assert "personal link" in general.text and "account page" in general.text
     assert answers_count(world) == before + 1
-    assert '"version": "2.0"' in applies(world, "u-2")
+    assert '"version": "2.0"' in applies(policyctl, world, "u-2")
 
 
 def test_the_shops_api_records_and_answers_with_the_key_and_refuses_without_it(world):

@@ -123,3 +123,15 @@ def test_the_answer_page_speaks_the_recipients_language_and_escapes_the_summary(
     assert "自 <strong>2026年10月16日 00:00 (UTC+08:00)</strong> 起" in objected.text
     assert "<strong>1.0</strong> 版本适用于您的个人信息" in objected.text
     assert objected.headers["x-frame-options"] == "DENY"
+
+
+def test_answers_serve_needs_an_answer_url_and_the_secret(history, policyctl, monkeypatch):
+    monkeypatch.delenv(SECRET_ENV, raising=False)
+    common = ("answers", "serve", "--repo", history.path, "--listen", "127.0.0.1:9")
+    no_page = policyctl(*common)
+    assert no_page.code == 2 and "answer_url is not set" in no_page.err
+    no_secret = policyctl(*common, "--answer-url", ANSWER_URL)
+    assert no_secret.code == 2 and f"{SECRET_ENV} is not set" in no_secret.err
+    monkeypatch.setenv(SECRET_ENV, SECRET)
+    bad_url = policyctl(*common, "--answer-url", "shop.example/answer")
+    assert bad_url.code == 2 and "absolute http(s) URL" in bad_url.err
