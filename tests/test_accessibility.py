@@ -1,6 +1,7 @@
 """Every page kind as visitors with a screen reader, a keyboard or a phone meet it: no
-serious or critical axe-core finding at 1280 and 390 px, nothing that scrolls sideways
-at 390 px, and a banner dismissed with the keyboard that stays dismissed.
+serious or critical axe-core finding at 1280 and 390 px (notice.js on the shop's page
+included), nothing that scrolls sideways at 390 px, and a banner dismissed with the
+keyboard that stays dismissed.
 
 One site, built once for the module, with every page kind: the Privacy Policy 1.0
 (superseded), 2.0 (in force since 16 October 2026) and 3.0 (published 20 November 2026,
@@ -19,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import build_site, chromium, new_visitor, serving
+from browser_support import build_site, chromium, new_visitor, serving, shop_page
 from playwright.sync_api import Browser, Page, expect
 from tests_support import PolicyRepo, policy_file
 
@@ -92,6 +93,13 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
+def shop(site: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The operator's own page, on another origin, with the site's notice.js."""
+    with serving(shop_page(tmp_path_factory.mktemp("shop"), site + "notice.js")) as server:
+        yield server.url
+
+
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with chromium() as browser:
         yield browser
@@ -144,7 +152,7 @@ def banner(page: Page):
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_no_serious_or_critical_axe_finding_on_any_page_kind(visitor: Page, site: str, width: int):
+def test_no_serious_or_critical_axe_finding_on_any_page_kind(visitor: Page, site: str, shop: str, width: int):
     visitor.set_viewport_size({"width": width, "height": 900})
     findings: dict[str, list[str]] = {}
     for kind, path in PAGE_KINDS.items():
@@ -165,6 +173,16 @@ def test_no_serious_or_critical_axe_finding_on_any_page_kind(visitor: Page, site
     visitor.keyboard.type("address")
     expect(visitor.locator(".md-search-result__item").first).to_be_visible()
     findings["search with results"] = axe_findings(visitor)
+
+    # notice.js on the shop's own page: its banner and pop-up.
+    visitor.goto(shop)
+    dialog = visitor.get_by_role("dialog", name="A policy is changing")
+    expect(dialog).to_be_visible()
+    findings["notice.js on the shop, with its pop-up open"] = axe_findings(visitor)
+    visitor.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+    expect(visitor.get_by_role("region", name="Policy update")).to_be_visible()
+    findings["notice.js on the shop"] = axe_findings(visitor)
 
     found = {kind: lines for kind, lines in findings.items() if lines}
     assert not found, f"axe-core at {width} px:\n" + json.dumps(found, indent=2)
