@@ -495,3 +495,20 @@ def test_a_chinese_source_with_an_english_translation_keeps_chinese_at_the_root(
     assert document.title == "隐私政策" and english is not None and english.title == "Privacy Policy"
     assert urls.document("privacy", language=document.translation_language) == "privacy/"
     assert urls.document("privacy", language=english.translation_language) == "en/privacy/"
+
+
+def test_a_document_renamed_with_its_translation_keeps_both_histories(policy_repo, policyctl):
+    two_languages(policy_repo)
+    policy_repo.write(PRIVACY, EN_V2)
+    policy_repo.write(PRIVACY_ZH, ZH_V2)
+    policy_repo.commit("2026-09-30T09:00:00+08:00")
+    policy_repo.git("mv", PRIVACY, "policy/data-privacy.md")
+    policy_repo.git("mv", PRIVACY_ZH, "policy/data-privacy.zh.md")
+    policy_repo.commit("2026-10-20T09:00:00+08:00", "Rename the privacy policy")
+
+    result = check(policyctl, policy_repo, "2026-10-21")
+    assert result.code == 0, result.out + result.err
+    assert result.out == "data-privacy: 2 versions; in force 2.0 since 2026-10-16\n"
+    [document] = history_of(policy_repo).documents
+    assert [v.languages for v in document.versions] == [("en", "zh"), ("en", "zh")]
+    assert document.in_language("zh").path == "policy/data-privacy.zh.md"
