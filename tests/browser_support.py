@@ -144,6 +144,7 @@ def chromium() -> Iterator:
     there is one, and starts its own otherwise."""
     from playwright.sync_api import sync_playwright
 
+    global _RUNNING
     running = _RUNNING
     if running and running[1].is_connected():
         browser = launch_chromium(running[0])
@@ -151,6 +152,9 @@ def chromium() -> Iterator:
             yield browser
         finally:
             browser.close()
+            # The session's browser is still the one that shows Playwright is running: a
+            # later module must launch on it too, not start a second Playwright.
+            _RUNNING = running
         return
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)

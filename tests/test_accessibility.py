@@ -152,12 +152,17 @@ def banner(page: Page):
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_no_serious_or_critical_axe_finding_on_any_page_kind(visitor: Page, site: str, shop: str, width: int):
+def test_every_page_kind_has_no_serious_axe_finding_and_does_not_scroll_sideways(
+    visitor: Page, site: str, shop: str, width: int
+):
     visitor.set_viewport_size({"width": width, "height": 900})
     findings: dict[str, list[str]] = {}
+    wide: dict[str, str] = {}
     for kind, path in PAGE_KINDS.items():
         visitor.goto(site + path)
         expect(visitor.get_by_role("heading", level=1)).to_be_attached()
+        if sideways(visitor) > 0:
+            wide[kind] = f"{sideways(visitor)} px"
         if kind == "home":
             expect(pop_up(visitor)).to_be_visible()
             findings["home, with the pop-up open"] = axe_findings(visitor)
@@ -166,6 +171,7 @@ def test_no_serious_or_critical_axe_finding_on_any_page_kind(visitor: Page, site
         else:
             expect(banner(visitor)).to_be_visible()
         findings[kind] = axe_findings(visitor)
+    assert not wide, f"pages that scroll sideways at {width} px: {wide}"
 
     # Material's search dialog, open with results.
     visitor.goto(site + PAGE_KINDS["version in force"])
@@ -189,17 +195,6 @@ def test_no_serious_or_critical_axe_finding_on_any_page_kind(visitor: Page, site
 
 
 # ------------------------------------------------------------------------ a phone
-
-
-def test_no_page_kind_scrolls_sideways_at_390_px(visitor: Page, site: str):
-    visitor.set_viewport_size({"width": 390, "height": 844})
-    wide = {}
-    for kind, path in PAGE_KINDS.items():
-        visitor.goto(site + path)
-        expect(visitor.get_by_role("heading", level=1)).to_be_attached()
-        if sideways(visitor) > 0:
-            wide[kind] = f"{sideways(visitor)} px"
-    assert not wide, f"pages that scroll sideways at 390 px: {wide}"
 
 
 def test_the_wide_policy_table_scrolls_in_its_own_box_reachable_by_keyboard_at_390_px(
