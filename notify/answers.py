@@ -60,6 +60,7 @@ class AnswerBook:
         self.ledger = Ledger(url)
         self.engine = self.ledger.engine
         self.dialect = self.ledger.dialect
+        self._reader: Ledger | None = None
         try:
             with self.engine.begin() as conn:
                 if self.dialect == "postgresql":
@@ -69,7 +70,18 @@ class AnswerBook:
             raise NotifyError(f"cannot open the answers in {redact(url)}: {exc.__class__.__name__}") from exc
 
     def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
         self.ledger.close()
+
+    @property
+    def reading(self) -> sa.Engine:
+        """An engine for the long reads (`applies --all`, reports): read-only, so that on
+        SQLite they run outside the write lock that every transaction of the ledger's own
+        engine takes (BEGIN IMMEDIATE), at about twice the speed."""
+        if self._reader is None:
+            self._reader = Ledger(self.ledger.url, readonly=True)
+        return self._reader.engine
 
     def __enter__(self) -> AnswerBook:
         return self
@@ -166,7 +178,7 @@ class AnswerBook:
         if document is not None:
             q = q.where(c.document == document)
         out: dict[tuple[str, str], list[Answer]] = {}
-        with self.engine.connect() as conn:
+        with self.reading.connect() as conn:
             for r in conn.execution_options(stream_results=True, yield_per=5000).execute(q):
                 out.setdefault((r.document, r.user_key), []).append(
                     Answer(r.version, r.answer, r.answered_at, r.id)
@@ -176,21 +188,21 @@ class AnswerBook:
     def known_users(self, document: str | None = None) -> Iterator[str]:
         """Every user the ledger knows, each once, in order: those notified (by id, else by
         the hash of their address) and those who answered."""
-        n = notices.c
-        anonymous = n.recipient_id == ""
-        who = sa.case((anonymous, n.recipient), else_=n.recipient_id)
-        q = sa.select(anonymous.label("anonymous"), who.label("who")).distinct()
-        if document is not None:
-            q = q.where(n.document == document)
-        q = q.order_by("anonymous", "who")
+        where = "WHERE document = :document" if document is not None else ""
+        q = sa.text(
+            "SELECT DISTINCT recipient_id = '' AS anonymous, "
+            "CASE WHEN recipient_id = '' THEN recipient ELSE recipient_id END AS who "
+            f"FROM {notices.name} {where} ORDER BY 1, 2"
+        )
+        params = {"document": document} if document is not None else {}
         a = answers.c
         answered = sa.select(a.user_key).distinct()
         if document is not None:
             answered = answered.where(a.document == document)
-        with self.engine.connect() as conn:
+        with self.reading.connect() as conn:
             extra = {r[0] for r in conn.execute(answered)}
-        with self.engine.connect() as conn:
-            result = conn.execution_options(stream_results=True, yield_per=10000).execute(q)
+        with self.reading.connect() as conn:
+            result = conn.execution_options(stream_results=True, yield_per=10000).execute(q, params)
             for rows in result.partitions():
                 for anonymous, who in rows:
                     key = user_key("", who) if anonymous else who
@@ -213,7 +225,7 @@ class AnswerBook:
             .order_by(anonymous, who)
         )
         kind = UTCDateTime()
-        with self.engine.connect() as conn:
+        with self.reading.connect() as conn:
             for r in conn.execution_options(stream_results=True, yield_per=5000).execute(q):
                 when = kind.process_result_value(r.sent, self.engine.dialect)
                 yield (user_key("", r.who) if r.anonymous else r.who), when
@@ -222,7 +234,7 @@ class AnswerBook:
         """user -> their latest answer to that version."""
         c = answers.c
         out: dict[str, Answer] = {}
-        with self.engine.connect() as conn:
+        with self.reading.connect() as conn:
             q = (
                 sa.select(c.user_key, c.version, c.answer, c.answered_at, c.seq)
                 .where(c.document == document, c.version == version)

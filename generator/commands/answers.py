@@ -271,14 +271,16 @@ def _record(args: argparse.Namespace, ctx: Context) -> int:
 
     facts = catalogue(ctx.repo, ctx.settings, pages=False)
     at = _instant(args.at, ctx, "--at")
-    now = dt.datetime.now(ctx.settings.zone)
+    now = ctx.as_of  # now, unless --as-of says otherwise
     problem = answer_problem(facts, args.document, args.answer_version, args.user, args.answer, at or now)
     if problem is not None:
         raise PolicyError(problem[1], remedy="see `policyctl status` for the documents and their versions")
     if at is not None and at > now:
         raise SettingsError(f"--at {args.at}: lies in the future", remedy="give when the user answered")
     with AnswerBook(ledger_url(args, ctx)) as book:
-        done = book.record(args.document, args.answer_version, args.user, args.answer, at=at, source="record")
+        done = book.record(
+            args.document, args.answer_version, args.user, args.answer, at=at or now, source="record"
+        )
     when = iso(done.answer.at, ctx.settings.zone)
     if done.recorded:
         print(f"recorded: {args.document} {args.answer_version}: {args.answer} at {when}")
@@ -340,7 +342,7 @@ def _import(args: argparse.Namespace, ctx: Context) -> int:
     from notify.applies import answer_problem
 
     facts = catalogue(ctx.repo, ctx.settings, pages=False)
-    now = dt.datetime.now(ctx.settings.zone)
+    now = ctx.as_of  # now, unless --as-of says otherwise
     problems: list[str] = []
     count = 0
     for where, row in _import_rows(args.file):
