@@ -291,6 +291,9 @@ def build_site(
         f"Built {pages} pages for {len(model.documents)} document(s) as of "
         f"{as_of.isoformat(timespec='minutes')} into {target} in {elapsed:.1f} s."
     )
+    if model.settings.pdf:
+        printed = sum(1 for d in model.documents for e in d.entries if not e.draft)
+        print(f"  {printed} version PDF(s) printed with headless Chromium (pdf: true).")
     for notice in model.notices:
         print(
             f"  pending: {notice.document} {notice.version.version} takes effect "
