@@ -119,7 +119,7 @@ def print_versions(site: Path, model: SiteModel, chromium: str) -> dict[str, str
     with tempfile.TemporaryDirectory(prefix="policyctl-pdf-") as work:
         profile = Path(work) / "profile"
         for doc_id, name, url, published in _printable(model):
-            page = site / urls.source_path(url).replace("index.md", "index.html")
+            page = site / url / "index.html"  # MkDocs' directory URLs
             target = site / urls.version_pdf(doc_id, name)
             data = _stamp(_print(chromium, page, Path(work) / "page.pdf", profile), published)
             target.write_bytes(data)
