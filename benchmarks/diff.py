@@ -1,6 +1,13 @@
 """Benchmark: the section-aware word redline against plain difflib on the same words.
 
 Run by hand:  .venv/bin/python benchmarks/diff.py [--pairs 40] [--repeat 5] [--seed 1]
+              .venv/bin/python benchmarks/diff.py --history 200 [--against DIR] [--repeat 3]
+
+With `--history N` it times instead what a site build spends on redlines: every
+consecutive pair of an N-version git history (benchmarks/histories.py) through
+`generator.site.redlines.redline_html`, in a fresh process per run, for this checkout
+and, with `--against`, another one (an older commit: `git archive <commit> | tar -x -C
+DIR`), alternating, `--repeat` rounds.
 
 Cases:
 * realistic: a chain of revisions of policy/privacy.md (~25 KB), each with 1-8 random
@@ -46,6 +53,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.append(str(ROOT / "benchmarks"))  # histories, for --history
 
 from generator.site import redlines  # noqa: E402
 from generator.site.redlines import redline_markdown  # noqa: E402
@@ -270,12 +278,72 @@ def timing(samples: list[float]) -> Timing:
     return Timing(statistics.median(samples), p95, samples[-1])
 
 
+# Runs in a fresh process with one checkout's packages first on the path: the redlines
+# of every consecutive pair of versions, made as a build makes them (each version's
+# sections parsed once, `redline_html` per pair, memos as the build keeps them).
+_IN_A_BUILD = """
+import sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from generator.policies import read_history
+from generator.settings import Settings
+from generator.site.redlines import redline_html
+history = read_history(Path(sys.argv[2]), Settings())
+documents = history.documents.values() if isinstance(history.documents, dict) else history.documents
+versions = list(next(iter(documents)).versions)
+start = time.perf_counter()
+for old, new in zip(versions, versions[1:]):
+    redline_html(old, new)
+print(len(versions) - 1, time.perf_counter() - start)
+"""
+
+
+def in_a_build(versions: int, against: Path | None, rounds: int) -> int:
+    """`--history N [--against DIR]`: the redline stage of a build of an N-version history
+    (benchmarks/histories.py), this checkout and another one (e.g. an older commit's
+    `git archive`) in alternating fresh processes."""
+    import subprocess
+    import tempfile
+
+    from histories import make_history
+
+    trees = [ROOT, *([against.resolve()] if against else [])]
+    with tempfile.TemporaryDirectory(prefix="redline-history-") as work:
+        repo = make_history(Path(work) / "repo", versions)
+        print(
+            f"redlines of a {versions}-version history, as a build makes them (s for all pairs, ms per pair)"
+        )
+        results: dict[Path, list[float]] = {tree: [] for tree in trees}
+        for _ in range(rounds):
+            for tree in trees:
+                out = subprocess.run(
+                    [sys.executable, "-c", _IN_A_BUILD, str(tree), str(repo)],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                ).stdout.split()
+                pairs, seconds = int(out[0]), float(out[1])
+                results[tree].append(seconds)
+                print(f"  {str(tree):40} {seconds:7.3f} s  {seconds / pairs * 1e3:6.2f} ms/pair")
+        for tree in trees:
+            print(f"median {str(tree):33} {statistics.median(results[tree]):7.3f} s")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pairs", type=int, default=40, help="realistic revision pairs")
     parser.add_argument("--repeat", type=int, default=5, help="timed runs per pair")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--history", type=int, metavar="N", help="time a build's redlines of N versions instead"
+    )
+    parser.add_argument(
+        "--against", type=Path, metavar="DIR", help="with --history: another checkout to compare"
+    )
     args = parser.parse_args()
+    if args.history:
+        return in_a_build(args.history, args.against, args.repeat if args.repeat != 5 else 3)
     rng = random.Random(args.seed)
 
     print(f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores")
