@@ -1,13 +1,13 @@
 """Benchmark: the section-aware word redline against plain difflib on the same words.
 
 Run by hand:  .venv/bin/python benchmarks/diff.py [--pairs 40] [--repeat 5] [--seed 1]
-              .venv/bin/python benchmarks/diff.py --history 200 [--against DIR] [--repeat 3]
+              .venv/bin/python benchmarks/diff.py --history 200 [--against DIR] [--rounds 3]
 
 With `--history N` it times instead what a site build spends on redlines: every
 consecutive pair of an N-version git history (benchmarks/histories.py) through
 `generator.site.redlines.redline_html`, in a fresh process per run, for this checkout
 and, with `--against`, another one (an older commit: `git archive <commit> | tar -x -C
-DIR`), alternating, `--repeat` rounds.
+DIR`), alternating, `--rounds` times each.
 
 Cases:
 * realistic: a chain of revisions of policy/privacy.md (~25 KB), each with 1-8 random
@@ -341,9 +341,10 @@ def main() -> int:
     parser.add_argument(
         "--against", type=Path, metavar="DIR", help="with --history: another checkout to compare"
     )
+    parser.add_argument("--rounds", type=int, default=3, help="with --history: runs of each checkout")
     args = parser.parse_args()
     if args.history:
-        return in_a_build(args.history, args.against, args.repeat if args.repeat != 5 else 3)
+        return in_a_build(args.history, args.against, args.rounds)
     rng = random.Random(args.seed)
 
     print(f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores")
