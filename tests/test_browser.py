@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import VIEWPORT, build_site, launch_chromium, new_visitor, serving, shop_page
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from browser_support import VIEWPORT, build_site, chromium, new_visitor, serving, shop_page
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 from tests_support import INSERTED_SECTION_REVISION, PolicyRepo, policy_file
 
 DURING_THE_WINDOW = "2026-10-08"
@@ -51,12 +51,12 @@ def publish_3_0(repo: PolicyRepo) -> None:
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
+    # For this module only: a Playwright left running for the session would make every
+    # later module's own `sync_playwright()` fail.
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
