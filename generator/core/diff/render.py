@@ -41,7 +41,8 @@ class SectionRedline:
     text_changed: bool
     """True when the words changed; a moved section may or may not have changed too."""
     html: str
-    """This section's HTML fragment (no blank lines, all policy text escaped)."""
+    """This section's HTML fragment: no blank lines, well nested, every text and
+    attribute escaped as it is written out."""
 
     @property
     def anchor(self) -> str:
