@@ -60,7 +60,10 @@ class Scope:
         deleted element."""
         out: list[tuple[str, str]] = []
         classes = f"redline-block-{mark}" if mark else ""
+        given = {name for name, _ in extra}
         for name, value in element.attrs:
+            if name in given:
+                continue  # the redline's own (a list item's number)
             if name == "id":
                 if not old:
                     out.append((name, self.fragment(value)))
