@@ -111,7 +111,8 @@ def _finalize(value: Any) -> Any:
 @functools.cache
 def _environment() -> jinja2.Environment:
     environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(PAGE_TEMPLATES_DIR)),
+        # The pages' own templates, then the theme's partials that pages share with it.
+        loader=jinja2.FileSystemLoader([str(PAGE_TEMPLATES_DIR), str(PAGE_TEMPLATES_DIR.parent)]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -205,6 +206,7 @@ def _notice(model: SiteModel, notice: Notice, page_url: str) -> dict[str, Any]:
         "changes_href": urls.relative(page_url, notice.changes_url) if notice.changes_url else None,
         "core_rights": notice.changes.core_rights_changed,
         "core_sections": [c.title for c in notice.changes.core_rights_sections],
+        "answer_url": model.settings.answer_url,
     }
 
 

@@ -311,4 +311,5 @@ def template_context(model: SiteModel) -> dict[str, Any]:
         "updates_url": urls.UPDATES,
         "drafts": model.drafts,
         "as_of": iso(model.as_of, zone),
+        "answer_url": model.settings.answer_url or "",
     }
