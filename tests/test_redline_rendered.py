@@ -248,3 +248,11 @@ def test_a_change_of_markdown_source_that_reads_the_same_is_said_so() -> None:
     assert section.status == "changed"  # the change summary counts source changes
     assert "<ins>" not in section.html and "<del>" not in section.html
     assert "Changed in the Markdown source only: the text reads the same." in visible_text(section.html)
+
+
+def test_a_deletion_after_a_word_keeps_the_space_before_it_when_the_insertion_has_none() -> None:
+    old = "## A {#a}\n\nYou can exercise your rights and process your requests.\n"
+    new = old.replace("rights and process", "rights, and answer")
+    html = redline_markdown(old, new).section("a").html
+
+    assert f"your rights {deleted('and process')}{ins(', and answer')} your requests." in html

@@ -311,8 +311,10 @@ def inline_diff(
         b0, b1 = run.b
         # White space in front of a change stays outside the marks, so that the
         # underline / strike-through covers words, not the gap before them.
+        # The new text's space, or the old one's when the new text has none there
+        # ("rights and process" -> "rights, and answer": a space before the deletion).
         if not first or preserve:
-            if b1 > b0:
+            if b1 > b0 and (new.spaces[b0] or a1 == a0):
                 writer.write(_Atom(_space(new.spaces[b0], preserve), new.space_paths[b0], False))
             else:
                 writer.write(_Atom(_space(old.spaces[a0], preserve), old.space_paths[a0], True))
