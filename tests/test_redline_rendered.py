@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 
 import markdown
 import pytest
+from tests_support import build, policy_file
 
 from generator.core.sections import parse_sections
 from generator.site.redlines import redline_markdown, use_markdown
@@ -256,3 +257,31 @@ def test_a_deletion_after_a_word_keeps_the_space_before_it_when_the_insertion_ha
     html = redline_markdown(old, new).section("a").html
 
     assert f"your rights {deleted('and process')}{ins(', and answer')} your requests." in html
+
+
+def test_a_site_whose_mkdocs_yml_adds_an_extension_renders_its_redlines_with_it(
+    policy_repo, policyctl, tmp_path
+):
+    policy_repo.write(
+        "mkdocs.yml",
+        "site_name: Legal\nmarkdown_extensions:\n  - def_list\nplugins:\n  - policy:\n      country: CN\n",
+    )
+    body = "## Terms {#terms}\n\nOrder\n:   A purchase you make.\n"
+    policy_repo.publish(
+        "policy/privacy.md", policy_file(body, published="2026-09-01"), "2026-09-01T10:00:00+08:00", "1.0"
+    )
+    policy_repo.publish(
+        "policy/privacy.md",
+        policy_file(
+            body.replace("make", "confirm"), version="2.0", published="2026-09-30", summary="Clearer."
+        ),
+        "2026-09-30T09:00:00+08:00",
+        "2.0",
+    )
+    try:
+        build(policyctl, policy_repo, "2026-10-08", tmp_path / "site")
+    finally:
+        use_markdown()  # the plugin set the site's extensions for this process
+    page = (tmp_path / "site" / "privacy/changes/1.0-to-2.0/index.html").read_text(encoding="utf-8")
+
+    assert f"<dl><dt>Order</dt><dd>A purchase you {deleted('make')}{ins('confirm')}.</dd></dl>" in page
