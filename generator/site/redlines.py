@@ -35,6 +35,7 @@ import markdown  # type: ignore[import-untyped]  # no stubs in the lint extras
 import generator.core.changes as changes
 import generator.core.diff as diff
 import generator.core.sections as sections
+import generator.core.urls as urls
 import generator.site.sanitize as sanitize
 from generator.core.diff import BodyHtml, Redline, redline
 from generator.core.diff.markup import parse_fragment
@@ -99,13 +100,14 @@ def use_markdown(extensions: Iterable[Any] | None = None, configs: Mapping[str, 
 def _code() -> list[ModuleType]:
     """The modules whose source decides a redline's HTML: every module of the
     `generator.core.diff` package, the section parser, the change classification
-    (it decides each section's status), the sanitizer and this one."""
+    (it decides each section's status), the anchors, the sanitizer and this one."""
     names = sorted(info.name for info in pkgutil.iter_modules(diff.__path__, f"{diff.__name__}."))
     return [
         diff,
         *(importlib.import_module(name) for name in names),
         sections,
         changes,
+        urls,
         sanitize,
         sys.modules[__name__],
     ]
