@@ -1,6 +1,6 @@
-"""Human dates for pages ("16 October 2026") and ISO 8601 for data files, both in the
-operator's time zone. Locale-independent on purpose: the site must not change with the
-build machine's locale."""
+"""Human dates for pages ("16 October 2026", in Chinese "2026年10月16日") and ISO 8601 for
+data files, both in the operator's time zone. Locale-independent on purpose: the site
+must not change with the build machine's locale."""
 
 from __future__ import annotations
 
@@ -27,19 +27,40 @@ def local(moment: dt.datetime, zone: ZoneInfo) -> dt.datetime:
     return moment.astimezone(zone)
 
 
-def human_date(moment: dt.datetime | dt.date | None, zone: ZoneInfo | None = None) -> str:
-    """ "16 October 2026"; a date-time not at local midnight gets its time: "16 October 2026, 09:30"."""
+def _english(day: dt.date) -> str:
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def _chinese(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+DATE_STYLES = {"zh": _chinese}
+"""How a language writes a day, by its primary language code; any other language: English."""
+
+
+def date_style(language: str | None) -> str:
+    """The key of `DATE_STYLES` that `language` ("zh", "zh-CN", "en", None) writes dates in."""
+    primary = (language or "").split("-")[0].lower()
+    return primary if primary in DATE_STYLES else "en"
+
+
+def human_date(
+    moment: dt.datetime | dt.date | None, zone: ZoneInfo | None = None, *, language: str | None = None
+) -> str:
+    """ "16 October 2026"; a date-time not at local midnight gets its time: "16 October 2026, 09:30".
+    In Chinese (`language` "zh", "zh-CN", ...): "2026年10月16日", "2026年10月16日 09:30"."""
     if moment is None:
         return ""
+    write = DATE_STYLES.get(date_style(language), _english)
     if isinstance(moment, dt.datetime):
         if zone is not None:
             moment = moment.astimezone(zone)
-        day = moment.date()
-        text = f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+        text = write(moment.date())
         if moment.time() != dt.time(0):
-            text += f", {moment:%H:%M}"
+            text += (" " if write is _chinese else ", ") + f"{moment:%H:%M}"
         return text
-    return f"{moment.day} {MONTHS[moment.month - 1]} {moment.year}"
+    return write(moment)
 
 
 def iso(moment: dt.datetime | None, zone: ZoneInfo | None = None) -> str | None:

@@ -47,26 +47,32 @@ class Notice:
         return self.changes.core_rights_changed
 
     @property
+    def language(self) -> str | None:
+        """The notice's language when it is a translation's (its URLs are under it), else None."""
+        return self.version.translation_language
+
+    @property
     def url(self) -> str:
         """The full text of the revision."""
-        return urls.version(self.document, self.version.version)
+        return urls.version(self.document, self.version.version, language=self.language)
 
     @property
     def changes_url(self) -> str | None:
         """The redline from what users agreed to; None for a first version."""
         if self.base is None:
             return None
-        return urls.changes(self.document, self.base.version, self.version.version)
+        return urls.changes(self.document, self.base.version, self.version.version, language=self.language)
 
     @property
     def rights_url(self) -> str:
         """Where users read how to object or withdraw consent: the rights section of the
         version that applies now, on the document page (else of the revision, on its page)."""
-        for version, page in ((self.in_force, urls.document(self.document)), (self.version, self.url)):
+        document = urls.document(self.document, language=self.language)
+        for version, page in ((self.in_force, document), (self.version, self.url)):
             section = rights_section(version.sections) if version is not None else None
             if section is not None:
                 return urls.with_anchor(page, urls.section_anchor(section.id))
-        return urls.document(self.document)
+        return document
 
 
 def rights_section(sections: tuple[Section, ...]) -> Section | None:

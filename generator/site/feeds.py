@@ -4,6 +4,12 @@ URLs are absolute when `site_url` is set, else relative to the site root (which 
 where the data files live, so a reader resolves them against the file's own URL).
 Instants are ISO 8601 with the operator's offset. Only what the model holds is
 written: a scheduled version is in no data file.
+
+With more than one language, each language has its own three files, of the same shape,
+under its prefix (`zh/versions.json`, `zh/notices.json`, `zh/feed.xml`; the source
+language's stay at the root): its titles, summaries, URLs and dates. Each notices.json
+then also says its `language`, where every language's notices are (`languages`) and the
+words notice.js shows (`words`).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from generator.core import urls
 from generator.core.dates import human_date, iso
 from generator.core.notices import Notice
 from generator.site.model import SiteModel
+from generator.site.words import NOTICE_JS_KEYS, words
 
 ATOM = "http://www.w3.org/2005/Atom"
 _FEED_NAMESPACE = uuid.UUID("0f6c3c2e-9b1e-5d4a-8a57-6f1c9f0b7a21")
@@ -86,23 +93,35 @@ def versions_data(model: SiteModel, pdfs: Mapping[str, str] | None = None) -> di
     return {"generated": iso(model.as_of, zone), "documents": documents}
 
 
-def notices_data(model: SiteModel) -> dict[str, Any]:
+def notices_data(model: SiteModel, languages: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The open notices. `languages` (language -> its notices.json, site-root relative),
+    given when the site has more than one, is written with the language and words of
+    this file, for notice.js."""
     zone, site = model.settings.zone, model.settings.site_url
     notices = [notice_record(n, zone, lambda url: urls.absolute(url, site)) for n in model.notices]
-    return {
+    data: dict[str, Any] = {
         "generated": iso(model.as_of, zone),
-        "updates_url": urls.absolute(urls.UPDATES, site),
+        "updates_url": urls.absolute(model.url(urls.UPDATES), site),
         "notices": notices,
     }
+    if languages:
+        t = words(model.language_code)
+        data["language"] = model.language_code
+        data["languages"] = {code: urls.absolute(path, site) for code, path in languages.items()}
+        data["words"] = {key: t[key] for key in NOTICE_JS_KEYS}
+        data["words"]["date"] = t.text("date_pattern")
+    return data
 
 
 def dumps(data: dict[str, Any]) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-def entry_id(document: str, version: str) -> str:
-    """A permanent Atom id for a version, independent of where the site is hosted."""
-    return uuid.uuid5(_FEED_NAMESPACE, f"{document}\n{version}").urn
+def entry_id(document: str, version: str, language: str | None = None) -> str:
+    """A permanent Atom id for a version (in a translation's language: of that text),
+    independent of where the site is hosted."""
+    key = f"{document}\n{version}" + (f"\n{language}" if language else "")
+    return uuid.uuid5(_FEED_NAMESPACE, key).urn
 
 
 def atom_feed(model: SiteModel) -> str:
@@ -115,12 +134,23 @@ def atom_feed(model: SiteModel) -> str:
             element.text = text
         return element
 
-    name = model.settings.site_name or "Policies"
-    feed = ET.Element(f"{{{ATOM}}}feed")
-    sub(feed, "id", uuid.uuid5(_FEED_NAMESPACE, f"feed\n{site or name}").urn)
-    sub(feed, "title", f"{name}: policy updates")
-    sub(feed, "link", rel="self", href=urls.absolute(urls.FEED_XML, site), type="application/atom+xml")
-    sub(feed, "link", rel="alternate", href=urls.absolute(urls.UPDATES, site), type="text/html")
+    t, language = words(model.language_code), model.language
+    name = model.settings.site_name or t["site_name"]
+    feed = ET.Element(f"{{{ATOM}}}feed", {"xml:lang": language} if language else {})
+    sub(
+        feed,
+        "id",
+        uuid.uuid5(_FEED_NAMESPACE, f"feed\n{site or name}" + (f"\n{language}" if language else "")).urn,
+    )
+    sub(feed, "title", t.text("feed_title", name=name))
+    sub(
+        feed,
+        "link",
+        rel="self",
+        href=urls.absolute(model.url(urls.FEED_XML), site),
+        type="application/atom+xml",
+    )
+    sub(feed, "link", rel="alternate", href=urls.absolute(model.url(urls.UPDATES), site), type="text/html")
     updates = [(doc, entry) for doc, entry in model.updates if not entry.draft]
     newest = max((entry.version.published for _, entry in updates), default=model.as_of)
     sub(feed, "updated", iso(newest, zone))
@@ -129,31 +159,33 @@ def atom_feed(model: SiteModel) -> str:
     for doc, entry in updates:
         v = entry.version
         item = sub(feed, "entry")
-        sub(item, "id", entry_id(doc.id, v.version))
-        sub(item, "title", f"{v.title}, version {v.version}")
+        sub(item, "id", entry_id(doc.id, v.version, language))
+        sub(item, "title", t.text("version_title", title=v.title, version=v.version))
         sub(item, "published", iso(v.published, zone))
         sub(item, "updated", iso(v.published, zone))
         target = entry.changes_url or entry.url
         sub(item, "link", rel="alternate", href=urls.absolute(target, site), type="text/html")
         sub(item, "link", rel="related", href=urls.absolute(entry.url, site), type="text/html")
-        text = v.summary or "First published version."
+        text = v.summary or t["feed_first"]
         # Read by people in a feed reader: the date as the pages write it.
-        text += f" Effective {human_date(v.effective, zone)}."
+        text += t.text("feed_effective", date=human_date(v.effective, zone, language=model.language_code))
         if entry.changes.core_rights_changed:
-            text += " Changes core-rights sections."
+            text += t["feed_core"]
         sub(item, "summary", text)
         for section_change in entry.changes.sections:
             if section_change.core_rights:
-                sub(item, "category", term="core-rights", label="Changes core rights")
+                sub(item, "category", term="core-rights", label=t["feed_core_label"])
                 break
     ET.indent(feed)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode") + "\n"
 
 
-def data_files(model: SiteModel, *, pdfs: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Site-root file name -> content."""
+def data_files(
+    model: SiteModel, *, pdfs: Mapping[str, str] | None = None, languages: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """File name (under the model's language prefix: `SiteModel.url`) -> content."""
     return {
         urls.VERSIONS_JSON: dumps(versions_data(model, pdfs)),
-        urls.NOTICES_JSON: dumps(notices_data(model)),
+        urls.NOTICES_JSON: dumps(notices_data(model, languages)),
         urls.FEED_XML: atom_feed(model),
     }

@@ -46,14 +46,16 @@ class Entry:
 
     @property
     def url(self) -> str:
-        return urls.version(self.version.document, self.version.version)
+        v = self.version
+        return urls.version(v.document, v.version, language=v.translation_language)
 
     @property
     def changes_url(self) -> str | None:
         """The redline from the previous version, None for the first version."""
         if self.previous is None:
             return None
-        return urls.changes(self.version.document, self.previous.version, self.version.version)
+        v = self.version
+        return urls.changes(v.document, self.previous.version, v.version, language=v.translation_language)
 
     @property
     def draft(self) -> bool:
@@ -90,12 +92,17 @@ class DocumentView:
         return current.version.title if current else self.document.title
 
     @property
+    def language(self) -> str | None:
+        """A translation's language, None for the source language (what URLs take)."""
+        return self.document.translation_language
+
+    @property
     def url(self) -> str:
-        return urls.document(self.id)
+        return urls.document(self.id, language=self.language)
 
     @property
     def archive_url(self) -> str:
-        return urls.archive(self.id)
+        return urls.archive(self.id, language=self.language)
 
     @property
     def in_force(self) -> Entry | None:
@@ -116,6 +123,18 @@ class SiteModel:
     settings: Settings
     documents: tuple[DocumentView, ...]
     drafts: bool = False
+    language: str | None = None
+    """The language of this site's pages when it is a translation's (its pages live under
+    `/<language>/`); None for the source language, at the site's root."""
+
+    @property
+    def language_code(self) -> str:
+        """The language of the pages: a translation's, else the source language."""
+        return self.language or self.settings.source_language
+
+    def url(self, url: str) -> str:
+        """A page of this language's site (`urls.home`, ...), under its prefix."""
+        return urls.in_language(url, self.language)
 
     @property
     def notices(self) -> tuple[Notice, ...]:
@@ -143,13 +162,32 @@ def check_document_ids(documents: Iterable[Document]) -> None:
 
 
 def build_model(
-    history: History, settings: Settings, as_of: dt.datetime, *, drafts: bool = False
+    history: History,
+    settings: Settings,
+    as_of: dt.datetime,
+    *,
+    drafts: bool = False,
+    language: str | None = None,
 ) -> SiteModel:
     """The site at `as_of`. With `drafts` (an editor's preview), scheduled versions and
-    the drafts of uncommitted texts are shown too, marked as drafts."""
+    the drafts of uncommitted texts are shown too, marked as drafts. With `language` (a
+    translation's), the site of that language's readers: the versions it carries, in it."""
     check_document_ids(history.documents)
+    if language is not None and language != settings.source_language:
+        history = history.in_language(language)
+    else:
+        language = None
     views = [_document_view(document, as_of, drafts) for document in history.documents]
-    return SiteModel(as_of, settings, tuple(v for v in views if v.entries), drafts)
+    return SiteModel(as_of, settings, tuple(v for v in views if v.entries), drafts, language)
+
+
+def build_models(
+    history: History, settings: Settings, as_of: dt.datetime, *, drafts: bool = False
+) -> tuple[SiteModel, ...]:
+    """The site of every configured language, the source language's first."""
+    return tuple(
+        build_model(history, settings, as_of, drafts=drafts, language=code) for code in settings.languages
+    )
 
 
 def _document_view(document: Document, as_of: dt.datetime, drafts: bool) -> DocumentView:

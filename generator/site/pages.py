@@ -32,8 +32,8 @@ import functools
 import html
 import os
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -49,31 +49,40 @@ from generator.core.notices import Notice
 from generator.core.sections import with_section_ids
 from generator.site.model import DocumentView, Entry, Redline, SiteModel
 from generator.site.redlines import redline_html
+from generator.site.words import Words, words
 
 PAGE_TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "site_templates" / "pages"
 """The page templates, beside the packages once installed (like the plugin's `TEMPLATES_DIR`,
 whose `pages/` folder the plugin keeps off the built site)."""
 
-STATUS_LABELS = {
-    "in-force": "In force",
-    "pending": "Pending: takes effect later",
-    "superseded": "Superseded",
-    "scheduled": "Draft: scheduled, not yet published",
-    "draft": "Draft: uncommitted",
-}
-KIND_LABELS = (("added", "Added"), ("removed", "Removed"), ("changed", "Changed"), ("moved", "Moved"))
+KINDS = ("added", "removed", "changed", "moved")
+
+
+def _status_label(t: Words, status: str) -> str:
+    """A status as visitors read it: "In force", "Pending: takes effect later", ..."""
+    key = "status_" + status.replace("-", "_")
+    return t[key] if key in t else status
 
 
 @dataclass(frozen=True)
 class Page:
     url: str
     title: str
-    markdown: str
+    body: str
+    """The Markdown after the front matter."""
     in_nav: bool = True
+    front: dict[str, Any] = field(default_factory=dict)
+    """The front matter (see `_front_matter`)."""
 
     @property
     def src(self) -> str:
         return urls.source_path(self.url)
+
+    @property
+    def markdown(self) -> str:
+        return (
+            "---\n" + yaml.safe_dump(self.front, allow_unicode=True, sort_keys=False) + "---\n\n" + self.body
+        )
 
 
 # ---------------------------------------------------------------- helpers
@@ -122,22 +131,31 @@ def _environment() -> jinja2.Environment:
     return environment
 
 
-def _render(template: str, **context: Any) -> str:
-    return _environment().get_template(template).render(**context)
+def _render(model: SiteModel, template: str, **context: Any) -> str:
+    return _environment().get_template(template).render(t=_words(model), **context)
 
 
-def _front_matter(title: str, *, search: bool = True, policy: dict[str, Any] | None = None) -> str:
+def _words(model: SiteModel) -> Words:
+    return words(model.language_code)
+
+
+def _front_matter(
+    model: SiteModel, title: str, *, search: bool = True, policy: dict[str, Any] | None = None
+) -> dict[str, Any]:
     # HTML-escaped: Material prints `page.title` as HTML (see the module's docstring).
     data: dict[str, Any] = {"title": html_text(title)}
     if not search:
         data["search"] = {"exclude": True}
     if policy:
         data["policy"] = policy
-    return "---\n" + yaml.safe_dump(data, allow_unicode=True, sort_keys=False) + "---\n\n"
+        if model.language is not None:
+            # The theme's words, <html lang> and the search index of a translation's pages.
+            policy["language"] = model.language
+    return data
 
 
 def _date(model: SiteModel, moment: dt.datetime) -> str:
-    return human_date(moment, model.settings.zone)
+    return human_date(moment, model.settings.zone, language=model.language_code)
 
 
 def _has_h1(markdown: str) -> bool:
@@ -154,9 +172,10 @@ def _text(version_text: str) -> Markup:
     return Markup(with_section_ids(version_text.strip()))
 
 
-def _status_word(entry: Entry) -> str:
+def _status_word(model: SiteModel, entry: Entry) -> str:
     """The status label without its explanation: "Pending", "Draft", ..."""
-    return STATUS_LABELS.get(entry.status, entry.status).split(":")[0]
+    label = _status_label(_words(model), entry.status)
+    return label.split("：")[0].split(":")[0]
 
 
 def _provisional(version: Version) -> str | None:
@@ -171,7 +190,7 @@ def _header(model: SiteModel, entry: Entry, page_url: str, doc: DocumentView) ->
         "document": doc.id,
         "version": v.version,
         "draft": entry.draft,
-        "status": STATUS_LABELS.get(entry.status, entry.status),
+        "status": _status_label(_words(model), entry.status),
         "published": _date(model, v.published),
         "effective": _date(model, v.effective),
         # Only while the date lies ahead: once a version is in force the date is history.
@@ -214,8 +233,8 @@ def _notice(model: SiteModel, notice: Notice, page_url: str) -> dict[str, Any]:
 
 
 def home_page(model: SiteModel) -> Page:
-    url = urls.HOME
-    title = model.settings.site_name or "Policies"
+    url = model.url(urls.HOME)
+    title = model.settings.site_name or _words(model)["site_name"]
     cards = []
     for doc in model.documents:
         current = doc.current
@@ -236,13 +255,11 @@ def home_page(model: SiteModel) -> Page:
             }
         )
     links = {
-        "updates": urls.relative(url, urls.UPDATES),
-        "feed": urls.relative_file(url, urls.FEED_XML),
+        "updates": urls.relative(url, model.url(urls.UPDATES)),
+        "feed": urls.relative_file(url, model.url(urls.FEED_XML)),
     }
-    markdown = _front_matter(title, policy={"page": "home"}) + _render(
-        "home.md.j2", title=title, drafts=model.drafts, cards=cards, links=links
-    )
-    return Page(url, title, markdown)
+    body = _render(model, "home.md.j2", title=title, drafts=model.drafts, cards=cards, links=links)
+    return Page(url, title, body, front=_front_matter(model, title, policy={"page": "home"}))
 
 
 def document_page(model: SiteModel, doc: DocumentView) -> Page:
@@ -250,24 +267,26 @@ def document_page(model: SiteModel, doc: DocumentView) -> Page:
     entry = doc.current
     assert entry is not None
     front = _front_matter(
-        doc.title, policy={"page": "document", "document": doc.id, "version": entry.version.version}
+        model, doc.title, policy={"page": "document", "document": doc.id, "version": entry.version.version}
     )
-    markdown = front + _render(
+    body = _render(
+        model,
         "document.md.j2",
         title=_title(doc, entry.version.text),
         header=_header(model, entry, url, doc),
         notices=[_notice(model, notice, url) for notice in doc.notices],
         text=_text(entry.version.text),
     )
-    return Page(url, doc.title, markdown)
+    return Page(url, doc.title, body, front=front)
 
 
 def version_page(model: SiteModel, doc: DocumentView, entry: Entry) -> Page:
     url = entry.url
     v = entry.version
     # The version in the heading and the tab's title, not only in the facts below them.
-    title = f"{v.title}, version {v.version}"
+    title = _words(model).text("version_title", title=v.title, version=v.version)
     front = _front_matter(
+        model,
         title,
         search=False,
         policy={"page": "version", "document": doc.id, "version": v.version, "status": entry.status},
@@ -293,7 +312,8 @@ def version_page(model: SiteModel, doc: DocumentView, entry: Entry) -> Page:
             changes_href = urls.relative(url, notice.changes_url)
     elif entry.draft:
         callout = "draft"
-    markdown = front + _render(
+    body = _render(
+        model,
         "version.md.j2",
         title=None if _has_h1(v.text) else title,
         header=_header(model, entry, url, doc),
@@ -306,12 +326,12 @@ def version_page(model: SiteModel, doc: DocumentView, entry: Entry) -> Page:
         changes_href=changes_href,
         text=_text(v.text),
     )
-    return Page(url, title, markdown, in_nav=False)
+    return Page(url, title, body, in_nav=False, front=front)
 
 
 def archive_page(model: SiteModel, doc: DocumentView) -> Page:
     url = doc.archive_url
-    title = f"{doc.title}: all versions"
+    title = _words(model).text("all_versions_title", title=doc.title)
     rows = []
     for entry in reversed(doc.entries):
         v = entry.version
@@ -320,7 +340,7 @@ def archive_page(model: SiteModel, doc: DocumentView) -> Page:
                 "href": urls.relative(url, entry.url),
                 "version": v.version,
                 "draft": entry.draft,
-                "status": _status_word(entry),
+                "status": _status_word(model, entry),
                 "published": _date(model, v.published),
                 "effective": _date(model, v.effective),
                 "until": _date(model, entry.until) if entry.until else None,
@@ -330,20 +350,24 @@ def archive_page(model: SiteModel, doc: DocumentView) -> Page:
                 "core_rights": entry.changes.core_rights_changed,
             }
         )
-    markdown = _front_matter(title, policy={"page": "archive", "document": doc.id}) + _render(
+    body = _render(
+        model,
         "archive.md.j2",
         title=title,
         document_href=urls.relative(url, doc.url),
         document_title=doc.title,
         rows=rows,
     )
-    return Page(url, title, markdown)
+    return Page(
+        url, title, body, front=_front_matter(model, title, policy={"page": "archive", "document": doc.id})
+    )
 
 
-def _section_kinds(changes: ChangeSummary) -> list[dict[str, Any]]:
+def _section_kinds(t: Words, changes: ChangeSummary) -> list[dict[str, Any]]:
     """The changed sections by kind (added, removed, ...), empty kinds left out."""
     kinds = []
-    for kind, label in KIND_LABELS:
+    for kind in KINDS:
+        label = t["kind_" + kind]
         sections = [
             {
                 "id": c.id,
@@ -362,16 +386,19 @@ def _section_kinds(changes: ChangeSummary) -> list[dict[str, Any]]:
 def changes_page(model: SiteModel, doc: DocumentView, redline: Redline) -> Page:
     url = redline.url
     old, new = redline.old, redline.new
-    title = f"{doc.title}: changes from version {old.version} to {new.version}"
+    t = _words(model)
+    title = t.text("changes_title", title=doc.title, old=old.version, new=new.version)
     new_entry = doc.entry(new)
     old_entry = doc.entry(old)
     front = _front_matter(
+        model,
         title,
         search=False,
         policy={"page": "changes", "document": doc.id, "old": old.version, "new": new.version},
     )
     changes = redline.changes
-    markdown = front + _render(
+    body = _render(
+        model,
         "changes.md.j2",
         title=title,
         old={
@@ -384,19 +411,19 @@ def changes_page(model: SiteModel, doc: DocumentView, redline: Redline) -> Page:
             "version": new.version,
             "published": _date(model, new.published),
             "effective": _date(model, new.effective),
-            "status": STATUS_LABELS.get(new_entry.status, "") if new_entry else "",
+            "status": _status_label(t, new_entry.status) if new_entry else "",
             "summary": new.summary,
         },
         core_sections=[c.title for c in changes.core_rights_sections],
-        kinds=[] if changes.is_empty else _section_kinds(changes),
+        kinds=[] if changes.is_empty else _section_kinds(t, changes),
         redline=Markup(redline_html(old, new).strip()),
     )
-    return Page(url, title, markdown, in_nav=False)
+    return Page(url, title, body, in_nav=False, front=front)
 
 
 def updates_page(model: SiteModel) -> Page:
-    url = urls.UPDATES
-    title = "Updates"
+    url = model.url(urls.UPDATES)
+    title = _words(model)["updates"]
     items = []
     for doc, entry in model.updates:
         v = entry.version
@@ -409,20 +436,21 @@ def updates_page(model: SiteModel) -> Page:
                 "core_rights": entry.changes.core_rights_changed,
                 "published": _date(model, v.published),
                 "effective": _date(model, v.effective),
-                "status_label": _status_word(entry).lower(),
+                "status_label": _status_word(model, entry).lower(),
                 "summary": v.summary,
                 "href": urls.relative(url, entry.url),
                 "changes_href": urls.relative(url, entry.changes_url) if entry.changes_url else None,
             }
         )
-    markdown = _front_matter(title, policy={"page": "updates"}) + _render(
+    body = _render(
+        model,
         "updates.md.j2",
-        feed_href=urls.relative_file(url, urls.FEED_XML),
-        notices_href=urls.relative_file(url, urls.NOTICES_JSON),
-        versions_href=urls.relative_file(url, urls.VERSIONS_JSON),
+        feed_href=urls.relative_file(url, model.url(urls.FEED_XML)),
+        notices_href=urls.relative_file(url, model.url(urls.NOTICES_JSON)),
+        versions_href=urls.relative_file(url, model.url(urls.VERSIONS_JSON)),
         items=items,
     )
-    return Page(url, title, markdown)
+    return Page(url, title, body, front=_front_matter(model, title, policy={"page": "updates"}))
 
 
 def render_pages(model: SiteModel) -> list[Page]:
@@ -441,15 +469,49 @@ def navigation(model: SiteModel) -> list[Any]:
 
     One level: a section named after the document would list the document under its own
     name ("Privacy Policy > Privacy Policy")."""
-    nav: list[Any] = [{"Home": urls.source_path(urls.HOME)}]
+    t = _words(model)
+    nav: list[Any] = [{t["home"]: urls.source_path(model.url(urls.HOME))}]
     for doc in model.documents:
         # HTML-escaped: Material prints the labels as HTML.
         title = html_text(doc.title)
         # Named in full: Material's footer shows these labels out of context ("Next: …").
         nav.append({title: urls.source_path(doc.url)})
-        nav.append({f"{title}: all versions": urls.source_path(doc.archive_url)})
-    nav.append({"Updates": urls.source_path(urls.UPDATES)})
+        nav.append({t.text("all_versions_title", title=title): urls.source_path(doc.archive_url)})
+    nav.append({t["updates"]: urls.source_path(model.url(urls.UPDATES))})
     return nav
+
+
+def render_site(models: Sequence[SiteModel]) -> list[Page]:
+    """The pages of every language's site (the source language's first). With more than
+    one language, each page's front matter lists the same page in every language
+    (`policy.alternates`: the language switcher and the hreflang links); where a language
+    lacks that page (a version from before its translation existed), its alternate is the
+    document's page in that language, else that language's home page."""
+    rendered = [render_pages(model) for model in models]
+    if len(models) < 2:
+        return rendered[0] if rendered else []
+    available = [{page.url for page in pages} for pages in rendered]
+    result = []
+    for model, pages in zip(models, rendered, strict=True):
+        for page in pages:
+            neutral = page.url.removeprefix(model.url(urls.HOME))
+            alternates = []
+            for other, urls_of_other in zip(models, available, strict=True):
+                target = other.url(neutral)
+                if target not in urls_of_other:
+                    document = other.url(neutral.split("/", 1)[0] + "/") if "/" in neutral else None
+                    target = document if document in urls_of_other else other.url(urls.HOME)
+                alternates.append(
+                    {
+                        "lang": other.language_code,
+                        "name": words(other.language_code)["language_name"],
+                        "link": target,
+                    }
+                )
+            front = dict(page.front)
+            front["policy"] = {**front.get("policy", {}), "alternates": alternates}
+            result.append(replace(page, front=front))
+    return result
 
 
 # ---------------------------------------------------------------- on disk

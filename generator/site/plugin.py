@@ -7,11 +7,15 @@
   the Markdown tree (`generator.site.pages`) and the navigation, and hands the open notices
   to the templates (`config.extra.policy`);
 - on_files: keeps the e-mail and page templates of `site_templates/` off the site;
+- with more than one language (`languages`), on_nav makes each translation's sidebar and
+  on_page_context gives each page its language's words, switcher, sidebar and search
+  (`generator.site.languages`);
 - on_page_content: sanitises the HTML of every page (`generator.site.sanitize`: no raw
   HTML from a policy file runs in a browser) and escapes its table of contents;
 - on_post_build: with `pdf: true`, prints each version's PDF (`generator.site.pdf`);
-  writes versions.json, notices.json, feed.xml, notice.js and the `.policy-site` marker
-  (`policyctl build` replaces only a folder that carries it).
+  writes versions.json, notices.json, feed.xml (a translation's under its prefix:
+  `zh/notices.json`), notice.js and the `.policy-site` marker (`policyctl build` replaces
+  only a folder that carries it); splits the search index by language.
 
 The instant and other run options come from `policyctl` (see `runtime`) or, for plain
 `mkdocs build` / `mkdocs serve`, from the environment:
@@ -29,17 +33,21 @@ import contextlib
 import datetime as dt
 import logging
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import Files
+from mkdocs.structure.nav import Navigation, get_navigation
 from mkdocs.structure.pages import Page
+from mkdocs.utils.templates import TemplateContext
 
 from generator.core import urls
 from generator.core.dates import human_date, iso, parse_instant
@@ -47,8 +55,9 @@ from generator.core.errors import PolicyError
 from generator.policies import read_history
 from generator.settings import PolicyConfig, Settings, from_plugin_config
 from generator.site.feeds import data_files, notice_record
-from generator.site.model import SiteModel, build_model
-from generator.site.pages import navigation, render_pages, write_tree
+from generator.site.languages import hidden_prefixes, home_alternates, split_search_index, theme_language
+from generator.site.model import SiteModel, build_models
+from generator.site.pages import navigation, render_site, write_tree
 from generator.site.pdf import print_versions, require_chromium
 from generator.site.redlines import use_cache, use_markdown
 from generator.site.sanitize import (
@@ -59,6 +68,7 @@ from generator.site.sanitize import (
     raw_html_removed,
     raw_html_warning,
 )
+from generator.site.words import words
 
 log = logging.getLogger("mkdocs.plugins.policy")
 
@@ -117,6 +127,12 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
 
     def __init__(self) -> None:
         self.model: SiteModel | None = None
+        """The source language's site."""
+        self.models: tuple[SiteModel, ...] = ()
+        """Every language's site, the source language's first."""
+        self._contexts: dict[str | None, dict[str, Any]] = {}
+        self._nav_configs: dict[str, list[Any]] = {}
+        self._navigations: dict[str, Navigation] = {}
         self.repo: Path | None = None
         self.settings: Settings | None = None
         self.runtime = Runtime()
@@ -214,15 +230,64 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
                         f"run `policyctl check`:\n{problems}"
                     )
                 log.warning("policy: the history breaks rules (preview only):\n%s", problems)
-            model = build_model(history, self.settings, as_of, drafts=self.runtime.drafts)
-            pages = render_pages(model)
+            models = build_models(history, self.settings, as_of, drafts=self.runtime.drafts)
+            pages = render_site(models)
         except PolicyError as error:
             raise PluginError(str(error)) from None
         write_tree(pages, self.stage_dir)
-        self.model = model
-        self._warn_raw_html(model)
-        config.nav = navigation(model)
-        config.extra["policy"] = template_context(model)
+        self.model, self.models = models[0], models
+        self._warn_raw_html(self.model)
+        config.nav = navigation(self.model)
+        self._nav_configs = {m.language: navigation(m) for m in models if m.language}
+        self._contexts = {m.language: template_context(m) for m in models}
+        if len(models) > 1:
+            # Hidden from the source language's sidebar: version and redline pages, and
+            # the translations' pages (each language has a sidebar of its own: on_nav).
+            import pathspec
+
+            config.not_in_nav = pathspec.GitIgnoreSpec.from_lines([*HIDDEN_PAGES, *hidden_prefixes(models)])
+            default = config.theme.get("language") or "en"
+            for m in models:
+                context = self._contexts[m.language]
+                context["theme_language"] = theme_language(m.language_code, config.theme.dirs, default)
+                if m.language:
+                    # Material's search reads the index under this base: /<lang>/search/.
+                    context["search_base"] = m.url(urls.HOME)
+            config.extra["alternate"] = home_alternates(models)
+        config.extra["policy"] = self._contexts[None]
+
+    def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation | None:
+        """Each translation's sidebar: its own pages, with its own labels."""
+        if not self.config.enabled or not self._nav_configs:
+            return nav
+        source_nav = config.nav
+        try:
+            for language, nav_config in self._nav_configs.items():
+                config.nav = nav_config
+                self._navigations[language] = get_navigation(files, config)
+                for item in nav_config:
+                    for label, src in item.items():
+                        file = files.get_file_from_path(src)
+                        if file is not None and file.page is not None:
+                            file.page.title = label
+        finally:
+            config.nav = source_nav
+        return nav
+
+    def on_page_context(
+        self, context: TemplateContext, *, page: Page, config: MkDocsConfig, nav: Navigation
+    ) -> TemplateContext | None:
+        """A page in a translation's language: its words, switcher, sidebar and search."""
+        if not self.config.enabled or len(self.models) < 2:
+            return context
+        meta = page.meta.get("policy")
+        meta = meta if isinstance(meta, dict) else {}
+        language = meta.get("language")
+        config.extra["policy"] = self._contexts.get(language, self._contexts[None])
+        config.extra["alternate"] = meta.get("alternates") or home_alternates(self.models)
+        if language in self._navigations:
+            context["nav"] = self._navigations[language]
+        return context
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         if not self.config.enabled:
@@ -266,8 +331,21 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
                 pdfs = print_versions(site, self.model, require_chromium(None))
             except PolicyError as error:
                 raise PluginError(str(error)) from None
-        for name, content in data_files(self.model, pdfs=pdfs).items():
-            (site / name).write_text(content, encoding="utf-8")
+        several = len(self.models) > 1
+        languages = {m.language_code: m.url(urls.NOTICES_JSON) for m in self.models} if several else {}
+        for model in self.models:
+            for name, content in data_files(model, pdfs=pdfs, languages=languages).items():
+                target = site / model.url(name)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(content, encoding="utf-8")
+        if several and config.theme.name == "material":
+            # One search index per language (Material's search reads `search_base`).
+            search = {
+                m.language: _search_config(config, self._contexts[m.language]["theme_language"])
+                for m in self.models
+                if m.language
+            }
+            split_search_index(site, self.models, search)
         notice_js = _theme_file(config, "assets/notice.js")
         if notice_js is not None:
             shutil.copyfile(notice_js, site / urls.NOTICE_JS)
@@ -293,22 +371,50 @@ def _theme_file(config: MkDocsConfig, name: str) -> Path | None:
     return None
 
 
+def _search_config(config: MkDocsConfig, language: str) -> dict[str, Any]:
+    """Material's search settings for `language` (what its search plugin reads from the
+    theme's translation when that is the site's language)."""
+    env = config.theme.get_env()
+    own = env.get_template(f"partials/languages/{language}.html").module
+    fallback = env.get_template("partials/languages/en.html").module
+
+    def t(key: str) -> str:
+        return str(own.t(key)) or str(fallback.t(key))  # type: ignore[attr-defined]
+
+    pipeline = [p for p in re.split(r"\s*,\s*", t("search.config.pipeline")) if p]
+    return {
+        "lang": [t("search.config.lang")],
+        "separator": t("search.config.separator"),
+        "pipeline": pipeline,
+    }
+
+
 def template_context(model: SiteModel) -> dict[str, Any]:
     """What the theme overrides need: the open notices, with site-root-relative URLs
-    (templates pass them through MkDocs' `url` filter)."""
+    (templates pass them through MkDocs' `url` filter), and the words of the model's
+    language (the banner's and the pop-up's sentences are made here, values escaped)."""
     zone = model.settings.zone
+    t = words(model.language_code)
     notices = []
     for notice in model.notices:
         record = notice_record(notice, zone, lambda url: url)
         record["key"] = notice.key
-        record["effective_human"] = human_date(notice.version.effective, zone)
+        date = human_date(notice.version.effective, zone, language=model.language_code)
+        record["effective_human"] = date
         record["summary"] = record["summary"] or ""
         record["changes_url"] = record["changes_url"] or record["url"]
+        strong_date = Markup("<strong>{}</strong>").format(date)
+        banner = t.say("banner_text", title=record["title"], date=strong_date, version=record["version"])
+        record["banner"] = banner + (t["banner_core"] if notice.core_rights else "") + t["banner_end"]
+        record["heading"] = t.text("version_title", title=record["title"], version=record["version"])
+        record["takes_effect"] = t.say("dialog_takes_effect", date=strong_date)
+        record["footer"] = t.text("footer_change", title=record["title"], date=date)
         notices.append(record)
     return {
+        "words": dict(t),
         "notices": notices,
         "keys": " ".join(n["key"] for n in notices),
-        "updates_url": urls.UPDATES,
+        "updates_url": model.url(urls.UPDATES),
         "drafts": model.drafts,
         "as_of": iso(model.as_of, zone),
         "answer_url": model.settings.answer_url or "",

@@ -5,7 +5,12 @@
  * Reads notices.json next to this script. During a publicity window it shows a
  * dismissible banner at the top of the page and, once per revision, a pop-up
  * (<dialog>); nothing at all outside a window. No dependencies.
- * Options on the script tag: data-banner="false", data-popup="false".
+ * Options on the script tag: data-banner="false", data-popup="false", data-lang="zh".
+ *
+ * Language: the notices are shown in the page's language when the policy site has it:
+ * data-lang on the script tag, else <html lang> ("zh-CN" matches "zh"), else the policy
+ * site's source language. notices.json lists each language's notices ("languages") and
+ * carries the words of its own language ("words").
  */
 (function () {
   "use strict";
@@ -15,6 +20,20 @@
   var source = new URL("notices.json", base);
   var wantBanner = script.getAttribute("data-banner") !== "false";
   var wantPopup = script.getAttribute("data-popup") !== "false";
+  var wanted = (script.getAttribute("data-lang") || document.documentElement.getAttribute("lang") || "")
+    .toLowerCase();
+  var ENGLISH = {
+    banner_label: "Policy update", banner_lead: "Policy update:",
+    banner_text: "the {title} changes on {date} (version {version})",
+    banner_core: ", including your core rights", banner_end: ".", see_what_changes: "See what changes",
+    dialog_title_one: "A policy is changing", dialog_title_many: "Our policies are changing",
+    version_title: "{title}, version {version}",
+    dialog_takes_effect: "Takes effect on {date}. Until then the current version applies.",
+    notice_core: "This revision changes your core rights.", read_new_text: "Read the new text",
+    close: "Close", dismiss: "Dismiss", date: "{day} {month} {year}",
+    months: "January February March April May June July August September October November December"
+  };
+  var words = ENGLISH;
   var PREFIX = "policy-notice:";
   var STYLE =
     ".ppn-banner{position:relative;z-index:2147483000;margin:0;padding:10px 48px 10px 16px;" +
@@ -47,27 +66,33 @@
   function link(href, text) {
     return el("a", { href: new URL(href, source).href }, [text]);
   }
+  function word(name) { return words[name] || ENGLISH[name]; }
+  function fill(name, values) {
+    return word(name).replace(/\{(\w+)\}/g, function (all, key) {
+      return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : all;
+    });
+  }
   function day(iso) {
     var d = new Date(iso.slice(0, 10) + "T00:00:00Z");
-    var months = ["January", "February", "March", "April", "May", "June", "July", "August",
-      "September", "October", "November", "December"];
-    return d.getUTCDate() + " " + months[d.getUTCMonth()] + " " + d.getUTCFullYear();
+    var months = word("months").split(" ");
+    return fill("date", { day: d.getUTCDate(), month: months[d.getUTCMonth()], month_number: d.getUTCMonth() + 1,
+      year: d.getUTCFullYear() });
   }
   function key(n) { return n.document + "@" + n.version; }
 
   function banner(notices) {
     var id = "banner:" + notices.map(key).join(" ");
     if (get(id)) return;
-    var close = el("button", { type: "button", "class": "ppn-close", "aria-label": "Dismiss" }, ["\u00d7"]);
+    var close = el("button", { type: "button", "class": "ppn-close", "aria-label": word("dismiss") }, ["\u00d7"]);
     var lines = notices.map(function (n) {
       return el("p", {}, [
-        el("strong", {}, ["Policy update: "]),
-        "the " + n.title + " changes on " + day(n.effective) + " (version " + n.version + ")" +
-          (n.core_rights ? ", including your core rights. " : ". "),
-        link(n.changes_url || n.url, "See what changes")
+        el("strong", {}, [word("banner_lead") + " "]),
+        fill("banner_text", { title: n.title, date: day(n.effective), version: n.version }) +
+          (n.core_rights ? word("banner_core") : "") + word("banner_end") + " ",
+        link(n.changes_url || n.url, word("see_what_changes"))
       ]);
     });
-    var box = el("aside", { "class": "ppn-banner", role: "region", "aria-label": "Policy update" },
+    var box = el("aside", { "class": "ppn-banner", role: "region", "aria-label": word("banner_label") },
       lines.concat([close]));
     close.addEventListener("click", function () { set(id); box.parentNode.removeChild(box); });
     document.body.insertBefore(box, document.body.firstChild);
@@ -79,16 +104,17 @@
     var dialog = el("dialog", { "class": "ppn-dialog", "aria-labelledby": "ppn-title" });
     if (typeof dialog.showModal !== "function") return;
     dialog.appendChild(el("h2", { id: "ppn-title" },
-      [unseen.length === 1 ? "A policy is changing" : "Our policies are changing"]));
+      [word(unseen.length === 1 ? "dialog_title_one" : "dialog_title_many")]));
     unseen.forEach(function (n) {
-      var parts = [el("h3", {}, [n.title + ", version " + n.version]),
-        el("p", {}, ["Takes effect on " + day(n.effective) + ". Until then the current version applies."])];
+      var parts = [el("h3", {}, [fill("version_title", { title: n.title, version: n.version })]),
+        el("p", {}, [fill("dialog_takes_effect", { date: day(n.effective) })])];
       if (n.summary) parts.push(el("p", {}, [n.summary]));
-      if (n.core_rights) parts.push(el("p", { "class": "ppn-core" }, ["This revision changes your core rights."]));
-      parts.push(el("p", {}, [link(n.changes_url || n.url, "See what changes"), " \u00b7 ", link(n.url, "Read the new text")]));
+      if (n.core_rights) parts.push(el("p", { "class": "ppn-core" }, [word("notice_core")]));
+      parts.push(el("p", {}, [link(n.changes_url || n.url, word("see_what_changes")), " \u00b7 ",
+        link(n.url, word("read_new_text"))]));
       dialog.appendChild(el("section", {}, parts));
     });
-    var button = el("button", { type: "submit", autofocus: "" }, ["Close"]);
+    var button = el("button", { type: "submit", autofocus: "" }, [word("close")]);
     dialog.appendChild(el("form", { method: "dialog", "class": "ppn-actions" }, [button]));
     dialog.addEventListener("close", function () { dialog.parentNode.removeChild(dialog); });
     document.body.appendChild(dialog);
@@ -99,6 +125,7 @@
 
   function show(data) {
     var notices = (data && data.notices) || [];
+    if (data && data.words) words = data.words;
     if (!notices.length) return;
     document.head.appendChild(el("style", {}, [STYLE]));
     if (wantBanner) banner(notices);
@@ -121,6 +148,26 @@
     "in docs/site.md of policy-publisher), or serve the policy site from the shop's own origin.";
   var SRC_FIX = "Check that the script's src is the notice.js of the policy site, next to its notices.json.";
 
+  // The notices.json of the page's language, when the policy site has that language and
+  // it is not the one `data` is in; else null.
+  function translation(data) {
+    var languages = (data && data.languages) || {};
+    var codes = Object.keys(languages);
+    if (!wanted || !codes.length) return null;
+    var code = codes.filter(function (c) { return c.toLowerCase() === wanted; })[0] ||
+      codes.filter(function (c) { return c.toLowerCase() === wanted.split("-")[0]; })[0];
+    if (!code || code === data.language) return null;
+    return new URL(languages[code], source).href;
+  }
+  function inLanguage(data) {
+    var url = translation(data);
+    if (!url) return data;
+    // The source language's notices when the translation's cannot be read.
+    return fetch(url, { credentials: "omit", cache: "no-cache" })
+      .then(function (response) { return response.ok ? response.json() : data; })
+      .catch(function () { return data; });
+  }
+
   function start() {
     fetch(source.href, { credentials: "omit", cache: "no-cache" })
       .then(function (response) {
@@ -137,6 +184,7 @@
         warn(String((error && error.message) || error), CORS_FIX);
         return null;
       })
+      .then(inLanguage)
       .then(show);
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

@@ -1,0 +1,343 @@
+"""The site's own words, one catalogue per language: what the pages, the banner, the
+pop-up, the footer link and `notice.js` say around the policy's text.
+
+The theme's words (search, navigation, "Skip to content") are Material's, in the page's
+language; a policy's words (titles, summaries, its text) come from its files. Everything
+else a visitor reads is here. A language without a catalogue gets the English words
+(key by key, so that a catalogue may be partial).
+
+Values are plain text, some with `{name}` placeholders: `Words.say` fills them, escaping
+each value for HTML unless it is markup already (a link made by a template).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from markupsafe import Markup
+
+ENGLISH: dict[str, str] = {
+    "site_name": "Policies",
+    "home": "Home",
+    "updates": "Updates",
+    "all_versions_title": "{title}: all versions",
+    "version_title": "{title}, version {version}",
+    "changes_title": "{title}: changes from version {old} to {new}",
+    "language_name": "English",
+    # statuses shown to visitors
+    "status_in_force": "In force",
+    "status_pending": "Pending: takes effect later",
+    "status_superseded": "Superseded",
+    "status_scheduled": "Draft: scheduled, not yet published",
+    "status_draft": "Draft: uncommitted",
+    # kinds of section changes
+    "kind_added": "Added",
+    "kind_removed": "Removed",
+    "kind_changed": "Changed",
+    "kind_moved": "Moved",
+    # badges and facts
+    "core_badge": "core rights",
+    "core_badge_title": "changes a core-rights section",
+    "draft_badge": "draft",
+    "provisional_badge": "provisional",
+    "provisional_badge_title": "Provisional: {reason}",
+    "provisional_note": "This date is provisional: {reason}, so it may still change.",
+    "fact_version": "Version",
+    "fact_status": "Status",
+    "fact_published": "Published",
+    "fact_effective": "Effective",
+    "fact_until": "In force until",
+    "all_versions": "All versions",
+    "what_changed_from": "What changed from version {version}",
+    "download_pdf": "Download version {version} as PDF",
+    "permanent_address": "Permanent address of version {version}: ",
+    "separator": " · ",
+    "none": "—",
+    "colon": ": ",
+    # home page
+    "draft_preview": "Draft preview",
+    "draft_preview_text": "This preview includes scheduled and uncommitted versions. It is not the public site.",
+    "home_in_force": "Version {version}, in force since {date}.",
+    "home_version": "Version {version} ",
+    "home_revision": "Revision {version} takes effect on {date}",
+    "home_provisional": " (provisional date)",
+    "home_end": ".",
+    "home_read": " Read {new_text}",
+    "home_read_and": " and {what_changes}",
+    "home_new_text": "the new text",
+    "home_what_changes": "what changes",
+    "home_all_versions": "All versions of the {title}",
+    "all_updates": "All updates",
+    "atom_feed": "Atom feed",
+    # document and version pages
+    "callout_pending_title": "A revised version takes effect on {date}",
+    "callout_pending": "Version {version} was published on {date}. Until it takes effect, the version below applies. ",
+    "read_version": "Read version {version}",
+    "see_what_changes": "See what changes",
+    "core_sections_changed": "It changes sections on your core rights: {sections}.",
+    "superseded_title": "This version has been superseded",
+    "superseded_from": "It applied from {date}",
+    "superseded_until": " until {date}",
+    "superseded_end": ".",
+    "superseded_current": " The version in force is {link} (since {date}).",
+    "version_link": "version {version}",
+    "pending_title": "This revised version takes effect on {date}",
+    "pending_until_then": "Until then, {link} applies.",
+    "pending_earlier": "Until then, the earlier version applies.",
+    "pending_see_what_changes": " {link}.",
+    "draft_title": "Draft",
+    "draft_text": "Not public. Publication: {published}; effective: {effective}. "
+    "Visitors do not see this page until it is published.",
+    "list_separator": ", ",
+    # archive
+    "archive_intro": "Every published version of the {link}, newest first. Each has a permanent address.",
+    "col_version": "Version",
+    "col_status": "Status",
+    "col_published": "Published",
+    "col_effective": "Effective",
+    "col_until": "In force until",
+    "col_summary": "Summary",
+    "col_changes": "Changes",
+    # redline page
+    "from": "From",
+    "to": "To",
+    "status_of_version": "Status of version {version}",
+    "changes_old": "{link}, effective {date}",
+    "changes_new": "{link}, published {published}, effective {effective}",
+    "summary": "Summary:",
+    "core_rights_title": "This revision changes your core rights",
+    "core_rights_sections": "Core-rights sections affected: {sections}.",
+    "sections_heading": "Sections",
+    "no_section_changed": "No section changed in substance (wording of numbering or spacing only).",
+    "redline_heading": "Redline",
+    "redline_legend": "Inserted text is <ins>underlined</ins>; deleted text is <del>struck through</del>, "
+    "inside the links, lists and tables it belongs to. A list item or table row added or removed is "
+    "marked as a whole; a link whose address changed shows the old link struck through and the new "
+    "one underlined. Renumbering is not shown as a change.",
+    # updates page
+    "updates_intro": "Every revision of every policy, newest first. Subscribe with the {link}.",
+    "update_facts": "Published {published} · effective {effective} · {status}",
+    "full_text": "Full text",
+    "what_changed": "What changed",
+    "data_files": "For developers, the same as data: {notices} (the open publicity windows) and "
+    "{versions} (every published version).",
+    # banner, pop-up, footer (the theme overrides and notice.js)
+    "banner_label": "Policy update",
+    "banner_lead": "Policy update:",
+    "banner_text": "the {title} changes on {date} (version {version})",
+    "banner_core": ", including your core rights",
+    "banner_end": ".",
+    "dialog_title_one": "A policy is changing",
+    "dialog_title_many": "Our policies are changing",
+    "dialog_takes_effect": "Takes effect on {date}. Until then the current version applies.",
+    "dialog_core": "This revision changes how your personal information is collected, used or shared, "
+    "or your rights.",
+    "notice_core": "This revision changes your core rights.",
+    "read_new_text": "Read the new text",
+    "close": "Close",
+    "dismiss": "Dismiss",
+    "footer_updates": "Policy updates: ",
+    "footer_change": "{title} changes on {date}",
+    "footer_separator": "; ",
+    "date_pattern": "{{day}} {{month}} {{year}}",
+    "months": "January February March April May June July August September October November December",
+    "draft_ribbon": "Draft preview",
+    "draft_ribbon_text": ": includes scheduled and uncommitted versions. Not the public site.",
+    # the Atom feed
+    "feed_title": "{name}: policy updates",
+    "feed_first": "First published version.",
+    "feed_effective": " Effective {date}.",
+    "feed_core": " Changes core-rights sections.",
+    "feed_core_label": "Changes core rights",
+}
+
+CHINESE: dict[str, str] = {
+    "site_name": "政策",
+    "home": "首页",
+    "updates": "更新",
+    "all_versions_title": "{title}：所有版本",
+    "version_title": "{title}（版本 {version}）",
+    "changes_title": "{title}：从版本 {old} 到版本 {new} 的变更",
+    "language_name": "中文",
+    "status_in_force": "现行有效",
+    "status_pending": "待生效：稍后生效",
+    "status_superseded": "已被取代",
+    "status_scheduled": "草稿：已排期，尚未发布",
+    "status_draft": "草稿：尚未提交",
+    "kind_added": "新增",
+    "kind_removed": "删除",
+    "kind_changed": "修改",
+    "kind_moved": "移动",
+    "core_badge": "核心权利",
+    "core_badge_title": "修改了涉及核心权利的章节",
+    "draft_badge": "草稿",
+    "provisional_badge": "暂定",
+    "provisional_badge_title": "暂定：{reason}",
+    "provisional_note": "此日期为暂定日期：{reason}，因此仍可能变化。",
+    "fact_version": "版本",
+    "fact_status": "状态",
+    "fact_published": "发布日期",
+    "fact_effective": "生效日期",
+    "fact_until": "有效期至",
+    "all_versions": "所有版本",
+    "what_changed_from": "与版本 {version} 相比的变更",
+    "download_pdf": "下载版本 {version} 的 PDF",
+    "permanent_address": "版本 {version} 的永久地址：",
+    "separator": " · ",
+    "none": "—",
+    "colon": "：",
+    "draft_preview": "草稿预览",
+    "draft_preview_text": "此预览包含已排期和尚未提交的版本，并非公开网站。",
+    "home_in_force": "版本 {version}，自{date}起生效。",
+    "home_version": "版本 {version} ",
+    "home_revision": "修订版本 {version} 将于{date}生效",
+    "home_provisional": "（暂定日期）",
+    "home_end": "。",
+    "home_read": " 阅读{new_text}",
+    "home_read_and": "和{what_changes}",
+    "home_new_text": "新文本",
+    "home_what_changes": "变更内容",
+    "home_all_versions": "{title}的所有版本",
+    "all_updates": "所有更新",
+    "atom_feed": "Atom 订阅源",
+    "callout_pending_title": "修订版本将于{date}生效",
+    "callout_pending": "版本 {version} 已于{date}发布。在其生效之前，以下版本继续适用。",
+    "read_version": "阅读版本 {version}",
+    "see_what_changes": "查看变更内容",
+    "core_sections_changed": "本次修订涉及您核心权利的章节：{sections}。",
+    "superseded_title": "此版本已被取代",
+    "superseded_from": "此版本自{date}起适用",
+    "superseded_until": "，至{date}止",
+    "superseded_end": "。",
+    "superseded_current": "现行版本为{link}（自{date}起）。",
+    "version_link": "版本 {version}",
+    "pending_title": "此修订版本将于{date}生效",
+    "pending_until_then": "在此之前，{link}继续适用。",
+    "pending_earlier": "在此之前，之前的版本继续适用。",
+    "pending_see_what_changes": " {link}。",
+    "draft_title": "草稿",
+    "draft_text": "未公开。发布日期：{published}；生效日期：{effective}。此页面发布之前访客无法看到。",
+    "list_separator": "、",
+    "archive_intro": "{link}的所有已发布版本，最新的在前。每个版本都有永久地址。",
+    "col_version": "版本",
+    "col_status": "状态",
+    "col_published": "发布日期",
+    "col_effective": "生效日期",
+    "col_until": "有效期至",
+    "col_summary": "摘要",
+    "col_changes": "变更",
+    "from": "原版本",
+    "to": "新版本",
+    "status_of_version": "版本 {version} 的状态",
+    "changes_old": "{link}，{date}生效",
+    "changes_new": "{link}，{published}发布，{effective}生效",
+    "summary": "摘要：",
+    "core_rights_title": "本次修订涉及您的核心权利",
+    "core_rights_sections": "涉及核心权利的章节：{sections}。",
+    "sections_heading": "章节",
+    "no_section_changed": "没有章节发生实质变更（仅编号或空白的改动）。",
+    "redline_heading": "修订对照",
+    "redline_legend": "新增的文字以<ins>下划线</ins>标出；删除的文字以<del>删除线</del>标出，"
+    "位于其所属的链接、列表和表格之中。整条新增或删除的列表项或表格行整体标出；"
+    "地址变更的链接显示为旧链接加删除线、新链接加下划线。重新编号不视为变更。",
+    "updates_intro": "所有政策的每一次修订，最新的在前。可通过{link}订阅。",
+    "update_facts": "{published}发布 · {effective}生效 · {status}",
+    "full_text": "全文",
+    "what_changed": "变更内容",
+    "data_files": "供开发者使用的数据：{notices}（正在公示的修订）和{versions}（所有已发布版本）。",
+    "banner_label": "政策更新",
+    "banner_lead": "政策更新：",
+    "banner_text": "{title}将于{date}变更（版本 {version}）",
+    "banner_core": "，涉及您的核心权利",
+    "banner_end": "。",
+    "dialog_title_one": "政策即将变更",
+    "dialog_title_many": "我们的政策即将变更",
+    "dialog_takes_effect": "将于{date}生效。在此之前，现行版本继续适用。",
+    "dialog_core": "本次修订改变了我们收集、使用或共享您个人信息的方式，或您的权利。",
+    "notice_core": "本次修订涉及您的核心权利。",
+    "read_new_text": "阅读新文本",
+    "close": "关闭",
+    "dismiss": "关闭",
+    "footer_updates": "政策更新：",
+    "footer_change": "{title}将于{date}变更",
+    "footer_separator": "；",
+    "date_pattern": "{{year}}年{{month_number}}月{{day}}日",
+    "draft_ribbon": "草稿预览",
+    "draft_ribbon_text": "：包含已排期和尚未提交的版本，并非公开网站。",
+    "feed_title": "{name}：政策更新",
+    "feed_first": "首个发布版本。",
+    "feed_effective": "{date}生效。",
+    "feed_core": "涉及核心权利的章节有变更。",
+    "feed_core_label": "涉及核心权利",
+}
+
+CATALOGUES: dict[str, Mapping[str, str]] = {"en": ENGLISH, "zh": CHINESE}
+"""The catalogues by primary language code ("zh" serves "zh-CN" and "zh-TW" alike)."""
+
+NOTICE_JS_KEYS = (
+    "banner_label",
+    "banner_lead",
+    "banner_text",
+    "banner_core",
+    "banner_end",
+    "see_what_changes",
+    "dialog_title_one",
+    "dialog_title_many",
+    "version_title",
+    "dialog_takes_effect",
+    "notice_core",
+    "read_new_text",
+    "close",
+    "dismiss",
+    "months",
+)
+"""The words notice.js shows, written into each language's notices.json."""
+
+
+def _one_line(value: str) -> str:
+    return " ".join(value.split())
+
+
+class Words(Mapping[str, str]):
+    """The words of one language (English for what its catalogue lacks). In a template:
+    `t.home` for a word, `t.say("home_in_force", version=..., date=...)` for a sentence;
+    in Python, `t["home"]` for the plain text."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        primary = language.split("-")[0].lower()
+        self._words = {**ENGLISH, **CATALOGUES.get(primary, {})}
+
+    def __getitem__(self, key: str) -> str:
+        return self._words[key]
+
+    def __getattr__(self, key: str) -> Markup:
+        """A word for a template (`t.home`): our own text, printed as it is (the page
+        templates would otherwise trim its spaces: " · ")."""
+        if key.startswith("_"):
+            raise AttributeError(key)
+        try:
+            return Markup(self._words[key])
+        except KeyError:
+            raise AttributeError(key) from None
+
+    def __iter__(self) -> Any:
+        return iter(self._words)
+
+    def __len__(self) -> int:
+        return len(self._words)
+
+    def text(self, key: str, **values: object) -> str:
+        """The word or sentence as plain text, its placeholders filled."""
+        return self._words[key].format(**{k: _one_line(str(v)) for k, v in values.items()})
+
+    def say(self, key: str, **values: object) -> Markup:
+        """The sentence as HTML: catalogue text is markup; each value is HTML-escaped
+        unless it is markup already (a link made by the template)."""
+        filled = {k: v if isinstance(v, Markup) else _one_line(str(v)) for k, v in values.items()}
+        return Markup(self._words[key]).format(**filled)
+
+
+def words(language: str) -> Words:
+    return Words(language)
