@@ -49,7 +49,7 @@ from generator.core.notices import Notice
 from generator.core.sections import with_section_ids
 from generator.site.model import DocumentView, Entry, Redline, SiteModel
 from generator.site.redlines import redline_html
-from generator.site.words import Words, words
+from generator.site.words import Words, redline_in_language, words
 
 PAGE_TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "site_templates" / "pages"
 """The page templates, beside the packages once installed (like the plugin's `TEMPLATES_DIR`,
@@ -416,7 +416,7 @@ def changes_page(model: SiteModel, doc: DocumentView, redline: Redline) -> Page:
         },
         core_sections=[c.title for c in changes.core_rights_sections],
         kinds=[] if changes.is_empty else _section_kinds(t, changes),
-        redline=Markup(redline_html(old, new).strip()),
+        redline=Markup(redline_in_language(redline_html(old, new).strip(), model.language_code)),
     )
     return Page(url, title, body, in_nav=False, front=front)
 

@@ -140,6 +140,11 @@ ENGLISH: dict[str, str] = {
     "footer_updates": "Policy updates: ",
     "footer_change": "{title} changes on {date}",
     "footer_separator": "; ",
+    "disagree": "If you do not agree, you may stop using our services, and we will keep processing your "
+    "personal information under the version that applies now",
+    "disagree_colon": ": ",
+    "disagree_link": "how to tell us you object",
+    "disagree_end": ".",
     "date_pattern": "{{day}} {{month}} {{year}}",
     "months": "January February March April May June July August September October November December",
     "draft_ribbon": "Draft preview",
@@ -262,6 +267,10 @@ CHINESE: dict[str, str] = {
     "footer_updates": "政策更新：",
     "footer_change": "{title}将于{date}变更",
     "footer_separator": "；",
+    "disagree": "如您不同意，可以停止使用我们的服务，我们将继续按照现行版本处理您的个人信息",
+    "disagree_colon": "：",
+    "disagree_link": "告诉我们您反对的方式",
+    "disagree_end": "。",
     "date_pattern": "{{year}}年{{month_number}}月{{day}}日",
     "draft_ribbon": "草稿预览",
     "draft_ribbon_text": "：包含已排期和尚未提交的版本，并非公开网站。",
@@ -273,6 +282,23 @@ CHINESE: dict[str, str] = {
 }
 
 CATALOGUES: dict[str, Mapping[str, str]] = {"en": ENGLISH, "zh": CHINESE}
+
+REDLINE_WORDS: dict[str, Mapping[str, str]] = {
+    "zh": {
+        '<span class="redline-status">(unchanged)</span>': '<span class="redline-status">（未变更）</span>',
+        'redline-badge-changed">changed</span>': 'redline-badge-changed">修改</span>',
+        'redline-badge-added">new section</span>': 'redline-badge-added">新增章节</span>',
+        'redline-badge-removed">section removed</span>': 'redline-badge-removed">删除章节</span>',
+        'redline-badge-moved">moved</span>': 'redline-badge-moved">移动</span>',
+        'redline-badge-core">core rights</span>': 'redline-badge-core">核心权利</span>',
+        '<span class="sr-only">[deleted: </span>': '<span class="sr-only">[删除：</span>',
+        '<span class="sr-only">[inserted: </span>': '<span class="sr-only">[新增：</span>',
+        '<span class="redline-heading">Preamble</span>': '<span class="redline-heading">引言</span>',
+        "Changed in the Markdown source only: the text reads the same.": "仅 Markdown 源文本有改动：文字读来相同。",
+    }
+}
+"""The redline's own words (generator/core/diff/render.py writes them in English), as the
+HTML fragments it writes them in, for the languages that say them otherwise."""
 """The catalogues by primary language code ("zh" serves "zh-CN" and "zh-TW" alike)."""
 
 NOTICE_JS_KEYS = (
@@ -341,3 +367,11 @@ class Words(Mapping[str, str]):
 
 def words(language: str) -> Words:
     return Words(language)
+
+
+def redline_in_language(html: str, language: str) -> str:
+    """A redline's HTML with its own words (badges, "(unchanged)", the screen reader's
+    "[inserted: …]") in `language`."""
+    for english, translated in REDLINE_WORDS.get(language.split("-")[0].lower(), {}).items():
+        html = html.replace(english, translated)
+    return html
