@@ -7,8 +7,9 @@ For each backend, a ledger holding notices of privacy 2.0 to N users (default
 answers (default 50 000: objections and acceptances of 2.0 spread over the window) is
 written straight into the tables with bulk inserts; then `policyctl applies --all --csv
 --as-of 2026-10-20` runs as a subprocess writing to a file, and its wall time and peak
-RSS (wait4) are printed, next to the same run over a tenth of the users: equal peak RSS
-means the users are streamed (memory grows with the answers, not the users).
+RSS (wait4) are printed (median of --rounds runs, and the CPU seconds of that run), next
+to the same over a tenth of the users: equal peak RSS means the users are streamed
+(memory grows with the answers, not the users).
 
 PostgreSQL: a cluster of its own started with scripts/start-postgres.sh in a temporary
 folder. Run by hand; nothing here is a test.
@@ -114,7 +115,7 @@ def fill(url: str, users: int, answered: int) -> None:
         engine.dispose()
 
 
-def measure(repo: Path, url: str, out: Path) -> tuple[float, float, int]:
+def measure(repo: Path, url: str, out: Path) -> tuple[float, float, float, int]:
     cmd = [
         sys.executable, "-c", "from generator.commands import main; raise SystemExit(main())",
         "applies", "--repo", str(repo), "--ledger", url, "--all", "--csv", "--as-of", AS_OF,
@@ -128,7 +129,7 @@ def measure(repo: Path, url: str, out: Path) -> tuple[float, float, int]:
         raise SystemExit(f"applies failed: {proc.stderr.read().decode() if proc.stderr else ''}")
     with out.open("rb") as fh:
         lines = sum(1 for _ in fh) - 1
-    return seconds, usage.ru_maxrss / 1024, lines
+    return seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime, lines
 
 
 def main() -> None:
@@ -138,6 +139,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=1_000_000)
     parser.add_argument("--answers", type=int, default=50_000)
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of applies per ledger (median shown)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-answers-"))
     os.chmod(work, 0o755)
@@ -172,10 +174,12 @@ def main() -> None:
                 t0 = time.perf_counter()
                 fill(url, users, min(args.answers, users))
                 filled = time.perf_counter() - t0
-                seconds, rss, lines = measure(repo, url, work / "out.csv")
+                runs = sorted(measure(repo, url, work / "out.csv") for _ in range(args.rounds))
+                seconds, rss, cpu, lines = runs[len(runs) // 2]
                 print(
-                    f"{backend:10} {users:>9} users: {seconds:6.1f} s wall, peak RSS {rss:5.0f} MB, "
-                    f"{lines} lines (set-up {filled:.0f} s)",
+                    f"{backend:10} {users:>9} users: {seconds:6.1f} s wall (median of {args.rounds}; "
+                    f"all: {', '.join(f'{r[0]:.1f}' for r in runs)}), {cpu:5.1f} s CPU, "
+                    f"peak RSS {max(r[1] for r in runs):5.0f} MB, {lines} lines (set-up {filled:.0f} s)",
                     flush=True,
                 )
     finally:

@@ -24,6 +24,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from generator.commands.context import EXIT_OK, EXIT_USAGE, Context, add_common_arguments, context_from
 from generator.core import urls
@@ -241,6 +242,8 @@ def _serve(args: argparse.Namespace, ctx: Context) -> int:
         api_key=api_key,
         clock=clock,
     )
+    page = urlsplit(_answer_url(args.answer_url, ctx.settings)).path or "/"
+    print(f"Serving the answer page at http://{args.listen}{page} (and /api/); Ctrl-C stops", file=sys.stderr)
     if api_key is None:
         print(f"note: {API_KEY_ENV} is not set: the /api/ endpoints refuse every request", file=sys.stderr)
     # No access log: the personal links' tokens travel in the query string.

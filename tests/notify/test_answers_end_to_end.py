@@ -232,6 +232,10 @@ def test_the_user_objects_in_chromium_and_keeps_version_1_1_while_everyone_else_
         page.click("button[value=object]")
         page.wait_for_selector("#confirmation")
         confirmation = page.inner_text("#confirmation")
+        # The page's own style passes its Content-Security-Policy (a green confirmation box).
+        assert page.eval_on_selector("#confirmation", "e => getComputedStyle(e).borderTopColor") == (
+            "rgb(46, 125, 50)"
+        )
         context.close()
     assert "Thank you" in confirmation
     assert "From 16 October 2026" in confirmation and "version 1.1" in confirmation
