@@ -286,9 +286,11 @@ def build_site(
         _swap(out, target)
 
     elapsed = time.perf_counter() - started
-    pages = sum(1 + 1 + len(d.entries) + len(d.redlines) for d in model.documents) + 2
+    models = plugin.models if isinstance(plugin, PolicyPlugin) else (model,)
+    pages = sum(sum(1 + 1 + len(d.entries) + len(d.redlines) for d in m.documents) + 2 for m in models)
+    languages = f" in {len(models)} languages" if len(models) > 1 else ""
     print(
-        f"Built {pages} pages for {len(model.documents)} document(s) as of "
+        f"Built {pages} pages{languages} for {len(model.documents)} document(s) as of "
         f"{as_of.isoformat(timespec='minutes')} into {target} in {elapsed:.1f} s."
     )
     if model.settings.pdf:
