@@ -12,7 +12,7 @@ writes is split by language after the build: `split_search_index`).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,17 +23,16 @@ from generator.site.words import words
 SEARCH_INDEX = "search/search_index.json"
 
 
+def alternates(links: Mapping[str, str]) -> list[dict[str, str]]:
+    """Material's `extra.alternate` from a page's `policy.alternates` (language -> the
+    same page in that language, site-root relative)."""
+    return [{"lang": code, "name": words(code)["language_name"], "link": url} for code, url in links.items()]
+
+
 def home_alternates(models: Sequence[SiteModel]) -> list[dict[str, str]]:
     """Material's `extra.alternate` for a page with no counterpart (the 404 page): each
     language's home page."""
-    return [
-        {
-            "lang": m.language_code,
-            "name": words(m.language_code)["language_name"],
-            "link": m.url(urls.HOME),
-        }
-        for m in models
-    ]
+    return alternates({m.language_code: m.url(urls.HOME) for m in models})
 
 
 def theme_language(language: str, theme_dirs: Iterable[str], default: str) -> str:

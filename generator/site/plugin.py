@@ -55,7 +55,7 @@ from generator.core.errors import PolicyError
 from generator.policies import read_history
 from generator.settings import PolicyConfig, Settings, from_plugin_config
 from generator.site.feeds import data_files, notice_record
-from generator.site.languages import hidden_prefixes, home_alternates, split_search_index, theme_language
+from generator.site.languages import alternates, hidden_prefixes, home_alternates, split_search_index, theme_language
 from generator.site.model import SiteModel, build_models
 from generator.site.pages import navigation, render_site, write_tree
 from generator.site.pdf import print_versions, require_chromium
@@ -284,7 +284,8 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
         meta = meta if isinstance(meta, dict) else {}
         language = meta.get("language")
         config.extra["policy"] = self._contexts.get(language, self._contexts[None])
-        config.extra["alternate"] = meta.get("alternates") or home_alternates(self.models)
+        links = meta.get("alternates")
+        config.extra["alternate"] = alternates(links) if isinstance(links, dict) else home_alternates(self.models)
         if language in self._navigations:
             context["nav"] = self._navigations[language]
         return context
