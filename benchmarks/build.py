@@ -1,6 +1,6 @@
 """Site build benchmark: the generator against plain MkDocs on the same pages.
 
-    .venv/bin/python benchmarks/build.py [--sizes 10 50 200]
+    .venv/bin/python benchmarks/build.py [--sizes 10 50 200] [--languages en zh]
 
 For each size it makes a git history of that many versions of the operator's policy
 (benchmarks/histories.py), then, each in a fresh process:
@@ -12,6 +12,10 @@ For each size it makes a git history of that many versions of the operator's pol
 
 It prints both times, the ratio, peak memory, and how our time splits between reading
 git, diffing, staging and MkDocs. Run by hand; nothing here is a test.
+
+With `--languages en zh` every version also has its Chinese translation
+(benchmarks/histories.py), our site is built in both languages (`/zh/` pages), and the
+plain MkDocs pages hold the English and the Chinese texts in turn.
 """
 
 from __future__ import annotations
@@ -58,7 +62,7 @@ def child_ours(repo: Path, site: Path, as_of: str) -> dict:
     # functions by name.
     _timed(generator.policies, "read_history", bucket)
     _timed(generator.site.redlines, "_render", bucket)
-    _timed(generator.site.plugin, "render_pages", bucket)
+    _timed(generator.site.plugin, "render_site", bucket)
     _timed(generator.site.plugin, "write_tree", bucket)
     started = time.perf_counter()
     code = main(["build", "--repo", str(repo), "--site-dir", str(site), "--as-of", as_of])
@@ -66,7 +70,7 @@ def child_ours(repo: Path, site: Path, as_of: str) -> dict:
     assert code == 0, f"policyctl build failed with {code}"
     git = bucket.get("read_history", 0.0)
     diff = bucket.get("_render", 0.0)
-    staging = bucket.get("render_pages", 0.0) + bucket.get("write_tree", 0.0) - diff
+    staging = bucket.get("render_site", 0.0) + bucket.get("write_tree", 0.0) - diff
     pages = sum(1 for _ in site.rglob("index.html"))
     return {
         "total": total,
@@ -80,13 +84,16 @@ def child_ours(repo: Path, site: Path, as_of: str) -> dict:
 
 
 def child_plain(docs_count: int, repo: Path, work: Path, nav: str = "auto") -> dict:
-    """Runs in a fresh process: plain MkDocs + Material on hand-written pages."""
+    """Runs in a fresh process: plain MkDocs + Material on hand-written pages (holding the
+    texts of every policy file of the history in turn: with a translation, English and
+    Chinese)."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
     import generator.core.frontmatter as fm
 
     texts = []
+    files = sorted(str(p.relative_to(repo)) for p in (repo / "policy").glob("privacy*.md"))
     for line in subprocess.run(
         ["git", "log", "--format=%H", "--", "policy/privacy.md"],
         cwd=repo,
@@ -94,10 +101,11 @@ def child_plain(docs_count: int, repo: Path, work: Path, nav: str = "auto") -> d
         text=True,
         check=True,
     ).stdout.split():
-        raw = subprocess.run(
-            ["git", "show", f"{line}:policy/privacy.md"], cwd=repo, capture_output=True, text=True, check=True
-        ).stdout
-        texts.append(fm.split(raw, file="policy/privacy.md")[1])
+        for name in files:
+            raw = subprocess.run(
+                ["git", "show", f"{line}:{name}"], cwd=repo, capture_output=True, text=True, check=True
+            ).stdout
+            texts.append(fm.split(raw, file=name)[1])
     docs = work / "docs"
     docs.mkdir()
     (docs / "index.md").write_text("# Policies\n\nHand-written pages.\n")
@@ -137,6 +145,9 @@ def _child(*args: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="*", default=[10, 50, 200])
+    parser.add_argument(
+        "--languages", nargs="*", default=["en"], help="e.g. en zh: the site in both languages"
+    )
     parser.add_argument("--child", nargs="*")
     args = parser.parse_args()
     if args.child:
@@ -155,7 +166,7 @@ def main() -> None:
     for size in args.sizes:
         with tempfile.TemporaryDirectory(prefix=f"bench-build-{size}-") as tmp:
             root = Path(tmp)
-            repo = make_history(root / "repo", size)
+            repo = make_history(root / "repo", size, languages=tuple(args.languages))
             as_of = "2030-01-01"
             cold = _child("ours", str(repo), str(root / "site"), as_of)
             warm = _child("ours", str(repo), str(root / "site"), as_of)

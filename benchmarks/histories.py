@@ -3,6 +3,12 @@
 Each revision adds, removes or rewords sentences in random sections, and now and then
 inserts a whole section (which renumbers the ones after it). Dates advance so that
 every window holds.
+
+With `languages=("en", "zh")` every version also has its Chinese translation
+(`policy/privacy.zh.md`, committed with the source): each word of the text becomes a
+two-character Chinese word (the same word always the same one), so the translation is
+as long as a real one and its redlines change where the source's do; headings keep
+their words, so that the section ids stay the source's.
 """
 
 from __future__ import annotations
@@ -73,8 +79,36 @@ def revise(body: str, rng: random.Random, index: int) -> str:
     return body
 
 
-def make_history(path: Path, versions: int, seed: int = 7) -> Path:
-    """A git repository at `path` with `versions` versions of policy/privacy.md."""
+# Common characters of Chinese policies, paired into words.
+_HANZI = "个人信息收集使用存储共享保护权利用户服务网站数据处理目的同意撤回删除更正查询安全期限地点境外传输第三方合作伙伴法律法规义务通知变更生效版本联系我们未成年监护隐私政策条款说明"
+
+
+def _chinese_word(word: str) -> str:
+    digest = sum((i + 1) * ord(c) for i, c in enumerate(word.lower()))
+    return _HANZI[digest % len(_HANZI)] + _HANZI[(digest // len(_HANZI)) % len(_HANZI)]
+
+
+def chinese(body: str) -> str:
+    """`body` "translated": every word outside headings, attribute lists, link targets and
+    addresses a Chinese word."""
+    lines = []
+    for line in body.split("\n"):
+        if line.startswith("#"):
+            lines.append(line)
+        else:
+            # Attribute lists, link targets and addresses stay as they are.
+            text = re.sub(
+                r"\{[^}]*\}|\]\([^)]*\)|\S+@\S+|[A-Za-z]+",
+                lambda m: _chinese_word(m.group(0)) if m.group(0).isalpha() else m.group(0),
+                line,
+            )
+            lines.append(text.replace(". ", "。").replace(", ", "，"))
+    return "\n".join(lines)
+
+
+def make_history(path: Path, versions: int, seed: int = 7, languages: tuple[str, ...] = ("en",)) -> Path:
+    """A git repository at `path` with `versions` versions of policy/privacy.md (and, with
+    a second language, of its translation, and an mkdocs.yml naming both)."""
     rng = random.Random(seed)
     path.mkdir(parents=True, exist_ok=True)
     git(path, "init", "-q", "-b", "main")
@@ -82,12 +116,27 @@ def make_history(path: Path, versions: int, seed: int = 7) -> Path:
     body = text.split("---", 2)[2].lstrip("\n")
     day = dt.date(2015, 1, 5)
     (path / "policy").mkdir(exist_ok=True)
+    if len(languages) > 1:
+        (path / "mkdocs.yml").write_text(
+            "site_name: Policies\ntheme:\n  name: material\n  font: false\n  features:\n"
+            "    - announce.dismiss\n    - navigation.footer\nplugins:\n  - search\n  - policy:\n"
+            f"      languages: [{', '.join(languages)}]\n",
+            encoding="utf-8",
+        )
     for n in range(versions):
         if n:
             body = revise(body, rng, n)
         summary = "First version." if n == 0 else f"Revision {n} clarifies wording in several sections."
         text = policy_file(body, version=f"{n + 1}.0", published=day.isoformat(), summary=summary)
         (path / "policy" / "privacy.md").write_text(text, encoding="utf-8")
+        for language in languages[1:]:
+            translated = policy_file(
+                chinese(body),
+                version=f"{n + 1}.0",
+                title="隐私政策",
+                summary=f"第 {n} 次修订澄清了若干章节的措辞。" if n else None,
+            )
+            (path / "policy" / f"privacy.{language}.md").write_text(translated, encoding="utf-8")
         git(path, "add", "-A")
         git(path, "commit", "-q", "-m", f"Version {n + 1}.0", date=f"{day.isoformat()}T10:00:00+08:00")
         day += dt.timedelta(days=14)  # 10 working days later: every window holds
