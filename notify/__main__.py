@@ -1,9 +1,11 @@
 """``python -m notify --revision REV.json [options]``: run a campaign without the generator.
 
 For tests, demos and operators who compute revisions elsewhere. REV.json holds the
-fields of :class:`notify.revision.Revision` (dates in ISO 8601 with offsets;
-``core_sections`` as a list of [id, title] pairs). ``policyctl notify`` is the
-normal entry point.
+fields of :class:`notify.revision.Revision` as ``Revision.to_json`` writes them (dates
+in ISO 8601 with offsets; ``core_sections`` as a list of [id, title] pairs; optionally
+``language``, ``languages`` and ``translations``, each translation an object with
+``language``, ``title``, ``summary``, ``core_sections``, ``url``, ``changes_url`` and
+``rights_url``). ``policyctl notify`` is the normal entry point.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -21,11 +22,7 @@ from notify.revision import Revision
 
 
 def load_revision(path: Path) -> Revision:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    data["published"] = datetime.fromisoformat(data["published"])
-    data["effective"] = datetime.fromisoformat(data["effective"])
-    data["core_sections"] = tuple((str(a), str(b)) for a, b in data.get("core_sections", ()))
-    return Revision(**data)
+    return Revision.from_json(json.loads(path.read_text(encoding="utf-8")))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,7 +8,10 @@ Routes (``<path>`` is the path of ``answer_url``):
 
 - ``GET <path>``: without a token, how to answer (the personal link in the notice, or
   the shop's account page); with ``?token=T``, the revision the token names and a form
-  to accept or object (in the recipient's locale, en or zh).
+  to accept or object, in the recipient's language (see ``AnswerApp._language``: on a
+  site with several languages, the one matching the token's locale, else the source
+  language, with the title, summary and links of that language's pages; with one
+  language, the page's words in the recipient's locale, en or zh).
 - ``POST <path>`` (form fields ``token``, ``answer``): records the answer and answers
   303 to the page, which then confirms what follows.
 - ``POST /api/answers`` (JSON, ``Authorization: Bearer <POLICYCTL_ANSWER_API_KEY>``).
@@ -51,11 +54,13 @@ from notify.applies import (
     Catalogue,
     DocumentFacts,
     Governing,
+    VersionFacts,
     answer_problem,
     governing,
 )
 from notify.errors import NotifyError
 from notify.message import format_date
+from notify.revision import match_language
 from notify.tokens import Claim, Signer, TokenError
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "site_templates" / "answers"
@@ -105,15 +110,27 @@ async def _body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _locale(claim: Claim | None, request: Request) -> str:
-    wanted = (claim.locale if claim is not None else "") or ""
-    if not wanted:
-        for part in request.headers.get("accept-language", "").split(","):
-            tag = part.split(";")[0].strip().lower()
-            if tag[:2] in LOCALES:
-                wanted = tag
-                break
-    return "zh" if wanted.lower().startswith("zh") else "en"
+def _accepted(header: str) -> list[str]:
+    """The language tags of an Accept-Language header, most wanted first (q=0 left out)."""
+    ranked: list[tuple[float, int, str]] = []
+    for i, part in enumerate(header.split(",")[:20]):
+        tag, _, params = part.partition(";")
+        q = 1.0
+        name, _, value = params.strip().partition("=")
+        if name.strip().lower() == "q":
+            try:
+                q = float(value)
+            except ValueError:
+                continue
+        tag = tag.strip()
+        if tag and tag != "*" and q > 0:
+            ranked.append((-q, i, tag))
+    return [tag for _, _, tag in sorted(ranked)]
+
+
+def _template_language(language: str) -> str:
+    """Which of the page templates' languages (en, zh) speaks ``language``; else English."""
+    return match_language(language, LOCALES) or "en"
 
 
 class AnswerApp:
@@ -143,13 +160,37 @@ class AnswerApp:
 
     # -- pages ------------------------------------------------------------------------
 
+    def _language(self, claim: Claim | None, request: Request, version: VersionFacts | None = None) -> str:
+        """The language of the page: the recipient's locale from the token, else the
+        browser's (Accept-Language), by the rule of the notices (``Catalogue.language_for``:
+        on a site with several languages one of them, else the source language)."""
+        if claim is not None and claim.locale:
+            return self.catalogue.language_for(claim.locale, version)
+        tags = _accepted(request.headers.get("accept-language", ""))
+        languages = self.catalogue.languages
+        if len(languages) > 1:
+            written_in = self.catalogue.written_in(version)
+            return next((m for tag in tags if (m := match_language(tag, written_in))), languages[0])
+        # One language: the page's own words follow the browser among those it has.
+        return next((tag for tag in tags if match_language(tag, LOCALES)), "")
+
+    def _documents(self, language: str) -> tuple[DocumentFacts, ...]:
+        return tuple(d.in_language(language) for d in self.catalogue.documents)
+
     def _page(
-        self, request: Request, name: str, locale: str, status: int = 200, **context: Any
+        self, request: Request, name: str, language: str, status: int = 200, **context: Any
     ) -> HTMLResponse:
-        """A page; its form posts back to the path it was asked at (also when a shop
-        mounts the application under a prefix)."""
+        """A page in ``language``, listing the documents in it; its form posts back to the
+        path it was asked at (also when a shop mounts the application under a prefix)."""
+        locale = _template_language(language)
         template = self.env.get_template(f"{name}.{locale}.html.j2")
-        body = template.render(style=STYLE, locale=locale, path=request.url.path, **context)
+        body = template.render(
+            style=STYLE,
+            locale=locale,
+            path=request.url.path,
+            documents=self._documents(language),
+            **context,
+        )
         return HTMLResponse(body, status_code=status, headers=SECURITY_HEADERS)
 
     def _claim(self, token: str | None) -> tuple[Claim, DocumentFacts]:
@@ -167,10 +208,9 @@ class AnswerApp:
         return self._page(
             request,
             "refused",
-            _locale(None, request),
+            self._language(None, request),
             status,
             reason=error.reason,
-            documents=self.catalogue.documents,
         )
 
     def _consequence(self, document: DocumentFacts, user: str, answer: Answer) -> dict[str, Any]:
@@ -191,57 +231,52 @@ class AnswerApp:
     async def page(self, request: Request) -> Response:
         token = request.query_params.get("token")
         if token is None:
-            return self._page(request, "general", _locale(None, request), documents=self.catalogue.documents)
+            return self._page(request, "general", self._language(None, request))
         try:
             claim, document = self._claim(token)
         except TokenError as error:
             return self._refusal(error, request)
-        locale = _locale(claim, request)
+        language = self._language(claim, request, document.version(claim.version))
         try:
             latest = await run_in_threadpool(self.book.latest, claim.document, claim.version, claim.user)
             consequence = None
             if latest is not None:
                 consequence = await run_in_threadpool(self._consequence, document, claim.user, latest)
         except SQLAlchemyError:
-            return self._page(
-                request, "refused", locale, 503, reason="unavailable", documents=self.catalogue.documents
-            )
-        version = document.version(claim.version)
+            return self._page(request, "refused", language, 503, reason="unavailable")
+        # The revision in the page's language: its title, summary, sections and links.
+        shown = document.in_language(language)
+        version = shown.version(claim.version)
+        words = _template_language(language)
         return self._page(
             request,
             "question",
-            locale,
-            document=document,
+            language,
+            document=shown,
             version=version,
-            previous=document.previous(claim.version),
+            previous=shown.previous(claim.version),
             token=token,
             consequence=consequence,
             answered=request.query_params.get("answered") == "1",
             expires=datetime.fromtimestamp(claim.expires, UTC).astimezone(version.effective.tzinfo)
             if version
             else None,
-            date=lambda when: format_date(when, locale),
+            date=lambda when: format_date(when, words),
             now=datetime.fromtimestamp(self.clock(), UTC),
         )
 
     async def answer(self, request: Request) -> Response:
-        locale = _locale(None, request)
+        language = self._language(None, request)
         try:
             raw = await _body(request, FORM_LIMIT)
         except _TooLarge:
-            return self._page(
-                request, "refused", locale, 413, reason="too-large", documents=self.catalogue.documents
-            )
+            return self._page(request, "refused", language, 413, reason="too-large")
         if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-            return self._page(
-                request, "refused", locale, 415, reason="form", documents=self.catalogue.documents
-            )
+            return self._page(request, "refused", language, 415, reason="form")
         try:
             fields = dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=10))
         except (UnicodeDecodeError, ValueError):
-            return self._page(
-                request, "refused", locale, 400, reason="form", documents=self.catalogue.documents
-            )
+            return self._page(request, "refused", language, 400, reason="form")
         try:
             claim, _document = self._claim(fields.get("token"))
         except TokenError as error:
@@ -253,9 +288,7 @@ class AnswerApp:
                 return self._refusal(TokenError("a token for another revision", reason="foreign"), request)
         answer = fields.get("answer", "")
         if answer not in ANSWERS:
-            return self._page(
-                request, "refused", locale, 400, reason="form", documents=self.catalogue.documents
-            )
+            return self._page(request, "refused", language, 400, reason="form")
         try:
             await run_in_threadpool(
                 self.book.record,
@@ -267,9 +300,7 @@ class AnswerApp:
                 source="page",
             )
         except (SQLAlchemyError, NotifyError):
-            return self._page(
-                request, "refused", locale, 503, reason="unavailable", documents=self.catalogue.documents
-            )
+            return self._page(request, "refused", language, 503, reason="unavailable")
         target = f"{request.url.path}?{urlencode({'token': fields['token'], 'answered': '1'})}"
         return RedirectResponse(target, status_code=303, headers=SECURITY_HEADERS)
 

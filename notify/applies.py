@@ -27,8 +27,10 @@ No I/O, no clock: the command line, the ASGI application and the tests call
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+
+from notify.revision import Translation, notice_language
 
 ACCEPT, OBJECT = "accept", "object"
 ANSWERS = (ACCEPT, OBJECT)
@@ -50,6 +52,22 @@ class VersionFacts:
     """Absolute URL of its full text."""
     changes_url: str = ""
     """Absolute URL of the redline from the version before it ("" for a first version)."""
+    translations: tuple[Translation, ...] = ()
+    """Its title, summary, changed sections and pages in each other language that carries it."""
+
+    def in_language(self, language: str) -> VersionFacts:
+        """The version as readers of ``language`` see it; itself when not translated into it."""
+        t = next((t for t in self.translations if t.language == language), None)
+        if t is None:
+            return self
+        return replace(
+            self,
+            title=t.title or self.title,
+            summary=t.summary,
+            core_sections=t.core_sections,
+            url=t.url or self.url,
+            changes_url=t.changes_url,
+        )
 
 
 @dataclass(frozen=True)
@@ -61,6 +79,8 @@ class DocumentFacts:
     versions: tuple[VersionFacts, ...]
     url: str = ""
     """Absolute URL of the document page (the version in force)."""
+    translations: tuple[Translation, ...] = ()
+    """Its title and document page in each other language (only `title` and `url` are set)."""
     _index: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -68,6 +88,19 @@ class DocumentFacts:
 
     def index(self, version: str) -> int | None:
         return self._index.get(version)
+
+    def in_language(self, language: str) -> DocumentFacts:
+        """The document as readers of ``language`` see it (its title, page and versions in
+        that language where it has them); the same versions, so the rule is unchanged."""
+        t = next((t for t in self.translations if t.language == language), None)
+        if t is None:
+            return self
+        return replace(
+            self,
+            title=t.title or self.title,
+            url=t.url or self.url,
+            versions=tuple(v.in_language(language) for v in self.versions),
+        )
 
     def version(self, version: str) -> VersionFacts | None:
         i = self._index.get(version)
@@ -91,9 +124,22 @@ class Catalogue:
     """Every document of the history: what the answer page and `applies` know of it."""
 
     documents: tuple[DocumentFacts, ...]
+    languages: tuple[str, ...] = ()
+    """The site's languages, the source language first; () when not known."""
 
     def document(self, doc_id: str) -> DocumentFacts | None:
         return next((d for d in self.documents if d.id == doc_id), None)
+
+    def language_for(self, locale: str, version: VersionFacts | None = None) -> str:
+        """The language of the page shown to a reader of ``locale`` (the rule of the notices,
+        :func:`notify.revision.notice_language`); about ``version``, one it is written in."""
+        return notice_language(locale, self.languages, self.written_in(version))
+
+    def written_in(self, version: VersionFacts | None = None) -> tuple[str, ...]:
+        """The site's languages ``version`` is written in (without one: all of them)."""
+        if version is None:
+            return self.languages
+        return self.languages[:1] + tuple(t.language for t in version.translations)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,11 +6,18 @@ given with ``--templates``. Per locale, ``notice.<locale>.txt.j2`` (then the bar
 language, then ``notice.txt.j2``) is used; the same for ``.html.j2`` and
 ``.subject.j2``.
 
+The language of a recipient's notice is :meth:`Revision.language_for` their locale: on a
+site with several languages (``languages: [en, zh]``) the matching one, else the source
+language, and then the wording, the title, the summary, the section titles, the dates
+and the links (``/zh/privacy/...``) are all in it; with one language, the templates
+follow the locale as they always did.
+
 Per-recipient fields (``name``, ``email``, ``answer_link``) are rendered as placeholders; the
-rendered text is split at them once, and a message is built by joining the parts
-with the recipient's values: no template rendering and no ``EmailMessage`` per
-recipient. Names are stripped of control characters before they get here, so no
-field can start a new header; the HTML part escapes every field.
+rendered text is split at them once per (language, with or without a name), and a
+message is built by joining the parts with the recipient's values: no template
+rendering and no ``EmailMessage`` per recipient. Names are stripped of control
+characters before they get here, so no field can start a new header; the HTML part
+escapes every field.
 """
 
 from __future__ import annotations
@@ -222,14 +229,30 @@ class Composer:
             + "=="
         )
         self._cache: dict[tuple[str, bool], _Prepared] = {}
+        self._languages: dict[str, str] = {}  # recipient's locale -> language of their notice
         self._date_second = -1
         self._date = b""
+        # Every language the notices will be written in, rendered now: a template that
+        # fails in one of them stops the campaign before its first message.
+        if revision.several_languages:
+            for language in revision.languages:
+                self._prepared(language, True)
 
     def message_id(self, recipient_key: str) -> str:
         return message_id(self.revision, self.channel, recipient_key, self.sender.domain)
 
-    def context(self, locale: str, name: str, email: str, answer_link: str = "") -> dict[str, Any]:
-        r = self.revision
+    def language(self, locale: str) -> str:
+        """The language of the notice to a recipient of ``locale`` (see :meth:`Revision.language_for`)."""
+        language = self._languages.get(locale)
+        if language is None:
+            language = self._languages[locale] = self.revision.language_for(locale)
+        return language
+
+    def context(self, language: str, name: str, email: str, answer_link: str = "") -> dict[str, Any]:
+        """The templates' fields for the notice written in ``language`` (one of the site's,
+        or with one language the recipient's locale: see :meth:`language`)."""
+        locale = language
+        r = self.revision.in_language(language)
         return {
             "document": r.document,
             "title": r.title,
@@ -254,12 +277,14 @@ class Composer:
             ),
         }
 
-    def _prepare(self, locale: str, has_name: bool) -> _Prepared:
-        ctx = self.context(locale, _NAME if has_name else "", _EMAIL, _LINK if self.links is not None else "")
+    def _prepare(self, language: str, has_name: bool) -> _Prepared:
+        ctx = self.context(
+            language, _NAME if has_name else "", _EMAIL, _LINK if self.links is not None else ""
+        )
         try:
-            subject = self.templates.pick("subject", locale).render(ctx)
-            text = self.templates.pick("txt", locale).render(ctx)
-            body = self.templates.pick("html", locale).render(ctx)
+            subject = self.templates.pick("subject", language).render(ctx)
+            text = self.templates.pick("txt", language).render(ctx)
+            body = self.templates.pick("html", language).render(ctx)
         except jinja2.TemplateError as exc:
             raise NotifyError(
                 f"email template error: {exc}; fix the template (fields: {', '.join(ctx)})"
@@ -269,7 +294,7 @@ class Composer:
             raise NotifyError(
                 "the subject template may not contain per-recipient fields (name, email, answer_link)"
             )
-        lang = locale.replace("_", "-") if locale else "en"
+        lang = language.replace("_", "-") if language else "en"
         r = self.revision
         head = (
             f"From: {self.sender.header}\r\n"
@@ -297,15 +322,22 @@ class Composer:
         return _Prepared(head, _Filled.split(text), middle, _Filled.split(body), tail)
 
     def subject(self, locale: str = "") -> str:
-        return " ".join(self.templates.pick("subject", locale).render(self.context(locale, "", "")).split())
+        language = self.language(locale)
+        return " ".join(
+            self.templates.pick("subject", language).render(self.context(language, "", "")).split()
+        )
+
+    def _prepared(self, language: str, has_name: bool) -> _Prepared:
+        key = (language, has_name)
+        prepared = self._cache.get(key)
+        if prepared is None:
+            prepared = self._cache[key] = self._prepare(language, has_name)
+        return prepared
 
     def build(self, email: str, name: str, locale: str, msgid: str, recipient_id: str = "") -> bytes:
         """The message bytes (CRLF line endings, 7-bit clean) for one recipient; with
         answer links, ``recipient_id`` (else the address) names the recipient in theirs."""
-        key = (locale, bool(name))
-        prepared = self._cache.get(key)
-        if prepared is None:
-            prepared = self._cache[key] = self._prepare(locale, bool(name))
+        prepared = self._prepared(self.language(locale), bool(name))
         now = int(time.time())
         if now != self._date_second:
             self._date_second = now

@@ -1,9 +1,73 @@
-"""The revision the generator asks us to announce (the contract with the generator)."""
+"""The revision the generator asks us to announce (the contract with the generator).
+
+A revision is written in the site's source language; with translations (`languages:
+[en, zh]`, issue 14) it also carries, per other language, that language's title,
+summary, changed core-rights section titles and links into that language's pages.
+:meth:`Revision.language_for` says in which language a recipient's notice is written
+(the one rule, :func:`match_language`, for the email, the webhook and the answer page)
+and :meth:`Revision.in_language` gives the revision as its readers see it.
+
+The JSON form (``python -m notify --revision FILE``) is :meth:`Revision.to_json`; files
+written before translations existed (no ``language``, ``languages``, ``translations``)
+still load and behave as before.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
+from typing import Any
+
+
+def match_language(locale: str, languages: Sequence[str]) -> str | None:
+    """The configured language (as written in ``languages``) a reader of ``locale`` reads,
+    or None when none matches.
+
+    The exact tag first, then ever shorter prefixes of it (RFC 4647 "lookup"): ``zh-CN``,
+    ``zh_CN`` and ``ZH`` all read ``zh``; ``zh-Hant-TW`` tries ``zh-Hant-TW``, ``zh-Hant``,
+    ``zh``. A language is never widened the other way: ``zh`` does not read ``zh-TW``."""
+    wanted = locale.strip().replace("_", "-").lower()
+    if not wanted:
+        return None
+    configured = {code.replace("_", "-").lower(): code for code in languages}
+    parts = wanted.split("-")
+    while parts:
+        found = configured.get("-".join(parts))
+        if found is not None:
+            return found
+        parts.pop()
+    return None
+
+
+def notice_language(locale: str, languages: Sequence[str], written_in: Sequence[str] | None = None) -> str:
+    """The language of what a reader of ``locale`` is sent or shown (email, webhook
+    payload, answer page), given the site's ``languages`` (the source language first) and
+    those the revision is ``written_in`` (default: all of them).
+
+    On a site with several languages, the one matching the locale
+    (:func:`match_language`) among those the revision is written in, else the source
+    language: a notice is then wholly in one of the site's languages, never a mix. With
+    one language (the default) or no language information (revision files from before),
+    the locale itself, as before: the templates' wording follows it (en, zh), the
+    policy's words and links are the only ones there are."""
+    if len(languages) < 2:
+        return locale
+    return match_language(locale, languages if written_in is None else written_in) or languages[0]
+
+
+@dataclass(frozen=True)
+class Translation:
+    """A revision (or a document) in one of the site's other languages: its own words,
+    and absolute links into that language's pages (``/zh/privacy/...``)."""
+
+    language: str  # as written in the settings' `languages`, e.g. "zh"
+    title: str
+    summary: str = ""
+    core_sections: tuple[tuple[str, str], ...] = ()  # (section id, title in this language)
+    url: str = ""
+    changes_url: str = ""
+    rights_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -22,11 +86,88 @@ class Revision:
     late: bool = False  # already in effect (sent with --late)
     answer_url: str = ""  # the answer page (`answer_url` setting); "" when notices carry no answer link
     answer_expires: datetime | None = None  # when the personal answer links stop working
+    language: str = ""  # the language of the words and links above; "" when not known
+    languages: tuple[str, ...] = ()  # the site's languages, the source language first; () not known
+    translations: tuple[Translation, ...] = ()  # the revision in the other languages that carry it
 
     @property
     def key(self) -> str:
         return f"{self.document}@{self.version}"
 
+    @property
+    def several_languages(self) -> bool:
+        """The site speaks more than one language: each notice picks one of them."""
+        return len(self.languages) > 1
+
     def core_section_records(self) -> list[dict[str, str]]:
         """The changed core-rights sections as notices list them (e-mail templates, webhook body)."""
         return [{"id": sid, "title": title} for sid, title in self.core_sections]
+
+    def language_for(self, locale: str) -> str:
+        """The language of the notice to a recipient of ``locale`` (:func:`notice_language`):
+        one the revision is written in (a language without its translation of this
+        version reads the source language)."""
+        written_in = self.languages[:1] + tuple(t.language for t in self.translations)
+        return notice_language(locale, self.languages, written_in)
+
+    def in_language(self, language: str) -> Revision:
+        """The revision as readers of ``language`` see it: that translation's title,
+        summary, section titles and links; itself when it has no translation in it."""
+        translation = next((t for t in self.translations if t.language == language), None)
+        if translation is None:
+            return self
+        return replace(
+            self,
+            language=translation.language,
+            title=translation.title or self.title,
+            summary=translation.summary,
+            core_sections=translation.core_sections,
+            url=translation.url or self.url,
+            changes_url=translation.changes_url or self.changes_url,
+            rights_url=translation.rights_url or self.rights_url,
+        )
+
+    def for_locale(self, locale: str) -> Revision:
+        """The revision as a recipient of ``locale`` reads it."""
+        return self.in_language(self.language_for(locale))
+
+    # -- the JSON form -------------------------------------------------------------------
+
+    def to_json(self) -> dict[str, Any]:
+        """The fields as JSON values (dates in ISO 8601 with their offsets)."""
+        data: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["published"] = self.published.isoformat()
+        data["effective"] = self.effective.isoformat()
+        data["answer_expires"] = self.answer_expires.isoformat() if self.answer_expires else None
+        data["core_sections"] = [list(pair) for pair in self.core_sections]
+        data["languages"] = list(self.languages)
+        data["translations"] = [
+            {f.name: getattr(t, f.name) for f in fields(t)}
+            | {"core_sections": [list(p) for p in t.core_sections]}
+            for t in self.translations
+        ]
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Revision:
+        """The revision of :meth:`to_json`'s form; ValueError, TypeError or KeyError when
+        it is not one (an unknown field too)."""
+        values = dict(data)
+        values["published"] = datetime.fromisoformat(values["published"])
+        values["effective"] = datetime.fromisoformat(values["effective"])
+        if values.get("answer_expires"):
+            values["answer_expires"] = datetime.fromisoformat(values["answer_expires"])
+        values["core_sections"] = _pairs(values.get("core_sections", ()))
+        values["languages"] = tuple(str(code) for code in values.get("languages") or ())
+        values["translations"] = tuple(_translation(t) for t in values.get("translations") or ())
+        return cls(**values)
+
+
+def _translation(data: Any) -> Translation:
+    if not isinstance(data, Mapping):
+        raise TypeError(f"a translation is an object with language, title, ...; got {data!r}")
+    return Translation(**(dict(data) | {"core_sections": _pairs(data.get("core_sections", ()))}))
+
+
+def _pairs(items: Any) -> tuple[tuple[str, str], ...]:
+    return tuple((str(a), str(b)) for a, b in items)

@@ -8,6 +8,10 @@ receiver drops a repeated key), ``X-Policy-Timestamp`` and, with a shared secret
 With an answer page (``answer_url``), the body's field ``answer_url`` is the recipient's
 personal link to it (``<answer_url>?token=...``, see :mod:`notify.tokens`).
 
+The title, summary, core sections and links are in the language of the recipient's
+notice (:meth:`Revision.language_for`: on a site with several languages the one matching
+their ``locale``, else the source language), which the field ``language`` names.
+
 What an answer means:
 
 - 2xx: delivered.
@@ -92,9 +96,19 @@ class WebhookChannel:
         self.shown_url = f"{parts.scheme}://{parts.netloc}{parts.path or '/'}"
         self.revision = revision
         self.links = AnswerLinks.of(revision)  # the personal answer links, when notices carry them
-        r = revision
-        self._static = json.dumps(
-            {
+        self._languages: dict[str, str] = {}  # recipient's locale -> language of their notice
+        self._static: dict[str, str] = {}  # the body's revision fields, per language of the notice
+
+    def _fields(self, locale: str) -> str:
+        """The revision's fields of the body (without the closing brace) in the language
+        of a recipient of ``locale``: serialised once per language, not per recipient."""
+        language = self._languages.get(locale)
+        if language is None:
+            language = self._languages[locale] = self.revision.language_for(locale)
+        static = self._static.get(language)
+        if static is None:
+            r = self.revision.in_language(language)
+            fields: dict[str, object] = {
                 "document": r.document,
                 "title": r.title,
                 "version": r.version,
@@ -107,10 +121,12 @@ class WebhookChannel:
                 "changes_url": r.changes_url,
                 "rights_url": r.rights_url,
                 "late": r.late,
-            },
-            ensure_ascii=False,
-            separators=(",", ":"),
-        )[:-1]
+            }
+            if r.language:
+                fields["language"] = r.language
+            static = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))[:-1]
+            self._static[language] = static
+        return static
 
     def body(self, item: Claimed) -> bytes:
         recipient = json.dumps(
@@ -121,7 +137,7 @@ class WebhookChannel:
         link = ""
         if self.links is not None:
             link = f',"answer_url":{json.dumps(self.links.link(item.recipient_id, item.email, item.locale))}'
-        return f'{self._static},"message_id":{json.dumps(item.message_id)}{link},"recipient":{recipient}}}'.encode()
+        return f'{self._fields(item.locale)},"message_id":{json.dumps(item.message_id)}{link},"recipient":{recipient}}}'.encode()
 
     @staticmethod
     def idempotency_key(item: Claimed) -> str:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from generator.commands.context import Context, add_common_arguments
 from generator.core import urls
 from generator.core.errors import PolicyError, SettingsError
+from generator.core.history import Document, Version
 from generator.core.notices import Notice, notice_of
 from generator.core.timeline import IN_FORCE, PENDING, SCHEDULED, SUPERSEDED, state_at
 from generator.policies import read_history
@@ -46,14 +47,22 @@ def add_parser(subcommands: Any) -> argparse.ArgumentParser:
 
 
 def to_revision(
-    notice: Notice, site_url: str | None, answer_url: str | None = None, answer_days: int = 90
+    notice: Notice,
+    site_url: str | None,
+    answer_url: str | None = None,
+    answer_days: int = 90,
+    *,
+    translations: tuple[Notice, ...] = (),
+    languages: tuple[str, ...] = (),
 ) -> Revision:
     """The notice as the `notify` package's contract: every link absolute, from the one
     URL module, so that it lands on the page and anchor the site build wrote. Without a
     site URL (only for `--report`, which sends nothing) the links stay site-relative.
     With an answer page, each notice carries a personal link to it that expires
-    `answer_days` after the revision takes effect."""
-    from notify.revision import Revision
+    `answer_days` after the revision takes effect. `translations` are the same revision's
+    notices in the site's other `languages` (see `translated_notices`): each recipient
+    is then sent the one of their locale, with links into that language's pages."""
+    from notify.revision import Revision, Translation
 
     version = notice.version
     return Revision(
@@ -64,14 +73,50 @@ def to_revision(
         published=version.published,
         effective=version.effective,
         summary=version.summary or "",
-        core_sections=tuple({c.id: (c.id, c.title) for c in notice.changes.core_rights_sections}.values()),
+        core_sections=_core_sections(notice),
         url=urls.absolute(notice.url, site_url),
         changes_url=urls.absolute(notice.changes_url or urls.archive(notice.document), site_url),
         rights_url=urls.absolute(notice.rights_url, site_url),
         late=notice.late,
         answer_url=answer_url or "",
         answer_expires=version.effective + dt.timedelta(days=answer_days) if answer_url else None,
+        language=version.language,
+        languages=languages,
+        translations=tuple(
+            Translation(
+                language=t.version.language,
+                title=t.version.title,
+                summary=t.version.summary or "",
+                core_sections=_core_sections(t),
+                url=urls.absolute(t.url, site_url),
+                changes_url=urls.absolute(
+                    t.changes_url or urls.archive(t.document, language=t.language), site_url
+                ),
+                rights_url=urls.absolute(t.rights_url, site_url),
+            )
+            for t in translations
+        ),
     )
+
+
+def _core_sections(notice: Notice) -> tuple[tuple[str, str], ...]:
+    """(id, title) of the changed core-rights sections, each once, in the notice's language."""
+    return tuple({c.id: (c.id, c.title) for c in notice.changes.core_rights_sections}.values())
+
+
+def translated_notices(
+    document: Document, version: Version, as_of: dt.datetime, *, late: bool
+) -> tuple[Notice, ...]:
+    """The notice of `version` in each of the document's other languages that carries it,
+    as that language's readers see it on the site: compared with the version in force in
+    their pages, linking their pages (`/zh/privacy/...`)."""
+    notices = []
+    for language in document.languages[1:]:
+        translated = version.in_language(language)
+        if translated is None:
+            continue  # not translated (a version from before the language's file): the source's notice
+        notices.append(notice_of(state_at(document.in_language(language), as_of), translated, late=late))
+    return tuple(notices)
 
 
 def select_revisions(args: argparse.Namespace, ctx: Context) -> list[Revision]:
@@ -146,7 +191,16 @@ def select_revisions(args: argparse.Namespace, ctx: Context) -> list[Revision]:
                     "the site notice is enough, no message is sent."
                 )
                 continue
-            revisions.append(to_revision(notice, site_url, answer_url, ctx.settings.answer_days))
+            revisions.append(
+                to_revision(
+                    notice,
+                    site_url,
+                    answer_url,
+                    ctx.settings.answer_days,
+                    translations=translated_notices(document, version, ctx.as_of, late=late),
+                    languages=history.languages,
+                )
+            )
     return revisions
 
 
