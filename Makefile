@@ -42,8 +42,11 @@ $(AXE): tests/axe/package.json tests/axe/package-lock.json | debian-test
 	touch $@
 
 # The suite's own time is printed by pytest; `time` adds set-up and collection.
+# Test modules run in parallel, one worker per CPU, each module on one worker (its
+# built site and browser are shared by its tests); `PYTEST_WORKERS=0` runs them in one process.
+PYTEST_WORKERS ?= auto
 test: $(STAMP) debian-test $(AXE)
-	@start=$$(date +%s); $(BIN)/python -m pytest; status=$$?; \
+	@start=$$(date +%s); $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile; status=$$?; \
 	echo "make test: the suite took $$(( $$(date +%s) - start )) s"; exit $$status
 
 # ruff (lint and format), mypy, and the import contract that keeps the layering.
