@@ -142,11 +142,27 @@ def _child(*args: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _median(runs: list[dict]) -> dict:
+    """The run with the median total time (the whole run, so its phases add up)."""
+    return sorted(runs, key=lambda run: run["total"])[len(runs) // 2]
+
+
+def _times(runs: list[dict]) -> str:
+    return " ".join(f"{run['total']:.2f}" for run in runs)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="*", default=[10, 50, 200])
     parser.add_argument(
         "--languages", nargs="*", default=["en"], help="e.g. en zh: the site in both languages"
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="with more than one: our cold and warm builds and plain-lean again, alternating, "
+        "and the medians of each (for a loaded machine); plain with its full sidebar once",
     )
     parser.add_argument("--child", nargs="*")
     args = parser.parse_args()
@@ -168,13 +184,27 @@ def main() -> None:
             root = Path(tmp)
             repo = make_history(root / "repo", size, languages=tuple(args.languages))
             as_of = "2030-01-01"
-            cold = _child("ours", str(repo), str(root / "site"), as_of)
-            warm = _child("ours", str(repo), str(root / "site"), as_of)
-            plain_dir, lean_dir = root / "plain", root / "plain-lean"
-            plain_dir.mkdir()
-            lean_dir.mkdir()
-            plain = _child("plain", str(cold["pages"]), str(repo), str(plain_dir), "auto")
-            lean = _child("plain", str(cold["pages"]), str(repo), str(lean_dir), "home")
+            colds, warms, leans = [], [], []
+            plain: dict = {}
+            for round_ in range(args.rounds):
+                shutil.rmtree(repo / ".policy", ignore_errors=True)  # an empty cache: cold
+                colds.append(_child("ours", str(repo), str(root / "site"), as_of))
+                warms.append(_child("ours", str(repo), str(root / "site"), as_of))
+                plain_dir, lean_dir = root / f"plain-{round_}", root / f"plain-lean-{round_}"
+                plain_dir.mkdir()
+                lean_dir.mkdir()
+                if not plain:
+                    plain = _child("plain", str(colds[0]["pages"]), str(repo), str(plain_dir), "auto")
+                leans.append(_child("plain", str(colds[0]["pages"]), str(repo), str(lean_dir), "home"))
+                shutil.rmtree(plain_dir, ignore_errors=True)
+                shutil.rmtree(lean_dir, ignore_errors=True)
+            cold, warm, lean = _median(colds), _median(warms), _median(leans)
+            if args.rounds > 1:
+                print(
+                    f"{'':>8} {args.rounds} rounds: cold {_times(colds)}, warm {_times(warms)}, "
+                    f"plain-lean {_times(leans)} (medians below)",
+                    flush=True,
+                )
             outside = warm["git"] + warm["diff"] + warm["staging"]
             print(
                 f"{size:>8} {cold['pages']:>6} {plain['total']:>8.2f} {cold['total']:>7.2f} "

@@ -24,6 +24,12 @@ from test_accessibility import axe_findings
 from test_translations import EN_V1, EN_V2, PRIVACY, PRIVACY_ZH, ZH_V1, ZH_V2
 from tests_support import PolicyRepo
 
+from generator.core.dates import parse_instant
+from generator.policies import read_history
+from generator.settings import load_settings
+from generator.site.model import build_models
+from generator.site.pages import render_site
+
 MKDOCS_YML = """\
 site_name: Shop
 theme:
@@ -309,3 +315,31 @@ def test_notice_js_follows_data_lang_over_the_pages_language(visitor, server, tm
     with serving(shop(tmp_path / "fr", notice_js, lang="fr")) as shop_server:
         visitor.goto(shop_server.url)
         expect(visitor.get_by_role("region", name="Policy update")).to_be_visible()
+
+
+def test_a_version_older_than_its_translation_switches_to_the_documents_chinese_page(tmp_path):
+    """1.0 was published in English only; the Chinese file came with 2.0. /zh/ has no 1.0,
+    so 1.0's switcher leads to the Chinese policy (no site build: the staged pages)."""
+    repo = PolicyRepo(tmp_path / "repo")
+    repo.path.mkdir()
+    repo.git("init", "-q", "-b", "main")
+    repo.write("mkdocs.yml", MKDOCS_YML)
+    repo.write(PRIVACY, EN_V1)
+    repo.commit("2026-09-01T10:00:00+08:00", "Privacy policy 1.0 in English")
+    repo.write(PRIVACY, EN_V2)
+    repo.write(PRIVACY_ZH, ZH_V2)
+    repo.commit("2026-09-30T10:00:00+08:00", "Privacy policy 2.0 in English and Chinese")
+    settings = load_settings(repo.path)
+    models = build_models(
+        read_history(repo.path, settings), settings, parse_instant("2026-10-20", settings.zone)
+    )
+    alternates = {page.url: page.front["policy"]["alternates"] for page in render_site(models)}
+    assert "zh/privacy/versions/1.0/" not in alternates
+    assert alternates["privacy/versions/1.0/"] == {"en": "privacy/versions/1.0/", "zh": "zh/privacy/"}
+    assert alternates["zh/privacy/versions/2.0/"] == {
+        "en": "privacy/versions/2.0/",
+        "zh": "zh/privacy/versions/2.0/",
+    }
+    # No Chinese redline from a version that has no Chinese text.
+    assert "privacy/changes/1.0-to-2.0/" in alternates
+    assert alternates["privacy/changes/1.0-to-2.0/"]["zh"] == "zh/privacy/"
