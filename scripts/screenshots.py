@@ -8,6 +8,17 @@ on automated decision-making (renumbering the later ones). The site is built dur
 2.0's publicity window, so the banner, the pop-up and the callout show.
 
     .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--as-of 2026-12-03]
+
+With `--zh`, docs/screenshots/zh-version.png instead: the Chinese policy (/zh/privacy/)
+of a two-language site (`languages: [en, zh]`, the English and Chinese texts of
+tests/test_translations.py, built in 2.0's window) at 1280 px with the language switcher
+open; `--review DIR` also writes the same page at 390 px, the switcher open there, and
+the English page at both widths into DIR, to look at.
+
+    .venv/bin/python scripts/screenshots.py --zh [--review /tmp/zh-shots]
+
+Chromium needs a font with Chinese characters (Debian: `apt-get install fonts-wqy-zenhei`),
+else they show as boxes.
 """
 
 from __future__ import annotations
@@ -153,11 +164,74 @@ def screenshots(site_url: str, out: Path) -> list[Path]:
     return shots
 
 
+def make_two_language_history(repo: Path) -> None:
+    from test_translations import EN_V1, EN_V2, PRIVACY, PRIVACY_ZH, ZH_V1, ZH_V2
+
+    (repo / "policy").mkdir(parents=True)
+    (repo / "mkdocs.yml").write_text(
+        "site_name: Legal policies\ntheme:\n  name: material\n  font: false\n  features:\n"
+        "    - announce.dismiss\n    - navigation.footer\nplugins:\n  - search\n  - policy:\n"
+        "      languages: [en, zh]\n",
+        encoding="utf-8",
+    )
+    git(repo, "init", "-q", "-b", "main")
+    for en, zh, when in ((EN_V1, ZH_V1, "2026-09-01"), (EN_V2, ZH_V2, "2026-09-30")):
+        (repo / PRIVACY).write_text(en, encoding="utf-8")
+        (repo / PRIVACY_ZH).write_text(zh, encoding="utf-8")
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", f"Privacy Policy, {when}", date=f"{when}T09:00:00+08:00")
+
+
+def zh_screenshots(site_url: str, out: Path, review: Path | None) -> list[Path]:
+    from playwright.sync_api import expect, sync_playwright
+
+    out.mkdir(parents=True, exist_ok=True)
+    shots = []
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            context = new_visitor(browser)
+            page = context.new_page()
+            views = [(1280, 900, "zh/privacy/", True, out / "zh-version.png")]
+            if review is not None:
+                review.mkdir(parents=True, exist_ok=True)
+                views += [
+                    (390, 844, "zh/privacy/", True, review / "zh-mobile-switcher.png"),
+                    (390, 844, "zh/privacy/", False, review / "zh-mobile.png"),
+                    (1280, 900, "privacy/", True, review / "en-switcher.png"),
+                    (1280, 900, "zh/", False, review / "zh-home.png"),
+                ]
+            for width, height, url, switcher, path in views:
+                page.set_viewport_size({"width": width, "height": height})
+                page.goto(site_url + url)
+                expect(page.locator(".md-banner")).to_be_visible()
+                if switcher:
+                    page.locator(".md-header__option .md-select").hover()
+                    expect(page.locator(".md-select__link", has_text="English")).to_be_visible()
+                shots.append(path)
+                page.screenshot(path=path, animations="disabled")
+            context.close()
+        finally:
+            browser.close()
+    return shots
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument("--as-of", default="2026-12-03", help="an instant inside 2.0's window")
+    parser.add_argument("--zh", action="store_true", help="the Chinese page of a two-language site")
+    parser.add_argument("--review", type=Path, help="with --zh: more views, to look at, into this folder")
     args = parser.parse_args(argv)
+    if args.zh:
+        with tempfile.TemporaryDirectory(prefix="policy-screenshots-zh-") as work:
+            repo, site = Path(work) / "repo", Path(work) / "site"
+            make_two_language_history(repo)
+            build_site(repo, "2026-10-08", site)
+            with serving(site) as server:
+                for path in zh_screenshots(server.url, args.out.resolve(), args.review):
+                    print(path)
+        return 0
     with tempfile.TemporaryDirectory(prefix="policy-screenshots-") as work:
         repo, site = Path(work) / "repo", Path(work) / "site"
         make_history(repo)

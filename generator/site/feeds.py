@@ -77,7 +77,7 @@ def versions_data(model: SiteModel, pdfs: Mapping[str, str] | None = None) -> di
             )
             if entry.url in pdfs:
                 versions[-1]["pdf"] = {
-                    "url": urls.absolute(urls.version_pdf(doc.id, v.version), site),
+                    "url": urls.absolute(urls.version_pdf(doc.id, v.version, language=model.language), site),
                     "sha256": pdfs[entry.url],
                 }
         current = doc.in_force

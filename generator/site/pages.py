@@ -211,7 +211,7 @@ def _header(model: SiteModel, entry: Entry, page_url: str, doc: DocumentView) ->
         "permalink_href": urls.relative(page_url, entry.url),
         "permalink": urls.absolute(entry.url, model.settings.site_url),
         "pdf_href": (
-            urls.relative_file(page_url, urls.version_pdf(doc.id, v.version))
+            urls.relative_file(page_url, urls.version_pdf(doc.id, v.version, language=model.language))
             if model.settings.pdf and not entry.draft
             else None
         ),

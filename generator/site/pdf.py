@@ -120,7 +120,7 @@ def print_versions(site: Path, model: SiteModel, chromium: str) -> dict[str, str
         profile = Path(work) / "profile"
         for doc_id, name, url, published in _printable(model):
             page = site / url / "index.html"  # MkDocs' directory URLs
-            target = site / urls.version_pdf(doc_id, name)
+            target = site / urls.version_pdf(doc_id, name, language=model.language)
             data = _stamp(_print(chromium, page, Path(work) / "page.pdf", profile), published)
             target.write_bytes(data)
             hashes[url] = hashlib.sha256(data).hexdigest()

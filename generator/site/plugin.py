@@ -329,7 +329,9 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
         pdfs: dict[str, str] = {}
         if self.model.settings.pdf:
             try:
-                pdfs = print_versions(site, self.model, require_chromium(None))
+                chromium = require_chromium(None)
+                for model in self.models:  # each language's pages, beside them
+                    pdfs.update(print_versions(site, model, chromium))
             except PolicyError as error:
                 raise PluginError(str(error)) from None
         several = len(self.models) > 1

@@ -12,6 +12,7 @@ each value for HTML unless it is markup already (a link made by a template).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -365,7 +366,9 @@ class Words(Mapping[str, str]):
         return Markup(self._words[key]).format(**filled)
 
 
+@functools.cache
 def words(language: str) -> Words:
+    """The words of `language` (one `Words` per language: a page asks many times)."""
     return Words(language)
 
 
