@@ -11,6 +11,7 @@ site root and ending in "/" (MkDocs' directory URLs).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -104,7 +105,7 @@ class DocumentView:
     def archive_url(self) -> str:
         return urls.archive(self.id, language=self.language)
 
-    @property
+    @functools.cached_property
     def in_force(self) -> Entry | None:
         return next((e for e in self.entries if e.status == IN_FORCE), None)
 
@@ -113,8 +114,15 @@ class DocumentView:
         """What /<doc>/ shows: the version in force (in a drafts preview, else the first draft)."""
         return self.in_force or next(iter(self.entries), None)
 
+    @functools.cached_property
+    def _entries_by_version(self) -> dict[tuple[str, str], Entry]:
+        return {(e.version.version, e.version.language): e for e in self.entries}
+
     def entry(self, version: Version) -> Entry | None:
-        return next((e for e in self.entries if e.version == version), None)
+        # By name and language, not by comparing whole versions (their texts): a redline
+        # page asks for two entries, and a long history has hundreds of redlines.
+        found = self._entries_by_version.get((version.version, version.language))
+        return found if found is not None and found.version == version else None
 
 
 @dataclass(frozen=True)
