@@ -196,6 +196,8 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
 
         import pathspec
 
+        if len(self.settings.languages) > 1:
+            _quiet_jieba()
         # The staged tree is all generated: version and redline pages are linked from
         # the archive, never listed in the sidebar.
         config.not_in_nav = pathspec.GitIgnoreSpec.from_lines(HIDDEN_PAGES)
@@ -364,6 +366,16 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
             if path.exists():
                 server.watch(str(path))
         return server
+
+
+def _quiet_jieba() -> None:
+    """Material's search splits Chinese text with jieba, which tells the console how it
+    loaded its dictionary on every build: only its warnings, please."""
+    try:
+        import jieba  # type: ignore[import-untyped]
+    except ImportError:
+        return
+    jieba.setLogLevel(logging.WARNING)
 
 
 def _theme_file(config: MkDocsConfig, name: str) -> Path | None:
