@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from browser_support import build_site, launch_chromium, new_visitor, serving
 from playwright.sync_api import Page, expect, sync_playwright
-from test_redline_rendered import NEW, OLD
+from tests_support import RICH_POLICY as OLD
+from tests_support import RICH_REVISION as NEW
 from tests_support import PolicyRepo, policy_file
 
 DURING_THE_WINDOW = "2026-10-08"

@@ -9,51 +9,13 @@ from html.parser import HTMLParser
 
 import markdown
 import pytest
+from tests_support import RICH_POLICY as OLD
+from tests_support import RICH_REVISION as NEW
 from tests_support import build, policy_file
 
 from generator.core.sections import parse_sections
 from generator.site.redlines import redline_markdown, use_markdown
 from generator.site.sanitize import clean_html
-
-OLD = """\
-Welcome to the [shop's terms](https://shop.example/terms "Shop terms") and **our old promise**.
-
-## I. Storage {#storage .core-rights}
-
-We keep data as listed below.[^law]
-
-| Data | Kept for |
-|---|---|
-| Orders | 5 years |
-| Logs | 90 days |
-
-1. Account data: name and email.
-2. Order data: address.
-3. Payment data: card token.
-
-See [how we share](#sharing) and [our partners](https://partners.example/list).
-
-```
-retention = 5
-```
-
-## II. Sharing {#sharing}
-
-We share with carriers.
-
-[^law]: See the *Civil Code*.
-"""
-
-NEW = (
-    OLD.replace("[shop's terms]", "[shop's online terms]")
-    .replace("**our old promise**", "**our new promise**")
-    .replace("| Orders | 5 years |", "| Orders | 7 years |")
-    .replace("| Logs | 90 days |", "| Logs | 90 days |\n| Chats | 1 year |")
-    .replace("2. Order data: address.", "2. Order data: postal address and phone.")
-    .replace("https://partners.example/list", "https://partners.example/current")
-    .replace("retention = 5", "retention = 7")
-    .replace("See the *Civil Code*.", "See the *Civil Code* and the *Tax Law*.")
-)
 
 SR_INS = '<span class="sr-only">[inserted: </span>'
 SR_DEL = '<span class="sr-only">[deleted: </span>'

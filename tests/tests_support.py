@@ -131,3 +131,46 @@ def build(policyctl, repo: PolicyRepo, as_of: str, site: Path, *extra: str):
     result = policyctl("build", "--repo", repo.path, "--as-of", as_of, "--site-dir", site, *extra)
     assert result.code == 0, result.out + result.err
     return result
+
+
+# A policy with a link (with a title), bold words, a table, a numbered list, code and a
+# footnote, and a revision that changes something inside each of them and adds a row.
+RICH_POLICY = """\
+Welcome to the [shop's terms](https://shop.example/terms "Shop terms") and **our old promise**.
+
+## I. Storage {#storage .core-rights}
+
+We keep data as listed below.[^law]
+
+| Data | Kept for |
+|---|---|
+| Orders | 5 years |
+| Logs | 90 days |
+
+1. Account data: name and email.
+2. Order data: address.
+3. Payment data: card token.
+
+See [how we share](#sharing) and [our partners](https://partners.example/list).
+
+```
+retention = 5
+```
+
+## II. Sharing {#sharing}
+
+We share with carriers.
+
+[^law]: See the *Civil Code*.
+"""
+
+RICH_REVISION = (
+    RICH_POLICY.replace("[shop's terms]", "[shop's online terms]")
+    .replace("**our old promise**", "**our new promise**")
+    .replace("| Orders | 5 years |", "| Orders | 7 years |")
+    .replace("| Logs | 90 days |", "| Logs | 90 days |\n| Chats | 1 year |")
+    .replace("2. Order data: address.", "2. Order data: postal address and phone.")
+    .replace("https://partners.example/list", "https://partners.example/current")
+    .replace("retention = 5", "retention = 7")
+    .replace("See the *Civil Code*.", "See the *Civil Code* and the *Tax Law*.")
+)

@@ -10,16 +10,19 @@ import argparse
 import asyncio
 import email
 import email.policy
+import hashlib
+import hmac
 import io
 import json
 import os
 import subprocess
 import sys
 import threading
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -220,3 +223,98 @@ def ledger_rows(url: str) -> list[dict[str, Any]]:
 def sqlite_url(repo: Path) -> str:
     """The default ledger of a repository (`.policy/ledger.sqlite3`)."""
     return f"sqlite:///{repo / '.policy' / 'ledger.sqlite3'}"
+
+
+# -- a webhook receiver on loopback ---------------------------------------------------------------------
+
+SECRET = "s3cret-shared"
+
+
+@dataclass(frozen=True)
+class Post:
+    path: str
+    email: str
+    attempt: int  # this recipient's n-th POST at this receiver
+    headers: dict[str, str]
+    payload: dict[str, Any]
+    signed: bool  # the signature verifies with SECRET
+
+
+# (post) -> (status, extra headers, body)
+Answer = Callable[[Post], tuple[int, dict[str, str], bytes]]
+
+
+def accept(post: Post) -> tuple[int, dict[str, str], bytes]:
+    return 202, {}, b'{"ok": true}'
+
+
+class Receiver(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.lock = threading.Lock()
+        self.answer: Answer = accept
+        self.posts: list[Post] = []
+        self.connections = 0
+        self.release = threading.Event()  # lets a stalled answer go at the end of the test
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}{path}"
+
+    def attempts(self, path: str | None = None) -> Counter[str]:
+        """POSTs per recipient (at one path, or anywhere)."""
+        with self.lock:
+            return Counter(p.email for p in self.posts if path is None or p.path == path)
+
+    def keys(self) -> dict[str, list[str]]:
+        """The Idempotency-Key of every POST, per recipient, in order."""
+        out: dict[str, list[str]] = defaultdict(list)
+        with self.lock:
+            for p in self.posts:
+                out[p.email].append(p.headers["Idempotency-Key"])
+        return out
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client that stops reading a huge body closes the connection: expected
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: Receiver
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def setup(self) -> None:
+        super().setup()
+        with self.server.lock:
+            self.server.connections += 1
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        payload = json.loads(body)
+        email = payload["recipient"]["email"]
+        mac = hmac.new(
+            SECRET.encode(), self.headers["X-Policy-Timestamp"].encode() + b"." + body, hashlib.sha256
+        )
+        with self.server.lock:
+            attempt = 1 + sum(1 for p in self.server.posts if p.email == email)
+            post = Post(
+                self.path.split("?")[0],
+                email,
+                attempt,
+                dict(self.headers),
+                payload,
+                self.headers.get("X-Policy-Signature") == "sha256=" + mac.hexdigest(),
+            )
+            self.server.posts.append(post)
+        status, headers, reply = self.server.answer(post)
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Type", "application/json")
+        if "Transfer-Encoding" not in headers and status != 204:
+            self.send_header("Content-Length", str(len(reply)))
+        self.end_headers()
+        self.wfile.write(reply)

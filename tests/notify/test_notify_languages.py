@@ -27,8 +27,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 from aiosmtpd.controller import Controller
 from browser_support import build_site
-from notify_support import SmtpServer, make_revision, revision_json
-from test_notify_webhook import Receiver
+from notify_support import Receiver, SmtpServer, make_revision, revision_json
 from test_translations import ZH_POLICY
 from tests_support import BASE_POLICY, PolicyRepo, free_port, policy_file
 

@@ -7,124 +7,16 @@ for one recipient, or a wrong-URL answer (3xx, 401, 403, 404, 405, 410) for all.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import ssl
-import threading
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
-from notify_support import ledger_rows, notify, sqlite_url, write_csv
+from notify_support import SECRET, Post, ledger_rows, notify, sqlite_url, write_csv
 
-SECRET = "s3cret-shared"
 FAST = ("--retry-base", "0.01")
-
-
-@dataclass(frozen=True)
-class Post:
-    path: str
-    email: str
-    attempt: int  # this recipient's n-th POST at this receiver
-    headers: dict[str, str]
-    payload: dict[str, Any]
-    signed: bool  # the signature verifies with SECRET
-
-
-# (post) -> (status, extra headers, body)
-Answer = Callable[[Post], tuple[int, dict[str, str], bytes]]
-
-
-def accept(post: Post) -> tuple[int, dict[str, str], bytes]:
-    return 202, {}, b'{"ok": true}'
-
-
-class Receiver(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), Handler)
-        self.lock = threading.Lock()
-        self.answer: Answer = accept
-        self.posts: list[Post] = []
-        self.connections = 0
-        self.release = threading.Event()  # lets a stalled answer go at the end of the test
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}{path}"
-
-    def attempts(self, path: str | None = None) -> Counter[str]:
-        """POSTs per recipient (at one path, or anywhere)."""
-        with self.lock:
-            return Counter(p.email for p in self.posts if path is None or p.path == path)
-
-    def keys(self) -> dict[str, list[str]]:
-        """The Idempotency-Key of every POST, per recipient, in order."""
-        out: dict[str, list[str]] = defaultdict(list)
-        with self.lock:
-            for p in self.posts:
-                out[p.email].append(p.headers["Idempotency-Key"])
-        return out
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # a client that stops reading a huge body closes the connection: expected
-
-
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: Receiver
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-    def setup(self) -> None:
-        super().setup()
-        with self.server.lock:
-            self.server.connections += 1
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        payload = json.loads(body)
-        email = payload["recipient"]["email"]
-        mac = hmac.new(
-            SECRET.encode(), self.headers["X-Policy-Timestamp"].encode() + b"." + body, hashlib.sha256
-        )
-        with self.server.lock:
-            attempt = 1 + sum(1 for p in self.server.posts if p.email == email)
-            post = Post(
-                self.path.split("?")[0],
-                email,
-                attempt,
-                dict(self.headers),
-                payload,
-                self.headers.get("X-Policy-Signature") == "sha256=" + mac.hexdigest(),
-            )
-            self.server.posts.append(post)
-        status, headers, reply = self.server.answer(post)
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Type", "application/json")
-        if "Transfer-Encoding" not in headers and status != 204:
-            self.send_header("Content-Length", str(len(reply)))
-        self.end_headers()
-        self.wfile.write(reply)
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    server = Receiver()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.release.set()
-    server.shutdown()
-    server.server_close()
 
 
 def users(count: int) -> Counter[str]:
