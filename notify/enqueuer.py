@@ -157,7 +157,7 @@ def main() -> int:
             batch: list[Recipient] = []
             skipped: list[tuple[str, str]] = []
             base = Path(job.base) if job.base else None
-            for item in read(job.source, job.query, base=base):
+            for item in read(job.source, job.query, base=base, here=True):
                 if isinstance(item, Skipped):
                     skipped.append((item.ref, item.reason))
                     continue

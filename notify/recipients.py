@@ -11,7 +11,7 @@ import csv
 import json
 import re
 import unicodedata
-from collections.abc import Generator
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -104,16 +104,17 @@ def make(record: dict[str, Any], ref: str) -> Recipient | Skipped:
 
 
 def read(
-    source: str, query: str | None = None, base: Path | None = None
+    source: str, query: str | None = None, base: Path | None = None, *, here: bool = False
 ) -> Generator[Recipient | Skipped, None, None]:
-    """Stream recipients from ``source``: a .csv / .jsonl file or a SQLAlchemy URL."""
+    """Stream recipients from ``source``: a .csv / .jsonl file or a SQLAlchemy URL (whose
+    query runs in a child process unless ``here``)."""
     if "://" in source:
         if not query:
             raise NotifyError(
                 f"--recipients {redact(source)} is a database URL: give --query "
                 "'SELECT email, name, locale, id FROM ...' to say which rows are registered users"
             )
-        return _read_sql(source, query)
+        return _read_sql(source, query, here)
     if query:
         raise NotifyError("--query only applies when --recipients is a database URL")
     path = Path(source)
@@ -175,8 +176,38 @@ def _read_jsonl(path: Path) -> Generator[Recipient | Skipped, None, None]:
             yield make({k.lower(): v for k, v in record.items() if isinstance(k, str)}, ref)
 
 
-def _read_sql(url: str, query: str) -> Generator[Recipient | Skipped, None, None]:
-    """Rows come from a child process (see :mod:`notify.sqlsource` for why) through a pipe."""
+def _read_sql(url: str, query: str, here: bool) -> Generator[Recipient | Skipped, None, None]:
+    """Rows of the query, from a child process through a pipe (see :mod:`notify.sqlsource`
+    for why), or with ``here`` in this process."""
+    if here:
+        from notify.sqlsource import messages
+
+        return _rows(messages(url, query), url)
+    return _read_sql_in_child(url, query)
+
+
+def _rows(messages: Iterable[Any], url: str) -> Generator[Recipient | Skipped, None, None]:
+    """Recipients from the messages of :func:`notify.sqlsource.messages`."""
+    columns: list[str] | None = None
+    number = 0
+    for message in messages:
+        if isinstance(message, list):
+            if columns is None:
+                break
+            for values in message:
+                number += 1
+                yield make(dict(zip(columns, values, strict=False)), f"row {number}")
+            continue
+        if "error" in message:
+            raise NotifyError(message["error"])
+        if "columns" in message:
+            columns = message["columns"]
+        elif message.get("end"):
+            return
+    raise NotifyError(f"--recipients {redact(url)}: the query reader stopped unexpectedly")
+
+
+def _read_sql_in_child(url: str, query: str) -> Generator[Recipient | Skipped, None, None]:
     import subprocess
 
     from notify.child import python_child
@@ -187,29 +218,16 @@ def _read_sql(url: str, query: str) -> Generator[Recipient | Skipped, None, None
         assert proc.stdin is not None and proc.stdout is not None
         proc.stdin.write(json.dumps({"url": url, "query": query}).encode("utf-8"))
         proc.stdin.close()
-        columns: list[str] | None = None
-        number = 0
-        for line in proc.stdout:
-            if line[:1] == b"[":
-                if columns is None:
-                    break
-                for values in json.loads(line):
-                    number += 1
-                    yield make(dict(zip(columns, values, strict=False)), f"row {number}")
-                continue
-            message = json.loads(line)
-            if "error" in message:
-                raise NotifyError(message["error"])
-            if "columns" in message:
-                columns = message["columns"]
-            elif message.get("end"):
-                finished = True
-                break
-        if not finished:
-            proc.wait()
+        yield from _rows((json.loads(line) for line in proc.stdout), url)
+        finished = True
+    except NotifyError:
+        finished = True
+        proc.wait()
+        if proc.returncode not in (0, None):
             raise NotifyError(
                 f"--recipients {redact(url)}: the query reader stopped unexpectedly (exit {proc.returncode})"
-            )
+            ) from None
+        raise
     finally:
         if proc.poll() is None:
             if not finished:

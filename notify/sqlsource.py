@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from typing import Any
 
 from notify.recipients import COLUMNS
 from notify.redaction import redact
@@ -30,59 +32,59 @@ def _emit(out, obj) -> None:
     out.write(json.dumps(obj, ensure_ascii=False, default=str).encode("utf-8") + b"\n")
 
 
-def main() -> int:
-    out = sys.stdout.buffer
-    spec = json.loads(sys.stdin.buffer.read())
-    url, query = spec["url"], spec["query"]
+def messages(url: str, query: str) -> Iterator[Any]:
+    """The protocol's messages in order: ``{"columns": [...]}``, lists of rows,
+    ``{"end": True}``, or ``{"error": message}`` as the last one. The child writes each
+    as a line; a process that may hold the GIL as long as it likes (the enqueueing child,
+    :mod:`notify.enqueuer`) reads them here directly."""
     try:
         import sqlalchemy as sa
         from sqlalchemy.exc import SQLAlchemyError
     except ImportError as exc:  # pragma: no cover - sqlalchemy is a dependency
-        _emit(out, {"error": f"--recipients {redact(url)}: {exc}"})
-        return 0
+        yield {"error": f"--recipients {redact(url)}: {exc}"}
+        return
     try:
         engine = sa.create_engine(url)
     except (SQLAlchemyError, ValueError, ImportError) as exc:
-        _emit(out, {"error": f"--recipients {redact(url)}: not a usable database URL ({exc})"})
-        return 0
+        yield {"error": f"--recipients {redact(url)}: not a usable database URL ({exc})"}
+        return
     try:
         with engine.connect() as conn:
             try:
                 result = conn.execution_options(stream_results=True, yield_per=2000).execute(sa.text(query))
             except SQLAlchemyError as exc:
-                _emit(
-                    out,
-                    {
-                        "error": f"--query failed on {redact(url)}: {exc.__class__.__name__}: "
-                        f"{exc.orig if hasattr(exc, 'orig') else exc}"
-                    },
-                )
-                return 0
+                yield {
+                    "error": f"--query failed on {redact(url)}: {exc.__class__.__name__}: "
+                    f"{exc.orig if hasattr(exc, 'orig') else exc}"
+                }
+                return
             columns = [c.lower() for c in result.keys()]
             if "email" not in columns:
-                _emit(
-                    out,
-                    {
-                        "error": f"--query must return a column named 'email' (it returned {', '.join(columns)}); use 'AS email'"
-                    },
-                )
-                return 0
+                yield {
+                    "error": f"--query must return a column named 'email' (it returned {', '.join(columns)}); use 'AS email'"
+                }
+                return
             index = [(c, columns.index(c)) for c in COLUMNS if c in columns]
-            _emit(out, {"columns": [c for c, _ in index]})
+            yield {"columns": [c for c, _ in index]}
             positions = [i for _, i in index]
             for part in result.partitions(CHUNK):
-                _emit(out, [[row[i] for i in positions] for row in part])
-        _emit(out, {"end": True})
+                yield [[row[i] for i in positions] for row in part]
+        yield {"end": True}
     except SQLAlchemyError as exc:
-        _emit(out, {"error": f"--recipients {redact(url)}: {exc.__class__.__name__}: {exc}"})
-    except BrokenPipeError:  # the parent stopped reading (campaign stopped)
-        return 0
+        yield {"error": f"--recipients {redact(url)}: {exc.__class__.__name__}: {exc}"}
     finally:
         engine.dispose()
+
+
+def main() -> int:
+    out = sys.stdout.buffer
+    spec = json.loads(sys.stdin.buffer.read())
     try:
+        for message in messages(spec["url"], spec["query"]):
+            _emit(out, message)
         out.flush()
-    except BrokenPipeError:
-        pass
+    except BrokenPipeError:  # the parent stopped reading (campaign stopped)
+        return 0
     return 0
 
 

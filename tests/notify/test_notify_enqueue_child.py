@@ -5,6 +5,7 @@ and a ledger that fills while the child inserts stops the run with nothing lost.
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 from collections import Counter
 from collections.abc import Iterator
@@ -96,3 +97,29 @@ def test_a_ledger_that_fills_while_the_child_inserts_stops_the_run_and_the_rerun
     assert "2 registered users not reached: 2 with an unusable address" in " ".join(again.out.split())
     assert server.counts() == Counter({f"user{i}@users.example": 1 for i in range(3000)})
     assert {r["status"] for r in ledger_rows(ledger)} == {"sent"}
+
+
+def test_a_campaign_from_the_shops_user_table(tmp_path: Path, revision, smtp_server, capsys) -> None:
+    """A query source is always enqueued by the child, which runs the query itself."""
+    server = smtp_server()
+    db = tmp_path / "shop.sqlite3"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE users (uid INTEGER, mail TEXT, full_name TEXT, active INTEGER)")
+        conn.executemany(
+            "INSERT INTO users VALUES (?, ?, ?, ?)",
+            [(i, f"user{i}@users.example", f"User {i}", 1) for i in range(40)]
+            + [(40, "broken", "Nobody", 1), (41, "gone@users.example", "Gone", 0)],
+        )
+    source = ("--recipients", f"sqlite:///{db}", "--smtp", f"smtp://127.0.0.1:{server.port}", *FAST)
+    query = "SELECT uid AS id, mail AS email, full_name AS name FROM users WHERE active = 1"
+    result = notify(tmp_path, [revision], *source, "--query", query, "--json", capsys=capsys)
+    assert result.code == 1, result.out  # the broken address is not reached
+    report = json.loads(result.stdout)["campaigns"][0]
+    assert report["sent"] == 40
+    assert [s["ref"] for s in report["skipped_records"]] == ["row 41 (id 40)"]
+    assert server.counts() == Counter({f"user{i}@users.example": 1 for i in range(40)})
+
+    wrong = notify(tmp_path, [revision], *source, "--query", "SELECT mail FROM members")
+    assert wrong.code == 2
+    assert "--query failed" in wrong.out and "no such table: members" in wrong.out
+    assert sum(server.counts().values()) == 40
