@@ -13,8 +13,9 @@ import markdown
 import pytest
 from tests_support import BASE_POLICY
 
-from generator.core.diff import Redline
+from generator.core.diff import Redline, RedlineWords
 from generator.site.redlines import redline_markdown
+from generator.site.words import words
 
 OLD = BASE_POLICY
 
@@ -207,6 +208,43 @@ def test_moved_section_is_labelled_with_where_it_was() -> None:
     assert "moved" in visible_text(moved.html)
     assert "previously after “(I) Information You Provide”" in visible_text(moved.html)
     assert "<ins>" not in moved.html  # moved, not rewritten
+
+
+def test_a_redline_in_another_language_says_its_own_words_in_it() -> None:
+    # No preamble: "Scope" was first, and moves to the end (where it was: the beginning).
+    old = OLD.replace("Intro paragraph of the policy.\n\n", "")
+    scope = "## I. Scope of Application {#scope}\n\nThis policy applies to the Website.\n\n"
+    new = old.replace(scope, "").replace(
+        "Write to privacy@example.com.", "Write to privacy@example.com.\n\n" + scope
+    )
+    new = new.replace("We collect your name", "We collect your full name").replace("Website.", "Website\\.")
+    result = redline_markdown(old, new, words("zh").redline)
+
+    moved = result.section("scope")
+    assert moved.status == "moved"
+    assert "移动 修改 已移动：此章节原位于开头。 仅 Markdown 源文本有改动：文字读来相同。" in visible_text(
+        moved.html
+    )
+    collection = result.section("collection")
+    assert "修改 核心权利" in visible_text(collection.html)
+    assert (
+        '<ins><span class="sr-only">[新增：</span>full<span class="sr-only">]</span></ins>' in collection.html
+    )
+    english = redline_markdown(old, new)
+    assert "moved changed Moved: this section was previously at the beginning." in visible_text(
+        english.section("scope").html
+    )
+    said = re.sub(r"<[^>]+>", " ", result.html)  # what is read, the screen reader's words too
+    for label in ("moved", "changed", "Moved", "[inserted", "core rights", "Markdown source"):
+        assert label not in said
+
+
+def test_the_redlines_own_words_are_escaped() -> None:
+    new = OLD.replace("We collect your name", "We collect your full name")
+    hostile = RedlineWords(changed="<b>changed</b>", inserted="[<i>inserted</i>: ")
+    html = redline_markdown(OLD, new, hostile).section("collection").html
+    assert "&lt;b&gt;changed&lt;/b&gt;" in html and "<b>" not in html
+    assert '<span class="sr-only">[&lt;i&gt;inserted&lt;/i&gt;: </span>' in html and "<i>" not in html
 
 
 def test_core_rights_sections_are_flagged() -> None:

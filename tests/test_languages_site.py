@@ -3,13 +3,17 @@ history with English and Chinese files, its /zh/ pages, the language switcher, t
 files in both languages, and notice.js in the shop page's language.
 
 History: 1.0 in English and Chinese, published 1 September 2026; 2.0 in both, published
-30 September 2026 (inserts the core-rights "Sharing" section). The site is built as of
+30 September 2026: it appends the core-rights "Sharing" section, changes "Collection",
+removes "Scope", moves "Contact" to the top and changes its source only (an escaped full
+stop), so that its redline says every word of its own. The site is built as of
 8 October 2026, in 2.0's publicity window (it takes effect on 16 October 2026). One site
-and one Chromium serve the whole module.
+and one Chromium serve the whole module; provisional dates are read on the staged pages
+of a second history (no second site build).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Iterator
@@ -21,14 +25,16 @@ import pytest
 from browser_support import build_site, chromium, new_visitor, serving
 from playwright.sync_api import Browser, Page, expect
 from test_accessibility import axe_findings
-from test_translations import EN_V1, EN_V2, PRIVACY, PRIVACY_ZH, ZH_V1, ZH_V2
-from tests_support import PolicyRepo
+from test_translations import EN_V1, EN_V2, PRIVACY, PRIVACY_ZH, ZH_REVISION, ZH_V1, ZH_V2
+from tests_support import INSERTED_SECTION_REVISION, PolicyRepo, policy_file
 
 from generator.core.dates import parse_instant
+from generator.core.diff import ENGLISH_REDLINE
 from generator.policies import read_history
 from generator.settings import load_settings
 from generator.site.model import build_models
 from generator.site.pages import render_site
+from generator.site.words import words as words_of
 
 MKDOCS_YML = """\
 site_name: Shop
@@ -39,6 +45,55 @@ plugins:
   - policy:
       languages: [en, zh]
 """
+
+REARRANGED_EN = """\
+Intro paragraph of the policy.
+
+## I. Contact {#contact}
+
+Write to privacy@example\\.com.
+
+## II. Collection of Personal Information {#collection .core-rights}
+
+We collect your name, email address and phone number.
+
+### (I) Information You Provide
+
+1. Account data: name, email.
+2. Order data: address.
+
+## III. Sharing {#sharing .core-rights}
+
+We share your address with the carrier.
+"""
+
+REARRANGED_ZH = """\
+本政策的引言。
+
+## 一、联系我们 {#contact}
+
+请写信至 privacy@example\\.com。
+
+## 二、个人信息的收集 {#collection .core-rights}
+
+我们收集您的姓名、电子邮件地址和电话号码。
+
+### （一）您提供的信息 {#information-you-provide}
+
+1. 账户数据：姓名、电子邮件。
+2. 订单数据：地址。
+
+## 三、共享 {#sharing .core-rights}
+
+我们与承运人共享您的地址。
+"""
+
+SUMMARY_EN = "We now share your address with the carrier."
+SUMMARY_ZH = "我们现在与承运人共享您的地址。"
+EN_REARRANGED = policy_file(
+    REARRANGED_EN, version="2.0", published="2026-09-30", effective="2026-10-16", summary=SUMMARY_EN
+)
+ZH_REARRANGED = policy_file(REARRANGED_ZH, version="2.0", title="隐私政策", summary=SUMMARY_ZH)
 
 SHOP_PAGE = """\
 <!doctype html>
@@ -61,8 +116,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     repo.write(PRIVACY, EN_V1)
     repo.write(PRIVACY_ZH, ZH_V1)
     repo.commit("2026-09-01T10:00:00+08:00", "Privacy policy 1.0 in English and Chinese")
-    repo.write(PRIVACY, EN_V2)
-    repo.write(PRIVACY_ZH, ZH_V2)
+    repo.write(PRIVACY, EN_REARRANGED)
+    repo.write(PRIVACY_ZH, ZH_REARRANGED)
     repo.commit("2026-09-30T10:00:00+08:00", "Privacy policy 2.0 in English and Chinese")
     return build_site(repo.path, "2026-10-08", root / "site")
 
@@ -135,6 +190,13 @@ def test_the_archive_status_words_and_the_updates_page_are_chinese(site):
     assert "我们现在与承运人共享您的地址。" in updates
 
 
+def redline_of(page: str) -> str:
+    """The redline itself: what the page's "Redline" heading introduces."""
+    found = re.search(r'<div class="policy-redline">.*?</div>\s*</article>', page, re.S)
+    assert found, "no redline"
+    return found.group(0)
+
+
 def test_the_chinese_redline_compares_the_chinese_texts(site):
     page = html(site, "zh/privacy/changes/1.0-to-2.0")
     # Inserted words, with what a screen reader says about them, in Chinese.
@@ -144,6 +206,40 @@ def test_the_chinese_redline_compares_the_chinese_texts(site):
     assert "三、共享 ] 新增章节 核心权利" in words  # the heading, inserted whole
     assert "本次修订涉及您的核心权利 涉及核心权利的章节：个人信息的收集、共享。" in words
     assert "carrier" not in words
+
+
+def test_the_chinese_redline_says_its_own_words_in_chinese_and_none_in_english(site):
+    redline = redline_of(html(site, "zh/privacy/changes/1.0-to-2.0"))
+    words = text_of(redline)  # the screen reader's words included
+    assert "引言 （未变更）" in words  # the preamble, collapsed
+    assert "[删除： 一、适用范围 ] 删除章节" in words
+    assert "三、共享 ] 新增章节 核心权利" in words
+    assert "个人信息的收集 修改 核心权利" in words
+    assert (
+        "一、联系我们 移动 修改 已移动：此章节原位于“（一）您提供的信息”之后。 "
+        "仅 Markdown 源文本有改动：文字读来相同。"
+    ) in words
+    assert '<span class="sr-only">[新增：</span>' in redline
+    # Not one of the redline's English words is left (badges, notes, screen reader),
+    # but the closing "]" both languages say.
+    chinese = words_of("zh").redline
+    for field in dataclasses.fields(ENGLISH_REDLINE):
+        english = getattr(ENGLISH_REDLINE, field.name)
+        if isinstance(english, str) and english != getattr(chinese, field.name):
+            assert english.split("{")[0].strip() not in words, field.name
+    assert "Preamble" not in words
+
+
+def test_the_english_redline_of_the_same_revision_keeps_its_english_words(site):
+    words = text_of(redline_of(html(site, "privacy/changes/1.0-to-2.0")))
+    assert "Preamble (unchanged)" in words
+    assert "[deleted: I. Scope of Application ] section removed" in words
+    assert "III. Sharing ] new section core rights" in words
+    assert (
+        "I. Contact moved changed Moved: this section was previously after “(I) Information You Provide”. "
+        "Changed in the Markdown source only: the text reads the same."
+    ) in words
+    assert not re.search(r"[\u4e00-\u9fff]", words)
 
 
 def test_the_banner_on_chinese_pages_is_chinese_and_links_chinese_pages(site):
@@ -317,6 +413,39 @@ def test_notice_js_follows_data_lang_over_the_pages_language(visitor, server, tm
     with serving(shop(tmp_path / "fr", notice_js, lang="fr")) as shop_server:
         visitor.goto(shop_server.url)
         expect(visitor.get_by_role("region", name="Policy update")).to_be_visible()
+
+
+def test_a_provisional_date_says_why_in_the_pages_language(tmp_path):
+    """2.0 published on Monday 28 December 2026: its window reaches 2027, whose holiday
+    schedule is not known yet (the staged pages of the version and the document)."""
+    repo = PolicyRepo(tmp_path / "repo")
+    repo.path.mkdir()
+    repo.git("init", "-q", "-b", "main")
+    repo.write("mkdocs.yml", MKDOCS_YML)
+    repo.write(PRIVACY, EN_V1)
+    repo.write(PRIVACY_ZH, ZH_V1)
+    repo.commit("2026-09-01T10:00:00+08:00", "Privacy policy 1.0 in English and Chinese")
+    repo.write(
+        PRIVACY,
+        policy_file(INSERTED_SECTION_REVISION, version="2.0", published="2026-12-28", summary=SUMMARY_EN),
+    )
+    repo.write(PRIVACY_ZH, policy_file(ZH_REVISION, version="2.0", title="隐私政策", summary=SUMMARY_ZH))
+    repo.commit("2026-12-28T10:00:00+08:00", "Privacy policy 2.0 in English and Chinese")
+    settings = load_settings(repo.path)
+    models = build_models(
+        read_history(repo.path, settings), settings, parse_instant("2026-12-29", settings.zone)
+    )
+    pages = {page.url: page.body for page in render_site(models)}
+    for url in ("zh/privacy/versions/2.0/", "zh/privacy/"):
+        words = text_of(pages[url])
+        assert "此日期为暂定日期：2027年的节假日安排尚未公布，因此仍可能变化。" in words, url
+        assert "holiday schedule" not in pages[url], url
+    assert 'title="暂定：2027年的节假日安排尚未公布"' in pages["zh/privacy/versions/2.0/"]
+    # The English pages say what they said before.
+    english = "This date is provisional: the 2027 holiday schedule is not known yet, so it may still change."
+    for url in ("privacy/versions/2.0/", "privacy/"):
+        assert english in text_of(pages[url]), url
+    assert 'title="Provisional: the 2027 holiday schedule is not known yet"' in pages["privacy/versions/2.0/"]
 
 
 def test_a_version_older_than_its_translation_switches_to_the_documents_chinese_page(tmp_path):

@@ -3,6 +3,7 @@ emphasis, lists, tables, code, footnotes) with the changes marked inside the ele
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from html import unescape
 from html.parser import HTMLParser
@@ -13,9 +14,11 @@ from tests_support import RICH_POLICY as OLD
 from tests_support import RICH_REVISION as NEW
 from tests_support import build, policy_file
 
+from generator.core.history import Version
 from generator.core.sections import parse_sections
-from generator.site.redlines import redline_markdown, use_markdown
+from generator.site.redlines import forget, redline_html, redline_markdown, use_cache, use_markdown
 from generator.site.sanitize import clean_html
+from generator.site.words import words
 
 SR_INS = '<span class="sr-only">[inserted: </span>'
 SR_DEL = '<span class="sr-only">[deleted: </span>'
@@ -247,3 +250,29 @@ def test_a_site_whose_mkdocs_yml_adds_an_extension_renders_its_redlines_with_it(
     page = (tmp_path / "site" / "privacy/changes/1.0-to-2.0/index.html").read_text(encoding="utf-8")
 
     assert f"<dl><dt>Order</dt><dd>A purchase you {deleted('make')}{ins('confirm')}.</dd></dl>" in page
+
+
+def version(number: str, text: str) -> Version:
+    when = dt.datetime(2026, 9, 1, tzinfo=dt.UTC)
+    return Version(
+        "privacy", number, "Privacy", "policy/privacy.md", text, number, number, number,
+        when, when, None, parse_sections(text), None,
+    )  # fmt: skip
+
+
+def test_the_disk_cache_keeps_each_languages_redline_of_the_same_texts_apart(tmp_path):
+    old, new = version("1.0", OLD), version("2.0", NEW)
+    use_cache(tmp_path)
+    try:
+        english = redline_html(old, new)
+        chinese = redline_html(old, new, words("zh").redline)
+        forget()  # as a fresh process: only the disk cache is left
+        assert redline_html(old, new, words("zh").redline) == chinese
+        assert redline_html(old, new) == english
+    finally:
+        use_cache(None)
+        forget()
+    assert len(list((tmp_path / "redlines").rglob("*.html"))) == 2
+    assert f"{SR_INS}online{SR_END}" in english and "[新增：" not in english
+    assert '<span class="sr-only">[新增：</span>online<span class="sr-only">]</span>' in chinese
+    assert "[inserted: " not in chinese and ">changed<" not in chinese

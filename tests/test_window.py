@@ -8,7 +8,8 @@ import pytest
 
 from generator.core.calendar import WorkingCalendar
 from generator.core.dates import parse_instant
-from generator.core.window import publicity_window
+from generator.core.window import publicity_window, unknown_schedules
+from generator.site.words import words
 
 CN = WorkingCalendar("CN", None, "Asia/Shanghai")
 
@@ -100,6 +101,19 @@ def test_window_reaching_a_year_without_official_schedule_is_flagged():
     window = publicity_window(dt.date(2026, 12, 25), CN, 7)
     assert window.unscheduled_years == (2027,)
     assert publicity_window(dt.date(2026, 9, 30), CN, 7).unscheduled_years == ()
+
+
+def test_why_a_date_is_provisional_is_said_in_english_and_in_chinese():
+    # Core gives the years; each language says the sentence its own way.
+    assert unknown_schedules((2027,)) == "the 2027 holiday schedule is not known yet"
+    assert unknown_schedules((2027, 2028)) == "the 2027 and 2028 holiday schedules are not known yet"
+    assert (
+        unknown_schedules((2027, 2028, 2029)) == "the 2027, 2028 and 2029 holiday schedules are not known yet"
+    )
+    assert unknown_schedules((2027,), words("en").schedules) == "the 2027 holiday schedule is not known yet"
+    chinese = words("zh-CN").schedules
+    assert unknown_schedules((2027,), chinese) == "2027年的节假日安排尚未公布"
+    assert unknown_schedules((2027, 2028, 2029), chinese) == "2027年、2028年和2029年的节假日安排尚未公布"
 
 
 def test_rule_based_calendars_have_no_unscheduled_years():

@@ -37,12 +37,35 @@ class Window:
         return unknown_schedules(self.unscheduled_years) if self.unscheduled_years else None
 
 
-def unknown_schedules(years: tuple[int, ...]) -> str:
-    """Why a date is provisional: "the 2027 holiday schedule is not known yet"."""
-    if len(years) == 1:
-        return f"the {years[0]} holiday schedule is not known yet"
-    names = ", ".join(str(y) for y in years[:-1]) + f" and {years[-1]}"
-    return f"the {names} holiday schedules are not known yet"
+@dataclass(frozen=True)
+class ScheduleWords:
+    """How `unknown_schedules` says its sentence: in English by default (said here once,
+    for `check`, `status` and the English site); a site in another language passes its
+    own (`generator.site.words`)."""
+
+    one: str = "the {years} holiday schedule is not known yet"
+    """The sentence for one year; `{years}` is where the year goes."""
+    many: str = "the {years} holiday schedules are not known yet"
+    """The sentence for several years, `{years}` the list of them."""
+    year: str = "{year}"
+    """One year in the list."""
+    separator: str = ", "
+    last: str = " and "
+    """Between the last two years of the list."""
+
+
+ENGLISH_SCHEDULES = ScheduleWords()
+"""The English words (the defaults)."""
+
+
+def unknown_schedules(years: tuple[int, ...], words: ScheduleWords = ENGLISH_SCHEDULES) -> str:
+    """Why a date is provisional: "the 2027 holiday schedule is not known yet" (with
+    `words`: in their language). `years` is the fact: `Window.unscheduled_years`."""
+    named = [words.year.format(year=year) for year in years]
+    if len(named) == 1:
+        return words.one.format(years=named[0])
+    names = words.separator.join(named[:-1]) + words.last + named[-1]
+    return words.many.format(years=names)
 
 
 def publicity_window(published: dt.date, calendar: WorkingCalendar, working_days: int) -> Window:

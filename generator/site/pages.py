@@ -47,10 +47,11 @@ from generator.core.changes import ChangeSummary
 from generator.core.dates import human_date
 from generator.core.history import Version
 from generator.core.notices import Notice
-from generator.core.sections import with_section_ids
+from generator.core.sections import PREAMBLE_ID, with_section_ids
+from generator.core.window import unknown_schedules
 from generator.site.model import DocumentView, Entry, Redline, SiteModel
 from generator.site.redlines import redline_html
-from generator.site.words import Words, redline_in_language, words
+from generator.site.words import Words, words
 
 PAGE_TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "site_templates" / "pages"
 """The page templates, beside the packages once installed (like the plugin's `TEMPLATES_DIR`,
@@ -183,10 +184,14 @@ def _status_word(model: SiteModel, entry: Entry) -> str:
     return label.split("：")[0].split(":")[0]
 
 
-def _provisional(version: Version) -> str | None:
-    """Why the version's effective date is provisional ("the 2027 holiday schedule is not
-    known yet"), None when its window was counted with known schedules only."""
-    return version.window.provisional_reason if version.window is not None else None
+def _provisional(model: SiteModel, version: Version) -> str | None:
+    """Why the version's effective date is provisional, in the page's language ("the 2027
+    holiday schedule is not known yet"), None when its window was counted with known
+    schedules only."""
+    window = version.window
+    if window is None or not window.unscheduled_years:
+        return None
+    return unknown_schedules(window.unscheduled_years, _words(model).schedules)
 
 
 def _header(model: SiteModel, entry: Entry, page_url: str, doc: DocumentView) -> dict[str, Any]:
@@ -199,7 +204,7 @@ def _header(model: SiteModel, entry: Entry, page_url: str, doc: DocumentView) ->
         "published": _date(model, v.published),
         "effective": _date(model, v.effective),
         # Only while the date lies ahead: once a version is in force the date is history.
-        "provisional": _provisional(v) if entry.status in ("pending", "scheduled", "draft") else None,
+        "provisional": _provisional(model, v) if entry.status in ("pending", "scheduled", "draft") else None,
         "until": (
             _date(model, entry.until) if entry.until is not None and entry.status != "pending" else None
         ),
@@ -224,7 +229,7 @@ def _notice(model: SiteModel, notice: Notice, page_url: str) -> dict[str, Any]:
         "version": v.version,
         "published": _date(model, v.published),
         "effective": _date(model, v.effective),
-        "provisional": _provisional(v),
+        "provisional": _provisional(model, v),
         "summary": v.summary,
         "href": urls.relative(page_url, notice.url),
         "changes_href": urls.relative(page_url, notice.changes_url) if notice.changes_url else None,
@@ -325,7 +330,7 @@ def version_page(model: SiteModel, doc: DocumentView, entry: Entry) -> Page:
         callout=callout,
         published=_date(model, v.published),
         effective=_date(model, v.effective),
-        provisional=_provisional(v),
+        provisional=_provisional(model, v),
         until=_date(model, entry.until) if entry.until else None,
         current=current,
         changes_href=changes_href,
@@ -377,7 +382,7 @@ def _section_kinds(t: Words, changes: ChangeSummary) -> list[dict[str, Any]]:
             {
                 "id": c.id,
                 "href": "#" + urls.change_anchor(c.id),
-                "title": c.title,
+                "title": t.redline.preamble if c.id == PREAMBLE_ID and t.redline.preamble else c.title,
                 "core_rights": c.core_rights,
             }
             for c in changes.sections
@@ -421,7 +426,7 @@ def changes_page(model: SiteModel, doc: DocumentView, redline: Redline) -> Page:
         },
         core_sections=[c.title for c in changes.core_rights_sections],
         kinds=[] if changes.is_empty else _section_kinds(t, changes),
-        redline=Markup(redline_in_language(redline_html(old, new).strip(), model.language_code)),
+        redline=Markup(redline_html(old, new, t.redline).strip()),
     )
     return Page(url, title, body, in_nav=False, front=front)
 

@@ -14,7 +14,8 @@ rendered for the previous redline already), redlines by the texts' content hashe
 memory and, once `use_cache` has named a folder (the plugin passes
 `<repo>/<cache_dir>`), on disk through `generator.site.cache.ContentCache`: a rebuild
 after a new commit diffs only the new pairs. The disk key includes the source of every
-module that decides the HTML and the Markdown settings.
+module that decides the HTML and the Markdown settings; both keys include the redline's
+own words (`RedlineWords`), so that each language has its own redlines.
 """
 
 from __future__ import annotations
@@ -37,14 +38,14 @@ import generator.core.diff as diff
 import generator.core.sections as sections
 import generator.core.urls as urls
 import generator.site.sanitize as sanitize
-from generator.core.diff import BodyHtml, Redline, redline
+from generator.core.diff import ENGLISH_REDLINE, BodyHtml, Redline, RedlineWords, redline
 from generator.core.diff.markup import parse_fragment
 from generator.core.diff.render import memos as diff_memos
 from generator.core.history import Version
 from generator.core.sections import Section, parse_sections
 from generator.site.cache import ContentCache, code_salt
 
-_MEMO: dict[tuple[str, str], str] = {}
+_MEMO: dict[tuple[str, str, str], str] = {}
 _DISK: ContentCache | None = None
 _SKIPPED_EXTENSIONS = frozenset({"toc", "markdown.extensions.toc"})
 """Extensions that add nothing to a section body but permalinks and heading ids."""
@@ -256,9 +257,11 @@ def _render_body(body: str, appended: str, setup_key: str) -> str:
 # --------------------------------------------------------------------------- redlines
 
 
-def redline_markdown(old_text: str, new_text: str) -> Redline:
-    """The redline between two policy texts (Markdown without front matter)."""
-    return redline(parse_sections(old_text), parse_sections(new_text), _bodies(old_text), _bodies(new_text))
+def redline_markdown(old_text: str, new_text: str, words: RedlineWords = ENGLISH_REDLINE) -> Redline:
+    """The redline between two policy texts (Markdown without front matter), in `words`."""
+    return redline(
+        parse_sections(old_text), parse_sections(new_text), _bodies(old_text), _bodies(new_text), words
+    )
 
 
 def forget() -> None:
@@ -273,23 +276,30 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def redline_html(old: Version, new: Version) -> str:
-    key = (_digest(old.text), _digest(new.text))
+@functools.lru_cache(maxsize=16)
+def _words_key(words: RedlineWords) -> str:
+    """The words, as part of a cache key: a language's redlines are not another's."""
+    return _digest(repr(words))
+
+
+def redline_html(old: Version, new: Version, words: RedlineWords = ENGLISH_REDLINE) -> str:
+    """The redline's HTML from `old` to `new`, in `words` (the page's language)."""
+    key = (_digest(old.text), _digest(new.text), _words_key(words))
     cached = _MEMO.get(key)
     if cached is not None:
         return cached
     disk = _DISK
     if disk is None:
-        cached = _render(old, new)
+        cached = _render(old, new, words)
     else:
         disk_key = disk.key(*key)
         cached = disk.get(disk_key)
         if cached is None:
-            cached = _render(old, new)
+            cached = _render(old, new, words)
             disk.put(disk_key, cached)
     _MEMO[key] = cached
     return cached
 
 
-def _render(old: Version, new: Version) -> str:
-    return redline(old.sections, new.sections, _bodies(old.text), _bodies(new.text)).html
+def _render(old: Version, new: Version, words: RedlineWords) -> str:
+    return redline(old.sections, new.sections, _bodies(old.text), _bodies(new.text), words).html

@@ -8,6 +8,14 @@ else a visitor reads is here. A language without a catalogue gets the English wo
 
 Values are plain text, some with `{name}` placeholders: `Words.say` fills them, escaping
 each value for HTML unless it is markup already (a link made by a template).
+
+Two sets of words are said by core rather than by a template, so they are typed objects
+whose English defaults live in core (said there once): the redline's own words
+(`RedlineWords`: badges, "(unchanged)", the screen reader's "[inserted: …]", its notes)
+and why a date is provisional (`ScheduleWords`: "the 2027 holiday schedule is not known
+yet"). A language gives its own beside its catalogue (`CHINESE_REDLINE`,
+`CHINESE_SCHEDULES`); `Words.redline` and `Words.schedules` are the ones of a page's
+language.
 """
 
 from __future__ import annotations
@@ -17,6 +25,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from markupsafe import Markup
+
+from generator.core.diff import ENGLISH_REDLINE, RedlineWords
+from generator.core.window import ENGLISH_SCHEDULES, ScheduleWords
 
 ENGLISH: dict[str, str] = {
     "site_name": "Policies",
@@ -282,25 +293,38 @@ CHINESE: dict[str, str] = {
     "feed_core_label": "涉及核心权利",
 }
 
+CHINESE_REDLINE = RedlineWords(
+    unchanged="（未变更）",
+    changed=CHINESE["kind_changed"],
+    added="新增章节",
+    removed="删除章节",
+    moved=CHINESE["kind_moved"],
+    core_rights=CHINESE["core_badge"],
+    inserted="[新增：",
+    deleted="[删除：",
+    end="]",
+    moved_after="已移动：此章节原位于“{heading}”之后。",
+    moved_first="已移动：此章节原位于开头。",
+    source_only="仅 Markdown 源文本有改动：文字读来相同。",
+    preamble="引言",
+)
+"""The redline's own words in Chinese (the English ones are `RedlineWords`' defaults)."""
+
+CHINESE_SCHEDULES = ScheduleWords(
+    one="{years}的节假日安排尚未公布",
+    many="{years}的节假日安排尚未公布",
+    year="{year}年",
+    separator="、",
+    last="和",
+)
+"""Why a date is provisional, in Chinese: "2027年的节假日安排尚未公布" (the English words
+are `ScheduleWords`' defaults)."""
+
 CATALOGUES: dict[str, Mapping[str, str]] = {"en": ENGLISH, "zh": CHINESE}
 
-REDLINE_WORDS: dict[str, Mapping[str, str]] = {
-    "zh": {
-        '<span class="redline-status">(unchanged)</span>': '<span class="redline-status">（未变更）</span>',
-        'redline-badge-changed">changed</span>': 'redline-badge-changed">修改</span>',
-        'redline-badge-added">new section</span>': 'redline-badge-added">新增章节</span>',
-        'redline-badge-removed">section removed</span>': 'redline-badge-removed">删除章节</span>',
-        'redline-badge-moved">moved</span>': 'redline-badge-moved">移动</span>',
-        'redline-badge-core">core rights</span>': 'redline-badge-core">核心权利</span>',
-        '<span class="sr-only">[deleted: </span>': '<span class="sr-only">[删除：</span>',
-        '<span class="sr-only">[inserted: </span>': '<span class="sr-only">[新增：</span>',
-        '<span class="redline-heading">Preamble</span>': '<span class="redline-heading">引言</span>',
-        "Changed in the Markdown source only: the text reads the same.": "仅 Markdown 源文本有改动：文字读来相同。",
-    }
-}
-"""The redline's own words (generator/core/diff/render.py writes them in English), as the
-HTML fragments it writes them in, for the languages that say them otherwise."""
 """The catalogues by primary language code ("zh" serves "zh-CN" and "zh-TW" alike)."""
+REDLINES: dict[str, RedlineWords] = {"zh": CHINESE_REDLINE}
+SCHEDULES: dict[str, ScheduleWords] = {"zh": CHINESE_SCHEDULES}
 
 NOTICE_JS_KEYS = (
     "banner_label",
@@ -335,6 +359,10 @@ class Words(Mapping[str, str]):
         self.language = language
         primary = language.split("-")[0].lower()
         self._words = {**ENGLISH, **CATALOGUES.get(primary, {})}
+        self.redline: RedlineWords = REDLINES.get(primary, ENGLISH_REDLINE)
+        """The redline's own words (badges, notes, what a screen reader says)."""
+        self.schedules: ScheduleWords = SCHEDULES.get(primary, ENGLISH_SCHEDULES)
+        """How to say that a holiday schedule is not known yet (a provisional date)."""
 
     def __getitem__(self, key: str) -> str:
         return self._words[key]
@@ -371,10 +399,3 @@ def words(language: str) -> Words:
     """The words of `language` (one `Words` per language: a page asks many times)."""
     return Words(language)
 
-
-def redline_in_language(html: str, language: str) -> str:
-    """A redline's HTML with its own words (badges, "(unchanged)", the screen reader's
-    "[inserted: …]") in `language`."""
-    for english, translated in REDLINE_WORDS.get(language.split("-")[0].lower(), {}).items():
-        html = html.replace(english, translated)
-    return html

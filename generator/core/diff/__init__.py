@@ -36,7 +36,9 @@ The modules, in the order the data flows:
   written with `<ins>`/`<del>` inside those elements;
 * `blocks`: a level of blocks matched, paired and compared, recursively;
 * `render`: sections with headings, badges and anchors, and `redline`, which puts it
-  all together.
+  all together;
+* `words`: the redline's own words (badges, notes, what a screen reader says), English
+  unless the caller passes a language's (`RedlineWords`).
 """
 
 from __future__ import annotations
@@ -48,10 +50,13 @@ from generator.core.diff.render import (
     SectionStatus,
     redline,
 )
+from generator.core.diff.words import ENGLISH_REDLINE, RedlineWords
 
 __all__ = [
+    "ENGLISH_REDLINE",
     "BodyHtml",
     "Redline",
+    "RedlineWords",
     "SectionRedline",
     "SectionStatus",
     "redline",

@@ -7,32 +7,25 @@ attributes but `id`), so that making a word bold, or pointing a link elsewhere w
 same words, is a change the reader sees (the old link struck through, the new one
 inserted). Writing keeps a stack of open elements: a run of inserted or deleted words is
 split wherever the elements around it change, so tags are always well nested, and the
-visually hidden "[deleted: " ... "]" is said once per run, not once per piece.
+visually hidden "[deleted: " ... "]" (in the page's language: `Scope.words`) is said once
+per run, not once per piece.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 from generator.core import urls
 from generator.core.diff.alignment import diff_ints, readable_runs
 from generator.core.diff.markup import VOID, Element, Node, Text, end_tag, start_tag, text_html
 from generator.core.diff.tokens import TOKEN
+from generator.core.diff.words import Mark, RedlineWords
 
-Mark = Literal["ins", "del"]
 Path = tuple[Element, ...]
 
 OBJECT = "\ufffc"
 """The word of an element without text (`<br>`, `<img>`): not a letter, so never glue."""
-
-SR_START: dict[Mark, str] = {
-    "del": '<span class="sr-only">[deleted: </span>',
-    "ins": '<span class="sr-only">[inserted: </span>',
-}
-SR_END = '<span class="sr-only">]</span>'
-
 
 # --------------------------------------------------------------------------- where HTML goes
 
@@ -46,6 +39,8 @@ class Scope:
     section_id: str
     sections: frozenset[str]
     """The ids of the sections shown on the redline page."""
+    words: RedlineWords
+    """The redline's own words, in the page's language (what a screen reader says)."""
     local: frozenset[str] = frozenset()
     """The element ids inside this section's (new) body."""
 
@@ -222,7 +217,7 @@ class _Writer:
                 assert atom.mark is not None
                 opening = f"<{atom.mark}>"
                 if self.said != atom.group:
-                    opening += SR_START[atom.mark]
+                    opening += self.scope.words.screen_reader[atom.mark]
                     self.said = atom.group
                 self.parts.append(opening)
                 self.open.append((signature, f"</{atom.mark}>", atom.mark, atom.group))
@@ -235,7 +230,7 @@ class _Writer:
         while len(self.open) > depth:
             _, closing, mark, group = self.open.pop()
             if mark is not None and group != next_group:
-                closing = SR_END + closing
+                closing = self.scope.words.screen_reader_end + closing
             self.parts.append(closing)
 
     def html(self) -> str:

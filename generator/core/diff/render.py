@@ -14,10 +14,11 @@ from generator.core import urls
 from generator.core.changes import ChangeSummary, compare
 from generator.core.diff.alignment import diff_ints, readable_runs
 from generator.core.diff.blocks import BODY, BlockDiff, items, write_nodes
-from generator.core.diff.inline import SR_END, SR_START, Mark, Scope
+from generator.core.diff.inline import Mark, Scope
 from generator.core.diff.markup import element_ids, parse_fragment
 from generator.core.diff.tokens import WHITESPACE, Interner, Tokens
-from generator.core.sections import Section
+from generator.core.diff.words import ENGLISH_REDLINE, RedlineWords
+from generator.core.sections import PREAMBLE_ID, Section
 
 SectionStatus = Literal["unchanged", "changed", "added", "removed", "moved"]
 
@@ -83,15 +84,15 @@ class Redline:
 # --------------------------------------------------------------------------- inline HTML
 
 
-def _del(text: str) -> str:
-    return f"<del>{SR_START['del']}{text}{SR_END}</del>"
+def _del(text: str, words: RedlineWords) -> str:
+    return f"<del>{words.screen_reader['del']}{text}{words.screen_reader_end}</del>"
 
 
-def _ins(text: str) -> str:
-    return f"<ins>{SR_START['ins']}{text}{SR_END}</ins>"
+def _ins(text: str, words: RedlineWords) -> str:
+    return f"<ins>{words.screen_reader['ins']}{text}{words.screen_reader_end}</ins>"
 
 
-def _inline_diff(old: Tokens, new: Tokens) -> str:
+def _inline_diff(old: Tokens, new: Tokens, words: RedlineWords) -> str:
     """The HTML of a changed heading title (plain text, word by word)."""
     ops = diff_ints(old.ids, new.ids)
     parts: list[str] = []
@@ -102,9 +103,9 @@ def _inline_diff(old: Tokens, new: Tokens) -> str:
         if position:
             parts.append(" " if (new.space[run.b[0]] if run.b[1] > run.b[0] else old.space[run.a[0]]) else "")
         if run.a[1] > run.a[0]:
-            parts.append(_del("".join(_words(old, *run.a, lead=False))))
+            parts.append(_del("".join(_words(old, *run.a, lead=False)), words))
         if run.b[1] > run.b[0]:
-            parts.append(_ins("".join(_words(new, *run.b, lead=False))))
+            parts.append(_ins("".join(_words(new, *run.b, lead=False)), words))
     return "".join(parts)
 
 
@@ -145,16 +146,10 @@ def _body_whole(html: str, scope: Scope, mark: Mark, interner: Interner) -> str:
 
 # --------------------------------------------------------------------------- sections
 
-_LABELS: dict[SectionStatus, str] = {
-    "unchanged": "unchanged",
-    "changed": "changed",
-    "added": "new section",
-    "removed": "section removed",
-    "moved": "moved",
-}
 
-
-def _heading_text(section: Section) -> str:
+def _heading_text(section: Section, words: RedlineWords) -> str:
+    if not section.heading and section.id == PREAMBLE_ID and words.preamble is not None:
+        return words.preamble
     return section.heading or section.title
 
 
@@ -164,20 +159,25 @@ def _heading_level(level: int) -> int:
     return min(6, max(level, 2) + 1)
 
 
-def _badges(status: SectionStatus, core_rights: bool, text_changed: bool) -> str:
-    badges = [f'<span class="redline-badge redline-badge-{status}">{_LABELS[status]}</span>']
+def _badge(kind: str, label: str) -> str:
+    return f'<span class="redline-badge redline-badge-{kind}">{escape(label)}</span>'
+
+
+def _badges(status: SectionStatus, core_rights: bool, text_changed: bool, words: RedlineWords) -> str:
+    labels = {"changed": words.changed, "added": words.added, "removed": words.removed, "moved": words.moved}
+    badges = [_badge(status, labels[status])]
     if status == "moved" and text_changed:
-        badges.append('<span class="redline-badge redline-badge-changed">changed</span>')
+        badges.append(_badge("changed", words.changed))
     if core_rights:
-        badges.append('<span class="redline-badge redline-badge-core">core rights</span>')
+        badges.append(_badge("core", words.core_rights))
     return " ".join(badges)
 
 
-def _heading_diff(old: Section, new: Section, interner: Interner) -> str:
+def _heading_diff(old: Section, new: Section, interner: Interner, words: RedlineWords) -> str:
     # Numbering is not compared: only the title, shown after the new number.
     if WHITESPACE.sub(" ", old.title).strip() == WHITESPACE.sub(" ", new.title).strip():
-        return escape(_heading_text(new))
-    inline = _inline_diff(interner.tokens(old.title), interner.tokens(new.title))
+        return escape(_heading_text(new, words))
+    inline = _inline_diff(interner.tokens(old.title), interner.tokens(new.title), words)
     prefix = new.heading[: len(new.heading) - len(new.title)] if new.heading.endswith(new.title) else ""
     return escape(prefix) + inline
 
@@ -190,6 +190,7 @@ def _section_html(
     heading_html: str,
     body: str,
     text_changed: bool,
+    words: RedlineWords,
     note: str = "",
 ) -> str:
     anchor = escape(urls.change_anchor(section_id))
@@ -200,14 +201,14 @@ def _section_html(
         lines = [
             f'<details class="redline-section redline-unchanged{core}" id="{anchor}" {data}>',
             f'<summary><span class="redline-heading">{heading_html}</span> '
-            f'<span class="redline-status">(unchanged)</span></summary>',
+            f'<span class="redline-status">{escape(words.unchanged)}</span></summary>',
         ]
     else:
         h = _heading_level(level)
         lines = [
             f'<section class="redline-section redline-{status}{core}" {data}>',
             f'<h{h} class="redline-heading" id="{anchor}">{heading_html} '
-            f"{_badges(status, core_rights, text_changed)}</h{h}>",
+            f"{_badges(status, core_rights, text_changed, words)}</h{h}>",
         ]
     if note:
         lines.append(f'<p class="redline-note">{note}</p>')
@@ -217,22 +218,27 @@ def _section_html(
     return "\n".join(lines)
 
 
-def _moved_note(section: Section, old: Sequence[Section], old_index: dict[str, int]) -> str:
+def _moved_note(
+    section: Section, old: Sequence[Section], old_index: dict[str, int], words: RedlineWords
+) -> str:
     position = old_index[section.id]
-    before = old[position - 1] if position else None
-    where = f"after “{escape(_heading_text(before))}”" if before else "at the beginning"
-    return f"Moved: this section was previously {where}."
-
-
-_SAME_LOOK = "Changed in the Markdown source only: the text reads the same."
+    if not position:
+        return escape(words.moved_first)
+    before = old[position - 1]
+    return escape(words.moved_after).format(heading=escape(_heading_text(before, words)))
 
 
 def redline(
-    old: Sequence[Section], new: Sequence[Section], old_html: BodyHtml, new_html: BodyHtml
+    old: Sequence[Section],
+    new: Sequence[Section],
+    old_html: BodyHtml,
+    new_html: BodyHtml,
+    words: RedlineWords = ENGLISH_REDLINE,
 ) -> Redline:
     """The redline from `old` to `new` (the sections of two versions of one policy).
     `old_html` and `new_html` give each section body's HTML as its version page shows it
-    (the edge renders the Markdown and sanitises it: core reads no Markdown)."""
+    (the edge renders the Markdown and sanitises it: core reads no Markdown); `words` are
+    the redline's own words in the page's language (English by default)."""
     summary = compare(old, new)
     changed_ids, moved_ids = set(summary.changed), set(summary.moved)
     old_by_id = {s.id: s for s in old}
@@ -253,47 +259,43 @@ def redline(
 
     def removed(section: Section) -> SectionRedline:
         html = old_html(section)
-        scope = Scope(section.id, shown)
+        scope = Scope(section.id, shown, words)
         body = _body_whole(html, scope, "del", interner)
-        heading = _del(escape(_heading_text(section)))
-        out = _section_html(section.id, section.level, "removed", section.core_rights, heading, body, True)
-        return SectionRedline(
-            section.id, _heading_text(section), section.level, "removed", section.core_rights, True, out
+        title = _heading_text(section, words)
+        heading = _del(escape(title), words)
+        out = _section_html(
+            section.id, section.level, "removed", section.core_rights, heading, body, True, words
         )
+        return SectionRedline(section.id, title, section.level, "removed", section.core_rights, True, out)
 
     results: list[SectionRedline] = [removed(s) for s in removed_after.get(None, [])]
     for section in new:
         before = old_by_id.get(section.id)
         core = section.core_rights or bool(before and before.core_rights)
         html = new_html(section)
-        scope = Scope(section.id, shown, _ids(html))
+        scope = Scope(section.id, shown, words, _ids(html))
+        title = _heading_text(section, words)
         if before is None:
             body = _body_whole(html, scope, "ins", interner)
-            heading = _ins(escape(_heading_text(section)))
-            out = _section_html(section.id, section.level, "added", core, heading, body, True)
-            results.append(
-                SectionRedline(section.id, _heading_text(section), section.level, "added", core, True, out)
-            )
+            heading = _ins(escape(title), words)
+            out = _section_html(section.id, section.level, "added", core, heading, body, True, words)
+            results.append(SectionRedline(section.id, title, section.level, "added", core, True, out))
         else:
             text_changed = section.id in changed_ids
             moved = section.id in moved_ids
             status: SectionStatus = "moved" if moved else "changed" if text_changed else "unchanged"
-            notes = [_moved_note(section, old, old_index)] if moved else []
+            notes = [_moved_note(section, old, old_index, words)] if moved else []
             if text_changed:
                 body, body_changed = _body_diff(old_html(before), html, scope, interner)
-                heading = _heading_diff(before, section, interner)
+                heading = _heading_diff(before, section, interner, words)
                 if not body_changed and "<ins>" not in heading and "<del>" not in heading:
-                    notes.append(_SAME_LOOK)
+                    notes.append(escape(words.source_only))
             else:
                 body = _body_plain(html, scope)
-                heading = escape(_heading_text(section))
+                heading = escape(title)
             out = _section_html(
-                section.id, section.level, status, core, heading, body, text_changed, " ".join(notes)
+                section.id, section.level, status, core, heading, body, text_changed, words, " ".join(notes)
             )
-            results.append(
-                SectionRedline(
-                    section.id, _heading_text(section), section.level, status, core, text_changed, out
-                )
-            )
+            results.append(SectionRedline(section.id, title, section.level, status, core, text_changed, out))
         results.extend(removed(s) for s in removed_after.get(section.id, []))
     return Redline(tuple(results), summary)
