@@ -21,3 +21,18 @@ def python_child(module: str) -> subprocess.Popen[bytes]:
         env=env,
         bufsize=1 << 16,
     )
+
+
+def end_child(proc: subprocess.Popen[bytes], finished: bool) -> None:
+    """Reap a child whose output was read to its end (``finished``), or kill it first when
+    its reader stopped early (the campaign stopped, or the child's output was unusable)."""
+    if proc.poll() is None:
+        if not finished:
+            proc.kill()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    if proc.stdout is not None:
+        proc.stdout.close()

@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from notify.child import python_child
+from notify.child import end_child, python_child
 from notify.errors import NotifyError
 
 CHILD_FROM_BYTES = 64 * 1024
@@ -116,16 +116,7 @@ def run_in_child(job: Job, started: Callable[[subprocess.Popen[bytes]], None]) -
                 "nothing is lost: rerun the same command"
             )
     finally:
-        if proc.poll() is None:
-            if not finished:
-                proc.kill()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
+        end_child(proc, finished)
 
 
 def _emit(out: Any, obj: object) -> None:

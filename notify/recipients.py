@@ -208,9 +208,7 @@ def _rows(messages: Iterable[Any], url: str) -> Generator[Recipient | Skipped, N
 
 
 def _read_sql_in_child(url: str, query: str) -> Generator[Recipient | Skipped, None, None]:
-    import subprocess
-
-    from notify.child import python_child
+    from notify.child import end_child, python_child
 
     proc = python_child("notify.sqlsource")
     finished = False
@@ -229,13 +227,4 @@ def _read_sql_in_child(url: str, query: str) -> Generator[Recipient | Skipped, N
             ) from None
         raise
     finally:
-        if proc.poll() is None:
-            if not finished:
-                proc.kill()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
+        end_child(proc, finished)

@@ -149,3 +149,23 @@ def receiver() -> Iterator[Receiver]:
     server.release.set()
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Callable[[int], Path]]:
+    """Factory: small_disk(mib) -> a real file system (tmpfs) of that size of its own, so
+    that filling it fills only the disk of what the test puts there (a ledger, an outbox)."""
+    mounts: list[Path] = []
+
+    def mount(mib: int) -> Path:
+        place = tmp_path / f"small-disk-{len(mounts)}"
+        place.mkdir()
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={mib}m,mode=0755", "tmpfs", str(place)], check=True
+        )
+        mounts.append(place)
+        return place
+
+    yield mount
+    for place in mounts:
+        subprocess.run(["umount", "-l", str(place)], check=True)

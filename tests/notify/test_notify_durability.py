@@ -19,7 +19,7 @@ import subprocess
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -323,18 +323,6 @@ def test_a_worker_resumed_after_stalling_past_its_lease_sends_none_of_the_rows_a
     assert {r["status"] for r in ledger_rows(sqlite_url(tmp_path))} == {"sent"}
 
 
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A real 8 MiB file system (tmpfs) of its own: filling it fills the ledger's disk only."""
-    mount = tmp_path / "small-disk"
-    mount.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m,mode=0755", "tmpfs", str(mount)], check=True)
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=True)
-
-
 def fill(disk: Path) -> Path:
     """Write a file until the disk is full."""
     filler = disk / "filler"
@@ -355,18 +343,19 @@ def fill(disk: Path) -> Path:
 
 
 def test_a_full_ledger_disk_stops_the_run_keeps_every_delivery_and_the_rerun_sends_nothing_twice(
-    tmp_path: Path, revision, smtp_server, small_disk: Path
+    tmp_path: Path, revision, smtp_server, small_disk: Callable[[int], Path]
 ) -> None:
+    disk = small_disk(8)
     n = 400
     filled: list[Path] = []
 
     def fill_the_disk(accepted: int) -> None:
         if accepted == 60:
-            filled.append(fill(small_disk))
+            filled.append(fill(disk))
 
     server = smtp_server(after_data=fill_the_disk)
     write_csv(tmp_path / "users.csv", n)
-    ledger = f"sqlite:///{small_disk / 'ledger.sqlite3'}"
+    ledger = f"sqlite:///{disk / 'ledger.sqlite3'}"
     args = (
         "--recipients",
         str(tmp_path / "users.csv"),

@@ -9,7 +9,7 @@ import json
 import subprocess
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -77,38 +77,27 @@ def test_a_sender_refused_in_mid_campaign_stops_the_run_fails_nobody_and_the_rer
     assert server.counts() == everyone(300)
 
 
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 4 MiB tmpfs of its own."""
-    mount = tmp_path / "small-disk"
-    mount.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], check=True)
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=True)
-
-
 def test_an_outbox_that_cannot_be_written_stops_the_run_with_everyone_else_pending(
-    tmp_path: Path, revision, small_disk: Path
+    tmp_path: Path, revision, small_disk: Callable[[int], Path]
 ) -> None:
+    disk = small_disk(4)
     write_csv(tmp_path / "users.csv", 200)
-    filler = small_disk / "filler"
+    filler = disk / "filler"
     filler.write_bytes(b"x" * (4 * 1024 * 1024 - 40 * 4096))  # room for a few dozen messages
-    args = ("--recipients", str(tmp_path / "users.csv"), "--outbox", str(small_disk))
+    args = ("--recipients", str(tmp_path / "users.csv"), "--outbox", str(disk))
     first = notify(tmp_path, [revision], *args)
     assert first.code == 2, first.out
     text = said(first)
     assert "fix --outbox: cannot write to the outbox" in text and "No space left on device" in text
     statuses = Counter(r["status"] for r in ledger_rows(sqlite_url(tmp_path)))
     assert statuses["failed"] == statuses["sending"] == 0 and statuses["pending"] > 0
-    written = len(list(small_disk.rglob("*.eml")))
+    written = len(list(disk.rglob("*.eml")))
     assert statuses["sent"] == written and 0 < written < 200
 
     filler.unlink()
     again = notify(tmp_path, [revision], *args)
     assert again.code == 0, again.out
-    assert len(list(small_disk.rglob("*.eml"))) == 200
+    assert len(list(disk.rglob("*.eml"))) == 200
     assert {r["status"] for r in ledger_rows(sqlite_url(tmp_path))} == {"sent"}
 
 

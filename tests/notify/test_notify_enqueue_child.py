@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from notify_support import ledger_rows, notify, sqlite_url
 
 from notify.enqueuer import use_child
@@ -53,25 +51,14 @@ def test_a_large_csv_is_enqueued_beside_the_campaign_with_the_same_report(
     assert {r["status"] for r in ledger_rows(sqlite_url(tmp_path))} == {"sent"}
 
 
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 16 MiB tmpfs of its own, for the ledger."""
-    mount = tmp_path / "small-disk"
-    mount.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mount)], check=True)
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=True)
-
-
 def test_a_ledger_that_fills_while_the_child_inserts_stops_the_run_and_the_rerun_finishes(
-    tmp_path: Path, revision, smtp_server, small_disk: Path
+    tmp_path: Path, revision, smtp_server, small_disk: Callable[[int], Path]
 ) -> None:
+    disk = small_disk(16)
     server = smtp_server()
     users = big_csv(tmp_path / "users.csv", 3000)
-    ledger = f"sqlite:///{small_disk / 'ledger.sqlite3'}"
-    filler = small_disk / "filler"
+    ledger = f"sqlite:///{disk / 'ledger.sqlite3'}"
+    filler = disk / "filler"
     filler.write_bytes(b"x" * (16 * 1024 * 1024 - 120 * 4096))  # the journal fits, the recipients do not
     args = (
         "--recipients",
