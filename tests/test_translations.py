@@ -129,6 +129,37 @@ def test_a_translation_that_lags_behind_the_source_is_refused_and_holds_the_revi
     status = policyctl("status", "--json", "--repo", policy_repo.path, "--as-of", "2026-10-01")
     doc = json.loads(status.out)["documents"][0]
     assert doc["in_force"]["version"] == "1.0" and doc["pending"] == []
+    assert doc["lagging_translations"] == [
+        {
+            "language": "zh",
+            "file": "policy/privacy.zh.md",
+            "carries": "1.0",
+            "source_version": "2.0",
+            "held_back": True,
+        }
+    ]
+    said = policyctl("status", "--repo", policy_repo.path, "--as-of", "2026-10-01").out
+    assert (
+        "  behind:      zh: policy/privacy.zh.md carries 1.0, the source is at 2.0 "
+        "(held back: 2.0 is published in no language)\n"
+    ) in said
+
+    # the build still runs (the site keeps 1.0 in every language) and says why 2.0 is missing
+    built = policyctl(
+        "build",
+        "--repo",
+        policy_repo.path,
+        "--as-of",
+        "2026-10-01",
+        "--site-dir",
+        policy_repo.path.parent / "site",
+    )
+    assert built.code == 0, built.out + built.err
+    assert (
+        "warning: policy/privacy.zh.md: the zh translation carries version 1.0, the source "
+        "policy/privacy.md version 2.0: version 2.0 is published in no language until "
+        "policy/privacy.zh.md carries it; translate version 2.0 into policy/privacy.zh.md"
+    ) in built.err
 
 
 def test_a_translation_three_working_days_after_the_source_leaves_too_short_a_window(policy_repo, policyctl):

@@ -82,6 +82,16 @@ def status_document(history: History, as_of: dt.datetime) -> dict[str, Any]:
                     for v in state.scheduled
                 ],
                 "next_change": iso(state.next_change),
+                "lagging_translations": [
+                    {
+                        "language": lag.language,
+                        "file": lag.path,
+                        "carries": lag.carried,
+                        "source_version": lag.version,
+                        "held_back": lag.held_back,
+                    }
+                    for lag in document.lags
+                ],
             }
         )
     return {"as_of": iso(as_of), "documents": documents}
@@ -121,6 +131,19 @@ def status_table(data: dict[str, Any], console: Console | None = None) -> None:
             for s in doc["scheduled"]
         ]
         _line(console, "scheduled", *scheduled or ["—"])
+        lags = [
+            f"{escape(lag['language'])}: {escape(lag['file'])} "
+            + (f"carries {escape(lag['carries'])}" if lag["carries"] else "is missing")
+            + f", the source is at {escape(lag['source_version'])}"
+            + (
+                f" [bold red](held back: {escape(lag['source_version'])} is published in no language)[/]"
+                if lag["held_back"]
+                else ""
+            )
+            for lag in doc["lagging_translations"]
+        ]
+        if lags:
+            _line(console, "behind", *lags)
         _line(console, "next change", _next_change(doc))
     years = sorted(
         {

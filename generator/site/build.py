@@ -222,6 +222,7 @@ def build_site(
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
+    from generator.core.translations import lag_message
     from generator.policies import read_history
     from generator.site.model import check_document_ids
 
@@ -230,6 +231,9 @@ def build_site(
     history = read_history(repo, settings)
     for advisory in history.advisories:
         print(f"warning: {advisory}", file=sys.stderr)
+    for lag in history.lags:
+        what, remedy = lag_message(lag)
+        print(f"warning: {lag.path}: {what}; {remedy}", file=sys.stderr)
     if history.violations:
         for violation in history.violations:
             print(f"error: {violation}")
