@@ -48,6 +48,9 @@ def test_pages_during_the_window(history, policyctl, tmp_path):
     site = tmp_path / "site"
     result = build(policyctl, history, "2026-10-08", site)
     assert "Rebuild the site at 2026-10-16T00:00:00+08:00" in result.out
+    # our own templates (pages, e-mails, the answer page) are rendered, never published
+    assert sorted(str(p.relative_to(site)) for p in site.rglob("*.j2")) == []
+    assert not any((site / folder).exists() for folder in ("email", "pages", "answers"))
 
     for url in (
         "",

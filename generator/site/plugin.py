@@ -73,6 +73,8 @@ from generator.site.words import words
 log = logging.getLogger("mkdocs.plugins.policy")
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "site_templates"
+PRIVATE_TEMPLATES = ("email/", "pages/", "answers/")
+"""Folders of site_templates/ that hold templates rendered by us, not files of the site."""
 """The theme overrides shipped with policy-publisher (Material `custom_dir`)."""
 REQUIRED_EXTENSIONS = MARKDOWN_EXTENSIONS
 SITE_MARKER = ".policy-site"
@@ -296,8 +298,9 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
         if not self.config.enabled:
             return files
         for file in list(files):
-            # E-mail and page templates are ours to render, notice.js is written by on_post_build.
-            if file.src_uri.startswith(("email/", "pages/")) or file.src_uri == "assets/notice.js":
+            # E-mail, page and answer-page templates are ours to render (never published),
+            # notice.js is written by on_post_build.
+            if file.src_uri.startswith(PRIVATE_TEMPLATES) or file.src_uri == "assets/notice.js":
                 if Path(file.abs_src_path or "").resolve().is_relative_to(TEMPLATES_DIR):
                     files.remove(file)
         return files
