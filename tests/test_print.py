@@ -174,3 +174,26 @@ def test_a_default_build_needs_no_chromium_and_offers_no_pdf(policyctl, tmp_path
     assert not any("pdf" in v for v in versions)
     assert not list(site.rglob("*.pdf"))
     assert "as PDF" not in (site / "privacy/versions/2.0/index.html").read_text()
+
+
+def test_a_language_no_installed_font_can_print_is_named_before_its_pdfs_are_made(policyctl, tmp_path):
+    """Chromium prints characters no font covers as empty boxes: the build says which
+    language, and what to install. (Tibetan: no font on this machine covers it; English,
+    the source, is covered.)"""
+    path = tmp_path / "repo"
+    path.mkdir()
+    repo = PolicyRepo(path)
+    repo.git("init", "-q", "-b", "main")
+    repo.write(
+        "mkdocs.yml", MKDOCS_YML.replace("      pdf: true\n", "      pdf: true\n      languages: [en, bo]\n")
+    )
+    repo.write("policy/privacy.md", policy_file(V1, published="2026-09-01"))
+    repo.write("policy/privacy.bo.md", policy_file(V1, title="གསང་བའི་སྲིད་ཇུས།"))
+    repo.commit("2026-09-01T10:00:00+08:00")
+    site = tmp_path / "site"
+    result = policyctl("build", "--repo", repo.path, "--as-of", "2026-09-02", "--site-dir", site)
+    assert result.code == 0, result.out + result.err
+    assert "warning: pdf: true: no installed font has the characters of bo" in result.err
+    assert "apt-get install fonts-noto-cjk" in result.err
+    assert "characters of en" not in result.err
+    assert (site / "bo" / "privacy" / "versions" / "1.0").is_dir()

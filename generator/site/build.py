@@ -29,7 +29,7 @@ import yaml
 from generator.core.errors import PolicyError
 from generator.core.urls import FEED_XML, NOTICE_JS, NOTICES_JSON, VERSIONS_JSON
 from generator.settings import Settings, read_mkdocs_yml
-from generator.site.pdf import require_chromium
+from generator.site.pdf import languages_without_a_font, require_chromium
 from generator.site.plugin import SITE_MARKER, TEMPLATES_DIR, PolicyPlugin, Runtime, runtime
 
 EXIT_OK, EXIT_FAILED = 0, 1
@@ -247,6 +247,13 @@ def build_site(
     config_path = _config_path(repo, config_file)
     if settings.pdf:
         require_chromium(config_path)  # before anything is built: exit 2 with what to do
+        for language in languages_without_a_font(settings.languages):
+            print(
+                f"warning: pdf: true: no installed font has the characters of {language}: its PDFs "
+                "would print them as empty boxes\n  -> install one on the machine that builds "
+                "(Debian: apt-get install fonts-noto-cjk for zh, ja and ko)",
+                file=sys.stderr,
+            )
     placeholder = placeholder_site_url(settings.site_url)  # mkdocs.yml's site_url, or the flag's
     if placeholder:
         print(f"warning: {placeholder}", file=sys.stderr)

@@ -60,6 +60,26 @@ def require_chromium(config_file: Path | None) -> str:
     return found
 
 
+def languages_without_a_font(languages: Iterable[str]) -> list[str]:
+    """The site's languages whose characters no installed font covers, as fontconfig
+    (`fc-list :lang=<code>`) sees it: Chromium would print them as empty boxes. Empty
+    when fontconfig is not there to ask."""
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return []
+    missing = []
+    for language in languages:
+        try:
+            found = subprocess.run(
+                [fc_list, f":lang={language.lower()}", "family"], capture_output=True, text=True, timeout=30
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return []
+        if found.returncode == 0 and not found.stdout.strip():
+            missing.append(language)
+    return missing
+
+
 def _stamp(pdf: bytes, instant: dt.datetime) -> bytes:
     """The PDF with its creation and modification dates set to `instant` (same length:
     the cross-reference offsets stay right)."""
