@@ -11,6 +11,7 @@ case "${1:-test}" in
         need chromium /usr/bin/chromium
         need postgresql /usr/lib/postgresql
         need npm /usr/bin/npm  # installs axe-core (tests/axe/) for the accessibility tests
+        need fontconfig /usr/bin/fc-list  # what pdf: true asks which languages a font covers
         ;;
     bench)
         need postfix /usr/sbin/smtp-sink
