@@ -417,14 +417,11 @@ class Runner:
             self._enqueue_in_child(self.recipients)
             return
         batch: list[Recipient] = []
-        result = self.result
         for item in self.recipients:
             if self.abort.is_set():
                 return
             if isinstance(item, Skipped):
-                result.skipped_count += 1
-                if len(result.skipped) < LIST_LIMIT:
-                    result.skipped.append(Problem(item.ref, item.reason))
+                self._count_skipped(item.ref, item.reason)
                 continue
             batch.append(item)
             if len(batch) >= self.settings.batch:
@@ -436,6 +433,11 @@ class Runner:
     def _enqueue_batch(self, batch: list[Recipient]) -> None:
         inserted, duplicates = self.ledger.enqueue(self.campaign, self.run_id, batch, self.message_id)
         self._count_batch(inserted, [d.ref for d in duplicates])
+
+    def _count_skipped(self, ref: str, reason: str) -> None:
+        self.result.skipped_count += 1
+        if len(self.result.skipped) < LIST_LIMIT:
+            self.result.skipped.append(Problem(ref, reason))
 
     def _count_batch(self, inserted: int, duplicates: list[str]) -> None:
         self.result.enqueued += inserted
@@ -465,14 +467,11 @@ class Runner:
         def started(proc: subprocess.Popen[bytes]) -> None:
             self.child = proc
 
-        result = self.result
         for batch in enqueuer.run_in_child(job, started):
             if self.abort.is_set():
                 return
             for ref, reason in batch.skipped:
-                result.skipped_count += 1
-                if len(result.skipped) < LIST_LIMIT:
-                    result.skipped.append(Problem(ref, reason))
+                self._count_skipped(ref, reason)
             self._count_batch(batch.inserted, batch.duplicates)
 
     async def _claim(self, room: int, kinds: tuple[str, ...]) -> list[Claimed]:

@@ -4,10 +4,13 @@ tests read. Plain helpers and data are in tests_support.py."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+from browser_support import chromium, new_visitor
 from tests_support import (
     INSERTED_SECTION_REVISION,
     SCHEDULED_REVISION,
@@ -79,3 +82,24 @@ def policyctl(capsys: pytest.CaptureFixture[str]):
         return Result(code, captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, one per test module (a Playwright left running for the session
+    would make a later module's own `sync_playwright()` fail)."""
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def visitor(browser: Any) -> Iterator[Any]:
+    """A visitor who has dismissed nothing yet, with no script errors on any page (a
+    module may define a visitor of its own)."""
+    context = new_visitor(browser)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert not errors, f"script errors on the page: {errors}"

@@ -20,8 +20,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import build_site, chromium, new_visitor, serving, shop_page
-from playwright.sync_api import Browser, Page, expect
+from browser_support import build_site, serving, shop_page
+from playwright.sync_api import Page, expect
 from tests_support import PolicyRepo, policy_file
 
 AXE_JS = Path(__file__).resolve().parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
@@ -97,24 +97,6 @@ def shop(site: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The operator's own page, on another origin, with the site's notice.js."""
     with serving(shop_page(tmp_path_factory.mktemp("shop"), site + "notice.js")) as server:
         yield server.url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as browser:
-        yield browser
-
-
-@pytest.fixture
-def visitor(browser: Browser) -> Iterator[Page]:
-    """A visitor who has dismissed nothing yet, with no script errors on any page."""
-    context = new_visitor(browser)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    context.close()
-    assert not errors, f"script errors on the page: {errors}"
 
 
 def axe_findings(page: Page) -> list[str]:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import VIEWPORT, build_site, chromium, new_visitor, serving, shop_page
+from browser_support import VIEWPORT, build_site, new_visitor, serving, shop_page
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from tests_support import INSERTED_SECTION_REVISION, PolicyRepo, policy_file
 
@@ -49,14 +49,6 @@ def publish_3_0(repo: PolicyRepo) -> None:
         "2026-11-20T09:00:00+08:00",
         "3.0",
     )
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    # For this module only: a Playwright left running for the session would make every
-    # later module's own `sync_playwright()` fail.
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture

@@ -21,7 +21,6 @@ from browser_support import (
     HOSTILE_SUMMARY,
     HOSTILE_TITLE,
     build_site,
-    chromium,
     documented_csp,
     hostile_repo,
     new_visitor,
@@ -66,12 +65,6 @@ def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("hostile-browser")
     repo = hostile_repo(folder / "repo")
     return build_site(repo.path, DURING_THE_WINDOW, folder / "site")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture

@@ -22,8 +22,8 @@ from urllib.parse import urljoin
 from xml.etree import ElementTree as ET
 
 import pytest
-from browser_support import build_site, chromium, new_visitor, serving
-from playwright.sync_api import Browser, Page, expect
+from browser_support import build_site, serving
+from playwright.sync_api import Page, expect
 from test_accessibility import axe_findings
 from test_translations import EN_V1, EN_V2, PRIVACY, PRIVACY_ZH, ZH_REVISION, ZH_V1, ZH_V2
 from tests_support import INSERTED_SECTION_REVISION, PolicyRepo, policy_file
@@ -303,26 +303,9 @@ def test_each_language_has_its_own_search_index(site):
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as browser:
-        yield browser
-
-
-@pytest.fixture(scope="module")
 def server(site: Path) -> Iterator[str]:
     with serving(site) as served:
         yield served.url
-
-
-@pytest.fixture
-def visitor(browser: Browser) -> Iterator[Page]:
-    context = new_visitor(browser)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    context.close()
-    assert not errors, f"script errors on the page: {errors}"
 
 
 def switch_language(page: Page, name: str) -> None:

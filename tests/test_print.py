@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pypdf
 import pytest
-from browser_support import build_site, chromium, new_visitor, serving
+from browser_support import build_site, new_visitor, serving
 from playwright.sync_api import Browser, Page, expect
 from tests_support import PolicyRepo, policy_file
 
@@ -81,12 +81,6 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def site(built: Path) -> Iterator[str]:
     with serving(built) as server:
         yield server.url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture

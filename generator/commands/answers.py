@@ -26,13 +26,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from generator.commands.context import EXIT_OK, EXIT_USAGE, Context, add_common_arguments, context_from
+from generator.commands.context import (
+    EXIT_OK,
+    EXIT_USAGE,
+    Context,
+    add_common_arguments,
+    context_from,
+    sound_history,
+)
 from generator.core import urls
 from generator.core.dates import iso, parse_instant
 from generator.core.errors import PolicyError, SettingsError
 from generator.core.history import Document
 from generator.core.timeline import changes_between
-from generator.policies import read_history
 from generator.settings import Settings
 
 if TYPE_CHECKING:
@@ -101,14 +107,12 @@ def catalogue(repo: Path, settings: Settings, *, pages: bool = True) -> Catalogu
     changed core-rights sections and absolute page URLs, in every language of the site)."""
     from notify.applies import Catalogue
 
-    history = read_history(repo, settings)
-    if history.violations:
-        for violation in history.violations:
-            print(f"error: {violation}", file=sys.stderr)
-        raise PolicyError(
-            "the policy history breaks its rules; answers are not taken against a broken history",
-            remedy="fix what `policyctl check` reports, then rerun",
-        )
+    history = sound_history(
+        repo,
+        settings,
+        "answers are not taken against a broken history",
+        remedy="fix what `policyctl check` reports, then rerun",
+    )
     return Catalogue(
         tuple(_document_facts(d, settings.site_url, pages) for d in history.documents),
         languages=history.languages,

@@ -14,7 +14,7 @@ import sys
 from typing import Any
 
 from generator.commands.answers import catalogue, ledger_url
-from generator.commands.context import EXIT_OK, Context, add_common_arguments
+from generator.commands.context import EXIT_OK, Context, add_common_arguments, only_document
 from generator.core.errors import PolicyError, SettingsError
 
 JSON_KEYS = ("document", "user", "version", "since", "because")
@@ -52,12 +52,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     from notify.errors import NotifyError
 
     facts = catalogue(ctx.repo, ctx.settings, pages=False)
-    documents = facts.documents
-    if args.document:
-        documents = tuple(d for d in documents if d.id == args.document)
-        if not documents:
-            known = ", ".join(d.id for d in facts.documents)
-            raise PolicyError(f"no document {args.document!r}", remedy=f"use one of: {known}")
+    documents = only_document(facts.documents, args.document)
     if args.csv and not args.all:
         raise SettingsError("--csv goes with --all", remedy="use --json for one user")
     zone = ctx.settings.zone

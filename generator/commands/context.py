@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 from generator.core.dates import parse_instant
-from generator.core.errors import SettingsError
+from generator.core.errors import PolicyError, SettingsError
+from generator.core.history import History
+from generator.policies import read_history
 from generator.settings import Settings, load_settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -65,3 +69,33 @@ def context_from(args: argparse.Namespace) -> Context:
     else:
         as_of = dt.datetime.now(settings.zone)
     return Context(repo, settings, as_of, config_file)
+
+
+def sound_history(repo: Path, settings: Settings, refusal: str, remedy: str) -> History:
+    """The policy history, for a command that acts on it and must not act on a broken one:
+    its violations printed, then a PolicyError saying what is refused (``refusal``)."""
+    history = read_history(repo, settings)
+    if history.violations:
+        for violation in history.violations:
+            print(f"error: {violation}", file=sys.stderr)
+        raise PolicyError(f"the policy history breaks its rules; {refusal}", remedy=remedy)
+    return history
+
+
+class _Named(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+N = TypeVar("N", bound=_Named)
+
+
+def only_document(documents: tuple[N, ...], wanted: str | None) -> tuple[N, ...]:
+    """``--document``: only the document with that id (all when not given)."""
+    if not wanted:
+        return documents
+    chosen = tuple(d for d in documents if d.id == wanted)
+    if not chosen:
+        known = ", ".join(d.id for d in documents)
+        raise PolicyError(f"no document {wanted!r}", remedy=f"use one of: {known}")
+    return chosen

@@ -9,16 +9,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import sys
 from typing import TYPE_CHECKING, Any
 
-from generator.commands.context import Context, add_common_arguments
+from generator.commands.context import Context, add_common_arguments, only_document, sound_history
 from generator.core import urls
 from generator.core.errors import PolicyError, SettingsError
 from generator.core.history import Document, Version
 from generator.core.notices import Notice, notice_of
 from generator.core.timeline import IN_FORCE, PENDING, SCHEDULED, SUPERSEDED, state_at
-from generator.policies import read_history
 
 if TYPE_CHECKING:
     from notify.revision import Revision
@@ -120,14 +118,12 @@ def translated_notices(
 
 
 def select_revisions(args: argparse.Namespace, ctx: Context) -> list[Revision]:
-    history = read_history(ctx.repo, ctx.settings)
-    if history.violations:
-        for violation in history.violations:
-            print(f"error: {violation}", file=sys.stderr)
-        raise PolicyError(
-            "the policy history breaks its rules; no notice is sent from a broken history",
-            remedy="fix what `policyctl check` reports, then rerun notify",
-        )
+    history = sound_history(
+        ctx.repo,
+        ctx.settings,
+        "no notice is sent from a broken history",
+        remedy="fix what `policyctl check` reports, then rerun notify",
+    )
     report = getattr(args, "report", False)
     site_url = getattr(args, "site_url", None) or ctx.settings.site_url
     # --report exports the ledger and sends nothing: it needs the versions, not the links.
@@ -137,12 +133,7 @@ def select_revisions(args: argparse.Namespace, ctx: Context) -> list[Revision]:
             remedy="set `site_url:` in mkdocs.yml or pass --site-url https://…/",
         )
     answer_url = None if report else answer_url_of(args, ctx)
-    documents = history.documents
-    if args.document:
-        documents = tuple(d for d in documents if d.id == args.document)
-        if not documents:
-            known = ", ".join(d.id for d in history.documents)
-            raise PolicyError(f"no document {args.document!r}", remedy=f"use one of: {known}")
+    documents = only_document(history.documents, args.document)
 
     revisions: list[Revision] = []
     for document in documents:
