@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from generator.core.clock import dated_before_parents, future_dated
 from generator.core.errors import Advisory, EmptyRepositoryError, Violation
 from generator.core.history import Document, History, build_document
 from generator.core.revisions import UNCOMMITTED, FileRevision
 from generator.core.translations import group_files
-from generator.repository import open_repository, policy_histories, working_files
+from generator.repository import first_parent_dates, open_repository, policy_histories, working_files
 from generator.settings import Settings
 
 
@@ -32,6 +33,7 @@ def read_history(repo_path: Path, settings: Settings, *, drafts_at: dt.datetime 
     calendar = settings.calendar
     try:
         histories = policy_histories(repo, settings.policy_dir)
+        dates = first_parent_dates(repo, settings.policy_dir)
         if drafts_at is not None:
             for working in working_files(repo, settings.policy_dir):
                 revisions = histories.setdefault(working.path, [])
@@ -61,4 +63,14 @@ def read_history(repo_path: Path, settings: Settings, *, drafts_at: dt.datetime 
         documents.append(result.document)
         violations += result.violations
         advisories += result.advisories
+    # Clock sanity: dates that cannot be true, against this machine's clock (not --as-of).
+    # A future-dated commit is clock skew: not also "reached the branch only on <its date>".
+    now = dt.datetime.now(calendar.zone)
+    skewed = future_dated(dates, now)
+    wrong = {v.commit for v in skewed}
+    violations = [
+        *skewed,
+        *dated_before_parents(dates, calendar.zone, now=now),
+        *(v for v in violations if not (v.rule in ("backdated", "translation-late") and v.commit in wrong)),
+    ]
     return History(tuple(documents), tuple(violations), tuple(advisories), settings.languages)

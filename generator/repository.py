@@ -9,6 +9,7 @@ from pathlib import Path
 
 import git
 
+from generator.core.clock import CommitDates
 from generator.core.errors import EmptyRepositoryError, RepositoryError
 from generator.core.revisions import FileRevision
 
@@ -162,6 +163,58 @@ def policy_histories(repo: git.Repo, policy_dir: str) -> dict[str, list[FileRevi
         ]
         for path, lineage in sorted(documents.items())
     }
+
+
+def first_parent_dates(repo: git.Repo, policy_dir: str) -> list[CommitDates]:
+    """Every commit of the built branch's first-parent chain, oldest first, with its
+    committer date, its parents' dates and whether it changes `policy_dir` against its
+    first parent: what the clock rules (`generator.core.clock`) read.
+
+    One `git log` for the chain; the parents off the chain (the merged commits of the
+    merges that change `policy_dir`) get their dates from a second one, all at once."""
+    out = subprocess.run(
+        [
+            "git",
+            "-c",
+            "core.quotepath=false",
+            "log",
+            "--first-parent",
+            "--diff-merges=first-parent",
+            f"--relative={policy_dir}/",
+            "--name-only",
+            "-z",
+            "--format=%x01%H %cI %P",
+            "HEAD",
+        ],
+        cwd=repo.working_tree_dir,
+        capture_output=True,
+        check=True,
+    ).stdout.decode("utf-8", errors="surrogateescape")
+    chain: list[tuple[str, dt.datetime, list[str], bool]] = []
+    for chunk in out.split("\x01")[1:]:
+        header, _, names = chunk.partition("\0")
+        sha, when, *parents = header.split()
+        touches = any(name.strip("\n") for name in names.split("\0"))
+        chain.append((sha, dt.datetime.fromisoformat(when), parents, touches))
+    dates = {sha: when for sha, when, _, _ in chain}
+    off_chain = sorted({p for _, _, parents, touches in chain if touches for p in parents if p not in dates})
+    if off_chain:
+        listed = subprocess.run(
+            ["git", "log", "--no-walk=unsorted", "--stdin", "--format=%H %cI"],
+            cwd=repo.working_tree_dir,
+            input="\n".join(off_chain) + "\n",
+            capture_output=True,
+            check=True,
+            text=True,
+        ).stdout
+        for line in listed.splitlines():
+            sha, when = line.split(" ", 1)
+            dates[sha] = dt.datetime.fromisoformat(when)
+    chain.reverse()
+    return [
+        CommitDates(sha, when, tuple((p, dates[p]) for p in parents if p in dates), touches)
+        for sha, when, parents, touches in chain
+    ]
 
 
 def _read_blobs(repo: git.Repo, specs: list[str]) -> list[bytes | None]:

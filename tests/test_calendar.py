@@ -22,6 +22,9 @@ from generator.settings import Settings, load_settings
 PRIVACY = "policy/privacy.md"
 REVISION = BASE_POLICY.replace("2. Order data: address.", "2. Order data: address, phone number.")
 EFFECTIVE_2027 = "2027-01-08T00:00:00+08:00"
+# 2.0 is committed ahead and scheduled (`published:` a later day): a commit dated after
+# this machine's clock would be refused as clock skew.
+SCHEDULED_ON = "2026-11-27T10:00:00+08:00"
 NOTE = "the 2027 holiday schedule is not known yet"
 DURING_THE_WINDOW = "2026-12-29"
 
@@ -37,7 +40,7 @@ def revision_published_28_december(repo: PolicyRepo, **options: str) -> None:
     repo.publish(
         PRIVACY,
         policy_file(REVISION, version="2.0", published="2026-12-28", summary="We ask for your phone."),
-        "2026-12-28T10:00:00+08:00",
+        SCHEDULED_ON,
         "2.0",
     )
 
@@ -169,7 +172,7 @@ def test_a_window_ending_on_31_december_2026_is_not_provisional(policy_repo, pol
     policy_repo.publish(
         PRIVACY,
         policy_file(REVISION, version="2.0", published="2026-12-21", summary="We ask for your phone."),
-        "2026-12-21T10:00:00+08:00",
+        SCHEDULED_ON,
     )
     pending = pending_of(status_json(policyctl, policy_repo, "2026-12-22"))
     # Dec 22, 23, 24, 25, 28, 29, 30: all in 2026.

@@ -344,7 +344,7 @@ def test_window_into_2027_warns_that_the_schedule_is_unknown(policy_repo, policy
     policy_repo.publish(
         PRIVACY,
         policy_file(CHANGED_CORE, version="2.0", published="2026-12-28", summary="x"),
-        "2026-12-28T10:00:00+08:00",
+        "2026-11-27T10:00:00+08:00",  # scheduled ahead: a commit from the future is clock skew
     )
     result = policyctl("check", "--repo", policy_repo.path, "--as-of", "2026-12-28")
     assert result.code == 0
