@@ -12,13 +12,20 @@ from pathlib import Path
 from generator.core.clock import dated_before_parents, future_dated
 from generator.core.errors import Advisory, EmptyRepositoryError, Violation
 from generator.core.history import Document, History, build_document
+from generator.core.record import NO_SIGHTINGS, Sightings
 from generator.core.revisions import UNCOMMITTED, FileRevision
 from generator.core.translations import group_files
 from generator.repository import first_parent_dates, open_repository, policy_histories, working_files
 from generator.settings import Settings
 
 
-def read_history(repo_path: Path, settings: Settings, *, drafts_at: dt.datetime | None = None) -> History:
+def read_history(
+    repo_path: Path,
+    settings: Settings,
+    *,
+    drafts_at: dt.datetime | None = None,
+    sightings: Sightings = NO_SIGHTINGS,
+) -> History:
     """Read every `policy/*.md` from git, following renames. Raises PolicyError (exit 2)
     for unusable input; rule violations are returned for `check` to report.
 
@@ -28,6 +35,9 @@ def read_history(repo_path: Path, settings: Settings, *, drafts_at: dt.datetime 
     With `drafts_at` (an editor's preview), the policy files of the working tree that
     differ from their last commit are read too, as uncommitted revisions at that instant:
     they go through the same rules as committed ones and come out as draft versions.
+
+    With `sightings` (from the publication log, `generator.records`), a version's window
+    counts from the day the public first saw it when that is later than its publication.
     """
     repo = open_repository(repo_path)
     calendar = settings.calendar
@@ -59,6 +69,7 @@ def read_history(repo_path: Path, settings: Settings, *, drafts_at: dt.datetime 
             settings.working_days,
             languages=settings.languages,
             translations={language: histories[path] for language, path in files.translations},
+            sightings=sightings,
         )
         documents.append(result.document)
         violations += result.violations

@@ -1,4 +1,4 @@
-"""`policyctl`: check, status, publish, build, serve, notify, answers and applies from one entry point.
+"""`policyctl`: check, status, publish, build, serve, notify, answers, applies and verify from one entry point.
 
 Each command is a module with `add_parser(subcommands)` and `run(args, ctx) -> int`:
 arguments in, exit code out. Exit status: 0 success, 1 the thing checked is wrong
@@ -12,11 +12,11 @@ import os
 import sys
 from collections.abc import Sequence
 
-from generator.commands import answers, applies, build, check, notify, publish, serve, status
+from generator.commands import answers, applies, build, check, notify, publish, serve, status, verify
 from generator.commands.context import EXIT_OK, EXIT_USAGE, context_from
 from generator.core.errors import PolicyError
 
-COMMANDS = (check, status, publish, build, serve, notify, answers, applies)
+COMMANDS = (check, status, publish, build, serve, notify, answers, applies, verify)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,7 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return int(args.run(args, context_from(args)))
+        # `verify` reads a published site only: no repository, no settings.
+        ctx = context_from(args) if getattr(args, "needs_repository", True) else None
+        return int(args.run(args, ctx))
     except PolicyError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE

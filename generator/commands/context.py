@@ -52,6 +52,16 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--working-days", type=int, metavar="N", help="publicity window in working days")
 
 
+def add_record_argument(parser: argparse.ArgumentParser) -> None:
+    """`--record`, the previous public record, for `build` and `check`."""
+    parser.add_argument(
+        "--record",
+        metavar="SOURCE",
+        help="the previous public record: the deployed site's folder, its publication-log.jsonl, or "
+        "its https:// address (default for build: the log in --site-dir)",
+    )
+
+
 def context_from(args: argparse.Namespace) -> Context:
     repo: Path = args.repo.resolve()
     config_file = args.config.resolve() if args.config else None

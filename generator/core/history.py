@@ -13,8 +13,9 @@ pages and redlines as the source language.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
@@ -24,6 +25,7 @@ from generator.core.dates import local_midnight, short_date
 from generator.core.errors import Advisory, FrontMatterError, PolicyError, Violation
 from generator.core.frontmatter import FrontMatter, split
 from generator.core.marks import lost_marks, section_mark_problems
+from generator.core.record import NO_SIGHTINGS, Sightings
 from generator.core.revisions import FileRevision
 from generator.core.sections import Section, parse_sections
 from generator.core.translations import DEFAULT_LANGUAGE, Lag, section_differences, translation_path
@@ -68,6 +70,9 @@ class Version:
     """This version in each other language that carries it, in the order of `languages`:
     its own title, summary, text, sections, file and commits; the same version name,
     publication, effective instant and window. Empty on a translation itself."""
+    source: bytes = field(default=b"", repr=False, compare=False)
+    """The policy file's bytes at `commit` (what `sha256` hashes): published beside the
+    version's page (`urls.version_source`) so that anyone can check the public record."""
 
     @property
     def short_commit(self) -> str:
@@ -237,10 +242,13 @@ def build_document(
     *,
     languages: Sequence[str] = (DEFAULT_LANGUAGE,),
     translations: Mapping[str, Sequence[FileRevision]] | None = None,
+    sightings: Sightings = NO_SIGHTINGS,
 ) -> DocumentHistory:
     """The versions of one document from its file's revisions, oldest first; with
     `translations` (the revisions of `<id>.<lang>.md` by language), each version in
-    every language that carries it, published once the last language arrived."""
+    every language that carries it, published once the last language arrived. With
+    `sightings` (from the publication log), a window counts from the day the public
+    first saw the version when that is later than its publication day."""
     violations: list[Violation] = []
     advisories: list[Advisory] = []
 
@@ -292,8 +300,17 @@ def build_document(
             [draft.first, *(f.by_key[draft.key].first for f in owed if draft.key in f.by_key)],
             key=lambda r: r.committed_at,
         )
+        carried = [source_language, *(f.language for f in owed if draft.key in f.by_key)]
         version = _finish(
-            doc_id, draft, not versions, calendar, working_days, violations, advisories, arrived=arrived
+            doc_id,
+            draft,
+            not versions,
+            calendar,
+            working_days,
+            violations,
+            advisories,
+            arrived=arrived,
+            seen=functools.partial(_latest_sighting, sightings, doc_id, draft.key, carried),
         )
         version = replace(version, language=source_language, source_language=source_language)
         # Per-commit versions of one day share an effective instant: the later one wins.
@@ -651,6 +668,7 @@ def _translate(
         commit=draft.last.commit,
         first_commit=draft.first.commit,
         sha256=hashlib.sha256(draft.last.data).hexdigest(),
+        source=draft.last.data,
         summary=matter.summary,
         sections=parse_sections(text),
         draft=draft.last.uncommitted,
@@ -758,6 +776,15 @@ def _judge_rewrites(
         )
 
 
+def _latest_sighting(
+    sightings: Sightings, doc_id: str, version: str, languages: Sequence[str], published: dt.date
+) -> tuple[dt.date, int | None] | None:
+    """The latest day on which one of the version's languages was first seen (a window
+    holds for every language's readers), or None when the record cannot say."""
+    found = [s for language in languages if (s := sightings.seen((doc_id, language, version), published))]
+    return max(found, key=lambda s: s[0]) if found else None
+
+
 def _finish(
     doc_id: str,
     draft: _Draft,
@@ -768,9 +795,12 @@ def _finish(
     advisories: list[Advisory],
     *,
     arrived: FileRevision | None = None,
+    seen: Callable[[dt.date], tuple[dt.date, int | None] | None] | None = None,
 ) -> Version:
     """`arrived`: the revision that brought the version's last language to the branch
-    (its own first commit when there are no translations): it is published from then."""
+    (its own first commit when there are no translations): it is published from then.
+    `seen`: given the publication day, when the public first saw the version (the day,
+    and the publication log's line; None for this run), from the publication log."""
     # Front matter is read from the version's last commit: name that commit.
     matter, file, commit = draft.matter, draft.last.path, draft.last.short
     arrived = arrived or draft.first
@@ -834,7 +864,14 @@ def _finish(
             )
         )
     published = local_midnight(published_day, calendar.zone)
-    window = None if first else publicity_window(published_day, calendar, working_days)
+    sighting = seen(published_day) if seen is not None and not first else None
+    late_sighting = sighting if sighting is not None and sighting[0] > published_day else None
+    window_from = published_day
+    if late_sighting is not None and draft.per_commit:
+        # Versioned per commit: effective "when the window allows", counted from the day
+        # the public first saw it.
+        window_from = late_sighting[0]
+    window = None if first else publicity_window(window_from, calendar, working_days)
     if window is not None and window.unscheduled_years:
         years = ", ".join(str(y) for y in window.unscheduled_years)
         advisories.append(
@@ -871,6 +908,28 @@ def _finish(
                 )
             )
         effective = declared
+    if late_sighting is not None and not draft.per_commit and window is not None:
+        lawful = publicity_window(late_sighting[0], calendar, working_days).earliest_effective
+        if effective < lawful:
+            day, line = late_sighting
+            when = (
+                f"was first shown on the public site on {day.isoformat()} (publication log, line {line})"
+                if line is not None
+                else f"is not in the publication log: the public site shows it first now, on {day.isoformat()}"
+            )
+            violations.append(
+                Violation(
+                    "window-unseen",
+                    f"version {draft.key} {when}, though it says published {published_day.isoformat()}; "
+                    f"its {working_days}-working-day window counts from the day the public saw it, and it "
+                    f"takes effect {short_date(effective)}, before the earliest lawful {short_date(lawful)}",
+                    file=file,
+                    commit=commit,
+                    remedy=f"set `effective: {lawful.date().isoformat()}` or later (counted from "
+                    f"{day.isoformat()}; a day later if the fix is built a day later); build the site on "
+                    "the day a revision is merged, its publication day",
+                )
+            )
     text = draft.body
     return Version(
         document=doc_id,
@@ -881,6 +940,7 @@ def _finish(
         commit=draft.last.commit,
         first_commit=draft.first.commit,
         sha256=hashlib.sha256(draft.last.data).hexdigest(),
+        source=draft.last.data,
         published=published,
         effective=effective,
         summary=matter.summary,

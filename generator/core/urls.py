@@ -25,6 +25,8 @@ VERSIONS_JSON = "versions.json"
 NOTICES_JSON = "notices.json"
 FEED_XML = "feed.xml"
 NOTICE_JS = "notice.js"
+PUBLICATION_LOG = "publication-log.jsonl"
+"""The public record: one JSON line per published version and per checkpoint, hash-chained."""
 
 RESERVED_IDS = frozenset({"updates", "assets", "search", "versions", "changes"})
 """Document ids that would take the address of another page of the site."""
@@ -94,6 +96,12 @@ def version(doc_id: str, name: str, *, language: str | None = None) -> str:
 def version_pdf(doc_id: str, name: str, *, language: str | None = None) -> str:
     """The PDF of one version, beside its page: `/<doc>/versions/<version>/<doc>-<version>.pdf`."""
     return f"{version(doc_id, name, language=language)}{doc_id}-{version_slug(name)}.pdf"
+
+
+def version_source(doc_id: str, name: str, *, language: str | None = None) -> str:
+    """The policy file of one version, byte for byte as hashed in the publication log,
+    beside its page: `/<doc>/versions/<version>/<doc>.md`."""
+    return f"{version(doc_id, name, language=language)}{doc_id}.md"
 
 
 def changes(doc_id: str, old: str, new: str, *, language: str | None = None) -> str:

@@ -20,17 +20,22 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import yaml
 
-from generator.core.errors import PolicyError
+from generator.core import urls
+from generator.core.errors import PolicyError, Violation
+from generator.core.history import History
 from generator.core.urls import FEED_XML, NOTICE_JS, NOTICES_JSON, VERSIONS_JSON
+from generator.records import read_witness
 from generator.settings import Settings, read_mkdocs_yml
 from generator.site.pdf import languages_without_a_font, require_chromium
 from generator.site.plugin import SITE_MARKER, TEMPLATES_DIR, PolicyPlugin, Runtime, runtime
+from generator.site.record import judge, publish_record, require_forward
+from generator.site.record import sightings as record_sightings
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -70,6 +75,11 @@ def _config_path(repo: Path, config_file: Path | None) -> Path | None:
         return config_file
     candidate = repo / "mkdocs.yml"
     return candidate if candidate.is_file() else None
+
+
+def default_site_dir(repo: Path, config_file: Path | None) -> Path:
+    """Where `build` writes when no --site-dir is given: mkdocs.yml's site_dir, else <repo>/site."""
+    return _default_site_dir(repo, _config_path(repo, config_file)).resolve()
 
 
 def _default_site_dir(repo: Path, config_path: Path | None) -> Path:
@@ -217,7 +227,14 @@ def build_site(
     as_of: dt.datetime,
     site_dir: Path | None,
     config_file: Path | None,
+    record: str | None = None,
+    more_checks: Callable[[History], list[Violation]] | None = None,
 ) -> int:
+    """Build the site into `site_dir` (default: mkdocs.yml's site_dir, else <repo>/site).
+
+    `record`: the previous public record (a site folder, a log file or a URL; default: the
+    log in the site folder). `more_checks`: rules of the caller's (the delivery ledger's
+    announced texts) that refuse the build like the history's own."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
@@ -228,23 +245,31 @@ def build_site(
 
     started = time.perf_counter()
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")  # policyctl pins mkdocs<2 itself
-    history = read_history(repo, settings)
+    config_path = _config_path(repo, config_file)
+    target = (site_dir or _default_site_dir(repo, config_path)).resolve()
+    witness = read_witness(record, target)
+    require_forward(witness, as_of)
+    history = read_history(repo, settings, sightings=record_sightings(witness, settings, as_of))
     for advisory in history.advisories:
         print(f"warning: {advisory}", file=sys.stderr)
     for lag in history.lags:
         what, remedy = lag_message(lag)
         print(f"warning: {lag.path}: {what}; {remedy}", file=sys.stderr)
-    if history.violations:
-        for violation in history.violations:
+    violations = [
+        *history.violations,
+        *judge(witness, history),
+        *(more_checks(history) if more_checks else []),
+    ]
+    if violations:
+        for violation in violations:
             print(f"error: {violation}")
-        count = len(history.violations)
+        count = len(violations)
         print(
             f"\n{count} problem{'s' if count != 1 else ''} found. The site was not built; fix them and rebuild."
         )
         return EXIT_FAILED
 
     check_document_ids(history.documents)
-    config_path = _config_path(repo, config_file)
     if settings.pdf:
         require_chromium(config_path)  # before anything is built: exit 2 with what to do
         for language in languages_without_a_font(settings.languages):
@@ -257,7 +282,6 @@ def build_site(
     placeholder = placeholder_site_url(settings.site_url)  # mkdocs.yml's site_url, or the flag's
     if placeholder:
         print(f"warning: {placeholder}", file=sys.stderr)
-    target = (site_dir or _default_site_dir(repo, config_path)).resolve()
     _check_target(target, repo)
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f".{target.name}.build-", dir=target.parent) as work_dir:
@@ -266,7 +290,9 @@ def build_site(
         stage.mkdir()
         if config_path is None:
             config_path = write_default_config(work, settings, stage)
-        options = Runtime(repo=repo, settings=settings, as_of=as_of, history=history, stage_dir=stage)
+        options = Runtime(
+            repo=repo, settings=settings, as_of=as_of, history=history, stage_dir=stage, previous_site=target
+        )
         with runtime(options), _mkdocs_logging(), _build_date(as_of):
             try:
                 # docs_dir: the staged tree (the plugin sets it too; passing it here spares a
@@ -294,16 +320,25 @@ def build_site(
             return EXIT_FAILED
         for line in _dropped_versions(target, out):
             print(f"warning: {line}", file=sys.stderr)
+        models = plugin.models if isinstance(plugin, PolicyPlugin) else (model,)
+        written = publish_record(out, models, witness, as_of)
         _swap(out, target)
 
     elapsed = time.perf_counter() - started
-    models = plugin.models if isinstance(plugin, PolicyPlugin) else (model,)
     pages = sum(sum(1 + 1 + len(d.entries) + len(d.redlines) for d in m.documents) + 2 for m in models)
     languages = f" in {len(models)} languages" if len(models) > 1 else ""
     print(
         f"Built {pages} pages{languages} for {len(model.documents)} document(s) as of "
         f"{as_of.isoformat(timespec='minutes')} into {target} in {elapsed:.1f} s."
     )
+    added = len(written.lines) - len(witness.record.lines)
+    if witness.found:
+        print(f"  Public record: {added} line(s) appended to {witness.where}; chain head {written.head}.")
+    else:
+        print(
+            f"  Public record started: {urls.PUBLICATION_LOG} with {added} line(s), the versions in the "
+            f"history entered as inherited; chain head {written.head}."
+        )
     if model.settings.pdf:
         printed = sum(1 for d in model.documents for e in d.entries if not e.draft)
         print(f"  {printed} version PDF(s) printed with headless Chromium (pdf: true).")

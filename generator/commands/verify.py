@@ -1,0 +1,250 @@
+"""`policyctl verify URL|DIR`: check a published site's public record from its public files.
+
+For anyone (a user, an archive, a regulator): no repository, no ledger. It reads the
+site's `publication-log.jsonl`, its `versions.json` (every language's) and the source file
+and PDF beside each version's page, and checks:
+
+- the chain: every line's `prev` is the sha256 of the line before, `seq` counts up, and
+  the head is the one versions.json names;
+- every listed version's source file against its `sha256`, its PDF against `pdf_sha256`;
+- every effective instant against the window counted from the later of the publication
+  day and the day the log first saw the version, with the calendar and period the site
+  states in versions.json (versions inherited when the log began cannot be vouched for:
+  the report says so);
+- that the effective instant the site states now is the one the log recorded;
+- that every version on the site is in the log.
+
+Exit 0 when all hold, 1 naming each failure, 2 when the source is unreachable or is not
+a site with a public record.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+from generator.commands.context import EXIT_FAILED, EXIT_OK, Context
+from generator.core import urls
+from generator.core.errors import PolicyError, SettingsError
+from generator.core.record import Record, chain_violations, parse_record, window_failures
+from generator.records import LOG_HEAD, PublicSite, read_json
+from generator.settings import Settings, validated
+from generator.site.record import CALENDAR, LANGUAGES
+
+
+def add_parser(subcommands: Any) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = subcommands.add_parser(
+        "verify",
+        help="check a published site's public record (publication log, texts, PDFs, windows) from its public files",
+    )
+    parser.add_argument(
+        "source", metavar="URL|DIR", help="the site's https:// address or a folder holding a copy of it"
+    )
+    parser.add_argument("--json", action="store_true", help="machine-readable report")
+    parser.set_defaults(needs_repository=False)
+    return parser
+
+
+@dataclass
+class Report:
+    source: str
+    lines: int = 0
+    head: str = ""
+    versions: int = 0
+    inherited: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "ok": not self.failures,
+            "lines": self.lines,
+            "head": self.head,
+            "versions": self.versions,
+            "inherited": self.inherited,
+            "failures": self.failures,
+        }
+
+
+def run(args: argparse.Namespace, ctx: Context | None) -> int:
+    source: str = args.source
+    if source.endswith(urls.PUBLICATION_LOG):
+        source = source[: -len(urls.PUBLICATION_LOG)] or "."
+    site = PublicSite.at(source)
+    try:
+        report = verify(site, args.source)
+    finally:
+        site.close()
+    if args.json:
+        json.dump(report.as_dict(), sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        _print(report)
+    return EXIT_FAILED if report.failures else EXIT_OK
+
+
+def _print(report: Report) -> None:
+    print(f"Public record of {report.source}: {report.lines} lines, chain head {report.head}")
+    print(f"  {report.versions} version(s) in the log", end="")
+    if report.inherited:
+        print(
+            f"; {len(report.inherited)} inherited when the log began, whose windows the record cannot vouch "
+            f"for (it is only as early as its first build): {', '.join(report.inherited)}"
+        )
+    else:
+        print()
+    if not report.failures:
+        print("All checks hold: the chain, every text and PDF, every window, every version on the site.")
+        return
+    for failure in report.failures:
+        print(f"FAILED: {failure}")
+    count = len(report.failures)
+    print(f"\n{count} failure{'s' if count != 1 else ''}.")
+
+
+def _stated_settings(versions: Any, where: str) -> Settings:
+    """The calendar and period the site states in versions.json."""
+    stated = versions.get(CALENDAR) if isinstance(versions, dict) else None
+    languages = versions.get(LANGUAGES) if isinstance(versions, dict) else None
+    if not isinstance(stated, dict) or not isinstance(languages, list) or not languages:
+        raise PolicyError(
+            f"{where} does not state the site's calendar and languages",
+            remedy="this site was built before the public record existed, or not by policyctl: build it again",
+        )
+    try:
+        return validated(
+            Settings(
+                country=str(stated["country"]),
+                subdivision=stated.get("subdivision"),
+                timezone=str(stated["timezone"]),
+                working_days=int(stated["working_days"]),
+                extra_holidays=frozenset(dt.date.fromisoformat(d) for d in stated.get("extra_holidays", [])),
+                extra_working_days=frozenset(
+                    dt.date.fromisoformat(d) for d in stated.get("extra_working_days", [])
+                ),
+                known_years=frozenset(int(y) for y in stated.get("known_years", [])),
+                languages=tuple(str(code) for code in languages),
+            )
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise PolicyError(
+            f"{where}: the calendar it states cannot be read ({error})", remedy="build the site again"
+        ) from None
+    except SettingsError as error:
+        raise PolicyError(f"{where}: the calendar it states cannot be used: {error.message}") from None
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def verify(site: PublicSite, shown_as: str) -> Report:
+    report = Report(shown_as)
+    log = site.read(urls.PUBLICATION_LOG)
+    if log is None:
+        raise PolicyError(
+            f"{site.where(urls.PUBLICATION_LOG)}: no publication log",
+            remedy="pass the address (or folder) of a site built by policyctl, whose root holds publication-log.jsonl",
+        )
+    versions = read_json(site, urls.VERSIONS_JSON)
+    if not isinstance(versions, dict):
+        raise PolicyError(f"{site.where(urls.VERSIONS_JSON)}: missing or not a site's versions.json")
+    settings = _stated_settings(versions, site.where(urls.VERSIONS_JSON))
+    try:
+        text = log.decode("utf-8")
+    except UnicodeDecodeError:
+        raise PolicyError(f"{site.where(urls.PUBLICATION_LOG)} is not UTF-8 text") from None
+    record: Record = parse_record(text)
+    report.lines, report.head = len(record.lines), record.head
+    where = site.where(urls.PUBLICATION_LOG)
+    report.failures += [v.message for v in chain_violations(record, where=where)]
+    stated_head = versions.get(LOG_HEAD)
+    if stated_head != record.head:
+        report.failures.append(
+            f"versions.json names the chain head {stated_head}, but the log's last line hashes to {record.head}: "
+            "the log is not the one the site published (lines dropped, added or altered)"
+        )
+
+    source_language = settings.languages[0]
+    on_site = _versions_on_site(site, versions, settings)
+    logged = record.version_lines
+    report.versions = len(logged)
+    for key, line in logged.items():
+        document, language, name = key
+        prefix = None if language == source_language else language
+        if line.inherited:
+            report.inherited.append(f"{document} {name} ({language})")
+        path = urls.version_source(document, name, language=prefix)
+        data = site.read(path)
+        if data is None:
+            report.failures.append(
+                f"{document} version {name} ({language}): its source file {path} is missing"
+            )
+        elif _sha(data) != line.sha256:
+            report.failures.append(
+                f"{document} version {name} ({language}): {path} has sha256 {_sha(data)}, but the log "
+                f"(line {line.seq}) recorded {line.sha256}: the published text was changed"
+            )
+        if line.pdf_sha256:
+            pdf_path = urls.version_pdf(document, name, language=prefix)
+            pdf = site.read(pdf_path)
+            if pdf is None:
+                report.failures.append(
+                    f"{document} version {name} ({language}): its PDF {pdf_path} is missing"
+                )
+            elif _sha(pdf) != line.pdf_sha256:
+                report.failures.append(
+                    f"{document} version {name} ({language}): {pdf_path} has sha256 {_sha(pdf)}, but the log "
+                    f"(line {line.seq}) recorded {line.pdf_sha256}: the published PDF was changed"
+                )
+        stated = on_site.get(key)
+        if stated is not None and stated.get("effective") is not None:
+            try:
+                effective = dt.datetime.fromisoformat(str(stated["effective"]))
+            except ValueError:
+                effective = None
+            if effective != line.effective:
+                report.failures.append(
+                    f"{document} version {name} ({language}): the site says it takes effect {stated['effective']}, "
+                    f"but the log (line {line.seq}) recorded {line.effective.isoformat()}"
+                )
+    for key in sorted(set(on_site) - set(logged)):
+        document, language, name = key
+        report.failures.append(
+            f"{document} version {name} ({language}) is on the site but not in the publication log"
+        )
+    first_versions = {
+        doc["id"]: doc["versions"][0]["version"]
+        for doc in versions.get("documents", [])
+        if isinstance(doc, dict) and doc.get("versions")
+    }
+    report.failures += window_failures(record, settings.calendar, settings.working_days, first_versions)
+    return report
+
+
+def _versions_on_site(
+    site: PublicSite, root: dict[str, Any], settings: Settings
+) -> dict[tuple[str, str, str], dict[str, Any]]:
+    """Every version each language's versions.json lists (drafts are never on a site)."""
+    found: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for language in settings.languages:
+        if language == settings.languages[0]:
+            data: Any = root
+        else:
+            data = read_json(site, urls.in_language(urls.VERSIONS_JSON, language))
+            if data is None:
+                continue
+        for doc in data.get("documents", []) if isinstance(data, dict) else []:
+            for entry in doc.get("versions", []) if isinstance(doc, dict) else []:
+                if (
+                    isinstance(entry, dict)
+                    and isinstance(doc.get("id"), str)
+                    and isinstance(entry.get("version"), str)
+                ):
+                    found[(doc["id"], language, entry["version"])] = entry
+    return found
