@@ -30,6 +30,8 @@ from urllib.parse import quote
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 
 from notify.errors import NotifyError
@@ -108,6 +110,21 @@ runs = sa.Table(
     sa.Column("outcome", sa.Text, nullable=True),
 )
 
+# The words each revision announced: the sha256 of its text in every language it was
+# written in, recorded when a campaign starts (before its first message), so that
+# `policyctl check --ledger` can tell a notified text that was rewritten afterwards. A
+# ledger from before this table gets it on its next notify; until then the readers fall
+# back on the source text's sha256 of each notice.
+texts = sa.Table(
+    "policy_notice_texts",
+    metadata,
+    sa.Column("document", sa.String(200), primary_key=True),
+    sa.Column("version", sa.String(100), primary_key=True),
+    sa.Column("language", sa.String(40), primary_key=True),  # "": the source language, not named
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("recorded_at", UTCDateTime, nullable=False),
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Claimed:
@@ -137,10 +154,14 @@ class Campaign:
     version: str
     channel: str
     sha256: str
+    # (language, sha256) of the revision's text in each language it is written in
+    # (`Revision.texts`); () when not known (the enqueuer's child needs none)
+    texts: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def of(cls, revision: Revision, channel: str) -> Campaign:
-        return cls(revision.document, revision.version, channel, revision.sha256)
+        announced = tuple(sorted(revision.texts().items()))
+        return cls(revision.document, revision.version, channel, revision.sha256, announced)
 
     def where(self) -> sa.ColumnElement[bool]:
         c = notices.c
@@ -266,15 +287,65 @@ class Ledger:
                 )
                 .group_by(c.sha256)
             ).first()
+            changed = self._changed_texts(conn, campaign)
         if other is not None:
             raise NotifyError(
                 f"ledger {redact(self.url)}: {other[1]} notices of {campaign.document} version {campaign.version} "
                 f"were for text sha256 {other[0][:12]}…, but that version's text is now {campaign.sha256[:12]}…. "
                 "A published version must not change: give the new text a new version number"
             )
+        if changed:
+            raise self._texts_changed(campaign, changed)
+
+    def _changed_texts(self, conn: sa.Connection, campaign: Campaign) -> list[tuple[str, str, str]]:
+        """(language, recorded sha256, sha256 now) of each of the campaign's texts that the
+        ledger recorded for this version with other words."""
+        t = texts.c
+        recorded = dict(
+            conn.execute(
+                sa.select(t.language, t.sha256).where(
+                    t.document == campaign.document, t.version == campaign.version
+                )
+            ).all()
+        )
+        return [
+            (language, recorded[language], sha256)
+            for language, sha256 in campaign.texts
+            if language in recorded and recorded[language] != sha256
+        ]
+
+    def _texts_changed(self, campaign: Campaign, changed: list[tuple[str, str, str]]) -> NotifyError:
+        described = "; ".join(
+            f"{language or 'source language'}: announced {before[:12]}…, now {now[:12]}…"
+            for language, before, now in changed
+        )
+        return NotifyError(
+            f"ledger {redact(self.url)}: the text of {campaign.document} version {campaign.version} was "
+            f"announced with other words than it has now ({described}). "
+            "A published version must not change: give the new text a new version number"
+        )
 
     def start_run(self, campaign: Campaign, run: str, late: bool) -> None:
+        """Record the run, and the texts the campaign announces (each language's sha256,
+        once per version: the first record stands), before its first message."""
         with self.engine.begin() as conn:
+            if campaign.texts:
+                now = datetime.now(UTC)
+                rows = [
+                    {
+                        "document": campaign.document,
+                        "version": campaign.version,
+                        "language": language,
+                        "sha256": sha256,
+                        "recorded_at": now,
+                    }
+                    for language, sha256 in campaign.texts
+                ]
+                insert = (sqlite_insert if self.dialect == "sqlite" else postgresql_insert)(texts)
+                conn.execute(insert.on_conflict_do_nothing(), rows)
+                changed = self._changed_texts(conn, campaign)
+                if changed:  # another worker recorded other words in the meantime
+                    raise self._texts_changed(campaign, changed)
             conn.execute(
                 runs.insert().values(
                     run=run,
@@ -673,6 +744,40 @@ def notified_versions(ledger_url: str) -> dict[str, dict[str, datetime]]:
                 when = UTCDateTime().process_result_value(when, ledger.engine.dialect)
                 assert when is not None
                 out.setdefault(document, {})[version] = when
+        return out
+    finally:
+        ledger.close()
+
+
+def announced_texts(ledger_url: str) -> dict[str, dict[str, dict[str, str]]]:
+    """document -> version -> language -> sha256 of the text announced in that language,
+    for every revision of which at least one notice was sent (any channel): the words the
+    ledger is proof of notice for. A revision notified before the ledger recorded texts
+    per language has its source text's, from its sent notices, under the language ``""``
+    (the source language, whichever it is). No ledger: {}."""
+    try:
+        ledger = Ledger(ledger_url, readonly=True)
+    except LedgerMissing:
+        return {}
+    try:
+        c, t = notices.c, texts.c
+        with ledger.engine.begin() as conn:
+            sent = conn.execute(
+                sa.select(c.document, c.version, c.sha256, sa.func.min(c.sent_at).label("first"))
+                .where(c.status == SENT)
+                .group_by(c.document, c.version, c.sha256)
+                .order_by(c.document, c.version, sa.desc("first"))
+            ).all()
+            recorded: Sequence[Any] = ()
+            if texts.name in sa.inspect(conn).get_table_names():
+                recorded = conn.execute(sa.select(t.document, t.version, t.language, t.sha256)).all()
+        by_language: dict[tuple[str, str], dict[str, str]] = {}
+        for document, version, language, sha256 in recorded:
+            by_language.setdefault((document, version), {})[language] = sha256
+        out: dict[str, dict[str, dict[str, str]]] = {}
+        for document, version, sha256, _first in sent:  # the earliest text of a version last
+            announced = by_language.get((document, version)) or {"": sha256}
+            out.setdefault(document, {})[version] = announced
         return out
     finally:
         ledger.close()

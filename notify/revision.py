@@ -9,7 +9,11 @@ and :meth:`Revision.in_language` gives the revision as its readers see it.
 
 The JSON form (``python -m notify --revision FILE``) is :meth:`Revision.to_json`; files
 written before translations existed (no ``language``, ``languages``, ``translations``)
-still load and behave as before.
+or before a translation carried its text's hash (no ``sha256`` in a translation) still
+load and behave as before.
+
+:meth:`Revision.texts` is what the ledger keeps of the words announced: the sha256 of
+the revision's text in each language it is written in.
 """
 
 from __future__ import annotations
@@ -68,6 +72,7 @@ class Translation:
     url: str = ""
     changes_url: str = ""
     rights_url: str = ""
+    sha256: str = ""  # of this language's policy file bytes of that version; "" when not known
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,14 @@ class Revision:
     def several_languages(self) -> bool:
         """The site speaks more than one language: each notice picks one of them."""
         return len(self.languages) > 1
+
+    def texts(self) -> dict[str, str]:
+        """language -> sha256 of the revision's text in it: the source language's (keyed
+        ``""`` when the revision does not say which language it is in) and each
+        translation's whose hash is known."""
+        texts = {self.language: self.sha256}
+        texts.update({t.language: t.sha256 for t in self.translations if t.sha256})
+        return texts
 
     def core_section_records(self) -> list[dict[str, str]]:
         """The changed core-rights sections as notices list them (e-mail templates, webhook body)."""

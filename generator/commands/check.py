@@ -6,12 +6,15 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
-from typing import Any
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any, TypeVar
 
 from generator.commands.context import EXIT_FAILED, EXIT_OK, Context, add_common_arguments
+from generator.core.announced import announced_text_violations
 from generator.core.checks import run_checks
-from generator.core.errors import PolicyError
-from generator.core.history import DRAFT_SUFFIX, Version
+from generator.core.errors import PolicyError, Violation
+from generator.core.history import DRAFT_SUFFIX, History, Version
 from generator.policies import read_history
 from generator.site.sanitize import raw_html_removed, raw_html_warning
 
@@ -35,6 +38,9 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         working_days=ctx.settings.working_days,
         first_notices=first_notices,
     )
+    if args.ledger:
+        texts_changed = ledger_text_violations(args.ledger, history)
+        report = replace(report, violations=(*report.violations, *texts_changed))
     for advisory in report.advisories:
         print(f"warning: {advisory}", file=sys.stderr)
     for version in (t for d in history.documents for v in d.versions for t in (v, *v.translations)):
@@ -61,12 +67,31 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
 def _read_ledger(url: str) -> dict[str, dict[str, dt.datetime]]:
     """When each revision was first notified, from the delivery ledger (exit 2 when it
     cannot be read)."""
-    from notify.errors import NotifyError
     from notify.ledger import notified_versions
+
+    return _from_ledger(url, notified_versions)
+
+
+def ledger_text_violations(ledger_url: str, history: History) -> list[Violation]:
+    """The notified texts the history holds with other words (rule notified-text-changed):
+    the sha256 of each text the ledger at `ledger_url` recorded as announced, per
+    language, against the history's. PolicyError (exit 2) when the ledger cannot be
+    read; none when there is no ledger there yet."""
+    from notify.ledger import announced_texts
+
+    return announced_text_violations(history, _from_ledger(ledger_url, announced_texts), history.languages[0])
+
+
+_T = TypeVar("_T")
+
+
+def _from_ledger(url: str, read: Callable[[str], _T]) -> _T:
+    """What `read` finds in the delivery ledger at `url` (exit 2 when it cannot be read)."""
+    from notify.errors import NotifyError
     from notify.redaction import redact
 
     try:
-        return notified_versions(url)
+        return read(url)
     except NotifyError as error:
         raise PolicyError(str(error), remedy="pass --ledger the ledger `policyctl notify` wrote to") from None
     except Exception as error:  # a database the driver cannot open or query

@@ -59,7 +59,8 @@ def to_revision(
     With an answer page, each notice carries a personal link to it that expires
     `answer_days` after the revision takes effect. `translations` are the same revision's
     notices in the site's other `languages` (see `translated_notices`): each recipient
-    is then sent the one of their locale, with links into that language's pages."""
+    is then sent the one of their locale, with links into that language's pages. Each
+    language's text is named by its sha256, which the ledger records with the campaign."""
     from notify.revision import Revision, Translation
 
     version = notice.version
@@ -91,6 +92,7 @@ def to_revision(
                     t.changes_url or urls.archive(t.document, language=t.language), site_url
                 ),
                 rights_url=urls.absolute(t.rights_url, site_url),
+                sha256=t.version.sha256,
             )
             for t in translations
         ),
