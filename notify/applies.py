@@ -82,9 +82,19 @@ class DocumentFacts:
     translations: tuple[Translation, ...] = ()
     """Its title and document page in each other language (only `title` and `url` are set)."""
     _index: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _never: set[int] = field(default_factory=set, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._index.update({v.version: i for i, v in enumerate(self.versions)})
+        # A version that a later one replaced before it took effect (per-commit versions
+        # of one day share an effective instant; the later one wins) governs nobody: the
+        # rule of `generator.core.timeline` (`DocumentState.replaced_by`).
+        earliest = None
+        for i in range(len(self.versions) - 1, -1, -1):
+            effective = self.versions[i].effective
+            if earliest is not None and earliest <= effective:
+                self._never.add(i)
+            earliest = effective if earliest is None else min(earliest, effective)
 
     def index(self, version: str) -> int | None:
         return self._index.get(version)
@@ -109,6 +119,10 @@ class DocumentFacts:
     def previous(self, version: str) -> VersionFacts | None:
         i = self._index.get(version)
         return self.versions[i - 1] if i else None
+
+    def never_in_force(self, index: int) -> bool:
+        """Whether the version at ``index`` was replaced before it took effect."""
+        return index in self._never
 
     def in_force(self, at: datetime) -> int | None:
         """Index of the version in force at ``at`` (on a tie, the later one)."""
@@ -225,7 +239,10 @@ def _state(
     for i, v in enumerate(document.versions):
         if v.effective > at or (limit is not None and i >= limit):
             break
-        governing = i
+        # The version in force just before the one objected to: never one that was
+        # replaced before it took effect (a tie with the version objected to).
+        if not document.never_in_force(i):
+            governing = i
     return governing, because
 
 

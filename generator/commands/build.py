@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import functools
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from generator.commands.context import Context, add_common_arguments, add_record_argument
+from generator.commands.ledger import default_ledger, ledger_text_violations
+from generator.core.errors import Violation
+from generator.core.history import History
 from generator.site.build import build_site
 
 
@@ -15,6 +20,12 @@ def add_parser(subcommands: Any) -> argparse.ArgumentParser:
     add_common_arguments(parser)
     parser.add_argument("--site-dir", type=Path, help="output folder (default: <repo>/site)")
     add_record_argument(parser)
+    parser.add_argument(
+        "--ledger",
+        metavar="URL",
+        help="the delivery ledger whose announced texts the history must still hold "
+        "(default: <repo>/.policy/ledger.sqlite3 when it exists)",
+    )
     return parser
 
 
@@ -26,4 +37,12 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         site_dir=args.site_dir.resolve() if args.site_dir else None,
         config_file=ctx.config_file,
         record=args.record,
+        more_checks=_announced_texts(args.ledger or default_ledger(ctx.repo)),
     )
+
+
+def _announced_texts(ledger: str | None) -> Callable[[History], list[Violation]] | None:
+    """A notified text that the history now holds otherwise refuses the build."""
+    if ledger is None:
+        return None
+    return functools.partial(ledger_text_violations, ledger)

@@ -4,18 +4,25 @@ the windows counted from the first notice."""
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
-from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import Any
 
-from generator.commands.context import EXIT_FAILED, EXIT_OK, Context, add_common_arguments
-from generator.core.announced import announced_text_violations
+from generator.commands.context import (
+    EXIT_FAILED,
+    EXIT_OK,
+    Context,
+    add_common_arguments,
+    add_record_argument,
+)
+from generator.commands.ledger import ledger_text_violations, read_first_notices
 from generator.core.checks import run_checks
-from generator.core.errors import PolicyError, Violation
-from generator.core.history import DRAFT_SUFFIX, History, Version
+from generator.core.history import DRAFT_SUFFIX, Version
 from generator.policies import read_history
+from generator.records import read_witness
+from generator.site.build import default_site_dir
+from generator.site.record import judge
+from generator.site.record import sightings as record_sightings
 from generator.site.sanitize import raw_html_removed, raw_html_warning
 
 
@@ -25,12 +32,18 @@ def add_parser(subcommands: Any) -> argparse.ArgumentParser:
     )
     add_common_arguments(parser)
     parser.add_argument("--ledger", metavar="URL", help="also verify windows against the delivery ledger")
+    add_record_argument(parser)
     return parser
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    history = read_history(ctx.repo, ctx.settings)
-    first_notices = _read_ledger(args.ledger) if args.ledger else None
+    # The previous public record (default: the log in the site folder `build` writes to):
+    # a version not in it counts as seen now, and no published text may have changed.
+    witness = read_witness(args.record, default_site_dir(ctx.repo, ctx.config_file))
+    history = read_history(
+        ctx.repo, ctx.settings, sightings=record_sightings(witness, ctx.settings, ctx.as_of)
+    )
+    first_notices = read_first_notices(args.ledger) if args.ledger else None
     report = run_checks(
         history,
         ctx.as_of,
@@ -38,6 +51,9 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         working_days=ctx.settings.working_days,
         first_notices=first_notices,
     )
+    record_problems = judge(witness, history)
+    if record_problems:
+        report = replace(report, violations=(*report.violations, *record_problems))
     if args.ledger:
         texts_changed = ledger_text_violations(args.ledger, history)
         report = replace(report, violations=(*report.violations, *texts_changed))
@@ -62,43 +78,6 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         print(f"\n{count} problem{'s' if count != 1 else ''} found.")
         return EXIT_FAILED
     return EXIT_OK
-
-
-def _read_ledger(url: str) -> dict[str, dict[str, dt.datetime]]:
-    """When each revision was first notified, from the delivery ledger (exit 2 when it
-    cannot be read)."""
-    from notify.ledger import notified_versions
-
-    return _from_ledger(url, notified_versions)
-
-
-def ledger_text_violations(ledger_url: str, history: History) -> list[Violation]:
-    """The notified texts the history holds with other words (rule notified-text-changed):
-    the sha256 of each text the ledger at `ledger_url` recorded as announced, per
-    language, against the history's. PolicyError (exit 2) when the ledger cannot be
-    read; none when there is no ledger there yet."""
-    from notify.ledger import announced_texts
-
-    return announced_text_violations(history, _from_ledger(ledger_url, announced_texts), history.languages[0])
-
-
-_T = TypeVar("_T")
-
-
-def _from_ledger(url: str, read: Callable[[str], _T]) -> _T:
-    """What `read` finds in the delivery ledger at `url` (exit 2 when it cannot be read)."""
-    from notify.errors import NotifyError
-    from notify.redaction import redact
-
-    try:
-        return read(url)
-    except NotifyError as error:
-        raise PolicyError(str(error), remedy="pass --ledger the ledger `policyctl notify` wrote to") from None
-    except Exception as error:  # a database the driver cannot open or query
-        raise PolicyError(
-            f"cannot read the ledger {redact(url)}: {error.__class__.__name__}",
-            remedy="check the URL and that the database is reachable",
-        ) from None
 
 
 def _uncommitted_stamps(ctx: Context) -> list[Version]:

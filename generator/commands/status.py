@@ -72,12 +72,26 @@ def status_document(history: History, as_of: dt.datetime) -> dict[str, Any]:
                     }
                     for v in state.pending
                 ],
+                # Published, and replaced by a later version before they took effect (a
+                # tie of one day's per-commit versions): never in force, never pending.
+                "never_in_force": [
+                    {
+                        "version": v.version,
+                        "published": iso(v.published),
+                        "effective": iso(v.effective),
+                        "replaced_by": by.version,
+                    }
+                    for v in state.published
+                    if (by := state.replaced_by(v)) is not None
+                ],
                 "scheduled": [
                     {
                         "version": v.version,
                         "published": iso(v.published),
                         "effective": iso(v.effective),
                         **_provisional(v),
+                        # A later version (scheduled too) takes effect no later than it.
+                        "replaced_by": by.version if (by := state.replaced_by(v, drafts=True)) else None,
                     }
                     for v in state.scheduled
                 ],
@@ -125,9 +139,22 @@ def status_table(data: dict[str, Any], console: Console | None = None) -> None:
             for p in doc["pending"]
         ]
         _line(console, "pending", *pending or ["—"])
+        # Those whose date lies ahead (a reader would take them for pending ones).
+        replaced = [
+            f"{escape(r['version'])} by {escape(r['replaced_by'])} before {r['effective'][:10]}, never in force"
+            for r in doc["never_in_force"]
+            if dt.datetime.fromisoformat(r["effective"]) > dt.datetime.fromisoformat(data["as_of"])
+        ]
+        if replaced:
+            _line(console, "replaced", *replaced)
         scheduled = [
-            f"{escape(s['version'])} published {s['published'][:10]}, effective {s['effective'][:10]}"
-            + (" [yellow](provisional)[/]" if s["provisional"] else "")
+            f"{escape(s['version'])} published {s['published'][:10]}, "
+            + (
+                f"never in force (replaced by {escape(s['replaced_by'])})"
+                if s["replaced_by"]
+                else f"effective {s['effective'][:10]}"
+                + (" [yellow](provisional)[/]" if s["provisional"] else "")
+            )
             for s in doc["scheduled"]
         ]
         _line(console, "scheduled", *scheduled or ["—"])
@@ -185,5 +212,9 @@ def _next_change(doc: dict[str, Any]) -> str:
         return "—"
     events = [f"{escape(p['version'])} takes effect" for p in doc["pending"] if p["effective"] == due]
     events += [f"{escape(s['version'])} is published" for s in doc["scheduled"] if s["published"] == due]
-    events += [f"{escape(s['version'])} takes effect" for s in doc["scheduled"] if s["effective"] == due]
+    events += [
+        f"{escape(s['version'])} takes effect"
+        for s in doc["scheduled"]
+        if s["effective"] == due and not s["replaced_by"]
+    ]
     return _instant(due) + (f" ({', '.join(events)})" if events else "")

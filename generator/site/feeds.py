@@ -14,6 +14,7 @@ words notice.js shows (`words`).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 from collections.abc import Callable, Mapping
@@ -24,7 +25,7 @@ from zoneinfo import ZoneInfo
 from generator.core import urls
 from generator.core.dates import human_date, iso
 from generator.core.notices import Notice
-from generator.site.model import SiteModel
+from generator.site.model import Entry, SiteModel
 from generator.site.words import NOTICE_JS_KEYS, words
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -66,6 +67,8 @@ def versions_data(model: SiteModel, pdfs: Mapping[str, str] | None = None) -> di
                     "effective": iso(v.effective, zone),
                     "until": iso(entry.until, zone),
                     "status": entry.status,
+                    # never-in-force: the later version that took effect in its place.
+                    "replaced_by": entry.replaced_by.version if entry.replaced_by else None,
                     "commit": v.commit,
                     "sha256": v.sha256,
                     "url": urls.absolute(entry.url, site),
@@ -152,7 +155,7 @@ def atom_feed(model: SiteModel) -> str:
     )
     sub(feed, "link", rel="alternate", href=urls.absolute(model.url(urls.UPDATES), site), type="text/html")
     updates = [(doc, entry) for doc, entry in model.updates if not entry.draft]
-    newest = max((entry.version.published for _, entry in updates), default=model.as_of)
+    newest = max((_updated(entry) for _, entry in updates), default=model.as_of)
     sub(feed, "updated", iso(newest, zone))
     author = sub(feed, "author")
     sub(author, "name", name)
@@ -162,13 +165,17 @@ def atom_feed(model: SiteModel) -> str:
         sub(item, "id", entry_id(doc.id, v.version, language))
         sub(item, "title", t.text("version_title", title=v.title, version=v.version))
         sub(item, "published", iso(v.published, zone))
-        sub(item, "updated", iso(v.published, zone))
+        sub(item, "updated", iso(_updated(entry), zone))
         target = entry.changes_url or entry.url
         sub(item, "link", rel="alternate", href=urls.absolute(target, site), type="text/html")
         sub(item, "link", rel="related", href=urls.absolute(entry.url, site), type="text/html")
         text = v.summary or t["feed_first"]
-        # Read by people in a feed reader: the date as the pages write it.
-        text += t.text("feed_effective", date=human_date(v.effective, zone, language=model.language_code))
+        if entry.replaced_by is not None:
+            # Replaced before it took effect: no date it took effect on.
+            text += t.text("feed_never", version=entry.replaced_by.version)
+        else:
+            # Read by people in a feed reader: the date as the pages write it.
+            text += t.text("feed_effective", date=human_date(v.effective, zone, language=model.language_code))
         if entry.changes.core_rights_changed:
             text += t["feed_core"]
         sub(item, "summary", text)
@@ -178,6 +185,13 @@ def atom_feed(model: SiteModel) -> str:
                 break
     ET.indent(feed)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode") + "\n"
+
+
+def _updated(entry: Entry) -> dt.datetime:
+    """When a feed entry last changed: its publication, or the publication of the version
+    that replaced it before it took effect (its text then says so)."""
+    published = entry.version.published
+    return max(published, entry.replaced_by.published) if entry.replaced_by else published
 
 
 def data_files(

@@ -23,6 +23,7 @@ from generator.core.notices import Notice, open_notices
 from generator.core.timeline import (
     DRAFT,
     IN_FORCE,
+    NEVER_IN_FORCE,
     SCHEDULED,
     DocumentState,
     Status,
@@ -40,10 +41,14 @@ class Entry:
 
     version: Version
     status: Status
-    """in-force, pending, superseded, or (drafts preview only) scheduled / draft."""
+    """in-force, pending, superseded, never-in-force, or (drafts preview only) scheduled / draft."""
     until: dt.datetime | None
+    """When it stops being in force; None while nothing replaces it, and for a version
+    that never took effect (it has no period in force)."""
     previous: Version | None
     changes: ChangeSummary
+    replaced_by: Version | None = None
+    """The later version that replaced it before it took effect (status never-in-force)."""
 
     @property
     def url(self) -> str:
@@ -61,6 +66,18 @@ class Entry:
     @property
     def draft(self) -> bool:
         return self.status in (SCHEDULED, DRAFT)
+
+    @property
+    def never_in_force(self) -> bool:
+        return self.status == NEVER_IN_FORCE
+
+    @property
+    def replaced_by_url(self) -> str | None:
+        """The page of the version that replaced it before it took effect."""
+        if self.replaced_by is None:
+            return None
+        by = self.replaced_by
+        return urls.version(by.document, by.version, language=by.translation_language)
 
 
 @dataclass(frozen=True)
@@ -206,7 +223,9 @@ def _document_view(document: Document, as_of: dt.datetime, drafts: bool) -> Docu
     for version in visible:
         changes = changes_between(previous, version) if previous else ChangeSummary()
         until = state.until(version, drafts=drafts)
-        entries.append(Entry(version, state.status(version), until, previous, changes))
+        status = state.status(version, drafts=drafts)
+        replaced_by = state.replaced_by(version, drafts=drafts) if status == NEVER_IN_FORCE else None
+        entries.append(Entry(version, status, until, previous, changes, replaced_by))
         previous = version
 
     redlines: dict[str, Redline] = {}

@@ -203,6 +203,8 @@ def _header(model: SiteModel, entry: Entry, page_url: str, doc: DocumentView) ->
         "status": _status_label(_words(model), entry.status),
         "published": _date(model, v.published),
         "effective": _date(model, v.effective),
+        # Replaced before it took effect: the date is when it was to take effect.
+        "never_in_force": entry.never_in_force,
         # Only while the date lies ahead: once a version is in force the date is history.
         "provisional": _provisional(model, v) if entry.status in ("pending", "scheduled", "draft") else None,
         "until": (
@@ -313,8 +315,15 @@ def version_page(model: SiteModel, doc: DocumentView, entry: Entry) -> Page:
     )
     callout: str | None = None
     changes_href: str | None = None
+    replaced_by = (
+        None
+        if entry.replaced_by is None or entry.replaced_by_url is None
+        else {"href": urls.relative(url, entry.replaced_by_url), "version": entry.replaced_by.version}
+    )
     if entry.status == "superseded":
         callout = "superseded"
+    elif entry.never_in_force:
+        callout = "never"
     elif entry.status == "pending":
         callout = "pending"
         notice = next((n for n in doc.notices if n.version == v), None)
@@ -333,6 +342,7 @@ def version_page(model: SiteModel, doc: DocumentView, entry: Entry) -> Page:
         provisional=_provisional(model, v),
         until=_date(model, entry.until) if entry.until else None,
         current=current,
+        replaced_by=replaced_by,
         changes_href=changes_href,
         text=_text(v.text),
     )
@@ -415,6 +425,7 @@ def changes_page(model: SiteModel, doc: DocumentView, redline: Redline) -> Page:
             "href": urls.relative(url, old_entry.url if old_entry else doc.url),
             "version": old.version,
             "effective": _date(model, old.effective),
+            "never_in_force": old_entry is not None and old_entry.never_in_force,
         },
         new={
             "href": urls.relative(url, new_entry.url if new_entry else doc.url),
@@ -422,6 +433,7 @@ def changes_page(model: SiteModel, doc: DocumentView, redline: Redline) -> Page:
             "published": _date(model, new.published),
             "effective": _date(model, new.effective),
             "status": _status_label(t, new_entry.status) if new_entry else "",
+            "never_in_force": new_entry is not None and new_entry.never_in_force,
             "summary": new.summary,
         },
         core_sections=[c.title for c in changes.core_rights_sections],
@@ -447,6 +459,7 @@ def updates_page(model: SiteModel) -> Page:
                 "published": _date(model, v.published),
                 "effective": _date(model, v.effective),
                 "status_label": _status_word(model, entry).lower(),
+                "replaced_by": entry.replaced_by.version if entry.replaced_by else None,
                 "summary": v.summary,
                 "href": urls.relative(url, entry.url),
                 "changes_href": urls.relative(url, entry.changes_url) if entry.changes_url else None,

@@ -41,6 +41,7 @@ ENGLISH: dict[str, str] = {
     "status_in_force": "In force",
     "status_pending": "Pending: takes effect later",
     "status_superseded": "Superseded",
+    "status_never_in_force": "Never took effect: replaced before its effective date",
     "status_scheduled": "Draft: scheduled, not yet published",
     "status_draft": "Draft: uncommitted",
     # kinds of section changes
@@ -59,6 +60,7 @@ ENGLISH: dict[str, str] = {
     "fact_status": "Status",
     "fact_published": "Published",
     "fact_effective": "Effective",
+    "fact_effective_never": "Was to take effect",
     "fact_until": "In force until",
     "all_versions": "All versions",
     "what_changed_from": "What changed from version {version}",
@@ -94,6 +96,9 @@ ENGLISH: dict[str, str] = {
     "superseded_end": ".",
     "superseded_current": " The version in force is {link} (since {date}).",
     "version_link": "version {version}",
+    "never_title": "Never took effect",
+    "never_replaced": "Replaced by {link} before it was to take effect on {date}.",
+    "never_replaced_earlier": "Replaced by a later version before it was to take effect on {date}.",
     "pending_title": "This revised version takes effect on {date}",
     "pending_until_then": "Until then, {link} applies.",
     "pending_earlier": "Until then, the earlier version applies.",
@@ -117,6 +122,8 @@ ENGLISH: dict[str, str] = {
     "status_of_version": "Status of version {version}",
     "changes_old": "{link}, effective {date}",
     "changes_new": "{link}, published {published}, effective {effective}",
+    "changes_old_never": "{link}, which never took effect",
+    "changes_new_never": "{link}, published {published}, which never took effect",
     "summary": "Summary:",
     "core_rights_title": "This revision changes your core rights",
     "core_rights_sections": "Core-rights sections affected: {sections}.",
@@ -130,6 +137,7 @@ ENGLISH: dict[str, str] = {
     # updates page
     "updates_intro": "Every revision of every policy, newest first. Subscribe with the {link}.",
     "update_facts": "Published {published} · effective {effective} · {status}",
+    "update_facts_never": "Published {published} · never took effect: replaced by version {version}",
     "full_text": "Full text",
     "what_changed": "What changed",
     "data_files": "For developers, the same as data: {notices} (the open publicity windows) and "
@@ -165,6 +173,7 @@ ENGLISH: dict[str, str] = {
     "feed_title": "{name}: policy updates",
     "feed_first": "First published version.",
     "feed_effective": " Effective {date}.",
+    "feed_never": " Never took effect: replaced by version {version}.",
     "feed_core": " Changes core-rights sections.",
     "feed_core_label": "Changes core rights",
 }
@@ -180,6 +189,7 @@ CHINESE: dict[str, str] = {
     "status_in_force": "现行有效",
     "status_pending": "待生效：稍后生效",
     "status_superseded": "已被取代",
+    "status_never_in_force": "未生效：在生效前已被取代",
     "status_scheduled": "草稿：已排期，尚未发布",
     "status_draft": "草稿：尚未提交",
     "kind_added": "新增",
@@ -196,6 +206,7 @@ CHINESE: dict[str, str] = {
     "fact_status": "状态",
     "fact_published": "发布日期",
     "fact_effective": "生效日期",
+    "fact_effective_never": "原定生效日期",
     "fact_until": "有效期至",
     "all_versions": "所有版本",
     "what_changed_from": "与版本 {version} 相比的变更",
@@ -229,6 +240,9 @@ CHINESE: dict[str, str] = {
     "superseded_end": "。",
     "superseded_current": "现行版本为{link}（自{date}起）。",
     "version_link": "版本 {version}",
+    "never_title": "此版本未生效",
+    "never_replaced": "未生效：在原定于{date}生效之前，已被{link}取代。",
+    "never_replaced_earlier": "未生效：在原定于{date}生效之前，已被之后的版本取代。",
     "pending_title": "此修订版本将于{date}生效",
     "pending_until_then": "在此之前，{link}继续适用。",
     "pending_earlier": "在此之前，之前的版本继续适用。",
@@ -249,6 +263,8 @@ CHINESE: dict[str, str] = {
     "status_of_version": "版本 {version} 的状态",
     "changes_old": "{link}，{date}生效",
     "changes_new": "{link}，{published}发布，{effective}生效",
+    "changes_old_never": "{link}（未生效）",
+    "changes_new_never": "{link}，{published}发布，未生效",
     "summary": "摘要：",
     "core_rights_title": "本次修订涉及您的核心权利",
     "core_rights_sections": "涉及核心权利的章节：{sections}。",
@@ -260,6 +276,7 @@ CHINESE: dict[str, str] = {
     "地址变更的链接显示为旧链接加删除线、新链接加下划线。重新编号不视为变更。",
     "updates_intro": "所有政策的每一次修订，最新的在前。可通过{link}订阅。",
     "update_facts": "{published}发布 · {effective}生效 · {status}",
+    "update_facts_never": "{published}发布 · 未生效：在生效前已被版本 {version} 取代",
     "full_text": "全文",
     "what_changed": "变更内容",
     "data_files": "供开发者使用的数据：{notices}（正在公示的修订）和{versions}（所有已发布版本）。",
@@ -289,6 +306,7 @@ CHINESE: dict[str, str] = {
     "feed_title": "{name}：政策更新",
     "feed_first": "首个发布版本。",
     "feed_effective": "{date}生效。",
+    "feed_never": "未生效：在生效前已被版本 {version} 取代。",
     "feed_core": "涉及核心权利的章节有变更。",
     "feed_core_label": "涉及核心权利",
 }
@@ -398,4 +416,3 @@ class Words(Mapping[str, str]):
 def words(language: str) -> Words:
     """The words of `language` (one `Words` per language: a page asks many times)."""
     return Words(language)
-

@@ -1,0 +1,59 @@
+"""The delivery ledger as `check` and `build` read it: when each revision was first
+notified, and the texts it announced (exit 2 when the ledger cannot be read)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from generator.core.announced import announced_text_violations
+from generator.core.errors import PolicyError, Violation
+from generator.core.history import History
+
+
+def default_ledger(repo: Path) -> str | None:
+    """The ledger `policyctl notify` writes by default, when the repository has one."""
+    if not (repo / ".policy" / "ledger.sqlite3").is_file():
+        return None
+    from notify.ledger import default_url
+
+    return default_url(repo)
+
+
+def read_first_notices(url: str) -> dict[str, dict[str, dt.datetime]]:
+    """When each revision was first notified, from the delivery ledger (exit 2 when it
+    cannot be read)."""
+    from notify.ledger import notified_versions
+
+    return _from_ledger(url, notified_versions)
+
+
+def ledger_text_violations(ledger_url: str, history: History) -> list[Violation]:
+    """The notified texts the history holds with other words (rule notified-text-changed):
+    the sha256 of each text the ledger at `ledger_url` recorded as announced, per
+    language, against the history's. PolicyError (exit 2) when the ledger cannot be
+    read; none when there is no ledger there yet."""
+    from notify.ledger import announced_texts
+
+    return announced_text_violations(history, _from_ledger(ledger_url, announced_texts), history.languages[0])
+
+
+_T = TypeVar("_T")
+
+
+def _from_ledger(url: str, read: Callable[[str], _T]) -> _T:
+    """What `read` finds in the delivery ledger at `url` (exit 2 when it cannot be read)."""
+    from notify.errors import NotifyError
+    from notify.redaction import redact
+
+    try:
+        return read(url)
+    except NotifyError as error:
+        raise PolicyError(str(error), remedy="pass --ledger the ledger `policyctl notify` wrote to") from None
+    except Exception as error:  # a database the driver cannot open or query
+        raise PolicyError(
+            f"cannot read the ledger {redact(url)}: {error.__class__.__name__}",
+            remedy="check the URL and that the database is reachable",
+        ) from None
