@@ -255,3 +255,26 @@ def test_a_revision_names_the_hash_of_each_language_it_is_written_in(languages):
     for t in data["translations"]:
         del t["sha256"]
     assert Revision.from_json(data).texts() == {"en": "5" * 64}
+
+
+def test_build_refuses_a_rewritten_notified_text_with_the_repositorys_own_ledger(
+    policy_repo, policyctl, tmp_path
+):
+    """`policyctl build` reads the ledger `notify` wrote (.policy/ledger.sqlite3 by
+    default) and refuses the rewritten history, even into a new site folder with no
+    public record to compare with: exit 1, nothing built."""
+    publish_history(policy_repo)
+    announced = sha256_at(policy_repo, tip(policy_repo), PRIVACY)
+    notify(policyctl, policy_repo)
+    rewrite(policy_repo, PRIVACY, "phone number", "mobile number")
+    site = tmp_path / "site"
+
+    refused = policyctl("build", "--repo", policy_repo.path, "--site-dir", site)
+
+    assert refused.code == 1, refused.out + refused.err
+    message = flat(refused.out)
+    assert "users were notified of privacy version 2.0 in en" in message
+    assert announced[:12] in message
+    assert sha256_at(policy_repo, tip(policy_repo), PRIVACY)[:12] in message
+    assert "The site was not built" in message
+    assert not site.exists()
