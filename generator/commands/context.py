@@ -16,8 +16,11 @@ from typing import Protocol, TypeVar
 from generator.core.dates import parse_instant
 from generator.core.errors import PolicyError, SettingsError
 from generator.core.history import History
+from generator.core.record import NO_SIGHTINGS, Sightings
 from generator.policies import read_history
+from generator.records import read_witness
 from generator.settings import Settings, load_settings
+from generator.site.build import default_site_dir
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -81,10 +84,19 @@ def context_from(args: argparse.Namespace) -> Context:
     return Context(repo, settings, as_of, config_file)
 
 
+def site_sightings(repo: Path, settings: Settings) -> Sightings:
+    """When the public first saw each version, by the record in the site folder `build`
+    writes to: so that `status`, `notify` and `applies` count the same effective instants
+    as the site. Versions not in it yet are taken as seen on publication (the next build
+    decides)."""
+    witness = read_witness(None, default_site_dir(repo, None))
+    return witness.record.sightings(settings.zone, None) if witness.found else NO_SIGHTINGS
+
+
 def sound_history(repo: Path, settings: Settings, refusal: str, remedy: str) -> History:
     """The policy history, for a command that acts on it and must not act on a broken one:
     its violations printed, then a PolicyError saying what is refused (``refusal``)."""
-    history = read_history(repo, settings)
+    history = read_history(repo, settings, sightings=site_sightings(repo, settings))
     if history.violations:
         for violation in history.violations:
             print(f"error: {violation}", file=sys.stderr)

@@ -16,7 +16,7 @@ from generator.core import urls
 from generator.core.errors import PolicyError, SettingsError
 from generator.core.history import Document, Version
 from generator.core.notices import Notice, notice_of
-from generator.core.timeline import IN_FORCE, PENDING, SCHEDULED, SUPERSEDED, state_at
+from generator.core.timeline import IN_FORCE, NEVER_IN_FORCE, PENDING, SCHEDULED, SUPERSEDED, state_at
 
 if TYPE_CHECKING:
     from notify.revision import Revision
@@ -168,6 +168,15 @@ def select_revisions(args: argparse.Namespace, ctx: Context) -> list[Revision]:
                     f"{version.published.date().isoformat()}; notices go out once it is published",
                     file=version.path,
                     remedy=f"rerun notify on or after {version.published.date().isoformat()}",
+                )
+            if status == NEVER_IN_FORCE:
+                replacement = state.replaced_by(version)
+                raise PolicyError(
+                    f"{document.id} {version.version} never took effect: version "
+                    f"{replacement.version if replacement else '?'} replaced it before "
+                    f"{version.effective.date().isoformat()}; there is nothing to notify of it",
+                    file=version.path,
+                    remedy="notify the version that replaced it (see `policyctl status`)",
                 )
             late = status in (IN_FORCE, SUPERSEDED)
             if late and not args.late:

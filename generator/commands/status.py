@@ -11,7 +11,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from generator.commands.context import EXIT_FAILED, EXIT_OK, Context, add_common_arguments
+from generator.commands.context import EXIT_FAILED, EXIT_OK, Context, add_common_arguments, site_sightings
 from generator.core.dates import iso
 from generator.core.history import History, Version
 from generator.core.timeline import state_at
@@ -29,7 +29,7 @@ def add_parser(subcommands: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    history = read_history(ctx.repo, ctx.settings)
+    history = read_history(ctx.repo, ctx.settings, sightings=site_sightings(ctx.repo, ctx.settings))
     data = status_document(history, ctx.as_of)
     if args.json:
         json.dump(data, sys.stdout, indent=2, ensure_ascii=False)

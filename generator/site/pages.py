@@ -50,6 +50,7 @@ from generator.core.notices import Notice
 from generator.core.sections import PREAMBLE_ID, with_section_ids
 from generator.core.window import unknown_schedules
 from generator.site.model import DocumentView, Entry, Redline, SiteModel
+from generator.site.record import HEAD_PLACEHOLDER
 from generator.site.redlines import redline_html
 from generator.site.words import Words, words
 
@@ -471,6 +472,9 @@ def updates_page(model: SiteModel) -> Page:
         feed_href=urls.relative_file(url, model.url(urls.FEED_XML)),
         notices_href=urls.relative_file(url, model.url(urls.NOTICES_JSON)),
         versions_href=urls.relative_file(url, model.url(urls.VERSIONS_JSON)),
+        log_href=urls.relative_file(url, urls.PUBLICATION_LOG),
+        # The chain head is known once the pages are rendered: the build writes it here.
+        log_head=HEAD_PLACEHOLDER,
         items=items,
     )
     return Page(url, title, body, front=_front_matter(model, title, policy={"page": "updates"}))

@@ -142,6 +142,9 @@ ENGLISH: dict[str, str] = {
     "what_changed": "What changed",
     "data_files": "For developers, the same as data: {notices} (the open publicity windows) and "
     "{versions} (every published version).",
+    "public_record": "The public record of every published text and the day the public first saw it: "
+    "{log}, hash-chained; its last line hashes to {head}. Anyone can check it with "
+    "<code>policyctl verify</code>.",
     # banner, pop-up, footer (the theme overrides and notice.js)
     "banner_label": "Policy update",
     "banner_lead": "Policy update:",
@@ -280,6 +283,8 @@ CHINESE: dict[str, str] = {
     "full_text": "全文",
     "what_changed": "变更内容",
     "data_files": "供开发者使用的数据：{notices}（正在公示的修订）和{versions}（所有已发布版本）。",
+    "public_record": "公开记录：{log} 以哈希链记载每个已发布文本及公众首次看到它的日期；其最后一行的哈希值为 "
+    "{head}。任何人都可以用 <code>policyctl verify</code> 核验。",
     "banner_label": "政策更新",
     "banner_lead": "政策更新：",
     "banner_text": "{title}将于{date}变更（版本 {version}）",
