@@ -4,7 +4,9 @@ permanent address, the address of each link, and no blank page after a short tex
 One site for the module, built with `pdf: true` and a `site_url` (the permanent
 addresses), so that headless Chromium prints a PDF of each version at build time: the
 Privacy Policy 1.0 (superseded), 2.0 (in force since 16 October 2026) and 3.0
-(published 20 November 2026, pending), seen on 23 November 2026.
+(published 20 November 2026, pending), seen on 23 November 2026. A visitor who prints a
+page has what it says that day on paper; the PDF of a version holds only what is fixed at
+its publication (tests/test_pdf_immutable.py).
 """
 
 from __future__ import annotations
@@ -136,6 +138,9 @@ def test_each_version_has_a_pdf_linked_from_its_page_and_listed_in_versions_json
         assert pages[0].startswith(f"Privacy Policy, version {v['version']}")
         assert f"Permanent address of version {v['version']}: {v['url']}" in " ".join(pages)
         assert len(pages) == 1, f"{name}: {len(pages)} pages for a short text"
+        # Only what is fixed at publication: the PDF never changes (test_pdf_immutable.py).
+        words = " ".join(pages).lower()
+        assert not [w for w in ("supersed", "in force", "pending", "effective") if w in words], pages
 
     visitor.goto(site + "privacy/versions/2.0/")
     link = visitor.get_by_role("link", name="Download version 2.0 as PDF")

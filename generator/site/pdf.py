@@ -1,11 +1,29 @@
 """A PDF of each published version (`pdf: true`), printed by headless Chromium from the
 version's built page, with the page's print styles (assets/policy.css): the document,
-the version, its dates and its permanent address on paper, link addresses after links.
+the version, its publication date and its permanent address on paper, link addresses
+after links.
 
 The PDF sits beside the page (`urls.version_pdf`), is linked from it, and is listed in
-versions.json with its sha256. Chromium stamps the time of printing into the file; that
-stamp is replaced by the version's publication instant, so the same page prints to the
-same bytes and the sha256 changes only when the printed page does.
+versions.json with its sha256, which the publication log records: a version's PDF never
+changes once made. Therefore:
+
+- it is printed not from the live page, which says what the version is at the build
+  instant (status, callouts, "in force until", the banner), but from a copy of it
+  (`print_copy`) that keeps of the page's own parts only what is fixed at publication:
+  the title, and the header's `policy-fixed` parts (version, publication date, permanent
+  address). The policy text (after the `policy-text-start` marker of
+  pages/version.md.j2) is kept whole. The copy has no script and loads nothing from the
+  network (a web font that loads on one build and not on the next would change the
+  bytes), and its links lead to the permanent addresses, never to the folder it was
+  printed in;
+- Chromium stamps the time of printing into the file: that stamp is replaced by the
+  version's publication instant (`_stamp`), so the same copy prints to the same bytes
+  (on one machine: tested with Chromium 156, tests/test_pdf_immutable.py);
+- a PDF that the previous build of the site made is reused byte for byte (`previous`):
+  a newer Chromium, or other fonts on the machine, would print the same copy to other
+  bytes. Not reused: a PDF whose bytes are not those the previous versions.json lists, one
+  at another address (`site_url` changed), and one that a release before the copy printed
+  from the live page (it says what the version was that day): each is printed again.
 
 Chromium is needed only with `pdf: true`: `require_chromium` says so before a build starts.
 """
@@ -14,13 +32,17 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import html
+import json
 import os
 import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urljoin
 
 from generator.core import urls
 from generator.core.errors import PolicyError
@@ -30,7 +52,16 @@ CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome-stable", "googl
 CHROMIUM_ENV = "POLICYCTL_CHROMIUM"
 """An explicit Chromium (or Chrome) executable, when it is not on PATH under its usual names."""
 PRINT_TIMEOUT = 120  # seconds for one page: a hung browser must not hang the daily build
+PRINT_COPY = ".policy-print.html"
+"""The copy of a version's page that is printed, for the time of printing, beside the page
+(its relative links to the site's styles and scripts, and to its own sections, hold)."""
+TEXT_START = "policy-text-start"
+"""The class of the element after which a version page's policy text starts (version.md.j2)."""
+FIXED = "policy-fixed"
+"""The class of the parts of a page header that are fixed at publication (_macros.j2)."""
 
+_FROM_LIVE_PAGE = b"/URI (file:"
+"""In a PDF printed from the live page (before `print_copy`), the link of its permanent address."""
 _PDF_DATE = re.compile(rb"/(CreationDate|ModDate) \(D:\d{14}[^)]*\)")
 
 
@@ -104,6 +135,9 @@ def _print(chromium: str, page: Path, target: Path, profile: Path) -> bytes:
         "--disable-component-update",
         "--disable-sync",
         "--no-pdf-header-footer",
+        # Nothing from the network: the copy asks for nothing there (print_copy), and
+        # whatever still would (a policy's image from another site) cannot make a difference.
+        "--host-resolver-rules=MAP * ~NOTFOUND",
         f"--user-data-dir={profile}",
         f"--print-to-pdf={target}",
     ]
@@ -132,19 +166,64 @@ def _print(chromium: str, page: Path, target: Path, profile: Path) -> bytes:
     return target.read_bytes()
 
 
-def print_versions(site: Path, model: SiteModel, chromium: str) -> dict[str, str]:
-    """Print every published version's page of the built `site` to its PDF; returns the
-    sha256 of each PDF by the version's URL."""
+def print_versions(
+    site: Path, model: SiteModel, chromium: str, previous: Path | None = None
+) -> dict[str, str]:
+    """The PDF of every published version of the built `site`: the one the `previous` site
+    (the folder this build replaces) made, when it made one at the same address (same
+    `site_url`) and its file still has the sha256 its versions.json lists; else printed
+    from a copy of the version's page (`print_copy`). Returns the sha256 of each PDF by the
+    version's URL."""
     hashes: dict[str, str] = {}
+    made = _previous_pdfs(previous, model) if previous is not None else {}
     with tempfile.TemporaryDirectory(prefix="policyctl-pdf-") as work:
         profile = Path(work) / "profile"
         for doc_id, name, url, published in _printable(model):
-            page = site / url / "index.html"  # MkDocs' directory URLs
-            target = site / urls.version_pdf(doc_id, name, language=model.language)
-            data = _stamp(_print(chromium, page, Path(work) / "page.pdf", profile), published)
+            path = urls.version_pdf(doc_id, name, language=model.language)
+            target = site / path
+            data = _reuse(previous, path, made.get(urls.absolute(path, model.settings.site_url)))
+            if data is None:
+                page = site / url / "index.html"  # MkDocs' directory URLs
+                copy = page.with_name(PRINT_COPY)
+                address = urls.absolute(url, model.settings.site_url) if model.settings.site_url else None
+                copy.write_text(print_copy(page.read_text(encoding="utf-8"), address), encoding="utf-8")
+                try:
+                    data = _stamp(_print(chromium, copy, Path(work) / "page.pdf", profile), published)
+                finally:
+                    copy.unlink(missing_ok=True)
             target.write_bytes(data)
             hashes[url] = hashlib.sha256(data).hexdigest()
     return hashes
+
+
+def _previous_pdfs(previous: Path, model: SiteModel) -> dict[str, str]:
+    """The sha256 of each PDF that the previous site's versions.json (the model's
+    language's) lists, by the PDF's address; empty when there is none to read."""
+    try:
+        data = json.loads((previous / model.url(urls.VERSIONS_JSON)).read_text(encoding="utf-8"))
+        return {
+            str(v["pdf"]["url"]): str(v["pdf"]["sha256"])
+            for d in data.get("documents", [])
+            for v in d.get("versions", [])
+            if isinstance(v.get("pdf"), Mapping)
+        }
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def _reuse(previous: Path | None, path: str, sha256: str | None) -> bytes | None:
+    """The bytes of the previous site's PDF at `path`, if they are the ones it listed and
+    were printed from a copy of the page: releases before the copy printed the live page,
+    status and all, and its links to the site led into the build's folder (`file:`)."""
+    if previous is None or sha256 is None:
+        return None
+    try:
+        data = (previous / path).read_bytes()
+    except OSError:
+        return None
+    if hashlib.sha256(data).hexdigest() != sha256 or _FROM_LIVE_PAGE in data:
+        return None
+    return data
 
 
 def _printable(model: SiteModel) -> Iterable[tuple[str, str, str, dt.datetime]]:
@@ -152,3 +231,203 @@ def _printable(model: SiteModel) -> Iterable[tuple[str, str, str, dt.datetime]]:
         for entry in doc.entries:
             if not entry.draft:
                 yield doc.id, entry.version.version, entry.url, entry.version.published
+
+
+# ------------------------------------------------------------ the copy that is printed
+
+# fmt: off
+_VOID = frozenset({
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+    "source", "track", "wbr",
+})
+# fmt: on
+_CHROME = frozenset({"announce", "header", "sidebar", "skip", "dialog", "search"})
+"""Material's components around the content (`data-md-component`): the banner, the header,
+the navigation and the table of contents, which say what the site is at the build instant."""
+_CHROME_TAGS = frozenset({"footer", "dialog", "script", "noscript"})
+_CHROME_CLASSES = frozenset({"policy-draft-ribbon", "policy-footer-link"})
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)
+_SHOWN_AS_IS = re.compile(r"^(https?|mailto):", re.IGNORECASE)
+_NOT_ON_PAPER = frozenset({"headerlink", "policy-permalink"})
+
+
+def print_copy(page: str, address: str | None) -> str:
+    """The HTML of a version's built page with only what is fixed at publication:
+
+    - of what the page's template puts before the policy text (before the element of
+      class `policy-text-start`), the title (`h1`) and, of the header (`policy-header`),
+      its `policy-fixed` parts; nothing else (status, callouts, "in force until", ...);
+    - the policy text whole;
+    - none of the theme's parts around the content (banner, header, navigation, footer,
+      pop-up), no script (the copy is printed as it is written: no script decides what
+      is on paper, or when), nor a style from another site (a web font);
+    - its links to the site at their address under `address`, the page's permanent
+      address, and each link's address for paper in `data-print-address` (what
+      assets/policy.js writes on the page); without a `site_url`, links to the site lose
+      their `href`: a link to the folder the PDF was printed in would lead nowhere.
+
+    The page must have its `policy-text-start` element: a PolicyError otherwise."""
+    copy = _PrintCopy(address)
+    copy.feed(page)
+    copy.close()
+    if not copy.text_started:
+        raise PolicyError(
+            "a version page has no policy-text-start element: its PDF cannot tell the policy "
+            "text from what the page says about the version today",
+            file="site_templates/pages/version.md.j2",
+            remedy="restore the element before the policy text",
+        )
+    return "".join(copy.out)
+
+
+class _Frame:
+    __slots__ = ("tag", "kept", "role")
+
+    def __init__(self, tag: str, kept: bool, role: str | None) -> None:
+        self.tag, self.kept, self.role = tag, kept, role
+
+
+class _Link:
+    """A link being written: where its start tag is in the output, and its text so far."""
+
+    __slots__ = ("index", "attrs", "shown", "text")
+
+    def __init__(self, index: int, attrs: list[tuple[str, str | None]], shown: str | None) -> None:
+        self.index, self.attrs, self.shown = index, attrs, shown
+        self.text: list[str] = []
+
+
+class _PrintCopy(HTMLParser):
+    """Writes the page back as it was read (start tags as written, text and references
+    unconverted), but for the elements `print_copy` leaves out and the links it rewrites."""
+
+    def __init__(self, address: str | None) -> None:
+        super().__init__(convert_charrefs=False)
+        self.address = address
+        self.out: list[str] = []
+        self.stack: list[_Frame] = []
+        self.link: _Link | None = None
+        self.text_started = False
+
+    @property
+    def _writing(self) -> bool:
+        return not self.stack or self.stack[-1].kept
+
+    def _write(self, text: str) -> None:
+        if self._writing:
+            self.out.append(text)
+            if self.link is not None:
+                self.link.text.append(text)
+
+    def _keeps(self, tag: str, attrs: list[tuple[str, str | None]]) -> tuple[bool, str | None]:
+        """Whether an element whose parent is kept is kept too, and its role."""
+        values = dict(attrs)
+        classes = set((values.get("class") or "").split())
+        parent = self.stack[-1].role if self.stack else None
+        if parent == "article" and not self.text_started:
+            if TEXT_START in classes:
+                self.text_started = True
+                return True, None
+            if "policy-header" in classes:
+                return True, "header"
+            return tag == "h1", None
+        if parent == "header":
+            return FIXED in classes, None
+        if values.get("data-md-component") in _CHROME or tag in _CHROME_TAGS or classes & _CHROME_CLASSES:
+            return False, None
+        if tag == "link":
+            canonical = "canonical" in (values.get("rel") or "").split()
+            return canonical or not re.match(r"^(https?:)?//", values.get("href") or "", re.IGNORECASE), None
+        if tag == "article" and "md-content__inner" in classes and not self.text_started:
+            return True, "article"
+        return True, None
+
+    def _start(self, tag: str, attrs: list[tuple[str, str | None]], void: bool) -> None:
+        kept, role = self._keeps(tag, attrs) if self._writing else (False, None)
+        if kept:
+            if tag == "a" and not void:
+                self._open_link(attrs)
+            else:
+                self.out.append(self.get_starttag_text() or "")
+        if not void:
+            self.stack.append(_Frame(tag, kept, role))
+
+    def _open_link(self, attrs: list[tuple[str, str | None]]) -> None:
+        """A link to the site leads to its address under the permanent address (or
+        nowhere, without one); the address to print after it is worked out as
+        assets/policy.js does on the page."""
+        if self.link is not None:  # a link inside a link (not in sanitised HTML)
+            self._close_link()
+        written: list[tuple[str, str | None]] = []
+        href: str | None = None
+        for name, value in attrs:
+            if name == "href" and value is not None:
+                if not value.startswith("#") and not _SCHEME.match(value):
+                    if self.address is None:
+                        continue
+                    value = urljoin(self.address, value)
+                href = value
+            if name != "data-print-address":
+                written.append((name, value))
+        classes = set((dict(attrs).get("class") or "").split())
+        shown = None
+        if href and not href.startswith("#") and not classes & _NOT_ON_PAPER and _SHOWN_AS_IS.match(href):
+            shown = re.sub(r"^mailto:", "", href, flags=re.IGNORECASE)
+        self.link = _Link(len(self.out), written, shown)
+        self.out.append("")  # the start tag, written at the end of the link
+
+    def _close_link(self) -> None:
+        link, self.link = self.link, None
+        assert link is not None
+        attrs = list(link.attrs)
+        if link.shown is not None and html.unescape("".join(link.text)).strip() != link.shown:
+            attrs.append(("data-print-address", link.shown))
+        written = "".join(
+            f" {name}" if value is None else f' {name}="{html.escape(value)}"' for name, value in attrs
+        )
+        self.out[link.index] = f"<a{written}>"
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._start(tag, attrs, tag in _VOID)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._start(tag, attrs, True)
+
+    def handle_endtag(self, tag: str) -> None:
+        for depth in range(len(self.stack) - 1, -1, -1):
+            if self.stack[depth].tag == tag:
+                frame = self.stack[depth]
+                del self.stack[depth:]  # and the elements left open inside it
+                if frame.kept:
+                    if tag == "a" and self.link is not None:
+                        self._close_link()
+                    self.out.append(f"</{tag}>")
+                return
+        if tag not in _VOID:
+            self._write(f"</{tag}>")
+
+    def close(self) -> None:
+        super().close()
+        if self.link is not None:  # a link left open at the end of the page
+            self._close_link()
+
+    def handle_data(self, data: str) -> None:
+        self._write(data)
+
+    def handle_entityref(self, name: str) -> None:
+        self._write(f"&{name};")
+
+    def handle_charref(self, name: str) -> None:
+        self._write(f"&#{name};")
+
+    def handle_comment(self, data: str) -> None:
+        self._write(f"<!--{data}-->")
+
+    def handle_decl(self, decl: str) -> None:
+        self._write(f"<!{decl}>")
+
+    def handle_pi(self, data: str) -> None:
+        self._write(f"<?{data}>")
+
+    def unknown_decl(self, data: str) -> None:
+        self._write(f"<![{data}]>")

@@ -12,7 +12,8 @@
   (`generator.site.languages`);
 - on_page_content: sanitises the HTML of every page (`generator.site.sanitize`: no raw
   HTML from a policy file runs in a browser) and escapes its table of contents;
-- on_post_build: with `pdf: true`, prints each version's PDF (`generator.site.pdf`);
+- on_post_build: with `pdf: true`, prints each version's PDF, or keeps the one of the
+  site the build replaces (`generator.site.pdf`);
   writes versions.json, notices.json, feed.xml (a translation's under its prefix:
   `zh/notices.json`), notice.js and the `.policy-site` marker (`policyctl build` replaces
   only a folder that carries it); splits the search index by language.
@@ -55,7 +56,13 @@ from generator.core.errors import PolicyError
 from generator.policies import read_history
 from generator.settings import PolicyConfig, Settings, from_plugin_config
 from generator.site.feeds import data_files, notice_record
-from generator.site.languages import alternates, hidden_prefixes, home_alternates, split_search_index, theme_language
+from generator.site.languages import (
+    alternates,
+    hidden_prefixes,
+    home_alternates,
+    split_search_index,
+    theme_language,
+)
 from generator.site.model import SiteModel, build_models
 from generator.site.pages import navigation, render_site, write_tree
 from generator.site.pdf import print_versions, require_chromium
@@ -102,6 +109,9 @@ class Runtime:
     history: Any = None
     """An already read `History` to reuse (policyctl build checks it first)."""
     stage_dir: Path | None = None
+    previous_site: Path | None = None
+    """The site this build replaces: its PDFs of the same versions are kept byte for byte
+    (`generator.site.pdf.print_versions`)."""
 
 
 _RUNTIME: Runtime | None = None
@@ -289,7 +299,9 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
         language = meta.get("language")
         config.extra["policy"] = self._contexts.get(language, self._contexts[None])
         links = meta.get("alternates")
-        config.extra["alternate"] = alternates(links) if isinstance(links, dict) else home_alternates(self.models)
+        config.extra["alternate"] = (
+            alternates(links) if isinstance(links, dict) else home_alternates(self.models)
+        )
         if language in self._navigations:
             context["nav"] = self._navigations[language]
         return context
@@ -336,7 +348,7 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
             try:
                 chromium = require_chromium(None)
                 for model in self.models:  # each language's pages, beside them
-                    pdfs.update(print_versions(site, model, chromium))
+                    pdfs.update(print_versions(site, model, chromium, self.runtime.previous_site))
             except PolicyError as error:
                 raise PluginError(str(error)) from None
         several = len(self.models) > 1
