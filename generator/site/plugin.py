@@ -36,6 +36,7 @@ import logging
 import os
 import re
 import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -53,7 +54,9 @@ from mkdocs.utils.templates import TemplateContext
 from generator.core import urls
 from generator.core.dates import human_date, iso, parse_instant
 from generator.core.errors import PolicyError
+from generator.core.record import NO_SIGHTINGS
 from generator.policies import read_history
+from generator.records import Witness, read_witness
 from generator.settings import PolicyConfig, Settings, from_plugin_config
 from generator.site.feeds import data_files, notice_record
 from generator.site.languages import (
@@ -66,6 +69,8 @@ from generator.site.languages import (
 from generator.site.model import SiteModel, build_models
 from generator.site.pages import navigation, render_site, write_tree
 from generator.site.pdf import print_versions, require_chromium
+from generator.site.record import judge, publish_record, require_forward
+from generator.site.record import sightings as record_sightings
 from generator.site.redlines import use_cache, use_markdown
 from generator.site.sanitize import (
     MARKDOWN_EXTENSIONS,
@@ -149,6 +154,10 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
         self.settings: Settings | None = None
         self.runtime = Runtime()
         self.is_serve = False
+        self.witness: Witness | None = None
+        """The previous public record, when this plugin keeps it (plain `mkdocs build`)."""
+        self.built_as_of: dt.datetime | None = None
+        self._previous: tempfile.TemporaryDirectory[str] | None = None
 
     # ------------------------------------------------------------ lifecycle
 
@@ -235,12 +244,17 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
         use_cache(self.repo / self.settings.cache_dir)
         try:
             drafts_at = as_of if self.runtime.drafts else None
-            history = self.runtime.history or read_history(self.repo, self.settings, drafts_at=drafts_at)
-            if history.violations:
-                problems = "\n".join(f"  {v}" for v in history.violations)
+            witness = self._witness(config, as_of)
+            sightings = record_sightings(witness, self.settings, as_of) if witness else NO_SIGHTINGS
+            history = self.runtime.history or read_history(
+                self.repo, self.settings, drafts_at=drafts_at, sightings=sightings
+            )
+            violations = [*history.violations, *(judge(witness, history) if witness else [])]
+            if violations:
+                problems = "\n".join(f"  {v}" for v in violations)
                 if not (self.is_serve or self.runtime.drafts):
                     raise PluginError(
-                        f"the policy history breaks {len(history.violations)} rule(s); "
+                        f"the policy history breaks {len(violations)} rule(s); "
                         f"run `policyctl check`:\n{problems}"
                     )
                 log.warning("policy: the history breaks rules (preview only):\n%s", problems)
@@ -250,6 +264,7 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
             raise PluginError(str(error)) from None
         write_tree(pages, self.stage_dir)
         self.model, self.models = models[0], models
+        self.witness, self.built_as_of = witness, as_of
         self._warn_raw_html(self.model)
         config.nav = navigation(self.model)
         self._nav_configs = {m.language: navigation(m) for m in models if m.language}
@@ -369,6 +384,30 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
         notice_js = _theme_file(config, "assets/notice.js")
         if notice_js is not None:
             shutil.copyfile(notice_js, site / urls.NOTICE_JS)
+        if self.witness is not None and self.built_as_of is not None:
+            publish_record(site, self.models, self.witness, self.built_as_of)
+        if self._previous is not None:
+            self._previous.cleanup()
+            self._previous = None
+
+    def _witness(self, config: MkDocsConfig, as_of: dt.datetime) -> Witness | None:
+        """Plain `mkdocs build` keeps the public record like `policyctl build` (which keeps
+        it itself): the log in `site_dir`, read before MkDocs cleans the folder. With
+        `pdf: true`, the previous PDFs are kept aside for reuse. None for previews."""
+        if _RUNTIME is not None or self.is_serve or self.runtime.drafts:
+            return None
+        site = Path(config.site_dir)
+        witness = read_witness(None, site)
+        require_forward(witness, as_of)
+        if self.settings is not None and self.settings.pdf and (site / urls.VERSIONS_JSON).is_file():
+            self._previous = tempfile.TemporaryDirectory(prefix="policyctl-previous-")
+            kept = Path(self._previous.name)
+            for path in (*site.rglob("*.pdf"), *site.rglob(urls.VERSIONS_JSON)):
+                target = kept / path.relative_to(site)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, target)
+            self.runtime = replace(self.runtime, previous_site=kept)
+        return witness
 
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
         if self.repo is None or self.settings is None:
