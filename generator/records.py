@@ -136,7 +136,9 @@ class Witness:
 
     @property
     def found(self) -> bool:
-        return not self.record.empty
+        """A record exists: a log, or a site that names the head of one (an emptied or
+        deleted log is a record with every line dropped, not a new beginning)."""
+        return not self.record.empty or self.stated_head is not None
 
 
 def read_witness(source: str | None, site_dir: Path | None) -> Witness:
@@ -144,9 +146,8 @@ def read_witness(source: str | None, site_dir: Path | None) -> Witness:
     site folder being built; an empty record when there is none yet."""
     if source is None:
         if site_dir is None or not (site_dir / urls.PUBLICATION_LOG).is_file():
-            return Witness(
-                Record(), str(site_dir / urls.PUBLICATION_LOG) if site_dir else urls.PUBLICATION_LOG
-            )
+            where = str(site_dir / urls.PUBLICATION_LOG) if site_dir else urls.PUBLICATION_LOG
+            return Witness(Record(), where, _stated_head(site_dir) if site_dir else None, site_dir)
         source = str(site_dir)
     parts = urlsplit(source)
     remote = parts.scheme in ("http", "https")
@@ -190,3 +191,14 @@ def read_witness(source: str | None, site_dir: Path | None) -> Witness:
         site.close()
     folder = Path(site.root) if not site.remote else None
     return Witness(parse_record(text), site.where(name), head, folder)
+
+
+def _stated_head(site_dir: Path) -> str | None:
+    """The chain head that the site in `site_dir` names, when it names one."""
+    path = site_dir / urls.VERSIONS_JSON
+    try:
+        data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    head = data.get(LOG_HEAD) if isinstance(data, dict) else None
+    return head if isinstance(head, str) else None

@@ -411,12 +411,6 @@ def test_a_per_commit_version_seen_late_takes_effect_when_the_window_from_that_d
     assert verify(policyctl, on_time).code == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a logged version whose sighting a later checkpoint broke (it was gone from the site) "
-    "is not counted from its return: Sightings.seen answers None for a key in the log but not in "
-    "its days, so build passes a site that verify then rejects",
-)
 def test_a_version_withdrawn_and_shown_again_counts_its_window_from_its_return(
     policy_repo, policyctl, tmp_path
 ):
@@ -544,12 +538,6 @@ def test_a_log_cut_short_is_refused(policy_repo, policyctl, tmp_path):
     assert verify(policyctl, site).code == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an emptied log is read as no record (Witness.found is false), so neither the head its "
-    "site's versions.json names nor the late sighting is checked: build starts a new log and enters "
-    "the late version as inherited, while verify rejects the same folder",
-)
 def test_an_emptied_log_is_refused_like_a_truncated_one(policy_repo, policyctl, tmp_path):
     site = tmp_path / "site"
     site_before_the_revision(policy_repo, policyctl, site)
@@ -562,6 +550,23 @@ def test_an_emptied_log_is_refused_like_a_truncated_one(policy_repo, policyctl, 
 
     assert (checked.code, result.code) == (1, 1), checked.out + result.out
     assert head[:16] in result.out
+
+
+def test_a_deleted_log_is_refused_when_the_site_names_its_head(policy_repo, policyctl, tmp_path):
+    """Deleting the log does not start a new record: the site's versions.json still names
+    the head of the one it published, so build (its default record: the log in the site
+    folder) refuses, and nothing is rebuilt."""
+    site = tmp_path / "site"
+    site_before_the_revision(policy_repo, policyctl, site)
+    head = versions_json(site)["log_head"]
+    (site / LOG).unlink()
+
+    result = policyctl("build", "--repo", policy_repo.path, "--as-of", "2026-10-12T10:00", "--site-dir", site)
+
+    assert result.code == 1, result.out + result.err
+    assert head[:16] in result.out and "lines were dropped" in result.out
+    assert "Public record started" not in result.out
+    assert not (site / LOG).exists()
 
 
 # ---------------------------------------------------------------- 7. several per-commit versions a day

@@ -146,7 +146,9 @@ class Record:
     def sightings(self, zone: ZoneInfo, today: dt.date | None) -> Sightings:
         """From which day the public saw each version (see `Sightings`); `today`: the day
         of this run, when versions not in the record are seen (None: no record at all)."""
-        return Sightings(first_sightings(self.entries, zone), frozenset(self.version_lines), today)
+        lines = self.version_lines
+        inherited = frozenset(key for key, line in lines.items() if line.inherited)
+        return Sightings(first_sightings(self.entries, zone), inherited, today)
 
 
 def parse_record(text: str) -> Record:
@@ -307,19 +309,21 @@ class Sightings:
     publicity window from the later of a version's publication day and this day."""
 
     days: Mapping[VersionKey, tuple[dt.date, int]] = field(default_factory=dict)
-    """Versions the record vouches for: the day first seen, and the log line that says so."""
-    logged: frozenset[VersionKey] = frozenset()
-    """Every version the record lists (inherited ones too)."""
+    """Versions the record vouches for, seen without a break since: the day first seen,
+    and the log line that says so."""
+    inherited: frozenset[VersionKey] = frozenset()
+    """Versions entered when the log began: their windows are not the record's to judge."""
     today: dt.date | None = None
-    """The day of this run: a version not in the record is first seen now. None when there
-    is no record (nothing is known of sightings: windows count from publication)."""
+    """The day of this run: a version not in the record, or taken off the site before it
+    took effect, is seen (again) now. None when there is no record, or for a reader that
+    shows nothing (status, applies): windows then count from publication."""
 
     def seen(self, key: VersionKey, published: dt.date) -> tuple[dt.date, int | None] | None:
         """The day `key` was (or is now) first seen and the log line (None: this run), or
         None when the record cannot say (no record, inherited, or not yet published)."""
         if key in self.days:
             return self.days[key]
-        if key in self.logged or self.today is None:
+        if key in self.inherited or self.today is None:
             return None
         if published <= self.today:
             return (self.today, None)
