@@ -219,3 +219,38 @@ def test_a_pdf_printed_from_the_live_page_by_an_earlier_release_is_printed_again
         assert (_reuse(tmp_path, "a.pdf", hashlib.sha256(data).hexdigest()) == data) is kept
         assert _reuse(tmp_path, "a.pdf", hashlib.sha256(b"other").hexdigest()) is None
     assert _reuse(tmp_path, "b.pdf", hashlib.sha256(new).hexdigest()) is None
+
+
+def test_the_public_record_holds_each_pdf_and_a_swapped_pdf_is_named(repo: Path, tmp_path: Path, policyctl):
+    """The log lists each version's pdf_sha256 when it first appears; `verify` checks the
+    PDFs against it. An operator who swaps a PDF and fixes up versions.json to match
+    (so the next build keeps the swapped file) is warned by that build and named by
+    `verify`."""
+    site = tmp_path / "site"
+    build_site(repo, PENDING, site)
+    build_site(repo, IN_FORCE, site)
+    lines = [json.loads(line) for line in (site / "publication-log.jsonl").read_text().splitlines()]
+    logged = {line["version"]: line["pdf_sha256"] for line in lines if line["kind"] == "version"}
+    assert logged["2.0"] == hashlib.sha256((site / PDF_2).read_bytes()).hexdigest()
+    assert set(logged) == {"1.0", "2.0", "3.0"}
+    assert policyctl("verify", site).code == 0
+
+    swapped = (site / PDF_2).read_bytes().replace(b"%%EOF", b"%%EOX")
+    (site / PDF_2).write_bytes(swapped)
+    data = json.loads((site / "versions.json").read_text())
+    for entry in data["documents"][0]["versions"]:
+        if entry["version"] == "2.0":
+            entry["pdf"]["sha256"] = hashlib.sha256(swapped).hexdigest()
+    (site / "versions.json").write_text(json.dumps(data))
+
+    rebuilt = policyctl("build", "--repo", repo, "--as-of", SUPERSEDED, "--site-dir", site)
+    assert rebuilt.code == 0, rebuilt.out + rebuilt.err
+    assert "privacy version 2.0 (en): its PDF now has sha256" in rebuilt.err
+    assert logged["2.0"] in rebuilt.err
+    checked = policyctl("verify", site)
+    assert checked.code == 1
+    assert (
+        f"privacy/versions/2.0/privacy-2.0.pdf has sha256 {hashlib.sha256(swapped).hexdigest()}"
+        in checked.out
+    )
+    assert "the published PDF was changed" in checked.out

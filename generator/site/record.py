@@ -162,3 +162,19 @@ def publish_record(site: Path, models: Sequence[SiteModel], witness: Witness, as
     (site / urls.PUBLICATION_LOG).write_bytes(record.text.encode("utf-8"))
     stamp_head(site, models, record.head)
     return record
+
+
+def pdf_drift(previous: Record, site: Path, models: Sequence[SiteModel]) -> list[str]:
+    """Versions whose PDF on the new site is not the one the record logged (the previous
+    PDF was lost and Chromium printed other bytes): `verify` will say so; the build warns."""
+    logged = previous.version_lines
+    return [
+        f"{item.document} version {item.version} ({item.language}): its PDF now has sha256 "
+        f"{item.pdf_sha256}, but the public record logged {line.pdf_sha256} (line {line.seq}); "
+        "restore the published PDF from a copy of the site and build again"
+        for item in _shown(site, models)
+        if (line := logged.get(item.key)) is not None
+        and line.pdf_sha256 is not None
+        and item.pdf_sha256 is not None
+        and item.pdf_sha256 != line.pdf_sha256
+    ]
