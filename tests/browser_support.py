@@ -40,6 +40,12 @@ def build_site(repo: Path, as_of: str, site: Path) -> Path:
             code = int(exit_.code or 0)
     if code != 0:
         raise BuildFailed(f"policyctl build --as-of {as_of} exited {code}:\n{out.getvalue()}{err.getvalue()}")
+    # Every site this project builds passes `policyctl verify` (its public record).
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = policyctl_main(["verify", str(site)])
+    if code != 0:
+        raise BuildFailed(f"policyctl verify {site} exited {code}:\n{out.getvalue()}{err.getvalue()}")
     return site
 
 

@@ -418,7 +418,11 @@ def test_a_version_withdrawn_and_shown_again_counts_its_window_from_its_return(
     commit = site_before_the_revision(policy_repo, policyctl, site)
     build(policyctl, policy_repo, "2026-09-30T18:00", site)  # 2.0 shown on its publication day
     policy_repo.git("reset", "-q", "--hard", "HEAD~1")
-    build(policyctl, policy_repo, "2026-10-01T10:00", site)  # the site shows 1.0 only
+    # The site shows 1.0 only: built, with a warning that 2.0's permanent address vanished
+    # (and `verify` would say its published source is missing).
+    withdrawn = attempt(policyctl, policy_repo, "2026-10-01T10:00", site)
+    assert withdrawn.code == 0, withdrawn.out + withdrawn.err
+    assert "privacy version 2.0 was published at privacy/versions/2.0/" in withdrawn.err
     assert log_of(site)[-1]["shown"] == {"privacy": {"en": ["1.0"]}}
     policy_repo.git("reset", "-q", "--hard", commit)  # 2.0 back, unchanged
 

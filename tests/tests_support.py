@@ -127,9 +127,13 @@ class PolicyRepo:
 
 def build(policyctl, repo: PolicyRepo, as_of: str, site: Path, *extra: str):
     """`policyctl build --as-of` through the `policyctl` fixture; fails the test, with the
-    build's own words, unless it succeeds. Returns what the user saw."""
+    build's own words, unless it succeeds and the built site passes `policyctl verify`.
+    Returns what the user saw of the build."""
     result = policyctl("build", "--repo", repo.path, "--as-of", as_of, "--site-dir", site, *extra)
     assert result.code == 0, result.out + result.err
+    # Every site this project builds passes `policyctl verify` (its public record).
+    verified = policyctl("verify", site)
+    assert verified.code == 0, verified.out + verified.err
     return result
 
 

@@ -396,16 +396,6 @@ def head_violation(record: Record, stated_head: str | None, *, where: str) -> Vi
     )
 
 
-def continues(old: Record, new: Record) -> RecordProblem | None:
-    """None when `new` starts with `old` byte for byte; else the first line that differs."""
-    for number, (a, b) in enumerate(zip(old.lines, new.lines, strict=False), start=1):
-        if a != b:
-            return RecordProblem(number, "differs from the record's line")
-    if len(new.lines) < len(old.lines):
-        return RecordProblem(len(new.lines) + 1, "is missing: the record has more lines")
-    return None
-
-
 @dataclass(frozen=True)
 class Shown:
     """A version the site shows at this build, in one language."""
