@@ -99,6 +99,11 @@ def check(policyctl, repo: PolicyRepo, as_of: str, record: str | Path):
     return policyctl("check", "--repo", repo.path, "--as-of", as_of, "--record", record)
 
 
+def shown_sha(table: dict) -> str:
+    """A checkpoint's `shown_sha256`: the sha256 of its table as compact JSON, keys sorted."""
+    return sha(json.dumps(table, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode())
+
+
 def verify(policyctl, source: str | Path, *extra: str):
     return policyctl("verify", source, *extra)
 
@@ -164,6 +169,7 @@ def test_each_build_appends_what_the_site_showed_and_the_chain_verifies(policy_r
             "seen": "2026-10-19T10:00:00+08:00",
             "prev": sha(raw_lines(site)[0].encode()),
             "shown": {"privacy": {"en": ["1.0"]}},
+            "shown_sha256": shown_sha({"privacy": {"en": ["1.0"]}}),
         },
     ]
     before = (site / LOG).read_bytes()
@@ -195,17 +201,19 @@ def test_each_build_appends_what_the_site_showed_and_the_chain_verifies(policy_r
     assert "Public record: 0 line(s) appended" in same_day.out
     assert (site / LOG).read_bytes() == before
 
-    # the next day: one checkpoint
+    # the next day: one checkpoint; the site shows what it showed, so the line names it
+    # by the hash of the table it listed the day before
     next_day = build(policyctl, policy_repo, "2026-11-03T10:00", site)
     assert "Public record: 1 line(s) appended" in next_day.out
     lines, log = raw_lines(site), log_of(site)
     assert (site / LOG).read_bytes().startswith(before)
+    assert log[3]["shown_sha256"] == shown_sha({"privacy": {"en": ["1.0", "1.1"]}})
     assert log[4] == {
         "seq": 5,
         "kind": "checkpoint",
         "seen": "2026-11-03T10:00:00+08:00",
         "prev": sha(lines[3].encode()),
-        "shown": {"privacy": {"en": ["1.0", "1.1"]}},
+        "shown_sha256": shown_sha({"privacy": {"en": ["1.0", "1.1"]}}),
     }
 
     # the chain: seq counts up, each prev is the sha256 of the line before

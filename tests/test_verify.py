@@ -21,6 +21,7 @@ from test_public_record import (
     published_site,
     raw_lines,
     sha,
+    shown_sha,
     stated,
     verify,
     versions_json,
@@ -119,6 +120,29 @@ def test_a_version_line_deleted_with_the_chain_fixed_up_leaves_a_version_the_log
     assert result.code == 1
     assert "FAILED: privacy version 1.1 (en) is on the site but not in the publication log" in result.out
     assert "\n1 failure.\n" in result.out
+
+
+def test_a_daily_checkpoint_whose_hash_is_not_the_table_before_it_is_named(policy_repo, policyctl, tmp_path):
+    """An unchanged site's daily checkpoint names what it shows by the hash of the table
+    listed before it: a line rewritten to claim another table (its chain and the site's
+    head fixed up) is named by its line number."""
+    site = published_site(policy_repo, policyctl, tmp_path / "site")
+    entries = [json.loads(line) for line in raw_lines(site)]
+    assert entries[4]["kind"] == "checkpoint" and "shown" not in entries[4]
+    entries[4]["shown_sha256"] = shown_sha({"privacy": {"en": ["1.0"]}})
+    lines = [json.dumps(e, ensure_ascii=False, separators=(",", ":")) for e in entries[:4]]
+    entries[4]["prev"] = sha(lines[-1].encode())
+    lines.append(json.dumps(entries[4], ensure_ascii=False, separators=(",", ":")))
+    write_log(site, lines)
+    data = versions_json(site)
+    data["log_head"] = sha(lines[-1].encode())
+    write_versions(site, data)
+
+    assert failures(policyctl, site) == [
+        "the publication log "
+        f"{site / LOG} does not verify at line 5: it says the site showed the same as at the checkpoint "
+        "before it, but its shown_sha256 is not that checkpoint's"
+    ]
 
 
 def test_a_line_that_is_not_json_is_named(policy_repo, policyctl, tmp_path):

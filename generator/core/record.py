@@ -13,8 +13,10 @@ line's bytes; 64 zeros on the first line). Two kinds:
   the versions already in the history when the log began (the record cannot vouch for
   their windows);
 - `checkpoint`: which versions the site showed at that instant (`shown`: document ->
-  language -> versions). A build writes one with its version lines, when what the site
-  shows changed, and otherwise at most one a day.
+  language -> versions, and `shown_sha256`, the hash of that table; a line whose site
+  shows the same as at the checkpoint before it carries only the hash). A build writes
+  one with its version lines, when what the site shows changed, and otherwise at most
+  one a day.
 
 The log is only ever appended to: a build's log starts with the previous one byte for
 byte. From it, `Sightings` says from which day the public saw each version, so that a
@@ -28,7 +30,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo
 
 from generator.core.calendar import WorkingCalendar
@@ -78,7 +80,15 @@ class Checkpoint:
     seq: int
     seen: dt.datetime
     shown: Mapping[str, Mapping[str, tuple[str, ...]]]
-    """document -> language -> the versions the site showed, oldest first."""
+    """document -> language -> the versions the site showed, oldest first (for a line that
+    lists nothing, the table of the checkpoint before it, which its `shown_sha256` names)."""
+    listed: bool = True
+    """The line lists the versions itself; else the site showed the same as at the
+    checkpoint before it, and the line carries only `shown_sha256`."""
+
+    @property
+    def shown_sha256(self) -> str:
+        return shown_hash(self.shown)
 
     @property
     def keys(self) -> frozenset[VersionKey]:
@@ -91,6 +101,12 @@ class Checkpoint:
 
 
 Entry = VersionLine | Checkpoint
+
+
+def shown_hash(shown: Mapping[str, Mapping[str, Sequence[str]]]) -> str:
+    """The sha256 of what a checkpoint shows: its table as compact JSON, keys sorted."""
+    table = {doc: {language: list(names) for language, names in by.items()} for doc, by in shown.items()}
+    return line_hash(json.dumps(table, ensure_ascii=False, sort_keys=True, separators=(",", ":")))
 
 
 @dataclass(frozen=True)
@@ -192,6 +208,17 @@ def parse_record(text: str) -> Record:
                     number, f"seen {iso(entry.seen)} is earlier than the line before it ({iso(last_seen)})"
                 )
             )
+        if isinstance(entry, Checkpoint) and not entry.listed:
+            before = next((e for e in reversed(entries) if isinstance(e, Checkpoint)), None)
+            if before is None or before.shown_sha256 != data.get("shown_sha256"):
+                problems.append(
+                    RecordProblem(
+                        number,
+                        "it says the site showed the same as at the checkpoint before it, but its "
+                        "shown_sha256 is not that checkpoint's",
+                    )
+                )
+            entry = replace(entry, shown=before.shown if before is not None else {})
         if isinstance(entry, VersionLine):
             if entry.key in seen_keys:
                 problems.append(
@@ -258,6 +285,10 @@ def _entry(data: dict[str, object]) -> Entry:
             pdf_sha256=_sha(pdf, "pdf_sha256") if pdf is not None else None,
         )
     if kind == CHECKPOINT:
+        digest = _sha(data["shown_sha256"], "shown_sha256")
+        if "shown" not in data:
+            # The same as the checkpoint before it: `parse_record` fills in its table.
+            return Checkpoint(seq=seq, seen=seen, shown={}, listed=False)
         shown = data["shown"]
         if not isinstance(shown, dict):
             raise ValueError("shown is not an object")
@@ -270,6 +301,8 @@ def _entry(data: dict[str, object]) -> Entry:
                 if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
                     raise ValueError("shown is not document -> language -> versions")
                 table[doc][language] = tuple(names)
+        if shown_hash(table) != digest:
+            raise ValueError("its shown_sha256 is not the hash of what it shows")
         return Checkpoint(seq=seq, seen=seen, shown=table)
     raise ValueError(f"unknown kind {kind!r}")
 
@@ -442,14 +475,17 @@ def extend(record: Record, shown: Sequence[Shown], seen: dt.datetime, zone: Zone
     for item in shown:
         table.setdefault(item.document, {}).setdefault(item.language, []).append(item.version)
     checkpoint = record.last_checkpoint
-    keys = frozenset(item.key for item in shown)
+    digest = shown_hash(table)
+    same = checkpoint is not None and checkpoint.shown_sha256 == digest
     if (
         new
+        or not same
         or checkpoint is None
-        or checkpoint.keys != keys
         or checkpoint.seen.astimezone(zone).date() != seen.astimezone(zone).date()
     ):
-        new.append({"kind": CHECKPOINT, "shown": table})
+        # An unchanged site's daily line names what it shows by hash only.
+        listing: dict[str, object] = {} if same else {"shown": table}
+        new.append({"kind": CHECKPOINT, **listing, "shown_sha256": digest})
     lines = list(record.lines)
     for data in new:
         prev = line_hash(lines[-1]) if lines else GENESIS
