@@ -171,6 +171,11 @@ def test_each_version_replaced_on_its_day_says_it_never_took_effect_and_who_repl
         assert f"Never took effect: replaced by version {REPLACED_BY[version]}." in feed[version]
         assert "Effective" not in feed[version] and "27 April" not in feed[version]
     assert "Effective 27 April 2024." in feed["2024-04-17-6"]
+    # Versions without front matter have no summary: only the first says it is the first.
+    assert feed["2024-03-01"].startswith("First published version.")
+    for version in APRIL:
+        assert "First published version" not in feed[version]
+        assert feed[version].startswith("A revised text (it has no summary of what changed).")
 
     updates = read(site, "updates")
     assert "Published 17 April 2024 · never took effect: replaced by version 2024-04-17-2" in updates

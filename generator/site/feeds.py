@@ -169,7 +169,7 @@ def atom_feed(model: SiteModel) -> str:
         target = entry.changes_url or entry.url
         sub(item, "link", rel="alternate", href=urls.absolute(target, site), type="text/html")
         sub(item, "link", rel="related", href=urls.absolute(entry.url, site), type="text/html")
-        text = v.summary or t["feed_first"]
+        text = v.summary or (t["feed_first"] if entry.previous is None else t["feed_revised"])
         if entry.replaced_by is not None:
             # Replaced before it took effect: no date it took effect on.
             text += t.text("feed_never", version=entry.replaced_by.version)

@@ -175,6 +175,7 @@ ENGLISH: dict[str, str] = {
     # the Atom feed
     "feed_title": "{name}: policy updates",
     "feed_first": "First published version.",
+    "feed_revised": "A revised text (it has no summary of what changed).",
     "feed_effective": " Effective {date}.",
     "feed_never": " Never took effect: replaced by version {version}.",
     "feed_core": " Changes core-rights sections.",
@@ -310,6 +311,7 @@ CHINESE: dict[str, str] = {
     "draft_ribbon_text": "：包含已排期和尚未提交的版本，并非公开网站。",
     "feed_title": "{name}：政策更新",
     "feed_first": "首个发布版本。",
+    "feed_revised": "修订后的文本（未附变更摘要）。",
     "feed_effective": "{date}生效。",
     "feed_never": "未生效：在生效前已被版本 {version} 取代。",
     "feed_core": "涉及核心权利的章节有变更。",
