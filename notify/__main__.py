@@ -4,8 +4,9 @@ For tests, demos and operators who compute revisions elsewhere. REV.json holds t
 fields of :class:`notify.revision.Revision` as ``Revision.to_json`` writes them (dates
 in ISO 8601 with offsets; ``core_sections`` as a list of [id, title] pairs; optionally
 ``language``, ``languages`` and ``translations``, each translation an object with
-``language``, ``title``, ``summary``, ``core_sections``, ``url``, ``changes_url`` and
-``rights_url``). ``policyctl notify`` is the normal entry point.
+``language``, ``title``, ``summary``, ``core_sections``, ``url``, ``changes_url``,
+``rights_url`` and, optionally, ``sha256``: the hash of that language's policy file,
+which the ledger keeps with the campaign). ``policyctl notify`` is the normal entry point.
 """
 
 from __future__ import annotations
