@@ -74,7 +74,10 @@ class PublicSite:
     def read(self, path: str) -> bytes | None:
         """The file at `path` (site-root relative), or None when the site has none."""
         if self.client is None:
-            target = Path(self.root) / path
+            root = Path(self.root).resolve()
+            target = (root / path).resolve()
+            if not target.is_relative_to(root):
+                return None  # never a file outside the site folder
             try:
                 return target.read_bytes() if target.is_file() else None
             except OSError as error:

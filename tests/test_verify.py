@@ -145,6 +145,41 @@ def test_a_daily_checkpoint_whose_hash_is_not_the_table_before_it_is_named(polic
     ]
 
 
+def test_a_line_naming_a_path_outside_the_site_is_not_a_log_line(policy_repo, policyctl, tmp_path):
+    """Names in the log become the paths verify reads: a version line whose document
+    would lead out of the site (or carries control characters) is refused as a line,
+    and nothing outside the folder is read."""
+    site = published_site(policy_repo, policyctl, tmp_path / "site")
+    secret = tmp_path / "secret"
+    (secret / "versions" / "1.0").mkdir(parents=True)
+    (secret / "versions" / "1.0" / "secret.md").write_text("not public\n")
+    entries = [json.loads(line) for line in raw_lines(site)]
+    entries[2]["document"] = "../secret"
+    entries[0]["document"] = "privacy\x1b[2J"
+    lines: list[str] = []
+    for entry in entries:
+        entry["prev"] = sha(lines[-1].encode()) if lines else "0" * 64
+        lines.append(json.dumps(entry, ensure_ascii=False, separators=(",", ":")))
+    write_log(site, lines)
+    data = versions_json(site)
+    data["log_head"] = sha(lines[-1].encode())
+    write_versions(site, data)
+
+    result = verify(policyctl, site)
+
+    assert result.code == 1
+    assert (
+        "does not verify at line 3: not a line of a publication log (document id '../secret' cannot be a URL"
+        in result.out
+    )
+    assert (
+        "does not verify at line 1: not a line of a publication log (document id 'privacy\\x1b[2J'"
+        in result.out
+    )
+    assert "\x1b" not in result.out  # shown escaped, never sent to the terminal
+    assert "secret.md" not in result.out
+
+
 def test_a_line_that_is_not_json_is_named(policy_repo, policyctl, tmp_path):
     site = published_site(policy_repo, policyctl, tmp_path / "site")
     lines = raw_lines(site)

@@ -29,15 +29,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo
 
+from generator.core import urls
 from generator.core.calendar import WorkingCalendar
 from generator.core.dates import iso
 from generator.core.errors import Violation
 from generator.core.window import publicity_window
 
+_LANGUAGE = re.compile(r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*")
 GENESIS = "0" * 64
 """The `prev` of the first line."""
 VERSION = "version"
@@ -238,7 +241,7 @@ def parse_record(text: str) -> Record:
 def _reason(error: Exception) -> str:
     if isinstance(error, KeyError):
         return f"no {error.args[0]!r}"
-    return str(error).split("\n")[0][:80]
+    return str(error).split("\n")[0][:200]
 
 
 def _instant(value: object) -> dt.datetime:
@@ -272,12 +275,19 @@ def _entry(data: dict[str, object]) -> Entry:
     kind = data["kind"]
     if kind == VERSION:
         pdf = data.get("pdf_sha256")
+        document, language, version = (_text(data[k], k) for k in ("document", "language", "version"))
+        # Names become paths and URLs of the files `verify` fetches: only usable ones.
+        problem = urls.document_id_problem(document) or urls.version_name_problem(version)
+        if problem is not None:
+            raise ValueError(problem)
+        if not _LANGUAGE.fullmatch(language):
+            raise ValueError(f"language {language!r} is not a language tag")
         return VersionLine(
             seq=seq,
             seen=seen,
-            document=_text(data["document"], "document"),
-            language=_text(data["language"], "language"),
-            version=_text(data["version"], "version"),
+            document=document,
+            language=language,
+            version=version,
             sha256=_sha(data["sha256"], "sha256"),
             published=_instant(data["published"]),
             effective=_instant(data["effective"]),
