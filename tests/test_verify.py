@@ -332,3 +332,20 @@ def test_verify_reads_every_languages_versions_json(policy_repo: PolicyRepo, pol
         "privacy version 1.0 (zh): the site says it takes effect 2026-09-02T00:00:00+08:00, but the log "
         "(line 2) recorded 2026-09-01T00:00:00+08:00"
     ]
+
+
+def test_a_versions_json_whose_entries_are_not_versions_fails_instead_of_passing(
+    policy_repo, policyctl, tmp_path
+):
+    """A site whose versions.json lists what cannot be read cannot show that every version
+    on it is in the log: each such entry is a failure, never a pass or a traceback."""
+    site = published_site(policy_repo, policyctl, tmp_path / "site")
+    data = versions_json(site)
+    data["documents"] = [{"id": "privacy", "versions": ["1.0", 3]}, {"versions": []}]
+    write_versions(site, data)
+
+    assert failures(policyctl, site) == [
+        "versions.json lists an entry of privacy that is not a version",
+        "versions.json lists an entry of privacy that is not a version",
+        "versions.json lists a document that is not one (no id or no versions)",
+    ]

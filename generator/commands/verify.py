@@ -171,7 +171,7 @@ def verify(site: PublicSite, shown_as: str) -> Report:
         )
 
     source_language = settings.languages[0]
-    on_site = _versions_on_site(site, versions, settings)
+    on_site = _versions_on_site(site, versions, settings, report.failures)
     logged = record.version_lines
     report.versions = len(logged)
     for key, line in logged.items():
@@ -218,33 +218,48 @@ def verify(site: PublicSite, shown_as: str) -> Report:
         report.failures.append(
             f"{document} version {name} ({language}) is on the site but not in the publication log"
         )
-    first_versions = {
-        doc["id"]: doc["versions"][0]["version"]
-        for doc in versions.get("documents", [])
-        if isinstance(doc, dict) and doc.get("versions")
-    }
+    first_versions = _first_versions(versions)
     report.failures += window_failures(record, settings.calendar, settings.working_days, first_versions)
     return report
 
 
+def _first_versions(versions: dict[str, Any]) -> dict[str, str]:
+    """document -> its first version (which takes effect on publication, no window)."""
+    found: dict[str, str] = {}
+    documents = versions.get("documents")
+    for doc in documents if isinstance(documents, list) else []:
+        entries = doc.get("versions") if isinstance(doc, dict) else None
+        if isinstance(entries, list) and entries and isinstance(entries[0], dict):
+            name, doc_id = entries[0].get("version"), doc.get("id")
+            if isinstance(name, str) and isinstance(doc_id, str):
+                found[doc_id] = name
+    return found
+
+
 def _versions_on_site(
-    site: PublicSite, root: dict[str, Any], settings: Settings
+    site: PublicSite, root: dict[str, Any], settings: Settings, failures: list[str]
 ) -> dict[tuple[str, str, str], dict[str, Any]]:
-    """Every version each language's versions.json lists (drafts are never on a site)."""
+    """Every version each language's versions.json lists (drafts are never on a site);
+    what cannot be read as a document's version goes into `failures`."""
     found: dict[tuple[str, str, str], dict[str, Any]] = {}
     for language in settings.languages:
-        if language == settings.languages[0]:
-            data: Any = root
-        else:
-            data = read_json(site, urls.in_language(urls.VERSIONS_JSON, language))
-            if data is None:
+        path = urls.in_language(urls.VERSIONS_JSON, None if language == settings.languages[0] else language)
+        data: Any = root if language == settings.languages[0] else read_json(site, path)
+        if data is None:
+            continue
+        documents = data.get("documents") if isinstance(data, dict) else None
+        if not isinstance(documents, list):
+            failures.append(f"{path} lists no documents: the versions on the site cannot be checked")
+            continue
+        for doc in documents:
+            entries = doc.get("versions") if isinstance(doc, dict) else None
+            doc_id = doc.get("id") if isinstance(doc, dict) else None
+            if not isinstance(entries, list) or not isinstance(doc_id, str):
+                failures.append(f"{path} lists a document that is not one (no id or no versions)")
                 continue
-        for doc in data.get("documents", []) if isinstance(data, dict) else []:
-            for entry in doc.get("versions", []) if isinstance(doc, dict) else []:
-                if (
-                    isinstance(entry, dict)
-                    and isinstance(doc.get("id"), str)
-                    and isinstance(entry.get("version"), str)
-                ):
-                    found[(doc["id"], language, entry["version"])] = entry
+            for entry in entries:
+                if isinstance(entry, dict) and isinstance(entry.get("version"), str):
+                    found[(doc_id, language, entry["version"])] = entry
+                else:
+                    failures.append(f"{path} lists an entry of {doc_id} that is not a version")
     return found
