@@ -87,6 +87,12 @@ class PublicSite:
         url = urljoin(self.root, quote(path))
         try:
             with self.client.stream("GET", url) as response:
+                final = response.url
+                if final.scheme != "https" and not _loopback(final.host):
+                    raise PolicyError(
+                        f"{url} redirected to {final}: a public record is fetched over https only",
+                        remedy="use the https:// address the site is served at",
+                    )
                 if response.status_code in (404, 410):
                     return None
                 if response.status_code != 200:
