@@ -34,20 +34,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
+from build import _timed  # noqa: E402
 from histories import make_history  # noqa: E402
-
-
-def _timed(module, name: str, bucket: dict[str, float]) -> None:
-    original = getattr(module, name)
-
-    def wrapper(*args, **kwargs):
-        started = time.perf_counter()
-        try:
-            return original(*args, **kwargs)
-        finally:
-            bucket[name] = bucket.get(name, 0.0) + time.perf_counter() - started
-
-    setattr(module, name, wrapper)
 
 
 def child_build(repo: Path, site: Path, as_of: str) -> dict:

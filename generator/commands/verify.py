@@ -179,29 +179,12 @@ def verify(site: PublicSite, shown_as: str) -> Report:
         prefix = None if language == source_language else language
         if line.inherited:
             report.inherited.append(f"{document} {name} ({language})")
-        path = urls.version_source(document, name, language=prefix)
-        data = site.read(path)
-        if data is None:
-            report.failures.append(
-                f"{document} version {name} ({language}): its source file {path} is missing"
-            )
-        elif _sha(data) != line.sha256:
-            report.failures.append(
-                f"{document} version {name} ({language}): {path} has sha256 {_sha(data)}, but the log "
-                f"(line {line.seq}) recorded {line.sha256}: the published text was changed"
-            )
+        what = f"{document} version {name} ({language})"
+        source = urls.version_source(document, name, language=prefix)
+        report.failures += _file_failures(site, source, line.sha256, what, line.seq, "source file", "text")
         if line.pdf_sha256:
-            pdf_path = urls.version_pdf(document, name, language=prefix)
-            pdf = site.read(pdf_path)
-            if pdf is None:
-                report.failures.append(
-                    f"{document} version {name} ({language}): its PDF {pdf_path} is missing"
-                )
-            elif _sha(pdf) != line.pdf_sha256:
-                report.failures.append(
-                    f"{document} version {name} ({language}): {pdf_path} has sha256 {_sha(pdf)}, but the log "
-                    f"(line {line.seq}) recorded {line.pdf_sha256}: the published PDF was changed"
-                )
+            pdf = urls.version_pdf(document, name, language=prefix)
+            report.failures += _file_failures(site, pdf, line.pdf_sha256, what, line.seq, "PDF", "PDF")
         stated = on_site.get(key)
         if stated is not None and stated.get("effective") is not None:
             try:
@@ -221,6 +204,21 @@ def verify(site: PublicSite, shown_as: str) -> Report:
     first_versions = _first_versions(versions)
     report.failures += window_failures(record, settings.calendar, settings.working_days, first_versions)
     return report
+
+
+def _file_failures(
+    site: PublicSite, path: str, logged: str, what: str, seq: int, label: str, kind: str
+) -> list[str]:
+    """A published file missing, or with another sha256 than the log's line `seq` recorded."""
+    data = site.read(path)
+    if data is None:
+        return [f"{what}: its {label} {path} is missing"]
+    if _sha(data) != logged:
+        return [
+            f"{what}: {path} has sha256 {_sha(data)}, but the log (line {seq}) recorded {logged}: "
+            f"the published {kind} was changed"
+        ]
+    return []
 
 
 def _first_versions(versions: dict[str, Any]) -> dict[str, str]:

@@ -17,14 +17,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from generator.core import urls
 from generator.core.dates import iso
 from generator.core.errors import PolicyError, Violation
-from generator.core.history import History
+from generator.core.history import History, Version
 from generator.core.record import (
     NO_SIGHTINGS,
     Record,
@@ -86,40 +86,39 @@ def judge(witness: Witness, history: History) -> list[Violation]:
     return problems + text_violations(witness.record, versions, where=witness.where)
 
 
-def _shown(site: Path, models: Sequence[SiteModel]) -> list[Shown]:
-    shown = []
+def _published(models: Iterable[SiteModel]) -> Iterator[tuple[str | None, str, Version]]:
+    """(the language prefix, the document, the version) of every version the site shows."""
     for model in models:
         for doc in model.documents:
             for entry in doc.entries:
-                if entry.draft:
-                    continue
-                v = entry.version
-                pdf = site / urls.version_pdf(doc.id, v.version, language=model.language)
-                shown.append(
-                    Shown(
-                        document=doc.id,
-                        language=v.language,
-                        version=v.version,
-                        sha256=v.sha256,
-                        published=v.published,
-                        effective=v.effective,
-                        pdf_sha256=hashlib.sha256(pdf.read_bytes()).hexdigest() if pdf.is_file() else None,
-                    )
-                )
+                if not entry.draft:
+                    yield model.language, doc.id, entry.version
+
+
+def _shown(site: Path, models: Sequence[SiteModel]) -> list[Shown]:
+    shown = []
+    for prefix, doc_id, v in _published(models):
+        pdf = site / urls.version_pdf(doc_id, v.version, language=prefix)
+        shown.append(
+            Shown(
+                document=doc_id,
+                language=v.language,
+                version=v.version,
+                sha256=v.sha256,
+                published=v.published,
+                effective=v.effective,
+                pdf_sha256=hashlib.sha256(pdf.read_bytes()).hexdigest() if pdf.is_file() else None,
+            )
+        )
     return shown
 
 
 def write_sources(site: Path, models: Iterable[SiteModel]) -> None:
     """Each shown version's policy file, byte for byte, beside its page."""
-    for model in models:
-        for doc in model.documents:
-            for entry in doc.entries:
-                if entry.draft:
-                    continue
-                v = entry.version
-                target = site / urls.version_source(doc.id, v.version, language=model.language)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(v.source)
+    for prefix, doc_id, v in _published(models):
+        target = site / urls.version_source(doc_id, v.version, language=prefix)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(v.source)
 
 
 def calendar_statement(settings: Settings) -> dict[str, Any]:
