@@ -70,12 +70,10 @@ class _Change:
     old_path: str | None = None
 
 
-def _first_parent_log(repo: git.Repo, policy_dir: str) -> list[tuple[str, dt.datetime, list[_Change]]]:
-    """The commits of the built branch's first-parent chain that touch `policy_dir`, oldest
-    first, each with its changes against its first parent (renames detected, copies not).
-
-    Paths are read NUL-separated, never quoted, so any file name survives."""
-    out = subprocess.run(
+def _first_parent_git_log(repo: git.Repo, *args: str) -> str:
+    """`git log` of the built branch's first-parent chain, each merge against its first
+    parent, NUL-separated and unquoted (any file name survives)."""
+    return subprocess.run(
         [
             "git",
             "-c",
@@ -83,19 +81,23 @@ def _first_parent_log(repo: git.Repo, policy_dir: str) -> list[tuple[str, dt.dat
             "log",
             "--first-parent",
             "--diff-merges=first-parent",
-            "--raw",
             "-z",
-            "-M",
-            "--no-abbrev",
-            "--format=%x01%H %cI",
-            "HEAD",
-            "--",
-            f"{policy_dir}/",
+            *args,
         ],
         cwd=repo.working_tree_dir,
         capture_output=True,
         check=True,
     ).stdout.decode("utf-8", errors="surrogateescape")
+
+
+def _first_parent_log(repo: git.Repo, policy_dir: str) -> list[tuple[str, dt.datetime, list[_Change]]]:
+    """The commits of the built branch's first-parent chain that touch `policy_dir`, oldest
+    first, each with its changes against its first parent (renames detected, copies not).
+
+    Paths are read NUL-separated, never quoted, so any file name survives."""
+    out = _first_parent_git_log(
+        repo, "--raw", "-M", "--no-abbrev", "--format=%x01%H %cI", "HEAD", "--", f"{policy_dir}/"
+    )
     commits: list[tuple[str, dt.datetime, list[_Change]]] = []
     for chunk in out.split("\x01")[1:]:
         header, _, rest = chunk.partition("\0")
@@ -172,24 +174,9 @@ def first_parent_dates(repo: git.Repo, policy_dir: str) -> list[CommitDates]:
 
     One `git log` for the chain; the parents off the chain (the merged commits of the
     merges that change `policy_dir`) get their dates from a second one, all at once."""
-    out = subprocess.run(
-        [
-            "git",
-            "-c",
-            "core.quotepath=false",
-            "log",
-            "--first-parent",
-            "--diff-merges=first-parent",
-            f"--relative={policy_dir}/",
-            "--name-only",
-            "-z",
-            "--format=%x01%H %cI %P",
-            "HEAD",
-        ],
-        cwd=repo.working_tree_dir,
-        capture_output=True,
-        check=True,
-    ).stdout.decode("utf-8", errors="surrogateescape")
+    out = _first_parent_git_log(
+        repo, f"--relative={policy_dir}/", "--name-only", "--format=%x01%H %cI %P", "HEAD"
+    )
     chain: list[tuple[str, dt.datetime, list[str], bool]] = []
     for chunk in out.split("\x01")[1:]:
         header, _, names = chunk.partition("\0")
