@@ -154,6 +154,7 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
         self.settings: Settings | None = None
         self.runtime = Runtime()
         self.is_serve = False
+        self._link_warnings: LinkWarnings | None = None
         self.witness: Witness | None = None
         """The previous public record, when this plugin keeps it (plain `mkdocs build`)."""
         self.built_as_of: dt.datetime | None = None
@@ -240,6 +241,7 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
         if not self.config.enabled:
             return
         assert self.settings is not None and self.repo is not None
+        self._quiet_links()
         as_of = self._as_of()
         use_cache(self.repo / self.settings.cache_dir)
         try:
@@ -353,7 +355,29 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
         escape_toc(page.toc)
         return clean_html(html)
 
+    def _quiet_links(self) -> None:
+        """Hold back MkDocs' link warnings for this build (see `LinkWarnings`)."""
+        logger = logging.getLogger("mkdocs.structure.pages")
+        if self._link_warnings is not None:
+            logger.removeFilter(self._link_warnings)
+        self._link_warnings = LinkWarnings()
+        logger.addFilter(self._link_warnings)
+
+    def _told_links(self) -> None:
+        """The held-back link warnings as one line, after the project's own."""
+        if self._link_warnings is None:
+            return
+        logging.getLogger("mkdocs.structure.pages").removeFilter(self._link_warnings)
+        summary = self._link_warnings.summary()
+        self._link_warnings = None
+        if summary:
+            log.warning(summary)
+
+    def on_build_error(self, *, error: Exception) -> None:
+        self._told_links()
+
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        self._told_links()
         if not self.config.enabled or self.model is None:
             return
         site = Path(config.site_dir)
@@ -420,6 +444,46 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
             if path.exists():
                 server.watch(str(path))
         return server
+
+
+_LINK_WARNING = re.compile(
+    r"^Doc file '(?P<page>[^']*)' contains (?:a link|an unrecognized relative link|an absolute link) "
+    r"'(?P<link>[^']*)'"
+)
+
+
+class LinkWarnings(logging.Filter):
+    """MkDocs' warnings about links in the pages it renders (every page is staged from a
+    policy text, whose links to the shop's own pages MkDocs cannot resolve), held back
+    and told as one summary line at the end of the build: a real history otherwise
+    buries the project's own warnings under hundreds of them."""
+
+    EXAMPLES = 3
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[tuple[str, str]] = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.WARNING:
+            match = _LINK_WARNING.match(record.getMessage())
+            if match:
+                self.links.append((match.group("page"), match.group("link")))
+                return False
+        return True
+
+    def summary(self) -> str | None:
+        if not self.links:
+            return None
+        examples = "; ".join(f"{link!r} on {page}" for page, link in self.links[: self.EXAMPLES])
+        count = len(self.links)
+        pages = len({page for page, _ in self.links})
+        return (
+            f"policy: {count} link{'s' if count != 1 else ''} in the policy texts ({pages} "
+            f"page{'s' if pages != 1 else ''}) lead to no page of this site and are left as written, "
+            f"e.g. {examples}; a relative link in a policy resolves against each version's page "
+            "(/<doc>/versions/<version>/): write links to the shop's pages as absolute https:// addresses"
+        )
 
 
 def _quiet_jieba() -> None:
