@@ -44,6 +44,13 @@ class SectionRedline:
     html: str
     """This section's HTML fragment: no blank lines, well nested, every text and
     attribute escaped as it is written out."""
+    heading_html: str = ""
+    """The heading as the page shows it (numbering, then the title's inline Markdown
+    rendered and sanitised), without badges or marks: one line of inline HTML, fit to be
+    a link's label in a list of sections."""
+    renamed_from_html: str | None = None
+    """For a section whose title changed (paired by id or by content): the old heading,
+    rendered like `heading_html`; None otherwise."""
 
     @property
     def anchor(self) -> str:
@@ -266,7 +273,9 @@ def redline(
         out = _section_html(
             section.id, section.level, "removed", section.core_rights, heading, body, True, words
         )
-        return SectionRedline(section.id, title, section.level, "removed", section.core_rights, True, out)
+        return SectionRedline(
+            section.id, title, section.level, "removed", section.core_rights, True, out, escape(title)
+        )
 
     results: list[SectionRedline] = [removed(s) for s in removed_after.get(None, [])]
     for section in new:
@@ -279,7 +288,9 @@ def redline(
             body = _body_whole(html, scope, "ins", interner)
             heading = _ins(escape(title), words)
             out = _section_html(section.id, section.level, "added", core, heading, body, True, words)
-            results.append(SectionRedline(section.id, title, section.level, "added", core, True, out))
+            results.append(
+                SectionRedline(section.id, title, section.level, "added", core, True, out, escape(title))
+            )
         else:
             text_changed = section.id in changed_ids
             moved = section.id in moved_ids
@@ -296,6 +307,10 @@ def redline(
             out = _section_html(
                 section.id, section.level, status, core, heading, body, text_changed, words, " ".join(notes)
             )
-            results.append(SectionRedline(section.id, title, section.level, status, core, text_changed, out))
+            results.append(
+                SectionRedline(
+                    section.id, title, section.level, status, core, text_changed, out, escape(title)
+                )
+            )
         results.extend(removed(s) for s in removed_after.get(section.id, []))
     return Redline(tuple(results), summary)
