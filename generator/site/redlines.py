@@ -20,9 +20,11 @@ own words (`RedlineWords`), so that each language has its own redlines.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import importlib
+import json
 import pkgutil
 import re
 import sys
@@ -38,14 +40,15 @@ import generator.core.diff as diff
 import generator.core.sections as sections
 import generator.core.urls as urls
 import generator.site.sanitize as sanitize
-from generator.core.diff import ENGLISH_REDLINE, BodyHtml, Redline, RedlineWords, redline
+from generator.core.changes import ChangeSummary, SectionChange
+from generator.core.diff import ENGLISH_REDLINE, BodyHtml, Redline, RedlineWords, SectionRedline, redline
 from generator.core.diff.markup import parse_fragment
 from generator.core.diff.render import memos as diff_memos
 from generator.core.history import Version
 from generator.core.sections import Section, parse_sections
 from generator.site.cache import ContentCache, code_salt
 
-_MEMO: dict[tuple[str, str, str], str] = {}
+_MEMO: dict[tuple[str, str, str], Redline] = {}
 _DISK: ContentCache | None = None
 _SKIPPED_EXTENSIONS = frozenset({"toc", "markdown.extensions.toc"})
 """Extensions that add nothing to a section body but permalinks and heading ids."""
@@ -282,8 +285,10 @@ def _words_key(words: RedlineWords) -> str:
     return _digest(repr(words))
 
 
-def redline_html(old: Version, new: Version, words: RedlineWords = ENGLISH_REDLINE) -> str:
-    """The redline's HTML from `old` to `new`, in `words` (the page's language)."""
+def redline_of(old: Version, new: Version, words: RedlineWords = ENGLISH_REDLINE) -> Redline:
+    """The redline from `old` to `new`, in `words` (the page's language): its sections
+    (`SectionRedline`: status, rendered heading, HTML) and its change summary. Memoised in
+    memory and, with `use_cache`, on disk (as JSON)."""
     key = (_digest(old.text), _digest(new.text), _words_key(words))
     cached = _MEMO.get(key)
     if cached is not None:
@@ -293,13 +298,41 @@ def redline_html(old: Version, new: Version, words: RedlineWords = ENGLISH_REDLI
         cached = _render(old, new, words)
     else:
         disk_key = disk.key(*key)
-        cached = disk.get(disk_key)
+        stored = disk.get(disk_key)
+        cached = _loads(stored) if stored is not None else None
         if cached is None:
             cached = _render(old, new, words)
-            disk.put(disk_key, cached)
+            disk.put(disk_key, _dumps(cached))
     _MEMO[key] = cached
     return cached
 
 
-def _render(old: Version, new: Version, words: RedlineWords) -> str:
-    return redline(old.sections, new.sections, _bodies(old.text), _bodies(new.text), words).html
+def redline_html(old: Version, new: Version, words: RedlineWords = ENGLISH_REDLINE) -> str:
+    """The redline's HTML from `old` to `new`, in `words` (the page's language)."""
+    return redline_of(old, new, words).html
+
+
+def _render(old: Version, new: Version, words: RedlineWords) -> Redline:
+    return redline(old.sections, new.sections, _bodies(old.text), _bodies(new.text), words)
+
+
+def _dumps(value: Redline) -> str:
+    return json.dumps(
+        {
+            "sections": [dataclasses.asdict(s) for s in value.sections],
+            "summary": [dataclasses.asdict(c) for c in value.summary.sections],
+        },
+        ensure_ascii=False,
+    )
+
+
+def _loads(text: str) -> Redline | None:
+    """A stored redline; None for an entry this code cannot read (a miss, not an error)."""
+    try:
+        data = json.loads(text)
+        return Redline(
+            tuple(SectionRedline(**s) for s in data["sections"]),
+            ChangeSummary(tuple(SectionChange(**c) for c in data["summary"])),
+        )
+    except (ValueError, TypeError, KeyError):
+        return None
