@@ -205,8 +205,12 @@ class Runner:
         late: bool = False,
         stop: asyncio.Event | None = None,
         progress: Callable[[Result, int | None], None] | None = None,
+        prepare: Callable[[list[Claimed]], None] | None = None,
     ) -> None:
         self.ledger = ledger
+        # Run on the ledger's thread for each claimed batch before any of it is sent (the
+        # answers of those recipients: `notify.governed.RecipientRedlines.prepare`).
+        self.prepare = prepare
         self.campaign = campaign
         self.channel = channel
         self.recipients = recipients
@@ -489,6 +493,8 @@ class Runner:
         deadline = before + s.lease - self.margin
         for row in rows:
             self.leased[row.id] = deadline
+        if rows and self.prepare is not None:
+            await self._db(self.prepare, rows)
         return rows
 
     async def _claimer(self, queue: asyncio.Queue[Claimed | None], capacity: int) -> None:

@@ -11,6 +11,7 @@ import sys
 import threading
 from collections.abc import Callable, Coroutine, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -25,6 +26,7 @@ from notify.campaign import LedgerFailed, Result, Runner, Settings, Source
 from notify.delivery import Channel
 from notify.enqueuer import use_child
 from notify.errors import ConfigurationError, NotifyError
+from notify.governed import RecipientRedlines
 from notify.ledger import Campaign, Ledger, default_url, journal_place
 from notify.message import Composer, Sender, Templates, message_id
 from notify.outbox import OutboxChannel
@@ -186,8 +188,19 @@ def _default_sender(revisions: list[Revision]) -> str:
     return f"Policy notices <no-reply@{host}>"
 
 
-def run(args: argparse.Namespace, revisions: list[Revision], *, repo: Path, console: Console) -> int:
-    """Run the notify command; returns 0 (all delivered), 1 (failed deliveries or stopped early) or 2."""
+def run(
+    args: argparse.Namespace,
+    revisions: list[Revision],
+    *,
+    repo: Path,
+    console: Console,
+    governing_at: datetime | None = None,
+) -> int:
+    """Run the notify command; returns 0 (all delivered), 1 (failed deliveries or stopped early) or 2.
+
+    Each recipient's redline starts from the version that governs them when each batch
+    is sent (`notify.governed`), or at ``governing_at`` when the run is made as of
+    another instant (``policyctl notify --as-of``)."""
     try:
         ledger_url = args.ledger or default_url(repo)
         if args.report:
@@ -235,7 +248,7 @@ def run(args: argparse.Namespace, revisions: list[Revision], *, repo: Path, cons
         ledger = Ledger(ledger_url)
         try:
             results, error = _run_coroutine(
-                lambda: _run_all(args, revisions, repo, ledger, settings, console)
+                lambda: _run_all(args, revisions, repo, ledger, settings, console, governing_at)
             )
         finally:
             ledger.close()
@@ -438,7 +451,9 @@ def _report(args: argparse.Namespace, revisions: list[Revision], ledger_url: str
     return 0
 
 
-def _channels(args: argparse.Namespace, revision: Revision, repo: Path) -> list[Channel]:
+def _channels(
+    args: argparse.Namespace, revision: Revision, repo: Path, redlines: RecipientRedlines | None = None
+) -> list[Channel]:
     channels: list[Channel] = []
     if not args.no_email:
         sender = Sender.parse(args.sender or _default_sender([revision]))
@@ -446,7 +461,7 @@ def _channels(args: argparse.Namespace, revision: Revision, repo: Path) -> list[
         if args.templates and not Path(args.templates).is_dir():
             raise NotifyError(f"--templates {args.templates}: no such directory")
         search.append(repo / "site_templates" / "email")
-        composer = Composer(revision, sender, Templates(search))
+        composer = Composer(revision, sender, Templates(search), redlines=redlines)
         composer.build(
             "check@example.com", "Check", "", "<check@example.com>"
         )  # template errors now, not mid-campaign
@@ -487,6 +502,7 @@ async def _run_all(
     ledger: Ledger,
     settings: Settings,
     console: Console,
+    governing_at: datetime | None = None,
 ) -> tuple[list[Result], BaseException | None]:
     loop = asyncio.get_running_loop()
     loop.set_default_executor(
@@ -516,9 +532,14 @@ async def _run_all(
                     f"[yellow]warning:[/] {escape(revision.document)} {escape(revision.version)} already took effect on "
                     f"{revision.effective.isoformat()}: this notice comes after the fact"
                 )
-            for channel in _channels(args, revision, repo):
+            own = RecipientRedlines(revision, ledger.engine, governing_at)
+            # None: every recipient is sent the notice's own redline.
+            redlines = own if own.useful else None
+            for channel in _channels(args, revision, repo, redlines):
                 if stop.is_set():
                     break
+                # Email only: the webhook body carries the notice's own redline.
+                emails = isinstance(channel, (SmtpChannel, OutboxChannel))
                 runner = Runner(
                     ledger,
                     Campaign.of(revision, channel.name),
@@ -529,6 +550,7 @@ async def _run_all(
                     late=revision.late,
                     stop=stop,
                     progress=progress.update if progress else None,
+                    prepare=redlines.prepare if redlines is not None and emails else None,
                 )
                 if progress:
                     progress.start(f"{revision.document} {revision.version} {channel.name}")

@@ -13,9 +13,15 @@ and the links (``/zh/privacy/...``) are all in it; with one language, the templa
 follow the locale as they always did.
 
 Per-recipient fields (``name``, ``email``, ``answer_link``) are rendered as placeholders; the
-rendered text is split at them once per (language, with or without a name), and a
+rendered text is split at them once per (language, with or without a name, redline), and a
 message is built by joining the parts with the recipient's values: no template
-rendering and no ``EmailMessage`` per recipient. Names are stripped of control
+rendering and no ``EmailMessage`` per recipient.
+
+The redline (``changes_url``) is the notice's own, from the version in force, except for a
+recipient governed by an older version (they objected to an earlier revision): theirs
+starts from that version (``changes_from`` names it; :mod:`notify.governed` picks it at
+send time from the answers in the ledger). There are as many such texts as earlier
+versions at most, each rendered once. Names are stripped of control
 characters before they get here, so no field can start a new header; the HTML part
 escapes every field.
 """
@@ -38,6 +44,7 @@ from typing import Any
 import jinja2
 
 from notify.errors import NotifyError
+from notify.governed import RecipientRedlines
 from notify.recipients import clean_name, normalize_address
 from notify.revision import Revision
 from notify.tokens import AnswerLinks
@@ -217,8 +224,10 @@ class Composer:
         sender: Sender,
         templates: Templates,
         channel: str = "email",
+        redlines: RecipientRedlines | None = None,
     ) -> None:
         self.revision = revision
+        self.redlines = redlines  # the redline of each recipient governed by an older version
         self.links = AnswerLinks.of(revision)  # the personal answer links, when the notices carry them
         self.sender = sender
         self.templates = templates
@@ -228,7 +237,7 @@ class Composer:
             + hashlib.sha256(f"{revision.document}\0{revision.version}".encode()).hexdigest()[:24]
             + "=="
         )
-        self._cache: dict[tuple[str, bool], _Prepared] = {}
+        self._cache: dict[tuple[str, bool, str], _Prepared] = {}
         self._languages: dict[str, str] = {}  # recipient's locale -> language of their notice
         self._date_second = -1
         self._date = b""
@@ -237,6 +246,10 @@ class Composer:
         if revision.several_languages:
             for language in revision.languages:
                 self._prepared(language, True)
+        # And the text for a recipient governed by an older version, in one language.
+        own = sorted(redlines.own) if redlines is not None else []
+        if own:
+            self._prepared(revision.languages[0] if revision.languages else "", True, own[0])
 
     def message_id(self, recipient_key: str) -> str:
         return message_id(self.revision, self.channel, recipient_key, self.sender.domain)
@@ -248,11 +261,16 @@ class Composer:
             language = self._languages[locale] = self.revision.language_for(locale)
         return language
 
-    def context(self, language: str, name: str, email: str, answer_link: str = "") -> dict[str, Any]:
+    def context(
+        self, language: str, name: str, email: str, answer_link: str = "", since: str = ""
+    ) -> dict[str, Any]:
         """The templates' fields for the notice written in ``language`` (one of the site's,
-        or with one language the recipient's locale: see :meth:`language`)."""
+        or with one language the recipient's locale: see :meth:`language`), to a
+        recipient governed by version ``since`` when it is older than the one the notice
+        is compared with ("" otherwise)."""
         locale = language
         r = self.revision.in_language(language)
+        changes_url = self.revision.changes_url_from(since, language) if since else ""
         return {
             "document": r.document,
             "title": r.title,
@@ -260,7 +278,10 @@ class Composer:
             "summary": r.summary,
             "core_sections": r.core_section_records(),
             "url": r.url,
-            "changes_url": r.changes_url,
+            "changes_url": changes_url or r.changes_url,
+            # The version the redline starts from when it is the recipient's own (the one
+            # that governs them: they objected to a later revision), else "".
+            "changes_from": since if changes_url else "",
             "rights_url": r.rights_url,
             "published": r.published,
             "effective": r.effective,
@@ -277,9 +298,9 @@ class Composer:
             ),
         }
 
-    def _prepare(self, language: str, has_name: bool) -> _Prepared:
+    def _prepare(self, language: str, has_name: bool, since: str = "") -> _Prepared:
         ctx = self.context(
-            language, _NAME if has_name else "", _EMAIL, _LINK if self.links is not None else ""
+            language, _NAME if has_name else "", _EMAIL, _LINK if self.links is not None else "", since
         )
         try:
             subject = self.templates.pick("subject", language).render(ctx)
@@ -327,17 +348,19 @@ class Composer:
             self.templates.pick("subject", language).render(self.context(language, "", "")).split()
         )
 
-    def _prepared(self, language: str, has_name: bool) -> _Prepared:
-        key = (language, has_name)
+    def _prepared(self, language: str, has_name: bool, since: str = "") -> _Prepared:
+        key = (language, has_name, since)
         prepared = self._cache.get(key)
         if prepared is None:
-            prepared = self._cache[key] = self._prepare(language, has_name)
+            prepared = self._cache[key] = self._prepare(language, has_name, since)
         return prepared
 
     def build(self, email: str, name: str, locale: str, msgid: str, recipient_id: str = "") -> bytes:
         """The message bytes (CRLF line endings, 7-bit clean) for one recipient; with
-        answer links, ``recipient_id`` (else the address) names the recipient in theirs."""
-        prepared = self._prepared(self.language(locale), bool(name))
+        answer links, ``recipient_id`` (else the address) names the recipient in theirs.
+        A recipient governed by an older version is sent the redline from it."""
+        since = self.redlines.since(recipient_id, email) if self.redlines is not None else ""
+        prepared = self._prepared(self.language(locale), bool(name), since)
         now = int(time.time())
         if now != self._date_second:
             self._date_second = now

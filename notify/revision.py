@@ -8,9 +8,16 @@ summary, changed core-rights section titles and links into that language's pages
 and :meth:`Revision.in_language` gives the revision as its readers see it.
 
 The JSON form (``python -m notify --revision FILE``) is :meth:`Revision.to_json`; files
-written before translations existed (no ``language``, ``languages``, ``translations``)
-or before a translation carried its text's hash (no ``sha256`` in a translation) still
-load and behave as before.
+written before translations existed (no ``language``, ``languages``, ``translations``),
+before a translation carried its text's hash (no ``sha256`` in a translation) or before
+revisions carried their earlier versions (no ``earlier``) still load and behave as
+before.
+
+A revision also carries the document's versions before it (:class:`Earlier`): when each
+took effect, and the absolute URL of the site's redline from it to the revision. A
+recipient whose data is governed by an older version than the one the revision is
+compared with (they objected to an earlier revision: :mod:`notify.applies`) is sent the
+redline from their own version (:meth:`Revision.changes_url_from`).
 
 :meth:`Revision.texts` is what the ledger keeps of the words announced: the sha256 of
 the revision's text in each language it is written in.
@@ -73,6 +80,21 @@ class Translation:
     changes_url: str = ""
     rights_url: str = ""
     sha256: str = ""  # of this language's policy file bytes of that version; "" when not known
+    earlier: tuple[tuple[str, str], ...] = ()
+    """(earlier version, absolute URL of this language's redline from it to the revision)
+    for each earlier version this language's site compares with the revision."""
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """A version of the document before the revision, as the governing rule and the
+    per-recipient redline need it."""
+
+    version: str
+    effective: datetime  # timezone-aware: when it took (or was to take) effect
+    changes_url: str = ""
+    """Absolute URL of the site's redline from this version to the revision; "" when the
+    site has none (a version that never took effect governs nobody)."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +116,7 @@ class Revision:
     language: str = ""  # the language of the words and links above; "" when not known
     languages: tuple[str, ...] = ()  # the site's languages, the source language first; () not known
     translations: tuple[Translation, ...] = ()  # the revision in the other languages that carry it
+    earlier: tuple[Earlier, ...] = ()  # every version of the document before it, oldest first; () not known
 
     @property
     def key(self) -> str:
@@ -144,6 +167,19 @@ class Revision:
         """The revision as a recipient of ``locale`` reads it."""
         return self.in_language(self.language_for(locale))
 
+    def changes_url_from(self, version: str, language: str = "") -> str:
+        """The absolute URL of the redline from ``version`` (an earlier version) to the
+        revision, for readers of ``language``: that language's page where its site has
+        one, else the source language's (a version from before the translation existed
+        is compared only in the language it was written in); "" when the site has none."""
+        translation = next((t for t in self.translations if t.language == language), None)
+        if translation is not None:
+            url = dict(translation.earlier).get(version)
+            if url:
+                return url
+        earlier = next((e for e in self.earlier if e.version == version), None)
+        return earlier.changes_url if earlier is not None else ""
+
     # -- the JSON form -------------------------------------------------------------------
 
     def to_json(self) -> dict[str, Any]:
@@ -156,8 +192,12 @@ class Revision:
         data["languages"] = list(self.languages)
         data["translations"] = [
             {f.name: getattr(t, f.name) for f in fields(t)}
-            | {"core_sections": [list(p) for p in t.core_sections]}
+            | {"core_sections": [list(p) for p in t.core_sections], "earlier": [list(p) for p in t.earlier]}
             for t in self.translations
+        ]
+        data["earlier"] = [
+            {"version": e.version, "effective": e.effective.isoformat(), "changes_url": e.changes_url}
+            for e in self.earlier
         ]
         return data
 
@@ -173,13 +213,31 @@ class Revision:
         values["core_sections"] = _pairs(values.get("core_sections", ()))
         values["languages"] = tuple(str(code) for code in values.get("languages") or ())
         values["translations"] = tuple(_translation(t) for t in values.get("translations") or ())
+        values["earlier"] = tuple(_earlier(e) for e in values.get("earlier") or ())
         return cls(**values)
 
 
 def _translation(data: Any) -> Translation:
     if not isinstance(data, Mapping):
         raise TypeError(f"a translation is an object with language, title, ...; got {data!r}")
-    return Translation(**(dict(data) | {"core_sections": _pairs(data.get("core_sections", ()))}))
+    return Translation(
+        **(
+            dict(data)
+            | {
+                "core_sections": _pairs(data.get("core_sections", ())),
+                "earlier": _pairs(data.get("earlier", ())),
+            }
+        )
+    )
+
+
+def _earlier(data: Any) -> Earlier:
+    if not isinstance(data, Mapping):
+        raise TypeError(f"an earlier version is an object with version, effective, changes_url; got {data!r}")
+    effective = datetime.fromisoformat(data["effective"])
+    if effective.tzinfo is None:
+        raise ValueError(f"earlier version {data.get('version')!r}: effective needs a time zone")
+    return Earlier(**(dict(data) | {"effective": effective}))
 
 
 def _pairs(items: Any) -> tuple[tuple[str, str], ...]:

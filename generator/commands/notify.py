@@ -15,11 +15,19 @@ from generator.commands.context import Context, add_common_arguments, only_docum
 from generator.core import urls
 from generator.core.errors import PolicyError, SettingsError
 from generator.core.history import Document, Version
-from generator.core.notices import Notice, notice_of
-from generator.core.timeline import IN_FORCE, NEVER_IN_FORCE, PENDING, SCHEDULED, SUPERSEDED, state_at
+from generator.core.notices import Notice, compared_with, notice_of
+from generator.core.timeline import (
+    IN_FORCE,
+    NEVER_IN_FORCE,
+    PENDING,
+    SCHEDULED,
+    SUPERSEDED,
+    DocumentState,
+    state_at,
+)
 
 if TYPE_CHECKING:
-    from notify.revision import Revision
+    from notify.revision import Earlier, Revision
 
 
 def add_parser(subcommands: Any) -> argparse.ArgumentParser:
@@ -52,6 +60,8 @@ def to_revision(
     *,
     translations: tuple[Notice, ...] = (),
     languages: tuple[str, ...] = (),
+    earlier: tuple[Earlier, ...] = (),
+    translated_earlier: dict[str, tuple[tuple[str, str], ...]] | None = None,
 ) -> Revision:
     """The notice as the `notify` package's contract: every link absolute, from the one
     URL module, so that it lands on the page and anchor the site build wrote. Without a
@@ -60,7 +70,10 @@ def to_revision(
     `answer_days` after the revision takes effect. `translations` are the same revision's
     notices in the site's other `languages` (see `translated_notices`): each recipient
     is then sent the one of their locale, with links into that language's pages. Each
-    language's text is named by its sha256, which the ledger records with the campaign."""
+    language's text is named by its sha256, which the ledger records with the campaign.
+    `earlier` (see `earlier_versions`) and `translated_earlier` (language -> see
+    `compared_urls`) name the site's redline from each earlier version to this one, so
+    that a recipient governed by an older version is sent the redline from it."""
     from notify.revision import Revision, Translation
 
     version = notice.version
@@ -81,6 +94,7 @@ def to_revision(
         answer_expires=version.effective + dt.timedelta(days=answer_days) if answer_url else None,
         language=version.language,
         languages=languages,
+        earlier=earlier,
         translations=tuple(
             Translation(
                 language=t.version.language,
@@ -93,10 +107,58 @@ def to_revision(
                 ),
                 rights_url=urls.absolute(t.rights_url, site_url),
                 sha256=t.version.sha256,
+                earlier=(translated_earlier or {}).get(t.version.language, ()),
             )
             for t in translations
         ),
     )
+
+
+def compared_urls(
+    state: DocumentState, version: Version, site_url: str | None
+) -> tuple[tuple[str, str], ...]:
+    """(earlier version, absolute URL of the redline from it to `version`) for each earlier
+    version the site compares with `version` (`compared_with`: the pages the site builds,
+    in `version`'s language)."""
+    language = version.translation_language
+    return tuple(
+        (
+            old.version,
+            urls.absolute(
+                urls.changes(version.document, old.version, version.version, language=language), site_url
+            ),
+        )
+        for old in compared_with(state, version)
+    )
+
+
+def earlier_versions(state: DocumentState, version: Version, site_url: str | None) -> tuple[Earlier, ...]:
+    """Every published version before `version`, oldest first, with when it took effect
+    (the governing rule needs them all) and the redline from it to `version` where the
+    site has one."""
+    from notify.revision import Earlier
+
+    compared = dict(compared_urls(state, version, site_url))
+    earlier = []
+    for old in state.published:
+        if old == version:
+            break
+        earlier.append(Earlier(old.version, old.effective, compared.get(old.version, "")))
+    return tuple(earlier)
+
+
+def translated_compared_urls(
+    document: Document, version: Version, as_of: dt.datetime, site_url: str | None
+) -> dict[str, tuple[tuple[str, str], ...]]:
+    """`compared_urls` in each of the document's other languages that carries `version`:
+    the redlines of that language's pages (`/zh/privacy/changes/...`)."""
+    result = {}
+    for language in document.languages[1:]:
+        translated = version.in_language(language)
+        if translated is not None:
+            state = state_at(document.in_language(language), as_of)
+            result[language] = compared_urls(state, translated, site_url)
+    return result
 
 
 def _core_sections(notice: Notice) -> tuple[tuple[str, str], ...]:
@@ -201,6 +263,8 @@ def select_revisions(args: argparse.Namespace, ctx: Context) -> list[Revision]:
                     ctx.settings.answer_days,
                     translations=translated_notices(document, version, ctx.as_of, late=late),
                     languages=history.languages,
+                    earlier=earlier_versions(state, version, site_url),
+                    translated_earlier=translated_compared_urls(document, version, ctx.as_of, site_url),
                 )
             )
     return revisions
@@ -232,4 +296,6 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     if not revisions and not getattr(args, "report", False):
         print("Nothing to notify: no pending revision changes a core-rights section.")
         return 0
-    return run(args, revisions, repo=ctx.repo, console=Console(stderr=True))
+    # As of another instant (--as-of), each recipient's governing version is judged then.
+    governing_at = ctx.as_of if getattr(args, "as_of", None) else None
+    return run(args, revisions, repo=ctx.repo, console=Console(stderr=True), governing_at=governing_at)

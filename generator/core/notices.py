@@ -13,7 +13,7 @@ from generator.core import urls
 from generator.core.changes import ChangeSummary
 from generator.core.history import Version
 from generator.core.sections import Section
-from generator.core.timeline import PENDING, DocumentState
+from generator.core.timeline import NEVER_IN_FORCE, PENDING, DocumentState
 
 RIGHTS_SECTION_IDS = ("rights", "user-rights", "users-rights", "your-rights")
 """Section ids of the section on users' rights (how to object, withdraw consent)."""
@@ -96,3 +96,27 @@ def notice_of(state: DocumentState, version: Version, *, late: bool = False) -> 
 def open_notices(state: DocumentState) -> tuple[Notice, ...]:
     """Every revision whose publicity window is open at the state's instant."""
     return tuple(notice_of(state, v) for v in state.pending if state.status(v) == PENDING)
+
+
+def compared_with(state: DocumentState, target: Version) -> tuple[Version, ...]:
+    """The earlier versions that the site compares with `target` on a redline page of
+    their own (`/<doc>/changes/<old>-to-<target>/`), oldest first; one rule for the site's
+    pages and the notices that link them.
+
+    A user who accepted a version years ago, or who objected to a revision and kept the
+    version before it, reads in one page what changed since the version that governs them.
+    So `target` is compared with every earlier published version when it is the version
+    in force or a pending revision (its publicity window is open), and with none otherwise
+    (a superseded version has only the redline from its neighbour). A version that never
+    took effect (`NEVER_IN_FORCE`: replaced before its effective date) is left out: it
+    never governed anyone (`notify.applies` skips it too), and its page links the version
+    that replaced it. Drafts and scheduled versions are never published, so never here."""
+    if target != state.in_force and target not in state.pending:
+        return ()
+    earlier = []
+    for version in state.published:
+        if version == target:
+            break
+        if state.status(version) != NEVER_IN_FORCE:
+            earlier.append(version)
+    return tuple(earlier)

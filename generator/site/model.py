@@ -19,7 +19,7 @@ from generator.core import urls
 from generator.core.changes import ChangeSummary
 from generator.core.errors import PolicyError
 from generator.core.history import Document, History, Version
-from generator.core.notices import Notice, open_notices
+from generator.core.notices import Notice, compared_with, open_notices
 from generator.core.timeline import (
     DRAFT,
     IN_FORCE,
@@ -49,6 +49,14 @@ class Entry:
     changes: ChangeSummary
     replaced_by: Version | None = None
     """The later version that replaced it before it took effect (status never-in-force)."""
+    since_url: str | None = None
+    """The redline from it to the version in force ("What changed since this version"),
+    for an earlier version the site compares with the version in force
+    (`generator.core.notices.compared_with`); None for the version in force itself, later
+    ones, one that never took effect, and drafts."""
+    pending_urls: tuple[tuple[Version, str], ...] = ()
+    """During a publicity window: (pending revision, the redline from it to that revision)
+    for each pending revision later than it."""
 
     @property
     def url(self) -> str:
@@ -218,6 +226,15 @@ def build_models(
 def _document_view(document: Document, as_of: dt.datetime, drafts: bool) -> DocumentView:
     state = state_at(document, as_of)
     visible = document.versions if drafts else state.published
+    notices = open_notices(state)
+    compared = _compared(document, state, notices)
+    since: dict[str, str] = {}
+    pending: dict[str, list[tuple[Version, str]]] = {}
+    for old, new, url in compared:
+        if new == state.in_force:
+            since[old.version] = url
+        else:
+            pending.setdefault(old.version, []).append((new, url))
     entries: list[Entry] = []
     previous: Version | None = None
     for version in visible:
@@ -225,7 +242,20 @@ def _document_view(document: Document, as_of: dt.datetime, drafts: bool) -> Docu
         until = state.until(version, drafts=drafts)
         status = state.status(version, drafts=drafts)
         replaced_by = state.replaced_by(version, drafts=drafts) if status == NEVER_IN_FORCE else None
-        entries.append(Entry(version, status, until, previous, changes, replaced_by))
+        # Compared only as the public site compares it (never a draft or a scheduled version).
+        public = status not in (SCHEDULED, DRAFT)
+        entries.append(
+            Entry(
+                version,
+                status,
+                until,
+                previous,
+                changes,
+                replaced_by,
+                since_url=since.get(version.version) if public else None,
+                pending_urls=tuple(pending.get(version.version, ())) if public else (),
+            )
+        )
         previous = version
 
     redlines: dict[str, Redline] = {}
@@ -234,10 +264,30 @@ def _document_view(document: Document, as_of: dt.datetime, drafts: bool) -> Docu
             redlines[entry.changes_url] = Redline(
                 document, entry.previous, entry.version, entry.changes, entry.changes_url
             )
-    notices = open_notices(state)
     for notice in notices:
         if notice.base is not None and notice.changes_url and notice.changes_url not in redlines:
             redlines[notice.changes_url] = Redline(
                 document, notice.base, notice.version, notice.changes, notice.changes_url
             )
+    for old, new, url in compared:
+        if url not in redlines:
+            redlines[url] = Redline(document, old, new, changes_between(old, new), url)
     return DocumentView(document, state, tuple(entries), notices, tuple(redlines.values()))
+
+
+def _compared(
+    document: Document, state: DocumentState, notices: tuple[Notice, ...]
+) -> list[tuple[Version, Version, str]]:
+    """(old, new, URL) of each redline that compares an earlier version with the version
+    in force or with a pending revision (`compared_with`): "What changed since this
+    version" for anyone still on an old one, and the pages the notices link to a user
+    governed by an old one (`policyctl notify`). Each pair once; the neighbours' and the
+    notices' redlines among them are the same pages (`_document_view` keeps one)."""
+    targets = ([state.in_force] if state.in_force is not None else []) + [n.version for n in notices]
+    language = document.translation_language
+    result = []
+    for target in targets:
+        for old in compared_with(state, target):
+            url = urls.changes(document.id, old.version, target.version, language=language)
+            result.append((old, target, url))
+    return result

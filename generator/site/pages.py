@@ -335,6 +335,7 @@ def version_page(model: SiteModel, doc: DocumentView, entry: Entry) -> Page:
     body = _render(
         model,
         "version.md.j2",
+        compare=_compare_links(url, entry),
         title=None if _has_h1(v.text) else title,
         header=_header(model, entry, url, doc),
         callout=callout,
@@ -348,6 +349,18 @@ def version_page(model: SiteModel, doc: DocumentView, entry: Entry) -> Page:
         text=_text(v.text),
     )
     return Page(url, title, body, in_nav=False, front=front)
+
+
+def _compare_links(page_url: str, entry: Entry) -> dict[str, Any]:
+    """The redlines from `entry`'s version to the version in force ("What changed since
+    this version") and, during a publicity window, to each pending revision."""
+    return {
+        "since_href": urls.relative(page_url, entry.since_url) if entry.since_url else None,
+        "pending": [
+            {"version": version.version, "href": urls.relative(page_url, url)}
+            for version, url in entry.pending_urls
+        ],
+    }
 
 
 def archive_page(model: SiteModel, doc: DocumentView) -> Page:
@@ -369,6 +382,7 @@ def archive_page(model: SiteModel, doc: DocumentView) -> Page:
                 "changes_href": urls.relative(url, entry.changes_url) if entry.changes_url else None,
                 "previous": entry.previous.version if entry.previous else None,
                 "core_rights": entry.changes.core_rights_changed,
+                "since_href": urls.relative(url, entry.since_url) if entry.since_url else None,
             }
         )
     body = _render(

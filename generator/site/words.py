@@ -116,6 +116,10 @@ ENGLISH: dict[str, str] = {
     "col_until": "In force until",
     "col_summary": "Summary",
     "col_changes": "Changes",
+    "col_since": "Since this version",
+    # the redlines from an earlier version to the version in force and to a pending one
+    "since_this_version": "What changed since this version",
+    "pending_since_this_version": "What version {version} changes since this version",
     # redline page
     "from": "From",
     "to": "To",
@@ -262,6 +266,9 @@ CHINESE: dict[str, str] = {
     "col_until": "有效期至",
     "col_summary": "摘要",
     "col_changes": "变更",
+    "col_since": "自此版本以来",
+    "since_this_version": "自此版本以来的变更",
+    "pending_since_this_version": "版本 {version} 相对此版本的变更",
     "from": "原版本",
     "to": "新版本",
     "status_of_version": "版本 {version} 的状态",
