@@ -85,6 +85,12 @@ def test_redline_shows_links_and_tables_as_such_with_the_changes_inside(page: Pa
     expect(items).to_have_count(1)
     expect(items.locator("ins")).to_have_text([re.compile("postal"), re.compile("and phone")])
 
-    # The link whose address changed: the old one struck through, the new one inserted.
-    expect(storage.locator('a[href="https://partners.example/list"] del')).to_be_visible()
-    expect(storage.locator('a[href="https://partners.example/current"] ins')).to_be_visible()
+    # The link whose address changed: its words once, in the new link, then a note that
+    # names both addresses.
+    expect(storage.locator('a[href="https://partners.example/current"]')).to_have_text("our partners")
+    expect(storage.locator('a[href="https://partners.example/list"]')).to_have_count(0)
+    note = storage.locator(".redline-link-note")
+    expect(note).to_be_visible()
+    expect(note).to_have_text(
+        "(link changed: https://partners.example/list → https://partners.example/current)"
+    )

@@ -116,12 +116,15 @@ def test_an_edited_list_item_is_marked_word_by_word_inside_one_item_numbered_onc
     assert re.findall(r'<li value="(\d+)"', storage) == ["1", "2", "3"]
 
 
-def test_a_link_whose_address_changed_shows_the_old_link_struck_and_the_new_one_inserted(
-    storage: str,
-) -> None:
-    old_link = f'<a href="https://partners.example/list">{deleted("our partners")}</a>'
-    new_link = f'<a href="https://partners.example/current">{ins("our partners")}</a>'
-    assert old_link + new_link in storage
+def test_a_link_whose_address_changed_shows_its_words_once_and_notes_both_addresses(storage: str) -> None:
+    note = (
+        '<span class="redline-link-note">(link changed: https://partners.example/list'
+        " → https://partners.example/current)</span>"
+    )
+    assert f'<a href="https://partners.example/current">our partners</a> {note}.' in storage
+    # The words of the link are neither struck through nor inserted: they did not change.
+    assert "https://partners.example/list" not in storage.replace(note, "")
+    assert "our partners" in visible_text(storage) and visible_text(storage).count("our partners") == 1
 
 
 def test_a_link_to_another_section_leads_to_its_place_in_the_redline(storage: str) -> None:

@@ -4,11 +4,22 @@ Each section has a stable id: an explicit `{#id}` attribute on the heading, else
 slug of the heading text without its numbering, so that "V. Sharing" and
 "VI. Sharing" are the same section after an insertion. A heading with the class
 `core-rights` marks a core-rights section; its subsections inherit the mark.
+
+A section is compared as a reader sees it, in its document: its fingerprint leaves out
+the lines a reader never sees (reference-link and abbreviation definitions, HTML
+comments) and takes in, instead, what its text shows from elsewhere in the document
+(`Section.context`: the definitions of the links, abbreviations and footnotes it uses),
+so that dropping `[support]: https://...` from the preamble changes the section whose
+`[our support team][support]` now shows as raw text. A preamble made only of such lines
+is not `visible`: no section of its own for a reader. This is read from the Markdown
+source (no Markdown library: the edge renders); `plain_text` is a heading's words
+without their Markdown, for plain-text places (feeds, notices, e-mails).
 """
 
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -36,6 +47,29 @@ _NUMBERING = re.compile(
 _ORDERED_ITEM = re.compile(r"^(\s*)\d+[.)](\s+)", re.MULTILINE)
 _SPACE = re.compile(r"\s+")
 
+# Lines a reader never sees (when outside fenced code): reference-link definitions
+# (`[label]: address "title"`), abbreviation definitions (`*[HTML]: Hyper Text ...`) and
+# HTML comments.
+_REFERENCE_DEFINITION = re.compile(r"^[ ]{0,3}\[(?!\^)([^\]\n]+)\]:[ \t]*(\S.*)?$")
+_ABBREVIATION_DEFINITION = re.compile(r"^[ ]{0,3}\*\[([^\]\n]+)\]:[ \t]*(.*)$")
+_FOOTNOTE_DEFINITION = re.compile(r"^[ ]{0,3}\[\^([^\]\n]+)\]:")
+_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
+_BRACKETED = re.compile(r"\[([^\[\]]+)\]")
+_FOOTNOTE_REFERENCE = re.compile(r"\[\^([^\]\n]+)\](?!:)")
+
+# Inline Markdown, to plain text.
+_CODE_SPAN = re.compile(r"(`+)(.+?)(?<!`)\1(?!`)", re.DOTALL)
+_IMAGE_OR_LINK = re.compile(r"!?\[([^\[\]]*)\](?:\([^()\s]*(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)|\[[^\[\]]*\])")
+_AUTOLINK = re.compile(r"<((?:[a-z][a-z0-9+.-]{1,31}:[^\s<>]*)|(?:[^\s<>@]+@[^\s<>@]+))>", re.IGNORECASE)
+_TAG = re.compile(r"</?[a-z][a-z0-9-]*(?:\s[^<>]*)?/?>", re.IGNORECASE)
+_STAR_EMPHASIS = re.compile(r"(\*{1,3})(?=\S)(.+?)(?<=\S)\1")
+_UNDERSCORE_EMPHASIS = re.compile(r"(?<![^\W_])(_{1,3})(?=\S)(.+?)(?<=\S)\1(?![^\W_])")
+_BACKSLASH_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+_STASH = "\x02{}\x03"
+_STASHED = re.compile(r"\x02(\d+)\x03")
+_CJK = "\u2e80-\u2fdf\u3040-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_WORD = re.compile(rf"[{_CJK}]|(?:(?![{_CJK}])[^\W_])+")
+
 
 @dataclass(frozen=True)
 class Section:
@@ -52,13 +86,48 @@ class Section:
     core_rights: bool
     body: str
     """The section's own Markdown, without its heading and its subsections."""
+    explicit_id: bool = False
+    """The id was written on the heading (`{#id}`), not derived from its words."""
+    context: str = ""
+    """What the section's text shows from elsewhere in its document: the definitions of
+    the reference links, abbreviations and footnotes its heading and body use (one per
+    line, sorted; empty when it uses none)."""
 
     @cached_property
     def fingerprint(self) -> str:
-        """Equal for two versions of the section that differ only in numbering or spacing."""
+        """Equal for two versions of the section that a reader sees alike: they differ only
+        in numbering, spacing, or lines a reader never sees, and the definitions they use
+        from elsewhere in the document are the same."""
         return hashlib.sha256(
-            (normalize_text(self.title) + "\n" + normalize_text(self.body)).encode()
+            "\n".join(
+                (normalize_text(self.title), normalize_text(seen_text(self.body)), self.context)
+            ).encode()
         ).hexdigest()
+
+    @cached_property
+    def visible(self) -> bool:
+        """A reader sees this section: it has a heading, or text besides definitions and
+        comments (a preamble made only of link definitions is nobody's section)."""
+        return bool(self.heading) or bool(seen_text(self.body).strip())
+
+    @cached_property
+    def plain_title(self) -> str:
+        """The title's words without their Markdown (`*Payment Information*` ->
+        `Payment Information`): for plain-text places. A title that has no words without
+        its markup (only an HTML tag) is given as written."""
+        return plain_text(self.title) or self.title
+
+    @property
+    def plain_heading(self) -> str:
+        """The heading as plain text: its numbering, then `plain_title`."""
+        return self.numbering_prefix + self.plain_title
+
+    @property
+    def numbering_prefix(self) -> str:
+        """What the heading writes before its title ("V. "); empty without numbering."""
+        if self.heading.endswith(self.title):
+            return self.heading[: len(self.heading) - len(self.title)]
+        return ""
 
 
 def slugify(text: str) -> str:
@@ -78,6 +147,129 @@ def split_numbering(heading: str) -> tuple[str | None, str]:
 def normalize_text(text: str) -> str:
     """Ignore what is not a change: spacing, list renumbering."""
     return _SPACE.sub(" ", _ORDERED_ITEM.sub(r"\g<1>1.\g<2>", text)).strip()
+
+
+def _outside_fences(text: str) -> list[tuple[str, bool]]:
+    """The lines of some Markdown, each with whether it is outside fenced code."""
+    out: list[tuple[str, bool]] = []
+    fence: str | None = None
+    for line in text.split("\n"):
+        match = _FENCE.match(line)
+        if match:
+            marker = match.group(1)
+            if fence is None:
+                fence = marker[0] * 3
+            elif marker.startswith(fence):
+                fence = None
+                out.append((line, False))
+                continue
+        out.append((line, fence is None))
+    return out
+
+
+def seen_text(markdown: str) -> str:
+    """Markdown without the lines a reader never sees: reference-link and abbreviation
+    definitions and HTML comments (outside fenced code)."""
+    kept: list[str] = []
+    for line, outside in _outside_fences(markdown):
+        if outside and (_REFERENCE_DEFINITION.match(line) or _ABBREVIATION_DEFINITION.match(line)):
+            continue
+        kept.append(line)
+    text = "\n".join(kept)
+    return _COMMENT.sub("", text) if "<!--" in text else text
+
+
+def _label(text: str) -> str:
+    """A link label as Markdown matches it: case and spacing do not count."""
+    return _SPACE.sub(" ", text).strip().casefold()
+
+
+@dataclass(frozen=True)
+class _Definitions:
+    """The definitions of a document that other sections' text may use."""
+
+    references: dict[str, list[str]]
+    abbreviations: dict[str, list[str]]
+    footnotes: dict[str, list[str]]
+
+    def context(self, markdown: str) -> str:
+        """The definitions `markdown` (a heading and a body) uses, one per line, sorted."""
+        used: set[str] = set()
+        if self.references:
+            for match in _BRACKETED.finditer(markdown):
+                label = _label(match.group(1))
+                for definition in self.references.get(label, ()):
+                    used.add(f"[{label}]: {definition}")
+        if self.footnotes:
+            for match in _FOOTNOTE_REFERENCE.finditer(markdown):
+                for definition in self.footnotes.get(match.group(1), ()):
+                    used.add(f"[^{match.group(1)}]: {definition}")
+        for term, definitions in self.abbreviations.items():
+            if re.search(rf"(?<!\w){re.escape(term)}(?!\w)", markdown):
+                used.update(f"*[{term}]: {definition}" for definition in definitions)
+        return "\n".join(sorted(used))
+
+
+def _definitions(markdown: str) -> _Definitions:
+    references: dict[str, list[str]] = {}
+    abbreviations: dict[str, list[str]] = {}
+    footnotes: dict[str, list[str]] = {}
+    lines = _outside_fences(markdown)
+    for index, (line, outside) in enumerate(lines):
+        if not outside:
+            continue
+        match = _REFERENCE_DEFINITION.match(line)
+        if match:
+            references.setdefault(_label(match.group(1)), []).append(normalize_text(match.group(2) or ""))
+            continue
+        match = _ABBREVIATION_DEFINITION.match(line)
+        if match:
+            abbreviations.setdefault(match.group(1).strip(), []).append(normalize_text(match.group(2)))
+            continue
+        match = _FOOTNOTE_DEFINITION.match(line)
+        if match:
+            block = [line]
+            for following, _ in lines[index + 1 :]:
+                if following.strip() and not following.startswith(("    ", "\t")):
+                    break
+                block.append(following)
+            footnotes.setdefault(match.group(1), []).append(normalize_text("\n".join(block)))
+    return _Definitions(references, abbreviations, footnotes)
+
+
+def plain_text(markdown: str) -> str:
+    """Inline Markdown as the words a reader sees, without markup: code spans keep their
+    text, links and images their text, emphasis loses its asterisks and underscores, HTML
+    tags and comments go, backslash escapes and character references are resolved."""
+    stash: list[str] = []
+
+    def keep(text: str) -> str:
+        stash.append(text)
+        return _STASH.format(len(stash) - 1)
+
+    text = _CODE_SPAN.sub(lambda m: keep(m.group(2).strip() or m.group(2)), markdown)
+    text = _BACKSLASH_ESCAPE.sub(lambda m: keep(m.group(1)), text)
+    text = _COMMENT.sub("", text)
+    text = _AUTOLINK.sub(lambda m: keep(m.group(1)), text)
+    text = _FOOTNOTE_REFERENCE.sub("", text)
+    previous = None
+    while previous != text:
+        previous = text
+        text = _IMAGE_OR_LINK.sub(r"\1", text)
+    text = _TAG.sub("", text)
+    for pattern in (_STAR_EMPHASIS, _UNDERSCORE_EMPHASIS):
+        previous = None
+        while previous != text:
+            previous = text
+            text = pattern.sub(r"\2", text)
+    text = _STASHED.sub(lambda m: stash[int(m.group(1))], text)
+    return _SPACE.sub(" ", html.unescape(text)).strip()
+
+
+def plain_words(markdown: str) -> list[str]:
+    """The words a reader sees in some Markdown, lower case (a CJK character is a word):
+    what two sections' similarity is measured on. Link addresses are not words."""
+    return [w.casefold() for w in _WORD.findall(plain_text(seen_text(markdown)))]
 
 
 def _parse_attrs(raw: str) -> tuple[str | None, set[str]]:
@@ -141,11 +333,24 @@ def parse_sections(markdown: str) -> tuple[Section, ...]:
     lines = markdown.splitlines()
     marks = headings(markdown)
 
+    definitions = _definitions(markdown)
     sections: list[Section] = []
     preamble_end = marks[0].line if marks else len(lines)
     preamble = "\n".join(lines[:preamble_end]).strip()
     if preamble:
-        sections.append(Section(PREAMBLE_ID, "Preamble", "", None, 1, None, False, preamble))
+        sections.append(
+            Section(
+                PREAMBLE_ID,
+                "Preamble",
+                "",
+                None,
+                1,
+                None,
+                False,
+                preamble,
+                context=definitions.context(seen_text(preamble)),
+            )  # fmt: skip
+        )
 
     used: set[str] = {s.id for s in sections}
     # Stack of (level, id, core_rights) of the open ancestors.
@@ -168,7 +373,18 @@ def parse_sections(markdown: str) -> tuple[Section, ...]:
         core = CORE_RIGHTS_CLASS in heading.classes or bool(parent and parent[2])
         body = "\n".join(lines[start + 1 : end]).strip()
         sections.append(
-            Section(section_id, title, text, number, level, parent[1] if parent else None, core, body)
+            Section(
+                section_id,
+                title,
+                text,
+                number,
+                level,
+                parent[1] if parent else None,
+                core,
+                body,
+                explicit_id=explicit_id is not None,
+                context=definitions.context(text + "\n" + seen_text(body)),
+            )  # fmt: skip
         )
         stack.append((level, section_id, core))
     return tuple(sections)

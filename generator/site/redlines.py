@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import html
 import importlib
 import json
 import pkgutil
@@ -41,7 +42,15 @@ import generator.core.sections as sections
 import generator.core.urls as urls
 import generator.site.sanitize as sanitize
 from generator.core.changes import ChangeSummary, SectionChange
-from generator.core.diff import ENGLISH_REDLINE, BodyHtml, Redline, RedlineWords, SectionRedline, redline
+from generator.core.diff import (
+    ENGLISH_REDLINE,
+    BodyHtml,
+    HeadingHtml,
+    Redline,
+    RedlineWords,
+    SectionRedline,
+    redline,
+)
 from generator.core.diff.markup import parse_fragment
 from generator.core.diff.render import memos as diff_memos
 from generator.core.history import Version
@@ -67,6 +76,9 @@ class _Setup:
         self.key = repr((self.extensions, sorted(self.configs.items(), key=lambda item: item[0])))
         self.footnotes = any(
             isinstance(e, str) and e.rsplit(".", 1)[-1] == "footnotes" for e in self.extensions
+        )
+        self.abbreviations = any(
+            isinstance(e, str) and e.rsplit(".", 1)[-1] == "abbr" for e in self.extensions
         )
         self._instance: Any = None
 
@@ -136,15 +148,18 @@ def use_cache(folder: Path | None) -> None:
 # --------------------------------------------------------------------------- Markdown to HTML
 
 _REFERENCE = re.compile(r"^[ ]{0,3}\[(?!\^)[^\]\n]+\]:[ \t]*\S.*$", re.MULTILINE)
+_ABBREVIATION = re.compile(r"^[ ]{0,3}\*\[[^\]\n]+\]:.*$", re.MULTILINE)
 _FOOTNOTE_DEFINITION = re.compile(r"^[ ]{0,3}\[\^([^\]\n]+)\]:")
 _FOOTNOTE_REFERENCE = re.compile(r"\[\^([^\]\n]+)\](?!:)")
 
 
 @functools.lru_cache(maxsize=256)
-def _definitions(text: str) -> tuple[str, dict[str, str]]:
-    """A document's reference-link definitions (as one block) and its footnote
-    definitions by label (each with its indented continuation lines)."""
+def _definitions(text: str) -> tuple[str, dict[str, str], str]:
+    """A document's reference-link definitions (as one block), its footnote definitions
+    by label (each with its indented continuation lines) and its abbreviation
+    definitions (as one block)."""
     references = "\n".join(match.group(0) for match in _REFERENCE.finditer(text))
+    abbreviations = "\n".join(match.group(0) for match in _ABBREVIATION.finditer(text))
     footnotes: dict[str, str] = {}
     lines = text.splitlines()
     index = 0
@@ -166,7 +181,7 @@ def _definitions(text: str) -> tuple[str, dict[str, str]]:
             block.append(lines[index])
             index += 1
         footnotes.setdefault(match.group(1), "\n".join(block))
-    return references, footnotes
+    return references, footnotes, abbreviations
 
 
 @functools.lru_cache(maxsize=8192)
@@ -228,26 +243,57 @@ def _chunks(body: str, setup: _Setup) -> list[str]:
     return chunks
 
 
+def _appended(text: str, own: str, setup: _Setup) -> str:
+    """What `own` (a section's body or title) is rendered with from its document `text`:
+    the definitions of the footnotes it refers to but does not define, every reference
+    link definition and, with `abbr`, every abbreviation: as the version page, which
+    renders the whole document at once, resolves them."""
+    references, footnotes, abbreviations = _definitions(text)
+    appended = ""
+    if setup.footnotes and footnotes:
+        defined = {m.group(1) for line in own.splitlines() if (m := _FOOTNOTE_DEFINITION.match(line))}
+        wanted = dict.fromkeys(_FOOTNOTE_REFERENCE.findall(own))
+        extra = [footnotes[label] for label in wanted if label not in defined and label in footnotes]
+        if extra:
+            appended += "\n\n" + "\n\n".join(extra)
+    if references:
+        appended += "\n\n" + references
+    if setup.abbreviations and abbreviations:
+        appended += "\n\n" + abbreviations
+    return appended
+
+
 def _bodies(text: str) -> BodyHtml:
     """The HTML of each section body of the document `text`."""
-    references, footnotes = _definitions(text)
     setup = _SETUP
 
     def body_html(section: Section) -> str:
-        appended = ""
-        if setup.footnotes and footnotes:
-            own = {
-                m.group(1) for line in section.body.splitlines() if (m := _FOOTNOTE_DEFINITION.match(line))
-            }
-            wanted = dict.fromkeys(_FOOTNOTE_REFERENCE.findall(section.body))
-            extra = [footnotes[label] for label in wanted if label not in own and label in footnotes]
-            if extra:
-                appended += "\n\n" + "\n\n".join(extra)
-        if references:
-            appended += "\n\n" + references
-        return _render_body(section.body, appended, setup.key)
+        return _render_body(section.body, _appended(text, section.body, setup), setup.key)
 
     return body_html
+
+
+def _headings(text: str) -> HeadingHtml:
+    """The inline HTML of each section title of the document `text` (without numbering),
+    as the version page renders the heading: its emphasis, code and links, sanitised."""
+    setup = _SETUP
+
+    def heading_html(section: Section) -> str:
+        return _render_heading(section.title, _appended(text, section.title, setup), setup.key)
+
+    return heading_html
+
+
+_HEADING_HTML = re.compile(r"<h1[^>]*>(.*?)</h1>", re.DOTALL)
+
+
+@functools.lru_cache(maxsize=4096)
+def _render_heading(title: str, appended: str, setup_key: str) -> str:
+    # Rendered as the heading it is (a title starting "1." or "-" stays a title).
+    rendered = _SETUP.markdown().reset().convert("# " + title + appended + "\n")
+    match = _HEADING_HTML.search(rendered)
+    inner = match.group(1) if match else html.escape(title)
+    return " ".join(sanitize.clean_html(inner).split("\n")).strip()
 
 
 @functools.lru_cache(maxsize=4096)
@@ -263,7 +309,13 @@ def _render_body(body: str, appended: str, setup_key: str) -> str:
 def redline_markdown(old_text: str, new_text: str, words: RedlineWords = ENGLISH_REDLINE) -> Redline:
     """The redline between two policy texts (Markdown without front matter), in `words`."""
     return redline(
-        parse_sections(old_text), parse_sections(new_text), _bodies(old_text), _bodies(new_text), words
+        parse_sections(old_text),
+        parse_sections(new_text),
+        _bodies(old_text),
+        _bodies(new_text),
+        words,
+        old_heading=_headings(old_text),
+        new_heading=_headings(new_text),
     )
 
 
@@ -271,7 +323,7 @@ def forget() -> None:
     """Empty every in-memory memo of redlines, rendered bodies and parsed HTML (the disk
     cache stays): what a fresh process starts with. For benchmarks and tests."""
     _MEMO.clear()
-    for memo in (_markdown_html, _render_body, _definitions, parse_fragment, *diff_memos()):
+    for memo in (_markdown_html, _render_body, _render_heading, _definitions, parse_fragment, *diff_memos()):
         memo.cache_clear()
 
 
@@ -313,7 +365,15 @@ def redline_html(old: Version, new: Version, words: RedlineWords = ENGLISH_REDLI
 
 
 def _render(old: Version, new: Version, words: RedlineWords) -> Redline:
-    return redline(old.sections, new.sections, _bodies(old.text), _bodies(new.text), words)
+    return redline(
+        old.sections,
+        new.sections,
+        _bodies(old.text),
+        _bodies(new.text),
+        words,
+        old_heading=_headings(old.text),
+        new_heading=_headings(new.text),
+    )
 
 
 def _dumps(value: Redline) -> str:

@@ -45,6 +45,7 @@ from __future__ import annotations
 
 from generator.core.diff.render import (
     BodyHtml,
+    HeadingHtml,
     Redline,
     SectionRedline,
     SectionStatus,
@@ -55,6 +56,7 @@ from generator.core.diff.words import ENGLISH_REDLINE, RedlineWords
 __all__ = [
     "ENGLISH_REDLINE",
     "BodyHtml",
+    "HeadingHtml",
     "Redline",
     "RedlineWords",
     "SectionRedline",

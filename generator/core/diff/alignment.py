@@ -128,20 +128,20 @@ class Words(Protocol):
 
 
 @dataclass(frozen=True)
-class _Run:
+class Run:
     equal: bool
     a: tuple[int, int]
     b: tuple[int, int]
 
 
-def readable_runs(ops: list[Opcode], old: Words, new: Words) -> list[_Run]:
+def readable_runs(ops: list[Opcode], old: Words, new: Words) -> list[Run]:
     """Alternating equal / changed runs, with tiny equal fragments folded into the
     changes around them."""
-    runs: list[_Run] = []
+    runs: list[Run] = []
     for tag, i1, i2, j1, j2 in ops:
-        runs.append(_Run(tag == "equal", (i1, i2), (j1, j2)))
+        runs.append(Run(tag == "equal", (i1, i2), (j1, j2)))
 
-    def is_glue(run: _Run, before: _Run, after: _Run) -> bool:
+    def is_glue(run: Run, before: Run, after: Run) -> bool:
         words = [w for w in new.words[run.b[0] : run.b[1]] if w[0].isalnum()]
         if not words:
             return True  # only punctuation between two changes
@@ -149,12 +149,12 @@ def readable_runs(ops: list[Opcode], old: Words, new: Words) -> list[_Run]:
             return True
 
         # Two words squeezed between two big changes are noise too.
-        def size(r: _Run) -> int:
+        def size(r: Run) -> int:
             return max(r.a[1] - r.a[0], r.b[1] - r.b[0])
 
         return len(words) <= 2 and size(before) >= 4 * len(words) and size(after) >= 4 * len(words)
 
-    tidy: list[_Run] = []
+    tidy: list[Run] = []
     index = 0
     while index < len(runs):
         run = runs[index]
@@ -168,12 +168,12 @@ def readable_runs(ops: list[Opcode], old: Words, new: Words) -> list[_Run]:
         ):
             following = runs[index + 1]
             previous = tidy.pop()
-            tidy.append(_Run(False, (previous.a[0], following.a[1]), (previous.b[0], following.b[1])))
+            tidy.append(Run(False, (previous.a[0], following.a[1]), (previous.b[0], following.b[1])))
             index += 2
             continue
         if not run.equal and tidy and not tidy[-1].equal:
             previous = tidy.pop()
-            run = _Run(False, (previous.a[0], run.a[1]), (previous.b[0], run.b[1]))
+            run = Run(False, (previous.a[0], run.a[1]), (previous.b[0], run.b[1]))
         tidy.append(run)
         index += 1
     return tidy

@@ -21,7 +21,16 @@ from dataclasses import dataclass
 
 from generator.core.diff.alignment import diff_ints
 from generator.core.diff.inline import Mark, Pieces, Scope, content_pieces, inline_diff, inline_whole, pieces
-from generator.core.diff.markup import VOID, Element, Node, Text, end_tag, start_tag, text_html
+from generator.core.diff.markup import (
+    VOID,
+    Element,
+    Node,
+    Text,
+    end_tag,
+    parse_fragment,
+    start_tag,
+    text_html,
+)
 from generator.core.diff.tokens import Interner
 
 CONTAINERS = frozenset(
@@ -179,6 +188,11 @@ def _canonical(node: Node) -> str:
     if found is None:
         found = node.memo["canonical"] = f"<{node.signature}>{_inner(node)}</>"
     return str(found)
+
+
+def canonical_html(html: str) -> str:
+    """What two renderings must share to read the same: words and elements, not spacing."""
+    return "".join(map(_canonical, parse_fragment(html)))
 
 
 def _inner(element: Element) -> str:

@@ -3,9 +3,11 @@ table cell, each with the inline elements it sits in (`<a href>`, `<strong>`, `<
 compared word by word, and written back with `<ins>`/`<del>` inside those elements.
 
 A word's identity for the comparison is the word plus the elements around it (tag and
-attributes but `id`), so that making a word bold, or pointing a link elsewhere with the
-same words, is a change the reader sees (the old link struck through, the new one
-inserted). Writing keeps a stack of open elements: a run of inserted or deleted words is
+attributes but `id`, and but a link's `href`), so that making a word bold is a change the
+reader sees. A link that points elsewhere with the same words keeps its words once (in
+the new link), followed by the redline's note "(link changed: old address → new
+address)"; when its words changed too, they are marked and the note follows as well.
+Writing keeps a stack of open elements: a run of inserted or deleted words is
 split wherever the elements around it change, so tags are always well nested, and the
 visually hidden "[deleted: " ... "]" (in the page's language: `Scope.words`) is said once
 per run, not once per piece.
@@ -15,9 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from html import escape
 
 from generator.core import urls
-from generator.core.diff.alignment import diff_ints, readable_runs
+from generator.core.diff.alignment import Run, diff_ints, readable_runs
 from generator.core.diff.markup import VOID, Element, Node, Text, end_tag, start_tag, text_html
 from generator.core.diff.tokens import TOKEN
 from generator.core.diff.words import Mark, RedlineWords
@@ -152,7 +155,7 @@ def pieces(nodes: Iterable[Node]) -> Pieces:
                 keys.append(signature + "\x1e" + node.signature)
                 pending = ""
             else:
-                walk(node.children, (*path, node), signature + node.signature + "\x1f")
+                walk(node.children, (*path, node), signature + _key_signature(node) + "\x1f")
 
     walk(nodes, (), "")
     return Pieces(
@@ -165,6 +168,27 @@ def pieces(nodes: Iterable[Node]) -> Pieces:
         pending,
         pending_path,
     )
+
+
+def _key_signature(element: Element) -> str:
+    """What the comparison sees of an element around a word: its signature, but a
+    link's address (a changed address is noted, not shown as changed words)."""
+    if element.tag != "a":
+        return element.signature
+    found = element.memo.get("key")
+    if found is None:
+        found = element.memo["key"] = element.tag + repr(
+            [pair for pair in element.attrs if pair[0] not in ("id", "href")]
+        )
+    return str(found)
+
+
+def _link(path: Path) -> int:
+    """Where the innermost link of a path is (-1: none)."""
+    for depth in range(len(path) - 1, -1, -1):
+        if path[depth].tag == "a":
+            return depth
+    return -1
 
 
 # --------------------------------------------------------------------------- writing
@@ -255,9 +279,11 @@ def _emit(
     group: int = -1,
     lead: bool = True,
     preserve: bool = False,
+    notes: dict[int, tuple[str, Path]] | None = None,
 ) -> None:
     """Write pieces lo..hi (with the space before the first when `lead`), as few atoms
-    as the elements allow: neighbouring words in the same element go out as one."""
+    as the elements allow: neighbouring words in the same element go out as one. A note
+    (HTML, where) is written after the piece it is keyed by."""
     text: list[str] = []
     where: Path | None = None
     spaces, words, paths, space_paths, voids = p.spaces, p.words, p.paths, p.space_paths, p.voids
@@ -284,7 +310,73 @@ def _emit(
             writer.write(
                 _Atom(start_tag(void.tag, writer.scope.attrs(void, old)), paths[k], old, mark, group)
             )
+        if notes and k in notes:
+            flush()
+            note, outside = notes[k]
+            writer.write(_Atom(note, outside, old, None, group))
+            where = None
     flush()
+
+
+def _link_notes(old: Pieces, new: Pieces, runs: Sequence[Run], scope: Scope) -> dict[int, tuple[str, Path]]:
+    """The "(link changed: a → b)" notes of the links whose address changed, keyed by
+    the last new piece of the link (the note goes right after it, outside it). A new
+    link continues the old one whose words it keeps; a link whose words all changed
+    continues the one it replaced (in order) in its run of changed words."""
+    pairs: list[tuple[Element, Element, Path]] = []
+    paired_old: set[int] = set()
+    paired_new: set[int] = set()
+
+    def pair(i: int, j: int) -> None:
+        a_depth, b_depth = _link(old.paths[i]), _link(new.paths[j])
+        if a_depth < 0 or b_depth < 0:
+            return
+        a, b = old.paths[i][a_depth], new.paths[j][b_depth]
+        if id(a) in paired_old or id(b) in paired_new:
+            return
+        paired_old.add(id(a))
+        paired_new.add(id(b))
+        pairs.append((a, b, new.paths[j][:b_depth]))
+
+    for run in runs:
+        if run.equal:
+            for i, j in zip(range(*run.a), range(*run.b), strict=True):
+                pair(i, j)
+    for run in runs:
+        if not run.equal:
+            olds = _links_in(old, *run.a, paired_old)
+            news = _links_in(new, *run.b, paired_new)
+            for i, j in zip(olds, news, strict=False):
+                pair(i, j)
+    if not pairs:
+        return {}
+    last: dict[int, int] = {}
+    for k, path in enumerate(new.paths):
+        for element in path:
+            if element.tag == "a":
+                last[id(element)] = k
+    notes: dict[int, tuple[str, Path]] = {}
+    template = escape(scope.words.link_changed)
+    for a, b, outside in pairs:
+        before, after = a.attr("href") or "", b.attr("href") or ""
+        if before != after and id(b) in last:
+            text = template.format(old=escape(before), new=escape(after))
+            notes[last[id(b)]] = (f' <span class="redline-link-note">{text}</span>', outside)
+    return notes
+
+
+def _links_in(p: Pieces, lo: int, hi: int, taken: set[int]) -> list[int]:
+    """The first piece of each link not yet paired in pieces lo..hi, in order."""
+    found: list[int] = []
+    seen: set[int] = set()
+    for k in range(lo, hi):
+        depth = _link(p.paths[k])
+        if depth >= 0:
+            link = p.paths[k][depth]
+            if id(link) not in taken and id(link) not in seen:
+                seen.add(id(link))
+                found.append(k)
+    return found
 
 
 def inline_diff(
@@ -293,13 +385,14 @@ def inline_diff(
     """The HTML of changed inline content, and whether any word changed. `ids` are the
     pieces' keys interned (equal ids, equal keys)."""
     runs = readable_runs(diff_ints(*ids), old, new)
+    notes = _link_notes(old, new, runs, scope)
     writer = _Writer(scope)
-    changed = False
+    changed = bool(notes)
     for group, run in enumerate(runs):
         first = group == 0
         if run.equal:
             # Equal words are shown as the new version writes them.
-            _emit(writer, new, *run.b, False, lead=not first or preserve, preserve=preserve)
+            _emit(writer, new, *run.b, False, lead=not first or preserve, preserve=preserve, notes=notes)
             continue
         changed = True
         a0, a1 = run.a
@@ -314,7 +407,7 @@ def inline_diff(
             else:
                 writer.write(_Atom(_space(old.spaces[a0], preserve), old.space_paths[a0], True))
         _emit(writer, old, a0, a1, True, "del", 2 * group, lead=False, preserve=preserve)
-        _emit(writer, new, b0, b1, False, "ins", 2 * group + 1, lead=False, preserve=preserve)
+        _emit(writer, new, b0, b1, False, "ins", 2 * group + 1, lead=False, preserve=preserve, notes=notes)
     if preserve:
         writer.write(_Atom(text_html(new.tail, True), new.tail_path, False))
     return writer.html(), changed

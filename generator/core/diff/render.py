@@ -5,25 +5,37 @@ puts it all together."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 from typing import Any, Literal
 
 from generator.core import urls
-from generator.core.changes import ChangeSummary, compare
-from generator.core.diff.alignment import diff_ints, readable_runs
-from generator.core.diff.blocks import BODY, BlockDiff, items, write_nodes
-from generator.core.diff.inline import Mark, Scope
-from generator.core.diff.markup import element_ids, parse_fragment
-from generator.core.diff.tokens import WHITESPACE, Interner, Tokens
+from generator.core.changes import ChangeSummary, SectionChange, compare, is_renamed, pair_sections
+from generator.core.diff.blocks import BODY, BlockDiff, canonical_html, items, write_nodes
+from generator.core.diff.inline import Mark, Pieces, Scope, inline_diff, inline_whole, pieces
+from generator.core.diff.markup import (
+    VOID,
+    Node,
+    Text,
+    element_ids,
+    end_tag,
+    parse_fragment,
+    start_tag,
+    text_html,
+)
+from generator.core.diff.tokens import Interner
 from generator.core.diff.words import ENGLISH_REDLINE, RedlineWords
-from generator.core.sections import PREAMBLE_ID, Section
+from generator.core.sections import Section
 
 SectionStatus = Literal["unchanged", "changed", "added", "removed", "moved"]
 
 BodyHtml = Callable[[Section], str]
 """A section body's HTML as the version page shows it (rendered and sanitised at the edge)."""
+
+HeadingHtml = Callable[[Section], str]
+"""A section's title (without its numbering) as the version page shows it: inline HTML,
+rendered and sanitised at the edge, on one line."""
 
 
 # --------------------------------------------------------------------------- results
@@ -88,41 +100,6 @@ class Redline:
         return tuple(s for s in self.sections if s.status in statuses)
 
 
-# --------------------------------------------------------------------------- inline HTML
-
-
-def _del(text: str, words: RedlineWords) -> str:
-    return f"<del>{words.screen_reader['del']}{text}{words.screen_reader_end}</del>"
-
-
-def _ins(text: str, words: RedlineWords) -> str:
-    return f"<ins>{words.screen_reader['ins']}{text}{words.screen_reader_end}</ins>"
-
-
-def _inline_diff(old: Tokens, new: Tokens, words: RedlineWords) -> str:
-    """The HTML of a changed heading title (plain text, word by word)."""
-    ops = diff_ints(old.ids, new.ids)
-    parts: list[str] = []
-    for position, run in enumerate(readable_runs(ops, old, new)):
-        if run.equal:
-            parts.extend(_words(new, *run.b, lead=position > 0))
-            continue
-        if position:
-            parts.append(" " if (new.space[run.b[0]] if run.b[1] > run.b[0] else old.space[run.a[0]]) else "")
-        if run.a[1] > run.a[0]:
-            parts.append(_del("".join(_words(old, *run.a, lead=False)), words))
-        if run.b[1] > run.b[0]:
-            parts.append(_ins("".join(_words(new, *run.b, lead=False)), words))
-    return "".join(parts)
-
-
-def _words(tokens: Tokens, lo: int, hi: int, lead: bool) -> Iterator[str]:
-    for k in range(lo, hi):
-        if (k > lo or lead) and tokens.space[k]:
-            yield " "
-        yield escape(tokens.words[k])
-
-
 # --------------------------------------------------------------------------- section bodies
 
 
@@ -143,7 +120,7 @@ def _ids(html: str) -> frozenset[str]:
 
 def memos() -> tuple[Any, ...]:
     """The memos of this module (`cache_clear()` empties one)."""
-    return (_body_plain, _ids)
+    return (_body_plain, _ids, _label)
 
 
 def _body_whole(html: str, scope: Scope, mark: Mark, interner: Interner) -> str:
@@ -151,13 +128,84 @@ def _body_whole(html: str, scope: Scope, mark: Mark, interner: Interner) -> str:
     return "".join(differ.whole(item, mark) for item in items(parse_fragment(html)))
 
 
+# --------------------------------------------------------------------------- headings
+
+
+def _plain_title_html(section: Section) -> str:
+    return escape(section.plain_title)
+
+
+class _Headings:
+    """The titles of one version's sections as inline HTML (rendered at the edge, or the
+    plain title), the preamble named in the redline's words."""
+
+    def __init__(self, render: HeadingHtml | None, words: RedlineWords) -> None:
+        self.render = render or _plain_title_html
+        self.words = words
+
+    def title(self, section: Section) -> str:
+        if not section.heading:
+            return escape(self.words.preamble or section.title)
+        return self.render(section)
+
+    def plain(self, section: Section) -> str:
+        """The heading as plain text: numbering, then the title without Markdown."""
+        if not section.heading:
+            return self.words.preamble or section.title
+        return section.plain_heading
+
+    def label(self, section: Section) -> str:
+        """The heading for a list: numbering and title, no links, no ids, no marks."""
+        return escape(section.numbering_prefix) + _label(self.title(section))
+
+
+@functools.lru_cache(maxsize=4096)
+def _label(html: str) -> str:
+    """Inline HTML without its links (their words stay) and without element ids: fit to
+    sit inside another link, anywhere on a page."""
+    parts: list[str] = []
+
+    def walk(nodes: Sequence[Node]) -> None:
+        for node in nodes:
+            if isinstance(node, Text):
+                parts.append(text_html(node.text, False))
+            elif node.tag == "a":
+                walk(node.children)
+            else:
+                parts.append(start_tag(node.tag, [(n, v) for n, v in node.attrs if n != "id"]))
+                if node.tag not in VOID:
+                    walk(node.children)
+                    parts.append(end_tag(node.tag))
+
+    walk(parse_fragment(html))
+    return "".join(parts)
+
+
+def _title_pieces(html: str) -> Pieces:
+    return pieces(parse_fragment(html))
+
+
+def _heading_whole(prefix: str, html: str, mark: Mark, scope: Scope) -> str:
+    """A heading inserted or deleted as a whole: its numbering and its title."""
+    nodes = parse_fragment(html)
+    return inline_whole(pieces((Text(prefix), *nodes) if prefix else nodes), mark, scope)
+
+
+def _title_plain(html: str, scope: Scope) -> str:
+    return write_nodes(parse_fragment(html), scope)
+
+
+def _title_diff(old_html: str, new_html: str, scope: Scope, interner: Interner) -> tuple[str, bool]:
+    """A changed title, word by word, inside the elements it is written in (as a body's
+    words are: `generator.core.diff.inline`), and whether any word changed."""
+    if old_html == new_html:
+        return _title_plain(new_html, scope), False
+    a, b = _title_pieces(old_html), _title_pieces(new_html)
+    ids = ([interner.intern(k) for k in a.keys], [interner.intern(k) for k in b.keys])
+    return inline_diff(a, b, ids, scope)
+
+
 # --------------------------------------------------------------------------- sections
-
-
-def _heading_text(section: Section, words: RedlineWords) -> str:
-    if not section.heading and section.id == PREAMBLE_ID and words.preamble is not None:
-        return words.preamble
-    return section.heading or section.title
 
 
 def _heading_level(level: int) -> int:
@@ -178,15 +226,6 @@ def _badges(status: SectionStatus, core_rights: bool, text_changed: bool, words:
     if core_rights:
         badges.append(_badge("core", words.core_rights))
     return " ".join(badges)
-
-
-def _heading_diff(old: Section, new: Section, interner: Interner, words: RedlineWords) -> str:
-    # Numbering is not compared: only the title, shown after the new number.
-    if WHITESPACE.sub(" ", old.title).strip() == WHITESPACE.sub(" ", new.title).strip():
-        return escape(_heading_text(new, words))
-    inline = _inline_diff(interner.tokens(old.title), interner.tokens(new.title), words)
-    prefix = new.heading[: len(new.heading) - len(new.title)] if new.heading.endswith(new.title) else ""
-    return escape(prefix) + inline
 
 
 def _section_html(
@@ -225,14 +264,11 @@ def _section_html(
     return "\n".join(lines)
 
 
-def _moved_note(
-    section: Section, old: Sequence[Section], old_index: dict[str, int], words: RedlineWords
-) -> str:
-    position = old_index[section.id]
+def _moved_note(section: Section, old: Sequence[Section], headings: _Headings, words: RedlineWords) -> str:
+    position = next(k for k, s in enumerate(old) if s is section)
     if not position:
         return escape(words.moved_first)
-    before = old[position - 1]
-    return escape(words.moved_after).format(heading=escape(_heading_text(before, words)))
+    return escape(words.moved_after).format(heading=headings.label(old[position - 1]))
 
 
 def redline(
@@ -241,76 +277,126 @@ def redline(
     old_html: BodyHtml,
     new_html: BodyHtml,
     words: RedlineWords = ENGLISH_REDLINE,
+    *,
+    old_heading: HeadingHtml | None = None,
+    new_heading: HeadingHtml | None = None,
 ) -> Redline:
     """The redline from `old` to `new` (the sections of two versions of one policy).
-    `old_html` and `new_html` give each section body's HTML as its version page shows it
-    (the edge renders the Markdown and sanitises it: core reads no Markdown); `words` are
-    the redline's own words in the page's language (English by default)."""
-    summary = compare(old, new)
+    `old_html` and `new_html` give each section body's HTML as its version page shows it,
+    `old_heading` and `new_heading` each title's inline HTML (the edge renders the
+    Markdown and sanitises it: core reads no Markdown; without them, titles are shown as
+    plain text); `words` are the redline's own words in the page's language (English by
+    default).
+
+    Sections are paired and classified by `generator.core.changes` (by id, else by their
+    words), so the redline says what the change summary says; a section nobody sees (a
+    preamble of link definitions) is not shown. A section is changed when what a reader
+    sees of it changed, in its document; one whose source changed and reads the same
+    says so in a note."""
+    old = [s for s in old if s.visible]
+    new = [s for s in new if s.visible]
+    pairs = pair_sections(old, new)
+    summary = compare(old, new, pairs)
     changed_ids, moved_ids = set(summary.changed), set(summary.moved)
-    old_by_id = {s.id: s for s in old}
-    new_ids = {s.id for s in new}
-    old_index = {s.id: k for k, s in enumerate(old)}
-    shown = frozenset(new_ids | old_by_id.keys())
+    continued = {id(before) for before in pairs.values()}
+    shown = frozenset({s.id for s in new} | {s.id for s in old})
     interner = Interner()
+    old_titles, new_titles = _Headings(old_heading, words), _Headings(new_heading, words)
+    extra: list[SectionChange] = []
 
     # Removed sections go right after the last section before them that still exists,
     # so the reader sees them where they used to be.
-    removed_after: dict[str | None, list[Section]] = {}
-    anchor: str | None = None
+    removed_after: dict[int | None, list[Section]] = {}
+    anchor: int | None = None
     for section in old:
-        if section.id in new_ids:
-            anchor = section.id
+        if id(section) in continued:
+            anchor = id(section)
         else:
             removed_after.setdefault(anchor, []).append(section)
 
     def removed(section: Section) -> SectionRedline:
-        html = old_html(section)
         scope = Scope(section.id, shown, words)
-        body = _body_whole(html, scope, "del", interner)
-        title = _heading_text(section, words)
-        heading = _del(escape(title), words)
+        body = _body_whole(old_html(section), scope, "del", interner)
+        title = old_titles.title(section)
+        heading = _heading_whole(section.numbering_prefix, title, "del", scope)
         out = _section_html(
             section.id, section.level, "removed", section.core_rights, heading, body, True, words
         )
         return SectionRedline(
-            section.id, title, section.level, "removed", section.core_rights, True, out, escape(title)
+            section.id,
+            old_titles.plain(section),
+            section.level,
+            "removed",
+            section.core_rights,
+            True,
+            out,
+            old_titles.label(section),
         )
 
     results: list[SectionRedline] = [removed(s) for s in removed_after.get(None, [])]
     for section in new:
-        before = old_by_id.get(section.id)
-        core = section.core_rights or bool(before and before.core_rights)
+        before = pairs.get(section.id)
         html = new_html(section)
         scope = Scope(section.id, shown, words, _ids(html))
-        title = _heading_text(section, words)
+        title = new_titles.title(section)
+        plain = new_titles.plain(section)
+        label = new_titles.label(section)
         if before is None:
+            core = section.core_rights
             body = _body_whole(html, scope, "ins", interner)
-            heading = _ins(escape(title), words)
+            heading = _heading_whole(section.numbering_prefix, title, "ins", scope)
             out = _section_html(section.id, section.level, "added", core, heading, body, True, words)
-            results.append(
-                SectionRedline(section.id, title, section.level, "added", core, True, out, escape(title))
-            )
+            results.append(SectionRedline(section.id, plain, section.level, "added", core, True, out, label))
+            continue
+        core = section.core_rights or before.core_rights
+        moved = section.id in moved_ids
+        old_body, old_title = old_html(before), old_titles.title(before)
+        text_changed = section.id in changed_ids
+        if not text_changed and (
+            canonical_html(old_body) != canonical_html(html)
+            or canonical_html(old_title) != canonical_html(title)
+        ):
+            # What the reader sees changed although the classification says it did not:
+            # the redline shows it, and its summary says so.
+            text_changed = True
+            extra.append(SectionChange(section.id, section.plain_title, "changed", core))
+        renamed = is_renamed(before, section)
+        notes = [_moved_note(before, old, old_titles, words)] if moved else []
+        renamed_html: str | None = None
+        if renamed:
+            renamed_html = _label(old_title)
+            notes.append(escape(words.renamed).format(heading=renamed_html))
+        if text_changed:
+            body, body_changed = _body_diff(old_body, html, scope, interner)
+            heading_inner, heading_changed = _title_diff(old_title, title, scope, interner)
+            if not body_changed and not heading_changed and not renamed:
+                notes.append(escape(words.source_only))
         else:
-            text_changed = section.id in changed_ids
-            moved = section.id in moved_ids
-            status: SectionStatus = "moved" if moved else "changed" if text_changed else "unchanged"
-            notes = [_moved_note(section, old, old_index, words)] if moved else []
-            if text_changed:
-                body, body_changed = _body_diff(old_html(before), html, scope, interner)
-                heading = _heading_diff(before, section, interner, words)
-                if not body_changed and "<ins>" not in heading and "<del>" not in heading:
-                    notes.append(escape(words.source_only))
-            else:
-                body = _body_plain(html, scope)
-                heading = escape(title)
-            out = _section_html(
-                section.id, section.level, status, core, heading, body, text_changed, words, " ".join(notes)
+            body = _body_plain(html, scope)
+            heading_inner = _title_plain(title, scope)
+        status: SectionStatus = "moved" if moved else "changed" if text_changed else "unchanged"
+        heading = escape(section.numbering_prefix) + heading_inner
+        out = _section_html(
+            section.id, section.level, status, core, heading, body, text_changed, words, " ".join(notes)
+        )
+        results.append(
+            SectionRedline(
+                section.id, plain, section.level, status, core, text_changed, out, label, renamed_html
             )
-            results.append(
-                SectionRedline(
-                    section.id, title, section.level, status, core, text_changed, out, escape(title)
-                )
-            )
-        results.extend(removed(s) for s in removed_after.get(section.id, []))
+        )
+        results.extend(removed(s) for s in removed_after.get(id(before), []))
+    if extra:
+        summary = _with(summary, extra, [s.id for s in new])
     return Redline(tuple(results), summary)
+
+
+def _with(summary: ChangeSummary, extra: Sequence[SectionChange], order: Sequence[str]) -> ChangeSummary:
+    """The summary with `extra` changes, in the summary's order: the new version's
+    sections in order (a section's change before its move), then the removed ones."""
+    position = {section_id: k for k, section_id in enumerate(order)}
+
+    def key(change: SectionChange) -> tuple[bool, int, bool]:
+        removed = change.kind == "removed"
+        return removed, 0 if removed else position.get(change.id, 0), change.kind == "moved"
+
+    return ChangeSummary(tuple(sorted([*summary.sections, *extra], key=key)))

@@ -39,6 +39,10 @@ class RedlineWords:
     moved_first: str = "Moved: this section was previously at the beginning."
     source_only: str = "Changed in the Markdown source only: the text reads the same."
     """The note of a section whose source changed but reads the same."""
+    renamed: str = "Renamed: previously “{heading}”."
+    """The note of a section whose title changed; `{heading}` is the old title."""
+    link_changed: str = "(link changed: {old} → {new})"
+    """After a link whose address changed: `{old}` and `{new}` are the addresses."""
     preamble: str | None = None
     """The name of the text before the first heading; None: the section parser's name
     for it (`generator.core.sections`)."""
