@@ -435,3 +435,58 @@ def test_chinese_text_marks_only_the_changed_characters() -> None:
     assert marked(html, "del") == ["所有"]
     assert marked(html, "ins") == ["全部"]
     assert "本政策适用于本网站的" in visible_text(html)
+
+
+# --------------------------------------------------------------------------- headings, renames, links (issue 19)
+
+RIGHTS = "You may ask us for a copy of your data, have it corrected, or have it deleted at any time."
+
+
+def test_headings_are_rendered_and_their_list_label_has_no_link_and_no_mark() -> None:
+    old = f"## See [our terms](https://terms.example) *first*\n\nRead them.\n\n## *Your rights*\n\n{RIGHTS}\n"
+    new = old.replace("have it deleted", "have it erased")
+    result = redline_markdown(old, new)
+
+    terms = result.sections[0]
+    assert terms.status == "unchanged"
+    assert terms.heading == "See our terms first"  # plain text
+    assert terms.heading_html == "See our terms <em>first</em>"  # fit to be a link's label
+    assert (
+        '<a href="https://terms.example">our terms</a> <em>first</em>' in terms.html
+    )  # the redline keeps it
+    rights = result.section("your-rights")
+    assert rights.status == "changed" and rights.heading_html == "<em>Your rights</em>"
+    assert rights.renamed_from_html is None
+    assert '<h3 class="redline-heading" id="change-your-rights"><em>Your rights</em> <span' in rights.html
+
+
+def test_a_reworded_heading_is_marked_word_by_word_inside_its_emphasis_with_a_renamed_note() -> None:
+    old = f"## III. *Our legal basis for processing*\n\n{RIGHTS}\n"
+    new = f"## III. *Our legal bases for processing*\n\n{RIGHTS}\n"
+    result = redline_markdown(old, new)
+
+    (section,) = result.sections
+    assert section.id == "our-legal-bases-for-processing" and section.status == "changed"
+    assert section.renamed_from_html == "<em>Our legal basis for processing</em>"
+    assert section.heading_html == "III. <em>Our legal bases for processing</em>"
+    heading = re.search(r"<h3[^>]*>(.*?) <span class=\"redline-badge", section.html)
+    assert heading
+    assert marked(heading[1], "del") == ["basis"] and marked(heading[1], "ins") == ["bases"]
+    assert heading[1].startswith("III. <em>Our legal <del>")
+    assert "Renamed: previously “<em>Our legal basis for processing</em>”." in section.html
+    assert "<del>" not in section.html.split('class="redline-body"')[1]
+    assert result.summary.sections[0].renamed_from == "Our legal basis for processing"
+
+
+def test_a_link_whose_words_and_address_changed_marks_the_words_and_notes_the_address() -> None:
+    old = "## Cookies\n\nSee [cookies on our site](https://a.example/c?x=1&y=<2>).\n"
+    new = "## Cookies\n\nSee [cookies on this site](https://b.example/c).\n"
+    html = redline_markdown(old, new).section("cookies").html
+
+    assert marked(html, "del") == ["our"] and marked(html, "ins") == ["this"]
+    assert '<a href="https://b.example/c">cookies on ' in html
+    assert (
+        '<span class="redline-link-note">(link changed: https://a.example/c?x=1&amp;y=&lt;2&gt;'
+        " → https://b.example/c)</span>"
+    ) in html
+    assert_well_formed(html)

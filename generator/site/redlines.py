@@ -256,7 +256,7 @@ def _appended(text: str, own: str, setup: _Setup) -> str:
         extra = [footnotes[label] for label in wanted if label not in defined and label in footnotes]
         if extra:
             appended += "\n\n" + "\n\n".join(extra)
-    if references:
+    if references and "[" in own:  # text without a bracket uses no reference
         appended += "\n\n" + references
     if setup.abbreviations and abbreviations:
         appended += "\n\n" + abbreviations
