@@ -65,6 +65,7 @@ _TAG = re.compile(r"</?[a-z][a-z0-9-]*(?:\s[^<>]*)?/?>", re.IGNORECASE)
 _STAR_EMPHASIS = re.compile(r"(\*{1,3})(?=\S)(.+?)(?<=\S)\1")
 _UNDERSCORE_EMPHASIS = re.compile(r"(?<![^\W_])(_{1,3})(?=\S)(.+?)(?<=\S)\1(?![^\W_])")
 _BACKSLASH_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+_INLINE_MARKUP = re.compile(r"[\\`*_\[\]<>&!]")
 _STASH = "\x02{}\x03"
 _STASHED = re.compile(r"\x02(\d+)\x03")
 _CJK = "\u2e80-\u2fdf\u3040-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
@@ -99,16 +100,19 @@ class Section:
         in numbering, spacing, or lines a reader never sees, and the definitions they use
         from elsewhere in the document are the same."""
         return hashlib.sha256(
-            "\n".join(
-                (normalize_text(self.title), normalize_text(seen_text(self.body)), self.context)
-            ).encode()
+            "\n".join((normalize_text(self.title), normalize_text(self.seen_body), self.context)).encode()
         ).hexdigest()
 
     @cached_property
     def visible(self) -> bool:
         """A reader sees this section: it has a heading, or text besides definitions and
         comments (a preamble made only of link definitions is nobody's section)."""
-        return bool(self.heading) or bool(seen_text(self.body).strip())
+        return bool(self.heading) or bool(self.seen_body.strip())
+
+    @cached_property
+    def seen_body(self) -> str:
+        """The body without the lines a reader never sees (`seen_text`)."""
+        return seen_text(self.body)
 
     @cached_property
     def plain_title(self) -> str:
@@ -170,6 +174,8 @@ def _outside_fences(text: str) -> list[tuple[str, bool]]:
 def seen_text(markdown: str) -> str:
     """Markdown without the lines a reader never sees: reference-link and abbreviation
     definitions and HTML comments (outside fenced code)."""
+    if "]:" not in markdown and "<!--" not in markdown:
+        return markdown
     kept: list[str] = []
     for line, outside in _outside_fences(markdown):
         if outside and (_REFERENCE_DEFINITION.match(line) or _ABBREVIATION_DEFINITION.match(line)):
@@ -241,6 +247,8 @@ def plain_text(markdown: str) -> str:
     """Inline Markdown as the words a reader sees, without markup: code spans keep their
     text, links and images their text, emphasis loses its asterisks and underscores, HTML
     tags and comments go, backslash escapes and character references are resolved."""
+    if not _INLINE_MARKUP.search(markdown):
+        return _SPACE.sub(" ", markdown).strip()
     stash: list[str] = []
 
     def keep(text: str) -> str:

@@ -80,6 +80,8 @@ class _Setup:
         self.abbreviations = any(
             isinstance(e, str) and e.rsplit(".", 1)[-1] == "abbr" for e in self.extensions
         )
+        self.plain_words: bool | None = None
+        """Known once asked (`_plain_words`)."""
         self._instance: Any = None
 
     def markdown(self) -> Any:
@@ -203,13 +205,20 @@ _LIST_ITEM = re.compile(r"^(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
 _RAW = re.compile(r"^[ ]{0,3}<|\[\^", re.MULTILINE)
 
 
+def _plain_words(setup: _Setup) -> bool:
+    """Whether the extensions leave words without markup as they are (no typography)."""
+    if setup.plain_words is None:
+        setup.plain_words = all(
+            isinstance(e, str) and e.rsplit(".", 1)[-1] in _CHUNKED_EXTENSIONS for e in setup.extensions
+        )
+    return setup.plain_words
+
+
 def _chunks(body: str, setup: _Setup) -> list[str]:
     """A section body cut where Markdown starts a new top-level block for sure (a blank
     line, then an unindented line that continues nothing), so that a revision renders only
     the blocks it changed. Bodies with raw HTML or footnotes stay whole."""
-    if _RAW.search(body) or not all(
-        isinstance(e, str) and e.rsplit(".", 1)[-1] in _CHUNKED_EXTENSIONS for e in setup.extensions
-    ):
+    if _RAW.search(body) or not _plain_words(setup):
         return [body]
     chunks: list[str] = []
     current: list[str] = []
@@ -287,8 +296,15 @@ def _headings(text: str) -> HeadingHtml:
 _HEADING_HTML = re.compile(r"<h1[^>]*>(.*?)</h1>", re.DOTALL)
 
 
+_MARKUP = re.compile(r"[\\`*_\[\]<>&!{}~]")
+"""Characters without which a title is plain text to the extensions that do not touch
+plain words (`_CHUNKED_EXTENSIONS`)."""
+
+
 @functools.lru_cache(maxsize=4096)
 def _render_heading(title: str, appended: str, setup_key: str) -> str:
+    if not appended and not _MARKUP.search(title) and _plain_words(_SETUP):
+        return html.escape(title, quote=False)
     # Rendered as the heading it is (a title starting "1." or "-" stays a title).
     rendered = _SETUP.markdown().reset().convert("# " + title + appended + "\n")
     match = _HEADING_HTML.search(rendered)

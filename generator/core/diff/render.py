@@ -192,6 +192,8 @@ def _heading_whole(prefix: str, html: str, mark: Mark, scope: Scope) -> str:
 
 
 def _title_plain(html: str, scope: Scope) -> str:
+    if "<" not in html:
+        return html  # text only (escaped at the edge): nothing to make unique or safe
     return write_nodes(parse_fragment(html), scope)
 
 
@@ -353,8 +355,8 @@ def redline(
         old_body, old_title = old_html(before), old_titles.title(before)
         text_changed = section.id in changed_ids
         if not text_changed and (
-            canonical_html(old_body) != canonical_html(html)
-            or canonical_html(old_title) != canonical_html(title)
+            (old_body != html and canonical_html(old_body) != canonical_html(html))
+            or (old_title != title and canonical_html(old_title) != canonical_html(title))
         ):
             # What the reader sees changed although the classification says it did not:
             # the redline shows it, and its summary says so.
