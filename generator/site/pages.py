@@ -43,15 +43,16 @@ import yaml
 from markupsafe import Markup
 
 from generator.core import urls
-from generator.core.changes import ChangeSummary
 from generator.core.dates import human_date
+from generator.core.diff import SectionRedline
 from generator.core.history import Version
 from generator.core.notices import Notice
-from generator.core.sections import PREAMBLE_ID, with_section_ids
+from generator.core.sections import with_section_ids
 from generator.core.window import unknown_schedules
 from generator.site.model import DocumentView, Entry, Redline, SiteModel
 from generator.site.record import HEAD_PLACEHOLDER
-from generator.site.redlines import redline_html
+from generator.site.redlines import redline_of
+from generator.site.sanitize import clean_text
 from generator.site.words import Words, words
 
 PAGE_TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "site_templates" / "pages"
@@ -398,24 +399,126 @@ def archive_page(model: SiteModel, doc: DocumentView) -> Page:
     )
 
 
-def _section_kinds(t: Words, changes: ChangeSummary) -> list[dict[str, Any]]:
-    """The changed sections by kind (added, removed, ...), empty kinds left out."""
-    kinds = []
-    for kind in KINDS:
-        label = t["kind_" + kind]
-        sections = [
-            {
-                "id": c.id,
-                "href": "#" + urls.change_anchor(c.id),
-                "title": t.redline.preamble if c.id == PREAMBLE_ID and t.redline.preamble else c.title,
-                "core_rights": c.core_rights,
-            }
-            for c in changes.sections
-            if c.kind == kind
-        ]
-        if sections:
-            kinds.append({"kind": kind, "label": label, "sections": sections})
+def _kinds_of(section: SectionRedline) -> tuple[str, ...]:
+    """What a visitor is told happened to a section: its status, and for a moved section
+    whether its words changed too; "renamed" beside it when its title changed."""
+    kinds: tuple[str, ...] = (section.status,)
+    if section.status == "moved" and section.text_changed:
+        kinds += ("changed",)
+    if section.renamed_from_html is not None:
+        kinds += ("renamed",)
     return kinds
+
+
+_LINK_TAG = re.compile(r"</?a\b[^>]*>", re.IGNORECASE)
+
+
+def _name_html(section: SectionRedline) -> Markup:
+    """A section's rendered heading as a link's label (a link inside a link is none)."""
+    return Markup(_LINK_TAG.sub("", section.heading_html or html.escape(section.heading)))
+
+
+def _section_kinds(
+    t: Words, sections: Sequence[SectionRedline]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The changed sections in the order of the redline (name, kinds, core-rights, link to
+    their block), and how many there are of each kind ("Changed (3)"), empty kinds left out."""
+    changed = [s for s in sections if s.status != "unchanged"]
+    changes: list[dict[str, Any]] = []
+    for section in changed:
+        changes.append(
+            {
+                "id": section.id,
+                "status": section.status,
+                "href": "#" + section.anchor,
+                "name": _name_html(section),
+                "kinds": [{"kind": kind, "label": t["kind_" + kind]} for kind in _kinds_of(section)],
+                "renamed_from": None
+                if section.renamed_from_html is None
+                else Markup(_LINK_TAG.sub("", section.renamed_from_html)),
+                "core_rights": section.core_rights,
+            }
+        )
+    counts = []
+    for kind in (*KINDS, "renamed"):
+        count = sum(kind in _kinds_of(section) for section in changed)
+        if count:
+            counts.append({"kind": kind, "label": t["kind_" + kind], "count": count})
+    return changes, counts
+
+
+def _toc_id(section: SectionRedline, taken: set[str]) -> str:
+    """The id of a changed section's entry in the page's table of contents (see
+    `_redline_blocks`): letters, digits and hyphens only, as a Markdown attribute list
+    needs; unique on the page."""
+    base = "toc-" + re.sub(r"[^\w-]+", "-", section.anchor)
+    candidate, suffix = base, 1
+    while candidate in taken:
+        suffix += 1
+        candidate = f"{base}-{suffix}"
+    taken.add(candidate)
+    return candidate
+
+
+def _opened(section_html: str) -> str:
+    """An unchanged section's collapsed block, open: inside a fold, opening the fold shows
+    the text (each section can still be closed on its own)."""
+    closed = '<details class="redline-section redline-unchanged'
+    return (
+        "<details open " + section_html[len("<details ") :]
+        if section_html.startswith(closed)
+        else section_html
+    )
+
+
+def _redline_blocks(t: Words, sections: Sequence[SectionRedline]) -> list[dict[str, Any]]:
+    """The redline in the order of its sections: each run of unchanged sections folded into
+    one bar ("12 unchanged sections", expandable), each changed section with its place
+    among the changes and links to the previous and the next one.
+
+    A changed section's heading is raw HTML (the section's block), which Material's table
+    of contents does not see: each changed section is therefore preceded by a Markdown
+    heading of its name that the page does not show (redline.css), whose only use is its
+    entry in the table of contents (and Material's highlighting of where the reader is)."""
+    changed = [s for s in sections if s.status != "unchanged"]
+    blocks: list[dict[str, Any]] = []
+    run: list[SectionRedline] = []
+    taken: set[str] = set()
+
+    def fold() -> None:
+        if run:
+            key = "unchanged_sections_one" if len(run) == 1 else "unchanged_sections_many"
+            blocks.append(
+                {
+                    "fold": True,
+                    "label": t.text(key, count=len(run)),
+                    "html": Markup("\n".join(_opened(s.html) for s in run)),
+                }
+            )
+            run.clear()
+
+    number = 0
+    for section in sections:
+        if section.status == "unchanged":
+            run.append(section)
+            continue
+        fold()
+        blocks.append(
+            {
+                "fold": False,
+                # The table of contents shows text: the rendered heading's.
+                "name": html.unescape(clean_text(_name_html(section))),
+                "toc_id": _toc_id(section, taken),
+                "html": Markup(section.html),
+                "position": t.text("change_position", number=number + 1, count=len(changed)),
+                "previous": "#" + changed[number - 1].anchor if number else None,
+                "next": "#" + changed[number + 1].anchor if number + 1 < len(changed) else None,
+                "navigation": len(changed) > 1,
+            }
+        )
+        number += 1
+    fold()
+    return blocks
 
 
 def changes_page(model: SiteModel, doc: DocumentView, redline: Redline) -> Page:
@@ -432,6 +535,8 @@ def changes_page(model: SiteModel, doc: DocumentView, redline: Redline) -> Page:
         policy={"page": "changes", "document": doc.id, "old": old.version, "new": new.version},
     )
     changes = redline.changes
+    sections = redline_of(old, new, t.redline).sections
+    changed, counts = _section_kinds(t, sections)
     body = _render(
         model,
         "changes.md.j2",
@@ -452,8 +557,9 @@ def changes_page(model: SiteModel, doc: DocumentView, redline: Redline) -> Page:
             "summary": new.summary,
         },
         core_sections=[c.title for c in changes.core_rights_sections],
-        kinds=[] if changes.is_empty else _section_kinds(t, changes),
-        redline=Markup(redline_html(old, new, t.redline).strip()),
+        changes=changed,
+        counts=counts,
+        blocks=_redline_blocks(t, sections),
     )
     return Page(url, title, body, in_nav=False, front=front)
 

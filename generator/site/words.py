@@ -134,6 +134,15 @@ ENGLISH: dict[str, str] = {
     "sections_heading": "Sections",
     "no_section_changed": "No section changed in substance (wording of numbering or spacing only).",
     "redline_heading": "Redline",
+    # finding the changes on a redline page
+    "changed_sections_heading": "Changed sections",
+    "kind_renamed": "Renamed",
+    "renamed_from": "previously “{heading}”",
+    "unchanged_sections_one": "{count} unchanged section",
+    "unchanged_sections_many": "{count} unchanged sections",
+    "change_position": "Change {number} of {count}",
+    "previous_change": "Previous change",
+    "next_change": "Next change",
     "redline_legend": "Inserted text is <ins>underlined</ins>; deleted text is <del>struck through</del>, "
     "inside the links, lists and tables it belongs to. A list item or table row added or removed is "
     "marked as a whole; a link whose address changed shows the old link struck through and the new "
@@ -282,6 +291,14 @@ CHINESE: dict[str, str] = {
     "sections_heading": "章节",
     "no_section_changed": "没有章节发生实质变更（仅编号或空白的改动）。",
     "redline_heading": "修订对照",
+    "changed_sections_heading": "变更的章节",
+    "kind_renamed": "重命名",
+    "renamed_from": "原为“{heading}”",
+    "unchanged_sections_one": "{count} 个章节未变更",
+    "unchanged_sections_many": "{count} 个章节未变更",
+    "change_position": "第 {number} 处变更，共 {count} 处",
+    "previous_change": "上一处变更",
+    "next_change": "下一处变更",
     "redline_legend": "新增的文字以<ins>下划线</ins>标出；删除的文字以<del>删除线</del>标出，"
     "位于其所属的链接、列表和表格之中。整条新增或删除的列表项或表格行整体标出；"
     "地址变更的链接显示为旧链接加删除线、新链接加下划线。重新编号不视为变更。",
@@ -338,6 +355,8 @@ CHINESE_REDLINE = RedlineWords(
     moved_after="已移动：此章节原位于“{heading}”之后。",
     moved_first="已移动：此章节原位于开头。",
     source_only="仅 Markdown 源文本有改动：文字读来相同。",
+    renamed="已更名：原标题为“{heading}”。",
+    link_changed="（链接已更改：{old} → {new}）",
     preamble="引言",
 )
 """The redline's own words in Chinese (the English ones are `RedlineWords`' defaults)."""

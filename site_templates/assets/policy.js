@@ -1,4 +1,5 @@
-/* policy-publisher: the banner's dismissal, the homepage pop-up, link addresses on paper.
+/* policy-publisher: the banner's dismissal, the homepage pop-up, link addresses on paper,
+   the way from change to change on a redline page.
 
    Each revision ("document@version") is remembered in localStorage: the banner's
    dismiss button hides the bar on every page until another revision is announced
@@ -79,6 +80,81 @@
   if (document.readyState === "complete") scrollBoxes();
   else window.addEventListener("load", scrollBoxes);
   window.addEventListener("resize", scrollBoxes);
+
+  // A redline page (/<doc>/changes/<old>-to-<new>/). A link to a change (the list of
+  // changed sections, the table of contents, "Previous change" / "Next change") brings
+  // the keyboard's focus to the change's heading, so that Tab goes on from there and a
+  // screen reader reads it; a link or an address to a section inside a folded run of
+  // unchanged sections opens the fold first. On paper, a closed fold prints its sections
+  // as one line each (their headings), as they were before folds.
+  function redlinePage() {
+    if (!document.querySelector(".policy-redline")) return;
+    function byHash(hash) {
+      var id = "";
+      try { id = decodeURIComponent((hash || "").slice(1)); } catch (e) { return null; }
+      return id ? document.getElementById(id) : null;
+    }
+    function reveal(element) {
+      for (var node = element; node; node = node.parentElement) {
+        if (node.tagName === "DETAILS" && !node.open) node.open = true;
+      }
+    }
+    function headingOf(element) {
+      // The table of contents' entry of a change is a hidden heading just before the
+      // change's block (redline.css): the change's own heading is in that block.
+      if (element.classList.contains("redline-toc")) {
+        var block = element.nextElementSibling;
+        return block ? block.querySelector(".redline-heading[id]") : null;
+      }
+      if (!element.closest(".policy-redline")) return null;
+      if (/^H[1-6]$/.test(element.tagName)) return element;
+      if (element.tagName === "DETAILS") return element.querySelector("summary");
+      return null;
+    }
+    function arrive(element) {
+      var heading = headingOf(element);
+      if (!heading) return;
+      if (heading.tagName !== "SUMMARY" && !heading.hasAttribute("tabindex")) heading.setAttribute("tabindex", "-1");
+      heading.focus({ preventScroll: true });
+    }
+    document.addEventListener("click", function (event) {
+      if (event.defaultPrevented || event.button !== 0) return;
+      if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+      var link = event.target.closest ? event.target.closest('a[href^="#"]') : null;
+      var element = link && byHash(link.hash);
+      if (!element) return;
+      reveal(element); // before the browser scrolls to it
+      window.setTimeout(function () { arrive(element); }, 0);
+    });
+    // An address with a section's anchor (a link from elsewhere, the back button).
+    function fromAddress() {
+      var element = byHash(location.hash);
+      if (!element || !element.closest(".policy-redline")) return;
+      var hidden = !element.getClientRects().length;
+      reveal(element);
+      if (hidden) element.scrollIntoView();
+    }
+    window.addEventListener("hashchange", fromAddress);
+    fromAddress();
+
+    var printed = [];
+    window.addEventListener("beforeprint", function () {
+      printed = [];
+      document.querySelectorAll(".policy-redline details.redline-fold:not([open])").forEach(function (fold) {
+        printed.push([fold, false]);
+        fold.open = true;
+        fold.querySelectorAll("details[open]").forEach(function (section) {
+          printed.push([section, true]);
+          section.open = false;
+        });
+      });
+    });
+    window.addEventListener("afterprint", function () {
+      printed.forEach(function (pair) { pair[0].open = pair[1]; });
+      printed = [];
+    });
+  }
+  redlinePage();
 
   // The homepage pop-up.
   var dialog = document.getElementById("policy-dialog");
