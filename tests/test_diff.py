@@ -13,7 +13,8 @@ import markdown
 import pytest
 from tests_support import BASE_POLICY
 
-from generator.core.diff import Redline, RedlineWords
+from generator.core.diff import Redline, RedlineWords, redline
+from generator.core.sections import parse_sections
 from generator.site.redlines import redline_markdown
 from generator.site.words import words
 
@@ -490,3 +491,32 @@ def test_a_link_whose_words_and_address_changed_marks_the_words_and_notes_the_ad
         " → https://b.example/c)</span>"
     ) in html
     assert_well_formed(html)
+
+
+def test_a_redline_in_chinese_says_its_notes_in_chinese() -> None:
+    old = f"## 一、*我们处理信息的法律依据*\n\n{RIGHTS} 详见[说明](https://a.example)。\n"
+    new = f"## 一、*我们处理信息的法律根据*\n\n{RIGHTS} 详见[说明](https://b.example)。\n"
+    html = redline_markdown(old, new, words("zh").redline).html
+
+    assert "已更名：原标题为“<em>我们处理信息的法律依据</em>”。" in html
+    assert (
+        '<span class="redline-link-note">（链接已更改：https://a.example → https://b.example）</span>' in html
+    )
+    assert "Renamed" not in html and "link changed" not in html
+
+
+def test_a_section_that_reads_differently_is_never_shown_unchanged() -> None:
+    # The edge's rendering has the last word: the same source rendered differently (a
+    # site's extension options changed, say) is a change a reader sees, and the
+    # redline's summary says so.
+    sections = parse_sections("## Contact\n\nWrite to us.\n")
+    result = redline(
+        sections,
+        sections,
+        lambda section: "<p>Write to us.</p>",
+        lambda section: "<p>Write to <strong>us</strong>.</p>",
+    )
+
+    (section,) = result.sections
+    assert section.status == "changed" and "<strong><ins>" in section.html
+    assert result.summary.changed == ("contact",)

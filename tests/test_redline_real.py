@@ -123,7 +123,7 @@ def redline_part(html: str) -> str:
 def section(html: str, section_id: str) -> str:
     """One section of a built redline (an element with its `data-section`)."""
     match = re.search(
-        rf'<(section|details) class="redline-section[^"]*"[^>]*data-section="{re.escape(section_id)}"'
+        rf'<(section|details)[^>]* class="redline-section[^"]*"[^>]*data-section="{re.escape(section_id)}"'
         r"[^>]*>.*?</\1>",
         html,
         re.DOTALL,

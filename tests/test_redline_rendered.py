@@ -279,3 +279,12 @@ def test_the_disk_cache_keeps_each_languages_redline_of_the_same_texts_apart(tmp
     assert f"{SR_INS}online{SR_END}" in english and "[新增：" not in english
     assert '<span class="sr-only">[新增：</span>online<span class="sr-only">]</span>' in chinese
     assert "[inserted: " not in chinese and ">changed<" not in chinese
+
+
+def test_a_reference_defined_over_two_lines_renders_as_the_page_renders_it() -> None:
+    old = "## A\n\nSee [our team][t].\n\n## B\n\nText.\n\n[t]:\n    https://one.example\n"
+    new = old.replace("one.example", "two.example")
+    html = redline_markdown(old, new).section("a").html
+
+    assert '<a href="https://two.example">our team</a>' in html and "[t]" not in html
+    assert "(link changed: https://one.example → https://two.example)" in html

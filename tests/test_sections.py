@@ -233,3 +233,15 @@ def test_subsections_of_a_renamed_section_are_not_moved():
     )
     summary = compare(old, new)
     assert summary.changed == ("our-legal-bases",) and summary.moved == ()
+
+
+def test_a_definition_whose_address_is_on_the_next_line_is_read_whole():
+    old = '## A\n\nSee [our team][t].\n\n## B\n\nText.\n\n[t]:\n    https://one.example\n    "The team"\n'
+    new = old.replace("one.example", "two.example")
+    sections = {s.id: s for s in parse_sections(old)}
+    assert sections["a"].context == '[t]: https://one.example "The team"'
+    assert sections["b"].seen_body.strip() == "Text."
+    # The address changed on its own line: the section whose link leads elsewhere changed.
+    assert compare(parse_sections(old), parse_sections(new)).changed == ("a",)
+    # "[x]:" with nothing after it defines nothing: readers see it, as text.
+    assert parse_sections("[x]:\n\n## A\n\ntext\n")[0].visible

@@ -29,7 +29,7 @@ words of their headings and bodies together is common to both (the Dice coeffici
 the two bags of words: 2 |A ∩ B| / (|A| + |B|)). Unrelated sections of one policy share
 their function words ("we", "your", "the") and rarely reach 0.4; a reworded heading over
 the same body is above 0.9."""
-_PAIR_BUDGET = 40_000
+_PAIR_BUDGET = 10_000
 """Beyond this many unpaired old x new sections, content pairing is not attempted (a
 rewrite, not a revision: the sections stay added and removed)."""
 

@@ -171,16 +171,50 @@ def _outside_fences(text: str) -> list[tuple[str, bool]]:
     return out
 
 
+def _link_definitions(lines: list[tuple[str, bool]]) -> dict[int, tuple[int, str, str]]:
+    """The reference-link and abbreviation definitions among some lines (outside fenced
+    code), by first line: (end line, kind "[" or "*[", label) for each. A definition
+    goes on over the indented lines right after it (`[label]:` then its address, or
+    its title, on the next line)."""
+    found: dict[int, tuple[int, str, str]] = {}
+    index = 0
+    while index < len(lines):
+        line, outside = lines[index]
+        match = (
+            (_REFERENCE_DEFINITION.match(line) or _ABBREVIATION_DEFINITION.match(line)) if outside else None
+        )
+        if match is None:
+            index += 1
+            continue
+        end = index + 1
+        while (
+            end < len(lines) and lines[end][1] and lines[end][0][:1] in (" ", "\t") and lines[end][0].strip()
+        ):
+            end += 1
+        kind = "*[" if line.lstrip().startswith("*") else "["
+        if kind == "[" and not match.group(2) and end == index + 1:
+            index += 1  # "[label]:" with nothing after it is text, not a definition
+            continue
+        found[index] = (end, kind, match.group(1))
+        index = end
+    return found
+
+
 def seen_text(markdown: str) -> str:
     """Markdown without the lines a reader never sees: reference-link and abbreviation
     definitions and HTML comments (outside fenced code)."""
     if "]:" not in markdown and "<!--" not in markdown:
         return markdown
+    lines = _outside_fences(markdown)
+    definitions = _link_definitions(lines)
     kept: list[str] = []
-    for line, outside in _outside_fences(markdown):
-        if outside and (_REFERENCE_DEFINITION.match(line) or _ABBREVIATION_DEFINITION.match(line)):
+    index = 0
+    while index < len(lines):
+        if index in definitions:
+            index = definitions[index][0]
             continue
-        kept.append(line)
+        kept.append(lines[index][0])
+        index += 1
     text = "\n".join(kept)
     return _COMMENT.sub("", text) if "<!--" in text else text
 
@@ -221,18 +255,15 @@ def _definitions(markdown: str) -> _Definitions:
     abbreviations: dict[str, list[str]] = {}
     footnotes: dict[str, list[str]] = {}
     lines = _outside_fences(markdown)
+    for start, (end, kind, label) in _link_definitions(lines).items():
+        text = "\n".join(line for line, _ in lines[start:end])
+        definition = normalize_text(text[text.index("]:") + 2 :])
+        if kind == "[":
+            references.setdefault(_label(label), []).append(definition)
+        else:
+            abbreviations.setdefault(label.strip(), []).append(definition)
     for index, (line, outside) in enumerate(lines):
-        if not outside:
-            continue
-        match = _REFERENCE_DEFINITION.match(line)
-        if match:
-            references.setdefault(_label(match.group(1)), []).append(normalize_text(match.group(2) or ""))
-            continue
-        match = _ABBREVIATION_DEFINITION.match(line)
-        if match:
-            abbreviations.setdefault(match.group(1).strip(), []).append(normalize_text(match.group(2)))
-            continue
-        match = _FOOTNOTE_DEFINITION.match(line)
+        match = _FOOTNOTE_DEFINITION.match(line) if outside else None
         if match:
             block = [line]
             for following, _ in lines[index + 1 :]:

@@ -6,8 +6,10 @@ the Markdown extensions of the site's pages (`use_markdown`; by default the ones
 `policy` plugin always enables) and sanitises it (`generator.site.sanitize.clean_html`),
 so the redline shows what the version page shows and nothing a policy file smuggles in.
 A body is rendered with the document's reference-link definitions appended (they may sit
-in another section) and, when footnotes are on, the definitions of the footnotes it
-refers to; its footnotes are therefore numbered within the section.
+in another section), with `abbr` its abbreviations, and, when footnotes are on, the
+definitions of the footnotes it refers to; its footnotes are therefore numbered within
+the section. A section's title is rendered the same way, as the heading it is on the
+page (emphasis, code, links; sanitised), for the redline's headings and lists.
 
 Rendering is memoised by body text (a revision changes a few sections: the others were
 rendered for the previous redline already), redlines by the texts' content hashes in
@@ -149,17 +151,41 @@ def use_cache(folder: Path | None) -> None:
 
 # --------------------------------------------------------------------------- Markdown to HTML
 
-_REFERENCE = re.compile(r"^[ ]{0,3}\[(?!\^)[^\]\n]+\]:[ \t]*\S.*$", re.MULTILINE)
-_ABBREVIATION = re.compile(r"^[ ]{0,3}\*\[[^\]\n]+\]:.*$", re.MULTILINE)
+_REFERENCE = re.compile(
+    r"^[ ]{0,3}\[(?!\^)[^\]\n]+\]:(?:[ \t]*\S.*|[ \t]*\n[ \t]+\S.*)(?:\n[ \t]+\S.*)*$", re.MULTILINE
+)
+"""A reference-link definition, with the indented lines that go on with it (its address
+or its title on the next line)."""
+_ABBREVIATION = re.compile(r"^[ ]{0,3}\*\[[^\]\n]+\]:.*(?:\n[ \t]+\S.*)*$", re.MULTILINE)
 _FOOTNOTE_DEFINITION = re.compile(r"^[ ]{0,3}\[\^([^\]\n]+)\]:")
 _FOOTNOTE_REFERENCE = re.compile(r"\[\^([^\]\n]+)\](?!:)")
+
+
+def _without_fenced_code(text: str) -> str:
+    if "```" not in text and "~~~" not in text:
+        return text
+    kept: list[str] = []
+    fence: str | None = None
+    for line in text.split("\n"):
+        match = _FENCE.match(line)
+        if match:
+            marker = match.group(1)
+            if fence is None:
+                fence = marker[0] * 3
+            elif marker.startswith(fence):
+                fence = None
+            kept.append("")
+            continue
+        kept.append("" if fence is not None else line)
+    return "\n".join(kept)
 
 
 @functools.lru_cache(maxsize=256)
 def _definitions(text: str) -> tuple[str, dict[str, str], str]:
     """A document's reference-link definitions (as one block), its footnote definitions
     by label (each with its indented continuation lines) and its abbreviation
-    definitions (as one block)."""
+    definitions (as one block). Lines in fenced code define nothing (as on the page)."""
+    text = _without_fenced_code(text)
     references = "\n".join(match.group(0) for match in _REFERENCE.finditer(text))
     abbreviations = "\n".join(match.group(0) for match in _ABBREVIATION.finditer(text))
     footnotes: dict[str, str] = {}

@@ -5,12 +5,26 @@ the version page and follows the reader's structure rather than the file's bytes
 
 * sections are matched by their stable id (see `generator.core.sections`), so inserting a
   section and renumbering the ones after it ("V." -> "VI.") shows as one added
-  section, not as a dozen changed headings;
+  section, not as a dozen changed headings; sections ids leave unpaired are paired by
+  their words (`generator.core.changes.pair_sections`), so a reworded heading ("legal
+  basis" -> "legal bases": a new slug) is one changed section with a "Renamed" note,
+  not a section struck out and another inserted;
+* a section is compared as a reader sees it in its document: a section made only of
+  lines nobody sees (a preamble of link definitions) is not shown, and a section whose
+  link turned into raw text because a definition elsewhere went is changed; the
+  classification is `generator.core.changes.compare`'s, so the summary, the feed, the
+  notices and the redline agree;
+* headings are the page's: their inline Markdown rendered at the edge and sanitised
+  (`HeadingHtml`), a changed title compared word by word like a body's words; each
+  `SectionRedline` carries its heading as one line of inline HTML for lists
+  (`heading_html`, and `renamed_from_html` for a renamed section);
 * inside a section, the rendered HTML of the two versions is compared (the edge renders
   each section body's Markdown with the site's extensions and sanitises it; core never
   reads Markdown): blocks first (paragraphs, lists and their items, tables and their
   rows and cells), then words inside the blocks that changed, with `<ins>`/`<del>`
-  placed inside the links, emphasis, cells and items they belong to;
+  placed inside the links, emphasis, cells and items they belong to; a link whose
+  address changed keeps its words once and is followed by a note naming both
+  addresses (`<span class="redline-link-note">`);
 * spacing and list renumbering are not changes, as in `generator.core.changes`.
 
 The output is one HTML fragment (`Redline.html`) meant to be embedded in a Markdown
