@@ -7,7 +7,8 @@ axe-core finds nothing serious at 1280 and 390 px. In English and in Chinese.
 
 History: a privacy policy of thirteen sections (one with two levels of subsections) in
 English and Chinese; 1.0 published 1 September 2026, 2.0 on 30 September 2026 (in force
-from 16 October 2026). 2.0 changes only the address of the cookie-settings link, removes
+from 16 October 2026). 2.0 rewords the heading of "How We Use It" (renamed), changes only the
+address of the cookie-settings link (the next section: two changes in a row), removes
 "International Transfers" (renumbering what follows: not a change), adds "Automated
 Decisions", adds a right to the core-rights "Your Rights" and shortens the deadline of
 its sub-subsection "Deadlines" (a level-4 heading: Material's small grey h5). The site is
@@ -103,6 +104,7 @@ Write to privacy@example.com.
 
 EN_V2 = (
     EN_V1.replace("https://shop.example/cookies", "https://shop.example/privacy/cookies")
+    .replace("## 4. How We Use It {#use}", "## 4. How We Use Your Information {#use}")
     .replace(
         "## 7. International Transfers {#transfers}\n\nWe store your data in Singapore and may send it "
         "to processors abroad under standard\ncontractual clauses.\n\n",
@@ -188,6 +190,7 @@ ZH_V1 = """\
 
 ZH_V2 = (
     ZH_V1.replace("https://shop.example/cookies", "https://shop.example/privacy/cookies")
+    .replace("## 四、我们如何使用信息 {#use}", "## 四、我们如何使用您的信息 {#use}")
     .replace(
         "## 七、跨境传输 {#transfers}\n\n我们将您的数据存储在新加坡，并可能依据标准合同条款将其发送给境外的处理者。\n\n",
         "",
@@ -209,6 +212,7 @@ PAGE_ZH = "zh/privacy/changes/1.0-to-2.0/"
 # What the reader is told, in the order of the redline.
 CHANGES = [
     # (section id, name, kinds, core rights)
+    ("use", "4. How We Use Your Information", ["Changed", "Renamed"], False),
     ("cookies", "5. Cookies", ["Changed"], False),
     ("transfers", "7. International Transfers", ["Removed"], False),
     ("automated", "9. Automated Decisions", ["Added"], False),
@@ -216,6 +220,7 @@ CHANGES = [
     ("deadlines", "Deadlines", ["Changed"], True),
 ]
 CHANGES_ZH = [
+    ("use", "四、我们如何使用您的信息", ["修改", "重命名"], False),
     ("cookies", "五、网站存储", ["修改"], False),
     ("transfers", "七、跨境传输", ["删除"], False),
     ("automated", "九、自动化决策", ["新增"], False),
@@ -223,7 +228,7 @@ CHANGES_ZH = [
     ("deadlines", "答复期限", ["修改"], True),
 ]
 FOLDS = [
-    ("5 unchanged sections", ["preamble", "who", "scope", "collection", "use"]),
+    ("4 unchanged sections", ["preamble", "who", "scope", "collection"]),
     ("1 unchanged section", ["sharing"]),
     ("2 unchanged sections", ["retention", "security"]),
     ("1 unchanged section", ["children"]),
@@ -314,12 +319,17 @@ def test_the_page_opens_with_each_changed_section_its_kind_its_badge_and_a_link_
         expect(target).to_have_count(1)
         expect(target).to_have_role("heading")
         expect(heading_of(as_built, section)).to_have_attribute("id", href[1:])
+    # A renamed section says what it was called.
+    renamed = items.locator(".policy-changes__renamed")
+    expect(renamed).to_have_count(1)
+    expect(renamed).to_have_text("previously “How We Use It”" if path == PAGE else "原为“我们如何使用信息”")
+    expect(items.filter(has=as_built.locator(".policy-changes__renamed"))).to_contain_text(changes[0][1])
     counts = as_built.locator(".policy-changes__counts")
     if path == PAGE:
-        expect(counts).to_have_text("Added (1) · Removed (1) · Changed (3)")
+        expect(counts).to_have_text("Added (1) · Removed (1) · Changed (4) · Renamed (1)")
         expect(as_built.locator(".policy-core-rights")).to_contain_text("Your Rights")
     else:
-        expect(counts).to_have_text("新增 (1) · 删除 (1) · 修改 (3)")
+        expect(counts).to_have_text("新增 (1) · 删除 (1) · 修改 (4) · 重命名 (1)")
 
 
 def test_each_run_of_unchanged_sections_is_one_bar_that_says_how_many(as_built: Page, site: str):
@@ -340,20 +350,11 @@ def test_each_run_of_unchanged_sections_is_one_bar_that_says_how_many(as_built: 
     )
     # Between two changes, one bar at most.
     blocks = as_built.locator("article > .policy-redline")
-    kinds = ["fold" if b.locator("> details.redline-fold").count() else "change" for b in blocks.all()]
-    assert kinds == [
-        "fold",
-        "change",
-        "fold",
-        "change",
-        "fold",
-        "change",
-        "fold",
-        "change",
-        "fold",
-        "change",
-        "fold",
-    ]
+    kinds = " ".join(
+        "fold" if b.locator("> details.redline-fold").count() else "change" for b in blocks.all()
+    )
+    # Two changes in a row ("use", "cookies") have no bar between them.
+    assert kinds == "fold change change fold change fold change fold change fold change fold"
 
 
 def test_the_chinese_bars_and_navigation_say_it_in_chinese(as_built: Page, site: str):
@@ -361,7 +362,7 @@ def test_the_chinese_bars_and_navigation_say_it_in_chinese(as_built: Page, site:
     folds = as_built.locator(".policy-redline details.redline-fold > summary")
     expect(folds).to_have_text(
         [
-            "5 个章节未变更",
+            "4 个章节未变更",
             "1 个章节未变更",
             "2 个章节未变更",
             "1 个章节未变更",
@@ -370,9 +371,9 @@ def test_the_chinese_bars_and_navigation_say_it_in_chinese(as_built: Page, site:
         ]
     )
     first = as_built.locator(".redline-nav").first
-    expect(first).to_have_text("第 1 处变更，共 5 处 下一处变更")
+    expect(first).to_have_text("第 1 处变更，共 6 处 下一处变更")
     last = as_built.locator(".redline-nav").last
-    expect(last).to_have_text("第 5 处变更，共 5 处 上一处变更")
+    expect(last).to_have_text("第 6 处变更，共 6 处 上一处变更")
     toc = as_built.get_by_role("navigation", name="修订对照")
     expect(toc.get_by_role("link")).to_have_text([name for _, name, _, _ in CHANGES_ZH])
     redline = " ".join(as_built.locator(".policy-changes, .policy-redline").all_inner_texts())

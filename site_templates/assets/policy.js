@@ -85,8 +85,8 @@
   // changed sections, the table of contents, "Previous change" / "Next change") brings
   // the keyboard's focus to the change's heading, so that Tab goes on from there and a
   // screen reader reads it; a link or an address to a section inside a folded run of
-  // unchanged sections opens the fold first. On paper, a closed fold prints its sections
-  // as one line each (their headings), as they were before folds.
+  // unchanged sections opens the fold first (Material opens it too, once the address has
+  // changed; and opens every fold for printing).
   function redlinePage() {
     if (!document.querySelector(".policy-redline")) return;
     function byHash(hash) {
@@ -136,23 +136,6 @@
     }
     window.addEventListener("hashchange", fromAddress);
     fromAddress();
-
-    var printed = [];
-    window.addEventListener("beforeprint", function () {
-      printed = [];
-      document.querySelectorAll(".policy-redline details.redline-fold:not([open])").forEach(function (fold) {
-        printed.push([fold, false]);
-        fold.open = true;
-        fold.querySelectorAll("details[open]").forEach(function (section) {
-          printed.push([section, true]);
-          section.open = false;
-        });
-      });
-    });
-    window.addEventListener("afterprint", function () {
-      printed.forEach(function (pair) { pair[0].open = pair[1]; });
-      printed = [];
-    });
   }
   redlinePage();
 
