@@ -25,7 +25,7 @@ import pytest
 from browser_support import build_site, serving
 from playwright.sync_api import Page, expect
 from test_accessibility import axe_findings, sideways
-from tests_support import PolicyRepo, policy_file
+from tests_support import PolicyRepo, build, policy_file
 
 MKDOCS_YML = """\
 site_name: Shop
@@ -543,3 +543,60 @@ def test_the_redline_page_has_no_serious_axe_finding_with_a_bar_open_or_a_change
         assert sideways(visitor) == 0, f"{path} with a bar open scrolls sideways at {width} px"
     found = {page: lines for page, lines in findings.items() if lines}
     assert not found, f"axe-core at {width} px: {found}"
+
+
+# ------------------------------------------------------------------ a heading's own characters
+
+
+MARKDOWN_IN_HEADINGS = """\
+Intro.
+
+## 1. Keep *all* data_for_you {#_keep_}
+
+We keep it.
+
+## 2. Braces {like} these # and \\*stars\\* {#"quoted'}
+
+Old text.
+
+## 3. Contact {#contact}
+
+Write to us.
+"""
+
+
+def test_a_heading_with_markdown_characters_and_an_odd_id_is_one_entry_of_the_table_of_contents(
+    policy_repo: PolicyRepo, policyctl, tmp_path: Path
+):
+    """The table of contents' headings are Markdown written from the policy's headings and
+    ids: emphasis, braces, a hash, escaped stars, underscores and quotes in an id neither
+    break them nor leak an attribute list onto the page."""
+    policy_repo.publish(
+        "policy/privacy.md",
+        policy_file(MARKDOWN_IN_HEADINGS, published="2026-09-01"),
+        "2026-09-01T10:00:00+08:00",
+    )
+    revised = MARKDOWN_IN_HEADINGS.replace("We keep it.", "We keep it longer.").replace(
+        "Old text.", "New text."
+    )
+    policy_repo.publish(
+        "policy/privacy.md",
+        policy_file(revised, version="2.0", published="2026-09-30", summary="Longer."),
+        "2026-09-30T10:00:00+08:00",
+    )
+    build(policyctl, policy_repo, AS_OF, tmp_path / "site")
+    page = (tmp_path / "site" / PAGE / "index.html").read_text(encoding="utf-8")
+    toc = page[page.index('aria-label="Redline"') :]
+    toc = toc[: toc.index("</nav>")]
+    entries = re.findall(
+        r'<a href="#([^"]+)" class="md-nav__link">\s*<span class="md-ellipsis">\s*(.*?)\s*</span>', toc, re.S
+    )
+    assert [name for _, name in entries] == [
+        "1. Keep all data_for_you",
+        "2. Braces {like} these # and *stars*",
+    ]
+    article = page[page.index("<article") : page.index("</article>")]
+    for target, _ in entries:
+        assert f'id="{target}"' in article  # the entry leads somewhere on the page
+    assert "{:" not in article and "redline-toc }" not in article
+    assert article.count('class="redline-toc"') == 2

@@ -450,8 +450,8 @@ def _section_kinds(
 def _toc_id(section: SectionRedline, taken: set[str]) -> str:
     """The id of a changed section's entry in the page's table of contents (see
     `_redline_blocks`): letters, digits and hyphens only, as a Markdown attribute list
-    needs; unique on the page."""
-    base = "toc-" + re.sub(r"[^\w-]+", "-", section.anchor)
+    needs (an underscore there would start emphasis); unique on the page."""
+    base = "toc-" + re.sub(r"[\W_]+", "-", section.anchor)
     candidate, suffix = base, 1
     while candidate in taken:
         suffix += 1
