@@ -39,6 +39,7 @@ def test_revision_published_before_golden_week_is_pending_until_16_october(polic
         "removed": [],
         "changed": ["information-you-provide"],
         "moved": [],
+        "renamed": [],
     }
     assert doc["next_change"] == "2026-10-16T00:00:00+08:00"
 
@@ -335,7 +336,13 @@ def test_renumbering_insertion_is_reported_as_one_added_section(policy_repo, pol
         "2026-09-30T10:00:00+08:00",
     )
     pending = status(policyctl, policy_repo, "2026-10-01")["documents"][0]["pending"][0]
-    assert pending["changes"] == {"added": ["cookies"], "removed": [], "changed": [], "moved": []}
+    assert pending["changes"] == {
+        "added": ["cookies"],
+        "removed": [],
+        "changed": [],
+        "moved": [],
+        "renamed": [],
+    }
     assert pending["core_rights_changed"] is True
 
 

@@ -158,7 +158,13 @@ def test_versions_json_and_feed(history, policyctl, tmp_path):
     v1, v2 = document["versions"]
     assert v1["status"] == "in-force" and v2["status"] == "pending"
     assert v1["until"] == "2026-10-16T00:00:00+08:00" and v2["until"] is None
-    assert v2["changes"] == {"added": ["sharing"], "removed": [], "changed": ["collection"], "moved": []}
+    assert v2["changes"] == {
+        "added": ["sharing"],
+        "removed": [],
+        "changed": ["collection"],
+        "moved": [],
+        "renamed": [],
+    }
     assert v2["core_rights_changed"] is True and v1["core_rights_changed"] is False
     assert re.fullmatch(r"[0-9a-f]{40}", v2["commit"]) and re.fullmatch(r"[0-9a-f]{64}", v2["sha256"])
     committed = history.git("show", f"{v2['commit']}:policy/privacy.md").encode()

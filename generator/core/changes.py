@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from generator.core.sections import Section, plain_words
 from generator.core.sequences import longest_increasing
@@ -90,12 +90,14 @@ class ChangeSummary:
     def is_empty(self) -> bool:
         return not self.sections
 
-    def as_dict(self) -> dict[str, list[str]]:
+    def as_dict(self) -> dict[str, Any]:
+        """The data files' form: the ids by kind, and each renamed section's old title."""
         return {
             "added": list(self.added),
             "removed": list(self.removed),
             "changed": list(self.changed),
             "moved": list(self.moved),
+            "renamed": [{"id": c.id, "from": c.renamed_from, "to": c.title} for c in self.renamed],
         }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from collections import Counter
 
+from generator.core.changes import pair_sections
 from generator.core.errors import Advisory, Violation
 from generator.core.sections import CORE_RIGHTS_CLASS, Section, headings
 
@@ -47,11 +48,14 @@ def section_mark_problems(text: str, *, file: str, commit: str) -> list[Violatio
 def lost_marks(
     before_sections: tuple[Section, ...], after_sections: tuple[Section, ...], *, version: str, file: str
 ) -> list[Advisory]:
-    """A revision that drops the core-rights mark from a section it keeps."""
-    was_core = {s.id for s in before_sections if s.core_rights}
-    now_core = {s.id for s in after_sections if s.core_rights}
-    present = {s.id for s in after_sections}
-    lost = sorted((was_core - now_core) & present)
+    """A revision that drops the core-rights mark from a section it keeps (paired by id,
+    or by content when a reworded heading changed the id: `pair_sections`)."""
+    pairs = pair_sections(before_sections, after_sections)
+    lost = sorted(
+        after.id
+        for after in after_sections
+        if not after.core_rights and (p := pairs.get(after.id)) and p.core_rights
+    )
     if not lost:
         return []
     return [
