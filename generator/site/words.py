@@ -145,8 +145,8 @@ ENGLISH: dict[str, str] = {
     "next_change": "Next change",
     "redline_legend": "Inserted text is <ins>underlined</ins>; deleted text is <del>struck through</del>, "
     "inside the links, lists and tables it belongs to. A list item or table row added or removed is "
-    "marked as a whole; a link whose address changed shows the old link struck through and the new "
-    "one underlined. Renumbering is not shown as a change.",
+    "marked as a whole; a link whose address changed keeps its words, followed by a note with the old "
+    "and the new address. Renumbering is not shown as a change.",
     # updates page
     "updates_intro": "Every revision of every policy, newest first. Subscribe with the {link}.",
     "update_facts": "Published {published} · effective {effective} · {status}",
@@ -301,7 +301,7 @@ CHINESE: dict[str, str] = {
     "next_change": "下一处变更",
     "redline_legend": "新增的文字以<ins>下划线</ins>标出；删除的文字以<del>删除线</del>标出，"
     "位于其所属的链接、列表和表格之中。整条新增或删除的列表项或表格行整体标出；"
-    "地址变更的链接显示为旧链接加删除线、新链接加下划线。重新编号不视为变更。",
+    "地址变更的链接保留其文字，并在其后注明旧地址和新地址。重新编号不视为变更。",
     "updates_intro": "所有政策的每一次修订，最新的在前。可通过{link}订阅。",
     "update_facts": "{published}发布 · {effective}生效 · {status}",
     "update_facts_never": "{published}发布 · 未生效：在生效前已被版本 {version} 取代",
