@@ -270,6 +270,13 @@ def governing(document: DocumentFacts, user: str, answers: Iterable[Answer], at:
     return Governing(document.id, user, version, since, because)
 
 
+def governing_version(document: DocumentFacts, answers: Iterable[Answer], at: datetime) -> str | None:
+    """The version of :func:`governing` alone (not since when nor why): what a campaign
+    asks of each recipient who answered, at a fraction of the cost."""
+    current, _ = _state(document, _ordered(document, answers), at)
+    return None if current is None else document.versions[current].version
+
+
 def unanswered(document: DocumentFacts, user: str, at: datetime) -> Governing:
     """The rule for a user who never answered: the version in force, since it took effect."""
     current = document.in_force(at)

@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from notify.answers import answers as answers_table
-from notify.applies import Answer, DocumentFacts, VersionFacts, governing
+from notify.applies import OBJECT, Answer, DocumentFacts, VersionFacts, governing_version
 from notify.ledger import Claimed
 from notify.revision import Revision
 from notify.tokens import user_key
@@ -80,9 +80,11 @@ class RecipientRedlines:
             return
         at = self.at or datetime.now(UTC)
         for key, given in self._answers(keys).items():
+            if not any(a.answer == OBJECT for a in given):
+                continue  # no objection: the version in force governs, the ordinary redline
             if any(self.facts.index(a.version) is None for a in given):
                 continue  # an answer this revision cannot place: the ordinary redline
-            version = governing(self.facts, key, given, at).version
+            version = governing_version(self.facts, given, at)
             if version in self.own:
                 self._since[key] = version
 

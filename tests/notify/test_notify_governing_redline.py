@@ -22,6 +22,7 @@ from browser_support import build_site
 from test_compare_in_force import write_history
 from tests_support import PolicyRepo
 
+from notify.applies import ACCEPT, OBJECT, Answer, DocumentFacts, VersionFacts, governing, governing_version
 from notify.revision import Earlier, Revision
 from notify.tokens import user_key
 
@@ -72,12 +73,23 @@ def notified(policy_repo: PolicyRepo, policyctl) -> dict[str, email.message.Emai
     later = repo.path / "answers.jsonl"
     later.write_text(
         json.dumps(
-            {"document": "privacy", "version": "2.0", "user": user_key("", "eve@example.com"),
-             "answer": "object", "at": "2026-03-06T10:00"}
+            {
+                "document": "privacy",
+                "version": "2.0",
+                "user": user_key("", "eve@example.com"),
+                "answer": "object",
+                "at": "2026-03-06T10:00",
+            }
         )  # fmt: skip
         + "\n"
         + json.dumps(
-            {"document": "privacy", "version": "2.0", "user": "u-gus", "answer": "object", "at": "2026-10-06T10:00"}
+            {
+                "document": "privacy",
+                "version": "2.0",
+                "user": "u-gus",
+                "answer": "object",
+                "at": "2026-10-06T10:00",
+            }
         )
         + "\n",
         encoding="utf-8",
@@ -108,7 +120,9 @@ def changes_link(message: email.message.EmailMessage) -> str:
     """The redline the plain text links (the line after "See exactly what changed…" / "查看…")."""
     lines = text_of(message).splitlines()
     for i, line in enumerate(lines):
-        if line.startswith(("See exactly what changed", "applies to you:", "查看")) and line.endswith((":", "：")):
+        if line.startswith(("See exactly what changed", "applies to you:", "查看")) and line.endswith(
+            (":", "：")
+        ):
             return lines[i + 1].strip()
     raise AssertionError(text_of(message))
 
@@ -195,3 +209,34 @@ def test_the_revision_contract_carries_the_earlier_versions_and_reads_older_file
     del data["earlier"]
     older = Revision.from_json(data)
     assert older.earlier == () and older.changes_url_from("1.0") == ""
+
+
+def test_the_campaigns_shortcut_names_the_version_the_governing_rule_names():
+    """`governing_version` (what a campaign asks of each recipient who answered) is the
+    version of `governing`, at every instant of a history with a version replaced on its
+    day, for answers that object, accept, and object again."""
+    zone = datetime.fromisoformat("2026-01-01T00:00:00+08:00").tzinfo
+    day = [datetime(2026, month, 1, tzinfo=zone) for month in range(1, 13)]
+    facts = DocumentFacts(
+        "privacy",
+        "Privacy Policy",
+        (
+            VersionFacts("1.0", day[0]),
+            VersionFacts("2.0", day[2]),
+            VersionFacts("2.1", day[2]),  # replaces 2.0 on its day: 2.0 never took effect
+            VersionFacts("3.0", day[5]),
+            VersionFacts("4.0", day[9]),
+        ),
+    )
+    histories = [
+        [],
+        [Answer("2.1", OBJECT, day[1])],
+        [Answer("3.0", OBJECT, day[4]), Answer("3.0", ACCEPT, day[7])],
+        [Answer("2.1", OBJECT, day[1]), Answer("4.0", ACCEPT, day[10]), Answer("4.0", OBJECT, day[11])],
+        [Answer("4.0", OBJECT, day[8])],
+    ]
+    for answers in histories:
+        for month in range(12):
+            at = day[month]
+            assert governing_version(facts, answers, at) == governing(facts, "u", answers, at).version
+    assert governing_version(facts, histories[1], day[6]) == "1.0"  # never 2.0
