@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import html
 import os
 import re
@@ -78,6 +79,10 @@ class Page:
     in_nav: bool = True
     front: dict[str, Any] = field(default_factory=dict)
     """The front matter (see `_front_matter`)."""
+    raw: dict[str, str] = field(default_factory=dict)
+    """HTML put into the rendered page in place of its placeholder (`raw_placeholder`), after
+    Markdown has run: a redline's sections, which Markdown would only parse to pass through
+    (most of a long history's build time)."""
 
     @property
     def src(self) -> str:
@@ -521,6 +526,22 @@ def _redline_blocks(t: Words, sections: Sequence[SectionRedline]) -> list[dict[s
     return blocks
 
 
+def raw_placeholder(html_text: str) -> str:
+    """The HTML comment that stands for `html_text` in a page's Markdown (named by its hash:
+    the same page stages the same Markdown, and nothing from a policy file can name it,
+    since the policy's own HTML reaches a page sanitised, without comments)."""
+    return f"<!--policy-raw:{hashlib.sha256(html_text.encode('utf-8')).hexdigest()[:24]}-->"
+
+
+def _deferred(blocks: list[dict[str, Any]], raw: dict[str, str]) -> list[dict[str, Any]]:
+    """The redline blocks with their HTML replaced by placeholders, collected in `raw`."""
+    for block in blocks:
+        placeholder = raw_placeholder(block["html"])
+        raw[placeholder] = str(block["html"])
+        block["html"] = Markup(placeholder)
+    return blocks
+
+
 def changes_page(model: SiteModel, doc: DocumentView, redline: Redline) -> Page:
     url = redline.url
     old, new = redline.old, redline.new
@@ -537,6 +558,7 @@ def changes_page(model: SiteModel, doc: DocumentView, redline: Redline) -> Page:
     changes = redline.changes
     sections = redline_of(old, new, t.redline).sections
     changed, counts = _section_kinds(t, sections)
+    raw: dict[str, str] = {}
     body = _render(
         model,
         "changes.md.j2",
@@ -559,9 +581,9 @@ def changes_page(model: SiteModel, doc: DocumentView, redline: Redline) -> Page:
         core_sections=[c.title for c in changes.core_rights_sections],
         changes=changed,
         counts=counts,
-        blocks=_redline_blocks(t, sections),
+        blocks=_deferred(_redline_blocks(t, sections), raw),
     )
-    return Page(url, title, body, in_nav=False, front=front)
+    return Page(url, title, body, in_nav=False, front=front, raw=raw)
 
 
 def updates_page(model: SiteModel) -> Page:

@@ -155,6 +155,8 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
         self.runtime = Runtime()
         self.is_serve = False
         self._link_warnings: LinkWarnings | None = None
+        self._raw: dict[str, dict[str, str]] = {}
+        """The HTML each staged page takes in place of its placeholders, by source path."""
         self.witness: Witness | None = None
         """The previous public record, when this plugin keeps it (plain `mkdocs build`)."""
         self.built_as_of: dt.datetime | None = None
@@ -265,6 +267,7 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
         except PolicyError as error:
             raise PluginError(str(error)) from None
         write_tree(pages, self.stage_dir)
+        self._raw = {page.src: page.raw for page in pages if page.raw}
         self.model, self.models = models[0], models
         self.witness, self.built_as_of = witness, as_of
         self._warn_raw_html(self.model)
@@ -353,6 +356,8 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
             return html
         # Every page of the site is staged by this plugin (docs_dir is the staged tree).
         escape_toc(page.toc)
+        for placeholder, raw in self._raw.get(page.file.src_uri, {}).items():
+            html = html.replace(placeholder, raw)
         return clean_html(html)
 
     def _quiet_links(self) -> None:
