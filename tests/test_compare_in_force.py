@@ -27,7 +27,9 @@ from generator.settings import load_settings
 from generator.site.model import build_model
 
 PRIVACY, PRIVACY_ZH = "policy/privacy.md", "policy/privacy.zh.md"
-MKDOCS_YML = "site_name: Shop\nsite_url: https://shop.example/\nplugins:\n  - policy:\n      languages: [en, zh]\n"
+MKDOCS_YML = (
+    "site_name: Shop\nsite_url: https://shop.example/\nplugins:\n  - policy:\n      languages: [en, zh]\n"
+)
 
 EN = {
     "2.0": BASE_POLICY.replace("2. Order data: address.", "2. Order data: address, phone number."),
@@ -202,7 +204,11 @@ def test_the_chinese_pages_compare_the_chinese_texts(window):
     assert redlines(window, "zh/privacy") == ["2.0-to-3.0", "2.0-to-4.0", "3.0-to-4.0"]
     archive = page(window, "zh/privacy/versions")
     assert "<th>自此版本以来</th>" in archive
-    assert archive_rows(archive, "自此版本以来") == {"4.0": None, "3.0": None, "2.0": "../changes/2.0-to-3.0/"}
+    assert archive_rows(archive, "自此版本以来") == {
+        "4.0": None,
+        "3.0": None,
+        "2.0": "../changes/2.0-to-3.0/",
+    }
     two = page(window, "zh/privacy/versions/2.0")
     assert '<a href="../../changes/2.0-to-3.0/">自此版本以来的变更</a>' in two
     assert '<a href="../../changes/2.0-to-4.0/">版本 4.0 相对此版本的变更</a>' in two
@@ -243,10 +249,12 @@ def test_the_model_lists_each_redline_once_in_every_language_and_none_for_drafts
     (doc,) = preview.documents
     scheduled = next(e for e in doc.entries if e.version.version == "5.0")
     assert scheduled.draft and scheduled.since_url is None and scheduled.pending_urls == ()
-    assert [(r.old.version, r.new.version) for r in doc.redlines if "5.0" in (r.old.version, r.new.version)] == [
-        ("4.0", "5.0")
+    assert [
+        (r.old.version, r.new.version) for r in doc.redlines if "5.0" in (r.old.version, r.new.version)
+    ] == [("4.0", "5.0")]
+    assert [(v.version, url) for v, url in doc.entries[0].pending_urls] == [
+        ("4.0", "privacy/changes/1.0-to-4.0/")
     ]
-    assert [(v.version, url) for v, url in doc.entries[0].pending_urls] == [("4.0", "privacy/changes/1.0-to-4.0/")]
 
 
 NEVER_DAY = ["2024-04-17", "2024-04-17-2"]
@@ -284,3 +292,30 @@ def test_a_version_that_never_took_effect_is_compared_with_nothing(policy_repo, 
     ]
     redline = redline_text(page(site, "privacy/changes/2024-03-01-to-2024-06-14"))
     assert "Text number <del>zero</del><ins>june</ins>." in redline
+
+
+def test_a_comparison_a_notice_linked_keeps_its_address_once_a_later_version_is_in_force(
+    repo: PolicyRepo, tmp_path: Path
+):
+    """4.0 changed core rights: during its window, a user governed by 1.0 was sent
+    /privacy/changes/1.0-to-4.0/. Once 5.0 is in force that comparison is no longer
+    rendered; its address still answers, says so, and links the comparison from 1.0 to
+    the version in force and 4.0's text (in Chinese under /zh/ too)."""
+    site = build_site(repo.path, "2026-12-11", tmp_path / "site")
+    retired = page(site, "privacy/changes/1.0-to-4.0")
+    assert "policy-redline" not in retired  # not a rendered redline any more
+    assert "<title>Privacy Policy: changes from version 1.0 to 4.0</title>" in retired
+    assert "Version 4.0 is no longer the version in force, so this comparison is no longer kept." in retired
+    assert (
+        '<a href="../1.0-to-5.0/">What changed from version 1.0 to the version in force, 5.0</a>' in retired
+    )
+    assert '<a href="../../versions/4.0/">The text of version 4.0</a>' in retired
+    assert (site / "privacy" / "changes" / "1.0-to-5.0" / "index.html").is_file()
+    assert (site / "privacy" / "versions" / "4.0" / "index.html").is_file()
+    # 3.0 -> 4.0 is the neighbours' redline: still the real page.
+    assert 'class="policy-redline"' in page(site, "privacy/changes/3.0-to-4.0")
+    chinese = page(site, "zh/privacy/changes/2.0-to-4.0")
+    assert '<html lang="zh">' in chinese and "版本 4.0 已不再是现行有效的版本" in chinese
+    assert '<a href="../2.0-to-5.0/">从版本 2.0 到现行有效版本 5.0 的变更</a>' in chinese
+    # Not in the search index or the sitemap: no page of the site's navigation.
+    assert "1.0-to-4.0" not in (site / "sitemap.xml").read_text(encoding="utf-8")

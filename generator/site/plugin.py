@@ -72,6 +72,7 @@ from generator.site.pdf import print_versions, require_chromium
 from generator.site.record import judge, publish_record, require_forward
 from generator.site.record import sightings as record_sightings
 from generator.site.redlines import use_cache, use_markdown
+from generator.site.retired import write_retired
 from generator.site.sanitize import (
     MARKDOWN_EXTENSIONS,
     TABLES_CONFIG,
@@ -413,6 +414,8 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
         notice_js = _theme_file(config, "assets/notice.js")
         if notice_js is not None:
             shutil.copyfile(notice_js, site / urls.NOTICE_JS)
+        # Comparisons that notices linked and this build no longer renders keep an address.
+        write_retired(site, self.models)
         if self.witness is not None and self.built_as_of is not None:
             publish_record(site, self.models, self.witness, self.built_as_of)
         if self._previous is not None:

@@ -1,0 +1,87 @@
+"""Redline addresses that notices linked and the site no longer renders.
+
+A comparison of an earlier version with the version in force (or with a pending
+revision) is rendered only while that version is in force or pending
+(`generator.core.notices.compared_with`). A notice of a core-rights revision links a
+user governed by an older version to such a page (`/<doc>/changes/<old>-to-<new>/`):
+once a later version takes effect, the page is gone from the build, but the address is
+in people's mailboxes and must keep working. Each such address gets a small static page
+that says so and links on: the comparison from the same version to the version in
+force, and the text of the version the notice announced. Written after the engine ran,
+so it is in no navigation, search index or sitemap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from html import escape
+from pathlib import Path
+
+from generator.core import urls
+from generator.core.timeline import NEVER_IN_FORCE, SUPERSEDED, changes_between
+from generator.site.model import DocumentView, SiteModel
+from generator.site.words import words
+
+
+def retired_comparisons(doc: DocumentView) -> Iterator[tuple[str, str, str]]:
+    """(URL, old version, announced version) of each comparison a notice may have linked
+    and the site no longer renders: every earlier version (that took effect) against a
+    core-rights revision that is no longer in force or pending."""
+    state = doc.state
+    rendered = {r.url for r in doc.redlines}
+    published = state.published
+    language = doc.document.translation_language
+    for index, target in enumerate(published):
+        if index == 0 or state.status(target) not in (SUPERSEDED, NEVER_IN_FORCE):
+            continue
+        if not changes_between(published[index - 1], target).core_rights_changed:
+            continue
+        for old in published[:index]:
+            if state.status(old) == NEVER_IN_FORCE:
+                continue
+            url = urls.changes(doc.id, old.version, target.version, language=language)
+            if url not in rendered:
+                yield url, old.version, target.version
+
+
+def _page(model: SiteModel, doc: DocumentView, url: str, old: str, new: str) -> str:
+    t = words(model.language_code)
+    current = doc.in_force.version if doc.in_force is not None else None
+    title = t.text("changes_title", title=doc.title, old=old, new=new)
+    links = []
+    if current is not None and current.version != old:
+        since = urls.changes(doc.id, old, current.version, language=model.language)
+        if any(r.url == since for r in doc.redlines):
+            text = t.text("retired_since", old=old, current=current.version)
+            links.append(f'<li><a href="{escape(urls.relative(url, since))}">{escape(text)}</a></li>')
+    target = urls.version(doc.id, new, language=model.language)
+    links.append(
+        f'<li><a href="{escape(urls.relative(url, target))}">{escape(t.text("retired_version", new=new))}</a></li>'
+    )
+    links.append(f'<li><a href="{escape(urls.relative(url, doc.archive_url))}">{escape(t["all_versions"])}</a></li>')
+    return (
+        f'<!doctype html>\n<html lang="{escape(model.language_code)}">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        '<meta name="robots" content="noindex">\n'
+        f"<title>{escape(title)}</title>\n</head>\n<body>\n<main>\n<h1>{escape(title)}</h1>\n"
+        f"<p>{escape(t.text('retired_text', new=new))}</p>\n<ul>\n" + "\n".join(links) + "\n</ul>\n</main>\n"
+        "</body>\n</html>\n"
+    )
+
+
+def write_retired(site: Path, models: Sequence[SiteModel]) -> int:
+    """Write each retired comparison's page (never over a page the build rendered).
+    Returns how many."""
+    count = 0
+    for model in models:
+        if model.drafts:
+            continue
+        for doc in model.documents:
+            for url, old, new in retired_comparisons(doc):
+                target = site / url / "index.html"
+                if target.exists():
+                    continue
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(_page(model, doc, url, old, new), encoding="utf-8")
+                count += 1
+    return count
