@@ -319,3 +319,19 @@ def test_a_comparison_a_notice_linked_keeps_its_address_once_a_later_version_is_
     assert '<a href="../2.0-to-5.0/">从版本 2.0 到现行有效版本 5.0 的变更</a>' in chinese
     # Not in the search index or the sitemap: no page of the site's navigation.
     assert "1.0-to-4.0" not in (site / "sitemap.xml").read_text(encoding="utf-8")
+
+
+def test_a_comparison_spanning_several_revisions_lists_what_each_one_changed(window: Path):
+    spanning = page(window, "privacy/changes/1.0-to-4.0")
+    assert "This comparison spans several revisions. What each one changed:" in spanning
+    items = re.findall(r'<li><a href="([^"]+)">version ([^<]+)</a>: ([^<]+)</li>', spanning)
+    assert items == [
+        ("../../versions/2.0/", "2.0", "Phone numbers."),
+        ("../../versions/3.0/", "3.0", "New contact."),
+        ("../../versions/4.0/", "4.0", "Birthdays."),
+    ]
+    neighbours = page(window, "privacy/changes/3.0-to-4.0")
+    assert "spans several revisions" not in neighbours
+    assert "<strong>Summary:</strong> Birthdays." in neighbours
+    chinese = page(window, "zh/privacy/changes/2.0-to-4.0")
+    assert "此对比跨越多次修订。各次修订的变更：" in chinese

@@ -542,6 +542,29 @@ def _deferred(blocks: list[dict[str, Any]], raw: dict[str, str]) -> list[dict[st
     return blocks
 
 
+def _revisions_between(
+    model: SiteModel, doc: DocumentView, url: str, old: Version, new: Version
+) -> list[dict[str, Any]]:
+    """When a redline spans several revisions (a comparison with the version in force or
+    a pending one), each revision after `old` up to `new` with its summary, oldest first;
+    empty for neighbours (the page shows the new version's summary alone)."""
+    versions = [e.version for e in doc.entries]
+    if old not in versions or new not in versions:
+        return []
+    spanned = versions[versions.index(old) + 1 : versions.index(new) + 1]
+    if len(spanned) < 2:
+        return []
+    t = _words(model)
+    return [
+        {
+            "version": v.version,
+            "href": urls.relative(url, urls.version(v.document, v.version, language=v.translation_language)),
+            "summary": v.summary or t["feed_revised"],
+        }
+        for v in spanned
+    ]
+
+
 def changes_page(model: SiteModel, doc: DocumentView, redline: Redline) -> Page:
     url = redline.url
     old, new = redline.old, redline.new
@@ -578,6 +601,7 @@ def changes_page(model: SiteModel, doc: DocumentView, redline: Redline) -> Page:
             "never_in_force": new_entry is not None and new_entry.never_in_force,
             "summary": new.summary,
         },
+        between=_revisions_between(model, doc, url, old, new),
         core_sections=[c.title for c in changes.core_rights_sections],
         changes=changed,
         counts=counts,
