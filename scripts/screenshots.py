@@ -9,6 +9,13 @@ on automated decision-making (renumbering the later ones). The site is built dur
 
     .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--as-of 2026-12-03]
 
+With `--redlines`, docs/screenshots/redline-renamed{,-mobile}.png and
+compare-in-force{,-mobile}.png instead: a history written as real policies are (no ids,
+reference links, emphasis in a heading), whose 2.0 rewords a heading (one renamed
+section) and 3.0 is in force; the comparison of 1.0 with it, at 1280 and 390 px.
+
+    .venv/bin/python scripts/screenshots.py --redlines
+
 With `--zh`, docs/screenshots/zh-version.png instead: the Chinese policy (/zh/privacy/)
 of a two-language site (`languages: [en, zh]`, the English and Chinese texts of
 tests/test_translations.py, built in 2.0's window) at 1280 px with the language switcher
@@ -216,13 +223,124 @@ def zh_screenshots(site_url: str, out: Path, review: Path | None) -> list[Path]:
     return shots
 
 
+REAL_V1 = """\
+This policy explains how the shop handles your personal information. Questions go to
+[our support team][support].
+
+[support]: https://help.shop.example/support
+[cookies]: https://shop.example/cookies
+
+## 1. Information we collect {.core-rights}
+
+We collect your name, your *email address* and your delivery address when you order, and
+the pages you visit when you browse.
+
+## 2. Our legal basis for processing {.core-rights}
+
+We process your personal information to perform our contract with you, to comply with
+the law, and, where you consented, to send you offers. You may withdraw your consent at
+any time.
+
+## 3. *Cookies* {.core-rights}
+
+We use [cookies on our site][cookies] to remember your basket and, with your consent,
+to measure visits.
+
+## 4. How long we keep it {.core-rights}
+
+Orders are kept for 5 years; browsing data for 13 months.
+
+## 5. Your rights {.core-rights}
+
+You may ask to see, correct or delete your information, and object to its use for offers.
+
+## 6. Children
+
+We do not knowingly collect information from children under 14.
+
+## 7. Contact
+
+Write to privacy@shop.example.
+"""
+REAL_V2 = (
+    REAL_V1.replace("Our legal basis for processing", "Our legal bases for processing")
+    .replace("where you consented, to send you offers", "where you consented, to send you offers and surveys")
+    .replace("[cookies]: https://shop.example/cookies", "[cookies]: https://shop.example/legal/cookies")
+)
+REAL_V3 = REAL_V2.replace("Orders are kept for 5 years", "Orders are kept for 7 years").replace(
+    "You may ask to see, correct or delete your information",
+    "You may ask to see, correct, delete or receive a copy of your information",
+)
+
+
+def make_real_history(repo: Path) -> None:
+    """A history written as real policies are: no ids, reference links, emphasis in a
+    heading; 2.0 rewords a heading and moves a link's address, 3.0 changes two sections."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from tests_support import policy_file
+
+    (repo / "policy").mkdir(parents=True)
+    git(repo, "init", "-q", "-b", "main")
+    for version, text, day, summary in (
+        ("1.0", REAL_V1, "2026-09-01", None),
+        ("2.0", REAL_V2, "2026-09-30", "We may also send you surveys; the cookies page moved."),
+        ("3.0", REAL_V3, "2026-11-02", "Orders are kept for 7 years; you may receive a copy of your data."),
+    ):
+        (repo / "policy/privacy.md").write_text(
+            policy_file(text, version=version, published=day, summary=summary), encoding="utf-8"
+        )
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", f"Privacy Policy {version}", date=f"{day}T09:00:00+08:00")
+
+
+def redline_screenshots(site_url: str, out: Path) -> list[Path]:
+    """A renamed section (1.0 to 2.0) and a comparison with the version in force (1.0 to
+    3.0), each at 1280 and 390 px."""
+    from playwright.sync_api import expect, sync_playwright
+
+    out.mkdir(parents=True, exist_ok=True)
+    shots = []
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            context = new_visitor(browser)
+            page = context.new_page()
+            for width, height, suffix in ((1280, 900, ""), (390, 844, "-mobile")):
+                page.set_viewport_size({"width": width, "height": height})
+                page.goto(site_url + "privacy/changes/1.0-to-2.0/#change-our-legal-bases-for-processing")
+                renamed = page.locator(".policy-redline [data-section=our-legal-bases-for-processing]")
+                expect(renamed.locator(".redline-note").first).to_be_in_viewport()
+                shots.append(out / f"redline-renamed{suffix}.png")
+                page.screenshot(path=shots[-1], animations="disabled")
+                page.goto(site_url + "privacy/changes/1.0-to-3.0/")
+                expect(page.locator(".policy-summaries")).to_be_visible()
+                shots.append(out / f"compare-in-force{suffix}.png")
+                page.screenshot(path=shots[-1], animations="disabled")
+            context.close()
+        finally:
+            browser.close()
+    return shots
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument("--as-of", default="2026-12-03", help="an instant inside 2.0's window")
     parser.add_argument("--zh", action="store_true", help="the Chinese page of a two-language site")
     parser.add_argument("--review", type=Path, help="with --zh: more views, to look at, into this folder")
+    parser.add_argument(
+        "--redlines", action="store_true", help="a renamed section and a comparison with the version in force"
+    )
     args = parser.parse_args(argv)
+    if args.redlines:
+        with tempfile.TemporaryDirectory(prefix="policy-screenshots-redlines-") as work:
+            repo, site = Path(work) / "repo", Path(work) / "site"
+            make_real_history(repo)
+            build_site(repo, "2026-11-20", site)
+            with serving(site) as server:
+                for path in redline_screenshots(server.url, args.out.resolve()):
+                    print(path)
+        return 0
     if args.zh:
         with tempfile.TemporaryDirectory(prefix="policy-screenshots-zh-") as work:
             repo, site = Path(work) / "repo", Path(work) / "site"
