@@ -475,7 +475,11 @@ def _channels(
             channels.append(OutboxChannel(outbox, composer))
     if args.webhook:
         secret = args.webhook_secret or os.environ.get(SECRET_ENV) or None
-        channels.append(WebhookChannel(args.webhook, secret, revision, allow_insecure=args.allow_insecure))
+        channels.append(
+            WebhookChannel(
+                args.webhook, secret, revision, allow_insecure=args.allow_insecure, redlines=redlines
+            )
+        )
     return channels
 
 
@@ -538,8 +542,6 @@ async def _run_all(
             for channel in _channels(args, revision, repo, redlines):
                 if stop.is_set():
                     break
-                # Email only: the webhook body carries the notice's own redline.
-                emails = isinstance(channel, (SmtpChannel, OutboxChannel))
                 runner = Runner(
                     ledger,
                     Campaign.of(revision, channel.name),
@@ -550,7 +552,7 @@ async def _run_all(
                     late=revision.late,
                     stop=stop,
                     progress=progress.update if progress else None,
-                    prepare=redlines.prepare if redlines is not None and emails else None,
+                    prepare=redlines.prepare if redlines is not None else None,
                 )
                 if progress:
                     progress.start(f"{revision.document} {revision.version} {channel.name}")

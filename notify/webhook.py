@@ -44,6 +44,7 @@ import httpx
 
 from notify.delivery import PERMANENT, SENT, TEMPORARY, Attempt
 from notify.errors import ConfigurationError, NotifyError
+from notify.governed import RecipientRedlines
 from notify.ledger import Claimed
 from notify.revision import Revision
 from notify.smtp import is_loopback
@@ -75,6 +76,7 @@ class WebhookChannel:
         *,
         allow_insecure: bool,
         cafile: str | None = None,
+        redlines: RecipientRedlines | None = None,
     ) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -96,6 +98,8 @@ class WebhookChannel:
         self.shown_url = f"{parts.scheme}://{parts.netloc}{parts.path or '/'}"
         self.revision = revision
         self.links = AnswerLinks.of(revision)  # the personal answer links, when notices carry them
+        self.redlines = redlines
+        """Who is governed by an older version (their body then names the redline from it)."""
         self._languages: dict[str, str] = {}  # recipient's locale -> language of their notice
         self._static: dict[str, str] = {}  # the body's revision fields, per language of the notice
 
@@ -137,6 +141,13 @@ class WebhookChannel:
         link = ""
         if self.links is not None:
             link = f',"answer_url":{json.dumps(self.links.link(item.recipient_id, item.email, item.locale))}'
+        since = self.redlines.since(item.recipient_id, item.email) if self.redlines is not None else ""
+        if since:
+            # Governed by an older version (a standing objection): the redline from it.
+            language = self._languages.get(item.locale) or self.revision.language_for(item.locale)
+            url = self.revision.changes_url_from(since, language)
+            if url:
+                link += f',"changes_from":{json.dumps(since)},"recipient_changes_url":{json.dumps(url)}'
         return f'{self._fields(item.locale)},"message_id":{json.dumps(item.message_id)}{link},"recipient":{recipient}}}'.encode()
 
     @staticmethod

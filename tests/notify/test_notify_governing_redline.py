@@ -240,3 +240,32 @@ def test_the_campaigns_shortcut_names_the_version_the_governing_rule_names():
             at = day[month]
             assert governing_version(facts, answers, at) == governing(facts, "u", answers, at).version
     assert governing_version(facts, histories[1], day[6]) == "1.0"  # never 2.0
+
+
+def test_the_webhook_body_names_the_redline_from_the_recipients_own_version(
+    policy_repo: PolicyRepo, policyctl, receiver
+):
+    """An SMS gateway or the shop's own mailer behind the webhook gets the same link: the
+    body of a recipient governed by an older version carries `changes_from` and
+    `recipient_changes_url`; everyone else's body only the notice's own `changes_url`."""
+    repo = write_history(policy_repo)
+    (repo.path / "users.csv").write_text(
+        "id,email,name,locale\nu-ann,ann@example.com,Ann,en\nu-bob,bob@example.com,Bob,en\n", encoding="utf-8"
+    )
+    recorded = policyctl(
+        "answers", "record", "--repo", repo.path, "--document", "privacy", "--version", "2.0",
+        "--user", "u-ann", "--answer", "object", "--at", "2026-03-05T10:00",
+    )  # fmt: skip
+    assert recorded.code == 0, recorded.err
+    sent = policyctl(
+        "notify", "--repo", repo.path, "--recipients", repo.path / "users.csv", "--as-of", "2026-10-05",
+        "--no-email", "--webhook", receiver.url("/hook"),
+    )  # fmt: skip
+    assert sent.code == 0, sent.out + sent.err
+    bodies = {post.email: post.payload for post in receiver.posts}
+    assert set(bodies) == {"ann@example.com", "bob@example.com"}
+    assert bodies["ann@example.com"]["changes_from"] == "1.0"
+    assert bodies["ann@example.com"]["recipient_changes_url"] == f"{SITE}privacy/changes/1.0-to-4.0/"
+    assert bodies["ann@example.com"]["changes_url"] == f"{SITE}privacy/changes/3.0-to-4.0/"
+    assert "changes_from" not in bodies["bob@example.com"]
+    assert "recipient_changes_url" not in bodies["bob@example.com"]
