@@ -44,44 +44,47 @@ def retired_comparisons(doc: DocumentView) -> Iterator[tuple[str, str, str]]:
                 yield url, old.version, target.version
 
 
-def _page(model: SiteModel, doc: DocumentView, url: str, old: str, new: str) -> str:
+def _page(model: SiteModel, doc: DocumentView, old: str, new: str, since: str | None) -> str:
+    """The page at `/<doc>/changes/<old>-to-<new>/`. Its links are relative and all such
+    pages sit at the same depth: `../<old>-to-<current>/`, `../../versions/<new>/`."""
     t = words(model.language_code)
-    current = doc.in_force.version if doc.in_force is not None else None
-    title = t.text("changes_title", title=doc.title, old=old, new=new)
+    title = escape(t.text("changes_title", title=doc.title, old=old, new=new))
     links = []
-    if current is not None and current.version != old:
-        since = urls.changes(doc.id, old, current.version, language=model.language)
-        if any(r.url == since for r in doc.redlines):
-            text = t.text("retired_since", old=old, current=current.version)
-            links.append(f'<li><a href="{escape(urls.relative(url, since))}">{escape(text)}</a></li>')
-    target = urls.version(doc.id, new, language=model.language)
-    links.append(
-        f'<li><a href="{escape(urls.relative(url, target))}">{escape(t.text("retired_version", new=new))}</a></li>'
-    )
-    links.append(f'<li><a href="{escape(urls.relative(url, doc.archive_url))}">{escape(t["all_versions"])}</a></li>')
+    if since is not None:
+        text = t.text("retired_since", old=old, current=since)
+        links.append(
+            f'<li><a href="../{urls.version_slug(old)}-to-{urls.version_slug(since)}/">{escape(text)}</a></li>'
+        )
+    text = t.text("retired_version", new=new)
+    links.append(f'<li><a href="../../versions/{urls.version_slug(new)}/">{escape(text)}</a></li>')
+    links.append(f'<li><a href="../../versions/">{escape(t["all_versions"])}</a></li>')
     return (
         f'<!doctype html>\n<html lang="{escape(model.language_code)}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<meta name="robots" content="noindex">\n'
-        f"<title>{escape(title)}</title>\n</head>\n<body>\n<main>\n<h1>{escape(title)}</h1>\n"
+        f"<title>{title}</title>\n</head>\n<body>\n<main>\n<h1>{title}</h1>\n"
         f"<p>{escape(t.text('retired_text', new=new))}</p>\n<ul>\n" + "\n".join(links) + "\n</ul>\n</main>\n"
         "</body>\n</html>\n"
     )
 
 
 def write_retired(site: Path, models: Sequence[SiteModel]) -> int:
-    """Write each retired comparison's page (never over a page the build rendered).
-    Returns how many."""
+    """Write each retired comparison's page (the build rendered none of them: see
+    `retired_comparisons`). Returns how many."""
     count = 0
     for model in models:
         if model.drafts:
             continue
         for doc in model.documents:
+            current = doc.in_force.version.version if doc.in_force is not None else None
+            rendered = {r.url for r in doc.redlines}
             for url, old, new in retired_comparisons(doc):
-                target = site / url / "index.html"
-                if target.exists():
-                    continue
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_text(_page(model, doc, url, old, new), encoding="utf-8")
+                since = None
+                if current is not None and current != old:
+                    if urls.changes(doc.id, old, current, language=model.language) in rendered:
+                        since = current
+                folder = site / url
+                folder.mkdir(parents=True, exist_ok=True)
+                (folder / "index.html").write_bytes(_page(model, doc, old, new, since).encode("utf-8"))
                 count += 1
     return count
