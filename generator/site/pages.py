@@ -536,10 +536,15 @@ def raw_placeholder(html_text: str) -> str:
 def _deferred(blocks: list[dict[str, Any]], raw: dict[str, str]) -> list[dict[str, Any]]:
     """The redline blocks with their HTML replaced by placeholders, collected in `raw`."""
     for block in blocks:
-        placeholder = raw_placeholder(block["html"])
-        raw[placeholder] = str(block["html"])
-        block["html"] = Markup(placeholder)
+        block["html"] = _defer(raw, block["html"])
     return blocks
+
+
+def _defer(raw: dict[str, str], html_text: str) -> Markup:
+    """The placeholder of `html_text` in the page's Markdown; the HTML goes into `raw`."""
+    placeholder = raw_placeholder(str(html_text))
+    raw[placeholder] = str(html_text)
+    return Markup(placeholder)
 
 
 def _revisions_between(
@@ -606,6 +611,7 @@ def changes_page(model: SiteModel, doc: DocumentView, redline: Redline) -> Page:
         changes=changed,
         counts=counts,
         blocks=_deferred(_redline_blocks(t, sections), raw),
+        defer=functools.partial(_defer, raw),
     )
     return Page(url, title, body, in_nav=False, front=front, raw=raw)
 
