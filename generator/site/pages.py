@@ -553,17 +553,19 @@ def _revisions_between(
     """When a redline spans several revisions (a comparison with the version in force or
     a pending one), each revision after `old` up to `new` with its summary, oldest first;
     empty for neighbours (the page shows the new version's summary alone)."""
-    versions = [e.version for e in doc.entries]
-    if old not in versions or new not in versions:
+    names = [e.version.version for e in doc.entries]
+    if old.version not in names or new.version not in names:
         return []
-    spanned = versions[versions.index(old) + 1 : versions.index(new) + 1]
+    spanned = [e.version for e in doc.entries[names.index(old.version) + 1 : names.index(new.version) + 1]]
     if len(spanned) < 2:
         return []
     t = _words(model)
+    # Every version page sits in the archive's folder: one relative path for all of them.
+    archive = urls.relative(url, doc.archive_url)
     return [
         {
             "version": v.version,
-            "href": urls.relative(url, urls.version(v.document, v.version, language=v.translation_language)),
+            "href": f"{archive}{urls.version_slug(v.version)}/",
             "summary": v.summary or t["feed_revised"],
         }
         for v in spanned
