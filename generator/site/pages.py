@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import markupsafe
 import yaml
 from markupsafe import Markup
 
@@ -452,6 +453,70 @@ def _section_kinds(
     return changes, counts
 
 
+def _changes_listing(t: Words, changes: list[dict[str, Any]], counts: list[dict[str, Any]]) -> Markup:
+    """The list of changed sections and their counts, as HTML (written here rather than in
+    the template: a far-apart comparison lists every section, on hundreds of pages)."""
+    esc = markupsafe.escape
+    badge = Markup('<span class="policy-badge policy-badge--core" title="{}">{}</span>').format(
+        Markup(t["core_badge_title"]), Markup(t["core_badge"])
+    )
+    parts = ['<div class="policy-changes"><p class="policy-changes__counts">']
+    for index, count in enumerate(counts):
+        if index:
+            parts.append(t["separator"])
+        parts.append(
+            f'<span class="policy-kind policy-kind--{esc(count["kind"])}">{esc(one_line(count["label"]))} '
+            f"({count['count']})</span>"
+        )
+    parts.append('</p><ol class="policy-changes__list">')
+    for change in changes:
+        parts.append(
+            f'<li data-section="{esc(one_line(change["id"]))}" data-status="{esc(change["status"])}">'
+            f'<a href="{esc(change["href"])}">{change["name"]}</a>'
+        )
+        for kind in change["kinds"]:
+            parts.append(
+                f' <span class="policy-kind policy-kind--{esc(kind["kind"])}">{esc(one_line(kind["label"]))}</span>'
+            )
+        if change["renamed_from"]:
+            renamed = t.say("renamed_from", heading=change["renamed_from"])
+            parts.append(f' <span class="policy-changes__renamed">{renamed}</span>')
+        if change["core_rights"]:
+            parts.append(f" {badge}")
+        parts.append("</li>")
+    parts.append("</ol></div>")
+    return Markup("".join(parts))
+
+
+def _redline_markdown(t: Words, blocks: list[dict[str, Any]]) -> Markup:
+    """The redline's blocks as the page's Markdown (see `_redline_blocks`): each fold a raw
+    HTML block; each change a table-of-contents heading, then its raw HTML block with the
+    links to the previous and the next change."""
+    esc = markupsafe.escape
+    parts = []
+    for block in blocks:
+        if block["fold"]:
+            parts.append(
+                '\n<div class="policy-redline"><details class="redline-fold"><summary>'
+                f'<span class="redline-fold__label">{esc(one_line(block["label"]))}</span></summary>\n'
+                f"{block['html']}\n</details></div>\n"
+            )
+            continue
+        navigation = ""
+        if block["navigation"]:
+            navigation = f'\n<p class="redline-nav"><span class="redline-nav__position">{esc(one_line(block["position"]))}</span>'
+            if block["previous"]:
+                navigation += f' <a class="redline-nav__previous" href="{esc(block["previous"])}">{t.previous_change}</a>'
+            if block["next"]:
+                navigation += f' <a class="redline-nav__next" href="{esc(block["next"])}">{t.next_change}</a>'
+            navigation += "</p>"
+        parts.append(
+            f"\n### {markdown_text(block['name'])} {{: #{esc(block['toc_id'])} .redline-toc }}\n\n"
+            f'<div class="policy-redline">\n{block["html"]}{navigation}\n</div>\n'
+        )
+    return Markup("".join(parts))
+
+
 def _toc_id(section: SectionRedline, taken: set[str]) -> str:
     """The id of a changed section's entry in the page's table of contents (see
     `_redline_blocks`): letters, digits and hyphens only, as a Markdown attribute list
@@ -610,9 +675,9 @@ def changes_page(model: SiteModel, doc: DocumentView, redline: Redline) -> Page:
         },
         between=_revisions_between(model, doc, url, old, new),
         core_sections=[c.title for c in changes.core_rights_sections],
-        changes=changed,
-        counts=counts,
-        blocks=_deferred(_redline_blocks(t, sections), raw),
+        changes=bool(changed),
+        listing=_changes_listing(t, changed, counts),
+        blocks=_redline_markdown(t, _deferred(_redline_blocks(t, sections), raw)),
         defer=functools.partial(_defer, raw),
     )
     return Page(url, title, body, in_nav=False, front=front, raw=raw)
