@@ -637,6 +637,22 @@ def _revisions_between(
     ]
 
 
+def _between_html(t: Words, between: list[dict[str, Any]]) -> Markup | None:
+    """What each revision a comparison spans changed, as HTML (a comparison of the first
+    version with the version in force spans every revision)."""
+    if not between:
+        return None
+    esc = markupsafe.escape
+    items = "".join(
+        f'<li><a href="{esc(item["href"])}">{t.say("version_link", version=item["version"])}</a>'
+        f"{t.list_colon}{esc(one_line(item['summary']))}</li>"
+        for item in between
+    )
+    return Markup(
+        f'<div class="policy-summary policy-summaries"><p><strong>{t.summaries_between}</strong></p><ul>{items}</ul></div>'
+    )
+
+
 def changes_page(model: SiteModel, doc: DocumentView, redline: Redline) -> Page:
     url = redline.url
     old, new = redline.old, redline.new
@@ -673,7 +689,7 @@ def changes_page(model: SiteModel, doc: DocumentView, redline: Redline) -> Page:
             "never_in_force": new_entry is not None and new_entry.never_in_force,
             "summary": new.summary,
         },
-        between=_revisions_between(model, doc, url, old, new),
+        between=_between_html(t, _revisions_between(model, doc, url, old, new)),
         core_sections=[c.title for c in changes.core_rights_sections],
         changes=bool(changed),
         listing=_changes_listing(t, changed, counts),
