@@ -541,6 +541,13 @@ def _opened(section_html: str) -> str:
     )
 
 
+@functools.lru_cache(maxsize=8192)
+def _toc_name(heading_html: str) -> str:
+    """A rendered heading as the table of contents' text (a section's heading is the same
+    on every redline page that shows it: made once)."""
+    return html.unescape(clean_text(heading_html))
+
+
 def _redline_blocks(t: Words, sections: Sequence[SectionRedline]) -> list[dict[str, Any]]:
     """The redline in the order of its sections: each run of unchanged sections folded into
     one bar ("12 unchanged sections", expandable), each changed section with its place
@@ -577,7 +584,7 @@ def _redline_blocks(t: Words, sections: Sequence[SectionRedline]) -> list[dict[s
             {
                 "fold": False,
                 # The table of contents shows text: the rendered heading's.
-                "name": html.unescape(clean_text(_name_html(section))),
+                "name": _toc_name(_name_html(section)),
                 "toc_id": _toc_id(section, taken),
                 "html": Markup(section.html),
                 "position": t.text("change_position", number=number + 1, count=len(changed)),
@@ -637,17 +644,24 @@ def _revisions_between(
     ]
 
 
+@functools.lru_cache(maxsize=8192)
+def _between_item(language: str, href: str, version: str, summary: str) -> str:
+    """One revision in the list of `_between_html`: the same on every comparison page of a
+    language that spans it (all sit at one depth), so made once."""
+    t = words(language)
+    esc = markupsafe.escape
+    return (
+        f'<li><a href="{esc(href)}">{esc(t.text("version_link", version=version))}</a>'
+        f"{t.list_colon}{esc(one_line(summary))}</li>"
+    )
+
+
 def _between_html(t: Words, between: list[dict[str, Any]]) -> Markup | None:
     """What each revision a comparison spans changed, as HTML (a comparison of the first
     version with the version in force spans every revision)."""
     if not between:
         return None
-    esc = markupsafe.escape
-    items = "".join(
-        f'<li><a href="{esc(item["href"])}">{t.say("version_link", version=item["version"])}</a>'
-        f"{t.list_colon}{esc(one_line(item['summary']))}</li>"
-        for item in between
-    )
+    items = "".join(_between_item(t.language, item["href"], item["version"], item["summary"]) for item in between)
     return Markup(
         f'<div class="policy-summary policy-summaries"><p><strong>{t.summaries_between}</strong></p><ul>{items}</ul></div>'
     )
