@@ -32,9 +32,11 @@ import datetime as dt
 import functools
 import hashlib
 import html
+import json
 import os
 import re
-from collections.abc import Iterable, Sequence
+import sys
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -51,9 +53,10 @@ from generator.core.history import Version
 from generator.core.notices import Notice
 from generator.core.sections import with_section_ids
 from generator.core.window import unknown_schedules
+from generator.site.cache import ContentCache, code_salt
 from generator.site.model import DocumentView, Entry, Redline, SiteModel
 from generator.site.record import HEAD_PLACEHOLDER
-from generator.site.redlines import redline_of
+from generator.site.redlines import cache_folder, redline_key, redline_of
 from generator.site.sanitize import clean_text
 from generator.site.words import Words, words
 
@@ -661,7 +664,9 @@ def _between_html(t: Words, between: list[dict[str, Any]]) -> Markup | None:
     version with the version in force spans every revision)."""
     if not between:
         return None
-    items = "".join(_between_item(t.language, item["href"], item["version"], item["summary"]) for item in between)
+    items = "".join(
+        _between_item(t.language, item["href"], item["version"], item["summary"]) for item in between
+    )
     return Markup(
         f'<div class="policy-summary policy-summaries"><p><strong>{t.summaries_between}</strong></p><ul>{items}</ul></div>'
     )
@@ -680,21 +685,15 @@ def changes_page(model: SiteModel, doc: DocumentView, redline: Redline) -> Page:
         search=False,
         policy={"page": "changes", "document": doc.id, "old": old.version, "new": new.version},
     )
-    changes = redline.changes
-    sections = redline_of(old, new, t.redline).sections
-    changed, counts = _section_kinds(t, sections)
-    raw: dict[str, str] = {}
-    body = _render(
-        model,
-        "changes.md.j2",
-        title=title,
-        old={
+    facts: dict[str, Any] = {
+        "title": title,
+        "old": {
             "href": urls.relative(url, old_entry.url if old_entry else doc.url),
             "version": old.version,
             "effective": _date(model, old.effective),
             "never_in_force": old_entry is not None and old_entry.never_in_force,
         },
-        new={
+        "new": {
             "href": urls.relative(url, new_entry.url if new_entry else doc.url),
             "version": new.version,
             "published": _date(model, new.published),
@@ -703,14 +702,59 @@ def changes_page(model: SiteModel, doc: DocumentView, redline: Redline) -> Page:
             "never_in_force": new_entry is not None and new_entry.never_in_force,
             "summary": new.summary,
         },
-        between=_between_html(t, _revisions_between(model, doc, url, old, new)),
-        core_sections=[c.title for c in changes.core_rights_sections],
-        changes=bool(changed),
-        listing=_changes_listing(t, changed, counts),
-        blocks=_redline_markdown(t, _deferred(_redline_blocks(t, sections), raw)),
-        defer=functools.partial(_defer, raw),
-    )
+        "between": _revisions_between(model, doc, url, old, new),
+        "core_sections": [c.title for c in redline.changes.core_rights_sections],
+    }
+
+    def render() -> tuple[str, dict[str, str]]:
+        sections = redline_of(old, new, t.redline).sections
+        changed, counts = _section_kinds(t, sections)
+        raw: dict[str, str] = {}
+        body = _render(
+            model,
+            "changes.md.j2",
+            **{key: value for key, value in facts.items() if key != "between"},
+            between=_between_html(t, facts["between"]),
+            changes=bool(changed),
+            listing=_changes_listing(t, changed, counts),
+            blocks=_redline_markdown(t, _deferred(_redline_blocks(t, sections), raw)),
+            defer=functools.partial(_defer, raw),
+        )
+        return body, raw
+
+    key = json.dumps([url, model.language_code, redline_key(old, new, t.redline), facts], ensure_ascii=False)
+    body, raw = _staged(key, render)
     return Page(url, title, body, in_nav=False, front=front, raw=raw)
+
+
+def _pages_salt() -> str:
+    """The code and templates that stage a redline page, for `_staged`'s keys."""
+    digest = hashlib.sha256(code_salt(sys.modules[__name__], sys.modules[Words.__module__]).encode())
+    for name in ("changes.md.j2", "_macros.j2"):
+        digest.update((PAGE_TEMPLATES_DIR / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _staged(key: str, render: Callable[[], tuple[str, dict[str, str]]]) -> tuple[str, dict[str, str]]:
+    """A redline page's Markdown and deferred HTML, from the disk cache beside the redlines'
+    when the page would say the same (`key`: its redline and every fact it states), else
+    rendered and kept there. A rebuild with nothing new stages its hundreds of redline
+    pages without rendering them again."""
+    folder = cache_folder()
+    if folder is None:
+        return render()
+    cache = ContentCache(folder, "redline-pages", _pages_salt())
+    name = cache.key(key)
+    stored = cache.get(name)
+    if stored is not None:
+        try:
+            data = json.loads(stored)
+            return str(data["body"]), {str(k): str(v) for k, v in data["raw"].items()}
+        except (ValueError, KeyError, TypeError, AttributeError):
+            pass  # an unreadable entry is a miss
+    body, raw = render()
+    cache.put(name, json.dumps({"body": body, "raw": raw}, ensure_ascii=False))
+    return body, raw
 
 
 def updates_page(model: SiteModel) -> Page:

@@ -438,3 +438,14 @@ def _loads(text: str) -> Redline | None:
         )
     except (ValueError, TypeError, KeyError):
         return None
+
+
+def cache_folder() -> Path | None:
+    """The folder `use_cache` named (None: in memory only): other caches of pages built
+    from redlines live beside them."""
+    return _DISK.root.parent if _DISK is not None and _DISK.root is not None else None
+
+
+def redline_key(old: Version, new: Version, words: RedlineWords = ENGLISH_REDLINE) -> str:
+    """What names a redline in the caches: its texts, its words and the code that makes it."""
+    return "\0".join((_salt(), _digest(old.text), _digest(new.text), _words_key(words)))
