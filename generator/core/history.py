@@ -1,7 +1,7 @@
 """From the commits of a policy file to its published versions, and the rules they keep.
 
 Pure: takes the file's revisions (read by `generator.repository`) and the calendar,
-returns versions plus the violations of the rules in DESIGN.md.
+returns versions plus the violations of the rules (docs/editors.md says them to editors).
 
 With translations (`generator.core.translations`), each version also carries its text
 in every other language that has it (`Version.translations`, `Version.in_language`), and

@@ -1,4 +1,4 @@
-"""Every public URL and anchor of the site, defined once (DESIGN.md, "Public URLs").
+"""Every public URL and anchor of the site, defined once (docs/site.md, "Addresses (permanent)").
 
 The pages, the data files, the feed, `notice.js`, the e-mails and the webhook payloads
 all take their links from here, so that a link in a notice always lands on a page and

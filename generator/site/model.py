@@ -4,7 +4,7 @@ Every page, data file and feed is rendered from this one model, so that "never e
 never leaked" holds by construction: a scheduled version (published after `as_of`) is
 not in the model unless an editor previews drafts (`policyctl serve --drafts`).
 
-URLs are the permanent ones of DESIGN.md ("Public URLs and files"), relative to the
+URLs are the permanent ones of docs/site.md ("Addresses (permanent)"), relative to the
 site root and ending in "/" (MkDocs' directory URLs).
 """
 
