@@ -46,8 +46,6 @@ if TYPE_CHECKING:
 
     from notify.applies import Catalogue
 
-ACTIONS = ("serve", "record", "import", "report")
-
 
 def add_parser(subcommands: Any) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = subcommands.add_parser(

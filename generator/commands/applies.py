@@ -17,7 +17,6 @@ from generator.commands.answers import catalogue, ledger_url
 from generator.commands.context import EXIT_OK, Context, add_common_arguments, only_document
 from generator.core.errors import PolicyError, SettingsError
 
-JSON_KEYS = ("document", "user", "version", "since", "because")
 CSV_COLUMNS = ("document", "user", "version", "since", "because_answer", "because_version", "because_at")
 
 

@@ -23,10 +23,6 @@ MONTHS = (
 )
 
 
-def local(moment: dt.datetime, zone: ZoneInfo) -> dt.datetime:
-    return moment.astimezone(zone)
-
-
 def _english(day: dt.date) -> str:
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 

@@ -17,7 +17,6 @@ import functools
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import PurePosixPath
 
 from generator.core import urls
 from generator.core.calendar import WorkingCalendar
@@ -228,10 +227,6 @@ def decode(revision: FileRevision) -> str:
             line=line,
             remedy="save the file as UTF-8 (most editors: Save with Encoding → UTF-8) and commit it",
         ) from None
-
-
-def document_id(path: str) -> str:
-    return PurePosixPath(path).stem
 
 
 def build_document(

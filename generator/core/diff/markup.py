@@ -151,23 +151,6 @@ def end_tag(tag: str) -> str:
     return "" if tag in VOID else f"</{tag}>"
 
 
-def text_content(nodes: Iterable[Node]) -> str:
-    """The text of some nodes, without tags."""
-    parts: list[str] = []
-
-    def walk(items: Iterable[Node]) -> None:
-        for node in items:
-            if isinstance(node, Text):
-                parts.append(node.text)
-            else:
-                walk(node.children)
-                if node.tag in VOID and node.tag != "wbr":
-                    parts.append(" ")
-
-    walk(nodes)
-    return "".join(parts)
-
-
 def element_ids(nodes: Iterable[Node]) -> frozenset[str]:
     """Every `id` in some nodes."""
     found: set[str] = set()
