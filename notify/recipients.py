@@ -22,7 +22,9 @@ from notify.redaction import redact
 _LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
 _LABEL = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
 _LOCALE = re.compile(r"^[A-Za-z]{2,8}([_-][A-Za-z0-9]{1,8}){0,3}$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u0085]+")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+"""C0 and C1 controls (U+0085 among them) and the line and paragraph separators: never
+written into a header, a CSV cell or a terminal line."""
 NAME_LIMIT = 200
 # The columns a recipient record is read from (CSV header, JSON keys, query result).
 COLUMNS: tuple[str, ...] = ("email", "name", "locale", "id")
@@ -51,7 +53,7 @@ def normalize_address(raw: object) -> tuple[str, str]:
     text = str(raw).strip()
     if not text:
         return "", "empty address"
-    if any(c in text for c in '\r\n\t <>,;"()[]\\') or _CONTROL.search(text):
+    if any(c in text for c in '\r\n\t <>,;"()[]\\') or CONTROL_CHARACTERS.search(text):
         return "", "address contains spaces, control characters or separators"
     local, at, domain = text.rpartition("@")
     if not at or not local or not domain:
@@ -76,7 +78,7 @@ def clean_name(raw: object) -> str:
     if raw is None:
         return ""
     text = unicodedata.normalize("NFC", str(raw))
-    text = " ".join(_CONTROL.sub(" ", text).split())
+    text = " ".join(CONTROL_CHARACTERS.sub(" ", text).split())
     return text[:NAME_LIMIT]
 
 

@@ -13,8 +13,8 @@ import sys
 from collections.abc import Sequence
 
 from generator.commands import answers, applies, build, check, notify, publish, serve, status, verify
-from generator.commands.context import EXIT_OK, EXIT_USAGE, context_from
-from generator.core.errors import PolicyError
+from generator.commands.context import context_from
+from generator.core.errors import EXIT_OK, EXIT_USAGE, PolicyError
 
 COMMANDS = (check, status, publish, build, serve, notify, answers, applies, verify)
 

@@ -18,7 +18,6 @@ import csv
 import datetime as dt
 import json
 import os
-import re
 import sys
 import time
 from collections.abc import Iterator
@@ -26,20 +25,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from generator.commands.context import (
-    EXIT_OK,
-    EXIT_USAGE,
-    Context,
-    add_common_arguments,
-    context_from,
-    sound_history,
-)
+from generator.commands.context import Context, add_common_arguments, context_from, sound_history
 from generator.core import urls
 from generator.core.dates import iso, parse_instant
-from generator.core.errors import PolicyError, SettingsError
+from generator.core.errors import EXIT_OK, EXIT_USAGE, PolicyError, SettingsError
 from generator.core.history import Document
 from generator.core.timeline import changes_between
 from generator.settings import Settings
+from notify.recipients import CONTROL_CHARACTERS
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -337,7 +330,6 @@ def _record(args: argparse.Namespace, ctx: Context) -> int:
     return EXIT_OK
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _IMPORT_KEYS = ("document", "version", "user", "answer", "at")
 
 
@@ -480,4 +472,4 @@ def _report_line(
     if writer is not None:
         writer.writerow([clean(c) for c in cells])
     else:
-        print("\t".join(_CONTROL.sub(" ", str(c)) for c in cells))
+        print("\t".join(CONTROL_CHARACTERS.sub(" ", str(c)) for c in cells))

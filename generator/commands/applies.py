@@ -14,8 +14,8 @@ import sys
 from typing import Any
 
 from generator.commands.answers import catalogue, ledger_url
-from generator.commands.context import EXIT_OK, Context, add_common_arguments, only_document
-from generator.core.errors import PolicyError, SettingsError
+from generator.commands.context import Context, add_common_arguments, only_document
+from generator.core.errors import EXIT_OK, PolicyError, SettingsError
 
 CSV_COLUMNS = ("document", "user", "version", "since", "because_answer", "because_version", "because_at")
 

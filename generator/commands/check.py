@@ -8,15 +8,10 @@ import sys
 from dataclasses import replace
 from typing import Any
 
-from generator.commands.context import (
-    EXIT_FAILED,
-    EXIT_OK,
-    Context,
-    add_common_arguments,
-    add_record_argument,
-)
+from generator.commands.context import Context, add_common_arguments, add_record_argument
 from generator.commands.ledger import ledger_text_violations, read_first_notices
 from generator.core.checks import run_checks
+from generator.core.errors import EXIT_FAILED, EXIT_OK
 from generator.core.history import DRAFT_SUFFIX, Version
 from generator.policies import read_history
 from generator.records import read_witness

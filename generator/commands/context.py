@@ -22,8 +22,6 @@ from generator.records import read_witness
 from generator.settings import Settings, load_settings
 from generator.site.build import default_site_dir
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
 
 @dataclass(frozen=True)
 class Context:

@@ -25,6 +25,7 @@ from generator.core.timeline import (
     DocumentState,
     state_at,
 )
+from generator.settings import DEFAULT_ANSWER_DAYS
 
 if TYPE_CHECKING:
     from notify.revision import Earlier, Revision
@@ -56,7 +57,7 @@ def to_revision(
     notice: Notice,
     site_url: str | None,
     answer_url: str | None = None,
-    answer_days: int = 90,
+    answer_days: int = DEFAULT_ANSWER_DAYS,
     *,
     translations: tuple[Notice, ...] = (),
     languages: tuple[str, ...] = (),

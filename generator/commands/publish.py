@@ -22,12 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.commands.context import EXIT_OK, Context, add_common_arguments
+from generator.commands.context import Context, add_common_arguments
 from generator.core import urls
 from generator.core.dates import local_midnight, short_date
-from generator.core.errors import EmptyRepositoryError, PolicyError
+from generator.core.errors import EXIT_OK, EmptyRepositoryError, PolicyError
 from generator.core.frontmatter import split, stamp
-from generator.core.history import History
+from generator.core.history import History, default_title
 from generator.core.timeline import DocumentState, state_at
 from generator.core.window import Window, publicity_window
 from generator.policies import read_history
@@ -232,7 +232,7 @@ def publish(
         published=today,
         summary=summary,
         effective=effective_day,
-        title=None if matter.title else document.replace("-", " ").title(),
+        title=None if matter.title else default_title(document),
         file=relative,
     )
     # stamp() has read the stamped text back; this is the check the file is written on.

@@ -11,8 +11,9 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from generator.commands.context import EXIT_FAILED, EXIT_OK, Context, add_common_arguments, site_sightings
+from generator.commands.context import Context, add_common_arguments, site_sightings
 from generator.core.dates import iso
+from generator.core.errors import EXIT_FAILED, EXIT_OK
 from generator.core.history import History, Version
 from generator.core.timeline import state_at
 from generator.core.window import unknown_schedules

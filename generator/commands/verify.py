@@ -28,9 +28,9 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.commands.context import EXIT_FAILED, EXIT_OK, Context
+from generator.commands.context import Context
 from generator.core import urls
-from generator.core.errors import PolicyError, SettingsError
+from generator.core.errors import EXIT_FAILED, EXIT_OK, PolicyError, SettingsError
 from generator.core.record import Record, chain_violations, parse_record, window_failures
 from generator.records import LOG_HEAD, PublicSite, read_json
 from generator.settings import Settings, validated

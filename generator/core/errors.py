@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+"""Exit status of every command: success; the thing checked is wrong (violations, failed
+deliveries); bad usage or unusable input (a `PolicyError`)."""
+
 
 class PolicyError(Exception):
     """The input cannot be used (exit status 2): names the file, the commit and the remedy."""

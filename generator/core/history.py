@@ -229,6 +229,11 @@ def decode(revision: FileRevision) -> str:
         ) from None
 
 
+def default_title(doc_id: str) -> str:
+    """A document's title when its front matter gives none: "privacy-policy" -> "Privacy Policy"."""
+    return doc_id.replace("-", " ").title()
+
+
 def build_document(
     doc_id: str,
     revisions: Sequence[FileRevision],
@@ -360,7 +365,7 @@ def build_document(
         advisories += lost_marks(
             versions[-2].sections, versions[-1].sections, version=versions[-1].version, file=versions[-1].path
         )
-    title = versions[-1].title if versions else doc_id.replace("-", " ").title()
+    title = versions[-1].title if versions else default_title(doc_id)
     path = revisions[-1].path if revisions else ""
     document = Document(
         doc_id,
@@ -929,7 +934,7 @@ def _finish(
     return Version(
         document=doc_id,
         version=draft.key,
-        title=matter.title or doc_id.replace("-", " ").title(),
+        title=matter.title or default_title(doc_id),
         path=file,
         text=text,
         commit=draft.last.commit,

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from generator.core import urls
-from generator.core.errors import PolicyError, Violation
+from generator.core.errors import EXIT_FAILED, EXIT_OK, PolicyError, Violation
 from generator.core.history import History
 from generator.core.urls import FEED_XML, NOTICE_JS, NOTICES_JSON, VERSIONS_JSON
 from generator.records import read_witness
@@ -37,7 +37,6 @@ from generator.site.plugin import SITE_MARKER, TEMPLATES_DIR, PolicyPlugin, Runt
 from generator.site.record import judge, pdf_drift, publish_record, require_forward
 from generator.site.record import sightings as record_sightings
 
-EXIT_OK, EXIT_FAILED = 0, 1
 
 
 def default_config(settings: Settings, docs_dir: Path) -> dict:
