@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from generator.commands.context import Context, add_common_arguments, context_from, sound_history
+from generator.commands.ledger import add_ledger_argument
 from generator.core import urls
 from generator.core.dates import iso, parse_instant
 from generator.core.errors import EXIT_OK, EXIT_USAGE, PolicyError, SettingsError
@@ -79,11 +80,7 @@ def add_parser(subcommands: Any) -> argparse.ArgumentParser:
 
 def _common(parser: argparse.ArgumentParser) -> None:
     add_common_arguments(parser)
-    parser.add_argument(
-        "--ledger",
-        metavar="URL",
-        help="SQLAlchemy URL of the ledger (default sqlite:///<repo>/.policy/ledger.sqlite3)",
-    )
+    add_ledger_argument(parser)
 
 
 def ledger_url(args: argparse.Namespace, ctx: Context) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 
 from generator.commands.answers import catalogue, ledger_url
 from generator.commands.context import Context, add_common_arguments, only_document
+from generator.commands.ledger import add_ledger_argument
 from generator.core.errors import EXIT_OK, PolicyError, SettingsError
 
 CSV_COLUMNS = ("document", "user", "version", "since", "because_answer", "because_version", "because_at")
@@ -25,11 +26,7 @@ def add_parser(subcommands: Any) -> argparse.ArgumentParser:
         "applies", help="which version of a policy governs a user's data at an instant"
     )
     add_common_arguments(parser)
-    parser.add_argument(
-        "--ledger",
-        metavar="URL",
-        help="SQLAlchemy URL of the ledger (default sqlite:///<repo>/.policy/ledger.sqlite3)",
-    )
+    add_ledger_argument(parser)
     who = parser.add_mutually_exclusive_group(required=True)
     who.add_argument("--user", metavar="ID", help="the user's id (or email-sha256:<hex> for one without)")
     who.add_argument("--all", action="store_true", help="every user the ledger knows")

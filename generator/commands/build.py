@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.commands.context import Context, add_common_arguments, add_record_argument
-from generator.commands.ledger import default_ledger, ledger_text_violations
+from generator.commands.ledger import add_ledger_argument, default_ledger, ledger_text_violations
 from generator.core.errors import Violation
 from generator.core.history import History
 from generator.site.build import build_site
@@ -20,11 +20,8 @@ def add_parser(subcommands: Any) -> argparse.ArgumentParser:
     add_common_arguments(parser)
     parser.add_argument("--site-dir", type=Path, help="output folder (default: <repo>/site)")
     add_record_argument(parser)
-    parser.add_argument(
-        "--ledger",
-        metavar="URL",
-        help="the delivery ledger whose announced texts the history must still hold "
-        "(default: <repo>/.policy/ledger.sqlite3 when it exists)",
+    add_ledger_argument(
+        parser, "the delivery ledger whose announced texts the history must still hold", if_there=True
     )
     return parser
 

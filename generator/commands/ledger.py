@@ -3,6 +3,7 @@ notified, and the texts it announced (exit 2 when the ledger cannot be read)."""
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
@@ -11,6 +12,18 @@ from typing import TypeVar
 from generator.core.announced import announced_text_violations
 from generator.core.errors import PolicyError, Violation
 from generator.core.history import History
+
+DEFAULT_LEDGER = "sqlite:///<repo>/.policy/ledger.sqlite3"
+"""Where `policyctl notify` keeps its ledger unless told otherwise, as help texts say it."""
+
+
+def add_ledger_argument(
+    parser: argparse.ArgumentParser, purpose: str = "SQLAlchemy URL of the ledger", *, if_there: bool = False
+) -> None:
+    """`--ledger URL`, with the default every command shares (`if_there`: only read when
+    that file exists)."""
+    default = f"{DEFAULT_LEDGER} when it exists" if if_there else DEFAULT_LEDGER
+    parser.add_argument("--ledger", metavar="URL", help=f"{purpose} (default: {default})")
 
 
 def default_ledger(repo: Path) -> str | None:
