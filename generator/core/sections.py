@@ -22,6 +22,7 @@ import hashlib
 import html
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -155,9 +156,14 @@ def normalize_text(text: str) -> str:
 
 def _outside_fences(text: str) -> list[tuple[str, bool]]:
     """The lines of some Markdown, each with whether it is outside fenced code."""
+    return outside_fences(text.split("\n"))
+
+
+def outside_fences(lines: Iterable[str]) -> list[tuple[str, bool]]:
+    """Each line with whether it is outside fenced code (a fence's own lines are not)."""
     out: list[tuple[str, bool]] = []
     fence: str | None = None
-    for line in text.split("\n"):
+    for line in lines:
         match = _FENCE.match(line)
         if match:
             marker = match.group(1)
@@ -340,17 +346,8 @@ class Heading:
 def headings(markdown: str) -> list[Heading]:
     """The ATX headings of a document, outside fenced code blocks."""
     found: list[Heading] = []
-    fence: str | None = None
-    for index, line in enumerate(markdown.splitlines()):
-        fence_match = _FENCE.match(line)
-        if fence_match:
-            marker = fence_match.group(1)
-            if fence is None:
-                fence = marker[0] * 3
-            elif marker.startswith(fence):
-                fence = None
-            continue
-        if fence is not None:
+    for index, (line, outside) in enumerate(outside_fences(markdown.splitlines())):
+        if not outside:
             continue
         match = _HEADING.match(line)
         if not match:

@@ -34,7 +34,7 @@ from generator.records import read_witness
 from generator.settings import Settings, read_mkdocs_yml
 from generator.site.pdf import languages_without_a_font, require_chromium
 from generator.site.plugin import SITE_MARKER, TEMPLATES_DIR, PolicyPlugin, Runtime, runtime
-from generator.site.record import judge, pdf_drift, publish_record, require_forward
+from generator.site.record import judge, publish_record, require_forward
 from generator.site.record import sightings as record_sightings
 
 
@@ -320,8 +320,8 @@ def build_site(
         for line in _dropped_versions(target, out):
             print(f"warning: {line}", file=sys.stderr)
         models = plugin.models if isinstance(plugin, PolicyPlugin) else (model,)
-        written = publish_record(out, models, witness, as_of)
-        for line in pdf_drift(witness.record, out, models):
+        written, drifted = publish_record(out, models, witness, as_of)
+        for line in drifted:
             print(f"warning: {line}", file=sys.stderr)
         _swap(out, target)
 

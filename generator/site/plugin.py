@@ -417,7 +417,9 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
         # Comparisons that notices linked and this build no longer renders keep an address.
         write_retired(site, self.models)
         if self.witness is not None and self.built_as_of is not None:
-            publish_record(site, self.models, self.witness, self.built_as_of)
+            _, drifted = publish_record(site, self.models, self.witness, self.built_as_of)
+            for line in drifted:
+                log.warning("policy: %s", line)
         if self._previous is not None:
             self._previous.cleanup()
             self._previous = None

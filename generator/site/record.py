@@ -37,6 +37,7 @@ from generator.core.record import (
 )
 from generator.records import LOG_HEAD, Witness
 from generator.settings import Settings
+from generator.site.languages import SEARCH_INDEX
 from generator.site.model import SiteModel
 
 HEAD_PLACEHOLDER = "policy-log-head-0a9f3c"
@@ -146,24 +147,29 @@ def stamp_head(site: Path, models: Sequence[SiteModel], head: str) -> None:
             data[CALENDAR] = calendar_statement(model.settings)
             data[LANGUAGES] = list(model.settings.languages)
             path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    for path in (*site.rglob("updates/index.html"), *site.rglob("search_index.json")):
-        text = path.read_text(encoding="utf-8")
-        if HEAD_PLACEHOLDER in text:
-            path.write_text(text.replace(HEAD_PLACEHOLDER, head), encoding="utf-8")
+    for model in models:
+        for path in (site / model.url(urls.UPDATES) / "index.html", site / model.url(SEARCH_INDEX)):
+            text = path.read_text(encoding="utf-8") if path.is_file() else ""
+            if HEAD_PLACEHOLDER in text:
+                path.write_text(text.replace(HEAD_PLACEHOLDER, head), encoding="utf-8")
 
 
-def publish_record(site: Path, models: Sequence[SiteModel], witness: Witness, as_of: dt.datetime) -> Record:
+def publish_record(
+    site: Path, models: Sequence[SiteModel], witness: Witness, as_of: dt.datetime
+) -> tuple[Record, list[str]]:
     """After the engine ran: the sources beside their pages, this build's lines appended
-    to the log, the head named. Returns the new record."""
+    to the log, the head named. Returns the new record and a warning for each PDF that
+    is not the one the previous record logged (`pdf_drift`)."""
     settings = models[0].settings
     write_sources(site, models)
-    record = extend(witness.record, _shown(site, models), as_of, settings.zone)
+    shown = _shown(site, models)
+    record = extend(witness.record, shown, as_of, settings.zone)
     (site / urls.PUBLICATION_LOG).write_bytes(record.text.encode("utf-8"))
     stamp_head(site, models, record.head)
-    return record
+    return record, pdf_drift(witness.record, shown)
 
 
-def pdf_drift(previous: Record, site: Path, models: Sequence[SiteModel]) -> list[str]:
+def pdf_drift(previous: Record, shown: Sequence[Shown]) -> list[str]:
     """Versions whose PDF on the new site is not the one the record logged (the previous
     PDF was lost and Chromium printed other bytes): `verify` will say so; the build warns."""
     logged = previous.version_lines
@@ -171,7 +177,7 @@ def pdf_drift(previous: Record, site: Path, models: Sequence[SiteModel]) -> list
         f"{item.document} version {item.version} ({item.language}): its PDF now has sha256 "
         f"{item.pdf_sha256}, but the public record logged {line.pdf_sha256} (line {line.seq}); "
         "restore the published PDF from a copy of the site and build again"
-        for item in _shown(site, models)
+        for item in shown
         if (line := logged.get(item.key)) is not None
         and line.pdf_sha256 is not None
         and item.pdf_sha256 is not None

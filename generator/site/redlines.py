@@ -56,7 +56,7 @@ from generator.core.diff import (
 from generator.core.diff.markup import parse_fragment
 from generator.core.diff.render import memos as diff_memos
 from generator.core.history import Version
-from generator.core.sections import Section, parse_sections
+from generator.core.sections import Section, outside_fences, parse_sections
 from generator.site.cache import ContentCache, code_salt
 
 _MEMO: dict[tuple[str, str, str], Redline] = {}
@@ -164,20 +164,7 @@ _FOOTNOTE_REFERENCE = re.compile(r"\[\^([^\]\n]+)\](?!:)")
 def _without_fenced_code(text: str) -> str:
     if "```" not in text and "~~~" not in text:
         return text
-    kept: list[str] = []
-    fence: str | None = None
-    for line in text.split("\n"):
-        match = _FENCE.match(line)
-        if match:
-            marker = match.group(1)
-            if fence is None:
-                fence = marker[0] * 3
-            elif marker.startswith(fence):
-                fence = None
-            kept.append("")
-            continue
-        kept.append("" if fence is not None else line)
-    return "\n".join(kept)
+    return "\n".join(line if outside else "" for line, outside in outside_fences(text.split("\n")))
 
 
 @functools.lru_cache(maxsize=256)
