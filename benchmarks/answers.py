@@ -33,8 +33,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 import sqlalchemy as sa  # noqa: E402
 from tests_support import BASE_POLICY, CORE_RIGHTS_REVISION, free_port, git, policy_file  # noqa: E402
 
-from notify.answers import AnswerBook, answers  # noqa: E402
-from notify.ledger import SENT, notices  # noqa: E402
+from notify.answers.store import AnswerBook, answers  # noqa: E402
+from notify.delivery.ledger.ledger import SENT, notices  # noqa: E402
 
 AS_OF = "2026-10-20"
 BATCH = 20_000

@@ -1,12 +1,14 @@
-"""Change notifications: recipients, messages, the delivery ledger and channels.
+"""Telling users of a policy's changes, and keeping their answers.
 
 The generator decides which revisions need a notice and hands them over as
-:class:`notify.revision.Revision`; :func:`notify.cli.run` runs the campaign.
+:class:`notify.contract.revision.Revision`; :mod:`notify.delivery` runs the campaign and
+keeps the ledger; :mod:`notify.answers` records users' answers and says which version
+governs each user. The two share only :mod:`notify.common`.
 """
 
 from __future__ import annotations
 
-from notify.errors import NotifyError
-from notify.revision import Revision
+from notify.common.errors import NotifyError
+from notify.contract.revision import Revision
 
 __all__ = ["NotifyError", "Revision"]

@@ -18,8 +18,9 @@ from pathlib import Path
 
 from rich.console import Console
 
-from notify.cli import add_arguments, run
-from notify.revision import Revision
+from notify.answers.governed import RecipientRedlines
+from notify.contract.revision import Revision
+from notify.delivery.api import add_arguments, run
 
 
 def load_revision(path: Path) -> Revision:
@@ -44,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError, TypeError, KeyError) as exc:
         console.print(f"error: cannot read --revision: {exc}")
         return 2
-    return run(args, revisions, repo=Path(args.repo), console=console)
+    return run(args, revisions, repo=Path(args.repo), console=console, redlines_for=RecipientRedlines)
 
 
 if __name__ == "__main__":

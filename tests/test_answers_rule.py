@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from notify.applies import ACCEPT, OBJECT, Answer, DocumentFacts, VersionFacts, governing, unanswered
+from notify.answers.rule import ACCEPT, OBJECT, Answer, DocumentFacts, VersionFacts, governing, unanswered
 
 CST = timezone(timedelta(hours=8))
 

@@ -12,8 +12,8 @@ import pytest
 from tests_support import BASE_POLICY, CORE_RIGHTS_REVISION, policy_file
 
 from generator.core.calendar import WorkingCalendar
-from notify.ledger import SENT, Campaign, Ledger, Outcome, first_notice_times
-from notify.recipients import Recipient
+from notify.delivery.ledger.ledger import SENT, Campaign, Ledger, Outcome, first_notice_times
+from notify.delivery.recipients.sources import Recipient
 
 PRIVACY = "policy/privacy.md"
 SITE = "https://shop.example/legal/"

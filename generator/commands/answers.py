@@ -33,12 +33,12 @@ from generator.core.errors import EXIT_OK, EXIT_USAGE, PolicyError, SettingsErro
 from generator.core.history import Document
 from generator.core.timeline import changes_between
 from generator.settings import Settings
-from notify.recipients import CONTROL_CHARACTERS
+from notify.delivery.recipients.sources import CONTROL_CHARACTERS
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
 
-    from notify.applies import Catalogue
+    from notify.answers.rule import Catalogue
 
 
 def add_parser(subcommands: Any) -> argparse.ArgumentParser:
@@ -84,7 +84,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def ledger_url(args: argparse.Namespace, ctx: Context) -> str:
-    from notify.ledger import default_url
+    from notify.delivery.ledger.ledger import default_url
 
     return str(args.ledger or default_url(ctx.repo))
 
@@ -93,7 +93,7 @@ def catalogue(repo: Path, settings: Settings, *, pages: bool = True) -> Catalogu
     """The history's facts as the `notify` package needs them: every document and its
     versions with their effective instants (and, with ``pages``, their titles, summaries,
     changed core-rights sections and absolute page URLs, in every language of the site)."""
-    from notify.applies import Catalogue
+    from notify.answers.rule import Catalogue
 
     history = sound_history(
         repo,
@@ -108,8 +108,8 @@ def catalogue(repo: Path, settings: Settings, *, pages: bool = True) -> Catalogu
 
 
 def _document_facts(document: Document, site_url: str | None, pages: bool) -> Any:
-    from notify.applies import DocumentFacts, VersionFacts
-    from notify.revision import Translation
+    from notify.answers.rule import DocumentFacts, VersionFacts
+    from notify.contract.revision import Translation
 
     texts = _version_texts(document, site_url) if pages else {}
     # Each other language's words and pages, by version: that language's readers see the
@@ -154,7 +154,7 @@ def _version_texts(document: Document, site_url: str | None) -> dict[str, Any]:
     """Each version's words and absolute page URLs in the document's language (the source
     document, or `Document.in_language`), by version name, as `notify.revision.Translation`s:
     the changed core-rights sections and the redline against the version before it."""
-    from notify.revision import Translation
+    from notify.contract.revision import Translation
 
     language = document.translation_language
     versions = [v for v in document.versions if not v.draft]
@@ -191,7 +191,7 @@ def _answer_url(flag: str | None, settings: Settings) -> str:
 
 
 def _secret() -> str:
-    from notify.tokens import SECRET_ENV
+    from notify.common.tokens import SECRET_ENV
 
     secret = os.environ.get(SECRET_ENV, "")
     if not secret:
@@ -212,9 +212,9 @@ def application(
     """The answer page and the API as an ASGI application, for a shop to mount in its own
     Python application. Reads the policy history of ``repo`` and its settings; the secret
     and the API key come from POLICYCTL_ANSWER_SECRET and POLICYCTL_ANSWER_API_KEY."""
-    from notify.answers_app import create_app
-    from notify.ledger import default_url
-    from notify.tokens import API_KEY_ENV
+    from notify.answers.app import create_app
+    from notify.common.tokens import API_KEY_ENV
+    from notify.delivery.ledger.ledger import default_url
 
     args = argparse.Namespace(
         repo=Path(repo),
@@ -236,7 +236,7 @@ def application(
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    from notify.errors import NotifyError
+    from notify.common.errors import NotifyError
 
     try:
         if args.action == "serve":
@@ -254,8 +254,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
 def _serve(args: argparse.Namespace, ctx: Context) -> int:
     import uvicorn
 
-    from notify.answers_app import create_app
-    from notify.tokens import API_KEY_ENV
+    from notify.answers.app import create_app
+    from notify.common.tokens import API_KEY_ENV
 
     host, _, port_text = args.listen.rpartition(":")
     if not host or not port_text.isdigit():
@@ -304,8 +304,8 @@ def _instant(text: str | None, ctx: Context, what: str) -> dt.datetime | None:
 
 
 def _record(args: argparse.Namespace, ctx: Context) -> int:
-    from notify.answers import AnswerBook
-    from notify.applies import answer_problem
+    from notify.answers.rule import answer_problem
+    from notify.answers.store import AnswerBook
 
     facts = catalogue(ctx.repo, ctx.settings, pages=False)
     at = _instant(args.at, ctx, "--at")
@@ -375,8 +375,8 @@ def _import_rows(path: Path) -> Iterator[tuple[str, dict[str, str]]]:
 def _import(args: argparse.Namespace, ctx: Context) -> int:
     """Every row is checked before anything is recorded: a file with a bad row records
     nothing, and a file recorded twice records nothing the second time."""
-    from notify.answers import AnswerBook
-    from notify.applies import answer_problem
+    from notify.answers.rule import answer_problem
+    from notify.answers.store import AnswerBook
 
     facts = catalogue(ctx.repo, ctx.settings, pages=False)
     now = ctx.as_of  # now, unless --as-of says otherwise
@@ -420,9 +420,9 @@ def _import(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _report(args: argparse.Namespace, ctx: Context) -> int:
-    from notify.answers import AnswerBook
-    from notify.applies import ACCEPT, OBJECT
-    from notify.report import neutralise
+    from notify.answers.rule import ACCEPT, OBJECT
+    from notify.answers.store import AnswerBook
+    from notify.delivery.report.evidence import neutralise
 
     facts = catalogue(ctx.repo, ctx.settings, pages=False)
     document = facts.document(args.document)

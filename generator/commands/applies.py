@@ -42,10 +42,10 @@ def add_parser(subcommands: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    from notify.answers import AnswerBook
-    from notify.answers_app import governing_json
-    from notify.applies import governing, unanswered
-    from notify.errors import NotifyError
+    from notify.answers.app import governing_json
+    from notify.answers.rule import governing, unanswered
+    from notify.answers.store import AnswerBook
+    from notify.common.errors import NotifyError
 
     facts = catalogue(ctx.repo, ctx.settings, pages=False)
     documents = only_document(facts.documents, args.document)
@@ -97,9 +97,9 @@ def _all_csv(book: Any, only: str | None, documents: Any, answers: Any, ctx: Con
     The cells are quoted as csv.QUOTE_ALL quotes them and neutralised against formulas;
     most users never answered, so their line is a prepared prefix and suffix around the
     user."""
-    from notify.answers_app import governing_json
-    from notify.applies import governing, unanswered
-    from notify.report import neutralise
+    from notify.answers.app import governing_json
+    from notify.answers.rule import governing, unanswered
+    from notify.delivery.report.evidence import neutralise
 
     def line(cells: Any) -> str:
         return ",".join(_quoted(neutralise(c)) for c in cells) + "\n"

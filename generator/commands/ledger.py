@@ -30,7 +30,7 @@ def default_ledger(repo: Path) -> str | None:
     """The ledger `policyctl notify` writes by default, when the repository has one."""
     if not (repo / ".policy" / "ledger.sqlite3").is_file():
         return None
-    from notify.ledger import default_url
+    from notify.delivery.ledger.ledger import default_url
 
     return default_url(repo)
 
@@ -38,7 +38,7 @@ def default_ledger(repo: Path) -> str | None:
 def read_first_notices(url: str) -> dict[str, dict[str, dt.datetime]]:
     """When each revision was first notified, from the delivery ledger (exit 2 when it
     cannot be read)."""
-    from notify.ledger import notified_versions
+    from notify.delivery.ledger.ledger import notified_versions
 
     return _from_ledger(url, notified_versions)
 
@@ -48,7 +48,7 @@ def ledger_text_violations(ledger_url: str, history: History) -> list[Violation]
     the sha256 of each text the ledger at `ledger_url` recorded as announced, per
     language, against the history's. PolicyError (exit 2) when the ledger cannot be
     read; none when there is no ledger there yet."""
-    from notify.ledger import announced_texts
+    from notify.delivery.ledger.ledger import announced_texts
 
     return announced_text_violations(history, _from_ledger(ledger_url, announced_texts), history.languages[0])
 
@@ -58,8 +58,8 @@ _T = TypeVar("_T")
 
 def _from_ledger(url: str, read: Callable[[str], _T]) -> _T:
     """What `read` finds in the delivery ledger at `url` (exit 2 when it cannot be read)."""
-    from notify.errors import NotifyError
-    from notify.redaction import redact
+    from notify.common.errors import NotifyError
+    from notify.common.redaction import redact
 
     try:
         return read(url)

@@ -28,12 +28,12 @@ from generator.core.timeline import (
 from generator.settings import DEFAULT_ANSWER_DAYS
 
 if TYPE_CHECKING:
-    from notify.revision import Earlier, Revision
+    from notify.contract.revision import Earlier, Revision
 
 
 def add_parser(subcommands: Any) -> argparse.ArgumentParser:
-    from notify.cli import add_arguments
-    from notify.tokens import SECRET_ENV
+    from notify.common.tokens import SECRET_ENV
+    from notify.delivery.api import add_arguments
 
     parser: argparse.ArgumentParser = subcommands.add_parser(
         "notify", help="deliver notices of pending core-rights revisions"
@@ -75,7 +75,7 @@ def to_revision(
     `earlier` (see `earlier_versions`) and `translated_earlier` (language -> see
     `compared_urls`) name the site's redline from each earlier version to this one, so
     that a recipient governed by an older version is sent the redline from it."""
-    from notify.revision import Revision, Translation
+    from notify.contract.revision import Revision, Translation
 
     version = notice.version
     return Revision(
@@ -137,7 +137,7 @@ def earlier_versions(state: DocumentState, version: Version, site_url: str | Non
     """Every published version before `version`, oldest first, with when it took effect
     (the governing rule needs them all) and the redline from it to `version` where the
     site has one."""
-    from notify.revision import Earlier
+    from notify.contract.revision import Earlier
 
     compared = dict(compared_urls(state, version, site_url))
     earlier = []
@@ -274,7 +274,7 @@ def select_revisions(args: argparse.Namespace, ctx: Context) -> list[Revision]:
 def answer_url_of(args: argparse.Namespace, ctx: Context) -> str | None:
     """The answer page of the notices (`--answer-url`, else the setting), checked, with the
     signing secret in the environment; None when notices carry no answer link."""
-    from notify.tokens import SECRET_ENV
+    from notify.common.tokens import SECRET_ENV
 
     flag = getattr(args, "answer_url", None)
     answer_url = ctx.settings.with_overrides(answer_url=flag).answer_url if flag else ctx.settings.answer_url
@@ -291,7 +291,8 @@ def answer_url_of(args: argparse.Namespace, ctx: Context) -> str | None:
 def run(args: argparse.Namespace, ctx: Context) -> int:
     from rich.console import Console
 
-    from notify.cli import run
+    from notify.answers.governed import RecipientRedlines
+    from notify.delivery.api import run
 
     revisions = select_revisions(args, ctx)
     if not revisions and not getattr(args, "report", False):
@@ -299,4 +300,11 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         return 0
     # As of another instant (--as-of), each recipient's governing version is judged then.
     governing_at = ctx.as_of if getattr(args, "as_of", None) else None
-    return run(args, revisions, repo=ctx.repo, console=Console(stderr=True), governing_at=governing_at)
+    return run(
+        args,
+        revisions,
+        repo=ctx.repo,
+        console=Console(stderr=True),
+        governing_at=governing_at,
+        redlines_for=RecipientRedlines,
+    )

@@ -109,7 +109,7 @@ def compared_with(state: DocumentState, target: Version) -> tuple[Version, ...]:
     in force or a pending revision (its publicity window is open), and with none otherwise
     (a superseded version has only the redline from its neighbour). A version that never
     took effect (`NEVER_IN_FORCE`: replaced before its effective date) is left out: it
-    never governed anyone (`notify.applies` skips it too), and its page links the version
+    never governed anyone (`notify.answers.rule` skips it too), and its page links the version
     that replaced it. Drafts and scheduled versions are never published, so never here."""
     if target != state.in_force and target not in state.pending:
         return ()

@@ -21,7 +21,7 @@ from aiosmtpd.controller import Controller
 from notify_support import ROOT, Receiver, SmtpServer, authenticator, make_revision
 from tests_support import free_port
 
-from notify.revision import Revision
+from notify.contract.revision import Revision
 
 
 @pytest.fixture

@@ -29,8 +29,9 @@ from typing import Any
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from rich.console import Console
 
-from notify.cli import add_arguments, run
-from notify.revision import Revision
+from notify.answers.governed import RecipientRedlines
+from notify.contract.revision import Revision
+from notify.delivery.api import add_arguments, run
 
 ROOT = Path(__file__).resolve().parents[2]
 CST = timezone(timedelta(hours=8))
@@ -85,7 +86,7 @@ def notify(repo: Path, revisions: list[Revision], *argv: str, capsys: Any = None
     args = parser.parse_args(list(argv))
     buffer = io.StringIO()
     console = Console(file=buffer, width=200, force_terminal=False)
-    code = run(args, revisions, repo=repo, console=console)
+    code = run(args, revisions, repo=repo, console=console, redlines_for=RecipientRedlines)
     stdout = capsys.readouterr().out if capsys is not None else ""
     return Outcome(code, buffer.getvalue(), stdout)
 
@@ -211,7 +212,7 @@ def authenticator(user: str, password: str) -> Callable[..., AuthResult]:
 
 def ledger_rows(url: str) -> list[dict[str, Any]]:
     """Every row of the ledger at `url`, as the evidence export reads them."""
-    from notify.ledger import Ledger
+    from notify.delivery.ledger.ledger import Ledger
 
     ledger = Ledger(url)
     try:

@@ -26,8 +26,8 @@ from browser_support import chromium
 from notify_support import ROOT
 from tests_support import BASE_POLICY, CORE_RIGHTS_REVISION, PolicyRepo, free_port, git, policy_file
 
-from notify.answers import AnswerBook
-from notify.tokens import Claim, Signer
+from notify.answers.store import AnswerBook
+from notify.common.tokens import Claim, Signer
 
 SECRET = "test-answer-secret-0123456789abcdef"
 API_KEY = "test-api-key-for-the-shop"

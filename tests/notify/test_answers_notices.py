@@ -10,13 +10,13 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from notify_support import make_revision
 
-from notify.answers_app import create_app
-from notify.applies import Catalogue, DocumentFacts, VersionFacts
-from notify.errors import NotifyError
-from notify.ledger import Claimed
-from notify.message import Composer, Sender, Templates
-from notify.tokens import SECRET_ENV, Claim, Signer, user_key
-from notify.webhook import WebhookChannel
+from notify.answers.app import create_app
+from notify.answers.rule import Catalogue, DocumentFacts, VersionFacts
+from notify.common.errors import NotifyError
+from notify.common.tokens import SECRET_ENV, Claim, Signer, user_key
+from notify.delivery.channels.message import Composer, Sender, Templates
+from notify.delivery.channels.webhook import WebhookChannel
+from notify.delivery.ledger.ledger import Claimed
 
 SECRET = "notices-test-secret-0123456789"
 CST = timezone(timedelta(hours=8))

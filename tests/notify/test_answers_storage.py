@@ -12,9 +12,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from notify.answers import AnswerBook
-from notify.ledger import SENT, Campaign, Ledger, Outcome
-from notify.recipients import Recipient
+from notify.answers.store import AnswerBook
+from notify.delivery.ledger.ledger import SENT, Campaign, Ledger, Outcome
+from notify.delivery.recipients.sources import Recipient
 
 CST = timezone(timedelta(hours=8))
 

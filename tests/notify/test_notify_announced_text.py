@@ -23,7 +23,7 @@ import pytest
 from test_translations import ZH_POLICY
 from tests_support import BASE_POLICY, CORE_RIGHTS_REVISION, EDITOR, PolicyRepo, policy_file
 
-from notify.ledger import announced_texts, texts
+from notify.delivery.ledger.ledger import announced_texts, texts
 
 PRIVACY, PRIVACY_ZH = "policy/privacy.md", "policy/privacy.zh.md"
 SITE = "https://shop.example/legal/"
@@ -244,7 +244,7 @@ def test_no_ledger_yet_announces_nothing(tmp_path):
 def test_a_revision_names_the_hash_of_each_language_it_is_written_in(languages):
     from notify_support import make_revision
 
-    from notify.revision import Revision, Translation
+    from notify.contract.revision import Revision, Translation
 
     translations = tuple(Translation(code, "T", sha256=code * 32) for code in languages[1:])
     revision = make_revision(language="en", languages=languages, translations=translations)

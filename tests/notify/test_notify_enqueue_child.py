@@ -1,4 +1,4 @@
-"""A large recipients source is enqueued by a child process (notify.enqueuer): the
+"""A large recipients source is enqueued by a child process (notify.delivery.recipients.enqueuer): the
 campaign reports the same skipped rows and duplicates, sends each user one message,
 and a ledger that fills while the child inserts stops the run with nothing lost."""
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from notify_support import ledger_rows, notify, sqlite_url
 
-from notify.enqueuer import use_child
+from notify.delivery.recipients.enqueuer import use_child
 
 FAST = ("--retry-base", "0.01", "--deadline", "20")
 

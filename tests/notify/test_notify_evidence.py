@@ -12,8 +12,8 @@ from pathlib import Path
 from notify_support import make_revision, notify, sqlite_url
 from tests_support import BASE_POLICY, CORE_RIGHTS_REVISION, policy_file
 
-from notify.ledger import FAILED, SENT, Campaign, Ledger, Outcome
-from notify.recipients import Recipient
+from notify.delivery.ledger.ledger import FAILED, SENT, Campaign, Ledger, Outcome
+from notify.delivery.recipients.sources import Recipient
 
 PRIVACY = "policy/privacy.md"
 SITE = "https://shop.example/legal/"

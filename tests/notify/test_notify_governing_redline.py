@@ -22,9 +22,17 @@ from browser_support import build_site
 from test_compare_in_force import write_history
 from tests_support import PolicyRepo
 
-from notify.applies import ACCEPT, OBJECT, Answer, DocumentFacts, VersionFacts, governing, governing_version
-from notify.revision import Earlier, Revision
-from notify.tokens import user_key
+from notify.answers.rule import (
+    ACCEPT,
+    OBJECT,
+    Answer,
+    DocumentFacts,
+    VersionFacts,
+    governing,
+    governing_version,
+)
+from notify.common.tokens import user_key
+from notify.contract.revision import Earlier, Revision
 
 SITE = "https://shop.example/"
 OWN = "See exactly what changed since version {version}, the version that applies to you:"

@@ -35,9 +35,9 @@ from generator.commands import main as policyctl_main
 from generator.commands.answers import application
 from notify.__main__ import load_revision
 from notify.__main__ import main as notify_main
-from notify.message import Composer, Sender, Templates
-from notify.revision import Translation, match_language, notice_language
-from notify.tokens import SECRET_ENV
+from notify.common.tokens import SECRET_ENV
+from notify.contract.revision import Translation, match_language, notice_language
+from notify.delivery.channels.message import Composer, Sender, Templates
 
 SITE = "https://shop.example/legal/"
 ANSWER_URL = "https://shop.example/policy/answer"

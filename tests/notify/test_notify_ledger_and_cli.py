@@ -16,8 +16,8 @@ from pathlib import Path
 from notify_support import make_revision, notify, sqlite_url, write_csv
 from rich.console import Console
 
-from notify.cli import add_arguments, run
-from notify.ledger import first_notice_times
+from notify.delivery.api import add_arguments, run
+from notify.delivery.ledger.ledger import first_notice_times
 
 
 def test_outbox_is_the_default_and_a_rerun_rewrites_nothing_new(tmp_path: Path, revision) -> None:

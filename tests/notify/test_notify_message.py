@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from notify_support import make_revision
 
-from notify.errors import NotifyError
-from notify.message import Composer, Sender, Templates
+from notify.common.errors import NotifyError
+from notify.delivery.channels.message import Composer, Sender, Templates
 
 
 def parse(data: bytes) -> email.message.EmailMessage:
@@ -61,7 +61,7 @@ def test_message_id_is_stable_per_revision_and_recipient(revision) -> None:
 
 
 def test_no_header_injection_from_any_field(revision) -> None:
-    from notify.recipients import clean_name
+    from notify.delivery.recipients.sources import clean_name
 
     evil = clean_name("Eve\r\nBcc: victim@evil.example\r\n\r\nInjected body")
     rev = make_revision(title="Privacy\r\nBcc: x@evil.example", version="2.0\nX-Evil: 1")

@@ -36,10 +36,10 @@ from notify_support import (
 )
 from tests_support import free_port
 
-from notify.errors import ConfigurationError
-from notify.ledger import Claimed
-from notify.message import Composer, Sender, Templates
-from notify.smtp import SmtpChannel, SmtpConfig, _Replies
+from notify.common.errors import ConfigurationError
+from notify.delivery.channels.message import Composer, Sender, Templates
+from notify.delivery.channels.smtp import SmtpChannel, SmtpConfig, _Replies
+from notify.delivery.ledger.ledger import Claimed
 
 FAST = ("--retry-base", "0.01")
 FROM = "Shop Privacy <privacy@shop.example>"

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from notify_support import ledger_rows, notify, sqlite_url
 
-from notify import recipients
-from notify.errors import NotifyError
-from notify.recipients import Recipient, Skipped, normalize_address
+from notify.common.errors import NotifyError
+from notify.delivery.recipients import sources as recipients
+from notify.delivery.recipients.sources import Recipient, Skipped, normalize_address
 
 
 @pytest.mark.parametrize(

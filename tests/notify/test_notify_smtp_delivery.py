@@ -11,7 +11,7 @@ import pytest
 from notify_support import ledger_rows, notify, sqlite_url, write_csv
 from tests_support import free_port
 
-from notify.ledger import first_notice_times
+from notify.delivery.ledger.ledger import first_notice_times
 
 FAST = ("--retry-base", "0.01")
 
@@ -267,7 +267,7 @@ def test_password_never_in_the_url_and_tls_required_for_remote_hosts(
     )
     assert bad.code == 2 and "POLICYCTL_SMTP_PASSWORD" in bad.out and "secret" not in bad.out
 
-    from notify.smtp import SmtpConfig
+    from notify.delivery.channels.smtp import SmtpConfig
 
     assert SmtpConfig.parse("smtp://mail.shop.example:587", allow_insecure=False, timeout=5).start_tls is True
     assert SmtpConfig.parse("smtp://mail.shop.example:587", allow_insecure=True, timeout=5).start_tls is None

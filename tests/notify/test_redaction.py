@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from tests_support import policy_file
 
-from notify.redaction import redact
+from notify.common.redaction import redact
 
 
 @pytest.mark.parametrize(

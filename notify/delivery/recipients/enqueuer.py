@@ -1,5 +1,5 @@
 """Streams a large recipients source into the ledger in a child process
-(``python -m notify.enqueuer``), beside the campaign that sends.
+(``python -m notify.delivery.recipients.enqueuer``), beside the campaign that sends.
 
 Why a process: reading and normalising recipients is pure Python, and inserting them
 releases the GIL once per row (sqlite3) or per round trip (psycopg). On a thread of
@@ -31,8 +31,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from notify.child import end_child, python_child
-from notify.errors import NotifyError
+from notify.common.errors import NotifyError
+from notify.delivery.recipients.child import end_child, python_child
 
 CHILD_FROM_BYTES = 64 * 1024
 """A recipients file at least this large (about 1 300 recipients) is enqueued in a child."""
@@ -88,7 +88,7 @@ def run_in_child(job: Job, started: Callable[[subprocess.Popen[bytes]], None]) -
     """Start the child for ``job`` and yield its batches as they are committed. Raises
     NotifyError for unusable input and ChildLedgerError when the ledger failed;
     ``started`` receives the process (so that the campaign can stop it)."""
-    proc = python_child("notify.enqueuer")
+    proc = python_child("notify.delivery.recipients.enqueuer")
     started(proc)
     finished = False
     try:
@@ -127,9 +127,9 @@ def _emit(out: Any, obj: object) -> None:
 def main() -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from notify.ledger import Campaign, Ledger
-    from notify.message import message_id_of
-    from notify.recipients import Recipient, Skipped, read
+    from notify.delivery.channels.message import message_id_of
+    from notify.delivery.ledger.ledger import Campaign, Ledger
+    from notify.delivery.recipients.sources import Recipient, Skipped, read
 
     out = sys.stdout.buffer
     job = Job(**json.loads(sys.stdin.buffer.read()))

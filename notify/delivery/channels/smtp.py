@@ -19,7 +19,6 @@ permanent failure, a 4xx anywhere a temporary one.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import os
 import socket
 from collections import deque
@@ -29,10 +28,11 @@ from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 
-from notify.delivery import PERMANENT, SENT, TEMPORARY, Attempt
-from notify.errors import AuthenticationFailed, ConfigurationError, NotifyError
-from notify.ledger import Claimed
-from notify.message import Composer
+from notify.common.errors import AuthenticationFailed, ConfigurationError, NotifyError
+from notify.common.network import is_loopback
+from notify.delivery.channels.base import PERMANENT, SENT, TEMPORARY, Attempt
+from notify.delivery.channels.message import Composer
+from notify.delivery.ledger.ledger import Claimed
 
 PASSWORD_ENV = "POLICYCTL_SMTP_PASSWORD"
 
@@ -88,15 +88,6 @@ class SmtpConfig:
         else:
             start_tls = True
         return cls(parts.hostname, port, implicit, start_tls, username, password, timeout, cafile)
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _classify(code: int, message: str) -> Attempt:

@@ -16,7 +16,7 @@ before.
 A revision also carries the document's versions before it (:class:`Earlier`): when each
 took effect, and the absolute URL of the site's redline from it to the revision. A
 recipient whose data is governed by an older version than the one the revision is
-compared with (they objected to an earlier revision: :mod:`notify.applies`) is sent the
+compared with (they objected to an earlier revision: :mod:`notify.answers.rule`) is sent the
 redline from their own version (:meth:`Revision.changes_url_from`).
 
 :meth:`Revision.texts` is what the ledger keeps of the words announced: the sha256 of

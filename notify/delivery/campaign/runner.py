@@ -2,13 +2,13 @@
 
 One runner handles one (revision, channel). Recipients are streamed into the
 ledger in batches while the sender pool works (a large source in a child process, see
-:mod:`notify.enqueuer`; a small one on a background thread); rows are
+:mod:`notify.delivery.recipients.enqueuer`; a small one on a background thread); rows are
 claimed with a lease before they are sent, and outcomes are written back in
 batched transactions. The database is used from one dedicated thread so that
 commits never stall the event loop.
 
 Durability: each outcome is written to the run's outcome journal
-(:mod:`notify.journal`) before its session starts the next message, so a kill at
+(:mod:`notify.delivery.ledger.journal`) before its session starts the next message, so a kill at
 any moment loses at most the messages in flight (one per session); the journals of
 dead runs are folded into the ledger before their rows are taken again.
 
@@ -40,14 +40,23 @@ from typing import Any, TypeVar, cast
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from notify import enqueuer
-from notify import journal as journal_mod
-from notify.delivery import PERMANENT, SENT, Channel, LookaheadSession, Session
-from notify.errors import ConfigurationError, NotifyError
-from notify.ledger import DEFERRED, FAILED, PENDING, SENDING, Campaign, Claimed, Ledger, Outcome
-from notify.ledger import SENT as LEDGER_SENT
-from notify.recipients import Recipient, Skipped
-from notify.redaction import redact
+from notify.common.errors import ConfigurationError, NotifyError
+from notify.common.redaction import redact
+from notify.delivery.channels.base import PERMANENT, SENT, Channel, LookaheadSession, Session
+from notify.delivery.ledger import journal as journal_mod
+from notify.delivery.ledger.ledger import (
+    DEFERRED,
+    FAILED,
+    PENDING,
+    SENDING,
+    Campaign,
+    Claimed,
+    Ledger,
+    Outcome,
+)
+from notify.delivery.ledger.ledger import SENT as LEDGER_SENT
+from notify.delivery.recipients import enqueuer
+from notify.delivery.recipients.sources import Recipient, Skipped
 
 T = TypeVar("T")
 LIST_LIMIT = 1000  # failures / skipped entries kept for the report (counts are exact)
@@ -74,7 +83,7 @@ class Settings:
 
 @dataclass(frozen=True)
 class Source:
-    """A recipients source to enqueue in a child process (:mod:`notify.enqueuer`)."""
+    """A recipients source to enqueue in a child process (:mod:`notify.delivery.recipients.enqueuer`)."""
 
     source: str
     query: str | None
@@ -628,7 +637,7 @@ class Runner:
     def _count(self, item: Claimed, outcome: Outcome) -> None:
         r = self.result
         self.leased.pop(item.id, None)
-        # On disk before this session starts its next message (see notify.journal).
+        # On disk before this session starts its next message (see notify.delivery.ledger.journal).
         if self.journal is not None:
             self.journal.append(outcome)
             if self.journal.full:

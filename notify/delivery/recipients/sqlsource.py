@@ -1,4 +1,4 @@
-"""Reads recipients from a database query in a child process (``python -m notify.sqlsource``).
+"""Reads recipients from a database query in a child process (``python -m notify.delivery.recipients.sqlsource``).
 
 Why a process: CPython's sqlite3 module releases the GIL around every
 ``sqlite3_step``, i.e. once per row. Read on a thread next to the sending event loop,
@@ -22,8 +22,8 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from notify.recipients import COLUMNS
-from notify.redaction import redact
+from notify.common.redaction import redact
+from notify.delivery.recipients.sources import COLUMNS
 
 CHUNK = 500
 
@@ -36,7 +36,7 @@ def messages(url: str, query: str) -> Iterator[Any]:
     """The protocol's messages in order: ``{"columns": [...]}``, lists of rows,
     ``{"end": True}``, or ``{"error": message}`` as the last one. The child writes each
     as a line; a process that may hold the GIL as long as it likes (the enqueueing child,
-    :mod:`notify.enqueuer`) reads them here directly."""
+    :mod:`notify.delivery.recipients.enqueuer`) reads them here directly."""
     try:
         import sqlalchemy as sa
         from sqlalchemy.exc import SQLAlchemyError

@@ -6,7 +6,7 @@ receiver drops a repeated key), ``X-Policy-Timestamp`` and, with a shared secret
 ``X-Policy-Signature: sha256=<hex>`` = HMAC-SHA256(secret, timestamp + "." + body).
 
 With an answer page (``answer_url``), the body's field ``answer_url`` is the recipient's
-personal link to it (``<answer_url>?token=...``, see :mod:`notify.tokens`).
+personal link to it (``<answer_url>?token=...``, see :mod:`notify.common.tokens`).
 
 The title, summary, core sections and links are in the language of the recipient's
 notice (:meth:`Revision.language_for`: on a site with several languages the one matching
@@ -42,13 +42,12 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from notify.delivery import PERMANENT, SENT, TEMPORARY, Attempt
-from notify.errors import ConfigurationError, NotifyError
-from notify.governed import RecipientRedlines
-from notify.ledger import Claimed
-from notify.revision import Revision
-from notify.smtp import is_loopback
-from notify.tokens import AnswerLinks
+from notify.common.errors import ConfigurationError, NotifyError
+from notify.common.network import is_loopback
+from notify.common.tokens import AnswerLinks
+from notify.contract.revision import Revision
+from notify.delivery.channels.base import PERMANENT, SENT, TEMPORARY, Attempt, RedlineChoice
+from notify.delivery.ledger.ledger import Claimed
 
 SECRET_ENV = "POLICYCTL_WEBHOOK_SECRET"
 SETTING = "--webhook"
@@ -76,7 +75,7 @@ class WebhookChannel:
         *,
         allow_insecure: bool,
         cafile: str | None = None,
-        redlines: RecipientRedlines | None = None,
+        redlines: RedlineChoice | None = None,
     ) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:

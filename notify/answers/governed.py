@@ -3,7 +3,7 @@
 A notice compares the revision with the version in force (a late one, with the version
 before it): what a user who never answered agreed to by using the services. A user who
 objected to an earlier revision is still governed by the version before that one
-(:mod:`notify.applies`), and "what changed" for them is the redline from that version.
+(:mod:`notify.answers.rule`), and "what changed" for them is the redline from that version.
 The revision names the site's redline from each earlier version
 (:attr:`notify.revision.Revision.earlier`); this module picks the one for each recipient.
 
@@ -22,14 +22,25 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Protocol
 
 import sqlalchemy as sa
 
-from notify.answers import answers as answers_table
-from notify.applies import OBJECT, Answer, DocumentFacts, VersionFacts, governing_version
-from notify.ledger import Claimed
-from notify.revision import Revision
-from notify.tokens import user_key
+from notify.answers.rule import OBJECT, Answer, DocumentFacts, VersionFacts, governing_version
+from notify.common.schema import answers as answers_table
+from notify.common.tokens import user_key
+from notify.contract.revision import Revision
+
+
+class Addressed(Protocol):
+    """A recipient as a claimed ledger row names them."""
+
+    @property
+    def recipient_id(self) -> str: ...
+
+    @property
+    def email(self) -> str: ...
+
 
 CHUNK = 500  # user keys per query (well under every database's limit on parameters)
 
@@ -68,7 +79,7 @@ class RecipientRedlines:
         """Whether any recipient can be sent another redline than the notice's."""
         return bool(self.own)
 
-    def prepare(self, rows: Iterable[Claimed]) -> None:
+    def prepare(self, rows: Iterable[Addressed]) -> None:
         """Look up the governing version of the recipients of ``rows`` (on the ledger's
         thread, before they are sent)."""
         if not self.own:

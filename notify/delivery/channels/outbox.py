@@ -12,10 +12,10 @@ import hashlib
 import os
 from pathlib import Path
 
-from notify.delivery import SENT, Attempt
-from notify.errors import ConfigurationError, NotifyError
-from notify.ledger import Claimed
-from notify.message import Composer
+from notify.common.errors import ConfigurationError, NotifyError
+from notify.delivery.channels.base import SENT, Attempt
+from notify.delivery.channels.message import Composer
+from notify.delivery.ledger.ledger import Claimed
 
 
 def _safe(part: str) -> str:

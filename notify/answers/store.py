@@ -19,31 +19,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from notify.applies import ANSWERS, USER_LIMIT, Answer
-from notify.errors import NotifyError
-from notify.ledger import SENT, Ledger, UTCDateTime, notices
-from notify.redaction import redact
-from notify.tokens import user_key
-
-metadata = sa.MetaData()
-_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-SOURCE_LIMIT = 40
-
-answers = sa.Table(
-    "policy_answers",
-    metadata,
-    sa.Column("id", _ID, primary_key=True, autoincrement=True),
-    sa.Column("document", sa.String(200), nullable=False),
-    sa.Column("version", sa.String(100), nullable=False),
-    sa.Column("user_key", sa.String(USER_LIMIT), nullable=False),
-    sa.Column("seq", sa.Integer, nullable=False),
-    sa.Column("answer", sa.String(10), nullable=False),
-    sa.Column("answered_at", UTCDateTime, nullable=False),
-    sa.Column("recorded_at", UTCDateTime, nullable=False),
-    sa.Column("source", sa.String(SOURCE_LIMIT), nullable=False),  # "page", "api", "record", "import"
-    sa.UniqueConstraint("document", "version", "user_key", "seq", name="uq_policy_answer"),
-    sa.Index("ix_policy_answer_user", "user_key", "document"),
-)
+from notify.answers.rule import ANSWERS, Answer
+from notify.common.database import ANSWERS_LOCK, Database
+from notify.common.errors import NotifyError
+from notify.common.redaction import redact
+from notify.common.schema import SENT, SOURCE_LIMIT, UTCDateTime, answers, answers_metadata, notices
+from notify.common.tokens import USER_LIMIT, user_key
 
 
 @dataclass(frozen=True)
@@ -58,15 +39,15 @@ class AnswerBook:
     """The answers of the ledger at ``url`` (the same database as the notices)."""
 
     def __init__(self, url: str) -> None:
-        self.ledger = Ledger(url)
+        self.ledger = Database(url)
         self.engine = self.ledger.engine
         self.dialect = self.ledger.dialect
-        self._reader: Ledger | None = None
+        self._reader: Database | None = None
         try:
             with self.engine.begin() as conn:
                 if self.dialect == "postgresql":
-                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(72834612)"))
-                metadata.create_all(conn, checkfirst=True)
+                    conn.execute(sa.text(f"SELECT pg_advisory_xact_lock({ANSWERS_LOCK})"))
+                answers_metadata.create_all(conn, checkfirst=True)
         except SQLAlchemyError as exc:
             raise NotifyError(f"cannot open the answers in {redact(url)}: {exc.__class__.__name__}") from exc
 
@@ -81,7 +62,7 @@ class AnswerBook:
         SQLite they run outside the write lock that every transaction of the ledger's own
         engine takes (BEGIN IMMEDIATE), at about twice the speed."""
         if self._reader is None:
-            self._reader = Ledger(self.ledger.url, readonly=True)
+            self._reader = Database(self.ledger.url, readonly=True)
         return self._reader.engine
 
     def __enter__(self) -> AnswerBook:

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from notify.errors import NotifyError
-from notify.redaction import redact
+from notify.common.errors import NotifyError
+from notify.common.redaction import redact
 
 _LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
 _LABEL = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
@@ -179,10 +179,10 @@ def _read_jsonl(path: Path) -> Generator[Recipient | Skipped, None, None]:
 
 
 def _read_sql(url: str, query: str, here: bool) -> Generator[Recipient | Skipped, None, None]:
-    """Rows of the query, from a child process through a pipe (see :mod:`notify.sqlsource`
+    """Rows of the query, from a child process through a pipe (see :mod:`notify.delivery.recipients.sqlsource`
     for why), or with ``here`` in this process."""
     if here:
-        from notify.sqlsource import messages
+        from notify.delivery.recipients.sqlsource import messages
 
         return _rows(messages(url, query), url)
     return _read_sql_in_child(url, query)
@@ -210,9 +210,9 @@ def _rows(messages: Iterable[Any], url: str) -> Generator[Recipient | Skipped, N
 
 
 def _read_sql_in_child(url: str, query: str) -> Generator[Recipient | Skipped, None, None]:
-    from notify.child import end_child, python_child
+    from notify.delivery.recipients.child import end_child, python_child
 
-    proc = python_child("notify.sqlsource")
+    proc = python_child("notify.delivery.recipients.sqlsource")
     finished = False
     try:
         assert proc.stdin is not None and proc.stdout is not None

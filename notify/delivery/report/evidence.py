@@ -12,9 +12,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from notify.campaign import Result
-from notify.ledger import Ledger
-from notify.revision import Revision
+from notify.contract.revision import Revision
+from notify.delivery.campaign.runner import Result
+from notify.delivery.ledger.ledger import Ledger
 
 EVIDENCE_COLUMNS = (
     "document",

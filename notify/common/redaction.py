@@ -1,7 +1,7 @@
 """Database URLs as messages show them: the password replaced by ``***``.
 
 Plain text work, no SQLAlchemy: the recipients reader's child process
-(:mod:`notify.sqlsource`) reports errors with it before, or without, importing
+(:mod:`notify.delivery.recipients.sqlsource`) reports errors with it before, or without, importing
 SQLAlchemy, and a URL SQLAlchemy cannot parse is still redacted.
 """
 

@@ -17,27 +17,31 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+import sqlalchemy as sa
 from rich.console import Console
 from rich.markup import escape
 from sqlalchemy.exc import SQLAlchemyError
 
-from notify import recipients as recipients_mod
-from notify.campaign import LedgerFailed, Result, Runner, Settings, Source
-from notify.delivery import Channel
-from notify.enqueuer import use_child
-from notify.errors import ConfigurationError, NotifyError
-from notify.governed import RecipientRedlines
-from notify.ledger import Campaign, Ledger, default_url, journal_place
-from notify.message import Composer, Sender, Templates, message_id
-from notify.outbox import OutboxChannel
-from notify.recipients import Recipient, Skipped
-from notify.redaction import redact
-from notify.report import export, print_result
-from notify.revision import Revision
-from notify.smtp import SmtpChannel, SmtpConfig
-from notify.webhook import SECRET_ENV, WebhookChannel
+from notify.common.errors import ConfigurationError, NotifyError
+from notify.common.redaction import redact
+from notify.contract.revision import Revision
+from notify.delivery.campaign.runner import LedgerFailed, Result, Runner, Settings, Source
+from notify.delivery.channels.base import Channel, RedlineChoice
+from notify.delivery.channels.message import Composer, Sender, Templates, message_id
+from notify.delivery.channels.outbox import OutboxChannel
+from notify.delivery.channels.smtp import SmtpChannel, SmtpConfig
+from notify.delivery.channels.webhook import SECRET_ENV, WebhookChannel
+from notify.delivery.ledger.ledger import Campaign, Ledger, default_url, journal_place
+from notify.delivery.recipients import sources as recipients_mod
+from notify.delivery.recipients.enqueuer import use_child
+from notify.delivery.recipients.sources import Recipient, Skipped
+from notify.delivery.report.evidence import export, print_result
 
 T = TypeVar("T")
+# How a campaign learns which redline each recipient is sent: given the revision, the
+# ledger's engine and the instant to judge at (None: when each batch is claimed).
+# `notify.answers.governed.RecipientRedlines` is one; the caller wires it in.
+RedlinesFor = Callable[[Revision, sa.Engine, datetime | None], RedlineChoice]
 
 
 def _positive_int(text: str) -> int:
@@ -195,12 +199,14 @@ def run(
     repo: Path,
     console: Console,
     governing_at: datetime | None = None,
+    redlines_for: RedlinesFor | None = None,
 ) -> int:
     """Run the notify command; returns 0 (all delivered), 1 (failed deliveries or stopped early) or 2.
 
-    Each recipient's redline starts from the version that governs them when each batch
-    is sent (`notify.governed`), or at ``governing_at`` when the run is made as of
-    another instant (``policyctl notify --as-of``)."""
+    With ``redlines_for`` (:class:`notify.answers.governed.RecipientRedlines`), each
+    recipient's redline starts from the version that governs them when each batch is
+    sent, or at ``governing_at`` when the run is made as of another instant
+    (``policyctl notify --as-of``); without it, everyone is sent the notice's own."""
     try:
         ledger_url = args.ledger or default_url(repo)
         if args.report:
@@ -248,7 +254,7 @@ def run(
         ledger = Ledger(ledger_url)
         try:
             results, error = _run_coroutine(
-                lambda: _run_all(args, revisions, repo, ledger, settings, console, governing_at)
+                lambda: _run_all(args, revisions, repo, ledger, settings, console, governing_at, redlines_for)
             )
         finally:
             ledger.close()
@@ -452,7 +458,7 @@ def _report(args: argparse.Namespace, revisions: list[Revision], ledger_url: str
 
 
 def _channels(
-    args: argparse.Namespace, revision: Revision, repo: Path, redlines: RecipientRedlines | None = None
+    args: argparse.Namespace, revision: Revision, repo: Path, redlines: RedlineChoice | None = None
 ) -> list[Channel]:
     channels: list[Channel] = []
     if not args.no_email:
@@ -507,6 +513,7 @@ async def _run_all(
     settings: Settings,
     console: Console,
     governing_at: datetime | None = None,
+    redlines_for: RedlinesFor | None = None,
 ) -> tuple[list[Result], BaseException | None]:
     loop = asyncio.get_running_loop()
     loop.set_default_executor(
@@ -536,9 +543,9 @@ async def _run_all(
                     f"[yellow]warning:[/] {escape(revision.document)} {escape(revision.version)} already took effect on "
                     f"{revision.effective.isoformat()}: this notice comes after the fact"
                 )
-            own = RecipientRedlines(revision, ledger.engine, governing_at)
+            own = redlines_for(revision, ledger.engine, governing_at) if redlines_for else None
             # None: every recipient is sent the notice's own redline.
-            redlines = own if own.useful else None
+            redlines = own if own is not None and own.useful else None
             for channel in _channels(args, revision, repo, redlines):
                 if stop.is_set():
                     break

@@ -34,7 +34,6 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -46,8 +45,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from notify.answers import AnswerBook
-from notify.applies import (
+from notify.answers.rule import (
     ANSWERS,
     OBJECT,
     Answer,
@@ -58,12 +56,14 @@ from notify.applies import (
     answer_problem,
     governing,
 )
-from notify.errors import NotifyError
-from notify.message import format_date
-from notify.revision import match_language
-from notify.tokens import Claim, Signer, TokenError
+from notify.answers.store import AnswerBook
+from notify.common.dates import format_date
+from notify.common.errors import NotifyError
+from notify.common.resources import SITE_TEMPLATES
+from notify.common.tokens import Claim, Signer, TokenError
+from notify.contract.revision import match_language
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "site_templates" / "answers"
+TEMPLATES = SITE_TEMPLATES / "answers"
 FORM_LIMIT = 8 * 1024  # bytes of a form body (a token and an answer need far less)
 JSON_LIMIT = 16 * 1024  # bytes of an API body
 LOCALES = ("en", "zh")

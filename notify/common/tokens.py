@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from notify.errors import NotifyError
-from notify.revision import Revision
+from notify.common.errors import NotifyError
+from notify.contract.revision import Revision
 
 SECRET_ENV = "POLICYCTL_ANSWER_SECRET"
 API_KEY_ENV = "POLICYCTL_ANSWER_API_KEY"
@@ -40,6 +40,9 @@ class TokenError(NotifyError):
     def __init__(self, message: str, *, reason: str) -> None:
         super().__init__(message)
         self.reason = reason  # "missing", "malformed", "forged", "expired"
+
+
+USER_LIMIT = 200  # characters of a user id (answers name users by it)
 
 
 def user_key(recipient_id: str, address: str) -> str:

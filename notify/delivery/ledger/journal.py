@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from notify.ledger import SENT, Ledger, Outcome
+from notify.delivery.ledger.ledger import SENT, Ledger, Outcome
 
 SEGMENT_BYTES = 256 * 1024
 RECORD_LIMIT = 4096  # one outcome's line, at most (the reply is cut to fit)

@@ -19,7 +19,7 @@ rendering and no ``EmailMessage`` per recipient.
 
 The redline (``changes_url``) is the notice's own, from the version in force, except for a
 recipient governed by an older version (they objected to an earlier revision): theirs
-starts from that version (``changes_from`` names it; :mod:`notify.governed` picks it at
+starts from that version (``changes_from`` names it; :mod:`notify.answers.governed` picks it at
 send time from the answers in the ledger). There are as many such texts as earlier
 versions at most, each rendered once. Names are stripped of control
 characters before they get here, so no field can start a new header; the HTML part
@@ -35,7 +35,6 @@ import html
 import re
 import time
 from dataclasses import dataclass
-from datetime import datetime
 from email.header import Header
 from email.utils import formatdate, parseaddr
 from pathlib import Path
@@ -43,13 +42,15 @@ from typing import Any
 
 import jinja2
 
-from notify.errors import NotifyError
-from notify.governed import RecipientRedlines
-from notify.recipients import clean_name, normalize_address
-from notify.revision import Revision
-from notify.tokens import AnswerLinks
+from notify.common.dates import format_date
+from notify.common.errors import NotifyError
+from notify.common.resources import SITE_TEMPLATES
+from notify.common.tokens import AnswerLinks
+from notify.contract.revision import Revision
+from notify.delivery.channels.base import RedlineChoice
+from notify.delivery.recipients.sources import clean_name, normalize_address
 
-BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "site_templates" / "email"
+BUILTIN_TEMPLATES = SITE_TEMPLATES / "email"
 
 _NAME = "\ue000n\ue001"
 _EMAIL = "\ue000e\ue001"
@@ -114,14 +115,6 @@ def _header_value(value: str, header_name: str) -> str:
     if value.isascii() and len(value) + len(header_name) < 76:
         return value
     return Header(value, "utf-8", header_name=header_name).encode(linesep="\r\n")
-
-
-def format_date(when: datetime, locale: str) -> str:
-    offset = when.strftime("%z")
-    zone = f"UTC{offset[:3]}:{offset[3:]}" if offset else "UTC"
-    if locale.lower().startswith("zh"):
-        return f"{when.year}年{when.month}月{when.day}日 {when:%H:%M} ({zone})"
-    return f"{when.day} {when:%B %Y, %H:%M} ({zone})"
 
 
 @dataclass(frozen=True)
@@ -224,7 +217,7 @@ class Composer:
         sender: Sender,
         templates: Templates,
         channel: str = "email",
-        redlines: RecipientRedlines | None = None,
+        redlines: RedlineChoice | None = None,
     ) -> None:
         self.revision = revision
         self.redlines = redlines  # the redline of each recipient governed by an older version

@@ -30,7 +30,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from notify.revision import Translation, notice_language
+from notify.common.tokens import USER_LIMIT
+from notify.contract.revision import Translation, notice_language
 
 ACCEPT, OBJECT = "accept", "object"
 ANSWERS = (ACCEPT, OBJECT)
@@ -180,9 +181,6 @@ class Governing:
     """The answer that explains it: a standing objection (even before the version it
     objects to takes effect), else the user's latest answer; None when the user never
     answered (continued use)."""
-
-
-USER_LIMIT = 200  # characters of a user id
 
 
 def answer_problem(

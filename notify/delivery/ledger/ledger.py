@@ -6,7 +6,7 @@ It is the proof of notice and the work queue of a campaign. A row goes
 retried by the next run). A worker that dies leaves its rows ``sending``; they are
 taken again once the lease expires (or at once, when the owner was a process on
 this host that no longer exists), after its outcome journal
-(:mod:`notify.journal`) has been folded in. So a crash duplicates at most the
+(:mod:`notify.delivery.ledger.journal`) has been folded in. So a crash duplicates at most the
 messages that were in flight.
 
 SQLite (default, one file) claims rows in ``BEGIN IMMEDIATE`` transactions;
@@ -19,111 +19,28 @@ from __future__ import annotations
 import hashlib
 import os
 import socket
-import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import sqlalchemy as sa
-from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import SQLAlchemyError
 
-from notify.errors import NotifyError
-from notify.recipients import Recipient
-from notify.redaction import redact
-from notify.revision import Revision
+from notify.common.database import Database, LedgerMissing, default_url
+from notify.common.errors import NotifyError
+from notify.common.redaction import redact
+from notify.common.schema import DEFERRED, FAILED, PENDING, SENDING, SENT, UTCDateTime, notices, runs, texts
+from notify.contract.revision import Revision
+from notify.delivery.recipients.sources import Recipient
 
-PENDING, SENDING, SENT, FAILED, DEFERRED = "pending", "sending", "sent", "failed", "deferred"
+__all__ = ["DEFERRED", "FAILED", "PENDING", "SENDING", "SENT", "Ledger", "LedgerMissing", "default_url"]
+
 # A row given back to the queue: pending again, leased to no one.
 _REQUEUED = {"status": PENDING, "lease_owner": None, "lease_until": None}
-
-
-class UTCDateTime(sa.TypeDecorator[datetime]):
-    """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
-        if value is None:
-            return None
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-metadata = sa.MetaData()
-_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-
-notices = sa.Table(
-    "policy_notices",
-    metadata,
-    sa.Column("id", _ID, primary_key=True, autoincrement=True),
-    sa.Column("document", sa.String(200), nullable=False),
-    sa.Column("version", sa.String(100), nullable=False),
-    sa.Column("channel", sa.String(20), nullable=False),
-    sa.Column("recipient", sa.String(320), nullable=False),  # case-folded address
-    sa.Column("email", sa.String(320), nullable=False),
-    sa.Column("name", sa.Text, nullable=False, default=""),
-    sa.Column("locale", sa.String(40), nullable=False, default=""),
-    sa.Column("recipient_id", sa.Text, nullable=False, default=""),
-    sa.Column("source", sa.Text, nullable=False, default=""),
-    sa.Column("sha256", sa.String(64), nullable=False),
-    sa.Column("message_id", sa.String(200), nullable=False),
-    sa.Column("status", sa.String(10), nullable=False, default=PENDING),
-    sa.Column("attempts", sa.Integer, nullable=False, default=0),
-    sa.Column("last_reply", sa.Text, nullable=True),
-    sa.Column("lease_owner", sa.String(200), nullable=True),
-    sa.Column("lease_until", sa.Float, nullable=True),
-    sa.Column("run", sa.String(64), nullable=False),
-    sa.Column("enqueued_at", UTCDateTime, nullable=False),
-    sa.Column("first_attempt_at", UTCDateTime, nullable=True),
-    sa.Column("last_attempt_at", UTCDateTime, nullable=True),
-    sa.Column("sent_at", UTCDateTime, nullable=True),
-    sa.UniqueConstraint("document", "version", "channel", "recipient", name="uq_policy_notice"),
-    sa.Index("ix_policy_notice_queue", "document", "version", "channel", "status", "id"),
-)
-
-runs = sa.Table(
-    "policy_notice_runs",
-    metadata,
-    sa.Column("run", sa.String(64), primary_key=True),
-    sa.Column("document", sa.String(200), nullable=False),
-    sa.Column("version", sa.String(100), nullable=False),
-    sa.Column("channel", sa.String(20), nullable=False),
-    sa.Column("sha256", sa.String(64), nullable=False),
-    sa.Column("host", sa.String(200), nullable=False),
-    sa.Column("pid", sa.Integer, nullable=False),
-    sa.Column("late", sa.Boolean, nullable=False, default=False),
-    sa.Column("started_at", UTCDateTime, nullable=False),
-    sa.Column("finished_at", UTCDateTime, nullable=True),
-    sa.Column("outcome", sa.Text, nullable=True),
-)
-
-# The words each revision announced: the sha256 of its text in every language it was
-# written in, recorded when a campaign starts (before its first message), so that
-# `policyctl check --ledger` can tell a notified text that was rewritten afterwards. A
-# ledger from before this table gets it on its next notify; until then the readers fall
-# back on the source text's sha256 of each notice.
-texts = sa.Table(
-    "policy_notice_texts",
-    metadata,
-    sa.Column("document", sa.String(200), primary_key=True),
-    sa.Column("version", sa.String(100), primary_key=True),
-    sa.Column("language", sa.String(40), primary_key=True),  # "": the source language, not named
-    sa.Column("sha256", sa.String(64), nullable=False),
-    sa.Column("recorded_at", UTCDateTime, nullable=False),
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,10 +85,6 @@ class Campaign:
         return sa.and_(c.document == self.document, c.version == self.version, c.channel == self.channel)
 
 
-def default_url(repo: Path) -> str:
-    return f"sqlite:///{(repo / '.policy' / 'ledger.sqlite3').resolve()}"
-
-
 def journal_place(url: str, policy_dir: Path) -> tuple[Path, str]:
     """Where the outcome journal of the ledger at ``url`` lives, and the key that ties a
     journal to that ledger: beside a SQLite file (``ledger.sqlite3.outcomes/``), else in
@@ -187,90 +100,9 @@ def journal_place(url: str, policy_dir: Path) -> tuple[Path, str]:
     return policy_dir / "outcomes" / hashlib.sha256(key.encode()).hexdigest()[:16], key
 
 
-class LedgerMissing(NotifyError):
-    """A read-only open found no ledger there (no file, or no notices table)."""
-
-
-class Ledger:
-    """The ledger at ``url``. ``readonly=True`` (``--report``, ``check --ledger``) creates
-    nothing and writes nothing: a SQLite file is opened with ``mode=ro`` (on a read-only
-    file system, immutable), a PostgreSQL session is read-only, so a read-only file or
-    database user is enough."""
-
-    def __init__(self, url: str, *, readonly: bool = False) -> None:
-        self.url = url
-        self.readonly = readonly
-        try:
-            parsed = sa.engine.make_url(url)
-        except Exception as exc:
-            raise NotifyError(
-                f"--ledger {url!r} is not a database URL (e.g. sqlite:///path/ledger.sqlite3 or postgresql+psycopg://user@host/db)"
-            ) from exc
-        if parsed.get_backend_name() not in ("sqlite", "postgresql"):
-            raise NotifyError(f"--ledger {redact(url)}: only SQLite and PostgreSQL ledgers are supported")
-        if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
-            parsed = parsed.set(drivername="postgresql+psycopg")
-        self.dialect = parsed.get_backend_name()
-        self.path: Path | None = None
-        if self.dialect == "sqlite" and parsed.database and parsed.database != ":memory:":
-            self.path = Path(parsed.database)
-        try:
-            if readonly:
-                self.engine = self._open_readonly(parsed)
-            elif self.dialect == "sqlite":
-                if self.path is not None:
-                    self.path.parent.mkdir(parents=True, exist_ok=True)
-                self.engine = sa.create_engine(parsed, connect_args={"timeout": 60})
-                event.listen(self.engine, "connect", _sqlite_connect)
-                event.listen(self.engine, "begin", _sqlite_begin)
-            else:
-                self.engine = sa.create_engine(parsed, pool_pre_ping=True)
-            if not readonly:
-                with self.engine.begin() as conn:
-                    if self.dialect == "postgresql":
-                        # several workers may start at once: create the tables one at a time
-                        conn.execute(sa.text("SELECT pg_advisory_xact_lock(72834611)"))
-                    metadata.create_all(conn, checkfirst=True)
-        except SQLAlchemyError as exc:
-            raise NotifyError(
-                f"cannot open the ledger {redact(url)}: {exc.__class__.__name__}: {getattr(exc, 'orig', exc)}"
-            ) from exc
-        except OSError as exc:
-            raise NotifyError(f"cannot create the ledger {redact(url)}: {exc}") from exc
-
-    def _open_readonly(self, parsed: sa.engine.URL) -> sa.Engine:
-        if self.dialect == "postgresql":
-            engine = sa.create_engine(
-                parsed,
-                pool_pre_ping=True,
-                connect_args={"options": "-c default_transaction_read_only=on"},
-            )
-        else:
-            if self.path is None:
-                raise NotifyError(f"--ledger {redact(self.url)}: an in-memory ledger holds no evidence")
-            if not self.path.is_file():
-                raise LedgerMissing(
-                    f"no ledger at {self.path}: nothing was sent with it (give the --ledger the campaign used)"
-                )
-            uri = f"file:{quote(str(self.path.resolve()))}?mode=ro"
-            wal = self.path.with_name(self.path.name + "-wal")
-            if not os.access(self.path.parent, os.W_OK) and not (wal.exists() and wal.stat().st_size):
-                # A read-only file system: SQLite cannot create the WAL index (-shm) beside
-                # it, and nobody can be writing, so read the file as it is.
-                uri += "&immutable=1"
-            engine = sa.create_engine(
-                "sqlite://", creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False)
-            )
-        if notices.name not in sa.inspect(engine).get_table_names():
-            engine.dispose()
-            raise LedgerMissing(
-                f"the ledger {redact(self.url)} has no {notices.name} table: nothing was sent with it "
-                "(give the --ledger the campaign used)"
-            )
-        return engine
-
-    def close(self) -> None:
-        self.engine.dispose()
+class Ledger(Database):
+    """The delivery ledger at ``url`` (see :class:`notify.common.database.Database` for
+    ``readonly``)."""
 
     # -- campaign set-up ------------------------------------------------------------
 
@@ -697,30 +529,6 @@ def _dead_local_owner(owner: str, host: str) -> bool:
     except OSError:
         return False
     return stat.rpartition(")")[2].split()[:1] == ["Z"]
-
-
-def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
-    import sqlite3
-
-    dbapi_connection.isolation_level = None
-    cur = dbapi_connection.cursor()
-    # Switching a new file to WAL takes an exclusive lock without waiting on the busy
-    # handler, so two workers starting on a fresh ledger may collide here: retry.
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            cur.execute("PRAGMA journal_mode=WAL")
-            break
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
-    cur.execute("PRAGMA synchronous=FULL")
-    cur.close()
-
-
-def _sqlite_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def notified_versions(ledger_url: str) -> dict[str, dict[str, datetime]]:

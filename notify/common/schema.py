@@ -1,0 +1,121 @@
+"""The tables of the one database that notices and answers share, and their types.
+
+The delivery ledger (:mod:`notify.delivery.ledger`) writes the notices, the campaigns'
+runs and the texts they announced; the answer store (:mod:`notify.answers.store`) writes
+the users' answers and reads who was notified. Both read the other's tables through the
+definitions here, so neither imports the other. Each side creates only its own tables
+(``ledger_metadata``, ``answers_metadata``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from notify.common.tokens import USER_LIMIT
+
+# A notice's state: pending -> sending (leased) -> sent | failed | deferred.
+PENDING, SENDING, SENT, FAILED, DEFERRED = "pending", "sending", "sent", "failed", "deferred"
+SOURCE_LIMIT = 40  # characters of where an answer came from
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+ledger_metadata = sa.MetaData()
+answers_metadata = sa.MetaData()
+
+
+notices = sa.Table(
+    "policy_notices",
+    ledger_metadata,
+    sa.Column("id", ID, primary_key=True, autoincrement=True),
+    sa.Column("document", sa.String(200), nullable=False),
+    sa.Column("version", sa.String(100), nullable=False),
+    sa.Column("channel", sa.String(20), nullable=False),
+    sa.Column("recipient", sa.String(320), nullable=False),  # case-folded address
+    sa.Column("email", sa.String(320), nullable=False),
+    sa.Column("name", sa.Text, nullable=False, default=""),
+    sa.Column("locale", sa.String(40), nullable=False, default=""),
+    sa.Column("recipient_id", sa.Text, nullable=False, default=""),
+    sa.Column("source", sa.Text, nullable=False, default=""),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("message_id", sa.String(200), nullable=False),
+    sa.Column("status", sa.String(10), nullable=False, default=PENDING),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("last_reply", sa.Text, nullable=True),
+    sa.Column("lease_owner", sa.String(200), nullable=True),
+    sa.Column("lease_until", sa.Float, nullable=True),
+    sa.Column("run", sa.String(64), nullable=False),
+    sa.Column("enqueued_at", UTCDateTime, nullable=False),
+    sa.Column("first_attempt_at", UTCDateTime, nullable=True),
+    sa.Column("last_attempt_at", UTCDateTime, nullable=True),
+    sa.Column("sent_at", UTCDateTime, nullable=True),
+    sa.UniqueConstraint("document", "version", "channel", "recipient", name="uq_policy_notice"),
+    sa.Index("ix_policy_notice_queue", "document", "version", "channel", "status", "id"),
+)
+
+runs = sa.Table(
+    "policy_notice_runs",
+    ledger_metadata,
+    sa.Column("run", sa.String(64), primary_key=True),
+    sa.Column("document", sa.String(200), nullable=False),
+    sa.Column("version", sa.String(100), nullable=False),
+    sa.Column("channel", sa.String(20), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("host", sa.String(200), nullable=False),
+    sa.Column("pid", sa.Integer, nullable=False),
+    sa.Column("late", sa.Boolean, nullable=False, default=False),
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Column("finished_at", UTCDateTime, nullable=True),
+    sa.Column("outcome", sa.Text, nullable=True),
+)
+
+# The words each revision announced: the sha256 of its text in every language it was
+# written in, recorded when a campaign starts (before its first message), so that
+# `policyctl check --ledger` can tell a notified text that was rewritten afterwards. A
+# ledger from before this table gets it on its next notify; until then the readers fall
+# back on the source text's sha256 of each notice.
+texts = sa.Table(
+    "policy_notice_texts",
+    ledger_metadata,
+    sa.Column("document", sa.String(200), primary_key=True),
+    sa.Column("version", sa.String(100), primary_key=True),
+    sa.Column("language", sa.String(40), primary_key=True),  # "": the source language, not named
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("recorded_at", UTCDateTime, nullable=False),
+)
+
+answers = sa.Table(
+    "policy_answers",
+    answers_metadata,
+    sa.Column("id", ID, primary_key=True, autoincrement=True),
+    sa.Column("document", sa.String(200), nullable=False),
+    sa.Column("version", sa.String(100), nullable=False),
+    sa.Column("user_key", sa.String(USER_LIMIT), nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("answer", sa.String(10), nullable=False),
+    sa.Column("answered_at", UTCDateTime, nullable=False),
+    sa.Column("recorded_at", UTCDateTime, nullable=False),
+    sa.Column("source", sa.String(SOURCE_LIMIT), nullable=False),  # "page", "api", "record", "import"
+    sa.UniqueConstraint("document", "version", "user_key", "seq", name="uq_policy_answer"),
+    sa.Index("ix_policy_answer_user", "user_key", "document"),
+)
