@@ -191,13 +191,13 @@ def _answer_url(flag: str | None, settings: Settings) -> str:
 
 
 def _secret() -> str:
-    from notify.common.tokens import SECRET_ENV
+    from notify.common.secrets import ANSWER_SECRET_ENV
 
-    secret = os.environ.get(SECRET_ENV, "")
+    secret = os.environ.get(ANSWER_SECRET_ENV, "")
     if not secret:
         raise SettingsError(
-            f"{SECRET_ENV} is not set: the answer page cannot check the personal links",
-            remedy=f"export {SECRET_ENV} with the value `policyctl notify` signed the links with",
+            f"{ANSWER_SECRET_ENV} is not set: the answer page cannot check the personal links",
+            remedy=f"export {ANSWER_SECRET_ENV} with the value `policyctl notify` signed the links with",
         )
     return secret
 
@@ -213,7 +213,7 @@ def application(
     Python application. Reads the policy history of ``repo`` and its settings; the secret
     and the API key come from POLICYCTL_ANSWER_SECRET and POLICYCTL_ANSWER_API_KEY."""
     from notify.answers.app import create_app
-    from notify.common.tokens import API_KEY_ENV
+    from notify.common.secrets import ANSWER_API_KEY_ENV
     from notify.delivery.ledger.ledger import default_url
 
     args = argparse.Namespace(
@@ -231,7 +231,7 @@ def application(
         ledger_url=ledger or default_url(ctx.repo),
         answer_url=_answer_url(answer_url, ctx.settings),
         secret=_secret(),
-        api_key=os.environ.get(API_KEY_ENV) or None,
+        api_key=os.environ.get(ANSWER_API_KEY_ENV) or None,
     )
 
 
@@ -255,12 +255,12 @@ def _serve(args: argparse.Namespace, ctx: Context) -> int:
     import uvicorn
 
     from notify.answers.app import create_app
-    from notify.common.tokens import API_KEY_ENV
+    from notify.common.secrets import ANSWER_API_KEY_ENV
 
     host, _, port_text = args.listen.rpartition(":")
     if not host or not port_text.isdigit():
         raise SettingsError(f"--listen {args.listen!r}", remedy="give HOST:PORT, e.g. 127.0.0.1:8000")
-    api_key = os.environ.get(API_KEY_ENV) or None
+    api_key = os.environ.get(ANSWER_API_KEY_ENV) or None
     clock = time.time
     if args.as_of:
         # The service's clock starts at --as-of and runs on: a past or future state, reproduced.
@@ -280,7 +280,10 @@ def _serve(args: argparse.Namespace, ctx: Context) -> int:
     page = urlsplit(_answer_url(args.answer_url, ctx.settings)).path or "/"
     print(f"Serving the answer page at http://{args.listen}{page} (and /api/); Ctrl-C stops", file=sys.stderr)
     if api_key is None:
-        print(f"note: {API_KEY_ENV} is not set: the /api/ endpoints refuse every request", file=sys.stderr)
+        print(
+            f"note: {ANSWER_API_KEY_ENV} is not set: the /api/ endpoints refuse every request",
+            file=sys.stderr,
+        )
     # No access log: the personal links' tokens travel in the query string.
     uvicorn.run(
         app,

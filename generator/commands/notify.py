@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 
 def add_parser(subcommands: Any) -> argparse.ArgumentParser:
-    from notify.common.tokens import SECRET_ENV
+    from notify.common.secrets import ANSWER_SECRET_ENV
     from notify.delivery.api import add_arguments
 
     parser: argparse.ArgumentParser = subcommands.add_parser(
@@ -47,7 +47,7 @@ def add_parser(subcommands: Any) -> argparse.ArgumentParser:
         "--answer-url",
         metavar="URL",
         help="the answer page (`policyctl answers serve`); every notice then carries a personal signed link "
-        f"(secret: ${SECRET_ENV}; default: answer_url of mkdocs.yml)",
+        f"(secret: ${ANSWER_SECRET_ENV}; default: answer_url of mkdocs.yml)",
     )
     add_arguments(parser)
     return parser
@@ -274,15 +274,15 @@ def select_revisions(args: argparse.Namespace, ctx: Context) -> list[Revision]:
 def answer_url_of(args: argparse.Namespace, ctx: Context) -> str | None:
     """The answer page of the notices (`--answer-url`, else the setting), checked, with the
     signing secret in the environment; None when notices carry no answer link."""
-    from notify.common.tokens import SECRET_ENV
+    from notify.common.secrets import ANSWER_SECRET_ENV
 
     flag = getattr(args, "answer_url", None)
     answer_url = ctx.settings.with_overrides(answer_url=flag).answer_url if flag else ctx.settings.answer_url
-    if answer_url and not os.environ.get(SECRET_ENV):
+    if answer_url and not os.environ.get(ANSWER_SECRET_ENV):
         raise SettingsError(
             f"answer_url is set ({answer_url}), so every notice carries a signed personal link, "
-            f"but {SECRET_ENV} is not set",
-            remedy=f"export {SECRET_ENV} (a long random value, e.g. `openssl rand -hex 32`; the same "
+            f"but {ANSWER_SECRET_ENV} is not set",
+            remedy=f"export {ANSWER_SECRET_ENV} (a long random value, e.g. `openssl rand -hex 32`; the same "
             "for `policyctl notify` and `policyctl answers serve`), or remove answer_url",
         )
     return answer_url

@@ -19,16 +19,15 @@ import binascii
 import hashlib
 import hmac
 import json
-import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+from notify.common import secrets
 from notify.common.errors import NotifyError
+from notify.common.secrets import ANSWER_SECRET_ENV
 from notify.contract.revision import Revision
 
-SECRET_ENV = "POLICYCTL_ANSWER_SECRET"
-API_KEY_ENV = "POLICYCTL_ANSWER_API_KEY"
 _DOMAIN = b"policy-answer-v1."
 MAX_TOKEN = 2048  # characters; anything longer is not one of ours
 MIN_SECRET = 16  # characters
@@ -77,7 +76,7 @@ class Signer:
     def __init__(self, secret: str) -> None:
         if len(secret) < MIN_SECRET:
             raise NotifyError(
-                f"{SECRET_ENV} is shorter than {MIN_SECRET} characters; "
+                f"{ANSWER_SECRET_ENV} is shorter than {MIN_SECRET} characters; "
                 "use a long random value, e.g. the output of `openssl rand -hex 32`"
             )
         self._key = secret.encode("utf-8")
@@ -130,10 +129,10 @@ DEFAULT_DAYS = 90  # a link works until this many days after the revision takes 
 
 def signer_from_environment() -> Signer:
     """The signer of ``POLICYCTL_ANSWER_SECRET``; NotifyError (exit 2) when it is not set."""
-    secret = os.environ.get(SECRET_ENV, "")
+    secret = secrets.read(ANSWER_SECRET_ENV) or ""
     if not secret:
         raise NotifyError(
-            f"answer_url is set, so every notice carries a signed personal link, but {SECRET_ENV} "
+            f"answer_url is set, so every notice carries a signed personal link, but {ANSWER_SECRET_ENV} "
             "is not set: export a long random secret (e.g. `openssl rand -hex 32`) in the environment "
             "of `policyctl notify` and `policyctl answers serve` (the same value for both)"
         )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import signal
 import sys
 import threading
@@ -22,15 +21,17 @@ from rich.console import Console
 from rich.markup import escape
 from sqlalchemy.exc import SQLAlchemyError
 
+from notify.common import secrets
 from notify.common.errors import ConfigurationError, NotifyError
 from notify.common.redaction import redact
+from notify.common.secrets import WEBHOOK_SECRET_ENV
 from notify.contract.revision import Revision
 from notify.delivery.campaign.runner import LedgerFailed, Result, Runner, Settings, Source
 from notify.delivery.channels.base import Channel, RedlineChoice
 from notify.delivery.channels.message import Composer, Sender, Templates, message_id
 from notify.delivery.channels.outbox import OutboxChannel
 from notify.delivery.channels.smtp import SmtpChannel, SmtpConfig
-from notify.delivery.channels.webhook import SECRET_ENV, WebhookChannel
+from notify.delivery.channels.webhook import WebhookChannel
 from notify.delivery.ledger.ledger import Campaign, Ledger, default_url, journal_place
 from notify.delivery.recipients import sources as recipients_mod
 from notify.delivery.recipients.enqueuer import use_child
@@ -129,7 +130,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--webhook-secret",
         metavar="SECRET",
-        help=f"HMAC secret for the webhook signature (default ${SECRET_ENV})",
+        help=f"HMAC secret for the webhook signature (default ${WEBHOOK_SECRET_ENV})",
     )
     g.add_argument("--no-email", action="store_true", help="only the --webhook channel")
     g = parser.add_argument_group("ledger and reports")
@@ -480,7 +481,7 @@ def _channels(
             outbox = Path(args.outbox) if args.outbox else repo / ".policy" / "outbox"
             channels.append(OutboxChannel(outbox, composer))
     if args.webhook:
-        secret = args.webhook_secret or os.environ.get(SECRET_ENV) or None
+        secret = args.webhook_secret or secrets.read(WEBHOOK_SECRET_ENV)
         channels.append(
             WebhookChannel(
                 args.webhook, secret, revision, allow_insecure=args.allow_insecure, redlines=redlines

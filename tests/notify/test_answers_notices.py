@@ -13,7 +13,8 @@ from notify_support import make_revision
 from notify.answers.app import create_app
 from notify.answers.rule import Catalogue, DocumentFacts, VersionFacts
 from notify.common.errors import NotifyError
-from notify.common.tokens import SECRET_ENV, Claim, Signer, user_key
+from notify.common.secrets import ANSWER_SECRET_ENV
+from notify.common.tokens import Claim, Signer, user_key
 from notify.delivery.channels.message import Composer, Sender, Templates
 from notify.delivery.channels.webhook import WebhookChannel
 from notify.delivery.ledger.ledger import Claimed
@@ -34,7 +35,7 @@ def token_of(link: str) -> str:
 
 
 def test_the_webhook_body_carries_the_recipients_personal_link(monkeypatch):
-    monkeypatch.setenv(SECRET_ENV, SECRET)
+    monkeypatch.setenv(ANSWER_SECRET_ENV, SECRET)
     revision = make_revision(answer_url=ANSWER_URL, answer_expires=datetime(2027, 1, 14, tzinfo=CST))
     channel = WebhookChannel("http://127.0.0.1:9/hook", None, revision, allow_insecure=False)
     body = json.loads(channel.body(claimed()))
@@ -51,21 +52,21 @@ def test_the_webhook_body_carries_the_recipients_personal_link(monkeypatch):
 
 
 def test_notices_with_an_answer_page_need_the_secret(monkeypatch):
-    monkeypatch.delenv(SECRET_ENV, raising=False)
+    monkeypatch.delenv(ANSWER_SECRET_ENV, raising=False)
     revision = make_revision(answer_url=ANSWER_URL)
-    with pytest.raises(NotifyError, match=SECRET_ENV):
+    with pytest.raises(NotifyError, match=ANSWER_SECRET_ENV):
         Composer(revision, Sender.parse("Shop <privacy@shop.example>"), Templates([]))
 
 
 def test_policyctl_notify_with_answer_url_and_no_secret_stops_before_sending(history, policyctl, monkeypatch):
-    monkeypatch.delenv(SECRET_ENV, raising=False)
+    monkeypatch.delenv(ANSWER_SECRET_ENV, raising=False)
     (history.path / "users.csv").write_text("email\nann@example.com\n")
     result = policyctl(
         "notify", "--repo", history.path, "--recipients", history.path / "users.csv", "--site-url",
         "https://shop.example/", "--as-of", "2026-10-01", "--answer-url", ANSWER_URL,
     )  # fmt: skip
     assert result.code == 2
-    assert SECRET_ENV in result.err and "answer_url" in result.err
+    assert ANSWER_SECRET_ENV in result.err and "answer_url" in result.err
     assert not (history.path / ".policy" / "outbox").exists()
 
 
@@ -126,12 +127,12 @@ def test_the_answer_page_speaks_the_recipients_language_and_escapes_the_summary(
 
 
 def test_answers_serve_needs_an_answer_url_and_the_secret(history, policyctl, monkeypatch):
-    monkeypatch.delenv(SECRET_ENV, raising=False)
+    monkeypatch.delenv(ANSWER_SECRET_ENV, raising=False)
     common = ("answers", "serve", "--repo", history.path, "--listen", "127.0.0.1:9")
     no_page = policyctl(*common)
     assert no_page.code == 2 and "answer_url is not set" in no_page.err
     no_secret = policyctl(*common, "--answer-url", ANSWER_URL)
-    assert no_secret.code == 2 and f"{SECRET_ENV} is not set" in no_secret.err
-    monkeypatch.setenv(SECRET_ENV, SECRET)
+    assert no_secret.code == 2 and f"{ANSWER_SECRET_ENV} is not set" in no_secret.err
+    monkeypatch.setenv(ANSWER_SECRET_ENV, SECRET)
     bad_url = policyctl(*common, "--answer-url", "shop.example/answer")
     assert bad_url.code == 2 and "absolute http(s) URL" in bad_url.err

@@ -35,7 +35,7 @@ from generator.commands import main as policyctl_main
 from generator.commands.answers import application
 from notify.__main__ import load_revision
 from notify.__main__ import main as notify_main
-from notify.common.tokens import SECRET_ENV
+from notify.common.secrets import ANSWER_SECRET_ENV
 from notify.contract.revision import Translation, match_language, notice_language
 from notify.delivery.channels.message import Composer, Sender, Templates
 
@@ -111,7 +111,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     out, err = io.StringIO(), io.StringIO()
     try:
         with pytest.MonkeyPatch.context() as env:
-            env.setenv(SECRET_ENV, SECRET)
+            env.setenv(ANSWER_SECRET_ENV, SECRET)
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
                 code = policyctl_main(
                     [
@@ -182,7 +182,7 @@ def answer_link(message: email.message.EmailMessage) -> str:
 def answer_page(world: dict) -> Iterator:
     """The answer page (`generator.commands.answers.application`) in-process over the repository."""
     with pytest.MonkeyPatch.context() as env:
-        env.setenv(SECRET_ENV, SECRET)
+        env.setenv(ANSWER_SECRET_ENV, SECRET)
         app = application(world["repo"].path, f"sqlite:///{world['repo'].path / 'answers.sqlite3'}")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "install httpx2": the client works as it is

@@ -19,7 +19,6 @@ permanent failure, a 4xx anywhere a temporary one.
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 from collections import deque
 from dataclasses import dataclass
@@ -28,13 +27,13 @@ from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 
+from notify.common import secrets
 from notify.common.errors import AuthenticationFailed, ConfigurationError, NotifyError
 from notify.common.network import is_loopback
+from notify.common.secrets import SMTP_PASSWORD_ENV as PASSWORD_ENV
 from notify.delivery.channels.base import PERMANENT, SENT, TEMPORARY, Attempt
 from notify.delivery.channels.message import Composer
 from notify.delivery.ledger.ledger import Claimed
-
-PASSWORD_ENV = "POLICYCTL_SMTP_PASSWORD"
 
 MAX_REPLY = 32 * 1024  # a reply (with its continuation lines) longer than this is garbage
 MAX_UNREAD = 64  # more replies than any group of ours waits for: the server is talking nonsense
@@ -74,7 +73,7 @@ class SmtpConfig:
         except ValueError as exc:
             raise NotifyError(f"--smtp {url!r}: bad port") from exc
         username = unquote(parts.username) if parts.username else None
-        password = os.environ.get(PASSWORD_ENV) or None
+        password = secrets.read(PASSWORD_ENV)
         if username and not password:
             raise NotifyError(
                 f"--smtp names user {username!r} but {PASSWORD_ENV} is not set; export the password in it"

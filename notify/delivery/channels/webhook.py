@@ -44,12 +44,12 @@ import httpx
 
 from notify.common.errors import ConfigurationError, NotifyError
 from notify.common.network import is_loopback
+from notify.common.secrets import WEBHOOK_SECRET_ENV
 from notify.common.tokens import AnswerLinks
 from notify.contract.revision import Revision
 from notify.delivery.channels.base import PERMANENT, SENT, TEMPORARY, Attempt, RedlineChoice
 from notify.delivery.ledger.ledger import Claimed
 
-SECRET_ENV = "POLICYCTL_WEBHOOK_SECRET"
 SETTING = "--webhook"
 RETRY_STATUSES = frozenset({408, 425, 429})
 # The receiver's URL is wrong or we may not post there: the same for every recipient.
@@ -86,7 +86,7 @@ class WebhookChannel:
             )
         if parts.username or parts.password:
             raise NotifyError(
-                "--webhook: do not put credentials in the URL; use --webhook-secret or " + SECRET_ENV
+                "--webhook: do not put credentials in the URL; use --webhook-secret or " + WEBHOOK_SECRET_ENV
             )
         self.url = url
         self.parts = parts
