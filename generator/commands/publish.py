@@ -27,9 +27,9 @@ from generator.core import urls
 from generator.core.dates import local_midnight, short_date
 from generator.core.errors import EXIT_OK, EmptyRepositoryError, PolicyError
 from generator.core.frontmatter import split, stamp
-from generator.core.history import History, default_title
+from generator.core.history import Document, History, Version, default_title
 from generator.core.timeline import DocumentState, state_at
-from generator.core.window import Window, publicity_window
+from generator.core.window import EarliestEffective, Window, earliest_effective
 from generator.policies import read_history
 from generator.settings import Settings
 
@@ -146,33 +146,12 @@ def publish(
     policy/<document>.md and say when it may take effect. Refuses a revision without a
     summary, an effective date earlier than allowed, and a file it cannot stamp."""
     path, relative = policy_path(repo, settings, document)
-    if not version.strip():
-        raise PolicyError("--version is empty", remedy='give the new version a name, e.g. --version "2.0"')
-    version = version.strip()
-    problem = urls.version_name_problem(version)
-    if problem is not None:
-        raise PolicyError(problem, file=relative, remedy=f'e.g. --version "{urls.version_slug(version)}"')
-    zone = settings.zone
-    today = as_of.astimezone(zone).date()
-    try:
-        original = path.read_bytes()
-        text = original.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise PolicyError(
-            f"not UTF-8 text (byte {exc.start})",
-            file=relative,
-            remedy="save the file as UTF-8, then run publish again",
-        ) from None
-    except OSError as exc:
-        raise PolicyError(f"cannot read the file: {exc.strerror}", file=relative) from None
+    version = _version_name(version, relative)
+    today = as_of.astimezone(settings.zone).date()
+    text = _read(path, relative)
     matter, _ = split(text, file=relative)
-    try:
-        history = read_history(repo, settings)
-    except EmptyRepositoryError:
-        history = History(())  # the first version of the first document
-    existing = history.document(document)
+    existing = _existing_document(repo, settings, document)
     versions = existing.versions if existing else ()
-    first = not versions
     if existing and existing.version(version) is not None:
         raise PolicyError(
             f"version {version!r} is already published",
@@ -180,51 +159,24 @@ def publish(
             remedy="choose a new version number",
         )
     summary = summary or matter.summary
-    if not first and (not summary or summary == versions[-1].summary):
+    if versions and (not summary or summary == versions[-1].summary):
         raise PolicyError(
             "a revision needs a new plain-language summary of what changed",
             file=relative,
             remedy='rerun with --summary "..." or write `summary:` in the front matter',
         )
-
-    window = None if first else publicity_window(today, settings.calendar, settings.working_days)
-    earliest = window.earliest_effective if window else None
     # The earliest day the new version may take effect: the end of its window (a first
     # version: its publication), and after every version already announced.
-    earliest_day = earliest.date() if earliest else today
     latest = max(versions, key=lambda v: v.effective, default=None)
-    must_follow = (
-        latest if latest is not None and latest.effective >= local_midnight(earliest_day, zone) else None
+    earliest = earliest_effective(
+        today,
+        settings.calendar,
+        settings.working_days,
+        first=not versions,
+        after=latest.effective if latest is not None else None,
     )
-    if must_follow is not None:
-        earliest_day = must_follow.effective.astimezone(zone).date() + dt.timedelta(days=1)
-
-    effective_day: dt.date | None = None
-    if effective:
-        try:
-            effective_day = dt.date.fromisoformat(effective.strip())
-        except ValueError:
-            raise PolicyError(
-                f"--effective {effective!r} is not an ISO date",
-                remedy="write the date as YYYY-MM-DD, e.g. --effective 2026-10-16",
-            ) from None
-        if effective_day < earliest_day:
-            if must_follow is not None:
-                why = (
-                    f"not after version {must_follow.version}, which takes effect "
-                    f"{short_date(must_follow.effective)}"
-                )
-            elif first:
-                why = f"before its publication on {today.isoformat()}"
-            else:
-                why = f"before the end of its {settings.working_days}-working-day publicity window"
-            raise PolicyError(
-                f"effective {effective_day.isoformat()} is too early: {why}",
-                file=relative,
-                remedy=f"the earliest allowed is {earliest_day.isoformat()}",
-            )
-    elif not first:
-        effective_day = earliest_day
+    must_follow = latest if earliest.follows else None
+    effective_day = _effective_day(effective, earliest, must_follow, settings.working_days, relative)
 
     stamped = stamp(
         text,
@@ -242,17 +194,103 @@ def publish(
 
     # Versions already announced that have not taken effect: the new one comes after them.
     state = state_at(existing, as_of) if existing else None
-    warnings = _announced(relative, state, version, earliest_day, window)
+    warnings = _announced(relative, state, version, earliest.day, earliest.window)
+    message = _message(relative, settings, version, today, earliest, must_follow, effective, effective_day)
+    window_end = earliest.window.earliest_effective if earliest.window else None
+    return Publication(path, version, today, window_end, message, effective_day, warnings)
+
+
+def _version_name(version: str, relative: str) -> str:
+    """`--version` without surrounding spaces; refused when empty or not fit for an address."""
+    if not version.strip():
+        raise PolicyError("--version is empty", remedy='give the new version a name, e.g. --version "2.0"')
+    version = version.strip()
+    problem = urls.version_name_problem(version)
+    if problem is not None:
+        raise PolicyError(problem, file=relative, remedy=f'e.g. --version "{urls.version_slug(version)}"')
+    return version
+
+
+def _read(path: Path, relative: str) -> str:
+    """The policy file's text, or a PolicyError naming what is wrong with it."""
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PolicyError(
+            f"not UTF-8 text (byte {exc.start})",
+            file=relative,
+            remedy="save the file as UTF-8, then run publish again",
+        ) from None
+    except OSError as exc:
+        raise PolicyError(f"cannot read the file: {exc.strerror}", file=relative) from None
+
+
+def _existing_document(repo: Path, settings: Settings, document: str) -> Document | None:
+    """The document as the repository's history has it; None before its first version."""
+    try:
+        history = read_history(repo, settings)
+    except EmptyRepositoryError:
+        history = History(())  # the first version of the first document
+    return history.document(document)
+
+
+def _effective_day(
+    effective: str | None,
+    earliest: EarliestEffective,
+    must_follow: Version | None,
+    working_days: int,
+    relative: str,
+) -> dt.date | None:
+    """The `effective:` date to write: `--effective` when it is not too early, else the
+    earliest allowed day; None for a first version without `--effective` (in force on
+    publication)."""
+    if not effective:
+        return None if earliest.window is None else earliest.day
+    try:
+        effective_day = dt.date.fromisoformat(effective.strip())
+    except ValueError:
+        raise PolicyError(
+            f"--effective {effective!r} is not an ISO date",
+            remedy="write the date as YYYY-MM-DD, e.g. --effective 2026-10-16",
+        ) from None
+    if effective_day < earliest.day:
+        if must_follow is not None:
+            why = f"not after version {must_follow.version}, which takes effect {short_date(must_follow.effective)}"
+        elif earliest.window is None:
+            why = f"before its publication on {earliest.lawful.date().isoformat()}"
+        else:
+            why = f"before the end of its {working_days}-working-day publicity window"
+        raise PolicyError(
+            f"effective {effective_day.isoformat()} is too early: {why}",
+            file=relative,
+            remedy=f"the earliest allowed is {earliest.day.isoformat()}",
+        )
+    return effective_day
+
+
+def _message(
+    relative: str,
+    settings: Settings,
+    version: str,
+    today: dt.date,
+    earliest: EarliestEffective,
+    must_follow: Version | None,
+    effective: str | None,
+    effective_day: dt.date | None,
+) -> str:
+    """What publish tells the editor: the dates it stamped, when the version may take
+    effect and why, and when to merge it."""
     message = f"{relative}: version {version}, published {today.isoformat()}."
-    if earliest:
+    window = earliest.window
+    if window is not None:
         notes = ""
-        if window and window.unscheduled_years:
+        if window.unscheduled_years:
             notes = (
                 f" (the window reaches {', '.join(map(str, window.unscheduled_years))}, whose "
                 "official holiday schedule is not known yet)"
             )
         message += (
-            f"\nEarliest effective: {earliest.isoformat()} "
+            f"\nEarliest effective: {window.earliest_effective.isoformat()} "
             f"({settings.working_days} working days in {settings.calendar.region}{notes})."
         )
     else:
@@ -260,7 +298,7 @@ def publish(
     if must_follow is not None:
         message += (
             f"\nAfter version {must_follow.version} (effective {short_date(must_follow.effective)}): "
-            f"earliest {local_midnight(earliest_day, zone).isoformat()}."
+            f"earliest {local_midnight(earliest.day, settings.zone).isoformat()}."
         )
     if effective:
         message += f"\nEffective as set: {effective_day.isoformat() if effective_day else effective}."
@@ -269,8 +307,7 @@ def publish(
             f"\nEffective: {effective_day.isoformat()}, written to the front matter "
             "(the announced date no longer depends on the calendar settings)."
         )
-    message += "\n" + merge_advice(today, dt.datetime.now(zone).date())
-    return Publication(path, version, today, earliest, message, effective_day, warnings)
+    return message + "\n" + merge_advice(today, dt.datetime.now(settings.zone).date())
 
 
 def merge_advice(published: dt.date, today: dt.date) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -78,6 +79,47 @@ class Advisory:
 
     def __str__(self) -> str:
         return format_problem(self.message, self.file, None, None, self.remedy)
+
+
+class Findings:
+    """The violations and advisories a check finds, in the order it finds them: its
+    functions add to one collector instead of passing two mutable lists around."""
+
+    def __init__(self) -> None:
+        self._violations: list[Violation] = []
+        self._advisories: list[Advisory] = []
+
+    def violation(
+        self,
+        rule: str,
+        message: str,
+        *,
+        file: str | None = None,
+        commit: str | None = None,
+        remedy: str | None = None,
+    ) -> None:
+        self._violations.append(Violation(rule, message, file=file, commit=commit, remedy=remedy))
+
+    def advisory(self, message: str, *, file: str | None = None, remedy: str | None = None) -> None:
+        self._advisories.append(Advisory(message, file=file, remedy=remedy))
+
+    def extend(self, problems: Iterable[Violation | Advisory]) -> None:
+        """Add what another check found (each to its kind), in its order."""
+        for problem in problems:
+            if isinstance(problem, Violation):
+                self._violations.append(problem)
+            else:
+                self._advisories.append(problem)
+
+    @property
+    def violations(self) -> tuple[Violation, ...]:
+        """The violations found so far (a snapshot: later findings do not change it)."""
+        return tuple(self._violations)
+
+    @property
+    def advisories(self) -> tuple[Advisory, ...]:
+        """The advisories found so far (a snapshot: later findings do not change it)."""
+        return tuple(self._advisories)
 
 
 def format_problem(

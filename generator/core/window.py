@@ -77,3 +77,56 @@ def publicity_window(published: dt.date, calendar: WorkingCalendar, working_days
         earliest_effective=effective,
         unscheduled_years=calendar.unscheduled_years(days),
     )
+
+
+@dataclass(frozen=True)
+class EarliestEffective:
+    """When a revision published on a given day may take effect at the earliest: the end
+    of its publicity window, and after the version it follows (`earliest_effective`)."""
+
+    window: Window | None
+    """Its publicity window; None for a document's first version (in force on publication)."""
+    lawful: dt.datetime
+    """The earliest instant the window allows: 00:00 local time after its last counted
+    working day; for a first version, 00:00 of its publication day."""
+    after: dt.datetime | None = None
+    """The effective instant of the version it follows: it takes effect strictly later
+    (a document's effective dates strictly increase). None: no version before it."""
+
+    def in_order(self, instant: dt.datetime) -> bool:
+        """Taking effect at `instant` keeps the document's effective dates strictly
+        increasing: it is later than `after` (or nothing comes before it)."""
+        return self.after is None or instant > self.after
+
+    @property
+    def follows(self) -> bool:
+        """The version it follows, not the window, decides its earliest day: that
+        version takes effect at `lawful` or later."""
+        return self.after is not None and self.after >= self.lawful
+
+    @property
+    def day(self) -> dt.date:
+        """The earliest day whose 00:00 is allowed (what `policyctl publish` writes as
+        `effective:`): the day `lawful` falls on, or the day after the followed version's."""
+        if self.after is not None and self.follows:
+            return self.after.astimezone(self.lawful.tzinfo).date() + dt.timedelta(days=1)
+        return self.lawful.date()
+
+
+def earliest_effective(
+    published: dt.date,
+    calendar: WorkingCalendar,
+    working_days: int,
+    *,
+    first: bool = False,
+    after: dt.datetime | None = None,
+) -> EarliestEffective:
+    """The earliest lawful effective instant of a revision published on `published`:
+    the end of its `working_days`-working-day publicity window (a document's `first`
+    version has none: in force on publication), and strictly after `after`, the
+    effective instant of the latest version before it. The history's rules
+    (`generator.core.history`) and `policyctl publish` both ask it."""
+    if first:
+        return EarliestEffective(None, local_midnight(published, calendar.zone), after)
+    window = publicity_window(published, calendar, working_days)
+    return EarliestEffective(window, window.earliest_effective, after)

@@ -21,14 +21,14 @@ from dataclasses import dataclass, field, replace
 from generator.core import urls
 from generator.core.calendar import WorkingCalendar
 from generator.core.dates import local_midnight, short_date
-from generator.core.errors import Advisory, FrontMatterError, PolicyError, Violation
+from generator.core.errors import Advisory, Findings, FrontMatterError, PolicyError, Violation
 from generator.core.frontmatter import FrontMatter, split
 from generator.core.marks import lost_marks, section_mark_problems
 from generator.core.record import NO_SIGHTINGS, Sightings
 from generator.core.revisions import FileRevision
 from generator.core.sections import Section, parse_sections
 from generator.core.translations import DEFAULT_LANGUAGE, Lag, section_differences, translation_path
-from generator.core.window import Window, publicity_window
+from generator.core.window import Window, earliest_effective
 
 DRAFT_SUFFIX = "-draft"
 """Names an uncommitted text that no new version was stamped on ("1.0-draft")."""
@@ -249,8 +249,7 @@ def build_document(
     every language that carries it, published once the last language arrived. With
     `sightings` (from the publication log), a window counts from the day the public
     first saw the version when that is later than its publication day."""
-    violations: list[Violation] = []
-    advisories: list[Advisory] = []
+    findings = Findings()
 
     problem = urls.document_id_problem(doc_id)
     if problem is not None:
@@ -261,29 +260,27 @@ def build_document(
             remedy=f"rename the file (git mv); reserved ids: {', '.join(sorted(urls.RESERVED_IDS))}",
         )
 
-    drafts = _collect(revisions, calendar, violations, advisories)
+    drafts = _collect(revisions, calendar, findings)
 
     seen: dict[str, str] = {}
     for draft in drafts:
         slug = urls.version_slug(draft.key)
         if slug in seen and seen[slug] != draft.key:
-            violations.append(
-                Violation(
-                    "version-name",
-                    f"versions {seen[slug]!r} and {draft.key!r} would share the address {urls.version(doc_id, draft.key)}",
-                    file=draft.first.path,
-                    commit=draft.first.short,
-                    remedy=f"give version {draft.key!r} another name: {urls.VERSION_NAME_RULE}",
-                )
+            findings.violation(
+                "version-name",
+                f"versions {seen[slug]!r} and {draft.key!r} would share the address {urls.version(doc_id, draft.key)}",
+                file=draft.first.path,
+                commit=draft.first.short,
+                remedy=f"give version {draft.key!r} another name: {urls.VERSION_NAME_RULE}",
             )
         seen.setdefault(slug, draft.key)
     for index, draft in enumerate(drafts):
         successor = drafts[index + 1].key if index + 1 < len(drafts) else None
-        _judge_rewrites(doc_id, draft, successor, violations, advisories)
+        _judge_rewrites(doc_id, draft, successor, findings)
 
     source_language = languages[0]
     files = {
-        language: _translated_file(doc_id, language, revs, drafts, calendar, violations, advisories)
+        language: _translated_file(doc_id, language, revs, drafts, calendar, findings)
         for language in languages[1:]
         if (revs := (translations or {}).get(language))
     }
@@ -304,29 +301,14 @@ def build_document(
         version = _finish(
             doc_id,
             draft,
-            not versions,
+            versions[-1] if versions else None,
             calendar,
             working_days,
-            violations,
-            advisories,
+            findings,
             arrived=arrived,
             seen=functools.partial(_latest_sighting, sightings, doc_id, draft.key, carried),
         )
         version = replace(version, language=source_language, source_language=source_language)
-        # Per-commit versions of one day share an effective instant: the later one wins.
-        tie = bool(versions) and draft.per_commit and version.effective == versions[-1].effective
-        if versions and version.effective <= versions[-1].effective and not tie:
-            violations.append(
-                Violation(
-                    "effective-order",
-                    f"version {version.version} takes effect {short_date(version.effective)}, not after "
-                    f"version {versions[-1].version} ({short_date(versions[-1].effective)})",
-                    file=version.path,
-                    commit=draft.first.short,
-                    remedy=f"set `effective:` of version {version.version} later than "
-                    f"{short_date(versions[-1].effective)}",
-                )
-            )
         translated = tuple(
             _translate(
                 version,
@@ -335,8 +317,7 @@ def build_document(
                 language,
                 len(versions) == 0,
                 calendar,
-                violations,
-                advisories,
+                findings,
             )
             for language in languages[1:]
             if language in files and draft.key in files[language].by_key
@@ -349,21 +330,24 @@ def build_document(
             d for d in drafts if d.first.committed_at > draft.first.committed_at and d.key in published_keys
         ]
         if later:
-            advisories.append(
-                Advisory(
-                    f"version {draft.key} never reached the branch in {', '.join(missing)}: it was not "
-                    f"published; version {later[0].key} followed",
-                    file=draft.last.path,
-                )
+            findings.advisory(
+                f"version {draft.key} never reached the branch in {', '.join(missing)}: it was not "
+                f"published; version {later[0].key} followed",
+                file=draft.last.path,
             )
     lags = _lags(doc_id, revisions[-1].path, drafts, files, languages[1:], {d.key for d, _ in held})
 
     if versions:
         last = versions[-1]
-        violations += section_mark_problems(last.text, file=last.path, commit=last.short_commit)
+        findings.extend(section_mark_problems(last.text, file=last.path, commit=last.short_commit))
     if len(versions) > 1:
-        advisories += lost_marks(
-            versions[-2].sections, versions[-1].sections, version=versions[-1].version, file=versions[-1].path
+        findings.extend(
+            lost_marks(
+                versions[-2].sections,
+                versions[-1].sections,
+                version=versions[-1].version,
+                file=versions[-1].path,
+            )
         )
     title = versions[-1].title if versions else default_title(doc_id)
     path = revisions[-1].path if revisions else ""
@@ -377,7 +361,7 @@ def build_document(
         translation_paths=tuple((language, f.path) for language, f in files.items()),
         lags=tuple(lags),
     )
-    return DocumentHistory(document, tuple(violations), tuple(advisories))
+    return DocumentHistory(document, findings.violations, findings.advisories)
 
 
 def _lags(
@@ -418,8 +402,7 @@ def _lags(
 def _collect(
     revisions: Sequence[FileRevision],
     calendar: WorkingCalendar,
-    violations: list[Violation],
-    advisories: list[Advisory],
+    findings: Findings,
     *,
     source: Mapping[str, _Draft] | None = None,
     source_draft: str | None = None,
@@ -437,12 +420,10 @@ def _collect(
         except FrontMatterError as error:
             if position == len(revisions) - 1:
                 raise
-            advisories.append(
-                Advisory(
-                    f"commit {revision.short} has malformed front matter ({error.message}); "
-                    "it is skipped because a later commit replaced it",
-                    file=revision.path,
-                )
+            findings.advisory(
+                f"commit {revision.short} has malformed front matter ({error.message}); "
+                "it is skipped because a later commit replaced it",
+                file=revision.path,
             )
             continue
         previous = drafts[-1] if drafts else None
@@ -462,14 +443,12 @@ def _collect(
                 and name_problem is not None
                 and (previous is None or previous.key != matter.version)
             ):
-                violations.append(
-                    Violation(
-                        "version-name",
-                        name_problem,
-                        file=revision.path,
-                        commit=revision.short,
-                        remedy=f'write e.g. `version: "{urls.version_slug(matter.version)}"`',
-                    )
+                findings.violation(
+                    "version-name",
+                    name_problem,
+                    file=revision.path,
+                    commit=revision.short,
+                    remedy=f'write e.g. `version: "{urls.version_slug(matter.version)}"`',
                 )
             if previous is not None and not previous.per_commit and previous.key == matter.version:
                 published = previous.matter.published
@@ -478,14 +457,12 @@ def _collect(
                 _continue_version(previous, revision, matter, body, calendar, published)
                 continue
             if any(d.key == matter.version for d in drafts):
-                violations.append(
-                    Violation(
-                        "version-reused",
-                        f"version {matter.version!r} was already used by an earlier version",
-                        file=revision.path,
-                        commit=revision.short,
-                        remedy="give this revision a new version number",
-                    )
+                findings.violation(
+                    "version-reused",
+                    f"version {matter.version!r} was already used by an earlier version",
+                    file=revision.path,
+                    commit=revision.short,
+                    remedy="give this revision a new version number",
                 )
                 continue
             drafts.append(_Draft(matter.version, matter, body, revision, revision, False, [revision]))
@@ -520,80 +497,69 @@ def _translated_file(
     revisions: Sequence[FileRevision],
     source_drafts: Sequence[_Draft],
     calendar: WorkingCalendar,
-    violations: list[Violation],
-    advisories: list[Advisory],
+    findings: Findings,
 ) -> _TranslatedFile:
     source = {d.key: d for d in source_drafts if not d.per_commit}
     uncommitted = source_drafts[-1].key if source_drafts and source_drafts[-1].last.uncommitted else None
-    drafts = _collect(revisions, calendar, violations, advisories, source=source, source_draft=uncommitted)
+    drafts = _collect(revisions, calendar, findings, source=source, source_draft=uncommitted)
     for index, draft in enumerate(drafts):
         successor = drafts[index + 1].key if index + 1 < len(drafts) else None
-        _judge_rewrites(doc_id, draft, successor, violations, advisories, source=source)
+        _judge_rewrites(doc_id, draft, successor, findings, source=source)
     path = revisions[-1].path
     committed = [d for d in drafts if not d.last.uncommitted]
     tip = committed[-1] if committed else None
     source_tip = next((d for d in reversed(source_drafts) if not d.last.uncommitted), None)
     if tip is not None and tip.per_commit:
-        violations.append(
-            Violation(
-                "translation-version-missing",
-                f"the {language} translation has no `version`: it must name the version of the source it translates",
-                file=path,
-                commit=tip.last.short,
-                remedy=f'write `version: "{source_tip.key}"` in its front matter (the version of the source it translates)'
-                if source_tip is not None and not source_tip.per_commit
-                else "stamp the source with `policyctl publish` and write the same `version` in the translation",
-            )
+        findings.violation(
+            "translation-version-missing",
+            f"the {language} translation has no `version`: it must name the version of the source it translates",
+            file=path,
+            commit=tip.last.short,
+            remedy=f'write `version: "{source_tip.key}"` in its front matter (the version of the source it translates)'
+            if source_tip is not None and not source_tip.per_commit
+            else "stamp the source with `policyctl publish` and write the same `version` in the translation",
         )
     elif source_tip is not None and source_tip.per_commit:
-        violations.append(
-            Violation(
-                "source-version-missing",
-                f"the source text has no `version`, so its {language} translation {path} cannot name the version it translates",
-                file=source_tip.last.path,
-                commit=source_tip.last.short,
-                remedy=f'stamp it: `policyctl publish {doc_id} --version 1.0 --summary "..."`, and write the same '
-                f"`version` in {path}",
-            )
+        findings.violation(
+            "source-version-missing",
+            f"the source text has no `version`, so its {language} translation {path} cannot name the version it translates",
+            file=source_tip.last.path,
+            commit=source_tip.last.short,
+            remedy=f'stamp it: `policyctl publish {doc_id} --version 1.0 --summary "..."`, and write the same '
+            f"`version` in {path}",
         )
     for draft in drafts:
         if draft.per_commit or draft.key in source:
             continue
         known = ", ".join(source) or "none"
         if draft is tip:
-            violations.append(
-                Violation(
-                    "translation-unknown-version",
-                    f"the {language} translation carries version {draft.key}, which the source "
-                    f"{source_drafts[-1].last.path if source_drafts else ''} does not have (its versions: {known})",
-                    file=draft.last.path,
-                    commit=draft.first.short,
-                    remedy="write the `version` of the source text this translates",
-                )
+            findings.violation(
+                "translation-unknown-version",
+                f"the {language} translation carries version {draft.key}, which the source "
+                f"{source_drafts[-1].last.path if source_drafts else ''} does not have (its versions: {known})",
+                file=draft.last.path,
+                commit=draft.first.short,
+                remedy="write the `version` of the source text this translates",
             )
         else:
-            advisories.append(
-                Advisory(
-                    f"commit {draft.first.short} gave the {language} translation version {draft.key}, "
-                    "which the source never had; it was never published",
-                    file=draft.last.path,
-                )
+            findings.advisory(
+                f"commit {draft.first.short} gave the {language} translation version {draft.key}, "
+                "which the source never had; it was never published",
+                file=draft.last.path,
             )
     if tip is not None and tip.key in source:
         text = tip.body
-        violations += section_mark_problems(text, file=tip.last.path, commit=tip.last.short)
+        findings.extend(section_mark_problems(text, file=tip.last.path, commit=tip.last.short))
         differences = section_differences(parse_sections(source[tip.key].body), parse_sections(text))
         if differences:
-            violations.append(
-                Violation(
-                    "translation-sections",
-                    f"version {tip.key} in {language} does not have the source's sections and marks "
-                    f"({source[tip.key].last.path}): " + "; ".join(differences),
-                    file=tip.last.path,
-                    commit=tip.last.short,
-                    remedy="give each translated heading the same `{#id}` and `.core-rights` mark as the "
-                    "source's heading (a Chinese heading's own slug is another id)",
-                )
+            findings.violation(
+                "translation-sections",
+                f"version {tip.key} in {language} does not have the source's sections and marks "
+                f"({source[tip.key].last.path}): " + "; ".join(differences),
+                file=tip.last.path,
+                commit=tip.last.short,
+                remedy="give each translated heading the same `{#id}` and `.core-rights` mark as the "
+                "source's heading (a Chinese heading's own slug is another id)",
             )
     by_key = {d.key: d for d in drafts if not d.per_commit and d.key in source}
     return _TranslatedFile(language, path, revisions[0].committed_at, by_key, tip)
@@ -606,58 +572,49 @@ def _translate(
     language: str,
     first: bool,
     calendar: WorkingCalendar,
-    violations: list[Violation],
-    advisories: list[Advisory],
+    findings: Findings,
 ) -> Version:
     """`version` in `language`: the translation's own words and title; the source's dates."""
     draft = file.by_key[version.version]
     matter, path, commit = draft.matter, draft.last.path, draft.last.short
     declared = _published_date(matter.published, calendar)
     if declared is not None and declared != _published_date(source.matter.published, calendar):
-        violations.append(
-            Violation(
-                "translation-published",
-                f"version {version.version} says published {declared.isoformat()} here, but the source "
-                f"{source.last.path} says {_day_text(source.matter.published, calendar)}",
-                file=path,
-                commit=commit,
-                remedy="remove `published:` from the translation (it comes from the source), "
-                "or write the source's date",
-            )
+        findings.violation(
+            "translation-published",
+            f"version {version.version} says published {declared.isoformat()} here, but the source "
+            f"{source.last.path} says {_day_text(source.matter.published, calendar)}",
+            file=path,
+            commit=commit,
+            remedy="remove `published:` from the translation (it comes from the source), "
+            "or write the source's date",
         )
     if matter.effective is not None and (
         source.matter.effective is None
         or _instant(matter.effective, calendar) != _instant(source.matter.effective, calendar)
     ):
-        violations.append(
-            Violation(
-                "translation-effective",
-                f"version {version.version} says effective {short_date(_instant(matter.effective, calendar))} "
-                f"here, but the source {source.last.path} says "
-                f"{short_date(_instant(source.matter.effective, calendar)) if source.matter.effective else 'none'}",
-                file=path,
-                commit=commit,
-                remedy="remove `effective:` from the translation (it comes from the source), "
-                "or write the source's date",
-            )
+        findings.violation(
+            "translation-effective",
+            f"version {version.version} says effective {short_date(_instant(matter.effective, calendar))} "
+            f"here, but the source {source.last.path} says "
+            f"{short_date(_instant(source.matter.effective, calendar)) if source.matter.effective else 'none'}",
+            file=path,
+            commit=commit,
+            remedy="remove `effective:` from the translation (it comes from the source), "
+            "or write the source's date",
         )
     if not first and not matter.summary:
-        violations.append(
-            Violation(
-                "summary-missing",
-                f"version {version.version} has no `summary` of what changed in {language}",
-                file=path,
-                commit=commit,
-                remedy=f"add a plain-language `summary:` in {language}; its readers and their notices show it",
-            )
+        findings.violation(
+            "summary-missing",
+            f"version {version.version} has no `summary` of what changed in {language}",
+            file=path,
+            commit=commit,
+            remedy=f"add a plain-language `summary:` in {language}; its readers and their notices show it",
         )
     if not matter.title and draft is file.tip:
-        advisories.append(
-            Advisory(
-                f"version {version.version} has no `title` in {language}: its pages show the source's title",
-                file=path,
-                remedy=f"add `title:` in {language} to the front matter",
-            )
+        findings.advisory(
+            f"version {version.version} has no `title` in {language}: its pages show the source's title",
+            file=path,
+            remedy=f"add `title:` in {language} to the front matter",
         )
     text = draft.body
     return replace(
@@ -729,8 +686,7 @@ def _judge_rewrites(
     doc_id: str,
     draft: _Draft,
     successor: str | None,
-    violations: list[Violation],
-    advisories: list[Advisory],
+    findings: Findings,
     *,
     source: Mapping[str, _Draft] | None = None,
 ) -> None:
@@ -746,33 +702,27 @@ def _judge_rewrites(
         published = source[draft.key].matter.published
     when = f", published {published.isoformat()}," if published is not None else ""
     if not draft.rewritten:
-        advisories.append(
-            Advisory(
-                f"commit {first.short} changed the text of version {draft.key}{when} without a new "
-                "version; a later commit restored it",
-                file=path,
-            )
+        findings.advisory(
+            f"commit {first.short} changed the text of version {draft.key}{when} without a new "
+            "version; a later commit restored it",
+            file=path,
         )
     elif successor is not None:
-        advisories.append(
-            Advisory(
-                f"commit {first.short} changed the text of version {draft.key}{when} before version "
-                f"{successor} was stamped; until then the site showed the change unannounced",
-                file=path,
-                remedy="stamp a revision (`policyctl publish`) in the same commit or pull request as its text",
-            )
+        findings.advisory(
+            f"commit {first.short} changed the text of version {draft.key}{when} before version "
+            f"{successor} was stamped; until then the site showed the change unannounced",
+            file=path,
+            remedy="stamp a revision (`policyctl publish`) in the same commit or pull request as its text",
         )
     else:
-        violations.append(
-            Violation(
-                "published-text-changed",
-                f"commit {first.short} changes the text of version {draft.key}{when} without a new version",
-                file=path,
-                commit=first.short,
-                remedy=f"a published text is immutable: restore it (`git checkout {draft.last.short} -- {path}`) "
-                f"and commit, then publish the change as a new version "
-                f'(`policyctl publish {doc_id} --version <new> --summary "..."`)',
-            )
+        findings.violation(
+            "published-text-changed",
+            f"commit {first.short} changes the text of version {draft.key}{when} without a new version",
+            file=path,
+            commit=first.short,
+            remedy=f"a published text is immutable: restore it (`git checkout {draft.last.short} -- {path}`) "
+            f"and commit, then publish the change as a new version "
+            f'(`policyctl publish {doc_id} --version <new> --summary "..."`)',
         )
 
 
@@ -788,80 +738,73 @@ def _latest_sighting(
 def _finish(
     doc_id: str,
     draft: _Draft,
-    first: bool,
+    previous: Version | None,
     calendar: WorkingCalendar,
     working_days: int,
-    violations: list[Violation],
-    advisories: list[Advisory],
+    findings: Findings,
     *,
     arrived: FileRevision | None = None,
     seen: Callable[[dt.date], tuple[dt.date, int | None] | None] | None = None,
 ) -> Version:
-    """`arrived`: the revision that brought the version's last language to the branch
+    """`previous`: the version before it (None: the document's first version).
+    `arrived`: the revision that brought the version's last language to the branch
     (its own first commit when there are no translations): it is published from then.
     `seen`: given the publication day, when the public first saw the version (the day,
     and the publication log's line; None for this run), from the publication log."""
     # Front matter is read from the version's last commit: name that commit.
     matter, file, commit = draft.matter, draft.last.path, draft.last.short
+    first = previous is None
     arrived = arrived or draft.first
     introduced = arrived.committed_at.astimezone(calendar.zone).date()
     published_day = introduced
     if not draft.per_commit:
         declared = _published_date(matter.published, calendar)
         if declared is None:
-            violations.append(
-                Violation(
-                    "published-missing",
-                    f"version {draft.key} has no `published` date",
-                    file=file,
-                    commit=commit,
-                    remedy=f"add `published: {introduced.isoformat()}` "
-                    f"(or run `policyctl publish {doc_id} --version {draft.key}`)",
-                )
+            findings.violation(
+                "published-missing",
+                f"version {draft.key} has no `published` date",
+                file=file,
+                commit=commit,
+                remedy=f"add `published: {introduced.isoformat()}` "
+                f"(or run `policyctl publish {doc_id} --version {draft.key}`)",
             )
         elif declared < introduced and arrived.path != draft.first.path:
             dates = f"`published: {introduced.isoformat()}`"
             if not first:
-                earliest = publicity_window(introduced, calendar, working_days).earliest_effective
-                dates += f" and `effective: {earliest.date().isoformat()}` (or later)"
-            violations.append(
-                Violation(
-                    "translation-late",
-                    f"version {draft.key} says published {declared.isoformat()}, but it reached the "
-                    f"branch in every language only on {introduced.isoformat()}, when this translation arrived",
-                    file=arrived.path,
-                    commit=arrived.short,
-                    remedy=f"the {working_days}-working-day window counts from the day the last language "
-                    f"reaches the branch: set {dates} in {file}, and merge translations in the same "
-                    "pull request as the source",
-                )
+                lawful = earliest_effective(introduced, calendar, working_days).lawful
+                dates += f" and `effective: {lawful.date().isoformat()}` (or later)"
+            findings.violation(
+                "translation-late",
+                f"version {draft.key} says published {declared.isoformat()}, but it reached the "
+                f"branch in every language only on {introduced.isoformat()}, when this translation arrived",
+                file=arrived.path,
+                commit=arrived.short,
+                remedy=f"the {working_days}-working-day window counts from the day the last language "
+                f"reaches the branch: set {dates} in {file}, and merge translations in the same "
+                "pull request as the source",
             )
         elif declared < introduced:
             # Published is when it reached the built branch, never earlier: the window
             # counts from there whatever the front matter says.
-            violations.append(
-                Violation(
-                    "backdated",
-                    f"version {draft.key} says published {declared.isoformat()}, but it reached "
-                    f"the branch only on {introduced.isoformat()} (commit {draft.first.short})",
-                    file=file,
-                    commit=draft.first.short,
-                    remedy=f"set `published: {introduced.isoformat()}` (or later) in a new commit; "
-                    "the publicity window counts from the day a revision reaches the branch",
-                )
+            findings.violation(
+                "backdated",
+                f"version {draft.key} says published {declared.isoformat()}, but it reached "
+                f"the branch only on {introduced.isoformat()} (commit {draft.first.short})",
+                file=file,
+                commit=draft.first.short,
+                remedy=f"set `published: {introduced.isoformat()}` (or later) in a new commit; "
+                "the publicity window counts from the day a revision reaches the branch",
             )
         else:
             published_day = declared
     if not first and not draft.per_commit and not matter.summary:
-        violations.append(
-            Violation(
-                "summary-missing",
-                f"version {draft.key} has no `summary` of what changed",
-                file=file,
-                commit=commit,
-                remedy="add a plain-language `summary:` to the front matter; "
-                "readers and the change notice show it",
-            )
+        findings.violation(
+            "summary-missing",
+            f"version {draft.key} has no `summary` of what changed",
+            file=file,
+            commit=commit,
+            remedy="add a plain-language `summary:` to the front matter; "
+            "readers and the change notice show it",
         )
     published = local_midnight(published_day, calendar.zone)
     sighting = seen(published_day) if seen is not None and not first else None
@@ -871,45 +814,47 @@ def _finish(
         # Versioned per commit: effective "when the window allows", counted from the day
         # the public first saw it.
         window_from = late_sighting[0]
-    window = None if first else publicity_window(window_from, calendar, working_days)
+    earliest = earliest_effective(
+        window_from,
+        calendar,
+        working_days,
+        first=first,
+        after=previous.effective if previous is not None else None,
+    )
+    window = earliest.window
     if window is not None and window.unscheduled_years:
         years = ", ".join(str(y) for y in window.unscheduled_years)
-        advisories.append(
-            Advisory(
-                f"the window of version {draft.key} reaches {years}, for which the "
-                f"{calendar.region} calendar has no official holiday schedule yet; "
-                f"the earliest effective date {window.earliest_effective.date().isoformat()} "
-                "may move when the schedule is announced",
-                file=file,
-                remedy="once the schedule is announced, upgrade the holidays package, or enter its "
-                "holidays and make-up days as `extra_holidays` / `extra_working_days` and list the "
-                "year in `known_years`; then rerun check",
-            )
+        findings.advisory(
+            f"the window of version {draft.key} reaches {years}, for which the "
+            f"{calendar.region} calendar has no official holiday schedule yet; "
+            f"the earliest effective date {window.earliest_effective.date().isoformat()} "
+            "may move when the schedule is announced",
+            file=file,
+            remedy="once the schedule is announced, upgrade the holidays package, or enter its "
+            "holidays and make-up days as `extra_holidays` / `extra_working_days` and list the "
+            "year in `known_years`; then rerun check",
         )
-    earliest = window.earliest_effective if window else published
-    effective = earliest
+    effective = earliest.lawful
     if matter.effective is not None:
         declared = _instant(matter.effective, calendar)
-        if declared < earliest:
+        if declared < earliest.lawful:
             what = (
                 f"before the end of its {working_days}-working-day publicity window"
                 if window
                 else "before its publication"
             )
-            violations.append(
-                Violation(
-                    "window-too-short",
-                    f"version {draft.key} takes effect {short_date(declared)}, {what}; "
-                    f"the earliest allowed is {short_date(earliest)}",
-                    file=file,
-                    commit=commit,
-                    remedy=f"set `effective: {earliest.date().isoformat()}` or later, "
-                    "or remove `effective` to use the earliest allowed date",
-                )
+            findings.violation(
+                "window-too-short",
+                f"version {draft.key} takes effect {short_date(declared)}, {what}; "
+                f"the earliest allowed is {short_date(earliest.lawful)}",
+                file=file,
+                commit=commit,
+                remedy=f"set `effective: {earliest.lawful.date().isoformat()}` or later, "
+                "or remove `effective` to use the earliest allowed date",
             )
         effective = declared
     if late_sighting is not None and not draft.per_commit and window is not None:
-        lawful = publicity_window(late_sighting[0], calendar, working_days).earliest_effective
+        lawful = earliest_effective(late_sighting[0], calendar, working_days).lawful
         if effective < lawful:
             day, line = late_sighting
             when = (
@@ -917,19 +862,28 @@ def _finish(
                 if line is not None
                 else f"is not in the publication log: the public site shows it first now, on {day.isoformat()}"
             )
-            violations.append(
-                Violation(
-                    "window-unseen",
-                    f"version {draft.key} {when}, though it says published {published_day.isoformat()}; "
-                    f"its {working_days}-working-day window counts from the day the public saw it, and it "
-                    f"takes effect {short_date(effective)}, before the earliest lawful {short_date(lawful)}",
-                    file=file,
-                    commit=commit,
-                    remedy=f"set `effective: {lawful.date().isoformat()}` or later (counted from "
-                    f"{day.isoformat()}; a day later if the fix is built a day later); build the site on "
-                    "the day a revision is merged, its publication day",
-                )
+            findings.violation(
+                "window-unseen",
+                f"version {draft.key} {when}, though it says published {published_day.isoformat()}; "
+                f"its {working_days}-working-day window counts from the day the public saw it, and it "
+                f"takes effect {short_date(effective)}, before the earliest lawful {short_date(lawful)}",
+                file=file,
+                commit=commit,
+                remedy=f"set `effective: {lawful.date().isoformat()}` or later (counted from "
+                f"{day.isoformat()}; a day later if the fix is built a day later); build the site on "
+                "the day a revision is merged, its publication day",
             )
+    # Per-commit versions of one day share an effective instant: the later one wins.
+    tie = draft.per_commit and previous is not None and effective == previous.effective
+    if previous is not None and not earliest.in_order(effective) and not tie:
+        findings.violation(
+            "effective-order",
+            f"version {draft.key} takes effect {short_date(effective)}, not after "
+            f"version {previous.version} ({short_date(previous.effective)})",
+            file=file,
+            commit=draft.first.short,
+            remedy=f"set `effective:` of version {draft.key} later than {short_date(previous.effective)}",
+        )
     text = draft.body
     return Version(
         document=doc_id,
