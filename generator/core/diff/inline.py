@@ -320,8 +320,28 @@ def _emit(
 
 def _link_notes(old: Pieces, new: Pieces, runs: Sequence[Run], scope: Scope) -> dict[int, tuple[str, Path]]:
     """The "(link changed: a → b)" notes of the links whose address changed, keyed by
-    the last new piece of the link (the note goes right after it, outside it). A new
-    link continues the old one whose words it keeps; a link whose words all changed
+    the last new piece of the link (the note goes right after it, outside it)."""
+    pairs = _link_pairs(old, new, runs)
+    if not pairs:
+        return {}
+    last: dict[int, int] = {}
+    for k, path in enumerate(new.paths):
+        for element in path:
+            if element.tag == "a":
+                last[id(element)] = k
+    notes: dict[int, tuple[str, Path]] = {}
+    template = escape(scope.words.link_changed)
+    for a, b, outside in pairs:
+        before, after = a.attr("href") or "", b.attr("href") or ""
+        if before != after and id(b) in last:
+            text = template.format(old=escape(before), new=escape(after))
+            notes[last[id(b)]] = (f' <span class="redline-link-note">{text}</span>', outside)
+    return notes
+
+
+def _link_pairs(old: Pieces, new: Pieces, runs: Sequence[Run]) -> list[tuple[Element, Element, Path]]:
+    """(old link, new link, the new link's ancestors) of each link the new text continues:
+    a new link continues the old one whose words it keeps; a link whose words all changed
     continues the one it replaced (in order) in its run of changed words."""
     pairs: list[tuple[Element, Element, Path]] = []
     paired_old: set[int] = set()
@@ -348,21 +368,7 @@ def _link_notes(old: Pieces, new: Pieces, runs: Sequence[Run], scope: Scope) -> 
             news = _links_in(new, *run.b, paired_new)
             for i, j in zip(olds, news, strict=False):
                 pair(i, j)
-    if not pairs:
-        return {}
-    last: dict[int, int] = {}
-    for k, path in enumerate(new.paths):
-        for element in path:
-            if element.tag == "a":
-                last[id(element)] = k
-    notes: dict[int, tuple[str, Path]] = {}
-    template = escape(scope.words.link_changed)
-    for a, b, outside in pairs:
-        before, after = a.attr("href") or "", b.attr("href") or ""
-        if before != after and id(b) in last:
-            text = template.format(old=escape(before), new=escape(after))
-            notes[last[id(b)]] = (f' <span class="redline-link-note">{text}</span>', outside)
-    return notes
+    return pairs
 
 
 def _links_in(p: Pieces, lo: int, hi: int, taken: set[int]) -> list[int]:
