@@ -18,6 +18,7 @@ from typing import Any
 
 from notify.common.errors import NotifyError
 from notify.common.redaction import redact
+from notify.delivery.recipients.fields import COLUMNS
 
 _LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
 _LABEL = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
@@ -26,8 +27,6 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 """C0 and C1 controls (U+0085 among them) and the line and paragraph separators: never
 written into a header, a CSV cell or a terminal line."""
 NAME_LIMIT = 200
-# The columns a recipient record is read from (CSV header, JSON keys, query result).
-COLUMNS: tuple[str, ...] = ("email", "name", "locale", "id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +188,7 @@ def _read_sql(url: str, query: str, here: bool) -> Generator[Recipient | Skipped
 
 
 def _rows(messages: Iterable[Any], url: str) -> Generator[Recipient | Skipped, None, None]:
-    """Recipients from the messages of :func:`notify.sqlsource.messages`."""
+    """Recipients from the messages of :func:`notify.delivery.recipients.sqlsource.messages`."""
     columns: list[str] | None = None
     number = 0
     for message in messages:

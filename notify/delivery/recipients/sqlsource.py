@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from notify.common.redaction import redact
-from notify.delivery.recipients.sources import COLUMNS
+from notify.delivery.recipients.fields import COLUMNS
 
 CHUNK = 500
 
