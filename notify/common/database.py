@@ -32,6 +32,22 @@ def default_url(repo: Path) -> str:
     return f"sqlite:///{(repo / '.policy' / 'ledger.sqlite3').resolve()}"
 
 
+def _parse(url: str) -> sa.engine.URL:
+    """``url`` as SQLAlchemy reads it, for a backend the ledger supports (psycopg for
+    a bare ``postgresql://``); NotifyError otherwise."""
+    try:
+        parsed = sa.engine.make_url(url)
+    except Exception as exc:
+        raise NotifyError(
+            f"--ledger {url!r} is not a database URL (e.g. sqlite:///path/ledger.sqlite3 or postgresql+psycopg://user@host/db)"
+        ) from exc
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise NotifyError(f"--ledger {redact(url)}: only SQLite and PostgreSQL ledgers are supported")
+    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
 class LedgerMissing(NotifyError):
     """A read-only open found no ledger there (no file, or no notices table)."""
 
@@ -52,43 +68,39 @@ class Database:
     ) -> None:
         self.url = url
         self.readonly = readonly
-        try:
-            parsed = sa.engine.make_url(url)
-        except Exception as exc:
-            raise NotifyError(
-                f"--ledger {url!r} is not a database URL (e.g. sqlite:///path/ledger.sqlite3 or postgresql+psycopg://user@host/db)"
-            ) from exc
-        if parsed.get_backend_name() not in ("sqlite", "postgresql"):
-            raise NotifyError(f"--ledger {redact(url)}: only SQLite and PostgreSQL ledgers are supported")
-        if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
-            parsed = parsed.set(drivername="postgresql+psycopg")
+        parsed = _parse(url)
         self.dialect = parsed.get_backend_name()
         self.path: Path | None = None
         if self.dialect == "sqlite" and parsed.database and parsed.database != ":memory:":
             self.path = Path(parsed.database)
         try:
-            if readonly:
-                self.engine = self._open_readonly(parsed)
-            elif self.dialect == "sqlite":
-                if self.path is not None:
-                    self.path.parent.mkdir(parents=True, exist_ok=True)
-                self.engine = sa.create_engine(parsed, connect_args={"timeout": 60})
-                event.listen(self.engine, "connect", _sqlite_connect)
-                event.listen(self.engine, "begin", _sqlite_begin)
-            else:
-                self.engine = sa.create_engine(parsed, pool_pre_ping=True)
+            self.engine = self._open_readonly(parsed) if readonly else self._open(parsed)
             if not readonly:
-                for metadata, lock in create:
-                    with self.engine.begin() as conn:
-                        if self.dialect == "postgresql":
-                            conn.execute(sa.text(f"SELECT pg_advisory_xact_lock({lock})"))
-                        metadata.create_all(conn, checkfirst=True)
+                self._create(create)
         except SQLAlchemyError as exc:
             raise NotifyError(
                 f"cannot open the ledger {redact(url)}: {exc.__class__.__name__}: {getattr(exc, 'orig', exc)}"
             ) from exc
         except OSError as exc:
             raise NotifyError(f"cannot create the ledger {redact(url)}: {exc}") from exc
+
+    def _open(self, parsed: sa.engine.URL) -> sa.Engine:
+        if self.dialect != "sqlite":
+            return sa.create_engine(parsed, pool_pre_ping=True)
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(parsed, connect_args={"timeout": 60})
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+
+    def _create(self, create: Sequence[tuple[sa.MetaData, int]]) -> None:
+        """The missing tables of each (metadata, lock); on PostgreSQL one process at a time."""
+        for metadata, lock in create:
+            with self.engine.begin() as conn:
+                if self.dialect == "postgresql":
+                    conn.execute(sa.text(f"SELECT pg_advisory_xact_lock({lock})"))
+                metadata.create_all(conn, checkfirst=True)
 
     def _open_readonly(self, parsed: sa.engine.URL) -> sa.Engine:
         if self.dialect == "postgresql":
