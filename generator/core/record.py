@@ -175,67 +175,74 @@ def parse_record(text: str) -> Record:
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    elif lines and text:
-        # The last line has no line break: a write cut short, or an edited file.
-        pass
-    problems: list[RecordProblem] = []
-    entries: list[Entry] = []
-    expected_prev = GENESIS
-    seen_keys: set[VersionKey] = set()
-    last_seen: dt.datetime | None = None
+    # Otherwise the last line has no line break: a write cut short, or an edited file.
+    reader = _Reader()
     for number, line in enumerate(lines, start=1):
+        reader.read(number, line)
+    if text and not text.endswith("\n"):
+        reader.problem(len(lines), "the last line is cut short (no line break after it)")
+    return Record(tuple(lines), tuple(reader.entries), tuple(reader.problems))
+
+
+class _Reader:
+    """A log read line by line: its entries, and the problems of each line."""
+
+    def __init__(self) -> None:
+        self.problems: list[RecordProblem] = []
+        self.entries: list[Entry] = []
+        self.expected_prev = GENESIS
+        self.seen_keys: set[VersionKey] = set()
+        self.last_seen: dt.datetime | None = None
+
+    def problem(self, number: int, message: str) -> None:
+        self.problems.append(RecordProblem(number, message))
+
+    def read(self, number: int, line: str) -> None:
         try:
             data = json.loads(line)
             if not isinstance(data, dict):
                 raise ValueError("not a JSON object")
             entry = _entry(data)
         except (ValueError, TypeError, KeyError) as error:
-            problems.append(RecordProblem(number, f"not a line of a publication log ({_reason(error)})"))
-            expected_prev = line_hash(line)
-            continue
-        if data.get("prev") != expected_prev:
-            problems.append(
-                RecordProblem(
-                    number,
-                    f"its prev is {str(data.get('prev'))[:16]}…, but the line before it hashes to "
-                    f"{expected_prev[:16]}…: a line before it was changed, dropped or inserted",
-                )
+            self.problem(number, f"not a line of a publication log ({_reason(error)})")
+            self.expected_prev = line_hash(line)
+            return
+        self._check_order(number, data, entry)
+        if isinstance(entry, Checkpoint) and not entry.listed:
+            entry = self._same_as_before(number, data, entry)
+        if isinstance(entry, VersionLine):
+            if entry.key in self.seen_keys:
+                self.problem(number, f"{_name(entry.key)} is entered a second time: a version appears once")
+            self.seen_keys.add(entry.key)
+        self.last_seen = entry.seen if self.last_seen is None else max(self.last_seen, entry.seen)
+        self.entries.append(entry)
+        self.expected_prev = line_hash(line)
+
+    def _check_order(self, number: int, data: dict[str, object], entry: Entry) -> None:
+        """The chain, the numbering and the clock of one line against the lines before it."""
+        if data.get("prev") != self.expected_prev:
+            self.problem(
+                number,
+                f"its prev is {str(data.get('prev'))[:16]}…, but the line before it hashes to "
+                f"{self.expected_prev[:16]}…: a line before it was changed, dropped or inserted",
             )
         if entry.seq != number:
-            problems.append(
-                RecordProblem(number, f"its seq is {entry.seq}, expected {number}: lines were dropped")
+            self.problem(number, f"its seq is {entry.seq}, expected {number}: lines were dropped")
+        if self.last_seen is not None and entry.seen < self.last_seen:
+            self.problem(
+                number, f"seen {iso(entry.seen)} is earlier than the line before it ({iso(self.last_seen)})"
             )
-        if last_seen is not None and entry.seen < last_seen:
-            problems.append(
-                RecordProblem(
-                    number, f"seen {iso(entry.seen)} is earlier than the line before it ({iso(last_seen)})"
-                )
+
+    def _same_as_before(self, number: int, data: dict[str, object], entry: Checkpoint) -> Checkpoint:
+        """A checkpoint that shows what the one before it showed, with that table filled in."""
+        before = next((e for e in reversed(self.entries) if isinstance(e, Checkpoint)), None)
+        if before is None or before.shown_sha256 != data.get("shown_sha256"):
+            self.problem(
+                number,
+                "it says the site showed the same as at the checkpoint before it, but its "
+                "shown_sha256 is not that checkpoint's",
             )
-        if isinstance(entry, Checkpoint) and not entry.listed:
-            before = next((e for e in reversed(entries) if isinstance(e, Checkpoint)), None)
-            if before is None or before.shown_sha256 != data.get("shown_sha256"):
-                problems.append(
-                    RecordProblem(
-                        number,
-                        "it says the site showed the same as at the checkpoint before it, but its "
-                        "shown_sha256 is not that checkpoint's",
-                    )
-                )
-            entry = replace(entry, shown=before.shown if before is not None else {})
-        if isinstance(entry, VersionLine):
-            if entry.key in seen_keys:
-                problems.append(
-                    RecordProblem(
-                        number, f"{_name(entry.key)} is entered a second time: a version appears once"
-                    )
-                )
-            seen_keys.add(entry.key)
-        last_seen = entry.seen if last_seen is None else max(last_seen, entry.seen)
-        entries.append(entry)
-        expected_prev = line_hash(line)
-    if text and not text.endswith("\n"):
-        problems.append(RecordProblem(len(lines), "the last line is cut short (no line break after it)"))
-    return Record(tuple(lines), tuple(entries), tuple(problems))
+        return replace(entry, shown=before.shown if before is not None else {})
 
 
 def _reason(error: Exception) -> str:
@@ -274,47 +281,60 @@ def _entry(data: dict[str, object]) -> Entry:
     _sha(data["prev"], "prev")
     kind = data["kind"]
     if kind == VERSION:
-        pdf = data.get("pdf_sha256")
-        document, language, version = (_text(data[k], k) for k in ("document", "language", "version"))
-        # Names become paths and URLs of the files `verify` fetches: only usable ones.
-        problem = urls.document_id_problem(document) or urls.version_name_problem(version)
-        if problem is not None:
-            raise ValueError(problem)
-        if not _LANGUAGE.fullmatch(language):
-            raise ValueError(f"language {language!r} is not a language tag")
-        return VersionLine(
-            seq=seq,
-            seen=seen,
-            document=document,
-            language=language,
-            version=version,
-            sha256=_sha(data["sha256"], "sha256"),
-            published=_instant(data["published"]),
-            effective=_instant(data["effective"]),
-            inherited=data.get("inherited") is True,
-            pdf_sha256=_sha(pdf, "pdf_sha256") if pdf is not None else None,
-        )
+        return _version_line(data, seq, seen)
     if kind == CHECKPOINT:
-        digest = _sha(data["shown_sha256"], "shown_sha256")
-        if "shown" not in data:
-            # The same as the checkpoint before it: `parse_record` fills in its table.
-            return Checkpoint(seq=seq, seen=seen, shown={}, listed=False)
-        shown = data["shown"]
-        if not isinstance(shown, dict):
-            raise ValueError("shown is not an object")
-        table: dict[str, dict[str, tuple[str, ...]]] = {}
-        for doc, by_language in shown.items():
-            if not isinstance(by_language, dict):
-                raise ValueError("shown is not document -> language -> versions")
-            table[doc] = {}
-            for language, names in by_language.items():
-                if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-                    raise ValueError("shown is not document -> language -> versions")
-                table[doc][language] = tuple(names)
-        if shown_hash(table) != digest:
-            raise ValueError("its shown_sha256 is not the hash of what it shows")
-        return Checkpoint(seq=seq, seen=seen, shown=table)
+        return _checkpoint(data, seq, seen)
     raise ValueError(f"unknown kind {kind!r}")
+
+
+def _version_line(data: dict[str, object], seq: int, seen: dt.datetime) -> VersionLine:
+    pdf = data.get("pdf_sha256")
+    document, language, version = (_text(data[k], k) for k in ("document", "language", "version"))
+    # Names become paths and URLs of the files `verify` fetches: only usable ones.
+    problem = urls.document_id_problem(document) or urls.version_name_problem(version)
+    if problem is not None:
+        raise ValueError(problem)
+    if not _LANGUAGE.fullmatch(language):
+        raise ValueError(f"language {language!r} is not a language tag")
+    return VersionLine(
+        seq=seq,
+        seen=seen,
+        document=document,
+        language=language,
+        version=version,
+        sha256=_sha(data["sha256"], "sha256"),
+        published=_instant(data["published"]),
+        effective=_instant(data["effective"]),
+        inherited=data.get("inherited") is True,
+        pdf_sha256=_sha(pdf, "pdf_sha256") if pdf is not None else None,
+    )
+
+
+def _checkpoint(data: dict[str, object], seq: int, seen: dt.datetime) -> Checkpoint:
+    digest = _sha(data["shown_sha256"], "shown_sha256")
+    if "shown" not in data:
+        # The same as the checkpoint before it: `parse_record` fills in its table.
+        return Checkpoint(seq=seq, seen=seen, shown={}, listed=False)
+    table = _shown_table(data["shown"])
+    if shown_hash(table) != digest:
+        raise ValueError("its shown_sha256 is not the hash of what it shows")
+    return Checkpoint(seq=seq, seen=seen, shown=table)
+
+
+def _shown_table(shown: object) -> dict[str, dict[str, tuple[str, ...]]]:
+    """A checkpoint's ``shown``: document -> language -> the versions the site showed."""
+    if not isinstance(shown, dict):
+        raise ValueError("shown is not an object")
+    table: dict[str, dict[str, tuple[str, ...]]] = {}
+    for doc, by_language in shown.items():
+        if not isinstance(by_language, dict):
+            raise ValueError("shown is not document -> language -> versions")
+        table[doc] = {}
+        for language, names in by_language.items():
+            if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+                raise ValueError("shown is not document -> language -> versions")
+            table[doc][language] = tuple(names)
+    return table
 
 
 def _name(key: VersionKey) -> str:
