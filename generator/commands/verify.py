@@ -31,7 +31,14 @@ from typing import Any
 from generator.commands.context import Context
 from generator.core import urls
 from generator.core.errors import EXIT_FAILED, EXIT_OK, PolicyError, SettingsError
-from generator.core.record import Record, chain_violations, parse_record, window_failures
+from generator.core.record import (
+    Record,
+    VersionKey,
+    VersionLine,
+    chain_violations,
+    parse_record,
+    window_failures,
+)
 from generator.records import LOG_HEAD, PublicSite, read_json
 from generator.settings import Settings, validated
 from generator.site.record import CALENDAR, LANGUAGES
@@ -145,6 +152,36 @@ def _sha(data: bytes) -> str:
 
 def verify(site: PublicSite, shown_as: str) -> Report:
     report = Report(shown_as)
+    record, versions = _read_log(site)
+    settings = _stated_settings(versions, site.where(urls.VERSIONS_JSON))
+    report.lines, report.head = len(record.lines), record.head
+    report.failures += [v.message for v in chain_violations(record, where=site.where(urls.PUBLICATION_LOG))]
+    stated_head = versions.get(LOG_HEAD)
+    if stated_head != record.head:
+        report.failures.append(
+            f"versions.json names the chain head {stated_head}, but the log's last line hashes to {record.head}: "
+            "the log is not the one the site published (lines dropped, added or altered)"
+        )
+    on_site = _versions_on_site(site, versions, settings, report.failures)
+    logged = record.version_lines
+    report.versions = len(logged)
+    for key, line in logged.items():
+        if line.inherited:
+            report.inherited.append(f"{key[0]} {key[2]} ({key[1]})")
+        report.failures += _logged_version_failures(site, key, line, settings.languages[0], on_site.get(key))
+    for key in sorted(set(on_site) - set(logged)):
+        document, language, name = key
+        report.failures.append(
+            f"{document} version {name} ({language}) is on the site but not in the publication log"
+        )
+    first_versions = _first_versions(versions)
+    report.failures += window_failures(record, settings.calendar, settings.working_days, first_versions)
+    return report
+
+
+def _read_log(site: PublicSite) -> tuple[Record, dict[str, Any]]:
+    """The site's publication log, read, and its versions.json; PolicyError when either is
+    missing or unreadable."""
     log = site.read(urls.PUBLICATION_LOG)
     if log is None:
         raise PolicyError(
@@ -154,56 +191,37 @@ def verify(site: PublicSite, shown_as: str) -> Report:
     versions = read_json(site, urls.VERSIONS_JSON)
     if not isinstance(versions, dict):
         raise PolicyError(f"{site.where(urls.VERSIONS_JSON)}: missing or not a site's versions.json")
-    settings = _stated_settings(versions, site.where(urls.VERSIONS_JSON))
     try:
         text = log.decode("utf-8")
     except UnicodeDecodeError:
         raise PolicyError(f"{site.where(urls.PUBLICATION_LOG)} is not UTF-8 text") from None
-    record: Record = parse_record(text)
-    report.lines, report.head = len(record.lines), record.head
-    where = site.where(urls.PUBLICATION_LOG)
-    report.failures += [v.message for v in chain_violations(record, where=where)]
-    stated_head = versions.get(LOG_HEAD)
-    if stated_head != record.head:
-        report.failures.append(
-            f"versions.json names the chain head {stated_head}, but the log's last line hashes to {record.head}: "
-            "the log is not the one the site published (lines dropped, added or altered)"
-        )
+    return parse_record(text), versions
 
-    source_language = settings.languages[0]
-    on_site = _versions_on_site(site, versions, settings, report.failures)
-    logged = record.version_lines
-    report.versions = len(logged)
-    for key, line in logged.items():
-        document, language, name = key
-        prefix = None if language == source_language else language
-        if line.inherited:
-            report.inherited.append(f"{document} {name} ({language})")
-        what = f"{document} version {name} ({language})"
-        source = urls.version_source(document, name, language=prefix)
-        report.failures += _file_failures(site, source, line.sha256, what, line.seq, "source file", "text")
-        if line.pdf_sha256:
-            pdf = urls.version_pdf(document, name, language=prefix)
-            report.failures += _file_failures(site, pdf, line.pdf_sha256, what, line.seq, "PDF", "PDF")
-        stated = on_site.get(key)
-        if stated is not None and stated.get("effective") is not None:
-            try:
-                effective = dt.datetime.fromisoformat(str(stated["effective"]))
-            except ValueError:
-                effective = None
-            if effective != line.effective:
-                report.failures.append(
-                    f"{document} version {name} ({language}): the site says it takes effect {stated['effective']}, "
-                    f"but the log (line {line.seq}) recorded {line.effective.isoformat()}"
-                )
-    for key in sorted(set(on_site) - set(logged)):
-        document, language, name = key
-        report.failures.append(
-            f"{document} version {name} ({language}) is on the site but not in the publication log"
-        )
-    first_versions = _first_versions(versions)
-    report.failures += window_failures(record, settings.calendar, settings.working_days, first_versions)
-    return report
+
+def _logged_version_failures(
+    site: PublicSite, key: VersionKey, line: VersionLine, source_language: str, stated: Any
+) -> list[str]:
+    """What does not hold of one logged version: its source file and PDF against the
+    hashes logged, and the effective date the site states against the logged one."""
+    document, language, name = key
+    prefix = None if language == source_language else language
+    what = f"{document} version {name} ({language})"
+    source = urls.version_source(document, name, language=prefix)
+    failures = _file_failures(site, source, line.sha256, what, line.seq, "source file", "text")
+    if line.pdf_sha256:
+        pdf = urls.version_pdf(document, name, language=prefix)
+        failures += _file_failures(site, pdf, line.pdf_sha256, what, line.seq, "PDF", "PDF")
+    if isinstance(stated, dict) and stated.get("effective") is not None:
+        try:
+            effective = dt.datetime.fromisoformat(str(stated["effective"]))
+        except ValueError:
+            effective = None
+        if effective != line.effective:
+            failures.append(
+                f"{what}: the site says it takes effect {stated['effective']}, "
+                f"but the log (line {line.seq}) recorded {line.effective.isoformat()}"
+            )
+    return failures
 
 
 def _file_failures(
