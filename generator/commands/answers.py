@@ -17,7 +17,6 @@ import argparse
 import csv
 import datetime as dt
 import json
-import os
 import sys
 import time
 from collections.abc import Iterator
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from generator.commands.answers_support import answer_secret
 from generator.commands.context import Context, add_common_arguments, context_from, sound_history
 from generator.commands.ledger import add_ledger_argument
 from generator.core import urls
@@ -190,18 +190,6 @@ def _answer_url(flag: str | None, settings: Settings) -> str:
     return answer_url
 
 
-def _secret() -> str:
-    from notify.common.secrets import ANSWER_SECRET_ENV
-
-    secret = os.environ.get(ANSWER_SECRET_ENV, "")
-    if not secret:
-        raise SettingsError(
-            f"{ANSWER_SECRET_ENV} is not set: the answer page cannot check the personal links",
-            remedy=f"export {ANSWER_SECRET_ENV} with the value `policyctl notify` signed the links with",
-        )
-    return secret
-
-
 def application(
     repo: str | Path = ".",
     ledger: str | None = None,
@@ -213,7 +201,7 @@ def application(
     Python application. Reads the policy history of ``repo`` and its settings; the secret
     and the API key come from POLICYCTL_ANSWER_SECRET and POLICYCTL_ANSWER_API_KEY."""
     from notify.answers.app import create_app
-    from notify.common.secrets import ANSWER_API_KEY_ENV
+    from notify.common.secrets import ANSWER_API_KEY_ENV, read
     from notify.delivery.ledger.ledger import default_url
 
     args = argparse.Namespace(
@@ -230,8 +218,8 @@ def application(
         catalogue(ctx.repo, ctx.settings),
         ledger_url=ledger or default_url(ctx.repo),
         answer_url=_answer_url(answer_url, ctx.settings),
-        secret=_secret(),
-        api_key=os.environ.get(ANSWER_API_KEY_ENV) or None,
+        secret=answer_secret(),
+        api_key=read(ANSWER_API_KEY_ENV),
     )
 
 
@@ -255,12 +243,12 @@ def _serve(args: argparse.Namespace, ctx: Context) -> int:
     import uvicorn
 
     from notify.answers.app import create_app
-    from notify.common.secrets import ANSWER_API_KEY_ENV
+    from notify.common.secrets import ANSWER_API_KEY_ENV, read
 
     host, _, port_text = args.listen.rpartition(":")
     if not host or not port_text.isdigit():
         raise SettingsError(f"--listen {args.listen!r}", remedy="give HOST:PORT, e.g. 127.0.0.1:8000")
-    api_key = os.environ.get(ANSWER_API_KEY_ENV) or None
+    api_key = read(ANSWER_API_KEY_ENV)
     clock = time.time
     if args.as_of:
         # The service's clock starts at --as-of and runs on: a past or future state, reproduced.
@@ -273,7 +261,7 @@ def _serve(args: argparse.Namespace, ctx: Context) -> int:
         catalogue(ctx.repo, ctx.settings),
         ledger_url=ledger_url(args, ctx),
         answer_url=_answer_url(args.answer_url, ctx.settings),
-        secret=_secret(),
+        secret=answer_secret(),
         api_key=api_key,
         clock=clock,
     )

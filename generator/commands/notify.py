@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 from typing import TYPE_CHECKING, Any
 
+from generator.commands.answers_support import answer_secret
 from generator.commands.context import Context, add_common_arguments, only_document, sound_history
 from generator.core import urls
-from generator.core.errors import PolicyError, SettingsError
+from generator.core.errors import PolicyError
 from generator.core.history import Document, Version
 from generator.core.notices import Notice, compared_with, notice_of
 from generator.core.timeline import (
@@ -274,17 +274,10 @@ def select_revisions(args: argparse.Namespace, ctx: Context) -> list[Revision]:
 def answer_url_of(args: argparse.Namespace, ctx: Context) -> str | None:
     """The answer page of the notices (`--answer-url`, else the setting), checked, with the
     signing secret in the environment; None when notices carry no answer link."""
-    from notify.common.secrets import ANSWER_SECRET_ENV
-
     flag = getattr(args, "answer_url", None)
     answer_url = ctx.settings.with_overrides(answer_url=flag).answer_url if flag else ctx.settings.answer_url
-    if answer_url and not os.environ.get(ANSWER_SECRET_ENV):
-        raise SettingsError(
-            f"answer_url is set ({answer_url}), so every notice carries a signed personal link, "
-            f"but {ANSWER_SECRET_ENV} is not set",
-            remedy=f"export {ANSWER_SECRET_ENV} (a long random value, e.g. `openssl rand -hex 32`; the same "
-            "for `policyctl notify` and `policyctl answers serve`), or remove answer_url",
-        )
+    if answer_url:
+        answer_secret(remedy=f"or remove answer_url ({answer_url}) to send notices without an answer link")
     return answer_url
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 
+from notify.common.errors import NotifyError
+
 ANSWER_SECRET_ENV = "POLICYCTL_ANSWER_SECRET"
 """Signs and checks the personal answer links (`policyctl notify`, `policyctl answers serve`)."""
 ANSWER_API_KEY_ENV = "POLICYCTL_ANSWER_API_KEY"
@@ -22,3 +24,17 @@ SMTP_PASSWORD_ENV = "POLICYCTL_SMTP_PASSWORD"
 def read(name: str) -> str | None:
     """The value of the secret ``name`` (one of the names above), None when unset or empty."""
     return os.environ.get(name) or None
+
+
+def answer_secret() -> str:
+    """The secret of the personal answer links (``POLICYCTL_ANSWER_SECRET``), the one check
+    that it is there: NotifyError naming the variable and what to do when it is not set."""
+    secret = read(ANSWER_SECRET_ENV)
+    if secret is None:
+        raise NotifyError(
+            f"{ANSWER_SECRET_ENV} is not set: `policyctl notify` signs the personal answer links "
+            "(answer_url) with it and `policyctl answers serve` checks them with it. Export a long "
+            "random value (e.g. the output of `openssl rand -hex 32`) in the environment of both, "
+            "the same for both"
+        )
+    return secret

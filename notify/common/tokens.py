@@ -129,14 +129,7 @@ DEFAULT_DAYS = 90  # a link works until this many days after the revision takes 
 
 def signer_from_environment() -> Signer:
     """The signer of ``POLICYCTL_ANSWER_SECRET``; NotifyError (exit 2) when it is not set."""
-    secret = secrets.read(ANSWER_SECRET_ENV) or ""
-    if not secret:
-        raise NotifyError(
-            f"answer_url is set, so every notice carries a signed personal link, but {ANSWER_SECRET_ENV} "
-            "is not set: export a long random secret (e.g. `openssl rand -hex 32`) in the environment "
-            "of `policyctl notify` and `policyctl answers serve` (the same value for both)"
-        )
-    return Signer(secret)
+    return Signer(secrets.answer_secret())
 
 
 @dataclass(frozen=True)
