@@ -34,6 +34,12 @@ DEFAULT_COUNTRY = "CN"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 DEFAULT_WORKING_DAYS = 7
 DEFAULT_ANSWER_DAYS = 90
+
+PRIVATE_FOLDER = ".policy"
+"""The repository's folder of what is not published nor committed: the build's cache and
+what `policyctl notify` writes by default (the ledger, the outbox), which `notify` names
+on its own (`notify.common.resources.PRIVATE_FOLDER`)."""
+
 _LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
 
 
@@ -75,7 +81,7 @@ class PolicyConfig(base.Config):
     """Years whose official schedule you have entered with extra_holidays /
     extra_working_days (for countries that announce it yearly, e.g. CN): windows reaching
     them are no longer provisional."""
-    cache_dir = c.Type(str, default=".policy/cache")
+    cache_dir = c.Type(str, default=f"{PRIVATE_FOLDER}/cache")
     """Cache of parsed sections and diffs, keyed by content hash."""
     answer_url = c.Optional(c.Type(str))
     """Absolute URL of the answer page (`policyctl answers serve`); when set, every notice
@@ -101,7 +107,7 @@ class Settings:
     extra_working_days: frozenset[dt.date] = field(default_factory=frozenset)
     known_years: frozenset[int] = field(default_factory=frozenset)
     policy_dir: str = "policy"
-    cache_dir: str = ".policy/cache"
+    cache_dir: str = f"{PRIVATE_FOLDER}/cache"
     site_url: str | None = None
     site_name: str | None = None
     answer_url: str | None = None

@@ -12,8 +12,9 @@ from typing import TypeVar
 from generator.core.announced import announced_text_violations
 from generator.core.errors import PolicyError, Violation
 from generator.core.history import History
+from generator.settings import PRIVATE_FOLDER
 
-DEFAULT_LEDGER = "sqlite:///<repo>/.policy/ledger.sqlite3"
+DEFAULT_LEDGER = f"sqlite:///<repo>/{PRIVATE_FOLDER}/ledger.sqlite3"
 """Where `policyctl notify` keeps its ledger unless told otherwise, as help texts say it."""
 
 
@@ -28,11 +29,9 @@ def add_ledger_argument(
 
 def default_ledger(repo: Path) -> str | None:
     """The ledger `policyctl notify` writes by default, when the repository has one."""
-    if not (repo / ".policy" / "ledger.sqlite3").is_file():
-        return None
-    from notify.delivery.ledger.ledger import default_url
+    from notify.common.database import default_path, default_url
 
-    return default_url(repo)
+    return default_url(repo) if default_path(repo).is_file() else None
 
 
 def read_first_notices(url: str) -> dict[str, dict[str, dt.datetime]]:

@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from notify.common import secrets
 from notify.common.errors import ConfigurationError, NotifyError
 from notify.common.redaction import redact
+from notify.common.resources import PRIVATE_FOLDER, private_folder
 from notify.common.secrets import WEBHOOK_SECRET_ENV
 from notify.contract.revision import Revision
 from notify.delivery.campaign.runner import LedgerFailed, Result, Runner, Settings, Source
@@ -85,7 +86,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="From header, e.g. 'Shop Privacy <privacy@shop.example>' (default: no-reply@ the site's host)",
     )
     g.add_argument(
-        "--outbox", metavar="DIR", help="where .eml files go without --smtp (default: <repo>/.policy/outbox/)"
+        "--outbox",
+        metavar="DIR",
+        help=f"where .eml files go without --smtp (default: <repo>/{PRIVATE_FOLDER}/outbox/)",
     )
     g.add_argument("--templates", metavar="DIR", help="email templates overriding site_templates/email/")
     g.add_argument(
@@ -137,7 +140,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--ledger",
         metavar="URL",
-        help="SQLAlchemy URL of the delivery ledger (default sqlite:///<repo>/.policy/ledger.sqlite3)",
+        help=f"SQLAlchemy URL of the delivery ledger (default sqlite:///<repo>/{PRIVATE_FOLDER}/ledger.sqlite3)",
     )
     g.add_argument(
         "--lease",
@@ -236,10 +239,11 @@ def run(
                 )
             console.print("Nothing to send: the recipients source is empty (--allow-empty).")
             return 0
-        journal_dir, journal_key = journal_place(ledger_url, repo / ".policy")
+        private = private_folder(repo)
+        journal_dir, journal_key = journal_place(ledger_url, private)
         default_outbox = args.outbox is None and not args.smtp and not args.no_email
-        if args.ledger is None or default_outbox or journal_dir.is_relative_to(repo / ".policy"):
-            private_folder(repo / ".policy")
+        if args.ledger is None or default_outbox or journal_dir.is_relative_to(private):
+            _keep_private(private)
         settings = Settings(
             concurrency=args.concurrency,
             rate=args.rate,
@@ -369,8 +373,8 @@ def ending(r: Result, error: BaseException | None = None) -> list[str]:
     return lines
 
 
-def private_folder(folder: Path) -> None:
-    """``.policy/`` holds every registered user's address (the ledger, the outbox): keep it
+def _keep_private(folder: Path) -> None:
+    """The private folder holds every registered user's address (the ledger, the outbox): keep it
     out of git, whatever ``git add`` the operator runs."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -478,7 +482,7 @@ def _channels(
             )
             channels.append(SmtpChannel(config, composer))
         else:
-            outbox = Path(args.outbox) if args.outbox else repo / ".policy" / "outbox"
+            outbox = Path(args.outbox) if args.outbox else private_folder(repo) / "outbox"
             channels.append(OutboxChannel(outbox, composer))
     if args.webhook:
         secret = args.webhook_secret or secrets.read(WEBHOOK_SECRET_ENV)
