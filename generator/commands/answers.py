@@ -24,21 +24,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from generator.commands.answers_support import answer_secret
-from generator.commands.context import Context, add_common_arguments, context_from, sound_history
-from generator.commands.ledger import add_ledger_argument
-from generator.core import urls
+from generator.commands.answers_support import answer_secret, catalogue
+from generator.commands.context import Context, add_common_arguments, context_of
+from generator.commands.ledger import add_ledger_argument, ledger_url
 from generator.core.dates import iso, parse_instant
 from generator.core.errors import EXIT_OK, EXIT_USAGE, PolicyError, SettingsError
-from generator.core.history import Document
-from generator.core.timeline import changes_between
 from generator.settings import Settings
 from notify.delivery.recipients.sources import CONTROL_CHARACTERS
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
-
-    from notify.answers.rule import Catalogue
 
 
 def add_parser(subcommands: Any) -> argparse.ArgumentParser:
@@ -83,102 +78,6 @@ def _common(parser: argparse.ArgumentParser) -> None:
     add_ledger_argument(parser)
 
 
-def ledger_url(args: argparse.Namespace, ctx: Context) -> str:
-    from notify.delivery.ledger.ledger import default_url
-
-    return str(args.ledger or default_url(ctx.repo))
-
-
-def catalogue(repo: Path, settings: Settings, *, pages: bool = True) -> Catalogue:
-    """The history's facts as the `notify` package needs them: every document and its
-    versions with their effective instants (and, with ``pages``, their titles, summaries,
-    changed core-rights sections and absolute page URLs, in every language of the site)."""
-    from notify.answers.rule import Catalogue
-
-    history = sound_history(
-        repo,
-        settings,
-        "answers are not taken against a broken history",
-        remedy="fix what `policyctl check` reports, then rerun",
-    )
-    return Catalogue(
-        tuple(_document_facts(d, settings.site_url, pages) for d in history.documents),
-        languages=history.languages,
-    )
-
-
-def _document_facts(document: Document, site_url: str | None, pages: bool) -> Any:
-    from notify.answers.rule import DocumentFacts, VersionFacts
-    from notify.contract.revision import Translation
-
-    texts = _version_texts(document, site_url) if pages else {}
-    # Each other language's words and pages, by version: that language's readers see the
-    # versions it carries, each compared with the one before it in that language.
-    others = [document.in_language(language) for language in (document.languages[1:] if pages else ())]
-    translated = [(_version_texts(other, site_url), other) for other in others]
-    versions = [v for v in document.versions if not v.draft]
-    facts = []
-    for version in versions:
-        text = texts.get(version.version)
-        facts.append(
-            VersionFacts(
-                version=version.version,
-                effective=version.effective,
-                published=version.published,
-                title=version.title,
-                summary=version.summary or "",
-                core_sections=text.core_sections if text else (),
-                url=text.url if text else "",
-                changes_url=text.changes_url if text else "",
-                translations=tuple(t[version.version] for t, _ in translated if version.version in t),
-            )
-        )
-    return DocumentFacts(
-        document.id,
-        versions[-1].title if versions else document.title,
-        tuple(facts),
-        url=urls.absolute(urls.document(document.id), site_url) if pages else "",
-        translations=tuple(
-            Translation(
-                language=other.language,
-                title=other.title,
-                url=urls.absolute(urls.document(document.id, language=other.language), site_url),
-            )
-            for texts_of, other in translated
-            if texts_of
-        ),
-    )
-
-
-def _version_texts(document: Document, site_url: str | None) -> dict[str, Any]:
-    """Each version's words and absolute page URLs in the document's language (the source
-    document, or `Document.in_language`), by version name, as `notify.revision.Translation`s:
-    the changed core-rights sections and the redline against the version before it."""
-    from notify.contract.revision import Translation
-
-    language = document.translation_language
-    versions = [v for v in document.versions if not v.draft]
-    texts = {}
-    for before, version in zip([None, *versions], versions, strict=False):
-        core: tuple[tuple[str, str], ...] = ()
-        changes_url = ""
-        if before is not None:
-            summary = changes_between(before, version)
-            core = tuple({c.id: (c.id, c.title) for c in summary.core_rights_sections}.values())
-            changes_url = urls.absolute(
-                urls.changes(document.id, before.version, version.version, language=language), site_url
-            )
-        texts[version.version] = Translation(
-            language=version.language,
-            title=version.title,
-            summary=version.summary or "",
-            core_sections=core,
-            url=urls.absolute(urls.version(document.id, version.version, language=language), site_url),
-            changes_url=changes_url,
-        )
-    return texts
-
-
 def _answer_url(flag: str | None, settings: Settings) -> str:
     answer_url = settings.with_overrides(answer_url=flag).answer_url if flag else settings.answer_url
     if not answer_url:
@@ -202,21 +101,11 @@ def application(
     and the API key come from POLICYCTL_ANSWER_SECRET and POLICYCTL_ANSWER_API_KEY."""
     from notify.answers.app import create_app
     from notify.common.secrets import ANSWER_API_KEY_ENV, read
-    from notify.delivery.ledger.ledger import default_url
 
-    args = argparse.Namespace(
-        repo=Path(repo),
-        config=Path(config) if config else None,
-        as_of=None,
-        country=None,
-        subdivision=None,
-        timezone=None,
-        working_days=None,
-    )
-    ctx = context_from(args)
+    ctx = context_of(Path(repo), Path(config) if config else None)
     return create_app(
         catalogue(ctx.repo, ctx.settings),
-        ledger_url=ledger or default_url(ctx.repo),
+        ledger_url=ledger_url(ledger, ctx.repo),
         answer_url=_answer_url(answer_url, ctx.settings),
         secret=answer_secret(),
         api_key=read(ANSWER_API_KEY_ENV),
@@ -259,7 +148,7 @@ def _serve(args: argparse.Namespace, ctx: Context) -> int:
 
     app = create_app(
         catalogue(ctx.repo, ctx.settings),
-        ledger_url=ledger_url(args, ctx),
+        ledger_url=ledger_url(args.ledger, ctx.repo),
         answer_url=_answer_url(args.answer_url, ctx.settings),
         secret=answer_secret(),
         api_key=api_key,
@@ -306,7 +195,7 @@ def _record(args: argparse.Namespace, ctx: Context) -> int:
         raise PolicyError(problem[1], remedy="see `policyctl status` for the documents and their versions")
     if at is not None and at > now:
         raise SettingsError(f"--at {args.at}: lies in the future", remedy="give when the user answered")
-    with AnswerBook(ledger_url(args, ctx)) as book:
+    with AnswerBook(ledger_url(args.ledger, ctx.repo)) as book:
         done = book.record(
             args.document, args.answer_version, args.user, args.answer, at=at or now, source="record"
         )
@@ -399,7 +288,7 @@ def _import(args: argparse.Namespace, ctx: Context) -> int:
             remedy="correct the rows listed above and import the file again",
         )
     recorded = 0
-    with AnswerBook(ledger_url(args, ctx)) as book:
+    with AnswerBook(ledger_url(args.ledger, ctx.repo)) as book:
         for _where, row in _import_rows(args.file):
             at = _instant(row["at"], ctx, "at") or now
             done = book.record(
@@ -430,7 +319,7 @@ def _report(args: argparse.Namespace, ctx: Context) -> int:
         writer.writerow(header)
     else:
         print("\t".join(header))
-    with AnswerBook(ledger_url(args, ctx)) as book:
+    with AnswerBook(ledger_url(args.ledger, ctx.repo)) as book:
         latest = book.latest_per_user(args.document, args.answer_version)
         for user, sent in book.notified(args.document, args.answer_version):
             _report_line(writer, totals, user, sent, latest.pop(user, None), zone, neutralise)

@@ -13,9 +13,9 @@ import json
 import sys
 from typing import Any
 
-from generator.commands.answers import catalogue, ledger_url
+from generator.commands.answers_support import catalogue
 from generator.commands.context import Context, add_common_arguments, only_document
-from generator.commands.ledger import add_ledger_argument
+from generator.commands.ledger import add_ledger_argument, ledger_url
 from generator.core.errors import EXIT_OK, PolicyError, SettingsError
 
 CSV_COLUMNS = ("document", "user", "version", "since", "because_answer", "because_version", "because_at")
@@ -42,8 +42,8 @@ def add_parser(subcommands: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    from notify.answers.app import governing_json
     from notify.answers.rule import governing, unanswered
+    from notify.answers.serialise import governing_json
     from notify.answers.store import AnswerBook
     from notify.common.errors import NotifyError
 
@@ -69,7 +69,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             sys.stdout.write(f"{record['document']}: {_printable(record['user'])}: {version}{since}{why}\n")
 
     try:
-        with AnswerBook(ledger_url(args, ctx)) as book:
+        with AnswerBook(ledger_url(args.ledger, ctx.repo)) as book:
             if not args.all:
                 for document in documents:
                     emit(governing(document, args.user, book.of_user(document.id, args.user), ctx.as_of))
@@ -97,8 +97,8 @@ def _all_csv(book: Any, only: str | None, documents: Any, answers: Any, ctx: Con
     The cells are quoted as csv.QUOTE_ALL quotes them and neutralised against formulas;
     most users never answered, so their line is a prepared prefix and suffix around the
     user."""
-    from notify.answers.app import governing_json
     from notify.answers.rule import governing, unanswered
+    from notify.answers.serialise import governing_json
     from notify.delivery.report.evidence import neutralise
 
     def line(cells: Any) -> str:

@@ -64,22 +64,46 @@ def add_record_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def context_from(args: argparse.Namespace) -> Context:
-    repo: Path = args.repo.resolve()
-    config_file = args.config.resolve() if args.config else None
-    settings = load_settings(repo, config_file).with_overrides(
+    """The context the common flags (`add_common_arguments`) name."""
+    return context_of(
+        args.repo,
+        args.config,
+        as_of=args.as_of,
         country=args.country,
         subdivision=args.subdivision,
         timezone=args.timezone,
         working_days=args.working_days,
     )
-    if args.as_of:
+
+
+def context_of(
+    repo: Path,
+    config: Path | None = None,
+    *,
+    as_of: str | None = None,
+    country: str | None = None,
+    subdivision: str | None = None,
+    timezone: str | None = None,
+    working_days: int | None = None,
+) -> Context:
+    """The context of `repo` (and its settings file `config`, else its mkdocs.yml), with the
+    settings the calendar flags override, at `as_of` (as `--as-of` reads it; default now)."""
+    repo = repo.resolve()
+    config_file = config.resolve() if config else None
+    settings = load_settings(repo, config_file).with_overrides(
+        country=country,
+        subdivision=subdivision,
+        timezone=timezone,
+        working_days=working_days,
+    )
+    if as_of:
         try:
-            as_of = parse_instant(args.as_of, settings.zone)
+            instant = parse_instant(as_of, settings.zone)
         except ValueError as exc:
             raise SettingsError(f"--as-of: {exc}") from None
     else:
-        as_of = dt.datetime.now(settings.zone)
-    return Context(repo, settings, as_of, config_file)
+        instant = dt.datetime.now(settings.zone)
+    return Context(repo, settings, instant, config_file)
 
 
 def site_sightings(repo: Path, settings: Settings) -> Sightings:

@@ -34,6 +34,13 @@ def default_ledger(repo: Path) -> str | None:
     return default_url(repo) if default_path(repo).is_file() else None
 
 
+def ledger_url(given: str | None, repo: Path) -> str:
+    """The ledger `--ledger` names, else the one `policyctl notify` writes by default."""
+    from notify.common.database import default_url
+
+    return given or default_url(repo)
+
+
 def read_first_notices(url: str) -> dict[str, dict[str, dt.datetime]]:
     """When each revision was first notified, from the delivery ledger (exit 2 when it
     cannot be read)."""

@@ -51,11 +51,11 @@ from notify.answers.rule import (
     Answer,
     Catalogue,
     DocumentFacts,
-    Governing,
     VersionFacts,
     answer_problem,
     governing,
 )
+from notify.answers.serialise import governing_json
 from notify.answers.store import AnswerBook
 from notify.common.dates import format_date
 from notify.common.errors import NotifyError
@@ -401,24 +401,6 @@ class AnswerApp:
         return JSONResponse(governing_json(governing(document, user, answers, when), zone))
 
 
-def governing_json(result: Governing, zone: Any) -> dict[str, Any]:
-    """The `applies --json` shape: {"document", "user", "version", "since", "because"}."""
-    because = result.because
-    return {
-        "document": result.document,
-        "user": result.user,
-        "version": result.version,
-        "since": result.since.astimezone(zone).isoformat() if result.since else None,
-        "because": None
-        if because is None
-        else {
-            "answer": because.answer,
-            "version": because.version,
-            "at": because.at.astimezone(zone).isoformat(),
-        },
-    }
-
-
 def _problem(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status, headers={"Cache-Control": "no-store"})
 
@@ -460,4 +442,4 @@ def create_app(
     return app
 
 
-__all__ = ["OBJECT", "AnswerApp", "create_app", "governing_json"]
+__all__ = ["OBJECT", "AnswerApp", "create_app"]
