@@ -18,7 +18,7 @@ Pure: takes file paths and parsed sections, returns groups, lags and differences
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -76,9 +76,32 @@ def group_files(paths: Iterable[str], languages: Sequence[str]) -> dict[str, Pol
     (unusable input, exit 2) for a language not in `languages`, two files of one
     language, a translation without its source, and a document id that is a language's
     URL prefix."""
-    source_language = languages[0]
     configured = {code.lower(): code for code in languages}
-    every = sorted(paths)
+    sources, claims = _sort_files(sorted(paths), configured)
+    for doc_id, path in sorted(sources.items()):
+        if doc_id.lower() in configured and doc_id.lower() != languages[0].lower():
+            raise LanguageError(
+                f"document id {doc_id!r} would take the address /{doc_id}/ of the "
+                f"{configured[doc_id.lower()]} pages",
+                file=path,
+                remedy="rename the file (git mv); a language in `languages` cannot be a document id",
+            )
+    groups = {doc_id: PolicyFiles(doc_id, path) for doc_id, path in sources.items()}
+    found: dict[str, dict[str, str]] = {}
+    for (base, lowered), files in sorted(claims.items()):
+        language = _claimed_language(base, lowered, files, sources.get(base), languages, configured)
+        found.setdefault(base, {})[language] = files[0][0]
+    for base, by_language in found.items():
+        ordered = tuple((code, by_language[code]) for code in languages if code in by_language)
+        groups[base] = PolicyFiles(base, groups[base].source, ordered)
+    return groups
+
+
+def _sort_files(
+    every: Sequence[str], configured: Mapping[str, str]
+) -> tuple[dict[str, str], dict[tuple[str, str], list[tuple[str, str]]]]:
+    """The source texts by document id, and the files that claim a language: by
+    (document id, lower-case code), each file with its code as written."""
     stems = {PurePosixPath(p).stem for p in every}
     sources: dict[str, str] = {}
     claims: dict[tuple[str, str], list[tuple[str, str]]] = {}
@@ -91,68 +114,66 @@ def group_files(paths: Iterable[str], languages: Sequence[str]) -> dict[str, Pol
             claims.setdefault((base, lowered), []).append((path, code))
         else:
             sources[stem] = path
-    for doc_id, path in sorted(sources.items()):
-        if doc_id.lower() in configured and doc_id.lower() != source_language.lower():
-            raise LanguageError(
-                f"document id {doc_id!r} would take the address /{doc_id}/ of the "
-                f"{configured[doc_id.lower()]} pages",
-                file=path,
-                remedy="rename the file (git mv); a language in `languages` cannot be a document id",
-            )
-    groups = {doc_id: PolicyFiles(doc_id, path) for doc_id, path in sources.items()}
-    found: dict[str, dict[str, str]] = {}
-    for (base, lowered), files in sorted(claims.items()):
-        source = sources.get(base)
-        path, code = files[0]
-        folder = str(PurePosixPath(path).parent)
-        expected_source = f"{folder}/{base}.md"
-        if len(files) > 1 or (lowered == source_language.lower() and source is not None):
-            named = [p for p, _ in files] + (
-                [source] if lowered == source_language.lower() and source else []
-            )
-            raise LanguageError(
-                f"{len(named)} files claim the {configured.get(lowered, code)} text of {base!r}: "
-                + ", ".join(sorted(named)),
-                file=path,
-                remedy=f"keep one: the source text is {expected_source}, each translation "
-                f"{folder}/{base}.<language>.md with the code as written in `languages`; "
-                "`git rm` (or `git mv`) the others",
-            )
-        if lowered not in configured:
-            same = [c for c in languages if c.split("-")[0] == lowered.split("-")[0]]
-            hint = f" (the {same[0]} translation is {folder}/{base}.{same[0]}.md)" if same else ""
-            raise LanguageError(
-                f"this looks like the {code!r} translation of {expected_source}, but {code!r} is not "
-                f"in `languages` ({', '.join(languages)}){hint}",
-                file=path,
-                remedy=f"add {code} to `languages` under `plugins: - policy:` in mkdocs.yml, or rename "
-                "the file (git mv) if it is a document of its own",
-            )
-        language = configured[lowered]
-        if code != language:
-            raise LanguageError(
-                f"the language code {code!r} is written {language!r} in `languages`",
-                file=path,
-                remedy=f"git mv {path} {folder}/{base}.{language}.md",
-            )
-        if language == source_language:
-            raise LanguageError(
-                f"the {language} text is the source: it belongs in {expected_source}",
-                file=path,
-                remedy=f"git mv {path} {expected_source}",
-            )
-        if source is None:
-            raise LanguageError(
-                f"the {language} translation of {base!r} has no source text: {expected_source} does not exist",
-                file=path,
-                remedy=f"commit the source text as {expected_source} in the same pull request "
-                "(or, if the document was renamed, `git mv` the translation too)",
-            )
-        found.setdefault(base, {})[language] = path
-    for base, by_language in found.items():
-        ordered = tuple((code, by_language[code]) for code in languages if code in by_language)
-        groups[base] = PolicyFiles(base, groups[base].source, ordered)
-    return groups
+    return sources, claims
+
+
+def _claimed_language(
+    base: str,
+    lowered: str,
+    files: Sequence[tuple[str, str]],
+    source: str | None,
+    languages: Sequence[str],
+    configured: Mapping[str, str],
+) -> str:
+    """The language of the translation `files` claim (those of document `base` whose
+    code is `lowered`), as `languages` writes it; a LanguageError unless it is one file,
+    of a configured language other than the source's, written as configured, whose
+    source text `source` exists."""
+    source_language = languages[0]
+    path, code = files[0]
+    folder = str(PurePosixPath(path).parent)
+    expected_source = f"{folder}/{base}.md"
+    if len(files) > 1 or (lowered == source_language.lower() and source is not None):
+        named = [p for p, _ in files] + ([source] if lowered == source_language.lower() and source else [])
+        raise LanguageError(
+            f"{len(named)} files claim the {configured.get(lowered, code)} text of {base!r}: "
+            + ", ".join(sorted(named)),
+            file=path,
+            remedy=f"keep one: the source text is {expected_source}, each translation "
+            f"{folder}/{base}.<language>.md with the code as written in `languages`; "
+            "`git rm` (or `git mv`) the others",
+        )
+    if lowered not in configured:
+        same = [c for c in languages if c.split("-")[0] == lowered.split("-")[0]]
+        hint = f" (the {same[0]} translation is {folder}/{base}.{same[0]}.md)" if same else ""
+        raise LanguageError(
+            f"this looks like the {code!r} translation of {expected_source}, but {code!r} is not "
+            f"in `languages` ({', '.join(languages)}){hint}",
+            file=path,
+            remedy=f"add {code} to `languages` under `plugins: - policy:` in mkdocs.yml, or rename "
+            "the file (git mv) if it is a document of its own",
+        )
+    language = configured[lowered]
+    if code != language:
+        raise LanguageError(
+            f"the language code {code!r} is written {language!r} in `languages`",
+            file=path,
+            remedy=f"git mv {path} {folder}/{base}.{language}.md",
+        )
+    if language == source_language:
+        raise LanguageError(
+            f"the {language} text is the source: it belongs in {expected_source}",
+            file=path,
+            remedy=f"git mv {path} {expected_source}",
+        )
+    if source is None:
+        raise LanguageError(
+            f"the {language} translation of {base!r} has no source text: {expected_source} does not exist",
+            file=path,
+            remedy=f"commit the source text as {expected_source} in the same pull request "
+            "(or, if the document was renamed, `git mv` the translation too)",
+        )
+    return language
 
 
 def lag_message(lag: Lag) -> tuple[str, str]:

@@ -5,10 +5,10 @@ puts it all together."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from html import escape
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from generator.core import urls
 from generator.core.changes import ChangeSummary, SectionChange, compare, is_renamed, pair_sections
@@ -299,15 +299,33 @@ def redline(
     new = [s for s in new if s.visible]
     pairs = pair_sections(old, new)
     summary = compare(old, new, pairs)
-    changed_ids, moved_ids = set(summary.changed), set(summary.moved)
-    continued = {id(before) for before in pairs.values()}
-    shown = frozenset({s.id for s in new} | {s.id for s in old})
-    interner = Interner()
-    old_titles, new_titles = _Headings(old_heading, words), _Headings(new_heading, words)
-    extra: list[SectionChange] = []
+    writer = _SectionWriter(
+        old,
+        old_html,
+        new_html,
+        words,
+        _Headings(old_heading, words),
+        _Headings(new_heading, words),
+        shown=frozenset({s.id for s in new} | {s.id for s in old}),
+        changed_ids=set(summary.changed),
+        moved_ids=set(summary.moved),
+    )
+    removed_after = _removed_after(old, pairs)
+    results: list[SectionRedline] = [writer.removed(s) for s in removed_after.get(None, [])]
+    for section in new:
+        before = pairs.get(section.id)
+        results.append(writer.section(section, before))
+        if before is not None:
+            results.extend(writer.removed(s) for s in removed_after.get(id(before), []))
+    summary = _with(summary, writer.extra, [s.id for s in new]) if writer.extra else summary
+    return Redline(tuple(results), summary)
 
-    # Removed sections go right after the last section before them that still exists,
-    # so the reader sees them where they used to be.
+
+def _removed_after(old: Sequence[Section], pairs: Mapping[str, Section]) -> dict[int | None, list[Section]]:
+    """The removed sections by the `id()` of the last section before them that still
+    exists (None: before the first): the redline shows them right after it, where they
+    used to be."""
+    continued = {id(before) for before in pairs.values()}
     removed_after: dict[int | None, list[Section]] = {}
     anchor: int | None = None
     for section in old:
@@ -315,81 +333,108 @@ def redline(
             anchor = id(section)
         else:
             removed_after.setdefault(anchor, []).append(section)
+    return removed_after
 
-    def removed(section: Section) -> SectionRedline:
-        scope = Scope(section.id, shown, words)
-        body = _body_whole(old_html(section), scope, "del", interner)
-        title = old_titles.title(section)
+
+class _Shown(NamedTuple):
+    """A new section as the version page shows it: its body's and title's HTML, its
+    heading as plain text and as a list's label."""
+
+    html: str
+    title: str
+    plain: str
+    label: str
+
+
+@dataclass
+class _SectionWriter:
+    """Writes the sections of one redline, with what they share: the old version's
+    sections, the renderers, the words, the ids shown and the classification."""
+
+    old: Sequence[Section]
+    old_html: BodyHtml
+    new_html: BodyHtml
+    words: RedlineWords
+    old_titles: _Headings
+    new_titles: _Headings
+    shown: frozenset[str]
+    changed_ids: set[str]
+    moved_ids: set[str]
+    interner: Interner = field(default_factory=Interner)
+    extra: list[SectionChange] = field(default_factory=list)
+    """Sections whose rendering changed although the classification says their text did
+    not: the redline shows them changed, and its summary says so."""
+
+    def removed(self, section: Section) -> SectionRedline:
+        """A section of the old version that the new one does not have."""
+        scope = Scope(section.id, self.shown, self.words)
+        body = _body_whole(self.old_html(section), scope, "del", self.interner)
+        title = self.old_titles.title(section)
         heading = _heading_whole(section.numbering_prefix, title, "del", scope)
         out = _section_html(
-            section.id, section.level, "removed", section.core_rights, heading, body, True, words
+            section.id, section.level, "removed", section.core_rights, heading, body, True, self.words
         )
         return SectionRedline(
             section.id,
-            old_titles.plain(section),
+            self.old_titles.plain(section),
             section.level,
             "removed",
             section.core_rights,
             True,
             out,
-            old_titles.label(section),
+            self.old_titles.label(section),
         )
 
-    results: list[SectionRedline] = [removed(s) for s in removed_after.get(None, [])]
-    for section in new:
-        before = pairs.get(section.id)
-        html = new_html(section)
-        scope = Scope(section.id, shown, words, _ids(html))
-        title = new_titles.title(section)
-        plain = new_titles.plain(section)
-        label = new_titles.label(section)
+    def section(self, section: Section, before: Section | None) -> SectionRedline:
+        """A section of the new version: added (`before` is None), or compared with
+        `before`, the old section paired with it."""
+        html = self.new_html(section)
+        scope = Scope(section.id, self.shown, self.words, _ids(html))
+        titles = self.new_titles
+        new = _Shown(html, titles.title(section), titles.plain(section), titles.label(section))
         if before is None:
             core = section.core_rights
-            body = _body_whole(html, scope, "ins", interner)
-            heading = _heading_whole(section.numbering_prefix, title, "ins", scope)
-            out = _section_html(section.id, section.level, "added", core, heading, body, True, words)
-            results.append(SectionRedline(section.id, plain, section.level, "added", core, True, out, label))
-            continue
+            body = _body_whole(html, scope, "ins", self.interner)
+            heading = _heading_whole(section.numbering_prefix, new.title, "ins", scope)
+            out = _section_html(section.id, section.level, "added", core, heading, body, True, self.words)
+            return SectionRedline(section.id, new.plain, section.level, "added", core, True, out, new.label)
+        return self._compared(section, before, new, scope)
+
+    def _compared(self, section: Section, before: Section, new: _Shown, scope: Scope) -> SectionRedline:
         core = section.core_rights or before.core_rights
-        moved = section.id in moved_ids
-        old_body, old_title = old_html(before), old_titles.title(before)
-        text_changed = section.id in changed_ids
+        moved = section.id in self.moved_ids
+        old_body, old_title = self.old_html(before), self.old_titles.title(before)
+        text_changed = section.id in self.changed_ids
         if not text_changed and (
-            (old_body != html and canonical_html(old_body) != canonical_html(html))
-            or (old_title != title and canonical_html(old_title) != canonical_html(title))
+            (old_body != new.html and canonical_html(old_body) != canonical_html(new.html))
+            or (old_title != new.title and canonical_html(old_title) != canonical_html(new.title))
         ):
             # What the reader sees changed although the classification says it did not:
             # the redline shows it, and its summary says so.
             text_changed = True
-            extra.append(SectionChange(section.id, section.plain_title, "changed", core))
+            self.extra.append(SectionChange(section.id, section.plain_title, "changed", core))
         renamed = is_renamed(before, section)
-        notes = [_moved_note(before, old, old_titles, words)] if moved else []
+        notes = [_moved_note(before, self.old, self.old_titles, self.words)] if moved else []
         renamed_html: str | None = None
         if renamed:
             renamed_html = _label(old_title)
-            notes.append(escape(words.renamed).format(heading=renamed_html))
+            notes.append(escape(self.words.renamed).format(heading=renamed_html))
         if text_changed:
-            body, body_changed = _body_diff(old_body, html, scope, interner)
-            heading_inner, heading_changed = _title_diff(old_title, title, scope, interner)
+            body, body_changed = _body_diff(old_body, new.html, scope, self.interner)
+            heading_inner, heading_changed = _title_diff(old_title, new.title, scope, self.interner)
             if not body_changed and not heading_changed and not renamed:
-                notes.append(escape(words.source_only))
+                notes.append(escape(self.words.source_only))
         else:
-            body = _body_plain(html, scope)
-            heading_inner = _title_plain(title, scope)
+            body = _body_plain(new.html, scope)
+            heading_inner = _title_plain(new.title, scope)
         status: SectionStatus = "moved" if moved else "changed" if text_changed else "unchanged"
         heading = escape(section.numbering_prefix) + heading_inner
         out = _section_html(
-            section.id, section.level, status, core, heading, body, text_changed, words, " ".join(notes)
+            section.id, section.level, status, core, heading, body, text_changed, self.words, " ".join(notes)
         )
-        results.append(
-            SectionRedline(
-                section.id, plain, section.level, status, core, text_changed, out, label, renamed_html
-            )
+        return SectionRedline(
+            section.id, new.plain, section.level, status, core, text_changed, out, new.label, renamed_html
         )
-        results.extend(removed(s) for s in removed_after.get(id(before), []))
-    if extra:
-        summary = _with(summary, extra, [s.id for s in new])
-    return Redline(tuple(results), summary)
 
 
 def _with(summary: ChangeSummary, extra: Sequence[SectionChange], order: Sequence[str]) -> ChangeSummary:
