@@ -1,19 +1,23 @@
 """`policyctl notify`: pick the revisions owed a notice and hand them to `notify`.
 
-The timeline decides what is owed (pending core-rights revisions); the `notify`
-package delivers and keeps the ledger.
+The timeline decides what is owed (pending core-rights revisions), or `--revision-file`
+names revisions computed elsewhere; the command line is read here and turned into
+`notify.delivery.options` (`DeliveryOptions`, `ReportOptions`), and the `notify`
+package delivers and keeps the ledger (`notify.delivery.api`).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generator.commands.answers_support import answer_secret
 from generator.commands.context import Context, add_common_arguments, only_document, sound_history
+from generator.commands.ledger import DEFAULT_LEDGER
 from generator.core import urls
-from generator.core.errors import PolicyError
+from generator.core.errors import EXIT_OK, PolicyError, SettingsError
 from generator.core.history import Document, Version
 from generator.core.notices import Notice, compared_with, notice_of
 from generator.core.timeline import (
@@ -25,16 +29,20 @@ from generator.core.timeline import (
     DocumentState,
     state_at,
 )
-from generator.settings import DEFAULT_ANSWER_DAYS
+from generator.settings import DEFAULT_ANSWER_DAYS, PRIVATE_FOLDER
+from notify.common.secrets import ANSWER_SECRET_ENV, SMTP_PASSWORD_ENV, WEBHOOK_SECRET_ENV
+from notify.delivery.options import DeliveryOptions, ReportOptions, default
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from notify.contract.revision import Earlier, Revision
+    from notify.delivery.api import RedlinesFor
+
+NOTHING_TO_NOTIFY = "Nothing to notify: no pending revision changes a core-rights section."
 
 
 def add_parser(subcommands: Any) -> argparse.ArgumentParser:
-    from notify.common.secrets import ANSWER_SECRET_ENV
-    from notify.delivery.api import add_arguments
-
     parser: argparse.ArgumentParser = subcommands.add_parser(
         "notify", help="deliver notices of pending core-rights revisions"
     )
@@ -49,8 +57,237 @@ def add_parser(subcommands: Any) -> argparse.ArgumentParser:
         help="the answer page (`policyctl answers serve`); every notice then carries a personal signed link "
         f"(secret: ${ANSWER_SECRET_ENV}; default: answer_url of mkdocs.yml)",
     )
-    add_arguments(parser)
+    parser.add_argument(
+        "--revision-file",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="REV.json",
+        help="announce a revision computed elsewhere (JSON as Revision.to_json writes it) instead of "
+        "those git holds; repeatable",
+    )
+    add_delivery_arguments(parser)
     return parser
+
+
+def add_delivery_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags `delivery_options` and `report_options` read, in three groups."""
+    _add_recipients_arguments(parser.add_argument_group("recipients"))
+    _add_sending_arguments(parser.add_argument_group("delivery"))
+    _add_ledger_arguments(parser.add_argument_group("ledger and reports"))
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be greater than 0")
+    return value
+
+
+def _default(name: str) -> Any:
+    return default(DeliveryOptions, name)
+
+
+def _add_recipients_arguments(g: argparse._ArgumentGroup) -> None:
+    g.add_argument(
+        "--recipients",
+        metavar="SOURCE",
+        help="CSV file (header with email[,name,locale,id]), JSON-lines file, or a database URL with --query",
+    )
+    g.add_argument(
+        "--query",
+        metavar="SQL",
+        help="SELECT returning email (and name, locale, id) when --recipients is a database URL",
+    )
+
+
+def _add_sending_arguments(g: argparse._ArgumentGroup) -> None:
+    g.add_argument(
+        "--smtp",
+        metavar="URL",
+        help=f"smtp://[user@]host:port (STARTTLS) or smtps://...; password from ${SMTP_PASSWORD_ENV}. "
+        "Without it, messages are written to --outbox",
+    )
+    g.add_argument(
+        "--from",
+        dest="sender",
+        metavar="ADDRESS",
+        help="From header, e.g. 'Shop Privacy <privacy@shop.example>' (default: no-reply@ the site's host)",
+    )
+    g.add_argument(
+        "--outbox",
+        metavar="DIR",
+        help=f"where .eml files go without --smtp (default: <repo>/{PRIVATE_FOLDER}/outbox/)",
+    )
+    g.add_argument("--templates", metavar="DIR", help="email templates overriding site_templates/email/")
+    _add_pace_arguments(g)
+    g.add_argument(
+        "--allow-insecure",
+        action="store_true",
+        help="allow SMTP without TLS / webhook over plain HTTP to hosts that are not loopback",
+    )
+    g.add_argument("--cafile", metavar="PEM", help="CA bundle to verify the SMTP server's certificate")
+    g.add_argument(
+        "--webhook", metavar="URL", help="also POST a signed JSON notice per recipient to this URL"
+    )
+    g.add_argument(
+        "--webhook-secret",
+        metavar="SECRET",
+        help=f"HMAC secret for the webhook signature (default ${WEBHOOK_SECRET_ENV})",
+    )
+    g.add_argument("--no-email", action="store_true", help="only the --webhook channel")
+
+
+def _add_pace_arguments(g: argparse._ArgumentGroup) -> None:
+    """How fast, how long and how often a campaign tries (defaults: `DeliveryOptions`')."""
+    g.add_argument(
+        "--concurrency",
+        type=_positive_int,
+        default=_default("concurrency"),
+        metavar="N",
+        help=f"parallel SMTP sessions (default {_default('concurrency')})",
+    )
+    g.add_argument(
+        "--rate", type=_positive_float, metavar="PER_SECOND", help="at most this many messages per second"
+    )
+    g.add_argument(
+        "--deadline",
+        type=_positive_float,
+        default=_default("deadline"),
+        metavar="SECONDS",
+        help=f"per message, all retries included (default {_default('deadline'):g})",
+    )
+    g.add_argument(
+        "--retries",
+        type=int,
+        default=_default("retries"),
+        metavar="N",
+        help=f"retries after a temporary failure (default {_default('retries')})",
+    )
+    g.add_argument(
+        "--retry-base",
+        type=_positive_float,
+        default=_default("retry_base"),
+        metavar="SECONDS",
+        help=f"first back-off delay (default {_default('retry_base'):g})",
+    )
+    g.add_argument(
+        "--max-error-rate",
+        type=float,
+        default=_default("max_error_rate"),
+        metavar="SHARE",
+        help="stop when more than this share of recent deliveries fail "
+        f"(default {_default('max_error_rate'):g})",
+    )
+
+
+def _add_ledger_arguments(g: argparse._ArgumentGroup) -> None:
+    g.add_argument(
+        "--ledger", metavar="URL", help=f"SQLAlchemy URL of the delivery ledger (default {DEFAULT_LEDGER})"
+    )
+    g.add_argument(
+        "--lease",
+        type=_positive_float,
+        default=_default("lease"),
+        metavar="SECONDS",
+        help="how long a worker holds the notices it took from the ledger "
+        f"(default {_default('lease'):g}); renewed while it "
+        "works. Another worker takes over the rest of one that stalls or dies this long; a worker never "
+        "sends a notice whose lease it cannot show is still its own",
+    )
+    g.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="also retry notices that failed permanently in earlier runs",
+    )
+    g.add_argument(
+        "--report",
+        action="store_true",
+        help="export the delivery evidence from the ledger instead of sending",
+    )
+    g.add_argument("--csv", action="store_true", help="with --report: CSV instead of JSON lines")
+    g.add_argument("--output", metavar="FILE", help="with --report: write to FILE instead of standard output")
+    g.add_argument("--json", action="store_true", help="print the campaign report as JSON")
+    g.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="an empty recipients source is not an error (without it: exit 2, since an empty list of "
+        "registered users is usually a wrong file or query)",
+    )
+
+
+def delivery_options(args: argparse.Namespace) -> DeliveryOptions:
+    """The campaign's options the flags give; OptionsError (a NotifyError) when they
+    cannot be used (checked by `DeliveryOptions`, once)."""
+    return DeliveryOptions(
+        recipients=args.recipients or "",
+        query=args.query,
+        smtp=args.smtp,
+        sender=args.sender,
+        outbox=Path(args.outbox) if args.outbox else None,
+        templates=Path(args.templates) if args.templates else None,
+        concurrency=args.concurrency,
+        rate=args.rate,
+        deadline=args.deadline,
+        retries=args.retries,
+        retry_base=args.retry_base,
+        max_error_rate=args.max_error_rate,
+        allow_insecure=args.allow_insecure,
+        cafile=args.cafile,
+        webhook=args.webhook,
+        webhook_secret=args.webhook_secret,
+        no_email=args.no_email,
+        ledger=args.ledger,
+        lease=args.lease,
+        retry_failed=args.retry_failed,
+        allow_empty=args.allow_empty,
+        as_json=args.json,
+    )
+
+
+def report_options(args: argparse.Namespace) -> ReportOptions:
+    """The evidence export's options the flags give (`--report`)."""
+    return ReportOptions(
+        ledger=args.ledger,
+        csv=args.csv,
+        output=Path(args.output) if args.output else None,
+        as_json=args.json,
+    )
+
+
+def deliver(
+    args: argparse.Namespace,
+    revisions: list[Revision],
+    *,
+    repo: Path,
+    console: Console,
+    governing_at: dt.datetime | None = None,
+    redlines_for: RedlinesFor | None = None,
+) -> int:
+    """Hand `revisions` to `notify` as the flags say: the evidence export with --report,
+    else a campaign (exit 0, 1 or 2; see `notify.delivery.api`)."""
+    from notify.common.errors import NotifyError
+    from notify.delivery import api
+
+    if args.report:
+        return api.export_evidence(revisions, report_options(args), repo=repo, console=console)
+    if not revisions:
+        print(NOTHING_TO_NOTIFY)
+        return EXIT_OK
+    try:
+        options = delivery_options(args)
+    except NotifyError as error:
+        return api.fail(console, error, as_json=args.json)
+    return api.run_campaigns(
+        revisions, options, repo=repo, console=console, governing_at=governing_at, redlines_for=redlines_for
+    )
 
 
 def to_revision(
@@ -183,72 +420,33 @@ def translated_notices(
 
 
 def select_revisions(args: argparse.Namespace, ctx: Context) -> list[Revision]:
+    """The revisions git holds that are owed a notice (with --report: every one that may
+    have been notified), as the `notify` package's contract; PolicyError (exit 2) for one
+    that cannot be notified now (scheduled, never in force, in effect without --late)."""
     history = sound_history(
         ctx.repo,
         ctx.settings,
         "no notice is sent from a broken history",
         remedy="fix what `policyctl check` reports, then rerun notify",
     )
-    report = getattr(args, "report", False)
-    site_url = getattr(args, "site_url", None) or ctx.settings.site_url
+    site_url = args.site_url or ctx.settings.site_url
     # --report exports the ledger and sends nothing: it needs the versions, not the links.
-    if not site_url and not report:
+    if not site_url and not args.report:
         raise PolicyError(
             "notices need absolute links to the site, and no site URL is set",
             remedy="set `site_url:` in mkdocs.yml or pass --site-url https://…/",
         )
-    answer_url = None if report else answer_url_of(args, ctx)
-    documents = only_document(history.documents, args.document)
-
+    answer_url = None if args.report else answer_url_of(args, ctx)
     revisions: list[Revision] = []
-    for document in documents:
+    for document in only_document(history.documents, args.document):
         state = state_at(document, ctx.as_of)
-        if args.only_version:
-            version = document.version(args.only_version)
-            if version is None:
-                if args.document:
-                    raise PolicyError(
-                        f"{document.id} has no version {args.only_version!r}",
-                        remedy="see `policyctl status` for its versions",
-                    )
-                continue
-            candidates = [version]
-        else:
-            candidates = list(state.pending)
-            if report:
-                candidates = list(state.published[1:])
-            elif args.late and not candidates and state.in_force:
-                candidates = [state.in_force]
-        for version in candidates:
-            status = state.status(version)
-            if report:
+        for version in _candidates(args, document, state):
+            if args.report:
                 # Evidence of any revision that was notified, whatever its state now.
-                revisions.append(to_revision(notice_of(state, version, late=status != PENDING), site_url))
+                late = state.status(version) != PENDING
+                revisions.append(to_revision(notice_of(state, version, late=late), site_url))
                 continue
-            if status == SCHEDULED:
-                raise PolicyError(
-                    f"{document.id} {version.version} is scheduled for publication on "
-                    f"{version.published.date().isoformat()}; notices go out once it is published",
-                    file=version.path,
-                    remedy=f"rerun notify on or after {version.published.date().isoformat()}",
-                )
-            if status == NEVER_IN_FORCE:
-                replacement = state.replaced_by(version)
-                raise PolicyError(
-                    f"{document.id} {version.version} never took effect: version "
-                    f"{replacement.version if replacement else '?'} replaced it before "
-                    f"{version.effective.date().isoformat()}; there is nothing to notify of it",
-                    file=version.path,
-                    remedy="notify the version that replaced it (see `policyctl status`)",
-                )
-            late = status in (IN_FORCE, SUPERSEDED)
-            if late and not args.late:
-                raise PolicyError(
-                    f"{document.id} {version.version} took effect on "
-                    f"{version.effective.date().isoformat()}; a notice now comes after the fact",
-                    file=version.path,
-                    remedy="pass --late to send it anyway (it will say so)",
-                )
+            late = _late(document, state, version, allowed=args.late)
             notice = notice_of(state, version, late=late)
             if not notice.core_rights:
                 print(
@@ -271,10 +469,99 @@ def select_revisions(args: argparse.Namespace, ctx: Context) -> list[Revision]:
     return revisions
 
 
+def _candidates(args: argparse.Namespace, document: Document, state: DocumentState) -> list[Version]:
+    """The versions of `document` to consider: --version, else the pending ones (with
+    --report every published version after the first; with --late, the one in force
+    when none is pending)."""
+    if args.only_version:
+        version = document.version(args.only_version)
+        if version is None:
+            if args.document:
+                raise PolicyError(
+                    f"{document.id} has no version {args.only_version!r}",
+                    remedy="see `policyctl status` for its versions",
+                )
+            return []
+        return [version]
+    if args.report:
+        return list(state.published[1:])
+    if args.late and not state.pending and state.in_force:
+        return [state.in_force]
+    return list(state.pending)
+
+
+def _late(document: Document, state: DocumentState, version: Version, *, allowed: bool) -> bool:
+    """Whether the notice of `version` comes after it took effect (only with --late);
+    PolicyError for a version that cannot be notified now."""
+    status = state.status(version)
+    if status == SCHEDULED:
+        raise PolicyError(
+            f"{document.id} {version.version} is scheduled for publication on "
+            f"{version.published.date().isoformat()}; notices go out once it is published",
+            file=version.path,
+            remedy=f"rerun notify on or after {version.published.date().isoformat()}",
+        )
+    if status == NEVER_IN_FORCE:
+        replacement = state.replaced_by(version)
+        raise PolicyError(
+            f"{document.id} {version.version} never took effect: version "
+            f"{replacement.version if replacement else '?'} replaced it before "
+            f"{version.effective.date().isoformat()}; there is nothing to notify of it",
+            file=version.path,
+            remedy="notify the version that replaced it (see `policyctl status`)",
+        )
+    late = status in (IN_FORCE, SUPERSEDED)
+    if late and not allowed:
+        raise PolicyError(
+            f"{document.id} {version.version} took effect on "
+            f"{version.effective.date().isoformat()}; a notice now comes after the fact",
+            file=version.path,
+            remedy="pass --late to send it anyway (it will say so)",
+        )
+    return late
+
+
+def revision_files(args: argparse.Namespace) -> list[Revision]:
+    """The revisions `--revision-file` names, computed elsewhere (git is not read);
+    SettingsError (exit 2) for a file that is not one, or with a flag that chooses or
+    links the revisions git holds."""
+    from notify.contract.revision import load_revision
+
+    chosen = [
+        flag
+        for flag, given in (
+            ("--document", args.document),
+            ("--version", args.only_version),
+            ("--late", args.late),
+            ("--site-url", args.site_url),
+            ("--answer-url", args.answer_url),
+        )
+        if given
+    ]
+    if chosen:
+        raise SettingsError(
+            f"--revision-file names the revisions to announce; {', '.join(chosen)} choose or link "
+            "those git holds",
+            remedy="drop " + ", ".join(chosen) + ", or --revision-file",
+        )
+    revisions = []
+    for path in args.revision_file:
+        try:
+            revisions.append(load_revision(path))
+        except OSError as exc:
+            raise SettingsError(f"cannot read --revision-file {path}: {exc.strerror or exc}") from None
+        except (ValueError, TypeError, KeyError) as exc:
+            raise SettingsError(
+                f"cannot read --revision-file {path}: {exc}",
+                remedy="give a revision as Revision.to_json writes it (notify/contract/revision.py)",
+            ) from None
+    return revisions
+
+
 def answer_url_of(args: argparse.Namespace, ctx: Context) -> str | None:
     """The answer page of the notices (`--answer-url`, else the setting), checked, with the
     signing secret in the environment; None when notices carry no answer link."""
-    flag = getattr(args, "answer_url", None)
+    flag = args.answer_url
     answer_url = ctx.settings.with_overrides(answer_url=flag).answer_url if flag else ctx.settings.answer_url
     if answer_url:
         answer_secret(remedy=f"or remove answer_url ({answer_url}) to send notices without an answer link")
@@ -285,15 +572,11 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     from rich.console import Console
 
     from notify.answers.governed import RecipientRedlines
-    from notify.delivery.api import run
 
-    revisions = select_revisions(args, ctx)
-    if not revisions and not getattr(args, "report", False):
-        print("Nothing to notify: no pending revision changes a core-rights section.")
-        return 0
+    revisions = revision_files(args) if args.revision_file else select_revisions(args, ctx)
     # As of another instant (--as-of), each recipient's governing version is judged then.
-    governing_at = ctx.as_of if getattr(args, "as_of", None) else None
-    return run(
+    governing_at = ctx.as_of if args.as_of else None
+    return deliver(
         args,
         revisions,
         repo=ctx.repo,

@@ -7,11 +7,11 @@ summary, changed core-rights section titles and links into that language's pages
 (the one rule, :func:`match_language`, for the email, the webhook and the answer page)
 and :meth:`Revision.in_language` gives the revision as its readers see it.
 
-The JSON form (``python -m notify --revision FILE``) is :meth:`Revision.to_json`; files
-written before translations existed (no ``language``, ``languages``, ``translations``),
-before a translation carried its text's hash (no ``sha256`` in a translation) or before
-revisions carried their earlier versions (no ``earlier``) still load and behave as
-before.
+The JSON form (``policyctl notify --revision-file FILE``, :func:`load_revision`) is
+:meth:`Revision.to_json`; files written before translations existed (no ``language``,
+``languages``, ``translations``), before a translation carried its text's hash (no
+``sha256`` in a translation) or before revisions carried their earlier versions (no
+``earlier``) still load and behave as before.
 
 A revision also carries the document's versions before it (:class:`Earlier`): when each
 took effect, and the absolute URL of the site's redline from it to the revision. A
@@ -25,9 +25,11 @@ the revision's text in each language it is written in.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 
@@ -215,6 +217,12 @@ class Revision:
         values["translations"] = tuple(_translation(t) for t in values.get("translations") or ())
         values["earlier"] = tuple(_earlier(e) for e in values.get("earlier") or ())
         return cls(**values)
+
+
+def load_revision(path: Path) -> Revision:
+    """The revision in the file at ``path`` (UTF-8 JSON, :meth:`Revision.to_json`'s form);
+    OSError when it cannot be read, ValueError, TypeError or KeyError when it is not one."""
+    return Revision.from_json(json.loads(path.read_text(encoding="utf-8")))
 
 
 def _translation(data: Any) -> Translation:

@@ -1,8 +1,14 @@
-"""`policyctl notify` options and runner (the generator adds --repo/--as-of/--document/...)."""
+"""Campaigns and the evidence export, as `policyctl notify` runs them.
+
+`run_campaigns(revisions, options, ...)` announces revisions to the recipients of a
+:class:`notify.delivery.options.DeliveryOptions`; `export_evidence(revisions, options,
+...)` writes what the ledger proves (:class:`notify.delivery.options.ReportOptions`).
+Both return the exit status (0, 1 or 2) and print for the operator; the command line
+is the generator's (`generator/commands/notify.py`).
+"""
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import signal
@@ -24,7 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from notify.common import secrets
 from notify.common.errors import ConfigurationError, NotifyError
 from notify.common.redaction import redact
-from notify.common.resources import PRIVATE_FOLDER, private_folder
+from notify.common.resources import private_folder
 from notify.common.secrets import WEBHOOK_SECRET_ENV
 from notify.contract.revision import Revision
 from notify.delivery.campaign.runner import LedgerFailed, Result, Runner, Settings, Source
@@ -34,6 +40,7 @@ from notify.delivery.channels.outbox import OutboxChannel
 from notify.delivery.channels.smtp import SmtpChannel, SmtpConfig
 from notify.delivery.channels.webhook import WebhookChannel
 from notify.delivery.ledger.ledger import Campaign, Ledger, default_url, journal_place
+from notify.delivery.options import DeliveryOptions, ReportOptions
 from notify.delivery.recipients import sources as recipients_mod
 from notify.delivery.recipients.enqueuer import use_child
 from notify.delivery.recipients.sources import Recipient, Skipped
@@ -44,132 +51,6 @@ T = TypeVar("T")
 # ledger's engine and the instant to judge at (None: when each batch is claimed).
 # `notify.answers.governed.RecipientRedlines` is one; the caller wires it in.
 RedlinesFor = Callable[[Revision, sa.Engine, datetime | None], RedlineChoice]
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be greater than 0")
-    return value
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    g = parser.add_argument_group("recipients")
-    g.add_argument(
-        "--recipients",
-        metavar="SOURCE",
-        help="CSV file (header with email[,name,locale,id]), JSON-lines file, or a database URL with --query",
-    )
-    g.add_argument(
-        "--query",
-        metavar="SQL",
-        help="SELECT returning email (and name, locale, id) when --recipients is a database URL",
-    )
-    g = parser.add_argument_group("delivery")
-    g.add_argument(
-        "--smtp",
-        metavar="URL",
-        help="smtp://[user@]host:port (STARTTLS) or smtps://...; password from $POLICYCTL_SMTP_PASSWORD. "
-        "Without it, messages are written to --outbox",
-    )
-    g.add_argument(
-        "--from",
-        dest="sender",
-        metavar="ADDRESS",
-        help="From header, e.g. 'Shop Privacy <privacy@shop.example>' (default: no-reply@ the site's host)",
-    )
-    g.add_argument(
-        "--outbox",
-        metavar="DIR",
-        help=f"where .eml files go without --smtp (default: <repo>/{PRIVATE_FOLDER}/outbox/)",
-    )
-    g.add_argument("--templates", metavar="DIR", help="email templates overriding site_templates/email/")
-    g.add_argument(
-        "--concurrency", type=_positive_int, default=8, metavar="N", help="parallel SMTP sessions (default 8)"
-    )
-    g.add_argument(
-        "--rate", type=_positive_float, metavar="PER_SECOND", help="at most this many messages per second"
-    )
-    g.add_argument(
-        "--deadline",
-        type=_positive_float,
-        default=60.0,
-        metavar="SECONDS",
-        help="per message, all retries included (default 60)",
-    )
-    g.add_argument(
-        "--retries", type=int, default=5, metavar="N", help="retries after a temporary failure (default 5)"
-    )
-    g.add_argument(
-        "--retry-base",
-        type=_positive_float,
-        default=1.0,
-        metavar="SECONDS",
-        help="first back-off delay (default 1)",
-    )
-    g.add_argument(
-        "--max-error-rate",
-        type=float,
-        default=0.5,
-        metavar="SHARE",
-        help="stop when more than this share of recent deliveries fail (default 0.5)",
-    )
-    g.add_argument(
-        "--allow-insecure",
-        action="store_true",
-        help="allow SMTP without TLS / webhook over plain HTTP to hosts that are not loopback",
-    )
-    g.add_argument("--cafile", metavar="PEM", help="CA bundle to verify the SMTP server's certificate")
-    g.add_argument(
-        "--webhook", metavar="URL", help="also POST a signed JSON notice per recipient to this URL"
-    )
-    g.add_argument(
-        "--webhook-secret",
-        metavar="SECRET",
-        help=f"HMAC secret for the webhook signature (default ${WEBHOOK_SECRET_ENV})",
-    )
-    g.add_argument("--no-email", action="store_true", help="only the --webhook channel")
-    g = parser.add_argument_group("ledger and reports")
-    g.add_argument(
-        "--ledger",
-        metavar="URL",
-        help=f"SQLAlchemy URL of the delivery ledger (default sqlite:///<repo>/{PRIVATE_FOLDER}/ledger.sqlite3)",
-    )
-    g.add_argument(
-        "--lease",
-        type=_positive_float,
-        default=120.0,
-        metavar="SECONDS",
-        help="how long a worker holds the notices it took from the ledger (default 120); renewed while it "
-        "works. Another worker takes over the rest of one that stalls or dies this long; a worker never "
-        "sends a notice whose lease it cannot show is still its own",
-    )
-    g.add_argument(
-        "--retry-failed",
-        action="store_true",
-        help="also retry notices that failed permanently in earlier runs",
-    )
-    g.add_argument(
-        "--report",
-        action="store_true",
-        help="export the delivery evidence from the ledger instead of sending",
-    )
-    g.add_argument("--csv", action="store_true", help="with --report: CSV instead of JSON lines")
-    g.add_argument("--output", metavar="FILE", help="with --report: write to FILE instead of standard output")
-    g.add_argument("--json", action="store_true", help="print the campaign report as JSON")
-    g.add_argument(
-        "--allow-empty",
-        action="store_true",
-        help="an empty recipients source is not an error (without it: exit 2, since an empty list of "
-        "registered users is usually a wrong file or query)",
-    )
 
 
 def _check_revision(r: Revision) -> None:
@@ -196,91 +77,104 @@ def _default_sender(revisions: list[Revision]) -> str:
     return f"Policy notices <no-reply@{host}>"
 
 
-def run(
-    args: argparse.Namespace,
+def run_campaigns(
     revisions: list[Revision],
+    options: DeliveryOptions,
     *,
     repo: Path,
     console: Console,
     governing_at: datetime | None = None,
     redlines_for: RedlinesFor | None = None,
 ) -> int:
-    """Run the notify command; returns 0 (all delivered), 1 (failed deliveries or stopped early) or 2.
+    """Announce ``revisions`` (every channel of ``options``, one campaign each); returns 0
+    (all delivered), 1 (failed deliveries or stopped early) or 2.
 
     With ``redlines_for`` (:class:`notify.answers.governed.RecipientRedlines`), each
     recipient's redline starts from the version that governs them when each batch is
     sent, or at ``governing_at`` when the run is made as of another instant
     (``policyctl notify --as-of``); without it, everyone is sent the notice's own."""
+    ledger_url = options.ledger or default_url(repo)
     try:
-        ledger_url = args.ledger or default_url(repo)
-        if args.report:
-            return _report(args, revisions, ledger_url, console)
         if not revisions:
             console.print("Nothing to notify: no pending revision changes a core-rights section.")
             return 0
-        if not args.recipients:
-            raise NotifyError("give --recipients (a CSV or JSON-lines file, or a database URL with --query)")
-        if args.no_email and not args.webhook:
-            raise NotifyError("--no-email needs --webhook")
-        if not 0 < args.max_error_rate <= 1:
-            raise NotifyError("--max-error-rate must be between 0 and 1")
         for r in revisions:
             _check_revision(r)
-        # Fail on unreadable recipients input (no file, no 'email' column, bad SQL) before anything else.
-        probe = recipients_mod.read(args.recipients, args.query, base=repo)
-        first = next(probe, None)
-        probe.close()
-        if first is None:
-            if not args.allow_empty:
-                raise NotifyError(
-                    f"the recipients source {redact(args.recipients)} holds no record: nobody would be notified. "
-                    "Check the file or --query (an empty list of registered users is usually a mistake); "
-                    "pass --allow-empty if it is really empty"
-                )
-            console.print("Nothing to send: the recipients source is empty (--allow-empty).")
+        if not _recipients_found(options, repo, console):
             return 0
-        private = private_folder(repo)
-        journal_dir, journal_key = journal_place(ledger_url, private)
-        default_outbox = args.outbox is None and not args.smtp and not args.no_email
-        if args.ledger is None or default_outbox or journal_dir.is_relative_to(private):
-            _keep_private(private)
-        settings = Settings(
-            concurrency=args.concurrency,
-            rate=args.rate,
-            deadline=args.deadline,
-            retries=max(0, args.retries),
-            retry_base=args.retry_base,
-            lease=args.lease,
-            max_error_rate=args.max_error_rate,
-            retry_failed=args.retry_failed,
-            journal=journal_dir,
-            journal_key=journal_key,
-        )
+        settings = _settings(options, ledger_url, repo)
         ledger = Ledger(ledger_url)
         try:
             results, error = _run_coroutine(
-                lambda: _run_all(args, revisions, repo, ledger, settings, console, governing_at, redlines_for)
+                lambda: _run_all(
+                    options, revisions, repo, ledger, settings, console, governing_at, redlines_for
+                )
             )
         finally:
             ledger.close()
     except SQLAlchemyError as exc:
-        return _fail(
-            args,
-            console,
-            NotifyError(
-                f"the ledger {redact(args.ledger or default_url(repo))} failed: {exc.__class__.__name__}: {getattr(exc, 'orig', exc)}; "
-                "nothing recorded is lost: rerun the same command when the database is reachable"
-            ),
-        )
+        return fail(console, _ledger_failed(ledger_url, exc), as_json=options.as_json)
     except NotifyError as exc:
-        return _fail(args, console, exc)
+        return fail(console, exc, as_json=options.as_json)
+    return _conclude(results, error, options.as_json, console)
+
+
+def _recipients_found(options: DeliveryOptions, repo: Path, console: Console) -> bool:
+    """Whether the recipients source holds a record: fail on unreadable input (no file, no
+    'email' column, bad SQL) before anything else, and on an empty source unless it may be."""
+    probe = recipients_mod.read(options.recipients, options.query, base=repo)
+    first = next(probe, None)
+    probe.close()
+    if first is not None:
+        return True
+    if not options.allow_empty:
+        raise NotifyError(
+            f"the recipients source {redact(options.recipients)} holds no record: nobody would be notified. "
+            "Check the file or --query (an empty list of registered users is usually a mistake); "
+            "pass --allow-empty if it is really empty"
+        )
+    console.print("Nothing to send: the recipients source is empty (--allow-empty).")
+    return False
+
+
+def _settings(options: DeliveryOptions, ledger_url: str, repo: Path) -> Settings:
+    """The campaign runner's settings; the private folder made (and kept out of git) when
+    the ledger, the outbox or the outcome journal is in it."""
+    private = private_folder(repo)
+    journal_dir, journal_key = journal_place(ledger_url, private)
+    default_outbox = options.outbox is None and not options.smtp and not options.no_email
+    if options.ledger is None or default_outbox or journal_dir.is_relative_to(private):
+        _keep_private(private)
+    return Settings(
+        concurrency=options.concurrency,
+        rate=options.rate,
+        deadline=options.deadline,
+        retries=max(0, options.retries),
+        retry_base=options.retry_base,
+        lease=options.lease,
+        max_error_rate=options.max_error_rate,
+        retry_failed=options.retry_failed,
+        journal=journal_dir,
+        journal_key=journal_key,
+    )
+
+
+def _ledger_failed(ledger_url: str, exc: SQLAlchemyError) -> NotifyError:
+    return NotifyError(
+        f"the ledger {redact(ledger_url)} failed: {exc.__class__.__name__}: {getattr(exc, 'orig', exc)}; "
+        "nothing recorded is lost: rerun the same command when the database is reachable"
+    )
+
+
+def _conclude(results: list[Result], error: BaseException | None, as_json: bool, console: Console) -> int:
+    """Print how the campaigns ended (a table per campaign, or JSON) and what to do; the exit status."""
     code = 2 if error is not None else (0 if all(r.ok for r in results) else 1)
     advice = [line for r in results for line in ending(r, error)]
     if isinstance(error, ConfigurationError):
         advice.append(configuration_advice(error, results))
     elif error is not None:
         advice.append(str(error))
-    if args.json:
+    if as_json:
         print(
             json.dumps(
                 {
@@ -388,10 +282,11 @@ def _keep_private(folder: Path) -> None:
         raise NotifyError(f"cannot create {folder}: {exc.strerror or exc}") from exc
 
 
-def _fail(args: argparse.Namespace, console: Console, error: NotifyError) -> int:
-    """Report an error that stopped the command before any campaign ran; exit status 2."""
+def fail(console: Console, error: NotifyError, *, as_json: bool = False) -> int:
+    """Report an error that stopped the command before any campaign ran (also as a JSON
+    line on standard output with ``as_json``); exit status 2."""
     console.print(f"[red]error:[/] {escape(str(error))}")
-    if getattr(args, "json", False):
+    if as_json:
         print(json.dumps({"error": str(error), "exit": 2}))
     return 2
 
@@ -443,52 +338,69 @@ def _run_in_thread(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
     return box["value"]
 
 
-def _report(args: argparse.Namespace, revisions: list[Revision], ledger_url: str, console: Console) -> int:
-    ledger = Ledger(ledger_url, readonly=True)
+def export_evidence(
+    revisions: list[Revision], options: ReportOptions, *, repo: Path, console: Console
+) -> int:
+    """Export what the ledger proves of ``revisions`` (every revision it holds when none
+    is given), as JSON lines or CSV, to standard output or ``options.output``; 0, or 2."""
+    ledger_url = options.ledger or default_url(repo)
     try:
-        fmt = "csv" if args.csv else "json"
-        if args.output:
-            try:
-                with open(args.output, "w", newline="", encoding="utf-8") as fh:
-                    n = export(ledger, revisions, fh, fmt=fmt)
-            except OSError as exc:
-                raise NotifyError(f"cannot write the report to {args.output}: {exc}") from exc
-            console.print(f"Wrote {n} ledger records to {escape(args.output)}.")
-        else:
-            export(ledger, revisions, sys.stdout, fmt=fmt)
-            sys.stdout.flush()
-    finally:
-        ledger.close()
+        ledger = Ledger(ledger_url, readonly=True)
+        try:
+            _export(ledger, revisions, options, console)
+        finally:
+            ledger.close()
+    except SQLAlchemyError as exc:
+        return fail(console, _ledger_failed(ledger_url, exc), as_json=options.as_json)
+    except NotifyError as exc:
+        return fail(console, exc, as_json=options.as_json)
     return 0
 
 
+def _export(ledger: Ledger, revisions: list[Revision], options: ReportOptions, console: Console) -> None:
+    fmt = "csv" if options.csv else "json"
+    if options.output is None:
+        export(ledger, revisions, sys.stdout, fmt=fmt)
+        sys.stdout.flush()
+        return
+    try:
+        with open(options.output, "w", newline="", encoding="utf-8") as fh:
+            n = export(ledger, revisions, fh, fmt=fmt)
+    except OSError as exc:
+        raise NotifyError(f"cannot write the report to {options.output}: {exc}") from exc
+    console.print(f"Wrote {n} ledger records to {escape(str(options.output))}.")
+
+
 def _channels(
-    args: argparse.Namespace, revision: Revision, repo: Path, redlines: RedlineChoice | None = None
+    options: DeliveryOptions, revision: Revision, repo: Path, redlines: RedlineChoice | None = None
 ) -> list[Channel]:
     channels: list[Channel] = []
-    if not args.no_email:
-        sender = Sender.parse(args.sender or _default_sender([revision]))
-        search = [Path(args.templates)] if args.templates else []
-        if args.templates and not Path(args.templates).is_dir():
-            raise NotifyError(f"--templates {args.templates}: no such directory")
+    if not options.no_email:
+        sender = Sender.parse(options.sender or _default_sender([revision]))
+        search = [options.templates] if options.templates else []
+        if options.templates and not options.templates.is_dir():
+            raise NotifyError(f"--templates {options.templates}: no such directory")
         search.append(repo / "site_templates" / "email")
         composer = Composer(revision, sender, Templates(search), redlines=redlines)
         composer.build(
             "check@example.com", "Check", "", "<check@example.com>"
         )  # template errors now, not mid-campaign
-        if args.smtp:
+        if options.smtp:
             config = SmtpConfig.parse(
-                args.smtp, allow_insecure=args.allow_insecure, timeout=args.deadline, cafile=args.cafile
+                options.smtp,
+                allow_insecure=options.allow_insecure,
+                timeout=options.deadline,
+                cafile=options.cafile,
             )
             channels.append(SmtpChannel(config, composer))
         else:
-            outbox = Path(args.outbox) if args.outbox else private_folder(repo) / "outbox"
+            outbox = options.outbox or private_folder(repo) / "outbox"
             channels.append(OutboxChannel(outbox, composer))
-    if args.webhook:
-        secret = args.webhook_secret or secrets.read(WEBHOOK_SECRET_ENV)
+    if options.webhook:
+        secret = options.webhook_secret or secrets.read(WEBHOOK_SECRET_ENV)
         channels.append(
             WebhookChannel(
-                args.webhook, secret, revision, allow_insecure=args.allow_insecure, redlines=redlines
+                options.webhook, secret, revision, allow_insecure=options.allow_insecure, redlines=redlines
             )
         )
     return channels
@@ -502,16 +414,16 @@ def _message_domain(channel: Channel, revision: Revision) -> str:
 
 
 def _recipients(
-    args: argparse.Namespace, repo: Path, channel: Channel, revision: Revision
+    options: DeliveryOptions, repo: Path, channel: Channel, revision: Revision
 ) -> Iterable[Recipient | Skipped] | Source:
     """A large source (or a query) is enqueued by a child process, a small one here."""
-    if use_child(args.recipients, repo):
-        return Source(args.recipients, args.query, repo, _message_domain(channel, revision))
-    return recipients_mod.read(args.recipients, args.query, base=repo)
+    if use_child(options.recipients, repo):
+        return Source(options.recipients, options.query, repo, _message_domain(channel, revision))
+    return recipients_mod.read(options.recipients, options.query, base=repo)
 
 
 async def _run_all(
-    args: argparse.Namespace,
+    options: DeliveryOptions,
     revisions: list[Revision],
     repo: Path,
     ledger: Ledger,
@@ -522,7 +434,7 @@ async def _run_all(
 ) -> tuple[list[Result], BaseException | None]:
     loop = asyncio.get_running_loop()
     loop.set_default_executor(
-        ThreadPoolExecutor(max_workers=args.concurrency + 4, thread_name_prefix="notify")
+        ThreadPoolExecutor(max_workers=options.concurrency + 4, thread_name_prefix="notify")
     )
     stop = asyncio.Event()
     interrupted: list[str] = []
@@ -540,7 +452,7 @@ async def _run_all(
             pass
     results: list[Result] = []
     error: BaseException | None = None
-    progress = _Progress(console) if console.is_terminal and not args.json else None
+    progress = _Progress(console) if console.is_terminal and not options.as_json else None
     try:
         for revision in revisions:
             if revision.late:
@@ -551,14 +463,14 @@ async def _run_all(
             own = redlines_for(revision, ledger.engine, governing_at) if redlines_for else None
             # None: every recipient is sent the notice's own redline.
             redlines = own if own is not None and own.useful else None
-            for channel in _channels(args, revision, repo, redlines):
+            for channel in _channels(options, revision, repo, redlines):
                 if stop.is_set():
                     break
                 runner = Runner(
                     ledger,
                     Campaign.of(revision, channel.name),
                     channel,
-                    _recipients(args, repo, channel, revision),
+                    _recipients(options, repo, channel, revision),
                     partial(message_id, revision, channel.name, domain=_message_domain(channel, revision)),
                     settings,
                     late=revision.late,

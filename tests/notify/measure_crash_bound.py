@@ -4,8 +4,9 @@ hand, it takes a few minutes.
 
     .venv/bin/python tests/notify/measure_crash_bound.py [--repeat N] [--only NAME ...]
 
-Real processes (`python -m notify`) against a real SMTP server (aiosmtpd, advertising
-PIPELINING as Postfix does) on loopback, which counts the messages each recipient gets:
+Real processes (`policyctl notify --revision-file`) against a real SMTP server (aiosmtpd,
+advertising PIPELINING as Postfix does) on loopback, which counts the messages each
+recipient gets:
 
 - sigkill: one worker, 3 000 users, 4 connections, SQLite ledger; SIGKILL at a random
   moment (after a random number of accepted messages), then a rerun finishes it;

@@ -29,11 +29,13 @@ from typing import Any
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from rich.console import Console
 
+from generator.commands.notify import add_delivery_arguments, deliver
 from notify.answers.governed import RecipientRedlines
 from notify.contract.revision import Revision
-from notify.delivery.api import add_arguments, run
 
 ROOT = Path(__file__).resolve().parents[2]
+# `policyctl` in a child process, whatever the virtual environment's scripts.
+POLICYCTL = "import sys; from generator.commands import main; sys.argv[0] = 'policyctl'; sys.exit(main())"
 CST = timezone(timedelta(hours=8))
 
 
@@ -80,13 +82,14 @@ class Outcome:
 
 
 def notify(repo: Path, revisions: list[Revision], *argv: str, capsys: Any = None) -> Outcome:
-    """Run notify.cli.run in-process, as `policyctl notify` will."""
+    """Deliver `revisions` in-process as `policyctl notify` does once it has chosen them:
+    its delivery flags, turned into options, handed to notify.delivery.api."""
     parser = argparse.ArgumentParser()
-    add_arguments(parser)
+    add_delivery_arguments(parser)
     args = parser.parse_args(list(argv))
     buffer = io.StringIO()
     console = Console(file=buffer, width=200, force_terminal=False)
-    code = run(args, revisions, repo=repo, console=console, redlines_for=RecipientRedlines)
+    code = deliver(args, revisions, repo=repo, console=console, redlines_for=RecipientRedlines)
     stdout = capsys.readouterr().out if capsys is not None else ""
     return Outcome(code, buffer.getvalue(), stdout)
 
@@ -94,10 +97,11 @@ def notify(repo: Path, revisions: list[Revision], *argv: str, capsys: Any = None
 def notify_process(
     repo: Path, revision: Revision, *argv: str, env: dict[str, str] | None = None
 ) -> subprocess.Popen[str]:
-    """Start `python -m notify` for one revision as a real subprocess."""
+    """Start `policyctl notify --revision-file` for one revision as a real subprocess
+    (`repo` need not be a git repository: the revision comes from the file)."""
     rev = revision_json(revision, repo / f"revision-{revision.document}-{revision.version}.json")
     return subprocess.Popen(
-        [sys.executable, "-m", "notify", "--repo", str(repo), "--revision", str(rev), *argv],
+        [sys.executable, "-c", POLICYCTL, "notify", "--repo", str(repo), "--revision-file", str(rev), *argv],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

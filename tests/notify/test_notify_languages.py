@@ -33,10 +33,8 @@ from tests_support import BASE_POLICY, PolicyRepo, free_port, policy_file
 
 from generator.commands import main as policyctl_main
 from generator.commands.answers import application
-from notify.__main__ import load_revision
-from notify.__main__ import main as notify_main
 from notify.common.secrets import ANSWER_SECRET_ENV
-from notify.contract.revision import Translation, match_language, notice_language
+from notify.contract.revision import Translation, load_revision, match_language, notice_language
 from notify.delivery.channels.message import Composer, Sender, Templates
 
 SITE = "https://shop.example/legal/"
@@ -372,8 +370,9 @@ def test_a_revision_file_with_translations_round_trips_and_one_from_before_still
     assert before.language_for("zh-CN") == "zh-CN"  # the Chinese templates, as before
 
 
-def test_python_m_notify_refuses_a_translation_that_is_not_an_object(tmp_path, capsys):
+def test_a_revision_file_whose_translation_is_not_an_object_is_refused(tmp_path, capsys):
     path = tmp_path / "broken.json"
     path.write_text(json.dumps(make_revision().to_json() | {"translations": ["zh"]}), encoding="utf-8")
-    assert notify_main(["--revision", str(path), "--repo", str(tmp_path)]) == 2
-    assert "cannot read --revision: a translation is an object" in " ".join(capsys.readouterr().err.split())
+    assert policyctl_main(["notify", "--revision-file", str(path), "--repo", str(tmp_path)]) == 2
+    said = " ".join(capsys.readouterr().err.split())
+    assert f"cannot read --revision-file {path}: a translation is an object" in said

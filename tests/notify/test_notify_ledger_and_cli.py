@@ -16,7 +16,7 @@ from pathlib import Path
 from notify_support import make_revision, notify, sqlite_url, write_csv
 from rich.console import Console
 
-from notify.delivery.api import add_arguments, run
+from generator.commands.notify import add_delivery_arguments, deliver
 from notify.delivery.ledger.ledger import first_notice_times
 
 
@@ -99,9 +99,9 @@ def test_usage_errors_exit_2_with_a_clear_message(tmp_path: Path, revision) -> N
     assert bad_smtp.code == 2 and "smtp://" in bad_smtp.out
 
 
-def test_nothing_to_notify(tmp_path: Path) -> None:
-    result = notify(tmp_path, [])
-    assert result.code == 0 and "Nothing to notify" in result.out
+def test_nothing_to_notify(tmp_path: Path, capsys) -> None:
+    result = notify(tmp_path, [], capsys=capsys)
+    assert result.code == 0 and "Nothing to notify" in result.stdout
 
 
 def test_late_notice_warns_and_says_so_in_the_message(tmp_path: Path) -> None:
@@ -154,7 +154,7 @@ def test_a_terminal_shows_the_campaign_progressing_while_it_runs(
     server = smtp_server(after_data=after_data)
     write_csv(tmp_path / "users.csv", 30)
     parser = argparse.ArgumentParser()
-    add_arguments(parser)
+    add_delivery_arguments(parser)
     args = parser.parse_args(
         [
             "--recipients",
@@ -165,7 +165,7 @@ def test_a_terminal_shows_the_campaign_progressing_while_it_runs(
             "1",
         ]
     )
-    code = run(args, [revision], repo=tmp_path, console=console)
+    code = deliver(args, [revision], repo=tmp_path, console=console)
 
     assert code == 0
     [frames] = during
