@@ -5,7 +5,7 @@ Run by hand:  .venv/bin/python benchmarks/diff.py [--pairs 40] [--repeat 5] [--s
 
 With `--history N` it times instead what a site build spends on redlines: every
 consecutive pair of an N-version git history (benchmarks/histories.py) through
-`generator.site.redlines.redline_html`, in a fresh process per run, for this checkout
+`generator.site.redlines.Redlines.html`, in a fresh process per run, for this checkout
 and, with `--against`, another one (an older commit: `git archive <commit> | tar -x -C
 DIR`), alternating, `--rounds` times each.
 
@@ -280,14 +280,18 @@ def timing(samples: list[float]) -> Timing:
 
 # Runs in a fresh process with one checkout's packages first on the path: the redlines
 # of every consecutive pair of versions, made as a build makes them (each version's
-# sections parsed once, `redline_html` per pair, memos as the build keeps them).
+# sections parsed once, `Redlines.html` per pair, memos as the build keeps them).
 _IN_A_BUILD = """
 import sys, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
 from generator.policies import read_history
 from generator.settings import Settings
-from generator.site.redlines import redline_html
+try:  # a build's renderer (this checkout)
+    from generator.site.redlines import Redlines
+    redline_html = Redlines().html
+except ImportError:  # an older checkout: the module's own
+    from generator.site.redlines import redline_html
 history = read_history(Path(sys.argv[2]), Settings())
 documents = history.documents.values() if isinstance(history.documents, dict) else history.documents
 versions = list(next(iter(documents)).versions)

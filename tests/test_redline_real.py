@@ -18,7 +18,7 @@ from generator.core.history import Version
 from generator.core.timeline import changes_between
 from generator.policies import read_history
 from generator.settings import Settings
-from generator.site.redlines import redline_of
+from generator.site.redlines import Redlines
 
 SR = re.compile(r'<span class="sr-only">[^<]*</span>')
 
@@ -284,9 +284,10 @@ def test_the_summary_everywhere_is_the_redline_s_own(site: Path, policy_repo: Po
     history = read_history(policy_repo.path, Settings())
     (document,) = history.documents
     versions: list[Version] = list(document.versions)
+    redlines = Redlines()
     for old, new in zip(versions, versions[1:], strict=False):
         summary = changes_between(old, new)
-        assert redline_of(old, new).summary == summary
+        assert redlines.of(old, new).summary == summary
         renamed = {c.id: c.renamed_from for c in summary.sections if c.renamed_from}
         if new.version == "2026-09-01-2":
             assert renamed == {

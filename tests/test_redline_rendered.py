@@ -16,7 +16,7 @@ from tests_support import build, policy_file
 
 from generator.core.history import Version
 from generator.core.sections import parse_sections
-from generator.site.redlines import forget, redline_html, redline_markdown, use_cache, use_markdown
+from generator.site.redlines import MarkdownSetup, Redlines, forget, redline_markdown
 from generator.site.sanitize import clean_html
 from generator.site.words import words
 
@@ -202,11 +202,10 @@ def test_redlines_render_with_the_extensions_the_site_adds() -> None:
     old = "## Terms {#terms}\n\nOrder\n:   A purchase you make.\n"
     new = old.replace("you make", "you confirm")
     assert "<dl>" not in redline_markdown(old, new).html
-    try:
-        use_markdown(["toc", "tables", "fenced_code", "attr_list", "admonition", "footnotes", "def_list"], {})
-        html = redline_markdown(old, new).section("terms").html
-    finally:
-        use_markdown()
+    setup = MarkdownSetup(
+        ["toc", "tables", "fenced_code", "attr_list", "admonition", "footnotes", "def_list"], {}
+    )
+    html = redline_markdown(old, new, setup=setup).section("terms").html
     assert f"<dl><dt>Order</dt><dd>A purchase you {deleted('make')}{ins('confirm')}.</dd></dl>" in html
 
 
@@ -246,10 +245,7 @@ def test_a_site_whose_mkdocs_yml_adds_an_extension_renders_its_redlines_with_it(
         "2026-09-30T09:00:00+08:00",
         "2.0",
     )
-    try:
-        build(policyctl, policy_repo, "2026-10-08", tmp_path / "site")
-    finally:
-        use_markdown()  # the plugin set the site's extensions for this process
+    build(policyctl, policy_repo, "2026-10-08", tmp_path / "site")
     page = (tmp_path / "site" / "privacy/changes/1.0-to-2.0/index.html").read_text(encoding="utf-8")
 
     assert f"<dl><dt>Order</dt><dd>A purchase you {deleted('make')}{ins('confirm')}.</dd></dl>" in page
@@ -265,16 +261,13 @@ def version(number: str, text: str) -> Version:
 
 def test_the_disk_cache_keeps_each_languages_redline_of_the_same_texts_apart(tmp_path):
     old, new = version("1.0", OLD), version("2.0", NEW)
-    use_cache(tmp_path)
-    try:
-        english = redline_html(old, new)
-        chinese = redline_html(old, new, words("zh").redline)
-        forget()  # as a fresh process: only the disk cache is left
-        assert redline_html(old, new, words("zh").redline) == chinese
-        assert redline_html(old, new) == english
-    finally:
-        use_cache(None)
-        forget()
+    redlines = Redlines(cache_folder=tmp_path)
+    english = redlines.html(old, new)
+    chinese = redlines.html(old, new, words("zh").redline)
+    forget()  # as a fresh process: only the disk cache is left
+    fresh = Redlines(cache_folder=tmp_path)
+    assert fresh.html(old, new, words("zh").redline) == chinese
+    assert fresh.html(old, new) == english
     assert len(list((tmp_path / "redlines").rglob("*.html"))) == 2
     assert f"{SR_INS}online{SR_END}" in english and "[新增：" not in english
     assert '<span class="sr-only">[新增：</span>online<span class="sr-only">]</span>' in chinese

@@ -56,7 +56,7 @@ from generator.core.window import unknown_schedules
 from generator.site.cache import ContentCache, code_salt
 from generator.site.model import DocumentView, Entry, Redline, SiteModel
 from generator.site.record import HEAD_PLACEHOLDER
-from generator.site.redlines import cache_folder, redline_key, redline_of
+from generator.site.redlines import Redlines
 from generator.site.sanitize import clean_text
 from generator.site.words import Words, words
 
@@ -672,7 +672,9 @@ def _between_html(t: Words, between: list[dict[str, Any]]) -> Markup | None:
     )
 
 
-def changes_page(model: SiteModel, doc: DocumentView, redline: Redline) -> Page:
+def changes_page(model: SiteModel, doc: DocumentView, redline: Redline, redlines: Redlines) -> Page:
+    """A redline page: its redline from `redlines` (the build's), its Markdown staged from
+    the disk cache beside them when the page would say the same (`_staged`)."""
     url = redline.url
     old, new = redline.old, redline.new
     t = _words(model)
@@ -707,7 +709,7 @@ def changes_page(model: SiteModel, doc: DocumentView, redline: Redline) -> Page:
     }
 
     def render() -> tuple[str, dict[str, str]]:
-        sections = redline_of(old, new, t.redline).sections
+        sections = redlines.of(old, new, t.redline).sections
         changed, counts = _section_kinds(t, sections)
         raw: dict[str, str] = {}
         body = _render(
@@ -722,8 +724,8 @@ def changes_page(model: SiteModel, doc: DocumentView, redline: Redline) -> Page:
         )
         return body, raw
 
-    key = json.dumps([url, model.language_code, redline_key(old, new, t.redline), facts], ensure_ascii=False)
-    body, raw = _staged(key, render)
+    key = json.dumps([url, model.language_code, redlines.key(old, new, t.redline), facts], ensure_ascii=False)
+    body, raw = _staged(redlines.folder, key, render)
     return Page(url, title, body, in_nav=False, front=front, raw=raw)
 
 
@@ -735,12 +737,13 @@ def _pages_salt() -> str:
     return digest.hexdigest()[:16]
 
 
-def _staged(key: str, render: Callable[[], tuple[str, dict[str, str]]]) -> tuple[str, dict[str, str]]:
-    """A redline page's Markdown and deferred HTML, from the disk cache beside the redlines'
-    when the page would say the same (`key`: its redline and every fact it states), else
-    rendered and kept there. A rebuild with nothing new stages its hundreds of redline
-    pages without rendering them again."""
-    folder = cache_folder()
+def _staged(
+    folder: Path | None, key: str, render: Callable[[], tuple[str, dict[str, str]]]
+) -> tuple[str, dict[str, str]]:
+    """A redline page's Markdown and deferred HTML, from the disk cache in `folder` (the
+    redlines' cache folder; None: no disk cache) when the page would say the same (`key`:
+    its redline and every fact it states), else rendered and kept there. A rebuild with
+    nothing new stages its hundreds of redline pages without rendering them again."""
     if folder is None:
         return render()
     cache = ContentCache(folder, "redline-pages", _pages_salt())
@@ -793,13 +796,16 @@ def updates_page(model: SiteModel) -> Page:
     return Page(url, title, body, front=_front_matter(model, title, policy={"page": "updates"}))
 
 
-def render_pages(model: SiteModel) -> list[Page]:
+def render_pages(model: SiteModel, redlines: Redlines | None = None) -> list[Page]:
+    """Every page of one language's site; its redlines from `redlines` (the build's;
+    default: in memory only, with the plugin's default Markdown extensions)."""
+    redlines = redlines if redlines is not None else Redlines()
     pages = [home_page(model)]
     for doc in model.documents:
         pages.append(document_page(model, doc))
         pages.append(archive_page(model, doc))
         pages.extend(version_page(model, doc, entry) for entry in doc.entries)
-        pages.extend(changes_page(model, doc, redline) for redline in doc.redlines)
+        pages.extend(changes_page(model, doc, redline, redlines) for redline in doc.redlines)
     pages.append(updates_page(model))
     return pages
 
@@ -821,14 +827,16 @@ def navigation(model: SiteModel) -> list[Any]:
     return nav
 
 
-def render_site(models: Sequence[SiteModel]) -> list[Page]:
-    """The pages of every language's site (the source language's first). With more than
+def render_site(models: Sequence[SiteModel], redlines: Redlines | None = None) -> list[Page]:
+    """The pages of every language's site (the source language's first), the redlines from
+    `redlines` (the build's; default: in memory only, as `render_pages`). With more than
     one language, each page's front matter names the same page in every language
     (`policy.alternates`: language -> URL, for the language switcher and the hreflang
     links: `generator.site.languages.alternates`); where a language
     lacks that page (a version from before its translation existed), its alternate is the
     document's page in that language, else that language's home page."""
-    rendered = [render_pages(model) for model in models]
+    redlines = redlines if redlines is not None else Redlines()
+    rendered = [render_pages(model, redlines) for model in models]
     if len(models) < 2:
         return rendered[0] if rendered else []
     available = [{page.url for page in pages} for pages in rendered]

@@ -71,7 +71,7 @@ from generator.site.pages import navigation, render_site, write_tree
 from generator.site.pdf import print_versions, require_chromium
 from generator.site.record import judge, publish_record, require_forward
 from generator.site.record import sightings as record_sightings
-from generator.site.redlines import use_cache, use_markdown
+from generator.site.redlines import MarkdownSetup, Redlines
 from generator.site.retired import write_retired
 from generator.site.sanitize import (
     MARKDOWN_EXTENSIONS,
@@ -154,6 +154,8 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
         self.repo: Path | None = None
         self.settings: Settings | None = None
         self.runtime = Runtime()
+        self.redlines = Redlines()
+        """This build's redline renderer (its Markdown extensions and cache folder)."""
         self.is_serve = False
         self._link_warnings: LinkWarnings | None = None
         self._raw: dict[str, dict[str, str]] = {}
@@ -202,7 +204,10 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
         for key, value in TABLES_CONFIG.items():
             config.mdx_configs.setdefault("tables", {}).setdefault(key, value)
         # Redlines render each section body as the pages do: the same extensions.
-        use_markdown(config.markdown_extensions, config.mdx_configs)
+        self.redlines = Redlines(
+            MarkdownSetup(config.markdown_extensions, config.mdx_configs),
+            cache_folder=self.repo / self.settings.cache_dir,
+        )
 
         theme = config.theme
         if theme.name == "material":
@@ -246,7 +251,6 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
         assert self.settings is not None and self.repo is not None
         self._quiet_links()
         as_of = self._as_of()
-        use_cache(self.repo / self.settings.cache_dir)
         try:
             drafts_at = as_of if self.runtime.drafts else None
             witness = self._witness(config, as_of)
@@ -264,7 +268,7 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
                     )
                 log.warning("policy: the history breaks rules (preview only):\n%s", problems)
             models = build_models(history, self.settings, as_of, drafts=self.runtime.drafts)
-            pages = render_site(models)
+            pages = render_site(models, self.redlines)
         except PolicyError as error:
             raise PluginError(str(error)) from None
         write_tree(pages, self.stage_dir)

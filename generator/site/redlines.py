@@ -2,7 +2,7 @@
 each section body renders to on the version page.
 
 Core compares HTML but reads no Markdown, so this edge renders each section body with
-the Markdown extensions of the site's pages (`use_markdown`; by default the ones the
+the Markdown extensions of the site's pages (`MarkdownSetup`; by default the ones the
 `policy` plugin always enables) and sanitises it (`generator.site.sanitize.clean_html`),
 so the redline shows what the version page shows and nothing a policy file smuggles in.
 A body is rendered with the document's reference-link definitions appended (they may sit
@@ -11,13 +11,17 @@ definitions of the footnotes it refers to; its footnotes are therefore numbered 
 the section. A section's title is rendered the same way, as the heading it is on the
 page (emphasis, code, links; sanitised), for the redline's headings and lists.
 
-Rendering is memoised by body text (a revision changes a few sections: the others were
-rendered for the previous redline already), redlines by the texts' content hashes in
-memory and, once `use_cache` has named a folder (the plugin passes
-`<repo>/<cache_dir>`), on disk through `generator.site.cache.ContentCache`: a rebuild
-after a new commit diffs only the new pairs. The disk key includes the source of every
-module that decides the HTML and the Markdown settings; both keys include the redline's
-own words (`RedlineWords`), so that each language has its own redlines.
+`Redlines` is the renderer of one build: its Markdown setup, its memo of redlines by the
+texts' content hashes and, when given a folder (the plugin passes `<repo>/<cache_dir>`),
+its disk cache through `generator.site.cache.ContentCache`: a rebuild after a new commit
+diffs only the new pairs. The `policy` plugin makes one per build and hands it to the
+pages (`generator.site.pages.render_site`); nothing here is set for the process. The
+disk key includes the source of every module that decides the HTML and the Markdown
+settings; both keys include the redline's own words (`RedlineWords`), so that each
+language has its own redlines. Rendering a body or a title is memoised by its text, what
+is appended to it and the Markdown setup (a revision changes a few sections: the others
+were rendered for the previous redline already); those memos are pure (a function of
+their whole input) and `forget` empties them.
 """
 
 from __future__ import annotations
@@ -59,14 +63,15 @@ from generator.core.history import Version
 from generator.core.sections import Section, outside_fences, parse_sections
 from generator.site.cache import ContentCache, code_salt
 
-_MEMO: dict[tuple[str, str, str], Redline] = {}
-_DISK: ContentCache | None = None
 _SKIPPED_EXTENSIONS = frozenset({"toc", "markdown.extensions.toc"})
 """Extensions that add nothing to a section body but permalinks and heading ids."""
 
 
-class _Setup:
-    """The Markdown extensions and their options, as the site's pages use them."""
+class MarkdownSetup:
+    """The Markdown extensions and their options, as the site's pages use them (MkDocs'
+    `markdown_extensions` and `mdx_configs`). Two setups with the same `key` render the
+    same HTML. Options that hold functions change the key in every process (a slower
+    build, never a stale redline)."""
 
     def __init__(self, extensions: Iterable[Any], configs: Mapping[str, Any]) -> None:
         self.extensions = [e for e in extensions if not (isinstance(e, str) and e in _SKIPPED_EXTENSIONS)]
@@ -86,6 +91,12 @@ class _Setup:
         """Known once asked (`_plain_words`)."""
         self._instance: Any = None
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, MarkdownSetup) and other.key == self.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
     def markdown(self) -> Any:
         if self._instance is None:
             self._instance = markdown.Markdown(extensions=self.extensions, extension_configs=self.configs)
@@ -94,27 +105,11 @@ class _Setup:
 
 _MKDOCS_BUILTINS = ("toc", "tables", "fenced_code")
 """The extensions MkDocs always enables (`markdown_extensions`' built-ins)."""
-_DEFAULT = _Setup(
+DEFAULT_MARKDOWN = MarkdownSetup(
     dict.fromkeys((*_MKDOCS_BUILTINS, *sanitize.MARKDOWN_EXTENSIONS)),
     {"tables": dict(sanitize.TABLES_CONFIG)},
 )
 """What the `policy` plugin gives the pages when mkdocs.yml adds no extension."""
-_SETUP = _DEFAULT
-
-
-def use_markdown(extensions: Iterable[Any] | None = None, configs: Mapping[str, Any] | None = None) -> None:
-    """Render section bodies with these extensions (MkDocs' `markdown_extensions` and
-    `mdx_configs`), as the version pages are; None: the plugin's defaults. Options that
-    hold functions change the disk cache's key in every process (a slower build, never a
-    stale redline)."""
-    global _SETUP, _DISK
-    setup = _DEFAULT if extensions is None else _Setup(extensions, configs or {})
-    if setup.key == _SETUP.key:
-        return
-    _SETUP = setup
-    _MEMO.clear()
-    if _DISK is not None:
-        _DISK = ContentCache(_DISK.root.parent if _DISK.root else None, "redlines", _salt())
 
 
 def _code() -> list[ModuleType]:
@@ -133,20 +128,9 @@ def _code() -> list[ModuleType]:
     ]
 
 
-def _salt() -> str:
-    settings = hashlib.sha256(f"{_SETUP.key} markdown {markdown.__version__}".encode()).hexdigest()[:16]
+def _salt(setup: MarkdownSetup) -> str:
+    settings = hashlib.sha256(f"{setup.key} markdown {markdown.__version__}".encode()).hexdigest()[:16]
     return code_salt(*_code()) + settings
-
-
-def use_cache(folder: Path | None) -> None:
-    """Keep redlines under `folder/redlines/` (None: in memory only)."""
-    global _DISK
-    if folder is None:
-        _DISK = None
-        return
-    if _DISK is not None and _DISK.root == folder / "redlines":
-        return
-    _DISK = ContentCache(folder, "redlines", _salt())
 
 
 # --------------------------------------------------------------------------- Markdown to HTML
@@ -200,9 +184,9 @@ def _definitions(text: str) -> tuple[str, dict[str, str], str]:
 
 
 @functools.lru_cache(maxsize=8192)
-def _markdown_html(body: str, appended: str, setup_key: str) -> str:
+def _markdown_html(body: str, appended: str, setup: MarkdownSetup) -> str:
     """Markdown's HTML as the version page shows it (rendered, then sanitised)."""
-    rendered = _SETUP.markdown().reset().convert(body + appended)
+    rendered = setup.markdown().reset().convert(body + appended)
     return sanitize.clean_html(rendered)
 
 
@@ -218,7 +202,7 @@ _LIST_ITEM = re.compile(r"^(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
 _RAW = re.compile(r"^[ ]{0,3}<|\[\^", re.MULTILINE)
 
 
-def _plain_words(setup: _Setup) -> bool:
+def _plain_words(setup: MarkdownSetup) -> bool:
     """Whether the extensions leave words without markup as they are (no typography)."""
     if setup.plain_words is None:
         setup.plain_words = all(
@@ -227,7 +211,7 @@ def _plain_words(setup: _Setup) -> bool:
     return setup.plain_words
 
 
-def _chunks(body: str, setup: _Setup) -> list[str]:
+def _chunks(body: str, setup: MarkdownSetup) -> list[str]:
     """A section body cut where Markdown starts a new top-level block for sure (a blank
     line, then an unindented line that continues nothing), so that a revision renders only
     the blocks it changed. Bodies with raw HTML or footnotes stay whole."""
@@ -265,7 +249,7 @@ def _chunks(body: str, setup: _Setup) -> list[str]:
     return chunks
 
 
-def _appended(text: str, own: str, setup: _Setup) -> str:
+def _appended(text: str, own: str, setup: MarkdownSetup) -> str:
     """What `own` (a section's body or title) is rendered with from its document `text`:
     the definitions of the footnotes it refers to but does not define, every reference
     link definition and, with `abbr`, every abbreviation: as the version page, which
@@ -285,23 +269,21 @@ def _appended(text: str, own: str, setup: _Setup) -> str:
     return appended
 
 
-def _bodies(text: str) -> BodyHtml:
+def _bodies(text: str, setup: MarkdownSetup) -> BodyHtml:
     """The HTML of each section body of the document `text`."""
-    setup = _SETUP
 
     def body_html(section: Section) -> str:
-        return _render_body(section.body, _appended(text, section.body, setup), setup.key)
+        return _render_body(section.body, _appended(text, section.body, setup), setup)
 
     return body_html
 
 
-def _headings(text: str) -> HeadingHtml:
+def _headings(text: str, setup: MarkdownSetup) -> HeadingHtml:
     """The inline HTML of each section title of the document `text` (without numbering),
     as the version page renders the heading: its emphasis, code and links, sanitised."""
-    setup = _SETUP
 
     def heading_html(section: Section) -> str:
-        return _render_heading(section.title, _appended(text, section.title, setup), setup.key)
+        return _render_heading(section.title, _appended(text, section.title, setup), setup)
 
     return heading_html
 
@@ -315,43 +297,50 @@ plain words (`_CHUNKED_EXTENSIONS`)."""
 
 
 @functools.lru_cache(maxsize=4096)
-def _render_heading(title: str, appended: str, setup_key: str) -> str:
-    if not appended and not _MARKUP.search(title) and _plain_words(_SETUP):
+def _render_heading(title: str, appended: str, setup: MarkdownSetup) -> str:
+    if not appended and not _MARKUP.search(title) and _plain_words(setup):
         return html.escape(title, quote=False)
     # Rendered as the heading it is (a title starting "1." or "-" stays a title).
-    rendered = _SETUP.markdown().reset().convert("# " + title + appended + "\n")
+    rendered = setup.markdown().reset().convert("# " + title + appended + "\n")
     match = _HEADING_HTML.search(rendered)
     inner = match.group(1) if match else html.escape(title)
     return " ".join(sanitize.clean_html(inner).split("\n")).strip()
 
 
 @functools.lru_cache(maxsize=4096)
-def _render_body(body: str, appended: str, setup_key: str) -> str:
+def _render_body(body: str, appended: str, setup: MarkdownSetup) -> str:
     if appended:
-        return _markdown_html(body, appended + "\n", setup_key)
-    return "\n".join(_markdown_html(chunk, "\n", setup_key) for chunk in _chunks(body, _SETUP))
+        return _markdown_html(body, appended + "\n", setup)
+    return "\n".join(_markdown_html(chunk, "\n", setup) for chunk in _chunks(body, setup))
 
 
 # --------------------------------------------------------------------------- redlines
 
 
-def redline_markdown(old_text: str, new_text: str, words: RedlineWords = ENGLISH_REDLINE) -> Redline:
-    """The redline between two policy texts (Markdown without front matter), in `words`."""
+def redline_markdown(
+    old_text: str,
+    new_text: str,
+    words: RedlineWords = ENGLISH_REDLINE,
+    *,
+    setup: MarkdownSetup = DEFAULT_MARKDOWN,
+) -> Redline:
+    """The redline between two policy texts (Markdown without front matter), in `words`,
+    their bodies rendered with `setup`. Not kept anywhere: for tests and benchmarks."""
     return redline(
         parse_sections(old_text),
         parse_sections(new_text),
-        _bodies(old_text),
-        _bodies(new_text),
+        _bodies(old_text, setup),
+        _bodies(new_text, setup),
         words,
-        old_heading=_headings(old_text),
-        new_heading=_headings(new_text),
+        old_heading=_headings(old_text, setup),
+        new_heading=_headings(new_text, setup),
     )
 
 
 def forget() -> None:
-    """Empty every in-memory memo of redlines, rendered bodies and parsed HTML (the disk
-    cache stays): what a fresh process starts with. For benchmarks and tests."""
-    _MEMO.clear()
+    """Empty every memo of rendered bodies and titles and of parsed HTML (a `Redlines`
+    keeps its own memo, and the disk cache stays): what a fresh process starts with. For
+    benchmarks and tests."""
     for memo in (_markdown_html, _render_body, _render_heading, _definitions, parse_fragment, *diff_memos()):
         memo.cache_clear()
 
@@ -366,42 +355,64 @@ def _words_key(words: RedlineWords) -> str:
     return _digest(repr(words))
 
 
-def redline_of(old: Version, new: Version, words: RedlineWords = ENGLISH_REDLINE) -> Redline:
-    """The redline from `old` to `new`, in `words` (the page's language): its sections
-    (`SectionRedline`: status, rendered heading, HTML) and its change summary. Memoised in
-    memory and, with `use_cache`, on disk (as JSON)."""
-    key = (_digest(old.text), _digest(new.text), _words_key(words))
-    cached = _MEMO.get(key)
-    if cached is not None:
+class Redlines:
+    """The redlines of one build: rendered with `setup` (the site's Markdown extensions),
+    memoised in memory and, with a `cache_folder`, on disk under `cache_folder/redlines/`
+    (as JSON). Other caches of pages built from redlines live beside them (`folder`)."""
+
+    def __init__(self, setup: MarkdownSetup = DEFAULT_MARKDOWN, cache_folder: Path | None = None) -> None:
+        self.setup = setup
+        self.folder = cache_folder
+        """The cache folder (None: in memory only)."""
+        self._memo: dict[tuple[str, str, str], Redline] = {}
+        self._salt: str | None = None
+        self._disk = ContentCache(cache_folder, "redlines", self.salt) if cache_folder is not None else None
+
+    @property
+    def salt(self) -> str:
+        """The code that makes a redline and the Markdown settings, as part of a cache key."""
+        if self._salt is None:
+            self._salt = _salt(self.setup)
+        return self._salt
+
+    def of(self, old: Version, new: Version, words: RedlineWords = ENGLISH_REDLINE) -> Redline:
+        """The redline from `old` to `new`, in `words` (the page's language): its sections
+        (`SectionRedline`: status, rendered heading, HTML) and its change summary."""
+        key = (_digest(old.text), _digest(new.text), _words_key(words))
+        cached = self._memo.get(key)
+        if cached is not None:
+            return cached
+        disk = self._disk
+        if disk is None:
+            cached = _render(old, new, words, self.setup)
+        else:
+            disk_key = disk.key(*key)
+            stored = disk.get(disk_key)
+            cached = _loads(stored) if stored is not None else None
+            if cached is None:
+                cached = _render(old, new, words, self.setup)
+                disk.put(disk_key, _dumps(cached))
+        self._memo[key] = cached
         return cached
-    disk = _DISK
-    if disk is None:
-        cached = _render(old, new, words)
-    else:
-        disk_key = disk.key(*key)
-        stored = disk.get(disk_key)
-        cached = _loads(stored) if stored is not None else None
-        if cached is None:
-            cached = _render(old, new, words)
-            disk.put(disk_key, _dumps(cached))
-    _MEMO[key] = cached
-    return cached
+
+    def html(self, old: Version, new: Version, words: RedlineWords = ENGLISH_REDLINE) -> str:
+        """The redline's HTML from `old` to `new`, in `words` (the page's language)."""
+        return self.of(old, new, words).html
+
+    def key(self, old: Version, new: Version, words: RedlineWords = ENGLISH_REDLINE) -> str:
+        """What names a redline in the caches: its texts, its words and the code that makes it."""
+        return "\0".join((self.salt, _digest(old.text), _digest(new.text), _words_key(words)))
 
 
-def redline_html(old: Version, new: Version, words: RedlineWords = ENGLISH_REDLINE) -> str:
-    """The redline's HTML from `old` to `new`, in `words` (the page's language)."""
-    return redline_of(old, new, words).html
-
-
-def _render(old: Version, new: Version, words: RedlineWords) -> Redline:
+def _render(old: Version, new: Version, words: RedlineWords, setup: MarkdownSetup) -> Redline:
     return redline(
         old.sections,
         new.sections,
-        _bodies(old.text),
-        _bodies(new.text),
+        _bodies(old.text, setup),
+        _bodies(new.text, setup),
         words,
-        old_heading=_headings(old.text),
-        new_heading=_headings(new.text),
+        old_heading=_headings(old.text, setup),
+        new_heading=_headings(new.text, setup),
     )
 
 
@@ -425,14 +436,3 @@ def _loads(text: str) -> Redline | None:
         )
     except (ValueError, TypeError, KeyError):
         return None
-
-
-def cache_folder() -> Path | None:
-    """The folder `use_cache` named (None: in memory only): other caches of pages built
-    from redlines live beside them."""
-    return _DISK.root.parent if _DISK is not None and _DISK.root is not None else None
-
-
-def redline_key(old: Version, new: Version, words: RedlineWords = ENGLISH_REDLINE) -> str:
-    """What names a redline in the caches: its texts, its words and the code that makes it."""
-    return "\0".join((_salt(), _digest(old.text), _digest(new.text), _words_key(words)))
