@@ -1,18 +1,29 @@
-"""`policyctl build`: the whole site, refused on a broken history."""
+"""`policyctl build`: the whole site, refused on a broken history.
+
+The stages are `generator.site.build`'s (read and judge the history, check what the build
+needs, build and swap the site in); this module says what each found, live: warnings and
+MkDocs' own on stderr, the violations and the summary on stdout, and exits 0 (built), 1
+(refused or failed: the site folder is left as it was) or 2 (unusable input).
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
-from collections.abc import Callable
+import logging
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from generator.commands.context import Context, add_common_arguments, add_record_argument
 from generator.commands.ledger import add_ledger_argument, default_ledger, ledger_text_violations
-from generator.core.errors import Violation
+from generator.core import urls
+from generator.core.errors import EXIT_FAILED, EXIT_OK, Violation
 from generator.core.history import History
-from generator.site.build import build_site
+from generator.site.build import BuildFailed, Built, SiteBuild, build_site, check_history, preflight
 
 
 def add_parser(subcommands: Any) -> argparse.ArgumentParser:
@@ -27,15 +38,38 @@ def add_parser(subcommands: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    return build_site(
+    started = time.perf_counter()
+    build = SiteBuild.at(
         repo=ctx.repo,
         settings=ctx.settings,
         as_of=ctx.as_of,
         site_dir=args.site_dir.resolve() if args.site_dir else None,
         config_file=ctx.config_file,
-        record=args.record,
-        more_checks=_announced_texts(args.ledger or default_ledger(ctx.repo)),
     )
+    checked = check_history(
+        build, record=args.record, more_checks=_announced_texts(args.ledger or default_ledger(ctx.repo))
+    )
+    _warn(checked.warnings)
+    if checked.violations:
+        for violation in checked.violations:
+            print(f"error: {violation}")
+        count = len(checked.violations)
+        print(
+            f"\n{count} problem{'s' if count != 1 else ''} found. The site was not built; fix them and rebuild."
+        )
+        return EXIT_FAILED
+    _warn(preflight(build, checked.history))
+    try:
+        with _mkdocs_warnings():
+            built = build_site(build, checked)
+    except BuildFailed as failure:
+        print(f"error: {failure}", file=sys.stderr)
+        if failure.unchanged is not None:
+            print(f"The site in {failure.unchanged} was not changed.", file=sys.stderr)
+        return EXIT_FAILED
+    _warn(built.warnings)
+    _summary(build, built, time.perf_counter() - started)
+    return EXIT_OK
 
 
 def _announced_texts(ledger: str | None) -> Callable[[History], list[Violation]] | None:
@@ -43,3 +77,56 @@ def _announced_texts(ledger: str | None) -> Callable[[History], list[Violation]]
     if ledger is None:
         return None
     return functools.partial(ledger_text_violations, ledger)
+
+
+def _warn(warnings: Iterable[str]) -> None:
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+
+
+@contextlib.contextmanager
+def _mkdocs_warnings() -> Iterator[None]:
+    """Show MkDocs' warnings and errors as they come."""
+
+    class Show(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            print(f"{record.levelname.lower()}: {record.getMessage()}", file=sys.stderr)
+
+    handler = Show(logging.WARNING)
+    logger = logging.getLogger("mkdocs")
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+
+
+def _summary(build: SiteBuild, built: Built, elapsed: float) -> None:
+    """What was built, the public record, the pending versions, when to rebuild."""
+    model, witness = built.model, built.witness
+    languages = f" in {len(built.models)} languages" if len(built.models) > 1 else ""
+    print(
+        f"Built {built.pages} pages{languages} for {len(model.documents)} document(s) as of "
+        f"{build.as_of.isoformat(timespec='minutes')} into {built.target} in {elapsed:.1f} s."
+    )
+    added = len(built.record.lines) - len(witness.record.lines)
+    if witness.found:
+        print(
+            f"  Public record: {added} line(s) appended to {witness.where}; chain head {built.record.head}."
+        )
+    else:
+        print(
+            f"  Public record started: {urls.PUBLICATION_LOG} with {added} line(s), the versions in the "
+            f"history entered as inherited; chain head {built.record.head}."
+        )
+    if model.settings.pdf:
+        printed = sum(1 for d in model.documents for e in d.entries if not e.draft)
+        print(f"  {printed} version PDF(s) printed with headless Chromium (pdf: true).")
+    for notice in model.notices:
+        print(
+            f"  pending: {notice.document} {notice.version.version} takes effect "
+            f"{notice.version.effective.isoformat()}"
+        )
+    due = [d.state.next_change for d in model.documents if d.state.next_change]
+    if due:
+        print(f"Rebuild the site at {min(due).isoformat()} (the next state change).")

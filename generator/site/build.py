@@ -1,12 +1,20 @@
-"""`policyctl build` and `policyctl serve`: MkDocs with the `policy` plugin.
+"""The site build of `policyctl build`: MkDocs with the `policy` plugin, as an API that
+prints nothing (the command, `generator.commands.build`, says what happened and exits).
 
-`build_site` reads and checks the history (refusing to build on violations), builds
-into a temporary folder beside the target and swaps it in only when MkDocs succeeded:
-a failed build never leaves a half-built site. The swap replaces the whole target folder,
-so an existing folder is replaced only when it is empty or carries the `.policy-site`
-marker that every build writes: a web root with other files in it is refused. A
-repository without `mkdocs.yml` gets a bundled default configuration (Material,
-`site_templates/`, search, policy).
+A build runs in stages, each returning what the command shows: `SiteBuild.at` says where
+it reads and writes; `check_history` reads the history and judges it, with the previous
+public record (`Checked`: its warnings, and the violations that refuse the build);
+`preflight` checks what the build needs before anything is built (warnings; a
+`PolicyError` for what is missing); `build_site` builds into a temporary folder beside
+the target and swaps it in only when MkDocs succeeded (`Built`: the site models, the new
+public record, warnings), else raises `BuildFailed`: a failed build never leaves a
+half-built site. The swap replaces the whole target folder, so an existing folder is
+replaced only when it is empty or carries the `.policy-site` marker that every build
+writes: a web root with other files in it is refused. A repository without `mkdocs.yml`
+gets a bundled default configuration (Material, `site_templates/`, search, policy).
+
+The options reach the plugin through the configuration MkDocs loads
+(`generator.site.plugin.drive`), never through the process.
 """
 
 from __future__ import annotations
@@ -14,29 +22,28 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import logging
 import os
 import shutil
-import sys
 import tempfile
-import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import yaml
 
-from generator.core import urls
-from generator.core.errors import EXIT_FAILED, EXIT_OK, PolicyError, Violation
+from generator.core.errors import PolicyError, Violation
 from generator.core.history import History
+from generator.core.record import Record
+from generator.core.translations import lag_message
 from generator.core.urls import FEED_XML, NOTICE_JS, NOTICES_JSON, VERSIONS_JSON
-from generator.records import read_witness
+from generator.records import Witness, read_witness
 from generator.settings import Settings, read_mkdocs_yml
+from generator.site.model import SiteModel, check_document_ids
 from generator.site.pdf import languages_without_a_font, require_chromium
-from generator.site.plugin import SITE_MARKER, TEMPLATES_DIR, PolicyPlugin, Runtime, runtime
+from generator.site.plugin import SITE_MARKER, TEMPLATES_DIR, Runtime, drive
 from generator.site.record import judge, publish_record, require_forward
 from generator.site.record import sightings as record_sightings
-
 
 
 def default_config(settings: Settings, docs_dir: Path) -> dict:
@@ -69,7 +76,9 @@ def write_default_config(folder: Path, settings: Settings, docs_dir: Path) -> Pa
     return path
 
 
-def _config_path(repo: Path, config_file: Path | None) -> Path | None:
+def mkdocs_config(repo: Path, config_file: Path | None) -> Path | None:
+    """The MkDocs configuration to build with: `--config`, else <repo>/mkdocs.yml when
+    there is one; None: the bundled default (`write_default_config`)."""
     if config_file is not None:
         return config_file
     candidate = repo / "mkdocs.yml"
@@ -78,7 +87,7 @@ def _config_path(repo: Path, config_file: Path | None) -> Path | None:
 
 def default_site_dir(repo: Path, config_file: Path | None) -> Path:
     """Where `build` writes when no --site-dir is given: mkdocs.yml's site_dir, else <repo>/site."""
-    return _default_site_dir(repo, _config_path(repo, config_file)).resolve()
+    return _default_site_dir(repo, mkdocs_config(repo, config_file)).resolve()
 
 
 def _default_site_dir(repo: Path, config_path: Path | None) -> Path:
@@ -87,26 +96,6 @@ def _default_site_dir(repo: Path, config_path: Path | None) -> Path:
         if isinstance(configured, str) and configured:
             return (config_path.parent / configured).resolve()
     return repo / "site"
-
-
-@contextlib.contextmanager
-def _mkdocs_logging() -> Iterator[list[str]]:
-    """Show MkDocs' warnings and errors; collect them for the summary."""
-    messages: list[str] = []
-
-    class Collect(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            text = record.getMessage()
-            messages.append(text)
-            print(f"{record.levelname.lower()}: {text}", file=sys.stderr)
-
-    handler = Collect(logging.WARNING)
-    logger = logging.getLogger("mkdocs")
-    logger.addHandler(handler)
-    try:
-        yield messages
-    finally:
-        logger.removeHandler(handler)
 
 
 @contextlib.contextmanager
@@ -219,174 +208,180 @@ def _dropped_versions(previous: Path, new: Path) -> list[str]:
     ]
 
 
-def build_site(
+@dataclass(frozen=True)
+class SiteBuild:
+    """Where one build reads and writes."""
+
+    repo: Path
+    settings: Settings
+    as_of: dt.datetime
+    target: Path
+    """The site folder the build replaces."""
+    config_path: Path | None
+    """The MkDocs configuration (`mkdocs_config`); None: the bundled default."""
+
+    @classmethod
+    def at(
+        cls,
+        *,
+        repo: Path,
+        settings: Settings,
+        as_of: dt.datetime,
+        site_dir: Path | None,
+        config_file: Path | None,
+    ) -> SiteBuild:
+        """A build into `site_dir` (default: mkdocs.yml's site_dir, else <repo>/site)."""
+        config = mkdocs_config(repo, config_file)
+        return cls(repo, settings, as_of, (site_dir or _default_site_dir(repo, config)).resolve(), config)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """The history a build would publish, read and judged (`check_history`)."""
+
+    history: History
+    witness: Witness
+    """The previous public record."""
+    warnings: tuple[str, ...]
+    """The history's advisories and the translations behind their source, to show."""
+    violations: tuple[Violation, ...]
+    """Broken rules: any refuses the build."""
+
+
+@dataclass(frozen=True)
+class Built:
+    """A site built and swapped in (`build_site`)."""
+
+    target: Path
+    models: tuple[SiteModel, ...]
+    """Every language's site, the source language's first."""
+    witness: Witness
+    """The public record before this build."""
+    record: Record
+    """The public record this build wrote."""
+    warnings: tuple[str, ...]
+    """Versions whose permanent URLs the new site dropped, PDFs the record logged otherwise."""
+
+    @property
+    def model(self) -> SiteModel:
+        """The source language's site."""
+        return self.models[0]
+
+    @property
+    def pages(self) -> int:
+        """The pages MkDocs rendered: per document its page, archive, versions and redlines;
+        per language the home and updates pages."""
+        return sum(sum(2 + len(d.entries) + len(d.redlines) for d in m.documents) + 2 for m in self.models)
+
+
+class BuildFailed(Exception):
+    """MkDocs failed, or the configuration builds no policy site."""
+
+    def __init__(self, message: str, *, unchanged: Path | None = None) -> None:
+        super().__init__(message)
+        self.unchanged = unchanged
+        """The site folder that the failure left as it was, when that is worth saying."""
+
+
+def check_history(
+    build: SiteBuild,
     *,
-    repo: Path,
-    settings: Settings,
-    as_of: dt.datetime,
-    site_dir: Path | None,
-    config_file: Path | None,
     record: str | None = None,
     more_checks: Callable[[History], list[Violation]] | None = None,
-) -> int:
-    """Build the site into `site_dir` (default: mkdocs.yml's site_dir, else <repo>/site).
-
-    `record`: the previous public record (a site folder, a log file or a URL; default: the
-    log in the site folder). `more_checks`: rules of the caller's (the delivery ledger's
-    announced texts) that refuse the build like the history's own."""
-    from mkdocs.commands.build import build
-    from mkdocs.config import load_config
-    from mkdocs.exceptions import MkDocsException
-
-    from generator.core.translations import lag_message
+) -> Checked:
+    """Read the history and judge it. `record`: the previous public record (a site folder,
+    a log file or a URL; default: the log in the site folder). `more_checks`: rules of the
+    caller's (the delivery ledger's announced texts) that refuse the build like the
+    history's own."""
     from generator.policies import read_history
-    from generator.site.model import check_document_ids
 
-    started = time.perf_counter()
-    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")  # policyctl pins mkdocs<2 itself
-    config_path = _config_path(repo, config_file)
-    target = (site_dir or _default_site_dir(repo, config_path)).resolve()
-    witness = read_witness(record, target)
-    require_forward(witness, as_of)
-    history = read_history(repo, settings, sightings=record_sightings(witness, settings, as_of))
-    for advisory in history.advisories:
-        print(f"warning: {advisory}", file=sys.stderr)
+    witness = read_witness(record, build.target)
+    require_forward(witness, build.as_of)
+    sightings = record_sightings(witness, build.settings, build.as_of)
+    history = read_history(build.repo, build.settings, sightings=sightings)
+    warnings = [str(advisory) for advisory in history.advisories]
     for lag in history.lags:
         what, remedy = lag_message(lag)
-        print(f"warning: {lag.path}: {what}; {remedy}", file=sys.stderr)
+        warnings.append(f"{lag.path}: {what}; {remedy}")
     violations = [
         *history.violations,
         *judge(witness, history),
         *(more_checks(history) if more_checks else []),
     ]
-    if violations:
-        for violation in violations:
-            print(f"error: {violation}")
-        count = len(violations)
-        print(
-            f"\n{count} problem{'s' if count != 1 else ''} found. The site was not built; fix them and rebuild."
-        )
-        return EXIT_FAILED
+    return Checked(history, witness, tuple(warnings), tuple(violations))
 
+
+def preflight(build: SiteBuild, history: History) -> list[str]:
+    """What a sound history's build needs, checked before anything is built: a
+    `PolicyError` for what is missing (a document id that takes another page's address,
+    Chromium for `pdf: true`), warnings for what would publish something wrong."""
     check_document_ids(history.documents)
-    if settings.pdf:
-        require_chromium(config_path)  # before anything is built: exit 2 with what to do
-        for language in languages_without_a_font(settings.languages):
-            print(
-                f"warning: pdf: true: no installed font has the characters of {language}: its PDFs "
+    warnings = []
+    if build.settings.pdf:
+        require_chromium(build.config_path)  # before anything is built: exit 2 with what to do
+        for language in languages_without_a_font(build.settings.languages):
+            warnings.append(
+                f"pdf: true: no installed font has the characters of {language}: its PDFs "
                 "would print them as empty boxes\n  -> install one on the machine that builds "
-                "(Debian: apt-get install fonts-noto-cjk for zh, ja and ko)",
-                file=sys.stderr,
+                "(Debian: apt-get install fonts-noto-cjk for zh, ja and ko)"
             )
-    placeholder = placeholder_site_url(settings.site_url)  # mkdocs.yml's site_url, or the flag's
+    placeholder = placeholder_site_url(build.settings.site_url)  # mkdocs.yml's site_url, or the flag's
     if placeholder:
-        print(f"warning: {placeholder}", file=sys.stderr)
-    _check_target(target, repo)
+        warnings.append(placeholder)
+    return warnings
+
+
+def build_site(build: SiteBuild, checked: Checked) -> Built:
+    """Build the site of the `checked` history into a temporary folder beside the target,
+    with the public record, and swap it in. Raises `BuildFailed` (the target unchanged)."""
+    target = build.target
+    _check_target(target, build.repo)
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f".{target.name}.build-", dir=target.parent) as work_dir:
-        work = Path(work_dir)
-        out, stage = work / "site", work / "docs"
-        stage.mkdir()
-        if config_path is None:
-            config_path = write_default_config(work, settings, stage)
-        options = Runtime(
-            repo=repo, settings=settings, as_of=as_of, history=history, stage_dir=stage, previous_site=target
-        )
-        with runtime(options), _mkdocs_logging(), _build_date(as_of):
-            try:
-                # docs_dir: the staged tree (the plugin sets it too; passing it here spares a
-                # repository's mkdocs.yml from needing an existing docs/ folder).
-                config = load_config(config_file=str(config_path), site_dir=str(out), docs_dir=str(stage))
-                config.plugins.on_startup(command="build", dirty=False)
-                try:
-                    build(config)
-                finally:
-                    config.plugins.on_shutdown()
-            except MkDocsException as error:
-                print(f"error: the site build failed: {error}", file=sys.stderr)
-                print(f"The site in {target} was not changed.", file=sys.stderr)
-                return EXIT_FAILED
-        if "policy" not in config.plugins:
-            print(
-                f"error: {config_path} does not enable the `policy` plugin; add `- policy` under `plugins:`",
-                file=sys.stderr,
-            )
-            return EXIT_FAILED
-        plugin = config.plugins["policy"]
-        model = plugin.model if isinstance(plugin, PolicyPlugin) else None
-        if model is None:
-            print("error: the `policy` plugin built no site model", file=sys.stderr)
-            return EXIT_FAILED
-        for line in _dropped_versions(target, out):
-            print(f"warning: {line}", file=sys.stderr)
-        models = plugin.models if isinstance(plugin, PolicyPlugin) else (model,)
-        written, drifted = publish_record(out, models, witness, as_of)
-        for line in drifted:
-            print(f"warning: {line}", file=sys.stderr)
+        out, models = _run_mkdocs(build, checked.history, Path(work_dir))
+        warnings = _dropped_versions(target, out)
+        written, drifted = publish_record(out, models, checked.witness, build.as_of)
         _swap(out, target)
-
-    elapsed = time.perf_counter() - started
-    pages = sum(sum(1 + 1 + len(d.entries) + len(d.redlines) for d in m.documents) + 2 for m in models)
-    languages = f" in {len(models)} languages" if len(models) > 1 else ""
-    print(
-        f"Built {pages} pages{languages} for {len(model.documents)} document(s) as of "
-        f"{as_of.isoformat(timespec='minutes')} into {target} in {elapsed:.1f} s."
-    )
-    added = len(written.lines) - len(witness.record.lines)
-    if witness.found:
-        print(f"  Public record: {added} line(s) appended to {witness.where}; chain head {written.head}.")
-    else:
-        print(
-            f"  Public record started: {urls.PUBLICATION_LOG} with {added} line(s), the versions in the "
-            f"history entered as inherited; chain head {written.head}."
-        )
-    if model.settings.pdf:
-        printed = sum(1 for d in model.documents for e in d.entries if not e.draft)
-        print(f"  {printed} version PDF(s) printed with headless Chromium (pdf: true).")
-    for notice in model.notices:
-        print(
-            f"  pending: {notice.document} {notice.version.version} takes effect "
-            f"{notice.version.effective.isoformat()}"
-        )
-    due = [d.state.next_change for d in model.documents if d.state.next_change]
-    if due:
-        print(f"Rebuild the site at {min(due).isoformat()} (the next state change).")
-    return EXIT_OK
+    return Built(target, models, checked.witness, written, (*warnings, *drifted))
 
 
-def serve_site(
-    *,
-    repo: Path,
-    settings: Settings,
-    as_of: dt.datetime | None,
-    drafts: bool,
-    dev_addr: str,
-    config_file: Path | None,
-) -> int:
-    from mkdocs.commands.serve import serve
+def _run_mkdocs(build: SiteBuild, history: History, work: Path) -> tuple[Path, tuple[SiteModel, ...]]:
+    """MkDocs' build of the site into `work/site`, the `policy` plugin driven by this
+    build's options (`history` already read, the Markdown tree staged in `work/docs`):
+    the folder and the site models the plugin built."""
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
-    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-    config_path = _config_path(repo, config_file)
-    stage = repo / settings.cache_dir / ("preview-drafts" if drafts else "preview")
-    stage.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="policyctl-serve-") as work_dir:
-        if config_path is None:
-            config_path = write_default_config(Path(work_dir), settings, stage)
-        options = Runtime(repo=repo, settings=settings, as_of=as_of, drafts=drafts, stage_dir=stage)
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
-        logger = logging.getLogger("mkdocs")
-        level = logger.level
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
+    out, stage = work / "site", work / "docs"
+    stage.mkdir()
+    config_file = build.config_path or write_default_config(work, build.settings, stage)
+    options = Runtime(
+        repo=build.repo,
+        settings=build.settings,
+        as_of=build.as_of,
+        history=history,
+        stage_dir=stage,
+        previous_site=build.target,
+    )
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")  # policyctl pins mkdocs<2 itself
+    with _build_date(build.as_of):
         try:
-            with runtime(options):
-                serve(config_file=str(config_path), dev_addr=dev_addr, livereload=True, docs_dir=str(stage))
+            # docs_dir: the staged tree (the plugin sets it too; passing it here spares a
+            # repository's mkdocs.yml from needing an existing docs/ folder).
+            config = load_config(config_file=str(config_file), site_dir=str(out), docs_dir=str(stage))
+            plugin = drive(config, options)
+            config.plugins.on_startup(command="build", dirty=False)
+            try:
+                mkdocs_build(config)
+            finally:
+                config.plugins.on_shutdown()
         except MkDocsException as error:
-            print(f"error: {error}", file=sys.stderr)
-            return EXIT_FAILED
-        finally:
-            logger.removeHandler(handler)
-            logger.setLevel(level)
-    return EXIT_OK
+            raise BuildFailed(f"the site build failed: {error}", unchanged=build.target) from None
+    if "policy" not in config.plugins:
+        raise BuildFailed(
+            f"{config_file} does not enable the `policy` plugin; add `- policy` under `plugins:`"
+        )
+    if plugin is None or plugin.model is None:
+        raise BuildFailed("the `policy` plugin built no site model")
+    return out, plugin.models

@@ -18,26 +18,31 @@
   `zh/notices.json`), notice.js and the `.policy-site` marker (`policyctl build` replaces
   only a folder that carries it); splits the search index by language.
 
-The instant and other run options come from `policyctl` (see `runtime`) or, for plain
-`mkdocs build` / `mkdocs serve`, from the environment:
+The instant and other run options (`Runtime`) come from `policyctl`, which hands them to
+the plugin instance of the configuration it builds (`drive`, between MkDocs' `load_config`
+and its build), or, for plain `mkdocs build` / `mkdocs serve`, from the environment:
 
 - `POLICYCTL_AS_OF`: build the site as of this ISO date or date-time (default: now);
 - `POLICYCTL_DRAFTS=1`: also show scheduled and uncommitted versions, marked as drafts
   (for previews only; never deploy such a build);
 - `POLICYCTL_STAGE_DIR`: where to write the Markdown tree
   (default: `<cache_dir>/stage` in the repository).
+
+Everything a build decides lives on the plugin instance and is started afresh by each
+build's `on_config` (MkDocs keeps one instance for a whole `mkdocs serve`, and in fact
+for the rest of the process): the options, the site models, the redline renderer
+(`generator.site.redlines.Redlines`, with the build's Markdown extensions and cache
+folder). Nothing is kept in a module.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import logging
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -104,7 +109,7 @@ EXTRA_JS = ("assets/policy.js",)
 
 @dataclass(frozen=True)
 class Runtime:
-    """Run options that `policyctl` passes to the plugin (they win over the environment)."""
+    """Run options that `policyctl` hands to the plugin (`drive`; they win over the environment)."""
 
     repo: Path | None = None
     settings: Settings | None = None
@@ -119,25 +124,26 @@ class Runtime:
     """The site this build replaces: its PDFs of the same versions are kept byte for byte
     (`generator.site.pdf.print_versions`)."""
 
-
-_RUNTIME: Runtime | None = None
-
-
-@contextlib.contextmanager
-def runtime(options: Runtime) -> Iterator[None]:
-    """Use `options` for the builds started inside the block (one process, one build at a time)."""
-    global _RUNTIME
-    previous, _RUNTIME = _RUNTIME, options
-    try:
-        yield
-    finally:
-        _RUNTIME = previous
+    @classmethod
+    def from_environment(cls) -> Runtime:
+        """The options of plain `mkdocs build` / `mkdocs serve` (`POLICYCTL_DRAFTS`,
+        `POLICYCTL_STAGE_DIR`; `POLICYCTL_AS_OF` is read when the build starts)."""
+        drafts = os.environ.get("POLICYCTL_DRAFTS", "").lower() in ("1", "true", "yes")
+        stage = os.environ.get("POLICYCTL_STAGE_DIR")
+        return cls(drafts=drafts, stage_dir=Path(stage) if stage else None)
 
 
-def _env_runtime() -> Runtime:
-    drafts = os.environ.get("POLICYCTL_DRAFTS", "").lower() in ("1", "true", "yes")
-    stage = os.environ.get("POLICYCTL_STAGE_DIR")
-    return Runtime(drafts=drafts, stage_dir=Path(stage) if stage else None)
+def drive(config: MkDocsConfig, options: Runtime) -> PolicyPlugin | None:
+    """Hand `options` to the `policy` plugin of `config` (what MkDocs' `load_config`
+    returned): the next build of `config` uses them instead of the environment's. The
+    code that builds calls it after `load_config` and before `mkdocs.commands.build.build`
+    (for each configuration it loads); the plugin takes them at `on_config` and drops them
+    at `on_shutdown`. None when the configuration does not enable the plugin."""
+    plugin = config.plugins.get("policy")
+    if not isinstance(plugin, PolicyPlugin):
+        return None
+    plugin.given = options
+    return plugin
 
 
 class PolicyPlugin(BasePlugin[PolicyConfig]):
@@ -153,7 +159,12 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
         self._navigations: dict[str, Navigation] = {}
         self.repo: Path | None = None
         self.settings: Settings | None = None
+        self.given: Runtime | None = None
+        """The options `drive` handed over for the next build (None: plain MkDocs)."""
         self.runtime = Runtime()
+        """This build's options: the given ones, else the environment's."""
+        self.driven = False
+        """This build is run by `policyctl` (which keeps the public record itself)."""
         self.redlines = Redlines()
         """This build's redline renderer (its Markdown extensions and cache folder)."""
         self.is_serve = False
@@ -170,10 +181,25 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.is_serve = command == "serve"
 
+    def on_shutdown(self) -> None:
+        self.given = None
+
+    def _start_build(self) -> None:
+        """Forget what the previous build of this instance decided; take the given options."""
+        self.model, self.models = None, ()
+        self._contexts, self._nav_configs, self._navigations, self._raw = {}, {}, {}, {}
+        self.witness, self.built_as_of = None, None
+        if self._previous is not None:
+            self._previous.cleanup()
+            self._previous = None
+        self.driven = self.given is not None
+        self.runtime = self.given if self.given is not None else Runtime.from_environment()
+        self.given = None
+
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         if not self.config.enabled:
             return config
-        self.runtime = _RUNTIME or _env_runtime()
+        self._start_build()
         self.repo = (self.runtime.repo or Path(config.config_file_path or ".").parent).resolve()
         try:
             settings = self.runtime.settings or from_plugin_config(self.config)
@@ -238,7 +264,7 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
         if self.runtime.as_of is not None:
             return self.runtime.as_of
         text = os.environ.get("POLICYCTL_AS_OF")
-        if text and _RUNTIME is None:
+        if text and not self.driven:
             try:
                 return parse_instant(text, self.settings.zone)
             except ValueError as exc:
@@ -432,7 +458,7 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
         """Plain `mkdocs build` keeps the public record like `policyctl build` (which keeps
         it itself): the log in `site_dir`, read before MkDocs cleans the folder. With
         `pdf: true`, the previous PDFs are kept aside for reuse. None for previews."""
-        if _RUNTIME is not None or self.is_serve or self.runtime.drafts:
+        if self.driven or self.is_serve or self.runtime.drafts:
             return None
         site = Path(config.site_dir)
         witness = read_witness(None, site)
