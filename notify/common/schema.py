@@ -1,10 +1,10 @@
 """The tables of the one database that notices and answers share, and their types.
 
-The delivery ledger (:mod:`notify.delivery.ledger`) writes the notices, the campaigns'
-runs and the texts they announced; the answer store (:mod:`notify.answers.store`) writes
-the users' answers and reads who was notified. Both read the other's tables through the
-definitions here, so neither imports the other. Each side creates only its own tables
-(``ledger_metadata``, ``answers_metadata``).
+The delivery ledger (:mod:`notify.delivery.ledger`) writes the notices, their attempts,
+the campaigns' runs and the texts they announced; the answer store
+(:mod:`notify.answers.store`) writes the users' answers and reads who was notified. Both
+read the other's tables through the definitions here, so neither imports the other. Each
+side creates only its own tables (``ledger_metadata``, ``answers_metadata``).
 """
 
 from __future__ import annotations
@@ -17,6 +17,10 @@ from notify.common.tokens import USER_LIMIT
 
 # A notice's state: pending -> sending (leased) -> sent | failed | deferred.
 PENDING, SENDING, SENT, FAILED, DEFERRED = "pending", "sending", "sent", "failed", "deferred"
+# What one delivery attempt came to (the channels' `Attempt.kind`): delivered, a temporary
+# failure (retried), a permanent one.
+TEMPORARY, PERMANENT = "temporary", "permanent"
+ATTEMPT_KINDS = (SENT, TEMPORARY, PERMANENT)
 SOURCE_LIMIT = 40  # characters of where an answer came from
 
 
@@ -102,6 +106,26 @@ texts = sa.Table(
     sa.Column("language", sa.String(40), primary_key=True),  # "": the source language, not named
     sa.Column("sha256", sa.String(64), nullable=False),
     sa.Column("recorded_at", UTCDateTime, nullable=False),
+)
+
+# Every delivery attempt, appended in the transaction that records its notice's outcome
+# (`Ledger.record`), never updated: the notice row keeps only the count and the last
+# reply. `attempt` counts the notice's attempts across runs (a notice attempted before
+# this table existed goes on from its `attempts`); `at` is when the attempt's answer came
+# (or it gave up); `kind` is one of ATTEMPT_KINDS; `reply` is the server's answer, cut to
+# 1000 characters. A ledger from before this table gets it when it is next opened for
+# writing. No foreign key: the notices are never deleted, and a key would cost a lookup
+# per attempt on PostgreSQL.
+notice_attempts = sa.Table(
+    "policy_notice_attempts",
+    ledger_metadata,
+    sa.Column("id", ID, primary_key=True, autoincrement=True),
+    sa.Column("notice_id", ID, nullable=False),  # policy_notices.id
+    sa.Column("attempt", sa.Integer, nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("kind", sa.String(10), nullable=False),
+    sa.Column("reply", sa.Text, nullable=False),
+    sa.Index("ix_policy_notice_attempts_notice", "notice_id", "attempt"),
 )
 
 answers = sa.Table(

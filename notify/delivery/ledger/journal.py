@@ -13,9 +13,12 @@ for a PostgreSQL ledger under ``.policy/outcomes/``), one file per segment of a 
 ``<run>.<n>.journal``. A segment is preallocated (so that a full disk cannot refuse an
 outcome of a message already delivered: the run stops starting messages while the
 reserve still holds those in flight), then written in order: a JSON header line, then
-one tab-separated line per outcome. The part never written reads as NUL bytes. A segment is
-deleted once the ledger has committed every outcome in it. The writing run holds an
-``flock`` on each of its segments; a lock that can be taken means the writer is gone.
+one tab-separated line per outcome; a retried message's line goes on with its earlier
+attempts, for the attempt log (a policyctl from before that log cannot read such a line:
+rerun a killed campaign with the version that ran it). The part never written reads as
+NUL bytes. A segment is deleted once the ledger has committed every outcome in it. The
+writing run holds an ``flock`` on each of its segments; a lock that can be taken means
+the writer is gone.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from notify.delivery.ledger.ledger import SENT, Ledger, Outcome
+from notify.delivery.ledger.ledger import REPLY_LIMIT, SENT, Ledger, Outcome
 
 SEGMENT_BYTES = 256 * 1024
 RECORD_LIMIT = 4096  # one outcome's line, at most (the reply is cut to fit)
@@ -38,11 +41,13 @@ SUFFIX = ".journal"
 
 
 def _encode(outcome: Outcome) -> bytes:
-    """One line: id, status, attempts, first attempt, finished (epoch seconds), reply;
-    tab-separated, the reply escaped (``unicode_escape``: no tab, newline or NUL)."""
-    reply = outcome.reply[:1000]
+    """One line: id, status, attempts, first attempt, finished (epoch seconds), reply, then
+    for each earlier attempt (a retried message) when it ended and its reply;
+    tab-separated, the replies escaped (``unicode_escape``: no tab, newline or NUL)."""
+    reply = outcome.reply[:REPLY_LIMIT]
+    earlier = [(at, text[:REPLY_LIMIT]) for at, text in outcome.earlier]
     while True:
-        line = b"%d\t%s\t%d\t%.6f\t%.6f\t%s\n" % (
+        line = b"%d\t%s\t%d\t%.6f\t%.6f\t%s" % (
             outcome.id,
             outcome.status.encode("ascii"),
             outcome.attempts,
@@ -50,13 +55,17 @@ def _encode(outcome: Outcome) -> bytes:
             outcome.finished,
             reply.encode("unicode_escape"),
         )
+        for at, text in earlier:
+            line += b"\t%.6f\t%s" % (at, text.encode("unicode_escape"))
+        line += b"\n"
         if len(line) <= RECORD_LIMIT:
             return line
         reply = reply[: len(reply) // 2]
+        earlier = [(at, text[: len(text) // 2]) for at, text in earlier]
 
 
 def _decode(line: bytes) -> Outcome:
-    i, status, attempts, first, finished, reply = line.split(b"\t")
+    i, status, attempts, first, finished, reply, *earlier = line.split(b"\t")
     return Outcome(
         id=int(i),
         status=status.decode("ascii"),
@@ -64,6 +73,10 @@ def _decode(line: bytes) -> Outcome:
         attempts=int(attempts),
         first_attempt=float(first),
         finished=float(finished),
+        earlier=tuple(
+            (float(at), text.decode("unicode_escape"))
+            for at, text in zip(earlier[::2], earlier[1::2], strict=True)
+        ),
     )
 
 
@@ -296,3 +309,22 @@ def _remove_abandoned(path: Path) -> None:
     with contextlib.suppress(FileNotFoundError):
         if time.time() - path.stat().st_mtime > 60:
             path.unlink()
+
+
+def written(directory: Path) -> list[tuple[dict[str, Any], list[Outcome]]]:
+    """The header and the outcomes of every segment in the folder, whoever wrote it and
+    whether or not it is alive: a reading for tools and tests, which takes no lock and
+    changes nothing."""
+    found = []
+    for path in sorted(directory.glob(f"*{SUFFIX}")) if directory.is_dir() else []:
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            continue
+        try:
+            header, outcomes = _read(fd)
+        finally:
+            os.close(fd)
+        if header is not None:
+            found.append((header, outcomes))
+    return found

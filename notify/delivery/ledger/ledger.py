@@ -7,7 +7,8 @@ retried by the next run). A worker that dies leaves its rows ``sending``; they a
 taken again once the lease expires (or at once, when the owner was a process on
 this host that no longer exists), after its outcome journal
 (:mod:`notify.delivery.ledger.journal`) has been folded in. So a crash duplicates at most the
-messages that were in flight.
+messages that were in flight. Every attempt of a recorded outcome is also appended to the
+attempt log (``policy_notice_attempts``), which is never updated.
 
 SQLite (default, one file) claims rows in ``BEGIN IMMEDIATE`` transactions;
 PostgreSQL with ``FOR UPDATE SKIP LOCKED``, so several workers on several machines
@@ -33,7 +34,20 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from notify.common.database import Database, LedgerMissing, default_url
 from notify.common.errors import NotifyError
 from notify.common.redaction import redact
-from notify.common.schema import DEFERRED, FAILED, PENDING, SENDING, SENT, UTCDateTime, notices, runs, texts
+from notify.common.schema import (
+    DEFERRED,
+    FAILED,
+    PENDING,
+    PERMANENT,
+    SENDING,
+    SENT,
+    TEMPORARY,
+    UTCDateTime,
+    notice_attempts,
+    notices,
+    runs,
+    texts,
+)
 from notify.contract.revision import Revision
 from notify.delivery.recipients.sources import Recipient
 
@@ -41,6 +55,9 @@ __all__ = ["DEFERRED", "FAILED", "PENDING", "SENDING", "SENT", "Ledger", "Ledger
 
 # A row given back to the queue: pending again, leased to no one.
 _REQUEUED = {"status": PENDING, "lease_owner": None, "lease_until": None}
+# The kind of an outcome's last attempt, by the status it leaves the notice in.
+_LAST_KIND = {SENT: SENT, FAILED: PERMANENT, DEFERRED: TEMPORARY}
+REPLY_LIMIT = 1000  # characters of a reply kept in the ledger
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +79,9 @@ class Outcome:
     reply: str
     attempts: int
     first_attempt: float  # epoch seconds
-    finished: float
+    finished: float  # when the last attempt ended (epoch seconds)
+    # (when it ended, reply) of each attempt before the last, all temporary failures
+    earlier: tuple[tuple[float, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -410,41 +429,91 @@ class Ledger(Database):
         row is already ``sent``. A failure is only written while ``owner`` (when given)
         still holds the row: once another worker took it over, its outcome is the one
         that counts.
+
+        Each attempt of an outcome written is appended to the attempt log
+        (``policy_notice_attempts``) in the same transaction and under the same
+        conditions, before the notice's count grows: an outcome recorded twice (a
+        journal folded in after its run had committed it) is logged once.
         """
         if not outcomes:
             return
+        sent: list[tuple[Any, ...]] = []
+        other: list[tuple[Any, ...]] = []
+        sent_log: list[tuple[Any, ...]] = []
+        other_log: list[tuple[Any, ...]] = []
+        for o in outcomes:
+            params = self._outcome_params(o)
+            log = self._attempt_params(o)
+            if o.status == SENT:
+                sent.append(params)
+                sent_log.extend(log)
+            elif owner is None:
+                other.append(params)
+                other_log.extend(log)
+            else:
+                other.append((*params, owner))
+                other_log.extend((*row, owner) for row in log)
+        update, fenced = self._record_sql(), owner is not None
+        with self.engine.begin() as conn:
+            if sent_log:
+                conn.exec_driver_sql(self._log_sql(fenced=False), sent_log)
+            if other_log:
+                conn.exec_driver_sql(self._log_sql(fenced=fenced), other_log)
+            if sent:
+                conn.exec_driver_sql(update, sent)
+            if other:
+                conn.exec_driver_sql(self._fenced(update) if fenced else update, other)
+
+    def _outcome_params(self, o: Outcome) -> tuple[Any, ...]:
+        last = self._stamp(o.finished)
+        return (
+            o.status,
+            o.reply[:REPLY_LIMIT],
+            o.attempts,
+            self._stamp(o.first_attempt),
+            last,
+            last if o.status == SENT else None,
+            o.id,
+        )
+
+    def _attempt_params(self, o: Outcome) -> list[tuple[Any, ...]]:
+        """The attempt log's rows of one outcome (at, kind, reply, notice id): its earlier
+        temporary failures, then its last attempt. None when it made no attempt."""
+        if o.attempts < 1:
+            return []
+        rows = [(self._stamp(at), TEMPORARY, reply[:REPLY_LIMIT], o.id) for at, reply in o.earlier]
+        rows.append((self._stamp(o.finished), _LAST_KIND[o.status], o.reply[:REPLY_LIMIT], o.id))
+        return rows
+
+    def _record_sql(self) -> str:
         mark = self._mark
-        head = (
+        return (
             f"UPDATE {notices.name} SET status = {mark}, last_reply = {mark}, attempts = attempts + {mark}, "
             f"first_attempt_at = COALESCE(first_attempt_at, {mark}), last_attempt_at = {mark}, sent_at = {mark}, "
             f"lease_until = NULL WHERE id = {mark} AND status <> '{SENT}'"
         )
-        stamp = self._stamp
-        sent: list[tuple[Any, ...]] = []
-        other: list[tuple[Any, ...]] = []
-        for o in outcomes:
-            last = stamp(o.finished)
-            params = (
-                o.status,
-                o.reply[:1000],
-                o.attempts,
-                stamp(o.first_attempt),
-                last,
-                last if o.status == SENT else None,
-                o.id,
-            )
-            if o.status == SENT:
-                sent.append(params)
-            else:
-                other.append(params if owner is None else (*params, owner))
-        with self.engine.begin() as conn:
-            if sent:
-                conn.exec_driver_sql(head, sent)
-            if other:
-                fenced = (
-                    head if owner is None else f"{head} AND status = '{SENDING}' AND lease_owner = {mark}"
-                )
-                conn.exec_driver_sql(fenced, other)
+
+    def _fenced(self, sql: str) -> str:
+        """Only while the owner (the statement's last parameter) still holds the row."""
+        return f"{sql} AND status = '{SENDING}' AND lease_owner = {self._mark}"
+
+    def _log_sql(self, fenced: bool) -> str:
+        """Append one attempt, numbered after the notice's last logged attempt (or, for a
+        notice attempted before the log existed, after its ``attempts``), where the
+        notice's update will apply. On PostgreSQL the notice row is locked from here to
+        the commit, so that two workers recording the same row log it once."""
+        mark, log = self._mark, notice_attempts.name
+        sql = (
+            f"INSERT INTO {log} (notice_id, attempt, at, kind, reply) "
+            f"SELECT n.id, COALESCE((SELECT MAX(a.attempt) FROM {log} AS a WHERE a.notice_id = n.id), "
+            f"n.attempts) + 1, {mark}, {mark}, {mark} FROM {notices.name} AS n "
+            f"WHERE n.id = {mark} AND n.status <> '{SENT}'"
+        )
+        if fenced:
+            sql += f" AND n.status = '{SENDING}' AND n.lease_owner = {mark}"
+        if self.dialect == "postgresql":
+            sql += " FOR UPDATE OF n"
+        return sql
 
     def _stamp(self, epoch: float) -> Any:
         """A UTC instant as the driver stores it (what ``UTCDateTime`` would bind)."""
@@ -502,6 +571,36 @@ class Ledger(Database):
             q = q.where(c.version == version)
         q = q.order_by(c.document, c.version, c.channel, c.id)
         with self.engine.connect() as conn:
+            for r in conn.execution_options(stream_results=True, yield_per=2000).execute(q):
+                yield dict(r._mapping)
+
+    def iter_attempts(
+        self, document: str | None = None, version: str | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Every logged attempt (of one revision, or all), with its notice's document,
+        version, channel, recipient and Message-ID, in the order of ``iter_rows`` and then
+        of the attempts. A ledger written before the attempt log has none."""
+        c, a = notices.c, notice_attempts.c
+        q = sa.select(
+            c.document,
+            c.version,
+            c.channel,
+            c.recipient_id,
+            c.email,
+            c.message_id,
+            a.attempt,
+            a.at,
+            a.kind,
+            a.reply,
+        ).join_from(notice_attempts, notices, a.notice_id == c.id)
+        if document is not None:
+            q = q.where(c.document == document)
+        if version is not None:
+            q = q.where(c.version == version)
+        q = q.order_by(c.document, c.version, c.channel, c.id, a.attempt, a.id)
+        with self.engine.connect() as conn:
+            if notice_attempts.name not in sa.inspect(conn).get_table_names():
+                return
             for r in conn.execution_options(stream_results=True, yield_per=2000).execute(q):
                 yield dict(r._mapping)
 

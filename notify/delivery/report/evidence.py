@@ -1,10 +1,11 @@
-"""Delivery evidence export (``--report [--csv]``) and the end-of-campaign report."""
+"""Delivery evidence export (``--report [--csv]``), the attempts history beside it, and
+the end-of-campaign report."""
 
 from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, TextIO
 
@@ -33,6 +34,21 @@ EVIDENCE_COLUMNS = (
     "sent_at",
     "last_reply",
     "source",
+)
+
+# The attempts history (:func:`export_attempts`): one record per attempt, after the
+# columns that name its notice.
+ATTEMPT_COLUMNS = (
+    "document",
+    "version",
+    "channel",
+    "recipient_id",
+    "email",
+    "message_id",
+    "attempt",
+    "at",
+    "kind",
+    "reply",
 )
 
 
@@ -70,24 +86,47 @@ def export(
     :func:`neutralise`) or "json" (JSON lines, values as recorded). Returns the number
     of rows.
     """
+    return _write(ledger.iter_rows, EVIDENCE_COLUMNS, revisions, out, fmt, channel)
+
+
+def export_attempts(
+    ledger: Ledger,
+    revisions: Sequence[Revision],
+    out: TextIO,
+    *,
+    fmt: str = "json",
+    channel: str | None = None,
+) -> int:
+    """Like :func:`export`, one record per delivery attempt (``ATTEMPT_COLUMNS``): the
+    history that each notice's row sums up in ``attempts`` and ``last_reply``. A ledger
+    from before the attempt log has none."""
+    return _write(ledger.iter_attempts, ATTEMPT_COLUMNS, revisions, out, fmt, channel)
+
+
+def _write(
+    rows: Callable[[str | None, str | None], Iterator[dict[str, Any]]],
+    columns: Sequence[str],
+    revisions: Sequence[Revision],
+    out: TextIO,
+    fmt: str,
+    channel: str | None,
+) -> int:
     # Every cell quoted: a carriage return inside one (which Python 3.11's csv module
     # leaves unquoted with a "\n" line terminator) cannot split a record.
     writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL) if fmt == "csv" else None
     if writer is not None:
-        writer.writerow(EVIDENCE_COLUMNS)
+        writer.writerow(columns)
     selections: list[tuple[str | None, str | None]] = [(r.document, r.version) for r in revisions] or [
         (None, None)
     ]
     count = 0
     for document, version in selections:
-        for row in ledger.iter_rows(document, version):
+        for row in rows(document, version):
             if channel is not None and row["channel"] != channel:
                 continue
-            record = {k: _cell(row[k]) for k in EVIDENCE_COLUMNS}
+            record = {k: _cell(row[k]) for k in columns}
             if writer is not None:
-                writer.writerow(
-                    ["" if record[k] is None else neutralise(record[k]) for k in EVIDENCE_COLUMNS]
-                )
+                writer.writerow(["" if record[k] is None else neutralise(record[k]) for k in columns])
             else:
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
             count += 1
