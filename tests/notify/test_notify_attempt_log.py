@@ -21,6 +21,8 @@ from notify.delivery.ledger.ledger import DEFERRED, SENT, Campaign, Ledger, Outc
 from notify.delivery.recipients.sources import Recipient
 from notify.delivery.report.evidence import ATTEMPT_COLUMNS, EVIDENCE_COLUMNS, export, export_attempts
 
+FAST = ("--retry-base", "0.01")
+
 
 def smtp(server) -> str:
     return f"smtp://127.0.0.1:{server.port}"
@@ -36,6 +38,59 @@ def attempts_by_user(url: str) -> dict[str, list[tuple[int, str, str]]]:
         return out
     finally:
         ledger.close()
+
+
+def test_every_attempt_is_logged_with_the_reply_that_ended_it_and_the_log_only_grows(
+    tmp_path: Path, revision, smtp_server
+) -> None:
+    def on_rcpt(address: str, n: int) -> str | None:
+        if address == "user1@users.example" and n == 1:
+            return "451 4.7.1 Greylisted, try again"
+        if address == "user2@users.example" and refuse:
+            return "550 5.1.1 No such user"
+        return None
+
+    refuse = True
+    server = smtp_server(on_rcpt=on_rcpt)
+    users = write_csv(tmp_path / "users.csv", 3)
+    args = ("--recipients", str(users), "--smtp", smtp(server), *FAST)
+    first = notify(tmp_path, [revision], *args)
+    assert first.code == 1, first.out  # user2 failed for good
+
+    log = attempts_by_user(sqlite_url(tmp_path))
+    assert [(n, kind) for n, kind, _ in log["user0@users.example"]] == [(1, "sent")]
+    assert [(n, kind) for n, kind, _ in log["user1@users.example"]] == [(1, "temporary"), (2, "sent")]
+    assert log["user1@users.example"][0][2].startswith("451")
+    assert [(n, kind) for n, kind, _ in log["user2@users.example"]] == [(1, "permanent")]
+    assert log["user2@users.example"][0][2].startswith("550")
+
+    refuse = False  # the address exists now: the operator retries the failed ones
+    again = notify(tmp_path, [revision], *args, "--retry-failed")
+    assert again.code == 0, again.out
+    log = attempts_by_user(sqlite_url(tmp_path))
+    assert [(n, kind) for n, kind, _ in log["user2@users.example"]] == [(1, "permanent"), (2, "sent")]
+    assert [(n, kind) for n, kind, _ in log["user0@users.example"]] == [(1, "sent")]  # not sent again
+
+    # The notice rows sum the log up as before.
+    ledger = Ledger(sqlite_url(tmp_path), readonly=True)
+    try:
+        rows = {r["email"]: r for r in ledger.iter_rows()}
+        out = io.StringIO()
+        assert export_attempts(ledger, [revision], out, fmt="csv") == 5
+    finally:
+        ledger.close()
+    assert {email: r["attempts"] for email, r in rows.items()} == {
+        "user0@users.example": 1,
+        "user1@users.example": 2,
+        "user2@users.example": 2,
+    }
+    assert rows["user2@users.example"]["status"] == SENT
+    records = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert tuple(records[0]) == ATTEMPT_COLUMNS
+    assert [(r["email"], r["attempt"], r["kind"]) for r in records][-2:] == [
+        ("user2@users.example", "1", "permanent"),
+        ("user2@users.example", "2", "sent"),
+    ]
 
 
 # The ledger's tables as they were before the attempt log (commit 794cff8).
