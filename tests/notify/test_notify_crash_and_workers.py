@@ -1,8 +1,11 @@
-"""Real subprocesses: SIGKILL mid-campaign then a rerun; SIGTERM; several workers on one ledger."""
+"""Real subprocesses: SIGKILL mid-campaign then a rerun; SIGTERM; several workers on one ledger.
+
+The server's handler signals the test (a message accepted, both workers connected) and
+holds still while the test acts; every wait has a limit that fails the test
+(server_events.py)."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import sys
@@ -11,9 +14,11 @@ from collections import Counter
 from pathlib import Path
 
 from notify_support import ledger_rows, notify_process, sqlite_url, write_csv
+from server_events import LIMIT, Gate
 
 N = 200
-MANY = 1000  # two claims of 500: both workers get a share
+MANY = 1000  # several claims: both workers get a share
+CONNECTIONS = 4
 
 
 def _everyone(n: int = N) -> set[str]:
@@ -26,7 +31,7 @@ def test_sigkill_mid_campaign_then_rerun_completes_it(tmp_path: Path, revision, 
     def after_data(accepted: int) -> None:
         if accepted == 60:
             reached.set()
-            killed.wait(30)  # hold the server (and so the in-flight messages) until the kill is done
+            killed.wait(LIMIT)  # hold the server (and so the in-flight messages) until the kill is done
 
     server = smtp_server(after_data=after_data)
     write_csv(tmp_path / "users.csv", N)
@@ -36,11 +41,13 @@ def test_sigkill_mid_campaign_then_rerun_completes_it(tmp_path: Path, revision, 
         "--smtp",
         f"smtp://127.0.0.1:{server.port}",
         "--concurrency",
-        "4",
+        str(CONNECTIONS),
     )
     worker = notify_process(tmp_path, revision, *args)
     try:
-        assert reached.wait(60), worker.stderr.read() if worker.poll() is not None else "no progress"
+        assert reached.wait(LIMIT), (
+            worker.stderr.read() if worker.poll() is not None else "the 60th message never came"
+        )
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait(30)
         in_flight = {r["email"] for r in ledger_rows(sqlite_url(tmp_path)) if r["status"] == "sending"}
@@ -57,9 +64,14 @@ def test_sigkill_mid_campaign_then_rerun_completes_it(tmp_path: Path, revision, 
     assert rerun.returncode == 0, err
 
     counts = server.counts()
-    assert set(counts) == _everyone()  # nobody lost
+    missing = _everyone() - set(counts)
+    assert not missing, f"{len(missing)} users never got the notice after the rerun"
     duplicated = {address for address, n in counts.items() if n > 1}
-    assert duplicated <= in_flight  # at most the in-flight ones twice
+    # Twice: at most the message each connection had in flight, nobody three times.
+    assert len(duplicated) <= CONNECTIONS, (
+        f"{len(duplicated)} users got the notice twice: {sorted(duplicated)}"
+    )
+    assert duplicated <= in_flight
     assert max(counts.values()) <= 2
     rows = ledger_rows(sqlite_url(tmp_path))
     assert len(rows) == N and {r["status"] for r in rows} == {"sent"}
@@ -73,7 +85,7 @@ def test_sigterm_finishes_in_flight_and_leaves_the_campaign_resumable(
     def after_data(accepted: int) -> None:
         if accepted == 50:
             reached.set()
-            signalled.wait(30)
+            signalled.wait(LIMIT)  # hold the server until the signal is sent
 
     server = smtp_server(after_data=after_data)
     write_csv(tmp_path / "users.csv", N)
@@ -83,11 +95,11 @@ def test_sigterm_finishes_in_flight_and_leaves_the_campaign_resumable(
         "--smtp",
         f"smtp://127.0.0.1:{server.port}",
         "--concurrency",
-        "4",
+        str(CONNECTIONS),
     )
     worker = notify_process(tmp_path, revision, *args)
     try:
-        assert reached.wait(60)
+        assert reached.wait(LIMIT), "the 50th message never came"
         os.kill(worker.pid, signal.SIGTERM)
     finally:
         signalled.set()
@@ -137,8 +149,9 @@ def test_two_concurrent_workers_on_one_postgresql_ledger_send_nothing_twice(
     tmp_path: Path, revision, smtp_server, fresh_postgres: str
 ) -> None:
     server = smtp_server()
-    _hold_until_both_workers_connected(server, wanted=2 * 3 + 2)
+    gate = _hold_until_both_workers_connected(server, wanted=2 * 3 + 2)
     rows = _two_workers(tmp_path, revision, server, fresh_postgres)
+    gate.check()
     assert server.counts() == Counter({address: 1 for address in _everyone(MANY)})
     assert len(rows) == MANY and {r["status"] for r in rows} == {"sent"}
     owners = {r["lease_owner"].rsplit(":", 1)[1] for r in rows}
@@ -149,32 +162,31 @@ def test_two_concurrent_workers_on_one_sqlite_ledger_send_nothing_twice(
     tmp_path: Path, revision, smtp_server
 ) -> None:
     server = smtp_server()
-    _hold_until_both_workers_connected(server, wanted=2 * 3 + 2)
+    gate = _hold_until_both_workers_connected(server, wanted=2 * 3 + 2)
     rows = _two_workers(tmp_path, revision, server, sqlite_url(tmp_path))
+    gate.check()
     assert server.counts() == Counter({address: 1 for address in _everyone(MANY)})
     owners = {r["lease_owner"].rsplit(":", 1)[1] for r in rows}
     assert len(owners) == 2
 
 
-def _hold_until_both_workers_connected(server, wanted: int) -> None:
+def _hold_until_both_workers_connected(server, wanted: int) -> Gate:
     """Hold every DATA until `wanted` EHLOs were seen (both pre-flights and both
-    pools), so that the two workers provably run at the same time."""
-    opened = threading.Event()
+    pools), so that the two workers provably run at the same time; the gate's check()
+    fails the test if they never did."""
+    gate = Gate(f"{wanted} SMTP connections (both workers' pre-flights and sessions)")
     original = server.handle_EHLO
 
     async def handle_EHLO(srv, session, envelope, hostname, responses):
         result = await original(srv, session, envelope, hostname, responses)
         if server.connections >= wanted:
-            opened.set()
+            gate.open()
         return result
 
     async def handle_DATA(srv, session, envelope, _inner=server.handle_DATA):
-        for _ in range(1500):  # give up holding after a while rather than hang the suite
-            if opened.is_set():
-                break
-            await asyncio.sleep(0.01)
-        opened.set()
+        await gate.passage()
         return await _inner(srv, session, envelope)
 
     server.handle_EHLO = handle_EHLO
     server.handle_DATA = handle_DATA
+    return gate

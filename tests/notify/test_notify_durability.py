@@ -7,17 +7,19 @@ lock, so outcomes can only be in the journal), and while it waits to claim rows.
 other worker finishes the campaign. A worker stalled with SIGSTOP past its lease
 resumes after another took its rows over. A ledger on a small tmpfs fills up. Every
 test counts the messages each recipient got at the server.
+
+Nothing here waits on the clock: the server signals each message it accepts and the
+test waits for the count it needs (server_events.py); a wait that runs out fails the
+test and says what did not come.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import sqlite3
 import subprocess
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +28,11 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from notify_support import ledger_rows, notify_process, sqlite_url, write_csv
+from server_events import LIMIT, Gate, Tally, wait_until
+
+from notify.common.resources import private_folder
+from notify.delivery.ledger import journal
+from notify.delivery.ledger.ledger import journal_place
 
 ROWS = 700
 CONCURRENCY = 2
@@ -36,31 +43,24 @@ def everyone(n: int = ROWS) -> set[str]:
     return {f"user{i}@users.example" for i in range(n)}
 
 
-def wait_for(condition: Callable[[], bool], timeout: float = 60.0, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or condition}")
-        time.sleep(0.01)
-
-
 class Watch:
-    """The test server seen per worker: messages each sender had accepted, hooks run
-    on each accepted message before its reply goes out, and a barrier that holds
-    every DATA until both workers have their sessions open (so they really overlap).
-    It advertises PIPELINING, as Postfix does (aiosmtpd handles pipelined commands but
-    does not say so): the sessions then write the next message's envelope behind each
-    body, the path of a production campaign."""
+    """The test server seen per worker: messages each sender had accepted (a Tally the
+    test waits on), hooks run on each accepted message before its reply goes out, and a
+    gate that holds every DATA until both workers have their sessions open (so they
+    really overlap; the test fails if they never do). It advertises PIPELINING, as
+    Postfix does (aiosmtpd handles pipelined commands but does not say so): the
+    sessions then write the next message's envelope behind each body, the path of a
+    production campaign."""
 
     def __init__(self, server: Any, connections: int | None) -> None:
         self.server = server
-        self.accepted: Counter[str] = Counter()
+        self.accepted = Tally()
         self.last: dict[tuple[str, int], str] = {}  # (sender, connection) -> the address accepted last
         self.hooks: list[Callable[[str, int], None]] = []
         self.lock = threading.Lock()
-        opened = threading.Event()
+        self.gate = Gate(f"{connections} SMTP connections (both workers' pre-flights and sessions)")
         if connections is None:
-            opened.set()
+            self.gate.open()
         ehlo, data = server.handle_EHLO, server.handle_DATA
 
         async def handle_EHLO(
@@ -69,21 +69,16 @@ class Watch:
             result = await ehlo(srv, session, envelope, hostname, responses)
             result.insert(-1, "250-PIPELINING")  # as Postfix does: each session then pipelines
             if connections is not None and server.connections >= connections:
-                opened.set()
+                self.gate.open()
             return result
 
         async def handle_DATA(srv: Any, session: Any, envelope: Any) -> str:
-            for _ in range(1500):  # at most 15 s, rather than hang the suite
-                if opened.is_set():
-                    break
-                await asyncio.sleep(0.01)
-            opened.set()
+            await self.gate.passage()
             reply: str = await data(srv, session, envelope)
             if reply.startswith("250"):
                 with self.lock:
-                    self.accepted[envelope.mail_from] += 1
-                    n = self.accepted[envelope.mail_from]
                     self.last[envelope.mail_from, id(session)] = envelope.rcpt_tos[0]
+                n = self.accepted.note(envelope.mail_from)
                 for hook in self.hooks:
                     hook(envelope.mail_from, n)
             return reply
@@ -92,14 +87,41 @@ class Watch:
         server.handle_DATA = handle_DATA
 
     def of(self, worker: str) -> int:
-        with self.lock:
-            return self.accepted[SENDERS[worker]]
+        return self.accepted[SENDERS[worker]]
+
+    def wait_for(self, worker: str, count: int, what: str) -> int:
+        """Wait until the server accepted ``count`` messages of the worker (or fail)."""
+        return self.accepted.wait_for(SENDERS[worker], count, what)
+
+    def hold_at(self, worker: str, count: int) -> tuple[threading.Event, threading.Event]:
+        """When the worker's ``count``-th message is accepted, before its reply goes out,
+        set the first event and hold the server (every session of both workers) until
+        the test sets the second."""
+        reached, go = threading.Event(), threading.Event()
+
+        def hold(sender: str, n: int) -> None:
+            if sender == SENDERS[worker] and n == count:
+                reached.set()
+                go.wait(LIMIT)
+
+        self.hooks.append(hold)
+        return reached, go
 
     def last_of(self, worker: str) -> set[str]:
         """The message each of the worker's connections had accepted last: at a kill, the
         only ones whose acceptance the worker may not have recorded."""
         with self.lock:
             return {address for (sender, _), address in self.last.items() if sender == SENDERS[worker]}
+
+
+def journaled(ledger: str, repo: Path, worker: subprocess.Popen[str]) -> set[int]:
+    """The rows whose outcome is in the worker's outcome journal: those its ledger does
+    not have yet (a segment is deleted once the ledger has its outcomes)."""
+    folder, _ = journal_place(ledger, private_folder(repo))
+    owner = f":{worker.pid}:"
+    return {
+        o.id for header, outcomes in journal.written(folder) if owner in header["owner"] for o in outcomes
+    }
 
 
 class LedgerLock:
@@ -118,8 +140,9 @@ class LedgerLock:
             self.transaction = self.conn.begin()
             self.conn.execute(sa.text("LOCK TABLE policy_notices IN SHARE MODE"))
 
-    def rows(self) -> list[tuple[str, str, str]]:
-        query = "SELECT email, status, COALESCE(lease_owner, '') FROM policy_notices"
+    def rows(self) -> list[tuple[int, str, str]]:
+        """(id, status, owner) of every notice, as the workers had committed them."""
+        query = "SELECT id, status, COALESCE(lease_owner, '') FROM policy_notices"
         if self.url.startswith("sqlite"):
             return [tuple(r) for r in self.sqlite.execute(query)]
         return [tuple(r) for r in self.conn.execute(sa.text(query))]
@@ -160,8 +183,8 @@ def kill(worker: subprocess.Popen[str]) -> None:
     worker.wait(30)
 
 
-def held_by(rows: list[tuple[str, str, str]], worker: subprocess.Popen[str], *statuses: str) -> set[str]:
-    return {email for email, status, owner in rows if f":{worker.pid}:" in owner and status in statuses}
+def held_by(rows: list[tuple[int, str, str]], worker: subprocess.Popen[str], *statuses: str) -> set[int]:
+    return {row_id for row_id, status, owner in rows if f":{worker.pid}:" in owner and status in statuses}
 
 
 def finish(workers: dict[str, subprocess.Popen[str]]) -> str:
@@ -181,13 +204,17 @@ def finish(workers: dict[str, subprocess.Popen[str]]) -> str:
 def assert_everyone_once_but(
     server: Any, ledger: str, at_most: int, among: set[str] | None = None
 ) -> Counter[str]:
+    """What the users see: every one has the notice, at most ``at_most`` of them twice
+    (and only among the messages in flight at the kill), nobody three times; and the
+    ledger says every notice was sent."""
     counts = server.counts()
-    assert set(counts) == everyone()  # nobody lost
+    missing = everyone() - set(counts)
+    assert not missing, f"{len(missing)} users never got the notice, e.g. {sorted(missing)[:5]}"
     twice = {address for address, n in counts.items() if n > 1}
-    assert max(counts.values()) <= 2
+    assert max(counts.values()) <= 2, f"someone got the notice {max(counts.values())} times"
     assert len(twice) <= at_most, f"{len(twice)} recipients got the notice twice: {sorted(twice)}"
     if among is not None:
-        assert twice <= among
+        assert twice <= among, f"sent twice though not in flight at the kill: {sorted(twice - among)}"
     rows = ledger_rows(ledger)
     assert len(rows) == ROWS and {r["status"] for r in rows} == {"sent"}
     return counts
@@ -219,9 +246,10 @@ def test_a_worker_killed_mid_message_costs_at_most_one_duplicate_per_open_connec
     watch.hooks.append(kill_a_mid_data)
     workers.update(start_workers(tmp_path, revision, server, ledger))
     try:
-        wait_for(killed.is_set, what="worker A's 40th message")
+        assert killed.wait(LIMIT), f"worker A's 40th message never came (A had {watch.of('A')} accepted)"
     finally:
         err = finish(workers)
+    watch.gate.check()
     # In flight: the last message each of A's connections had sent (the server may
     # accept a pipelined one after the kill), not one before it.
     assert_everyone_once_but(server, ledger, at_most=CONCURRENCY, among=watch.last_of("A"))
@@ -235,13 +263,17 @@ def test_a_worker_killed_between_its_outcomes_and_the_ledger_commit_sends_none_o
     ledger = ledger_for(backend, tmp_path, request)
     server = smtp_server()
     watch = Watch(server, connections=2 * (CONCURRENCY + 1))
+    reached, go = watch.hold_at("A", 10)
     workers = start_workers(tmp_path, revision, server, ledger)
     try:
-        wait_for(lambda: watch.of("A") >= 10, what="worker A under way")
-        lock = LedgerLock(ledger)  # from here on, A's outcomes can reach its journal only
+        assert reached.wait(LIMIT), "worker A's 10th message never came"
+        try:  # the server holds still: A has all but 10 of the rows it claimed to send
+            lock = LedgerLock(ledger)  # from here on, A's outcomes can reach its journal only
+        finally:
+            go.set()
         try:
             at_lock = watch.of("A")
-            wait_for(lambda: watch.of("A") >= at_lock + 30, what="30 more messages of worker A")
+            watch.wait_for("A", at_lock + 30, "30 more messages of worker A")
             kill(workers["A"])
             delivered = watch.of("A")
             recorded = len(held_by(lock.rows(), workers["A"], "sent"))
@@ -249,6 +281,7 @@ def test_a_worker_killed_between_its_outcomes_and_the_ledger_commit_sends_none_o
             lock.release()
     finally:
         finish(workers)
+    watch.gate.check()
     # At the kill, the ledger lacked most of what A had delivered: only its journal had them.
     assert recorded <= delivered - 30
     assert_everyone_once_but(server, ledger, at_most=CONCURRENCY, among=watch.last_of("A"))
@@ -261,21 +294,35 @@ def test_a_worker_killed_while_it_waits_to_claim_rows_causes_no_duplicate(
     ledger = ledger_for(backend, tmp_path, request)
     server = smtp_server()
     watch = Watch(server, connections=2 * (CONCURRENCY + 1))
+    reached, go = watch.hold_at("A", 10)
     workers = start_workers(tmp_path, revision, server, ledger)
     try:
-        wait_for(lambda: watch.of("A") >= 10, what="worker A under way")
-        lock = LedgerLock(ledger)
+        assert reached.wait(LIMIT), "worker A's 10th message never came"
         try:
-            # Everything A had claimed is delivered, and its claim for more waits on the lock.
-            claimed = len(held_by(lock.rows(), workers["A"], "sent", "sending"))
-            wait_for(lambda: watch.of("A") >= claimed, what="worker A's queue to drain")
-            time.sleep(0.2)
+            lock = LedgerLock(ledger)
+        finally:
+            go.set()
+        try:
+            # A delivers what it had claimed, each outcome into its journal (the ledger
+            # is locked), and its claim for more waits on the lock: then nothing of A's
+            # is in flight.
+            rows = lock.rows()
+            claimed, recorded = (
+                held_by(rows, workers["A"], "sent", "sending"),
+                held_by(rows, workers["A"], "sent"),
+            )
+            watch.wait_for("A", len(claimed), "worker A's queue to drain")
+            wait_until(
+                lambda: claimed <= recorded | journaled(ledger, tmp_path, workers["A"]),
+                f"worker A's journal to hold the outcomes of its {len(claimed - recorded)} unrecorded messages",
+            )
             kill(workers["A"])
-            assert watch.of("A") == claimed
+            assert watch.of("A") == len(claimed)
         finally:
             lock.release()
     finally:
         finish(workers)
+    watch.gate.check()
     counts = assert_everyone_once_but(server, ledger, at_most=0)
     assert counts == Counter({address: 1 for address in everyone()})
 
@@ -301,7 +348,7 @@ def test_a_worker_resumed_after_stalling_past_its_lease_sends_none_of_the_rows_a
         tmp_path, revision, *args, "--from", SENDERS["A"], "--concurrency", "1", "--lease", "2"
     )
     try:
-        wait_for(stalled.is_set, what="worker A's 20th message")
+        assert stalled.wait(LIMIT), f"worker A's 20th message never came (A had {watch.of('A')} accepted)"
         # B finds every row leased to A, waits for the lease to run out, then takes them.
         workers["B"] = notify_process(tmp_path, revision, *args, "--from", SENDERS["B"], "--concurrency", "2")
         _, b_err = workers["B"].communicate(timeout=120)
