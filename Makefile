@@ -49,12 +49,14 @@ test: $(STAMP) debian-test $(AXE)
 	@start=$$(date +%s); $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile; status=$$?; \
 	echo "make test: the suite took $$(( $$(date +%s) - start )) s"; exit $$status
 
-# ruff (lint and format), mypy, and the import contract that keeps the layering.
+# ruff (lint and format), mypy, the import contract that keeps the layering, and no
+# function in generator/ or notify/ over 80 lines.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/python scripts/function_length.py
 
 bench: $(STAMP) debian-bench
 	$(BIN)/python benchmarks/build.py

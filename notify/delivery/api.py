@@ -216,6 +216,29 @@ def _users(n: int) -> str:
     return f"{n} registered user{'' if n == 1 else 's'}"
 
 
+def _not_reached(r: Result, name: str, failed: int, error: BaseException | None) -> list[str]:
+    """Who of the campaign is not reached, why, and what to do about each kind."""
+    parts = []
+    if r.remaining:
+        parts.append(f"{r.remaining} still to send")
+    if failed:
+        parts.append(f"{failed} failed permanently")
+    if r.skipped_count:
+        parts.append(f"{r.skipped_count} with an unusable address in the source")
+    why = f" (stopped: {r.stopped})" if r.stopped else ""
+    lines = [f"{name}: {_users(r.unreached)} not reached: {', '.join(parts)}{why}."]
+    if r.remaining and not isinstance(error, NotifyError):
+        lines.append("  Rerun the same command to send the rest; nothing already sent goes again.")
+    if failed:
+        lines.append(
+            "  For the permanent failures: correct the addresses in the source, then rerun with "
+            "--retry-failed (the replies are in --report --csv)."
+        )
+    if r.skipped_count:
+        lines.append("  Correct the unusable addresses listed above in the source and rerun.")
+    return lines
+
+
 def ending(r: Result, error: BaseException | None = None) -> list[str]:
     """The end of a campaign in plain words: who is not reached yet, and what to do."""
     name = f"{r.document} {r.version} ({r.channel})"
@@ -237,24 +260,7 @@ def ending(r: Result, error: BaseException | None = None) -> list[str]:
             "(the replies are in --report --csv)."
         )
     else:
-        parts = []
-        if r.remaining:
-            parts.append(f"{r.remaining} still to send")
-        if failed:
-            parts.append(f"{failed} failed permanently")
-        if r.skipped_count:
-            parts.append(f"{r.skipped_count} with an unusable address in the source")
-        why = f" (stopped: {r.stopped})" if r.stopped else ""
-        lines.append(f"{name}: {_users(r.unreached)} not reached: {', '.join(parts)}{why}.")
-        if r.remaining and not isinstance(error, NotifyError):
-            lines.append("  Rerun the same command to send the rest; nothing already sent goes again.")
-        if failed:
-            lines.append(
-                "  For the permanent failures: correct the addresses in the source, then rerun with "
-                "--retry-failed (the replies are in --report --csv)."
-            )
-        if r.skipped_count:
-            lines.append("  Correct the unusable addresses listed above in the source and rerun.")
+        lines += _not_reached(r, name, failed, error)
     if r.lease_lost:
         lines.append(
             f"  {r.lease_lost} notices this worker had taken were left to another worker: it stalled past "
@@ -437,23 +443,10 @@ async def _run_all(
         ThreadPoolExecutor(max_workers=options.concurrency + 4, thread_name_prefix="notify")
     )
     stop = asyncio.Event()
-    interrupted: list[str] = []
-
-    def on_signal(signum: int) -> None:
-        interrupted.append(signal.Signals(signum).name)
-        stop.set()
-
-    installed = []
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, on_signal, sig)
-            installed.append(sig)
-        except (NotImplementedError, RuntimeError, ValueError):
-            pass
     results: list[Result] = []
     error: BaseException | None = None
     progress = _Progress(console) if console.is_terminal and not options.as_json else None
-    try:
+    with _Signals(loop, stop) as interrupted:
         for revision in revisions:
             if revision.late:
                 console.print(
@@ -478,26 +471,60 @@ async def _run_all(
                     progress=progress.update if progress else None,
                     prepare=redlines.prepare if redlines is not None else None,
                 )
-                if progress:
-                    progress.start(f"{revision.document} {revision.version} {channel.name}")
-                try:
-                    result = await runner.run()
-                except NotifyError as exc:
-                    results.append(runner.result)
-                    error = exc
+                result, failure = await _run_one(
+                    runner, progress, f"{revision.document} {revision.version} {channel.name}"
+                )
+                if failure is not None:
+                    results.append(result)
+                    error = failure
                     break
-                finally:
-                    if progress:
-                        progress.stop()
                 if interrupted and result.stopped in (None, "interrupted"):
                     result.stopped = f"interrupted by {interrupted[0]}"
                 results.append(result)
-    finally:
-        for sig in installed:
-            loop.remove_signal_handler(sig)
-    if error is not None and not isinstance(error, NotifyError):
-        raise error
     return results, error
+
+
+async def _run_one(
+    runner: Runner, progress: _Progress | None, label: str
+) -> tuple[Result, NotifyError | None]:
+    """One campaign's result, or what it had done when a NotifyError stopped it, and that error."""
+    if progress:
+        progress.start(label)
+    try:
+        return await runner.run(), None
+    except NotifyError as exc:
+        return runner.result, exc
+    finally:
+        if progress:
+            progress.stop()
+
+
+class _Signals:
+    """SIGINT and SIGTERM set ``stop`` (the campaign ends cleanly, the ledger kept) while
+    the block runs; the block gets the list of the signals' names received."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
+        self.loop = loop
+        self.stop = stop
+        self.received: list[str] = []
+        self.installed: list[signal.Signals] = []
+
+    def _on_signal(self, signum: int) -> None:
+        self.received.append(signal.Signals(signum).name)
+        self.stop.set()
+
+    def __enter__(self) -> list[str]:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                self.loop.add_signal_handler(sig, self._on_signal, sig)
+                self.installed.append(sig)
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass
+        return self.received
+
+    def __exit__(self, *exc: object) -> None:
+        for sig in self.installed:
+            self.loop.remove_signal_handler(sig)
 
 
 class _Progress:
