@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -147,58 +148,40 @@ def _add_sending_arguments(g: argparse._ArgumentGroup) -> None:
 
 def _add_pace_arguments(g: argparse._ArgumentGroup) -> None:
     """How fast, how long and how often a campaign tries (defaults: `DeliveryOptions`')."""
-    g.add_argument(
-        "--concurrency",
-        type=_positive_int,
-        default=_default("concurrency"),
-        metavar="N",
-        help=f"parallel SMTP sessions (default {_default('concurrency')})",
+    _add_option(g, "--concurrency", _positive_int, "N", "parallel SMTP sessions (default %(default)s)")
+    _add_option(g, "--rate", _positive_float, "PER_SECOND", "at most this many messages per second")
+    _add_option(
+        g, "--deadline", _positive_float, "SECONDS", "per message, all retries included (default %(default)g)"
     )
-    g.add_argument(
-        "--rate", type=_positive_float, metavar="PER_SECOND", help="at most this many messages per second"
-    )
-    g.add_argument(
-        "--deadline",
-        type=_positive_float,
-        default=_default("deadline"),
-        metavar="SECONDS",
-        help=f"per message, all retries included (default {_default('deadline'):g})",
-    )
-    g.add_argument(
-        "--retries",
-        type=int,
-        default=_default("retries"),
-        metavar="N",
-        help=f"retries after a temporary failure (default {_default('retries')})",
-    )
-    g.add_argument(
-        "--retry-base",
-        type=_positive_float,
-        default=_default("retry_base"),
-        metavar="SECONDS",
-        help=f"first back-off delay (default {_default('retry_base'):g})",
-    )
-    g.add_argument(
+    _add_option(g, "--retries", int, "N", "retries after a temporary failure (default %(default)s)")
+    _add_option(g, "--retry-base", _positive_float, "SECONDS", "first back-off delay (default %(default)g)")
+    _add_option(
+        g,
         "--max-error-rate",
-        type=float,
-        default=_default("max_error_rate"),
-        metavar="SHARE",
-        help="stop when more than this share of recent deliveries fail "
-        f"(default {_default('max_error_rate'):g})",
+        float,
+        "SHARE",
+        "stop when more than this share of recent deliveries fail (default %(default)g)",
     )
+
+
+def _add_option(
+    g: argparse._ArgumentGroup, flag: str, kind: Callable[[str], Any], metavar: str, text: str
+) -> None:
+    """`flag` with the default of the `DeliveryOptions` field of its name; argparse puts
+    that default in the help where it says `%(default)s` (`%(default)g`: 60.0 as 60)."""
+    g.add_argument(flag, type=kind, default=_default(flag[2:].replace("-", "_")), metavar=metavar, help=text)
 
 
 def _add_ledger_arguments(g: argparse._ArgumentGroup) -> None:
     g.add_argument(
         "--ledger", metavar="URL", help=f"SQLAlchemy URL of the delivery ledger (default {DEFAULT_LEDGER})"
     )
-    g.add_argument(
+    _add_option(
+        g,
         "--lease",
-        type=_positive_float,
-        default=_default("lease"),
-        metavar="SECONDS",
-        help="how long a worker holds the notices it took from the ledger "
-        f"(default {_default('lease'):g}); renewed while it "
+        _positive_float,
+        "SECONDS",
+        "how long a worker holds the notices it took from the ledger (default %(default)g); renewed while it "
         "works. Another worker takes over the rest of one that stalls or dies this long; a worker never "
         "sends a notice whose lease it cannot show is still its own",
     )
