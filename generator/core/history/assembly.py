@@ -9,23 +9,20 @@ version once the last language reached the branch.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
-import hashlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from generator.core import urls
 from generator.core.calendar import WorkingCalendar
 from generator.core.errors import Findings, PolicyError
-from generator.core.history.drafts import Draft, collect
+from generator.core.history.drafts import Draft, collect, written
 from generator.core.history.model import Document, DocumentHistory, Version, default_title
-from generator.core.history.rules import Sighting, judge_rewrites, latest_sighting, version_dates
+from generator.core.history.rules import Dates, judge_rewrites, latest_sighting, version_dates
 from generator.core.history.translated import TranslatedFile, lags, translate, translated_file
 from generator.core.marks import lost_marks, section_mark_problems
 from generator.core.record import NO_SIGHTINGS, Sightings
 from generator.core.revisions import FileRevision
-from generator.core.sections import parse_sections
 from generator.core.translations import DEFAULT_LANGUAGE
 
 
@@ -122,7 +119,7 @@ def _publish(
             key=lambda r: r.committed_at,
         )
         carried = [source_language, *(f.language for f in owed if draft.key in f.by_key)]
-        version = _finish(
+        dates = version_dates(
             doc_id,
             draft,
             versions[-1] if versions else None,
@@ -132,6 +129,7 @@ def _publish(
             arrived=arrived,
             seen=functools.partial(latest_sighting, sightings, doc_id, draft.key, carried),
         )
+        version = _finish(doc_id, draft, dates)
         version = replace(version, language=source_language, source_language=source_language)
         translated = tuple(
             translate(version, draft, files[language], language, len(versions) == 0, calendar, findings)
@@ -179,39 +177,17 @@ def _judge_marks(versions: Sequence[Version], findings: Findings) -> None:
         )
 
 
-def _finish(
-    doc_id: str,
-    draft: Draft,
-    previous: Version | None,
-    calendar: WorkingCalendar,
-    working_days: int,
-    findings: Findings,
-    *,
-    arrived: FileRevision | None = None,
-    seen: Callable[[dt.date], Sighting | None] | None = None,
-) -> Version:
-    """The version `draft` assembles, with the dates the rules settle
-    (`rules.version_dates`, which says what `previous`, `arrived` and `seen` are)."""
-    dates = version_dates(
-        doc_id, draft, previous, calendar, working_days, findings, arrived=arrived, seen=seen
-    )
-    matter, text = draft.matter, draft.body
+def _finish(doc_id: str, draft: Draft, dates: Dates) -> Version:
+    """The version `draft` assembles, with the dates the rules settled (`rules.version_dates`)."""
+    matter = draft.matter
     return Version(
         document=doc_id,
         version=draft.key,
         title=matter.title or default_title(doc_id),
-        path=draft.last.path,
-        text=text,
-        commit=draft.last.commit,
-        first_commit=draft.first.commit,
-        sha256=hashlib.sha256(draft.last.data).hexdigest(),
-        source=draft.last.data,
         published=dates.published,
         effective=dates.effective,
-        summary=matter.summary,
-        sections=parse_sections(text),
         window=dates.window,
         effective_declared=matter.effective is not None,
         per_commit=draft.per_commit,
-        draft=draft.last.uncommitted,
+        **written(draft),
     )

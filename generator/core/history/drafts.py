@@ -10,8 +10,10 @@ day. An uncommitted file (an editor's preview) is read as the next version.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TypedDict
 
 from generator.core import urls
 from generator.core.calendar import WorkingCalendar
@@ -20,6 +22,7 @@ from generator.core.errors import Findings, FrontMatterError
 from generator.core.frontmatter import FrontMatter, split
 from generator.core.history.model import DRAFT_SUFFIX
 from generator.core.revisions import FileRevision
+from generator.core.sections import Section, parse_sections
 
 
 @dataclass
@@ -37,6 +40,38 @@ class Draft:
     """Commits after publication that changed the published text (judged when the version ends)."""
     rewritten: bool = False
     """The latest commit of this version still carries a changed text."""
+
+
+class Written(TypedDict):
+    """The fields of a `Version` that its draft's file gives, in any language (`written`)."""
+
+    path: str
+    text: str
+    sections: tuple[Section, ...]
+    summary: str | None
+    commit: str
+    first_commit: str
+    sha256: str
+    source: bytes
+    draft: bool
+
+
+def written(draft: Draft) -> Written:
+    """What a version takes from `draft`'s file: its path, text, sections and summary at
+    the version's last commit, the commits that introduced and last carried it, the
+    file's bytes there and their sha256, and whether it is uncommitted."""
+    text = draft.body
+    return Written(
+        path=draft.last.path,
+        text=text,
+        sections=parse_sections(text),
+        summary=draft.matter.summary,
+        commit=draft.last.commit,
+        first_commit=draft.first.commit,
+        sha256=hashlib.sha256(draft.last.data).hexdigest(),
+        source=draft.last.data,
+        draft=draft.last.uncommitted,
+    )
 
 
 def published_date(value: dt.date | dt.datetime | None, calendar: WorkingCalendar) -> dt.date | None:

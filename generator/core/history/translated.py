@@ -8,14 +8,13 @@ version in each language; and the languages that lag behind the source at the ti
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from generator.core.calendar import WorkingCalendar
 from generator.core.dates import short_date
 from generator.core.errors import Findings
-from generator.core.history.drafts import Draft, collect, instant, published_date
+from generator.core.history.drafts import Draft, collect, instant, published_date, written
 from generator.core.history.model import Version
 from generator.core.history.rules import judge_rewrites
 from generator.core.marks import section_mark_problems
@@ -192,21 +191,8 @@ def translate(
             file=path,
             remedy=f"add `title:` in {language} to the front matter",
         )
-    text = draft.body
     return replace(
-        version,
-        title=matter.title or version.title,
-        path=path,
-        text=text,
-        commit=draft.last.commit,
-        first_commit=draft.first.commit,
-        sha256=hashlib.sha256(draft.last.data).hexdigest(),
-        source=draft.last.data,
-        summary=matter.summary,
-        sections=parse_sections(text),
-        draft=draft.last.uncommitted,
-        language=language,
-        translations=(),
+        version, **written(draft), title=matter.title or version.title, language=language, translations=()
     )
 
 
