@@ -61,21 +61,31 @@ def dump_line(data: Mapping[str, object]) -> str:
 
 
 @dataclass(frozen=True)
-class VersionLine:
-    seq: int
-    seen: dt.datetime
+class Shown:
+    """A version the site shows at this build, in one language (what a version line of
+    the log records of it: `VersionLine`)."""
+
     document: str
     language: str
     version: str
     sha256: str
     published: dt.datetime
     effective: dt.datetime
-    inherited: bool = False
     pdf_sha256: str | None = None
 
     @property
     def key(self) -> VersionKey:
         return (self.document, self.language, self.version)
+
+
+@dataclass(frozen=True, kw_only=True)
+class VersionLine(Shown):
+    """A version line of the log: the version as the site showed it when the line was
+    written (`seen`), and whether the log began with it (`inherited`)."""
+
+    seq: int
+    seen: dt.datetime
+    inherited: bool = False
 
 
 @dataclass(frozen=True)
@@ -457,23 +467,6 @@ def head_violation(record: Record, stated_head: str | None, *, where: str) -> Vi
         remedy="restore the published log (the deployed site's publication-log.jsonl, or a backup) "
         "and pass it with --record",
     )
-
-
-@dataclass(frozen=True)
-class Shown:
-    """A version the site shows at this build, in one language."""
-
-    document: str
-    language: str
-    version: str
-    sha256: str
-    published: dt.datetime
-    effective: dt.datetime
-    pdf_sha256: str | None = None
-
-    @property
-    def key(self) -> VersionKey:
-        return (self.document, self.language, self.version)
 
 
 def extend(record: Record, shown: Sequence[Shown], seen: dt.datetime, zone: ZoneInfo) -> Record:
