@@ -29,9 +29,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any, TypeVar
 
 from notify.common.tokens import USER_LIMIT
-from notify.contract.revision import Translation, notice_language
+from notify.contract.revision import Translation, notice_language, translation_in
 
 ACCEPT, OBJECT = "accept", "object"
 ANSWERS = (ACCEPT, OBJECT)
@@ -58,16 +59,11 @@ class VersionFacts:
 
     def in_language(self, language: str) -> VersionFacts:
         """The version as readers of ``language`` see it; itself when not translated into it."""
-        t = next((t for t in self.translations if t.language == language), None)
+        t = translation_in(self.translations, language)
         if t is None:
             return self
-        return replace(
-            self,
-            title=t.title or self.title,
-            summary=t.summary,
-            core_sections=t.core_sections,
-            url=t.url or self.url,
-            changes_url=t.changes_url,
+        return _in_words_of(
+            t, self, summary=t.summary, core_sections=t.core_sections, changes_url=t.changes_url
         )
 
 
@@ -103,15 +99,10 @@ class DocumentFacts:
     def in_language(self, language: str) -> DocumentFacts:
         """The document as readers of ``language`` see it (its title, page and versions in
         that language where it has them); the same versions, so the rule is unchanged."""
-        t = next((t for t in self.translations if t.language == language), None)
+        t = translation_in(self.translations, language)
         if t is None:
             return self
-        return replace(
-            self,
-            title=t.title or self.title,
-            url=t.url or self.url,
-            versions=tuple(v.in_language(language) for v in self.versions),
-        )
+        return _in_words_of(t, self, versions=tuple(v.in_language(language) for v in self.versions))
 
     def version(self, version: str) -> VersionFacts | None:
         i = self._index.get(version)
@@ -132,6 +123,15 @@ class DocumentFacts:
             if v.effective <= at:
                 found = i
         return found
+
+
+_Facts = TypeVar("_Facts", VersionFacts, DocumentFacts)
+
+
+def _in_words_of(t: Translation, facts: _Facts, **fields: Any) -> _Facts:
+    """``facts`` as the translation ``t`` words them: its title and page where it has
+    them (else the source's), and ``fields``."""
+    return replace(facts, title=t.title or facts.title, url=t.url or facts.url, **fields)
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,11 @@ class Translation:
     for each earlier version this language's site compares with the revision."""
 
 
+def translation_in(translations: Sequence[Translation], language: str) -> Translation | None:
+    """The one of ``translations`` in ``language``; None when none is."""
+    return next((t for t in translations if t.language == language), None)
+
+
 @dataclass(frozen=True)
 class Earlier:
     """A version of the document before the revision, as the governing rule and the
@@ -151,7 +156,7 @@ class Revision:
     def in_language(self, language: str) -> Revision:
         """The revision as readers of ``language`` see it: that translation's title,
         summary, section titles and links; itself when it has no translation in it."""
-        translation = next((t for t in self.translations if t.language == language), None)
+        translation = translation_in(self.translations, language)
         if translation is None:
             return self
         return replace(
@@ -174,7 +179,7 @@ class Revision:
         revision, for readers of ``language``: that language's page where its site has
         one, else the source language's (a version from before the translation existed
         is compared only in the language it was written in); "" when the site has none."""
-        translation = next((t for t in self.translations if t.language == language), None)
+        translation = translation_in(self.translations, language)
         if translation is not None:
             url = dict(translation.earlier).get(version)
             if url:
