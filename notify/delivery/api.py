@@ -16,6 +16,7 @@ import sys
 import threading
 from collections.abc import Callable, Coroutine, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -103,19 +104,14 @@ def run_campaigns(
         if not _recipients_found(options, repo, console):
             return 0
         settings = _settings(options, ledger_url, repo)
-        ledger = Ledger(ledger_url)
-        try:
+        with closing(Ledger(ledger_url)) as ledger:
             results, error = _run_coroutine(
                 lambda: _run_all(
                     options, revisions, repo, ledger, settings, console, governing_at, redlines_for
                 )
             )
-        finally:
-            ledger.close()
-    except SQLAlchemyError as exc:
-        return fail(console, _ledger_failed(ledger_url, exc), as_json=options.as_json)
-    except NotifyError as exc:
-        return fail(console, exc, as_json=options.as_json)
+    except (SQLAlchemyError, NotifyError) as exc:
+        return _stopped(console, ledger_url, exc, as_json=options.as_json)
     return _conclude(results, error, options.as_json, console)
 
 
@@ -159,11 +155,15 @@ def _settings(options: DeliveryOptions, ledger_url: str, repo: Path) -> Settings
     )
 
 
-def _ledger_failed(ledger_url: str, exc: SQLAlchemyError) -> NotifyError:
-    return NotifyError(
-        f"the ledger {redact(ledger_url)} failed: {exc.__class__.__name__}: {getattr(exc, 'orig', exc)}; "
-        "nothing recorded is lost: rerun the same command when the database is reachable"
-    )
+def _stopped(console: Console, ledger_url: str, exc: SQLAlchemyError | NotifyError, *, as_json: bool) -> int:
+    """Report what stopped the command (`fail`): a NotifyError as it is, a failed ledger
+    by its URL (redacted); exit status 2."""
+    if isinstance(exc, SQLAlchemyError):
+        exc = NotifyError(
+            f"the ledger {redact(ledger_url)} failed: {exc.__class__.__name__}: {getattr(exc, 'orig', exc)}; "
+            "nothing recorded is lost: rerun the same command when the database is reachable"
+        )
+    return fail(console, exc, as_json=as_json)
 
 
 def _conclude(results: list[Result], error: BaseException | None, as_json: bool, console: Console) -> int:
@@ -351,15 +351,10 @@ def export_evidence(
     is given), as JSON lines or CSV, to standard output or ``options.output``; 0, or 2."""
     ledger_url = options.ledger or default_url(repo)
     try:
-        ledger = Ledger(ledger_url, readonly=True)
-        try:
+        with closing(Ledger(ledger_url, readonly=True)) as ledger:
             _export(ledger, revisions, options, console)
-        finally:
-            ledger.close()
-    except SQLAlchemyError as exc:
-        return fail(console, _ledger_failed(ledger_url, exc), as_json=options.as_json)
-    except NotifyError as exc:
-        return fail(console, exc, as_json=options.as_json)
+    except (SQLAlchemyError, NotifyError) as exc:
+        return _stopped(console, ledger_url, exc, as_json=options.as_json)
     return 0
 
 
