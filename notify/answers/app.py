@@ -33,6 +33,7 @@ import json
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -133,25 +134,26 @@ def _template_language(language: str) -> str:
     return match_language(language, LOCALES) or "en"
 
 
+@dataclass(eq=False)
 class AnswerApp:
-    """The state behind the routes: the history's facts, the answers, the signer."""
+    """The state behind the routes (`create_app` makes it)."""
 
-    def __init__(
-        self,
-        catalogue: Catalogue,
-        *,
-        ledger_url: str,
-        answer_url: str,
-        secret: str,
-        api_key: str | None = None,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self.catalogue = catalogue
-        self.book = AnswerBook(ledger_url)
-        self.signer = Signer(secret)
-        self.api_key = api_key or None
-        self.clock = clock
-        self.path = urlsplit(answer_url).path or "/"
+    catalogue: Catalogue
+    """The history's facts."""
+    book: AnswerBook
+    """The answers."""
+    signer: Signer
+    """Checks the personal links' tokens."""
+    _: KW_ONLY
+    path: str
+    """The answer page's path."""
+    api_key: str | None
+    """The key the API asks for; None: the API is off."""
+    clock: Callable[[], float]
+    env: jinja2.Environment = field(init=False, repr=False)
+    """The page templates'."""
+
+    def __post_init__(self) -> None:
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(TEMPLATES)),
             autoescape=True,
@@ -427,7 +429,12 @@ def create_app(
 ) -> Starlette:
     """The ASGI application of the answer page (at the path of ``answer_url``) and the API."""
     state = AnswerApp(
-        catalogue, ledger_url=ledger_url, answer_url=answer_url, secret=secret, api_key=api_key, clock=clock
+        catalogue,
+        AnswerBook(ledger_url),
+        Signer(secret),
+        path=urlsplit(answer_url).path or "/",
+        api_key=api_key or None,
+        clock=clock,
     )
     app = Starlette(
         routes=[
