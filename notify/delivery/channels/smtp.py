@@ -1,12 +1,17 @@
 """Email over SMTP with aiosmtplib: one session per connection, reused for many messages.
 
-aiosmtplib connects, greets, upgrades to TLS and logs in. Then the session takes the
-connection over with a reply reader of its own (``_Replies``): aiosmtplib's protocol
-keeps one reply per command written and drops what arrives while no command is
-waiting, so it cannot read the several replies of a pipelined group. When the server
-advertises PIPELINING (RFC 2920), MAIL, RCPT and DATA go out in one write and their
-three replies are read together, then the message body; otherwise each command waits
-for its reply, as before.
+aiosmtplib connects, greets, upgrades to TLS and logs in. Then the session hands the
+connection to ``_Replies``, a small subclass of aiosmtplib's own ``SMTPProtocol``
+that keeps every reply which arrives instead of only the one a waiting command asks
+for: aiosmtplib's protocol drops what arrives while no command waits, so it cannot read
+the several replies of a pipelined group. Every command goes through that protocol:
+``execute_command`` (aiosmtplib's check against control characters, its lock) when the
+session waits for each reply, and ``write`` of lines made by ``_command`` (the same
+check, the same line) followed by ``read`` when it pipelines. When the server advertises
+PIPELINING (RFC 2920), MAIL, RCPT and DATA go out in one write and their three replies
+are read together, then the message body; otherwise each command waits for its reply.
+What of aiosmtplib this relies on is pinned by
+``tests/notify/test_notify_aiosmtplib_contract.py``.
 
 A reply that says every recipient would fail the same way is a fault of the settings,
 raised as :class:`~notify.errors.ConfigurationError` so that the campaign halts with
@@ -22,10 +27,11 @@ import asyncio
 import socket
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
+from aiosmtplib import SMTPResponse, SMTPStatus
+from aiosmtplib.protocol import COMMAND_INJECTION_REGEX, MAX_RESPONSE_LENGTH, SMTPProtocol
 
 from notify.common import secrets
 from notify.common.errors import AuthenticationFailed, ConfigurationError, NotifyError
@@ -35,8 +41,43 @@ from notify.delivery.channels.base import PERMANENT, SENT, TEMPORARY, Attempt
 from notify.delivery.channels.message import Composer
 from notify.delivery.ledger.ledger import Claimed
 
-MAX_REPLY = 32 * 1024  # a reply (with its continuation lines) longer than this is garbage
 MAX_UNREAD = 64  # more replies than any group of ours waits for: the server is talking nonsense
+
+# The replies a session tells apart (aiosmtplib's names, bound once: they are read per message).
+COMPLETED = SMTPStatus.completed  # 250
+ACCEPTED = (SMTPStatus.completed, SMTPStatus.will_forward)  # 250, 251: a recipient taken
+START_INPUT = SMTPStatus.start_input  # 354: send the body
+CLOSING = SMTPStatus.domain_unavailable  # 421: the server is closing the connection
+
+
+def _permanent(code: int) -> bool:
+    """A 5yz reply (RFC 5321, 4.2.1): the same command will fail again."""
+    return code // 100 == 5
+
+
+def _command(*args: bytes) -> bytes:
+    """One command line as aiosmtplib's ``SMTPProtocol.execute_command`` writes it, after
+    the same check: no control character in any argument (a CR or LF would smuggle in a
+    command of its own). Addresses with such characters were refused when the recipients
+    and --from were read, so aiosmtplib's ValueError here would mean a bug there; it is
+    raised before anything of the line (or of its pipelined group) is written."""
+    line = b" ".join(args)  # the spaces it adds are no control characters: one search for all
+    if COMMAND_INJECTION_REGEX.search(line):
+        raise ValueError("Command arg contains a prohibited control character")
+    return line + b"\r\n"
+
+
+DATA, RSET = _command(b"DATA"), _command(b"RSET")
+
+
+def _content(data: bytes) -> list[bytes]:
+    """A message as it follows DATA: every line-leading dot doubled, then the final dot.
+
+    The composer writes 7-bit text with CRLF line ends only, so aiosmtplib's
+    ``normalize_message_line_endings`` would leave it as it is, and doubling the dot
+    after each CRLF (and at the start) is its ``PERIOD_REGEX`` (the contract test checks
+    both), without two regular-expression passes over every message."""
+    return [b"." if data[:1] == b"." else b"", data.replace(b"\r\n.", b"\r\n.."), b".\r\n"]
 
 
 @dataclass(frozen=True)
@@ -91,7 +132,7 @@ class SmtpConfig:
 
 def _classify(code: int, message: str) -> Attempt:
     reply = f"{code} {message}".strip()
-    if 500 <= code < 600:
+    if _permanent(code):
         return Attempt(PERMANENT, reply)
     return Attempt(TEMPORARY, reply)
 
@@ -110,9 +151,9 @@ def _auth_required(description: str, reply: str) -> ConfigurationError:
 def _sender_refused(description: str, sender: str, code: int, message: str, size: int) -> ConfigurationError:
     reply = f"{code} {message}".strip()
     text = message.lower()
-    if code == 530 or "authentication required" in text or "auth required" in text:
+    if code == SMTPStatus.access_denied or "authentication required" in text or "auth required" in text:
         return _auth_required(description, reply)
-    if code == 552:
+    if code == SMTPStatus.storage_exceeded:
         return ConfigurationError(
             "--smtp",
             f"the SMTP server {description} refuses a notice of {size} bytes ({reply}); use a server that "
@@ -127,7 +168,7 @@ def _sender_refused(description: str, sender: str, code: int, message: str, size
 
 def _refused_at_connect(description: str, exc: BaseException) -> ConfigurationError | None:
     """The server (or the host) answers, but refuses us: the same for every message."""
-    if isinstance(exc, aiosmtplib.SMTPConnectResponseError) and 500 <= exc.code < 600:
+    if isinstance(exc, aiosmtplib.SMTPConnectResponseError) and _permanent(exc.code):
         return ConfigurationError(
             "--smtp",
             f"the SMTP server {description} refuses connections: it greets with {exc.code} {exc.message}; "
@@ -196,88 +237,93 @@ def _describe(exc: BaseException) -> str:
     return f"{exc.__class__.__name__}: {exc}" if str(exc) else exc.__class__.__name__
 
 
-class _Replies(asyncio.Protocol):
-    """The session's reader of server replies once aiosmtplib has connected.
+class _Replies(SMTPProtocol):
+    """aiosmtplib's protocol, keeping every reply: what a pipelining session reads with.
 
-    Every reply that arrives is parsed and queued, however the replies are split
-    across reads, so a pipelined group's replies are taken in order. Flow control and
-    the end of the connection are passed on to aiosmtplib's protocol, so the client
-    object knows when the connection is gone.
+    ``SMTPProtocol`` pairs each reply with the one command awaiting it and drops what
+    arrives while none waits (its ``read_response`` says so), so the second and third
+    replies of a pipelined group would be lost. This subclass changes only that:
+    ``data_received`` parses each complete reply with aiosmtplib's parser
+    (``_read_response_from_buffer``, with its limits on lines and replies) and queues
+    it, however the replies are split across reads; ``read_response`` returns the
+    oldest, ``read`` the next few at once (one wake-up for a group). Writing (``write``,
+    ``execute_command`` with its check against control characters and its lock), flow
+    control and the end of the connection are aiosmtplib's.
+
+    The session takes the connection over from the protocol aiosmtplib connected with
+    (``inner``) once it has greeted, upgraded to TLS and logged in (asyncio's
+    ``transport.set_protocol``, then ``connection_made``: aiosmtplib's own set-up), and
+    passes the end of the connection on to ``inner``, so that the ``aiosmtplib.SMTP``
+    client knows it is gone.
     """
 
-    def __init__(self, inner: Any, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, inner: asyncio.BaseProtocol, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__(loop=loop)
         self.inner = inner
-        self.loop = loop
-        self.buffer = bytearray()
-        self.replies: deque[tuple[int, str]] = deque()
-        self.lines: list[bytes] = []  # the lines of a multi-line reply read so far
+        self.replies: deque[SMTPResponse] = deque()
+        self.error: BaseException | None = None  # why no more replies will come
         self.waiter: asyncio.Future[None] | None = None
         self.want = 0
-        self.error: BaseException | None = None
 
     # asyncio.Protocol
     def data_received(self, data: bytes) -> None:
-        buffer = self.buffer
-        buffer += data
-        start = 0
-        while True:
-            end = buffer.find(b"\n", start)
-            if end < 0:
-                break
-            line = bytes(buffer[start : end + 1])
-            start = end + 1
-            try:
-                code = int(line[:3])
-            except ValueError:
-                self._fail(aiosmtplib.SMTPResponseException(-1, f"malformed SMTP reply: {line[:80]!r}"))
-                return
-            self.lines.append(line[4:].strip(b" \t\r\n"))
-            if line[3:4] != b"-":
-                message = b"\n".join(self.lines).decode("utf-8", "surrogateescape")
-                self.lines = []
-                self.replies.append((code, message))
-        if start:
-            del buffer[:start]
-        if len(buffer) + sum(map(len, self.lines)) > MAX_REPLY:
-            self._fail(aiosmtplib.SMTPResponseException(-1, "SMTP reply too long"))
+        buffer = self._buffer
+        buffer.extend(data)
+        replies = self.replies
+        try:
+            while buffer and (reply := self._read_response_from_buffer()) is not None:
+                replies.append(reply)
+        except aiosmtplib.SMTPResponseException as exc:  # a malformed or overlong line
+            self._fail(exc)
             return
-        if len(self.replies) > MAX_UNREAD:
-            self._fail(aiosmtplib.SMTPResponseException(-1, "more SMTP replies than commands"))
+        if len(buffer) > MAX_RESPONSE_LENGTH:
+            self._fail(aiosmtplib.SMTPResponseException(SMTPStatus.invalid_response, "Response too long"))
+            return
+        if len(replies) > MAX_UNREAD:
+            self._fail(
+                aiosmtplib.SMTPResponseException(
+                    SMTPStatus.invalid_response, "more SMTP replies than commands"
+                )
+            )
             return
         waiter = self.waiter
-        if waiter is not None and len(self.replies) >= self.want and not waiter.done():
+        if waiter is not None and len(replies) >= self.want and not waiter.done():
             waiter.set_result(None)
 
     def eof_received(self) -> bool:
         self._lost(aiosmtplib.SMTPServerDisconnected("the server closed the connection"))
-        return False
+        return False  # the transport closes itself
 
     def connection_lost(self, exc: Exception | None) -> None:
         lost = aiosmtplib.SMTPServerDisconnected("connection lost")
         lost.__cause__ = exc
         self._lost(lost)
+        super().connection_lost(exc)
         self.inner.connection_lost(exc)
-
-    def pause_writing(self) -> None:
-        self.inner.pause_writing()
-
-    def resume_writing(self) -> None:
-        self.inner.resume_writing()
 
     # the session's side
     @property
     def idle(self) -> bool:
         """Nothing unread: no reply the server sent on its own (such as a 421 before closing)."""
-        return not self.replies and not self.buffer and not self.lines and self.error is None
+        return not self.replies and not self._buffer and self.error is None
 
-    async def read(self, count: int) -> list[tuple[int, str]]:
-        """The next `count` replies, in order (the caller's deadline bounds the wait)."""
+    async def read_response(self, timeout: float | None = None) -> SMTPResponse:
+        """The oldest reply not yet read (what ``execute_command`` awaits)."""
+        try:
+            (reply,) = await asyncio.wait_for(self.read(1), timeout)
+        except TimeoutError as exc:
+            raise aiosmtplib.SMTPReadTimeoutError("Timed out waiting for server response") from exc
+        return reply
+
+    async def read(self, count: int) -> list[SMTPResponse]:
+        """The next `count` replies, in order, woken once when all are here (the caller's
+        deadline bounds the wait); why the connection ended, if it did first."""
         replies = self.replies
         while len(replies) < count:
             if self.error is not None:
                 raise self.error
             self.want = count
-            self.waiter = self.loop.create_future()
+            self.waiter = self._loop.create_future()
             try:
                 await self.waiter
             finally:
@@ -289,13 +335,12 @@ class _Replies(asyncio.Protocol):
             self.error = exc
         waiter = self.waiter
         if waiter is not None and not waiter.done():
-            waiter.set_result(None)  # read() raises self.error once the replies run out
+            waiter.set_result(None)  # read raises self.error once the replies run out
 
     def _fail(self, exc: BaseException) -> None:
         self._lost(exc)
-        transport = self.inner.transport
-        if transport is not None:
-            transport.close()
+        if self.transport is not None:
+            self.transport.close()
 
 
 class SmtpSession:
@@ -305,7 +350,6 @@ class SmtpSession:
     def __init__(self, channel: SmtpChannel) -> None:
         self.channel = channel
         self.client: aiosmtplib.SMTP | None = None
-        self.transport: asyncio.WriteTransport | None = None
         self.replies: _Replies | None = None
         self.pipelining = False
         self.size_ok = False
@@ -344,41 +388,33 @@ class SmtpSession:
                     await client.ehlo()
                 except aiosmtplib.SMTPHeloError:
                     await client.helo()
-            protocol = client.protocol
-            if protocol is None or protocol.transport is None:
-                raise aiosmtplib.SMTPServerDisconnected("connection lost")
-            transport = cast(asyncio.WriteTransport, protocol.transport)
-            replies = _Replies(protocol, asyncio.get_running_loop())
-            transport.set_protocol(replies)
+            replies = _take_over(client)
         except BaseException:
             client.close()
             raise
         self.client = client
-        self.transport = transport
         self.replies = replies
         self.pipelining = client.supports_extension("pipelining")
         self.size_ok = client.supports_extension("size")
 
     @property
     def connected(self) -> bool:
-        transport = self.transport
-        return transport is not None and not transport.is_closing() and self.replies is not None
+        replies = self.replies
+        return replies is not None and replies.is_connected
 
     async def probe_sender(self, sender: str) -> None:
         """MAIL FROM then RSET on the open session: a refused sender is a ConfigurationError."""
-        transport, replies = self.transport, self.replies
-        assert transport is not None and replies is not None
-        mail = b"MAIL FROM:<" + sender.encode("ascii") + b">\r\n"
+        replies = self.replies
+        assert replies is not None
+        mail = (b"MAIL", b"FROM:<" + sender.encode("ascii") + b">")
         if self.pipelining:
-            transport.write(mail + b"RSET\r\n")
-            (code, message), _ = await replies.read(2)
+            replies.write(_command(*mail) + RSET)
+            reply, _ = await replies.read(2)
         else:
-            transport.write(mail)
-            ((code, message),) = await replies.read(1)
-            transport.write(b"RSET\r\n")
-            await replies.read(1)
-        if code >= 500:
-            raise _sender_refused(self.channel.description, sender, code, message, 0)
+            reply = await replies.execute_command(*mail)
+            await replies.execute_command(b"RSET")
+        if _permanent(reply.code):
+            raise _sender_refused(self.channel.description, sender, reply.code, reply.message, 0)
 
     async def deliver(self, item: Claimed, timeout: float, following: Claimed | None = None) -> Attempt:
         """Send `item`'s message; the Attempt is the server's verdict on it.
@@ -404,7 +440,7 @@ class SmtpSession:
         )
         try:
             async with asyncio.timeout(timeout):
-                if ahead is None and (not self.connected or not cast(_Replies, self.replies).idle):
+                if ahead is None and (not self.connected or not self._idle()):
                     self._drop()  # lost, or the server spoke unasked (a 421 before closing)
                     try:
                         await self.connect()
@@ -426,117 +462,136 @@ class SmtpSession:
             self._drop()
             return Attempt(TEMPORARY, f"connection lost: {_describe(exc)}")
 
-    def _envelope(self, rcpt: str, data: bytes) -> tuple[bytes, bytes]:
-        """MAIL FROM and RCPT TO lines of one message."""
-        mail = b"MAIL FROM:<" + self.channel.composer.sender.address.encode("ascii") + b">"
-        if self.size_ok:
-            mail += b" SIZE=%d" % len(data)
-        return mail + b"\r\n", b"RCPT TO:<" + rcpt.encode("ascii") + b">\r\n"
+    def _idle(self) -> bool:
+        replies = self.replies
+        return replies is not None and replies.idle
+
+    def _mail(self, data: bytes) -> tuple[bytes, ...]:
+        """MAIL FROM of one message, with its size when the server takes SIZE (RFC 1870)."""
+        sender = b"FROM:<" + self.channel.composer.sender.address.encode("ascii") + b">"
+        return (b"MAIL", sender, b"SIZE=%d" % len(data)) if self.size_ok else (b"MAIL", sender)
+
+    def _envelope(self, rcpt: str, data: bytes) -> list[bytes]:
+        """The lines of MAIL, RCPT and DATA of one message, a pipelined group."""
+        return [_command(*self._mail(data)), _command(b"RCPT", b"TO:<" + rcpt.encode("ascii") + b">"), DATA]
 
     async def _transaction(self, rcpt: str, data: bytes, written: bool, following: Claimed | None) -> Attempt:
         """MAIL, RCPT, DATA and the body on the open session (`written`: the envelope
-        went out with the previous message's body).
-
-        Addresses were validated (ASCII, no control characters) when the recipients
-        were read, and the composer's output is CRLF-only and 7-bit, so the commands and
-        the body are written as bytes without aiosmtplib's per-command and per-message
-        checks; the caller's deadline replaces per-command timers.
-        """
-        transport, replies = self.transport, self.replies
-        assert transport is not None and replies is not None
+        went out with the previous message's body); the reply to the final dot is the
+        verdict. The caller's deadline bounds every wait (aiosmtplib's per-command timers
+        are off). One coroutine for a pipelined message: two waits, each resuming it."""
+        replies = self.replies
+        assert replies is not None
         if self.pipelining:
             # RFC 2920: MAIL and RCPT may stand anywhere in a group, DATA last; the
             # three replies come back in order.
             if not written:
-                mail, rcpt_to = self._envelope(rcpt, data)
-                transport.write(mail + rcpt_to + b"DATA\r\n")
-            (m_code, m_msg), (r_code, r_msg), (d_code, d_msg) = await replies.read(3)
-            if d_code == 354 and (m_code != 250 or r_code not in (250, 251)):
-                # A server that took DATA after refusing the envelope gets an empty
-                # message, which it cannot deliver to anyone (RFC 2920, 3.1).
-                transport.write(b".\r\n")
-                await replies.read(1)
+                replies.write(b"".join(self._envelope(rcpt, data)))
+            mail, recipient, start = await replies.read(3)
+            if mail.code != COMPLETED or recipient.code not in ACCEPTED or start.code != START_INPUT:
+                return await self._group_refused(replies, mail, recipient, start, len(data))
         else:
-            mail, rcpt_to = self._envelope(rcpt, data)
-            transport.write(mail)
-            ((m_code, m_msg),) = await replies.read(1)
-            r_code = d_code = 0
-            r_msg = d_msg = ""
-            if m_code == 250:
-                transport.write(rcpt_to)
-                ((r_code, r_msg),) = await replies.read(1)
-                if r_code in (250, 251):
-                    transport.write(b"DATA\r\n")
-                    ((d_code, d_msg),) = await replies.read(1)
-        if m_code != 250:
-            attempt = await self._refused(m_code, m_msg)
-            if m_code >= 500:
-                sender = self.channel.composer.sender.address
-                raise _sender_refused(self.channel.description, sender, m_code, m_msg, len(data))
-            return attempt
-        if r_code not in (250, 251):
-            return await self._refused(r_code, r_msg)
-        if d_code != 354:
-            return await self._refused(d_code, d_msg)
-        # Dot-stuff and terminate in one pass; the reply to the final dot is the verdict.
-        body = data.replace(b"\r\n.", b"\r\n..") + b".\r\n"
+            refused = await self._stepwise_envelope(replies, rcpt, data)
+            if refused is not None:
+                return refused
+        replies.write(self._body(data, following))
+        (reply,) = await replies.read(1)
+        if reply.code == COMPLETED:
+            return Attempt(SENT, str(reply))
+        if reply.code == CLOSING:
+            self._drop()
+        return _classify(reply.code, reply.message)
+
+    async def _group_refused(
+        self, replies: _Replies, mail: SMTPResponse, recipient: SMTPResponse, start: SMTPResponse, size: int
+    ) -> Attempt:
+        """A pipelined group with a refusal in it: the first refused command is the answer."""
+        if start.code == START_INPUT:
+            # A server that took DATA after refusing the envelope gets an empty
+            # message, which it cannot deliver to anyone (RFC 2920, 3.1).
+            replies.write(b".\r\n")
+            await replies.read(1)
+        if mail.code != COMPLETED:
+            return await self._sender_reply(mail, size)
+        if recipient.code not in ACCEPTED:
+            return await self._refused(recipient)
+        return await self._refused(start)
+
+    async def _stepwise_envelope(self, replies: _Replies, rcpt: str, data: bytes) -> Attempt | None:
+        """MAIL, RCPT and DATA each waiting for its reply. None when the server waits for the body."""
+        mail = await replies.execute_command(*self._mail(data))
+        if mail.code != COMPLETED:
+            return await self._sender_reply(mail, len(data))
+        recipient = await replies.execute_command(b"RCPT", b"TO:<" + rcpt.encode("ascii") + b">")
+        if recipient.code not in ACCEPTED:
+            return await self._refused(recipient)
+        start = await replies.execute_command(b"DATA")
+        if start.code != START_INPUT:
+            return await self._refused(start)
+        return None
+
+    async def _sender_reply(self, mail: SMTPResponse, size: int) -> Attempt:
+        """MAIL FROM refused: a 4xx is this message's temporary failure, a 5xx a fault of the settings."""
+        attempt = await self._refused(mail)
+        if _permanent(mail.code):
+            sender = self.channel.composer.sender.address
+            raise _sender_refused(self.channel.description, sender, mail.code, mail.message, size)
+        return attempt
+
+    def _body(self, data: bytes, following: Claimed | None) -> bytes:
+        """The message content, with the next row's envelope behind it when pipelining
+        (that row's message is kept in ``ahead`` for the call that sends it)."""
+        parts = _content(data)
         if following is not None and self.pipelining:
-            composer = self.channel.composer
-            next_data = composer.build(
+            next_data = self.channel.composer.build(
                 following.email,
                 following.name,
                 following.locale,
                 following.message_id,
                 following.recipient_id,
             )
-            mail, rcpt_to = self._envelope(following.email, next_data)
-            transport.write(b"".join((body, mail, rcpt_to, b"DATA\r\n")))
+            parts += self._envelope(following.email, next_data)
             self.ahead = (following.id, next_data)
-        else:
-            transport.write(body)
-        ((code, message),) = await replies.read(1)
-        if code == 250:
-            return Attempt(SENT, f"{code} {message}")
-        if code == 421:
-            self._drop()
-        return _classify(code, message)
+        return b"".join(parts)
 
-    async def _refused(self, code: int, message: str) -> Attempt:
+    async def _refused(self, reply: SMTPResponse) -> Attempt:
         """A refused command: the transaction is over; RSET so the next MAIL starts clean,
         or hang up when the server says it is closing (421)."""
-        if code == 421:
+        replies = self.replies
+        if reply.code == CLOSING or replies is None:
             self._drop()
         else:
-            transport, replies = self.transport, self.replies
-            if transport is None or replies is None:
+            reset = await replies.execute_command(b"RSET")
+            if reset.code != COMPLETED:
                 self._drop()
-            else:
-                transport.write(b"RSET\r\n")
-                ((reset, _),) = await replies.read(1)
-                if reset != 250:
-                    self._drop()
-        return _classify(code, message)
+        return _classify(reply.code, reply.message)
 
     def _drop(self) -> None:
         client = self.client
-        self.client = self.transport = self.replies = None
+        self.client = self.replies = None
         self.ahead = None
         if client is not None:
             client.close()
 
     async def close(self) -> None:
-        transport, replies = self.transport, self.replies
-        if (
-            transport is not None
-            and replies is not None
-            and self.connected
-            and replies.idle
-            and not self.ahead
-        ):
+        replies = self.replies
+        if replies is not None and self.connected and replies.idle and not self.ahead:
             try:
                 async with asyncio.timeout(5):
-                    transport.write(b"QUIT\r\n")
-                    await replies.read(1)
+                    await replies.execute_command(b"QUIT")
             except (aiosmtplib.SMTPException, OSError, TimeoutError):
                 pass
         self._drop()
+
+
+def _take_over(client: aiosmtplib.SMTP) -> _Replies:
+    """Hand the connection aiosmtplib opened (greeted, TLS, logged in) to a ``_Replies``
+    protocol: asyncio's ``set_protocol``, then aiosmtplib's own ``connection_made``."""
+    inner = client.protocol
+    transport = inner.transport if inner is not None else None
+    if inner is None or transport is None or transport.is_closing():
+        raise aiosmtplib.SMTPServerDisconnected("connection lost")
+    replies = _Replies(inner, asyncio.get_running_loop())
+    transport.set_protocol(replies)
+    replies.connection_made(transport)
+    return replies
