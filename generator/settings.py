@@ -34,6 +34,9 @@ DEFAULT_COUNTRY = "CN"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 DEFAULT_WORKING_DAYS = 7
 DEFAULT_ANSWER_DAYS = 90
+ENGINES = ("mkdocs", "zensical")
+"""What renders the staged site (`generator.site.engines`)."""
+DEFAULT_ENGINE = "mkdocs"
 
 PRIVATE_FOLDER = ".policy"
 """The repository's folder of what is not published nor committed: the build's cache and
@@ -90,6 +93,8 @@ class PolicyConfig(base.Config):
     """A personal answer link expires this many days after the revision takes effect."""
     pdf = c.Type(bool, default=False)
     """Print a PDF of every version at build time (headless Chromium)."""
+    engine = c.Choice(ENGINES, default=DEFAULT_ENGINE)
+    """What renders the staged site: `mkdocs` (MkDocs with Material) or `zensical`."""
     languages = c.ListOfItems(c.Type(str), default=[DEFAULT_LANGUAGE])
     """Languages of the policies; the first is the source language, the others are
     translations in `<doc>.<lang>.md` files beside the source."""
@@ -114,6 +119,7 @@ class Settings:
     answer_days: int = DEFAULT_ANSWER_DAYS
     pdf: bool = False
     languages: tuple[str, ...] = (DEFAULT_LANGUAGE,)
+    engine: str = DEFAULT_ENGINE
 
     @property
     def source_language(self) -> str:
@@ -176,6 +182,11 @@ def validated(settings: Settings) -> Settings:
         raise SettingsError(
             f"languages: a language is listed twice in {list(settings.languages)}",
             remedy="list each language once, the source language first",
+        )
+    if settings.engine not in ENGINES:
+        raise SettingsError(
+            f"engine {settings.engine!r} is not one of {', '.join(ENGINES)}",
+            remedy="set engine: mkdocs (the default) or engine: zensical",
         )
     if settings.answer_days < 1:
         raise SettingsError(
@@ -283,6 +294,7 @@ def from_plugin_config(
             answer_days=config.answer_days,
             pdf=config.pdf,
             languages=tuple(config.languages),
+            engine=config.engine,
         )
     )
 

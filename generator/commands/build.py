@@ -23,6 +23,7 @@ from generator.commands.ledger import add_ledger_argument, default_ledger, ledge
 from generator.core import urls
 from generator.core.errors import EXIT_FAILED, EXIT_OK, Violation
 from generator.core.history import History
+from generator.settings import ENGINES
 from generator.site.build import BuildFailed, Built, SiteBuild, build_site, check_history, preflight
 
 
@@ -30,6 +31,12 @@ def add_parser(subcommands: Any) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = subcommands.add_parser("build", help="build the whole site")
     add_common_arguments(parser)
     parser.add_argument("--site-dir", type=Path, help="output folder (default: <repo>/site)")
+    parser.add_argument(
+        "--engine",
+        choices=ENGINES,
+        help="what renders the site: mkdocs (MkDocs with Material) or zensical (default: engine: in "
+        "mkdocs.yml, else mkdocs)",
+    )
     add_record_argument(parser)
     add_ledger_argument(
         parser, "the delivery ledger whose announced texts the history must still hold", if_there=True
@@ -41,7 +48,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     started = time.perf_counter()
     build = SiteBuild.at(
         repo=ctx.repo,
-        settings=ctx.settings,
+        settings=ctx.settings.with_overrides(engine=args.engine),
         as_of=ctx.as_of,
         site_dir=args.site_dir.resolve() if args.site_dir else None,
         config_file=ctx.config_file,

@@ -28,6 +28,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
@@ -38,15 +39,28 @@ from generator.core.record import Record
 from generator.core.translations import lag_message
 from generator.core.urls import FEED_XML, NOTICE_JS, NOTICES_JSON, VERSIONS_JSON
 from generator.records import Witness, read_witness
-from generator.settings import Settings, read_mkdocs_yml
-from generator.site.model import SiteModel, check_document_ids
+from generator.settings import Settings, plugin_options, read_mkdocs_yml
+from generator.site.engines import EngineFailed, render
+from generator.site.finish import UnsealedPage, assemble, finish_site, seal
+from generator.site.model import SiteModel, build_models, check_document_ids
+from generator.site.pages import render_site
 from generator.site.pdf import languages_without_a_font, require_chromium
-from generator.site.plugin import SITE_MARKER, TEMPLATES_DIR, Runtime, drive
+from generator.site.project import (
+    ContentMarks,
+    ProjectError,
+    markdown_setup,
+    read_operator_config,
+    stage_overrides,
+    stage_projects,
+)
 from generator.site.record import judge, publish_record, require_forward
 from generator.site.record import sightings as record_sightings
+from generator.site.redlines import MarkdownSetup, Redlines
+from generator.site.sanitize import raw_html_warnings
+from generator.site.templates import NOTICE_SCRIPT, SITE_MARKER, TEMPLATES_DIR
 
 
-def default_config(settings: Settings, docs_dir: Path) -> dict:
+def default_config(settings: Settings) -> dict[str, Any]:
     """The configuration used when the repository has no mkdocs.yml."""
     if not (TEMPLATES_DIR / "main.html").is_file():
         raise PolicyError(
@@ -57,7 +71,6 @@ def default_config(settings: Settings, docs_dir: Path) -> dict:
     return {
         "site_name": settings.site_name or "Policies",
         **({"site_url": settings.site_url} if settings.site_url else {}),
-        "docs_dir": str(docs_dir),
         "theme": {
             "name": "material",
             "custom_dir": str(TEMPLATES_DIR),
@@ -71,8 +84,10 @@ def default_config(settings: Settings, docs_dir: Path) -> dict:
 
 
 def write_default_config(folder: Path, settings: Settings, docs_dir: Path) -> Path:
+    """The bundled default as a file, for the MkDocs plugin's preview (`policyctl serve`)."""
     path = folder / "mkdocs.yml"
-    path.write_text(yaml.safe_dump(default_config(settings, docs_dir), sort_keys=False), encoding="utf-8")
+    config = {**default_config(settings), "docs_dir": str(docs_dir)}
+    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     return path
 
 
@@ -338,50 +353,69 @@ def build_site(build: SiteBuild, checked: Checked) -> Built:
     _check_target(target, build.repo)
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f".{target.name}.build-", dir=target.parent) as work_dir:
-        out, models = _run_mkdocs(build, checked.history, Path(work_dir))
-        warnings = _dropped_versions(target, out)
+        out, models, warnings = _render(build, checked.history, Path(work_dir))
+        warnings += _dropped_versions(target, out)
         written, drifted = publish_record(out, models, checked.witness, build.as_of)
         _swap(out, target)
     return Built(target, models, checked.witness, written, (*warnings, *drifted))
 
 
-def _run_mkdocs(build: SiteBuild, history: History, work: Path) -> tuple[Path, tuple[SiteModel, ...]]:
-    """MkDocs' build of the site into `work/site`, the `policy` plugin driven by this
-    build's options (`history` already read, the Markdown tree staged in `work/docs`):
-    the folder and the site models the plugin built."""
-    from mkdocs.commands.build import build as mkdocs_build
-    from mkdocs.config import load_config
-    from mkdocs.exceptions import MkDocsException
-
-    out, stage = work / "site", work / "docs"
-    stage.mkdir()
-    config_file = build.config_path or write_default_config(work, build.settings, stage)
-    options = Runtime(
-        repo=build.repo,
-        settings=build.settings,
-        as_of=build.as_of,
-        history=history,
-        stage_dir=stage,
-        previous_site=build.target,
+def _render(build: SiteBuild, history: History, work: Path) -> tuple[Path, tuple[SiteModel, ...], list[str]]:
+    """The site of `history` built into `work/site`: the pages and a project per language
+    staged (`generator.site.project`), each rendered by the engine
+    (`generator.site.engines`), put together and finished (`generator.site.finish`).
+    Returns the folder, the site models and warnings (the raw HTML the site leaves out,
+    then what the engine reported)."""
+    settings = build.settings
+    models = build_models(history, settings, build.as_of)
+    operator = read_operator_config(build.config_path) if build.config_path else default_config(settings)
+    _require_plugin(operator, build.config_path)
+    redlines = Redlines(
+        MarkdownSetup(*markdown_setup(operator)), cache_folder=build.repo / settings.cache_dir
     )
-    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")  # policyctl pins mkdocs<2 itself
-    with _build_date(build.as_of):
+    pages = render_site(models, redlines)
+    config_dir = build.config_path.parent if build.config_path else None
+    try:
+        overrides = stage_overrides(work, operator, config_dir)
+    except ProjectError as error:
+        raise BuildFailed(f"the site build failed: {error}", unchanged=build.target) from None
+    marks = ContentMarks.new()
+    projects = stage_projects(
+        models, pages, work=work, operator=operator, overrides=overrides, marks=marks, engine=settings.engine
+    )
+    warnings = raw_html_warnings(models[0])
+    for project in projects:
         try:
-            # docs_dir: the staged tree (the plugin sets it too; passing it here spares a
-            # repository's mkdocs.yml from needing an existing docs/ folder).
-            config = load_config(config_file=str(config_file), site_dir=str(out), docs_dir=str(stage))
-            plugin = drive(config, options)
-            config.plugins.on_startup(command="build", dirty=False)
-            try:
-                mkdocs_build(config)
-            finally:
-                config.plugins.on_shutdown()
-        except MkDocsException as error:
-            raise BuildFailed(f"the site build failed: {error}", unchanged=build.target) from None
-    if "policy" not in config.plugins:
+            warnings += render(settings.engine, project.config_path, as_of=build.as_of)
+        except EngineFailed as error:
+            raise BuildFailed(
+                f"the site build failed ({settings.engine}): {error}", unchanged=build.target
+            ) from None
+    out = work / "site"
+    assemble(projects, out)
+    try:
+        seal(out, marks)
+    except UnsealedPage as error:
+        raise BuildFailed(f"the site build failed: {error}", unchanged=build.target) from None
+    finish_site(out, models, notice_script=_notice_script(operator, config_dir), previous_site=build.target)
+    return out, models, warnings
+
+
+def _require_plugin(operator: dict[str, Any], config_path: Path | None) -> None:
+    """The settings live under the `policy` plugin: a configuration without it is not a
+    policy site's (its settings would be silently the defaults)."""
+    if plugin_options(operator) is None:
         raise BuildFailed(
-            f"{config_file} does not enable the `policy` plugin; add `- policy` under `plugins:`"
+            f"{config_path} does not enable the `policy` plugin; add `- policy` under `plugins:`"
         )
-    if plugin is None or plugin.model is None:
-        raise BuildFailed("the `policy` plugin built no site model")
-    return out, plugin.models
+
+
+def _notice_script(operator: dict[str, Any], config_dir: Path | None) -> Path:
+    """notice.js's source: the operator's theme folder's, else ours."""
+    theme = operator.get("theme")
+    custom = theme.get("custom_dir") if isinstance(theme, dict) else None
+    if isinstance(custom, str) and custom and config_dir is not None:
+        candidate = (config_dir / custom / NOTICE_SCRIPT).resolve()
+        if candidate.is_file():
+            return candidate
+    return TEMPLATES_DIR / NOTICE_SCRIPT

@@ -47,7 +47,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from markupsafe import Markup
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
@@ -57,13 +56,14 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils.templates import TemplateContext
 
 from generator.core import urls
-from generator.core.dates import human_date, iso, parse_instant
+from generator.core.dates import parse_instant
 from generator.core.errors import PolicyError
 from generator.core.record import NO_SIGHTINGS
 from generator.policies import read_history
 from generator.records import Witness, read_witness
 from generator.settings import PolicyConfig, Settings, from_plugin_config
-from generator.site.feeds import data_files, notice_record
+from generator.site.engines import LinkWarnings
+from generator.site.feeds import data_files
 from generator.site.languages import (
     alternates,
     hidden_prefixes,
@@ -83,28 +83,22 @@ from generator.site.sanitize import (
     TABLES_CONFIG,
     clean_html,
     escape_toc,
-    raw_html_removed,
-    raw_html_warning,
+    raw_html_warnings,
 )
-from generator.site.words import words
+from generator.site.templates import (
+    EXTRA_CSS,
+    EXTRA_JS,
+    HIDDEN_PAGES,
+    MARKER_TEXT,
+    MATERIAL_FEATURES,
+    NOTICE_SCRIPT,
+    PRIVATE_TEMPLATES,
+    SITE_MARKER,
+    TEMPLATES_DIR,
+    template_context,
+)
 
 log = logging.getLogger("mkdocs.plugins.policy")
-
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "site_templates"
-PRIVATE_TEMPLATES = ("email/", "pages/", "answers/")
-"""Folders of site_templates/ that hold templates rendered by us, not files of the site."""
-"""The theme overrides shipped with policy-publisher (Material `custom_dir`)."""
-REQUIRED_EXTENSIONS = MARKDOWN_EXTENSIONS
-SITE_MARKER = ".policy-site"
-"""The file every build writes at the site's root: `policyctl build` replaces an existing
-folder only when it carries it (or is empty)."""
-MARKER_TEXT = (
-    "This folder is a policy site built by policy-publisher (policyctl build / mkdocs build).\n"
-    "Each build replaces the whole folder: keep nothing else in it.\n"
-)
-HIDDEN_PAGES = ("/*/versions/*/", "/*/changes/")
-EXTRA_CSS = ("assets/policy.css", "assets/redline.css")
-EXTRA_JS = ("assets/policy.js",)
 
 
 @dataclass(frozen=True)
@@ -223,33 +217,12 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
             log.warning("policy: use_directory_urls is forced on: the permanent URLs end in '/'")
             config.use_directory_urls = True
 
-        for name in REQUIRED_EXTENSIONS:
-            if name not in config.markdown_extensions:
-                config.markdown_extensions.append(name)
-        config.mdx_configs.setdefault("toc", {}).setdefault("permalink", True)
-        for key, value in TABLES_CONFIG.items():
-            config.mdx_configs.setdefault("tables", {}).setdefault(key, value)
+        _complete_config(config)
         # Redlines render each section body as the pages do: the same extensions.
         self.redlines = Redlines(
             MarkdownSetup(config.markdown_extensions, config.mdx_configs),
             cache_folder=self.repo / self.settings.cache_dir,
         )
-
-        theme = config.theme
-        if theme.name == "material":
-            features = theme.get("features") or []
-            if "announce.dismiss" not in features:
-                features.append("announce.dismiss")
-            theme["features"] = features
-        if str(TEMPLATES_DIR) not in [str(Path(d).resolve()) for d in theme.dirs]:
-            theme.dirs.insert(1 if theme.custom_dir else 0, str(TEMPLATES_DIR))
-        for path in EXTRA_CSS:
-            if (TEMPLATES_DIR / path).exists() and path not in config.extra_css:
-                config.extra_css.append(path)
-        for path in EXTRA_JS:
-            if path not in [str(s) for s in config.extra_javascript]:
-                config.extra_javascript.append(path)
-
         import pathspec
 
         if len(self.settings.languages) > 1:
@@ -301,7 +274,8 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
         self._raw = {page.src: page.raw for page in pages if page.raw}
         self.model, self.models = models[0], models
         self.witness, self.built_as_of = witness, as_of
-        self._warn_raw_html(self.model)
+        for warning in raw_html_warnings(self.model):
+            log.warning("policy: %s", warning)
         config.nav = navigation(self.model)
         self._nav_configs = {m.language: navigation(m) for m in models if m.language}
         self._contexts = {m.language: template_context(m) for m in models}
@@ -363,24 +337,10 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
         for file in list(files):
             # E-mail, page and answer-page templates are ours to render (never published),
             # notice.js is written by on_post_build.
-            if file.src_uri.startswith(PRIVATE_TEMPLATES) or file.src_uri == "assets/notice.js":
+            if file.src_uri.startswith(PRIVATE_TEMPLATES) or file.src_uri == NOTICE_SCRIPT:
                 if Path(file.abs_src_path or "").resolve().is_relative_to(TEMPLATES_DIR):
                     files.remove(file)
         return files
-
-    def _warn_raw_html(self, model: SiteModel) -> None:
-        """One warning per published version whose raw HTML the site leaves out (the same
-        words as `policyctl check`)."""
-        seen: set[tuple[str, str]] = set()
-        for doc in model.documents:
-            for entry in doc.entries:
-                v = entry.version
-                if (v.path, v.version) in seen:
-                    continue
-                seen.add((v.path, v.version))
-                lost = raw_html_removed(v.text)
-                if lost:
-                    log.warning("policy: %s", raw_html_warning(v.path, v.version, lost))
 
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
         if not self.config.enabled:
@@ -441,7 +401,7 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
                 if m.language
             }
             split_search_index(site, self.models, search)
-        notice_js = _theme_file(config, "assets/notice.js")
+        notice_js = _theme_file(config, NOTICE_SCRIPT)
         if notice_js is not None:
             shutil.copyfile(notice_js, site / urls.NOTICE_JS)
         # Comparisons that notices linked and this build no longer renders keep an address.
@@ -486,44 +446,31 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
         return server
 
 
-_LINK_WARNING = re.compile(
-    r"^Doc file '(?P<page>[^']*)' contains (?:a link|an unrecognized relative link|an absolute link) "
-    r"'(?P<link>[^']*)'"
-)
-
-
-class LinkWarnings(logging.Filter):
-    """MkDocs' warnings about links in the pages it renders (every page is staged from a
-    policy text, whose links to the shop's own pages MkDocs cannot resolve), held back
-    and told as one summary line at the end of the build: a real history otherwise
-    buries the project's own warnings under hundreds of them."""
-
-    EXAMPLES = 3
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.links: list[tuple[str, str]] = []
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno >= logging.WARNING:
-            match = _LINK_WARNING.match(record.getMessage())
-            if match:
-                self.links.append((match.group("page"), match.group("link")))
-                return False
-        return True
-
-    def summary(self) -> str | None:
-        if not self.links:
-            return None
-        examples = "; ".join(f"{link!r} on {page}" for page, link in self.links[: self.EXAMPLES])
-        count = len(self.links)
-        pages = len({page for page, _ in self.links})
-        return (
-            f"policy: {count} link{'s' if count != 1 else ''} in the policy texts ({pages} "
-            f"page{'s' if pages != 1 else ''}) lead to no page of this site and are left as written, "
-            f"e.g. {examples}; a relative link in a policy resolves against each version's page "
-            "(/<doc>/versions/<version>/): write links to the shop's pages as absolute https:// addresses"
-        )
+def _complete_config(config: MkDocsConfig) -> None:
+    """What the pages need of MkDocs' configuration: the Markdown extensions (toc with
+    permalinks, tables with alignment attributes, ...), Material's dismissible banner,
+    our theme folder after the operator's, and our CSS and JS."""
+    for name in MARKDOWN_EXTENSIONS:
+        if name not in config.markdown_extensions:
+            config.markdown_extensions.append(name)
+    config.mdx_configs.setdefault("toc", {}).setdefault("permalink", True)
+    for key, value in TABLES_CONFIG.items():
+        config.mdx_configs.setdefault("tables", {}).setdefault(key, value)
+    theme = config.theme
+    if theme.name == "material":
+        features = theme.get("features") or []
+        for feature in MATERIAL_FEATURES:
+            if feature not in features:
+                features.append(feature)
+        theme["features"] = features
+    if str(TEMPLATES_DIR) not in [str(Path(d).resolve()) for d in theme.dirs]:
+        theme.dirs.insert(1 if theme.custom_dir else 0, str(TEMPLATES_DIR))
+    for path in EXTRA_CSS:
+        if (TEMPLATES_DIR / path).exists() and path not in config.extra_css:
+            config.extra_css.append(path)
+    for path in EXTRA_JS:
+        if path not in [str(s) for s in config.extra_javascript]:
+            config.extra_javascript.append(path)
 
 
 def _quiet_jieba() -> None:
@@ -559,36 +506,4 @@ def _search_config(config: MkDocsConfig, language: str) -> dict[str, Any]:
         "lang": [t("search.config.lang")],
         "separator": t("search.config.separator"),
         "pipeline": pipeline,
-    }
-
-
-def template_context(model: SiteModel) -> dict[str, Any]:
-    """What the theme overrides need: the open notices, with site-root-relative URLs
-    (templates pass them through MkDocs' `url` filter), and the words of the model's
-    language (the banner's and the pop-up's sentences are made here, values escaped)."""
-    zone = model.settings.zone
-    t = words(model.language_code)
-    notices = []
-    for notice in model.notices:
-        record = notice_record(notice, zone, lambda url: url)
-        record["key"] = notice.key
-        date = human_date(notice.version.effective, zone, language=model.language_code)
-        record["effective_human"] = date
-        record["summary"] = record["summary"] or ""
-        record["changes_url"] = record["changes_url"] or record["url"]
-        strong_date = Markup("<strong>{}</strong>").format(date)
-        banner = t.say("banner_text", title=record["title"], date=strong_date, version=record["version"])
-        record["banner"] = banner + (t["banner_core"] if notice.core_rights else "") + t["banner_end"]
-        record["heading"] = t.text("version_title", title=record["title"], version=record["version"])
-        record["takes_effect"] = t.say("dialog_takes_effect", date=strong_date)
-        record["footer"] = t.text("footer_change", title=record["title"], date=date)
-        notices.append(record)
-    return {
-        "words": dict(t),
-        "notices": notices,
-        "keys": " ".join(n["key"] for n in notices),
-        "updates_url": model.url(urls.UPDATES),
-        "drafts": model.drafts,
-        "as_of": iso(model.as_of, zone),
-        "answer_url": model.settings.answer_url or "",
     }

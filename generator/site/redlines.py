@@ -40,7 +40,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import markdown  # type: ignore[import-untyped]  # no stubs in the lint extras
+import markdown
 
 import generator.core.changes as changes
 import generator.core.diff as diff

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from html.parser import HTMLParser
 from typing import Any
 
-import markdown  # type: ignore[import-untyped]  # no stubs in the lint extras
+import markdown
 import nh3
 
 from generator.core.sections import with_section_ids
@@ -219,3 +219,20 @@ def escape_toc(items: Iterable[Any]) -> None:
         item.title = clean_text(item.title)
         item.id = html.escape(safe_id(item.id), quote=True)
         escape_toc(item.children)
+
+
+def raw_html_warnings(model: Any) -> list[str]:
+    """One warning per published version of the site `model` (a `SiteModel`) whose raw
+    HTML the site leaves out, in the words of `policyctl check`."""
+    seen: set[tuple[str, str]] = set()
+    warnings = []
+    for doc in model.documents:
+        for entry in doc.entries:
+            v = entry.version
+            if (v.path, v.version) in seen:
+                continue
+            seen.add((v.path, v.version))
+            lost = raw_html_removed(v.text)
+            if lost:
+                warnings.append(raw_html_warning(v.path, v.version, lost))
+    return warnings
