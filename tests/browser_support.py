@@ -30,12 +30,15 @@ class BuildFailed(AssertionError):
     pass
 
 
-def build_site(repo: Path, as_of: str, site: Path) -> Path:
-    """`policyctl build` in-process; the site folder, or the build's own words on failure."""
+def build_site(repo: Path, as_of: str, site: Path, *options: str) -> Path:
+    """`policyctl build` in-process (with `options`, e.g. "--engine", "zensical"); the site
+    folder, or the build's own words on failure."""
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
-            code = policyctl_main(["build", "--repo", str(repo), "--as-of", as_of, "--site-dir", str(site)])
+            code = policyctl_main(
+                ["build", "--repo", str(repo), "--as-of", as_of, "--site-dir", str(site), *options]
+            )
         except SystemExit as exit_:
             code = int(exit_.code or 0)
     if code != 0:

@@ -376,7 +376,7 @@ def _render(build: SiteBuild, history: History, work: Path) -> tuple[Path, tuple
     pages = render_site(models, redlines)
     config_dir = build.config_path.parent if build.config_path else None
     try:
-        overrides = stage_overrides(work, operator, config_dir)
+        overrides = stage_overrides(work, operator, config_dir, settings.engine)
     except ProjectError as error:
         raise BuildFailed(f"the site build failed: {error}", unchanged=build.target) from None
     marks = ContentMarks.new()

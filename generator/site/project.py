@@ -56,6 +56,9 @@ from generator.site.templates import (
     template_context,
 )
 
+MATERIAL_ONLY = {"zensical": ("partials/search.html",)}
+"""Our overrides of Material's own partials that another engine's theme lays out
+otherwise: Zensical's search is a dialog of its own, which Material's form would break."""
 DROPPED_KEYS = ("docs_dir", "site_dir", "nav", "not_in_nav", "hooks")
 """Keys of the operator's configuration that the staged project sets itself."""
 
@@ -152,13 +155,15 @@ def read_operator_config(path: Path | None) -> dict[str, Any]:
 # ------------------------------------------------------------------ staging
 
 
-def stage_overrides(work: Path, operator: dict[str, Any], config_dir: Path | None) -> Path:
+def stage_overrides(work: Path, operator: dict[str, Any], config_dir: Path | None, engine: str) -> Path:
     """`<work>/overrides/`: our public theme files, then the operator's custom_dir on top
     (the operator's templates win, as with MkDocs' theme directories)."""
     target = work / "overrides"
     if target.exists():
         shutil.rmtree(target)
     shutil.copytree(TEMPLATES_DIR, target, ignore=_private_in(TEMPLATES_DIR))
+    for name in MATERIAL_ONLY.get(engine, ()):
+        (target / name).unlink(missing_ok=True)
     theme = operator.get("theme")
     custom = theme.get("custom_dir") if isinstance(theme, dict) else None
     if isinstance(custom, str) and custom and config_dir is not None:
