@@ -1,6 +1,6 @@
 """Site build benchmark: the generator against plain MkDocs on the same pages.
 
-    .venv/bin/python benchmarks/build.py [--sizes 10 50 200] [--languages en zh]
+    .venv/bin/python benchmarks/build.py [--sizes 10 50 200] [--languages en zh] [--engine zensical]
 
 For each size it makes a git history of that many versions of the operator's policy
 (benchmarks/histories.py), then, each in a fresh process:
@@ -50,21 +50,24 @@ def _timed(module, name: str, bucket: dict[str, float]) -> None:
     setattr(module, name, wrapper)
 
 
-def child_ours(repo: Path, site: Path, as_of: str) -> dict:
-    """Runs in a fresh process: one `policyctl build` with phase timings."""
+def child_ours(repo: Path, site: Path, as_of: str, engine: str = "mkdocs") -> dict:
+    """Runs in a fresh process: one `policyctl build --engine ENGINE` with phase timings
+    ("mkdocs" in the table is the engine's share, whichever engine)."""
     import generator.policies
-    import generator.site.plugin
+    import generator.site.build
+    import generator.site.finish
+    import generator.site.project
     import generator.site.redlines
     from generator.commands import main
 
     bucket: dict[str, float] = {}
-    # Each where it is looked up when the build calls it: the plugin imports the page
-    # functions by name.
+    # Each where it is looked up when the build calls it: the build and the projects
+    # import the page functions by name.
     _timed(generator.policies, "read_history", bucket)
     _timed(generator.site.redlines, "_render", bucket)
-    _timed(generator.site.plugin, "render_site", bucket)
-    _timed(generator.site.plugin, "write_tree", bucket)
-    write_retired = generator.site.plugin.write_retired
+    _timed(generator.site.build, "render_site", bucket)
+    _timed(generator.site.project, "write_tree", bucket)
+    write_retired = generator.site.finish.write_retired
 
     def counted_retired(*args, **kwargs):
         started = time.perf_counter()
@@ -73,9 +76,9 @@ def child_ours(repo: Path, site: Path, as_of: str) -> dict:
         bucket["retired_pages"] = bucket.get("retired_pages", 0) + count
         return count
 
-    generator.site.plugin.write_retired = counted_retired
+    generator.site.finish.write_retired = counted_retired
     started = time.perf_counter()
-    code = main(["build", "--repo", str(repo), "--site-dir", str(site), "--as-of", as_of])
+    code = main(["build", "--repo", str(repo), "--site-dir", str(site), "--as-of", as_of, "--engine", engine])
     total = time.perf_counter() - started
     assert code == 0, f"policyctl build failed with {code}"
     git = bucket.get("read_history", 0.0)
@@ -178,12 +181,15 @@ def main() -> None:
         help="with more than one: our cold and warm builds and plain-lean again, alternating, "
         "and the medians of each (for a loaded machine); plain with its full sidebar once",
     )
+    parser.add_argument(
+        "--engine", choices=("mkdocs", "zensical"), default="mkdocs", help="what renders our site"
+    )
     parser.add_argument("--child", nargs="*")
     args = parser.parse_args()
     if args.child:
         kind, *rest = args.child
         if kind == "ours":
-            result = child_ours(Path(rest[0]), Path(rest[1]), rest[2])
+            result = child_ours(Path(rest[0]), Path(rest[1]), rest[2], *rest[3:])
         else:
             result = child_plain(int(rest[0]), Path(rest[1]), Path(rest[2]), rest[3])
         print(json.dumps(result))
@@ -202,8 +208,8 @@ def main() -> None:
             plain: dict = {}
             for round_ in range(args.rounds):
                 shutil.rmtree(repo / ".policy", ignore_errors=True)  # an empty cache: cold
-                colds.append(_child("ours", str(repo), str(root / "site"), as_of))
-                warms.append(_child("ours", str(repo), str(root / "site"), as_of))
+                colds.append(_child("ours", str(repo), str(root / "site"), as_of, args.engine))
+                warms.append(_child("ours", str(repo), str(root / "site"), as_of, args.engine))
                 plain_dir, lean_dir = root / f"plain-{round_}", root / f"plain-lean-{round_}"
                 plain_dir.mkdir()
                 lean_dir.mkdir()

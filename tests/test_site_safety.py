@@ -29,8 +29,8 @@ from generator.policies import read_history
 from generator.settings import Settings
 from generator.site.model import build_model
 from generator.site.pages import render_pages
-from generator.site.plugin import SITE_MARKER, TEMPLATES_DIR
 from generator.site.sanitize import clean_html, raw_html_removed
+from generator.site.templates import SITE_MARKER, TEMPLATES_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
 MATERIAL_SCRIPTS = Path(__import__("material").__file__).parent / "templates" / "partials" / "javascripts"

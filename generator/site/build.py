@@ -26,7 +26,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -234,6 +234,10 @@ class SiteBuild:
     """The site folder the build replaces."""
     config_path: Path | None
     """The MkDocs configuration (`mkdocs_config`); None: the bundled default."""
+    drafts: bool = False
+    """A preview that also shows scheduled and uncommitted versions, marked as drafts."""
+    preview: bool = False
+    """A preview (`mkdocs serve`, drafts): no public record is written."""
 
     @classmethod
     def at(
@@ -302,18 +306,21 @@ def check_history(
     build: SiteBuild,
     *,
     record: str | None = None,
+    witness: Witness | None = None,
     more_checks: Callable[[History], list[Violation]] | None = None,
 ) -> Checked:
     """Read the history and judge it. `record`: the previous public record (a site folder,
     a log file or a URL; default: the log in the site folder). `more_checks`: rules of the
     caller's (the delivery ledger's announced texts) that refuse the build like the
-    history's own."""
+    history's own. `witness`: the previous record already read (the MkDocs plugin reads it
+    before MkDocs cleans the site folder)."""
     from generator.policies import read_history
 
-    witness = read_witness(record, build.target)
+    witness = witness if witness is not None else read_witness(record, build.target)
     require_forward(witness, build.as_of)
     sightings = record_sightings(witness, build.settings, build.as_of)
-    history = read_history(build.repo, build.settings, sightings=sightings)
+    drafts_at = build.as_of if build.drafts else None
+    history = read_history(build.repo, build.settings, drafts_at=drafts_at, sightings=sightings)
     warnings = [str(advisory) for advisory in history.advisories]
     for lag in history.lags:
         what, remedy = lag_message(lag)
@@ -353,21 +360,34 @@ def build_site(build: SiteBuild, checked: Checked) -> Built:
     _check_target(target, build.repo)
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f".{target.name}.build-", dir=target.parent) as work_dir:
-        out, models, warnings = _render(build, checked.history, Path(work_dir))
-        warnings += _dropped_versions(target, out)
-        written, drifted = publish_record(out, models, checked.witness, build.as_of)
-        _swap(out, target)
-    return Built(target, models, checked.witness, written, (*warnings, *drifted))
+        built = make_site(build, checked, Path(work_dir))
+        _swap(built.target, target)
+    return replace(built, target=target)
 
 
-def _render(build: SiteBuild, history: History, work: Path) -> tuple[Path, tuple[SiteModel, ...], list[str]]:
+def make_site(build: SiteBuild, checked: Checked, work: Path, previous: Path | None = None) -> Built:
+    """The site of the `checked` history built in `work/site`, with its public record
+    unless the build is a preview. `previous`: the site it replaces (its PDFs of the same
+    versions are kept; default: the target)."""
+    previous = previous if previous is not None else build.target
+    out, models, warnings = _render(build, checked.history, work, previous)
+    warnings += _dropped_versions(previous, out)
+    record, drifted = checked.witness.record, list[str]()
+    if not build.preview:
+        record, drifted = publish_record(out, models, checked.witness, build.as_of)
+    return Built(out, models, checked.witness, record, (*warnings, *drifted))
+
+
+def _render(
+    build: SiteBuild, history: History, work: Path, previous: Path
+) -> tuple[Path, tuple[SiteModel, ...], list[str]]:
     """The site of `history` built into `work/site`: the pages and a project per language
     staged (`generator.site.project`), each rendered by the engine
     (`generator.site.engines`), put together and finished (`generator.site.finish`).
     Returns the folder, the site models and warnings (the raw HTML the site leaves out,
     then what the engine reported)."""
     settings = build.settings
-    models = build_models(history, settings, build.as_of)
+    models = build_models(history, settings, build.as_of, drafts=build.drafts)
     operator = read_operator_config(build.config_path) if build.config_path else default_config(settings)
     _require_plugin(operator, build.config_path)
     redlines = Redlines(
@@ -397,7 +417,7 @@ def _render(build: SiteBuild, history: History, work: Path) -> tuple[Path, tuple
         seal(out, marks)
     except UnsealedPage as error:
         raise BuildFailed(f"the site build failed: {error}", unchanged=build.target) from None
-    finish_site(out, models, notice_script=_notice_script(operator, config_dir), previous_site=build.target)
+    finish_site(out, models, notice_script=_notice_script(operator, config_dir), previous_site=previous)
     return out, models, warnings
 
 

@@ -48,7 +48,7 @@ def serve_site(
     with tempfile.TemporaryDirectory(prefix="policyctl-serve-") as work_dir:
         if config_path is None:
             config_path = write_default_config(Path(work_dir), settings, stage)
-        options = Runtime(repo=repo, settings=settings, as_of=as_of, drafts=drafts, stage_dir=stage)
+        options = Runtime(repo=repo, settings=settings, as_of=as_of, drafts=drafts)
         try:
             _serve(config_path, stage, dev_addr, options)
         except MkDocsException as error:
