@@ -22,6 +22,8 @@ from test_languages_site import EN_REARRANGED, MKDOCS_YML, ZH_REARRANGED
 from test_translations import EN_V1, PRIVACY, PRIVACY_ZH, ZH_V1
 from tests_support import PolicyRepo
 
+from generator.site.record import HEAD_PLACEHOLDER
+
 AS_OF = "2026-10-08"
 ENGINES = ("mkdocs", "zensical")
 # The files each engine writes of its own (theme assets, search index, sitemaps, 404s).
@@ -142,10 +144,14 @@ def test_the_banner_pop_up_redline_and_switcher_are_there_under_zensical(sites):
     assert zh["switcher"] == ["https://shop.example/privacy/", "https://shop.example/zh/privacy/"]
 
 
-def test_no_script_of_a_policy_survives_under_zensical(sites):
-    for page in sites["zensical"].rglob("*.html"):
-        text = page.read_text(encoding="utf-8")
-        assert "policy-content:" not in text, f"{page}: content marks left in the page"
+def test_no_mark_or_placeholder_of_the_build_is_left_in_any_file(sites):
+    for engine in ENGINES:
+        for path in sites[engine].rglob("*"):
+            if path.suffix in (".html", ".json", ".xml"):
+                text = path.read_text(encoding="utf-8")
+                assert "policy-content:" not in text, f"{path}: content marks left"
+                assert HEAD_PLACEHOLDER not in text, f"{path}: the chain head was not stamped"
+                assert "policy-raw:" not in text, f"{path}: a deferred block was not put back"
 
 
 @pytest.mark.parametrize("url", ["", "privacy/", "privacy/changes/1.0-to-2.0/", "zh/privacy/"])

@@ -22,6 +22,8 @@ from pathlib import Path
 from generator.core.errors import PolicyError
 
 ZENSICAL_TIMEOUT = 900  # seconds for one language's project
+SEARCH_INDEXES = ("search/search_index.json", "search.json")
+"""Where each engine writes a language's search index (MkDocs with Material; Zensical)."""
 
 
 _LINK_WARNING = re.compile(
@@ -98,6 +100,7 @@ def _mkdocs(config_path: Path, strict: bool) -> list[str]:
     from mkdocs.exceptions import MkDocsException
 
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")  # policyctl pins mkdocs<2 itself
+    _quiet_jieba()
     links = LinkWarnings()
     logger = logging.getLogger("mkdocs.structure.pages")
     logger.addFilter(links)
@@ -151,3 +154,13 @@ def _build_date(as_of: dt.datetime) -> Iterator[None]:
             os.environ.pop("SOURCE_DATE_EPOCH", None)
         else:
             os.environ["SOURCE_DATE_EPOCH"] = previous
+
+
+def _quiet_jieba() -> None:
+    """Material's search splits Chinese text with jieba, which tells the console how it
+    loaded its dictionary on every build: only its warnings, please."""
+    try:
+        import jieba  # type: ignore[import-untyped]
+    except ImportError:
+        return
+    jieba.setLogLevel(logging.WARNING)

@@ -37,7 +37,7 @@ from generator.core.record import (
 )
 from generator.records import LOG_HEAD, Witness
 from generator.settings import Settings
-from generator.site.languages import SEARCH_INDEX
+from generator.site.engines import SEARCH_INDEXES
 from generator.site.model import SiteModel
 
 HEAD_PLACEHOLDER = "policy-log-head-0a9f3c"
@@ -148,7 +148,8 @@ def stamp_head(site: Path, models: Sequence[SiteModel], head: str) -> None:
             data[LANGUAGES] = list(model.settings.languages)
             path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     for model in models:
-        for path in (site / model.url(urls.UPDATES) / "index.html", site / model.url(SEARCH_INDEX)):
+        indexes = [site / model.url(name) for name in SEARCH_INDEXES]
+        for path in (site / model.url(urls.UPDATES) / "index.html", *indexes):
             text = path.read_text(encoding="utf-8") if path.is_file() else ""
             if HEAD_PLACEHOLDER in text:
                 path.write_text(text.replace(HEAD_PLACEHOLDER, head), encoding="utf-8")

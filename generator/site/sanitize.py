@@ -212,15 +212,6 @@ def raw_html_warning(path: str, version: str, lost: Iterable[str]) -> str:
     )
 
 
-def escape_toc(items: Iterable[Any]) -> None:
-    """Make a page's table of contents (MkDocs `AnchorLink`s) safe for Material's templates,
-    which print a label as HTML and an anchor into `href="..."` unescaped."""
-    for item in items:
-        item.title = clean_text(item.title)
-        item.id = html.escape(safe_id(item.id), quote=True)
-        escape_toc(item.children)
-
-
 def raw_html_warnings(model: Any) -> list[str]:
     """One warning per published version of the site `model` (a `SiteModel`) whose raw
     HTML the site leaves out, in the words of `policyctl check`."""
