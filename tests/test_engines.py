@@ -13,15 +13,17 @@ from __future__ import annotations
 import html
 import json
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from browser_support import build_site, serving
+from browser_support import build_site, hostile_repo, serving
 from test_accessibility import axe_findings
 from test_languages_site import EN_REARRANGED, MKDOCS_YML, ZH_REARRANGED
 from test_translations import EN_V1, PRIVACY, PRIVACY_ZH, ZH_V1
 from tests_support import PolicyRepo
 
+from benchmarks.histories import make_history
 from generator.site.record import HEAD_PLACEHOLDER
 
 AS_OF = "2026-10-08"
@@ -164,3 +166,63 @@ def test_zensical_pages_have_no_serious_axe_finding(sites, browser, url):
             assert axe_findings(page) == []
         finally:
             context.close()
+
+
+def _all_pages(site: Path) -> list[str]:
+    """Every page of the site by its address ("" for the home page), the engine's own 404 aside."""
+    return sorted(
+        p.parent.relative_to(site).as_posix().removeprefix(".") + ("/" if p.parent != site else "")
+        for p in site.rglob("index.html")
+        if not ENGINE_FILES.match(p.relative_to(site).as_posix())
+    )
+
+
+@pytest.mark.parametrize("history", ["hostile", "operator"])
+def test_real_style_histories_build_the_same_with_either_engine(history, tmp_path):
+    """The hostile history of the safety tests (scripts in the title, the summary, a
+    heading and the text) and twelve versions of the operator's own policy in two
+    languages (sections inserted, renumbered and reworded): both engines publish the same
+    files and pages that read the same, and both pass `policyctl verify`."""
+    if history == "hostile":
+        repo, as_of = hostile_repo(tmp_path / "repo").path, "2026-10-08"
+    else:
+        repo, as_of = make_history(tmp_path / "repo", 12, languages=("en", "zh")), "2030-01-01"
+    built = {e: build_site(repo, as_of, tmp_path / e, "--engine", e) for e in ENGINES}
+    assert public_files(built["mkdocs"]) == public_files(built["zensical"])
+    pages = _all_pages(built["mkdocs"])
+    assert len(pages) >= 7 and "privacy/changes/1.0-to-2.0/" in pages
+    for url in pages:
+        if "/changes/" in url and not (built["mkdocs"] / url / "index.html").read_text().count("<article"):
+            continue  # a retired comparison's page: written by us, the same file under both
+        assert facts(built["mkdocs"], url) == facts(built["zensical"], url), url
+    for page in built["zensical"].rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        # As text (escaped) the payloads are fine; as markup they would run.
+        assert _runnable(text) == [], page
+
+
+class _Runnable(HTMLParser):
+    """Event-handler attributes and inline scripts that call `alert` (the payloads'),
+    as a browser would parse the page."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+        self._script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.found += [f"<{tag} {name}>" for name, _ in attrs if name.startswith("on")]
+        self._script = tag == "script"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._script = False
+
+    def handle_data(self, data: str) -> None:
+        if self._script and "alert(" in data:
+            self.found.append(f"<script>{data[:60]}")
+
+
+def _runnable(text: str) -> list[str]:
+    parser = _Runnable()
+    parser.feed(text)
+    return parser.found
