@@ -13,6 +13,8 @@ from __future__ import annotations
 import html
 import json
 import re
+import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -226,3 +228,20 @@ def _runnable(text: str) -> list[str]:
     parser = _Runnable()
     parser.feed(text)
     return parser.found
+
+
+def test_an_engine_that_is_not_installed_is_named_with_what_to_do(policy_repo, tmp_path):
+    """Exit 2 before anything is built, with the remedy; the site folder is not touched."""
+    policy_repo.publish("policy/privacy.md", EN_V1, "2026-09-01T10:00:00+08:00")
+    site = tmp_path / "site"
+    code = (
+        "import sys; sys.modules['zensical'] = None\n"  # as if it were not installed
+        "from generator.commands import main\n"
+        f"sys.exit(main(['build', '--repo', {str(policy_repo.path)!r}, '--site-dir', {str(site)!r},"
+        " '--as-of', '2026-10-01', '--engine', 'zensical']))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "the zensical engine is not installed" in result.stderr
+    assert "pip install zensical" in result.stderr and "--engine mkdocs" in result.stderr
+    assert not site.exists()

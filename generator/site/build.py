@@ -40,7 +40,7 @@ from generator.core.translations import lag_message
 from generator.core.urls import FEED_XML, NOTICE_JS, NOTICES_JSON, VERSIONS_JSON
 from generator.records import Witness, read_witness
 from generator.settings import Settings, plugin_options, read_mkdocs_yml
-from generator.site.engines import EngineFailed, render
+from generator.site.engines import EngineFailed, render, require_engine
 from generator.site.finish import UnsealedPage, assemble, finish_site, seal
 from generator.site.model import SiteModel, build_models, check_document_ids
 from generator.site.pages import render_site
@@ -338,6 +338,7 @@ def preflight(build: SiteBuild, history: History) -> list[str]:
     `PolicyError` for what is missing (a document id that takes another page's address,
     Chromium for `pdf: true`), warnings for what would publish something wrong."""
     check_document_ids(history.documents)
+    require_engine(build.settings.engine)
     warnings = []
     if build.settings.pdf:
         require_chromium(build.config_path)  # before anything is built: exit 2 with what to do
