@@ -442,8 +442,7 @@ class Ledger(Database):
         sent_log: list[tuple[Any, ...]] = []
         other_log: list[tuple[Any, ...]] = []
         for o in outcomes:
-            params = self._outcome_params(o)
-            log = self._attempt_params(o)
+            params, log = self._outcome_params(o)
             if o.status == SENT:
                 sent.append(params)
                 sent_log.extend(log)
@@ -464,26 +463,27 @@ class Ledger(Database):
             if other:
                 conn.exec_driver_sql(self._fenced(update) if fenced else update, other)
 
-    def _outcome_params(self, o: Outcome) -> tuple[Any, ...]:
-        last = self._stamp(o.finished)
-        return (
+    def _outcome_params(self, o: Outcome) -> tuple[tuple[Any, ...], list[tuple[Any, ...]]]:
+        """The notice's update of one outcome, and its rows of the attempt log (at, kind,
+        reply, notice id): its earlier temporary failures, then its last attempt; none when
+        it made no attempt. Each instant is turned into the driver's value once."""
+        stamp = self._stamp
+        last = stamp(o.finished)
+        reply = o.reply[:REPLY_LIMIT]
+        update = (
             o.status,
-            o.reply[:REPLY_LIMIT],
+            reply,
             o.attempts,
-            self._stamp(o.first_attempt),
+            stamp(o.first_attempt),
             last,
             last if o.status == SENT else None,
             o.id,
         )
-
-    def _attempt_params(self, o: Outcome) -> list[tuple[Any, ...]]:
-        """The attempt log's rows of one outcome (at, kind, reply, notice id): its earlier
-        temporary failures, then its last attempt. None when it made no attempt."""
         if o.attempts < 1:
-            return []
-        rows = [(self._stamp(at), TEMPORARY, reply[:REPLY_LIMIT], o.id) for at, reply in o.earlier]
-        rows.append((self._stamp(o.finished), _LAST_KIND[o.status], o.reply[:REPLY_LIMIT], o.id))
-        return rows
+            return update, []
+        log = [(stamp(at), TEMPORARY, text[:REPLY_LIMIT], o.id) for at, text in o.earlier]
+        log.append((last, _LAST_KIND[o.status], reply, o.id))
+        return update, log
 
     def _record_sql(self) -> str:
         mark = self._mark
@@ -519,7 +519,9 @@ class Ledger(Database):
         """A UTC instant as the driver stores it (what ``UTCDateTime`` would bind)."""
         when = datetime.fromtimestamp(epoch, UTC)
         if self.dialect == "sqlite":
-            return when.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+            # The naive form: a UTC instant's isoformat less its "+00:00" (a third of
+            # the time of replace(tzinfo=None) first, for every outcome).
+            return when.isoformat(" ", "microseconds")[:-6]
         return when
 
     def release(self, owner: str, ids: Iterable[int] | None = None) -> int:
