@@ -19,13 +19,12 @@ The options reach the plugin through the configuration MkDocs loads
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -111,21 +110,6 @@ def _default_site_dir(repo: Path, config_path: Path | None) -> Path:
         if isinstance(configured, str) and configured:
             return (config_path.parent / configured).resolve()
     return repo / "site"
-
-
-@contextlib.contextmanager
-def _build_date(as_of: dt.datetime) -> Iterator[None]:
-    """MkDocs stamps pages and the sitemap with the build date: make it the instant, so
-    the site is a pure function of the history and `as_of`."""
-    previous = os.environ.get("SOURCE_DATE_EPOCH")
-    os.environ["SOURCE_DATE_EPOCH"] = str(max(0, int(as_of.timestamp())))
-    try:
-        yield
-    finally:
-        if previous is None:
-            os.environ.pop("SOURCE_DATE_EPOCH", None)
-        else:
-            os.environ["SOURCE_DATE_EPOCH"] = previous
 
 
 def _built_by_us(folder: Path) -> bool:

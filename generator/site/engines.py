@@ -145,6 +145,8 @@ def _zensical(config_path: Path, strict: bool) -> None:
 
 @contextlib.contextmanager
 def _build_date(as_of: dt.datetime) -> Iterator[None]:
+    """MkDocs and Zensical stamp pages and the sitemap with the build date: make it the
+    instant, so the site is a pure function of the history and `as_of`."""
     previous = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ["SOURCE_DATE_EPOCH"] = str(max(0, int(as_of.timestamp())))
     try:
