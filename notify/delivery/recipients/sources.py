@@ -21,11 +21,16 @@ from notify.common.redaction import redact
 from notify.delivery.recipients.fields import COLUMNS
 
 _LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
-_LABEL = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+_LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"  # one label of a host name
 _LOCALE = re.compile(r"^[A-Za-z]{2,8}([_-][A-Za-z0-9]{1,8}){0,3}$")
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 """C0 and C1 controls (U+0085 among them) and the line and paragraph separators: never
 written into a header, a CSV cell or a terminal line."""
+# What no address may hold: white space, the separators of address lists and headers, and
+# the control characters above (one search instead of one per character).
+_UNUSABLE = re.compile(r'[\r\n\t <>,;"()\[\]\\\x00-\x1f\x7f-\x9f\u2028\u2029]')
+# A host name: two labels or more (one match instead of one per label).
+_HOST = re.compile(rf"^{_LABEL}(\.{_LABEL})+$")
 NAME_LIMIT = 200
 
 
@@ -52,7 +57,7 @@ def normalize_address(raw: object) -> tuple[str, str]:
     text = str(raw).strip()
     if not text:
         return "", "empty address"
-    if any(c in text for c in '\r\n\t <>,;"()[]\\') or CONTROL_CHARACTERS.search(text):
+    if _UNUSABLE.search(text):
         return "", "address contains spaces, control characters or separators"
     local, at, domain = text.rpartition("@")
     if not at or not local or not domain:
@@ -64,8 +69,7 @@ def normalize_address(raw: object) -> tuple[str, str]:
         ascii_domain = domain.encode("idna").decode("ascii") if not domain.isascii() else domain
     except UnicodeError:
         return "", "domain is not a valid internationalised domain name"
-    labels = ascii_domain.split(".")
-    if len(labels) < 2 or not all(_LABEL.match(label) for label in labels):
+    if not _HOST.match(ascii_domain):
         return "", "domain is not a valid host name"
     address = f"{local}@{ascii_domain.lower()}"
     if len(address) > 254:
@@ -146,18 +150,19 @@ def _read_csv(path: Path) -> Generator[Recipient | Skipped, None, None]:
                 "add a header row like 'email,name,locale,id'"
             )
         wanted = {c: columns.index(c) for c in COLUMNS if c in columns}
+        name = path.name
         while True:
             try:
                 row = next(reader)
             except StopIteration:
                 return
             except (csv.Error, UnicodeDecodeError) as exc:
-                yield Skipped(f"{path.name} line {reader.line_num}", f"unreadable CSV row ({exc})")
+                yield Skipped(f"{name} line {reader.line_num}", f"unreadable CSV row ({exc})")
                 continue
-            if not row or all(not cell.strip() for cell in row):
+            if not any(map(str.strip, row)):  # no cell, or only blank ones
                 continue
             record = {c: (row[i] if i < len(row) else None) for c, i in wanted.items()}
-            yield make(record, f"{path.name} line {reader.line_num}")
+            yield make(record, f"{name} line {reader.line_num}")
 
 
 def _read_jsonl(path: Path) -> Generator[Recipient | Skipped, None, None]:
