@@ -14,6 +14,7 @@ from generator.core import urls
 from generator.site.model import SiteModel
 from generator.site.words import words
 
+
 def alternates(links: Mapping[str, str]) -> list[dict[str, str]]:
     """Material's `extra.alternate` from a page's `policy.alternates` (language -> the
     same page in that language, site-root relative)."""
