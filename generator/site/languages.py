@@ -5,13 +5,9 @@ live under its language's code (`/zh/privacy/`) and are a project of their own
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
 
-from generator.core import urls
-from generator.site.model import SiteModel
 from generator.site.words import words
 
 
