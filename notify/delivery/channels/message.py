@@ -125,12 +125,11 @@ class _Filled:
     ``b2a_qp`` works line by line (soft breaks and trailing-space rules restart at
     each CRLF), so the encoding of the whole text is the encodings of its lines put
     together: the lines without a field are encoded once here, and only the few with
-    a name or an address are filled and encoded per message.
+    a name or an address are filled and encoded per message. Such a line is kept as a
+    format string (``"Dear {n},\r\n"``, its own braces doubled), filled by ``str.format``.
     """
 
-    chunks: tuple[
-        bytes | tuple[str, ...], ...
-    ]  # encoded bytes, or (literal, field, ..., literal) of one line
+    chunks: tuple[bytes | str, ...]  # encoded bytes, or the format string of one line with fields
 
     @classmethod
     def split(cls, rendered: str) -> _Filled:
@@ -138,7 +137,7 @@ class _Filled:
         text = text.replace("\n", "\r\n")
         if not text.endswith("\r\n"):
             text += "\r\n"
-        chunks: list[bytes | tuple[str, ...]] = []
+        chunks: list[bytes | str] = []
         plain: list[str] = []
         for line in text.splitlines(keepends=True):
             parts = _FIELD.split(line)
@@ -148,20 +147,25 @@ class _Filled:
             if plain:
                 chunks.append(_qp("".join(plain)))
                 plain = []
-            chunks.append(tuple(parts))
+            chunks.append(_format_string(parts))
         if plain:
             chunks.append(_qp("".join(plain)))
         return cls(tuple(chunks))
 
-    def fill(self, name: str, email: str, link: str = "") -> bytes:
-        values = {"n": name, "e": email, "a": link}
-        out = []
-        for chunk in self.chunks:
-            if isinstance(chunk, bytes):
-                out.append(chunk)
-            else:
-                out.append(_qp("".join(p if i % 2 == 0 else values[p] for i, p in enumerate(chunk))))
-        return b"".join(out)
+    def pieces(self, name: str, email: str, link: str = "") -> list[bytes]:
+        """The part's bytes for one recipient, in pieces to be joined."""
+        return [
+            chunk if isinstance(chunk, bytes) else _qp(chunk.format(n=name, e=email, a=link))
+            for chunk in self.chunks
+        ]
+
+
+def _format_string(parts: list[str]) -> str:
+    """A line split at its fields (literal, field, literal, ...) as a format string."""
+    return "".join(
+        "{" + part + "}" if i % 2 else part.replace("{", "{{").replace("}", "}}")
+        for i, part in enumerate(parts)
+    )
 
 
 def _qp(text: str) -> bytes:
@@ -361,7 +365,7 @@ class Composer:
         to = display(name, email, "To").encode("ascii")
         link = self.links.link(recipient_id, email, locale) if self.links is not None else ""
         return b"".join(
-            (
+            [
                 b"To: ",
                 to,
                 b"\r\nMessage-ID: ",
@@ -370,9 +374,9 @@ class Composer:
                 self._date,
                 b"\r\n",
                 prepared.head,
-                prepared.text.fill(name, email, link),
+                *prepared.text.pieces(name, email, link),
                 prepared.middle,
-                prepared.html.fill(html.escape(name), email, html.escape(link)),
+                *prepared.html.pieces(html.escape(name), email, html.escape(link)),
                 prepared.tail,
-            )
+            ]
         )
