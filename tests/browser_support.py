@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from tests_support import engine_options, tested_engine
+
 from generator.commands import main as policyctl_main
 
 CHROMIUM = "/usr/bin/chromium"
@@ -32,12 +34,23 @@ class BuildFailed(AssertionError):
 
 def build_site(repo: Path, as_of: str, site: Path, *options: str) -> Path:
     """`policyctl build` in-process (with `options`, e.g. "--engine", "zensical"); the site
-    folder, or the build's own words on failure."""
+    folder, or the build's own words on failure. POLICYCTL_TEST_ENGINE, when set, adds
+    `--engine $POLICYCTL_TEST_ENGINE` unless `options` choose one (tests_support.engine_options)."""
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
             code = policyctl_main(
-                ["build", "--repo", str(repo), "--as-of", as_of, "--site-dir", str(site), *options]
+                [
+                    "build",
+                    "--repo",
+                    str(repo),
+                    "--as-of",
+                    as_of,
+                    "--site-dir",
+                    str(site),
+                    *options,
+                    *engine_options(options),
+                ]
             )
         except SystemExit as exit_:
             code = int(exit_.code or 0)
@@ -123,15 +136,35 @@ def serving(
         thread.join(timeout=10)
 
 
-def documented_csp() -> str:
-    """The site's Content-Security-Policy as docs/site.md gives it (its first
-    `Content-Security-Policy:` line): the tests serve the site with it."""
+def documented_csp(engine: str | None = None) -> str:
+    """The site's Content-Security-Policy as docs/site.md gives it for `engine` (by default
+    the tests' engine, `tests_support.tested_engine`): its first `Content-Security-Policy:`
+    line, or under Zensical the first one after "Under Zensical". The tests serve the
+    site with it."""
     import re
 
     text = (Path(__file__).resolve().parents[1] / "docs" / "site.md").read_text(encoding="utf-8")
+    if (engine or tested_engine()) == "zensical":
+        text = text[text.index("\nUnder Zensical") :]
     match = re.search(r"^Content-Security-Policy: (.+)$", text, re.MULTILINE)
     assert match, "docs/site.md shows no Content-Security-Policy"
     return match.group(1)
+
+
+def search_results(page, words: str, engine: str | None = None):
+    """Opens the site's search on `page` (loaded) and types `words`; the locator of the
+    result entries. Material: its form, opened with "s", entries `.md-search-result__item`.
+    Zensical (`engine`, by default the tests' one): its own dialog (in an open shadow root,
+    which Playwright's locators enter), opened with "/", entries the options of the
+    "Search results" list box."""
+    page.wait_for_load_state("networkidle")
+    if (engine or tested_engine()) == "zensical":
+        page.keyboard.press("/")
+        page.keyboard.type(words, delay=20)
+        return page.get_by_role("listbox", name="Search results").get_by_role("option")
+    page.keyboard.press("s")
+    page.keyboard.type(words, delay=20)
+    return page.locator(".md-search-result__item")
 
 
 _RUNNING: tuple = ()

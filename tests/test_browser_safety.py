@@ -23,6 +23,7 @@ from browser_support import (
     documented_csp,
     hostile_repo,
     new_visitor,
+    search_results,
     serving,
     shop_page,
 )
@@ -187,10 +188,7 @@ def test_no_script_from_the_policy_file_runs_on_any_page_kind_and_the_text_reads
 
         # Material's search shows titles as HTML: the result reads as the file has it.
         page.goto(server.url + "privacy/")
-        page.wait_for_load_state("networkidle")
-        page.keyboard.press("s")
-        page.keyboard.type("Privacy", delay=20)
-        result = page.locator(".md-search-result__item").first
+        result = search_results(page, "Privacy").first
         expect(result).to_contain_text(HOSTILE_TITLE)
     assert not visitor.alerts, f"a script from the policy file ran: {visitor.alerts}"
     assert not visitor.errors, f"script errors: {visitor.errors}"
@@ -227,10 +225,7 @@ def test_every_page_kind_works_under_the_documented_content_security_policy(visi
             assert page.evaluate("window.__violations") == [], path
 
         page.goto(server.url + "updates/")
-        page.wait_for_load_state("networkidle")
-        page.keyboard.press("s")
-        page.keyboard.type("Privacy", delay=20)
-        expect(page.locator(".md-search-result__item").first).to_be_visible()
+        expect(search_results(page, "Privacy").first).to_be_visible()
         assert page.evaluate("window.__violations") == []
 
     csp_messages = [text for _, text in visitor.console if "Content Security Policy" in text]

@@ -125,11 +125,39 @@ class PolicyRepo:
         return self.commit(when, message)
 
 
+# Test-only switch: POLICYCTL_TEST_ENGINE=zensical (or mkdocs) makes the build helpers
+# (`build` here, `browser_support.build_site`) render with that engine, adding
+# `--engine $POLICYCTL_TEST_ENGINE` unless the call chooses an engine itself, so that the
+# whole suite can be run under Zensical:
+#     POLICYCTL_TEST_ENGINE=zensical .venv/bin/python -m pytest -n 2 -q tests/test_browser.py
+# Unset (the default), the builds use the project's default engine (MkDocs).
+TEST_ENGINE_VARIABLE = "POLICYCTL_TEST_ENGINE"
+
+
+def tested_engine() -> str:
+    """The engine the tests' builds render with: POLICYCTL_TEST_ENGINE, else "mkdocs"."""
+    return os.environ.get(TEST_ENGINE_VARIABLE) or "mkdocs"
+
+
+def engine_options(options) -> tuple[str, ...]:
+    """("--engine", $POLICYCTL_TEST_ENGINE) when that variable is set and `options` choose
+    no engine themselves; () otherwise."""
+    engine = os.environ.get(TEST_ENGINE_VARIABLE)
+    if not engine or any(
+        str(option) == "--engine" or str(option).startswith("--engine=") for option in options
+    ):
+        return ()
+    return ("--engine", engine)
+
+
 def build(policyctl, repo: PolicyRepo, as_of: str, site: Path, *extra: str):
     """`policyctl build --as-of` through the `policyctl` fixture; fails the test, with the
     build's own words, unless it succeeds and the built site passes `policyctl verify`.
-    Returns what the user saw of the build."""
-    result = policyctl("build", "--repo", repo.path, "--as-of", as_of, "--site-dir", site, *extra)
+    Returns what the user saw of the build. With POLICYCTL_TEST_ENGINE set, see
+    `engine_options`."""
+    result = policyctl(
+        "build", "--repo", repo.path, "--as-of", as_of, "--site-dir", site, *extra, *engine_options(extra)
+    )
     assert result.code == 0, result.out + result.err
     # Every site this project builds passes `policyctl verify` (its public record).
     verified = policyctl("verify", site)
