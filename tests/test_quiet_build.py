@@ -1,10 +1,13 @@
 """A quiet build (issue 19): MkDocs' warnings about links in the policy texts (links to
 the shop's own pages that are no page of this site) are one summary line, after the
-project's own warnings, instead of one line per link and page."""
+project's own warnings, instead of one line per link and page. The summary is MkDocs'
+(Zensical reports such links in a format of its own, which the build does not show:
+docs/site.md "Engines"); the builds here follow POLICYCTL_TEST_ENGINE."""
 
 from __future__ import annotations
 
-from tests_support import PolicyRepo, policy_file
+import pytest
+from tests_support import PolicyRepo, engine_options, policy_file, tested_engine
 
 BODY = """\
 See our [abuse page](../abuse/index.md), the [terms](terms.md) and the [help centre](https://help.shop.example/).
@@ -20,6 +23,8 @@ Write to privacy@example.com{n}.
 def test_unresolvable_links_in_policy_texts_are_one_line_after_the_projects_own_warnings(
     policy_repo: PolicyRepo, policyctl, tmp_path
 ):
+    if tested_engine() == "zensical":
+        pytest.skip('the link summary is MkDocs\' (docs/site.md "Engines")')
     for n in range(1, 6):
         policy_repo.publish(
             "policy/privacy.md",
@@ -28,7 +33,14 @@ def test_unresolvable_links_in_policy_texts_are_one_line_after_the_projects_own_
         )
 
     result = policyctl(
-        "build", "--repo", policy_repo.path, "--as-of", "2026-06-01", "--site-dir", tmp_path / "site"
+        "build",
+        "--repo",
+        policy_repo.path,
+        "--as-of",
+        "2026-06-01",
+        "--site-dir",
+        tmp_path / "site",
+        *engine_options(()),
     )
 
     assert result.code == 0, result.out + result.err
@@ -59,7 +71,14 @@ def test_a_site_whose_policy_links_resolve_prints_no_link_summary(
         "2026-01-01T10:00:00+08:00",
     )
     result = policyctl(
-        "build", "--repo", policy_repo.path, "--as-of", "2026-02-01", "--site-dir", tmp_path / "site"
+        "build",
+        "--repo",
+        policy_repo.path,
+        "--as-of",
+        "2026-02-01",
+        "--site-dir",
+        tmp_path / "site",
+        *engine_options(()),
     )
     assert result.code == 0, result.out + result.err
     assert "lead to no page" not in result.err

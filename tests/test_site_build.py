@@ -15,6 +15,7 @@ from tests_support import (
     SCHEDULED_SUMMARY,
     build,
     policy_file,
+    search_index,
 )
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -255,14 +256,14 @@ def test_a_scheduled_version_is_nowhere(history, policyctl, tmp_path):
             assert "dpo-scheduled" not in text, path
             assert "versions/3.0" not in text and "2.0-to-3.0" not in text, path
     assert not (site / "privacy/versions/3.0").exists()
-    index = json.loads((site / "search/search_index.json").read_text())
+    index = search_index(site)
     assert not any("3.0" in doc["location"] for doc in index["docs"])
 
 
 def test_version_and_redline_pages_stay_out_of_search_and_sidebar(history, policyctl, tmp_path):
     site = tmp_path / "site"
     build(policyctl, history, "2026-10-08", site)
-    index = json.loads((site / "search/search_index.json").read_text())
+    index = search_index(site)
     locations = {doc["location"].split("#")[0] for doc in index["docs"]}
     assert {"", "privacy/", "updates/"} <= locations
     assert not any("/versions/" in loc and loc != "privacy/versions/" for loc in locations)

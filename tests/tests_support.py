@@ -150,6 +150,21 @@ def engine_options(options) -> tuple[str, ...]:
     return ("--engine", engine)
 
 
+def search_index(site: Path, language: str = "") -> dict:
+    """A language's search index in the built `site` (`language`: "" or "zh"), whichever
+    engine wrote it (generator/site/engines.py SEARCH_INDEXES): MkDocs' (Material's)
+    `search/search_index.json` as it is, Zensical's `search.json` with its entries
+    ("items") under "docs" as Material names them (location, title, text alike)."""
+    import json
+
+    folder = site / language if language else site
+    material = folder / "search" / "search_index.json"
+    if material.is_file():
+        return json.loads(material.read_text(encoding="utf-8"))
+    index = json.loads((folder / "search.json").read_text(encoding="utf-8"))
+    return {"config": index["config"], "docs": index["items"]}
+
+
 def build(policyctl, repo: PolicyRepo, as_of: str, site: Path, *extra: str):
     """`policyctl build --as-of` through the `policyctl` fixture; fails the test, with the
     build's own words, unless it succeeds and the built site passes `policyctl verify`.
