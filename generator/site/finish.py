@@ -14,6 +14,8 @@ ours that needs the built HTML or only the site's data.
 
 from __future__ import annotations
 
+import html
+import json
 import os
 import shutil
 from collections.abc import Sequence
@@ -92,10 +94,28 @@ def finish_site(
             target = out / model.url(name)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(content, encoding="utf-8")
+        _plain_search_paths(out / model.url(ZENSICAL_SEARCH_INDEX))
     if notice_script is not None and notice_script.is_file():
         shutil.copyfile(notice_script, out / urls.NOTICE_JS)
     # Comparisons that notices linked and this build no longer renders keep an address.
     write_retired(out, models)
+
+
+ZENSICAL_SEARCH_INDEX = "search.json"
+
+
+def _plain_search_paths(index_file: Path) -> None:
+    """Zensical's search index (a language's `search.json`) gives each entry's place in
+    the navigation ("path") escaped for an attribute (`&#x27;`, `&quot;`), and its dialog
+    shows those entities as written beside a title escaped as text (`&lt;`, `&gt;`,
+    `&amp;` only): the path is escaped the same way as the title, so that a title with
+    quotes reads as the policy file has it. MkDocs writes no such file."""
+    if not index_file.is_file():
+        return
+    index = json.loads(index_file.read_text(encoding="utf-8"))
+    for item in index.get("items", ()):
+        item["path"] = [html.escape(html.unescape(part), quote=False) for part in item.get("path", ())]
+    index_file.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
 
 def _pdfs(out: Path, models: Sequence[SiteModel], previous_site: Path | None) -> dict[str, str]:
