@@ -76,8 +76,10 @@ def render(engine: str, config_path: Path, *, as_of: dt.datetime, strict: bool =
     history and the instant). Returns warnings to show after the build's own."""
     with _build_date(as_of):
         if engine == "zensical":
-            _zensical(config_path, strict)
-            return []
+            links = LinkWarnings()
+            links.links = zensical_links(_zensical(config_path, strict), config_path.parent / "docs")
+            summary = links.summary()
+            return [summary] if summary else []
         return _mkdocs(config_path, strict)
 
 
@@ -119,7 +121,30 @@ def _mkdocs(config_path: Path, strict: bool) -> list[str]:
     return [summary] if summary else []
 
 
-def _zensical(config_path: Path, strict: bool) -> None:
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_ZENSICAL_LINK = re.compile(
+    r"^Warning: page does not exist\s*\n\s*\S+\[ (?P<page>.+?):(?P<line>\d+):(?P<column>\d+) \]", re.MULTILINE
+)
+
+
+def zensical_links(report: str, docs: Path) -> list[tuple[str, str]]:
+    """The links that lead to no page in Zensical's report (`report`, what it printed):
+    (page, link) as `LinkWarnings` holds MkDocs' ones. Zensical names the page, line and
+    column of each; the link is read there from the staged page in `docs`."""
+    found = []
+    for match in _ZENSICAL_LINK.finditer(_ANSI.sub("", report)):
+        page, line, column = match.group("page"), int(match.group("line")), int(match.group("column"))
+        try:
+            text = (docs / page).read_text(encoding="utf-8").splitlines()[line - 1][column - 1 :]
+        except (OSError, IndexError):
+            text = ""
+        link = re.match(r"[^\s)]*", text)
+        found.append((page, link.group(0) if link else ""))
+    return found
+
+
+def _zensical(config_path: Path, strict: bool) -> str:
+    """Zensical's build of `config_path` as a child process; what it printed."""
     command = [sys.executable, "-m", "zensical", "build", "-f", str(config_path)]
     if strict:
         command.append("--strict")
@@ -141,6 +166,7 @@ def _zensical(config_path: Path, strict: bool) -> None:
         raise EngineFailed(
             f"zensical failed (exit {done.returncode}): {lines[-1] if lines else 'no message'}"
         )
+    return (done.stdout or "") + "\n" + (done.stderr or "")
 
 
 @contextlib.contextmanager
