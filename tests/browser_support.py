@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from tests_support import engine_options, tested_engine
+from tests_support import engine_options, engine_under_test
 
 from generator.commands import main as policyctl_main
 
@@ -138,13 +138,13 @@ def serving(
 
 def documented_csp(engine: str | None = None) -> str:
     """The site's Content-Security-Policy as docs/site.md gives it for `engine` (by default
-    the tests' engine, `tests_support.tested_engine`): its first `Content-Security-Policy:`
+    the tests' engine, `tests_support.engine_under_test`): its first `Content-Security-Policy:`
     line, or under Zensical the first one after "Under Zensical". The tests serve the
     site with it."""
     import re
 
     text = (Path(__file__).resolve().parents[1] / "docs" / "site.md").read_text(encoding="utf-8")
-    if (engine or tested_engine()) == "zensical":
+    if (engine or engine_under_test()) == "zensical":
         text = text[text.index("\nUnder Zensical") :]
     match = re.search(r"^Content-Security-Policy: (.+)$", text, re.MULTILINE)
     assert match, "docs/site.md shows no Content-Security-Policy"
@@ -158,7 +158,7 @@ def search_results(page, words: str, engine: str | None = None):
     which Playwright's locators enter), opened with "/", entries the options of the
     "Search results" list box."""
     page.wait_for_load_state("networkidle")
-    if (engine or tested_engine()) == "zensical":
+    if (engine or engine_under_test()) == "zensical":
         page.keyboard.press("/")
         page.keyboard.type(words, delay=20)
         return page.get_by_role("listbox", name="Search results").get_by_role("option")

@@ -28,7 +28,7 @@ from browser_support import (
     shop_page,
 )
 from playwright.sync_api import Browser, BrowserContext, Page, expect
-from tests_support import tested_engine
+from tests_support import engine_under_test
 
 DURING_THE_WINDOW = "2026-10-08"
 PAGE_KINDS = {
@@ -191,7 +191,7 @@ def test_no_script_from_the_policy_file_runs_on_any_page_kind_and_the_text_reads
         page.goto(server.url + "privacy/")
         result = search_results(page, "Privacy").first
         expect(result).to_contain_text(HOSTILE_TITLE)
-        if tested_engine() == "zensical":  # the result's place in the navigation, too
+        if engine_under_test() == "zensical":  # the result's place in the navigation, too
             expect(result.locator("menu")).to_contain_text(HOSTILE_TITLE)
     assert not visitor.alerts, f"a script from the policy file ran: {visitor.alerts}"
     assert not visitor.errors, f"script errors: {visitor.errors}"

@@ -27,7 +27,7 @@ from browser_support import build_site, search_results, serving
 from playwright.sync_api import Page, expect
 from test_accessibility import axe_findings
 from test_translations import EN_V1, EN_V2, PRIVACY, PRIVACY_ZH, ZH_REVISION, ZH_V1, ZH_V2
-from tests_support import INSERTED_SECTION_REVISION, PolicyRepo, policy_file, search_index, tested_engine
+from tests_support import INSERTED_SECTION_REVISION, PolicyRepo, engine_under_test, policy_file, search_index
 
 from generator.core.dates import parse_instant
 from generator.core.diff import ENGLISH_REDLINE
@@ -301,11 +301,11 @@ def test_each_language_has_its_own_search_index(site):
     assert all("Privacy Policy" not in d["text"] for d in zh["docs"])
     # Chinese text split into words (jieba marks where with zero-width spaces).
     assert any("我们收集您的姓名" in d["text"].replace("\u200b", "") for d in zh["docs"])
-    if tested_engine() == "mkdocs":  # Zensical's index keeps the text whole (docs/site.md "Engines")
+    if engine_under_test() == "mkdocs":  # Zensical's index keeps the text whole (docs/site.md "Engines")
         assert any("\u200b收集\u200b" in d["text"] for d in zh["docs"])
     assert not any(d["location"].startswith("zh/") for d in en["docs"])
     assert all("隐私" not in d["text"] for d in en["docs"])
-    if tested_engine() == "mkdocs":  # Zensical's search splits words its own way
+    if engine_under_test() == "mkdocs":  # Zensical's search splits words its own way
         assert "、" in zh["config"]["separator"]  # Chinese punctuation separates words
 
 
@@ -331,7 +331,7 @@ def test_the_switcher_leads_from_privacy_to_zh_privacy_and_back(visitor, server)
     expect(visitor.locator("html")).to_have_attribute("lang", "zh")
     expect(visitor.locator("h1")).to_have_text(re.compile(r"^隐私政策"))
     # The theme's own words are Chinese too: the search field and the skip link.
-    if tested_engine() == "zensical":  # its search button (its dialog's own words are English)
+    if engine_under_test() == "zensical":  # its search button (its dialog's own words are English)
         expect(visitor.locator(".md-search__button")).to_have_text("查找")
     else:
         expect(visitor.locator(".md-search__input")).to_have_attribute("placeholder", "搜索")
@@ -353,7 +353,7 @@ def test_the_chinese_home_page_pops_up_the_revision_in_chinese(visitor, server):
 
 def test_searching_the_chinese_site_finds_chinese_pages(visitor, server):
     visitor.goto(server + "zh/privacy/")
-    if tested_engine() == "zensical":  # its own dialog (browser_support.search_results)
+    if engine_under_test() == "zensical":  # its own dialog (browser_support.search_results)
         results = search_results(visitor, "收集")
         expect(results.first).to_be_visible()
         assert results.first.evaluate("a => a.href").startswith(server + "zh/privacy/")

@@ -134,7 +134,7 @@ class PolicyRepo:
 TEST_ENGINE_VARIABLE = "POLICYCTL_TEST_ENGINE"
 
 
-def tested_engine() -> str:
+def engine_under_test() -> str:
     """The engine the tests' builds render with: POLICYCTL_TEST_ENGINE, else "mkdocs"."""
     return os.environ.get(TEST_ENGINE_VARIABLE) or "mkdocs"
 
