@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from tests_support import PolicyRepo, engine_options, policy_file
 
+from generator.site.engines import zensical_links
+
 BODY = """\
 See our [abuse page](../abuse/index.md), the [terms](terms.md) and the [help centre](https://help.shop.example/).
 
@@ -79,3 +81,22 @@ def test_a_site_whose_policy_links_resolve_prints_no_link_summary(
     )
     assert result.code == 0, result.out + result.err
     assert "lead to no page" not in result.err
+
+
+def test_zensicals_report_of_links_to_no_page_is_read_with_each_link(tmp_path):
+    """Zensical's report (as it prints it, colours included) names page, line and column;
+    the link is read from the staged page (so that a default run checks it too)."""
+    (tmp_path / "privacy").mkdir()
+    (tmp_path / "privacy" / "index.md").write_text(
+        "# Home\n\nSee [terms](terms.md) and [abuse](../abuse/index.md).\n", encoding="utf-8"
+    )
+    report = "".join(
+        f"\x1b[33mWarning:\x1b[0m page does not exist\n"
+        f"   \x1b[38;5;246m╭\x1b[0m\x1b[38;5;246m─\x1b[0m\x1b[38;5;246m[\x1b[0m privacy/index.md:3:{column} "
+        f"\x1b[38;5;246m]\x1b[0m\n   │\n"
+        for column in (13, 35)
+    )
+    assert zensical_links(report + "2 issues found\n", tmp_path) == [
+        ("privacy/index.md", "terms.md"),
+        ("privacy/index.md", "../abuse/index.md"),
+    ]
