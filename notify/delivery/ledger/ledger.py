@@ -24,6 +24,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -350,34 +351,50 @@ class Ledger(Database):
         at once do not hand a temporary failure back and forth). Each kind is an index
         range scan on (campaign, status), so a claim costs the same at row 10 and at row
         1,000,000."""
-        c = notices.c
         now = time.time()
-        conditions = {
-            PENDING: c.status == PENDING,
-            SENDING: sa.and_(c.status == SENDING, c.lease_until < now),
-            DEFERRED: sa.and_(
-                c.status == DEFERRED,
-                sa.or_(c.lease_owner.is_(None), c.lease_owner != owner),
-                *([c.last_attempt_at < deferred_before] if deferred_before is not None else []),
-            ),
-        }
+        params = {"owner": owner, "now": now, "until": now + lease, "limit": limit, "before": deferred_before}
         with self.engine.begin() as conn:
             for kind in kinds:
-                sub = sa.select(c.id).where(campaign.where(), conditions[kind]).order_by(c.id).limit(limit)
-                if self.dialect == "postgresql":
-                    sub = sub.with_for_update(skip_locked=True)
-                stmt = (
-                    notices.update()
-                    .where(c.id.in_(sub.scalar_subquery()))
-                    .values(status=SENDING, lease_owner=owner, lease_until=now + lease)
-                    .returning(
-                        c.id, c.email, c.name, c.locale, c.recipient, c.recipient_id, c.message_id, c.source
-                    )
-                )
-                rows = conn.execute(stmt).all()
+                stmt = self._claim_statement(campaign, kind, deferred_before is not None)
+                rows = conn.execute(stmt, params).all()
                 if rows:
-                    return [Claimed(*row) for row in sorted(rows, key=lambda row: row[0])]
+                    return [Claimed(*row) for row in sorted(rows, key=itemgetter(0))]
         return []
+
+    def _claim_statement(self, campaign: Campaign, kind: str, before: bool) -> sa.Update:
+        """The claim of one kind of rows, its values bound at execution (owner, now,
+        until, limit, before): built once per campaign and kind, since building and
+        keying the statement cost more than running it."""
+        statements: dict[tuple[Campaign, str, bool], sa.Update] = self.__dict__.setdefault("_claims", {})
+        stmt = statements.get((campaign, kind, before))
+        if stmt is not None:
+            return stmt
+        c = notices.c
+        conditions = {
+            PENDING: c.status == PENDING,
+            SENDING: sa.and_(c.status == SENDING, c.lease_until < sa.bindparam("now")),
+            DEFERRED: sa.and_(
+                c.status == DEFERRED,
+                sa.or_(c.lease_owner.is_(None), c.lease_owner != sa.bindparam("owner")),
+                *([c.last_attempt_at < sa.bindparam("before")] if before else []),
+            ),
+        }
+        sub = (
+            sa.select(c.id)
+            .where(campaign.where(), conditions[kind])
+            .order_by(c.id)
+            .limit(sa.bindparam("limit", type_=sa.Integer))
+        )
+        if self.dialect == "postgresql":
+            sub = sub.with_for_update(skip_locked=True)
+        stmt = (
+            notices.update()
+            .where(c.id.in_(sub.scalar_subquery()))
+            .values(status=SENDING, lease_owner=sa.bindparam("owner"), lease_until=sa.bindparam("until"))
+            .returning(c.id, c.email, c.name, c.locale, c.recipient, c.recipient_id, c.message_id, c.source)
+        )
+        statements[(campaign, kind, before)] = stmt
+        return stmt
 
     def renew(self, owner: str, lease: float) -> set[int]:
         """Extend the lease of every row ``owner`` still holds; return their ids. A row
