@@ -48,6 +48,7 @@ from generator.site.project import (
     ContentMarks,
     ProjectError,
     markdown_setup,
+    operator_theme_dir,
     read_operator_config,
     stage_overrides,
     stage_projects,
@@ -416,11 +417,9 @@ def _require_plugin(operator: dict[str, Any], config_path: Path | None) -> None:
 
 
 def _notice_script(operator: dict[str, Any], config_dir: Path | None) -> Path:
-    """notice.js's source: the operator's theme folder's, else ours."""
-    theme = operator.get("theme")
-    custom = theme.get("custom_dir") if isinstance(theme, dict) else None
-    if isinstance(custom, str) and custom and config_dir is not None:
-        candidate = (config_dir / custom / NOTICE_SCRIPT).resolve()
-        if candidate.is_file():
-            return candidate
+    """notice.js's source: the operator's theme folder's, else ours (`stage_overrides`
+    has checked the folder)."""
+    folder = operator_theme_dir(operator, config_dir)
+    if folder is not None and (folder / NOTICE_SCRIPT).is_file():
+        return folder / NOTICE_SCRIPT
     return TEMPLATES_DIR / NOTICE_SCRIPT

@@ -164,17 +164,23 @@ def stage_overrides(work: Path, operator: dict[str, Any], config_dir: Path | Non
     shutil.copytree(TEMPLATES_DIR, target, ignore=_private_in(TEMPLATES_DIR))
     for name in MATERIAL_ONLY.get(engine, ()):
         (target / name).unlink(missing_ok=True)
+    folder = operator_theme_dir(operator, config_dir)
+    if folder is not None and folder != TEMPLATES_DIR:
+        shutil.copytree(folder, target, dirs_exist_ok=True, ignore=_private_in(folder))
+    return target
+
+
+def operator_theme_dir(operator: dict[str, Any], config_dir: Path | None) -> Path | None:
+    """The operator's `theme.custom_dir`, resolved against the configuration's folder
+    (None when there is none); ProjectError when it names no folder."""
     theme = operator.get("theme")
     custom = theme.get("custom_dir") if isinstance(theme, dict) else None
-    if isinstance(custom, str) and custom and config_dir is not None:
-        folder = (config_dir / custom).resolve()
-        if not folder.is_dir():
-            raise ProjectError(
-                f"theme.custom_dir {custom!r} is not a folder ({folder}); fix it in mkdocs.yml"
-            )
-        if folder != TEMPLATES_DIR:
-            shutil.copytree(folder, target, dirs_exist_ok=True, ignore=_private_in(folder))
-    return target
+    if not (isinstance(custom, str) and custom and config_dir is not None):
+        return None
+    folder = (config_dir / custom).resolve()
+    if not folder.is_dir():
+        raise ProjectError(f"theme.custom_dir {custom!r} is not a folder ({folder}); fix it in mkdocs.yml")
+    return folder
 
 
 def _private_in(root: Path) -> Callable[[str, list[str]], list[str]]:
