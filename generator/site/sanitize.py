@@ -18,7 +18,6 @@ the elements and attributes compared.
 from __future__ import annotations
 
 import functools
-import html
 import re
 from collections import Counter
 from collections.abc import Iterable
