@@ -48,6 +48,8 @@ from generator.site.pages import Page, navigation, write_tree
 from generator.site.sanitize import MARKDOWN_EXTENSIONS, TABLES_CONFIG
 from generator.site.templates import (
     EXTRA_CSS,
+    ENGINE_FILES,
+    ENGINE_JS,
     EXTRA_JS,
     HIDDEN_PAGES,
     MATERIAL_FEATURES,
@@ -56,9 +58,6 @@ from generator.site.templates import (
     template_context,
 )
 
-MATERIAL_ONLY = {"zensical": ("partials/search.html",)}
-"""Our overrides of Material's own partials that another engine's theme lays out
-otherwise: Zensical's search is a dialog of its own, which Material's form would break."""
 DROPPED_KEYS = ("docs_dir", "site_dir", "nav", "not_in_nav", "hooks")
 """Keys of the operator's configuration that the staged project sets itself."""
 
@@ -162,8 +161,9 @@ def stage_overrides(work: Path, operator: dict[str, Any], config_dir: Path | Non
     if target.exists():
         shutil.rmtree(target)
     shutil.copytree(TEMPLATES_DIR, target, ignore=_private_in(TEMPLATES_DIR))
-    for name in MATERIAL_ONLY.get(engine, ()):
-        (target / name).unlink(missing_ok=True)
+    for other, names in ENGINE_FILES.items():
+        for name in names if other != engine else ():
+            (target / name).unlink(missing_ok=True)
     folder = operator_theme_dir(operator, config_dir)
     if folder is not None and folder != TEMPLATES_DIR:
         shutil.copytree(folder, target, dirs_exist_ok=True, ignore=_private_in(folder))
@@ -290,7 +290,7 @@ def project_config(
     config["nav"] = _navigation(model)
     config["markdown_extensions"] = _extensions(operator.get("markdown_extensions"))
     config["extra_css"] = _merged(config.get("extra_css"), EXTRA_CSS)
-    config["extra_javascript"] = _merged(config.get("extra_javascript"), EXTRA_JS)
+    config["extra_javascript"] = _merged(config.get("extra_javascript"), EXTRA_JS + ENGINE_JS.get(engine, ()))
     extra = dict(config.get("extra") or {}) if isinstance(config.get("extra"), dict) else {}
     # The templates pass the notices' links through the engine's `url` filter, which
     # reads them from this language's root.

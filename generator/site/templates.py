@@ -29,6 +29,15 @@ MARKER_TEXT = (
 HIDDEN_PAGES = ("/*/versions/*/", "/*/changes/")
 EXTRA_CSS = ("assets/policy.css", "assets/redline.css")
 EXTRA_JS = ("assets/policy.js",)
+ENGINE_FILES = {
+    "mkdocs": ("partials/search.html",),
+    "zensical": ("assets/search-dialog.js", "assets/search-dialog.css"),
+}
+"""Theme files for one engine only, left out of the others' projects. Material's search
+form (`partials/search.html`) would break Zensical's own dialog; Zensical's dialog, in a
+shadow root the site's styles do not reach, gets its own stylesheet and script."""
+ENGINE_JS = {"zensical": ("assets/search-dialog.js",)}
+"""The site's scripts for one engine only (see ENGINE_FILES)."""
 NOTICE_SCRIPT = "assets/notice.js"
 """The embeddable script's source among the theme files; the build writes it to `notice.js`."""
 MATERIAL_FEATURES = ("announce.dismiss",)
