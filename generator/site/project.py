@@ -47,9 +47,9 @@ from generator.site.model import SiteModel
 from generator.site.pages import Page, navigation, write_tree
 from generator.site.sanitize import MARKDOWN_EXTENSIONS, TABLES_CONFIG
 from generator.site.templates import (
-    EXTRA_CSS,
     ENGINE_FILES,
     ENGINE_JS,
+    EXTRA_CSS,
     EXTRA_JS,
     HIDDEN_PAGES,
     MATERIAL_FEATURES,
