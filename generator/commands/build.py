@@ -18,12 +18,11 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from generator.commands.context import Context, add_common_arguments, add_record_argument
+from generator.commands.context import Context, add_common_arguments, add_engine_argument, add_record_argument
 from generator.commands.ledger import add_ledger_argument, default_ledger, ledger_text_violations
 from generator.core import urls
 from generator.core.errors import EXIT_FAILED, EXIT_OK, Violation
 from generator.core.history import History
-from generator.settings import ENGINES
 from generator.site.build import BuildFailed, Built, SiteBuild, build_site, check_history, preflight
 
 
@@ -31,12 +30,7 @@ def add_parser(subcommands: Any) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = subcommands.add_parser("build", help="build the whole site")
     add_common_arguments(parser)
     parser.add_argument("--site-dir", type=Path, help="output folder (default: <repo>/site)")
-    parser.add_argument(
-        "--engine",
-        choices=ENGINES,
-        help="what renders the site: mkdocs (MkDocs with Material) or zensical (default: engine: in "
-        "mkdocs.yml, else mkdocs)",
-    )
+    add_engine_argument(parser)
     add_record_argument(parser)
     add_ledger_argument(
         parser, "the delivery ledger whose announced texts the history must still hold", if_there=True

@@ -19,7 +19,7 @@ from generator.core.history import History
 from generator.core.record import NO_SIGHTINGS, Sightings
 from generator.policies import read_history
 from generator.records import read_witness
-from generator.settings import Settings, load_settings
+from generator.settings import ENGINES, Settings, load_settings
 from generator.site.build import default_site_dir
 
 
@@ -51,6 +51,15 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--subdivision", help="holidays subdivision code, e.g. CA")
     group.add_argument("--timezone", help="IANA time zone, e.g. Asia/Shanghai")
     group.add_argument("--working-days", type=int, metavar="N", help="publicity window in working days")
+
+
+def add_engine_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--engine",
+        choices=ENGINES,
+        help="what renders the site: mkdocs (MkDocs with Material) or zensical (default: engine: in "
+        "mkdocs.yml, else mkdocs)",
+    )
 
 
 def add_record_argument(parser: argparse.ArgumentParser) -> None:

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from generator.commands.context import Context, add_common_arguments
+from generator.commands.context import Context, add_common_arguments, add_engine_argument
 from generator.core.errors import EXIT_FAILED, EXIT_OK
 from generator.site.build import BuildFailed
 from generator.site.preview import serve_site
@@ -18,6 +18,7 @@ from generator.site.preview import serve_site
 def add_parser(subcommands: Any) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = subcommands.add_parser("serve", help="live preview for editors")
     add_common_arguments(parser)
+    add_engine_argument(parser)
     parser.add_argument("--drafts", action="store_true", help="also show scheduled and uncommitted versions")
     parser.add_argument("--dev-addr", default="127.0.0.1:8000", metavar="IP:PORT")
     return parser
@@ -28,7 +29,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         try:
             serve_site(
                 repo=ctx.repo,
-                settings=ctx.settings,
+                settings=ctx.settings.with_overrides(engine=args.engine),
                 as_of=ctx.as_of if args.as_of else None,
                 drafts=args.drafts,
                 dev_addr=args.dev_addr,

@@ -1,20 +1,17 @@
-"""The site build of `policyctl build`: MkDocs with the `policy` plugin, as an API that
-prints nothing (the command, `generator.commands.build`, says what happened and exits).
+"""The site build of `policyctl build` (and of `policyctl serve` and the MkDocs plugin),
+as an API that prints nothing (the command, `generator.commands.build`, says what happened and exits).
 
 A build runs in stages, each returning what the command shows: `SiteBuild.at` says where
 it reads and writes; `check_history` reads the history and judges it, with the previous
 public record (`Checked`: its warnings, and the violations that refuse the build);
 `preflight` checks what the build needs before anything is built (warnings; a
 `PolicyError` for what is missing); `build_site` builds into a temporary folder beside
-the target and swaps it in only when MkDocs succeeded (`Built`: the site models, the new
+the target and swaps it in only when the engine succeeded (`Built`: the site models, the new
 public record, warnings), else raises `BuildFailed`: a failed build never leaves a
 half-built site. The swap replaces the whole target folder, so an existing folder is
 replaced only when it is empty or carries the `.policy-site` marker that every build
 writes: a web root with other files in it is refused. A repository without `mkdocs.yml`
 gets a bundled default configuration (Material, `site_templates/`, search, policy).
-
-The options reach the plugin through the configuration MkDocs loads
-(`generator.site.plugin.drive`), never through the process.
 """
 
 from __future__ import annotations
@@ -371,7 +368,7 @@ def _render(
     staged (`generator.site.project`), each rendered by the engine
     (`generator.site.engines`), put together and finished (`generator.site.finish`).
     Returns the folder, the site models and warnings (the raw HTML the site leaves out,
-    then what the engine reported)."""
+    what the engine reported, then what the PDF printer refused)."""
     settings = build.settings
     models = build_models(history, settings, build.as_of, drafts=build.drafts)
     operator = read_operator_config(build.config_path) if build.config_path else default_config(settings)
@@ -403,7 +400,9 @@ def _render(
         seal(out, marks)
     except UnsealedPage as error:
         raise BuildFailed(f"the site build failed: {error}", unchanged=build.target) from None
-    finish_site(out, models, notice_script=_notice_script(operator, config_dir), previous_site=previous)
+    warnings += finish_site(
+        out, models, notice_script=_notice_script(operator, config_dir), previous_site=previous
+    )
     return out, models, warnings
 
 

@@ -8,9 +8,8 @@ stage a project per language, render each with the engine, finish the site, keep
 public record) and puts the finished site in MkDocs' `site_dir`. The previous public
 record is read in `on_pre_build`, before MkDocs cleans that folder.
 
-The instant and other run options (`Runtime`) come from the code that builds (`policyctl
-serve` hands them to the plugin instance of the configuration it loads: `drive`), or,
-for plain `mkdocs build` / `mkdocs serve`, from the environment:
+The instant and the drafts come from the environment (`policyctl build` and `policyctl
+serve` run the stages themselves, without MkDocs' hooks):
 
 - `POLICYCTL_AS_OF`: build the site as of this ISO date or date-time (default: now);
 - `POLICYCTL_DRAFTS=1`: also show scheduled and uncommitted versions, marked as drafts
@@ -29,7 +28,7 @@ import logging
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -47,49 +46,20 @@ from generator.site.record import require_forward
 log = logging.getLogger("mkdocs.plugins.policy")
 
 
-@dataclass(frozen=True)
-class Runtime:
-    """Run options that `policyctl` hands to the plugin (`drive`; they win over the environment)."""
-
-    repo: Path | None = None
-    settings: Settings | None = None
-    """Settings with the command line's overrides; default: the plugin's options."""
-    as_of: dt.datetime | None = None
-    """None: the time of each build (a live preview follows the clock)."""
-    drafts: bool = False
-
-    @classmethod
-    def from_environment(cls) -> Runtime:
-        """The options of plain `mkdocs build` / `mkdocs serve` (`POLICYCTL_DRAFTS`;
-        `POLICYCTL_AS_OF` is read when the build starts)."""
-        drafts = os.environ.get("POLICYCTL_DRAFTS", "").lower() in ("1", "true", "yes")
-        return cls(drafts=drafts)
-
-
-def drive(config: MkDocsConfig, options: Runtime) -> PolicyPlugin | None:
-    """Hand `options` to the `policy` plugin of `config` (what MkDocs' `load_config`
-    returned): the next build of `config` uses them instead of the environment's. The
-    plugin takes them at `on_config` and drops them at `on_shutdown`. None when the
-    configuration does not enable the plugin."""
-    plugin = config.plugins.get("policy")
-    if not isinstance(plugin, PolicyPlugin):
-        return None
-    plugin.given = options
-    return plugin
+def drafts_from_environment() -> bool:
+    """`POLICYCTL_DRAFTS=1` (or true, yes): the build also shows drafts."""
+    return os.environ.get("POLICYCTL_DRAFTS", "").lower() in ("1", "true", "yes")
 
 
 class PolicyPlugin(BasePlugin[PolicyConfig]):
     supports_multiple_instances = False
 
     def __init__(self) -> None:
-        self.given: Runtime | None = None
-        """The options `drive` handed over for the next build (None: plain MkDocs)."""
-        self.runtime = Runtime()
+        self.drafts = False
+        """This build also shows scheduled and uncommitted versions (POLICYCTL_DRAFTS)."""
         self.repo: Path | None = None
         self.settings: Settings | None = None
         self.is_serve = False
-        self.driven = False
-        """This build's options came from `drive` (not from the environment)."""
         self.built: Any = None
         """The last build's `generator.site.build.Built`."""
         self._witness: Witness | None = None
@@ -100,7 +70,6 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
         self.is_serve = command == "serve"
 
     def on_shutdown(self) -> None:
-        self.given = None
         for folder in (self._previous, self._empty):
             if folder is not None:
                 folder.cleanup()
@@ -108,18 +77,16 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
 
     @property
     def preview(self) -> bool:
-        return self.is_serve or self.runtime.drafts
+        return self.is_serve or self.drafts
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         if not self.config.enabled:
             return config
-        self.driven = self.given is not None
-        self.runtime = self.given if self.given is not None else Runtime.from_environment()
-        self.given = None
+        self.drafts = drafts_from_environment()
         self.built, self._witness = None, None
-        self.repo = (self.runtime.repo or Path(config.config_file_path or ".").parent).resolve()
+        self.repo = Path(config.config_file_path or ".").parent.resolve()
         try:
-            settings = self.runtime.settings or from_plugin_config(self.config)
+            settings = from_plugin_config(self.config)
         except PolicyError as error:
             raise PluginError(str(error)) from None
         self.settings = replace(
@@ -139,10 +106,8 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
 
     def _as_of(self) -> dt.datetime:
         assert self.settings is not None
-        if self.runtime.as_of is not None:
-            return self.runtime.as_of
         text = os.environ.get("POLICYCTL_AS_OF")
-        if text and not self.driven:
+        if text:
             try:
                 return parse_instant(text, self.settings.zone)
             except ValueError as exc:
@@ -182,7 +147,7 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
             self._as_of(),
             site,
             config_path,
-            drafts=self.runtime.drafts,
+            drafts=self.drafts,
             preview=self.preview,
         )
         try:
