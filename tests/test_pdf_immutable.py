@@ -21,7 +21,8 @@ from browser_support import build_site
 from test_print import SITE_URL, make_repo, pdf_pages
 
 from generator.core.errors import PolicyError
-from generator.site.pdf import _reuse, find_chromium, print_copy
+from generator.site.pdf import _reuse, print_copy
+from generator.site.printer import Printed, Printer
 
 PENDING, IN_FORCE, SUPERSEDED = "2026-10-01", "2026-11-20T12:00:00+08:00", "2026-12-05"
 INSTANTS = (PENDING, IN_FORCE, SUPERSEDED)
@@ -30,26 +31,22 @@ PERMANENT_2 = f"{SITE_URL}privacy/versions/2.0/"
 
 
 class Counted:
-    """A Chromium that writes down each page it prints (POLICYCTL_CHROMIUM)."""
+    """Writes down each page the build's Chromium prints (generator.site.printer.Printer)."""
 
-    def __init__(self, folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-        real = find_chromium()
-        assert real is not None
-        self.log = folder / "printed.txt"
-        self.path = folder / "chromium"
-        self.path.write_text(
-            f'#!/bin/sh\nfor a in "$@"; do last="$a"; done\necho "$last" >> "{self.log}"\nexec "{real}" "$@"\n'
-        )
-        self.path.chmod(0o755)
-        monkeypatch.setenv("POLICYCTL_CHROMIUM", str(self.path))
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.pages: list[str] = []
+        print_page = Printer.print_page
+
+        def counted(printer: Printer, path: str, html: str) -> Printed:
+            self.pages.append(path)
+            return print_page(printer, path, html)
+
+        monkeypatch.setattr(Printer, "print_page", counted)
 
     def printed(self) -> list[str]:
         """The versions printed since the last call (their folders' names)."""
-        if not self.log.exists():
-            return []
-        lines = self.log.read_text().split()
-        self.log.unlink()
-        return sorted(re.sub(r".*/versions/([^/]+)/[^/]*$", r"\1", line) for line in lines)
+        pages, self.pages = self.pages, []
+        return sorted(re.sub(r".*/versions/([^/]+)/$", r"\1", page) for page in pages)
 
 
 def listed_sha256(site: Path, version: str) -> str:
@@ -65,7 +62,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_a_version_pdf_keeps_its_bytes_from_pending_to_in_force_to_superseded(
     repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    chromium = Counted(tmp_path, monkeypatch)
+    chromium = Counted(monkeypatch)
     site = tmp_path / "site"
 
     build_site(repo, PENDING, site)

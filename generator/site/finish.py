@@ -83,10 +83,11 @@ def finish_site(
     *,
     notice_script: Path | None,
     previous_site: Path | None,
-) -> None:
-    """What the site needs besides the engine's pages (see the module's docstring)."""
+) -> list[str]:
+    """What the site needs besides the engine's pages (see the module's docstring).
+    Returns warnings (a PDF printed without something its page asked for)."""
     (out / SITE_MARKER).write_text(MARKER_TEXT, encoding="utf-8")
-    pdfs = _pdfs(out, models, previous_site)
+    pdfs, warnings = _pdfs(out, models, previous_site)
     several = len(models) > 1
     languages = {m.language_code: m.url(urls.NOTICES_JSON) for m in models} if several else {}
     for model in models:
@@ -99,6 +100,7 @@ def finish_site(
         shutil.copyfile(notice_script, out / urls.NOTICE_JS)
     # Comparisons that notices linked and this build no longer renders keep an address.
     write_retired(out, models)
+    return warnings
 
 
 ZENSICAL_SEARCH_INDEX = "search.json"
@@ -118,13 +120,18 @@ def _plain_search_paths(index_file: Path) -> None:
     index_file.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
 
-def _pdfs(out: Path, models: Sequence[SiteModel], previous_site: Path | None) -> dict[str, str]:
+def _pdfs(
+    out: Path, models: Sequence[SiteModel], previous_site: Path | None
+) -> tuple[dict[str, str], list[str]]:
     """With `pdf: true`, each version's PDF beside its page (kept from the previous site
-    when unchanged): the sha256 of each by its URL."""
+    when unchanged): the sha256 of each by its URL, and the printer's warnings."""
     if not models or not models[0].settings.pdf:
-        return {}
+        return {}, []
     chromium = require_chromium(None)
     pdfs: dict[str, str] = {}
+    warnings: list[str] = []
     for model in models:
-        pdfs.update(print_versions(out, model, chromium, previous_site))
-    return pdfs
+        printed, warned = print_versions(out, model, chromium, previous_site)
+        pdfs.update(printed)
+        warnings += warned
+    return pdfs, warnings

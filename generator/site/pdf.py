@@ -12,10 +12,14 @@ changes once made. Therefore:
   (`print_copy`) that keeps of the page's own parts only what is fixed at publication:
   the title, and the header's `policy-fixed` parts (version, publication date, permanent
   address). The policy text (after the `policy-text-start` marker of
-  pages/version.md.j2) is kept whole. The copy has no script and loads nothing from the
+  pages/version.md.j2) is kept whole. The copy has no script and asks nothing of the
   network (a web font that loads on one build and not on the next would change the
   bytes), and its links lead to the permanent addresses, never to the folder it was
   printed in;
+- it is printed by `generator.site.printer`, which shows Chromium the copy at the page's
+  address and answers every other request from the site's own files or refuses it: what
+  a policy's images ask for on another host, on the build machine's network or its disk
+  is never loaded (the PDF shows the image's alt text, and the build warns);
 - Chromium stamps the time of printing into the file: that stamp is replaced by the
   version's publication instant (`_stamp`), so the same copy prints to the same bytes
   (on one machine: tested with Chromium 156, tests/test_pdf_immutable.py);
@@ -38,7 +42,6 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Iterable, Mapping
 from html.parser import HTMLParser
 from pathlib import Path
@@ -47,14 +50,11 @@ from urllib.parse import urljoin
 from generator.core import urls
 from generator.core.errors import PolicyError
 from generator.site.model import SiteModel
+from generator.site.printer import Printer
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome-stable", "google-chrome")
 CHROMIUM_ENV = "POLICYCTL_CHROMIUM"
 """An explicit Chromium (or Chrome) executable, when it is not on PATH under its usual names."""
-PRINT_TIMEOUT = 120  # seconds for one page: a hung browser must not hang the daily build
-PRINT_COPY = ".policy-print.html"
-"""The copy of a version's page that is printed, for the time of printing, beside the page
-(its relative links to the site's styles and scripts, and to its own sections, hold)."""
 TEXT_START = "policy-text-start"
 """The class of the element after which a version page's policy text starts (version.md.j2)."""
 FIXED = "policy-fixed"
@@ -124,76 +124,42 @@ def _stamp(pdf: bytes, instant: dt.datetime) -> bytes:
     return _PDF_DATE.sub(replace, pdf)
 
 
-def _print(chromium: str, page: Path, target: Path, profile: Path) -> bytes:
-    target.unlink(missing_ok=True)
-    command = [
-        chromium,
-        "--headless",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-pdf-header-footer",
-        # Nothing from the network: the copy asks for nothing there (print_copy), and
-        # whatever still would (a policy's image from another site) cannot make a difference.
-        "--host-resolver-rules=MAP * ~NOTFOUND",
-        f"--user-data-dir={profile}",
-        f"--print-to-pdf={target}",
-    ]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        command.append("--no-sandbox")  # Chromium refuses to start its sandbox as root
-    command.append(page.as_uri())
-    try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=PRINT_TIMEOUT, check=False)
-    except subprocess.TimeoutExpired:
-        raise PolicyError(
-            f"Chromium did not print {page} within {PRINT_TIMEOUT} s",
-            file=chromium,
-            remedy="check that Chromium runs headless on this machine, or set pdf: false",
-        ) from None
-    except OSError as error:
-        raise PolicyError(
-            f"Chromium could not be started: {error}", file=chromium, remedy="reinstall it, or set pdf: false"
-        ) from None
-    if result.returncode != 0 or not target.is_file():
-        last = "\n".join(result.stderr.strip().splitlines()[-3:])
-        raise PolicyError(
-            f"Chromium could not print {page} (exit status {result.returncode}): {last}",
-            file=chromium,
-            remedy="check that Chromium runs headless on this machine, or set pdf: false",
-        )
-    return target.read_bytes()
-
-
 def print_versions(
     site: Path, model: SiteModel, chromium: str, previous: Path | None = None
-) -> dict[str, str]:
+) -> tuple[dict[str, str], list[str]]:
     """The PDF of every published version of the built `site`: the one the `previous` site
     (the folder this build replaces) made, when it made one at the same address (same
     `site_url`) and its file still has the sha256 its versions.json lists; else printed
-    from a copy of the version's page (`print_copy`). Returns the sha256 of each PDF by the
-    version's URL."""
+    from a copy of the version's page (`print_copy`) by one Chromium that loads nothing
+    but the site's own files (`generator.site.printer`). Returns the sha256 of each PDF by
+    the version's URL, and a warning for each PDF printed without something its page asked
+    for (an image on another host, or not in the site)."""
     hashes: dict[str, str] = {}
+    warnings: list[str] = []
     made = _previous_pdfs(previous, model) if previous is not None else {}
-    with tempfile.TemporaryDirectory(prefix="policyctl-pdf-") as work:
-        profile = Path(work) / "profile"
+    with Printer(chromium, site) as printer:
         for doc_id, name, url, published in _printable(model):
             path = urls.version_pdf(doc_id, name, language=model.language)
-            target = site / path
             data = _reuse(previous, path, made.get(urls.absolute(path, model.settings.site_url)))
             if data is None:
-                page = site / url / "index.html"  # MkDocs' directory URLs
-                copy = page.with_name(PRINT_COPY)
+                page = (site / url / "index.html").read_text(encoding="utf-8")  # MkDocs' directory URLs
                 address = urls.absolute(url, model.settings.site_url) if model.settings.site_url else None
-                copy.write_text(print_copy(page.read_text(encoding="utf-8"), address), encoding="utf-8")
-                try:
-                    data = _stamp(_print(chromium, copy, Path(work) / "page.pdf", profile), published)
-                finally:
-                    copy.unlink(missing_ok=True)
-            target.write_bytes(data)
+                printed = printer.print_page(url, print_copy(page, address))
+                data = _stamp(printed.pdf, published)
+                if printed.refused:
+                    warnings.append(refused_warning(path, printed.refused))
+            (site / path).write_bytes(data)
             hashes[url] = hashlib.sha256(data).hexdigest()
-    return hashes
+    return hashes, warnings
+
+
+def refused_warning(path: str, refused: Iterable[str]) -> str:
+    """The build's warning about a PDF printed without what its page asked for."""
+    return (
+        f"{path}: printed without what the printer refuses to load (only the site's own files "
+        f"are): {', '.join(refused)}; alt text is printed instead of each image\n"
+        '  -> see "What the PDF printer refuses" in docs/site.md'
+    )
 
 
 def _previous_pdfs(previous: Path, model: SiteModel) -> dict[str, str]:
