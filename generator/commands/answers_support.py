@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from generator.commands.context import sound_history
 from generator.core import urls
 from generator.core.errors import SettingsError
-from generator.core.history import Document
+from generator.core.history import Document, redline_url
 from generator.core.timeline import changes_between
 from generator.settings import Settings
 
@@ -93,27 +93,29 @@ def _document_facts(document: Document, site_url: str | None, pages: bool) -> An
 def _version_texts(document: Document, site_url: str | None) -> dict[str, Any]:
     """Each version's words and absolute page URLs in the document's language (the source
     document, or `Document.in_language`), by version name, as `notify.revision.Translation`s:
-    the changed core-rights sections and the redline against the version before it."""
+    the changed core-rights sections and the redline against the version before it. A
+    version that language has no text of is left out (its readers read the source's)."""
     from notify.contract.revision import Translation
 
-    language = document.translation_language
     versions = [v for v in document.versions if not v.draft]
     texts = {}
     for before, version in zip([None, *versions], versions, strict=False):
+        if document.untranslated(version):
+            continue
         core: tuple[tuple[str, str], ...] = ()
         changes_url = ""
         if before is not None:
             summary = changes_between(before, version)
             core = tuple({c.id: (c.id, c.title) for c in summary.core_rights_sections}.values())
-            changes_url = urls.absolute(
-                urls.changes(document.id, before.version, version.version, language=language), site_url
-            )
+            changes_url = urls.absolute(redline_url(before, version), site_url)
         texts[version.version] = Translation(
             language=version.language,
             title=version.title,
             summary=version.summary or "",
             core_sections=core,
-            url=urls.absolute(urls.version(document.id, version.version, language=language), site_url),
+            url=urls.absolute(
+                urls.version(document.id, version.version, language=version.translation_language), site_url
+            ),
             changes_url=changes_url,
         )
     return texts

@@ -274,8 +274,15 @@ def _versions_on_site(
                 failures.append(f"{path} lists a document that is not one (no id or no versions)")
                 continue
             for entry in entries:
-                if isinstance(entry, dict) and isinstance(entry.get("version"), str):
-                    found[(doc_id, language, entry["version"])] = entry
-                else:
+                if not isinstance(entry, dict) or not isinstance(entry.get("version"), str):
                     failures.append(f"{path} lists an entry of {doc_id} that is not a version")
+                    continue
+                # A version a language has no text of is listed in the source language's.
+                text_language = entry.get("language", language)
+                if text_language not in settings.languages:
+                    failures.append(
+                        f"{path} lists {doc_id} {entry['version']} in {text_language!r}, not a site language"
+                    )
+                    continue
+                found[(doc_id, text_language, entry["version"])] = entry
     return found

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from generator.core.sections import Section, plain_words
@@ -56,6 +56,12 @@ class ChangeSummary:
 
     def ids(self, kind: ChangeKind) -> tuple[str, ...]:
         return tuple(c.id for c in self.sections if c.kind == kind)
+
+    def titled_by(self, sections: Sequence[Section]) -> ChangeSummary:
+        """The same changes, each section named by its title in `sections` (a
+        translation's: the same ids) where it has one there."""
+        titles = {s.id: s.plain_title for s in sections}
+        return ChangeSummary(tuple(replace(c, title=titles.get(c.id, c.title)) for c in self.sections))
 
     @property
     def added(self) -> tuple[str, ...]:

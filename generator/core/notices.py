@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from generator.core import urls
 from generator.core.changes import ChangeSummary
-from generator.core.history import Version
+from generator.core.history import Version, redline_url
 from generator.core.sections import Section
 from generator.core.timeline import NEVER_IN_FORCE, PENDING, DocumentState
 
@@ -61,7 +61,7 @@ class Notice:
         """The redline from what users agreed to; None for a first version."""
         if self.base is None:
             return None
-        return urls.changes(self.document, self.base.version, self.version.version, language=self.language)
+        return redline_url(self.base, self.version)
 
     @property
     def rights_url(self) -> str:

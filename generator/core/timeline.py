@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from generator.core.changes import ChangeSummary, compare
-from generator.core.history import Document, Version
+from generator.core.history import Document, Version, one_language
 
 Status = Literal["in-force", "pending", "superseded", "never-in-force", "scheduled", "draft"]
 """Where a version stands at an instant; the one vocabulary of pages, data files and
@@ -159,11 +159,14 @@ def _replacements(
 
 
 def changes_between(old: Version, new: Version) -> ChangeSummary:
-    key = (old.sha256, new.sha256)
+    """What `new` changes against `old`, compared in one language (`one_language`): a
+    translation compared in the source language names the sections by its own titles."""
+    compared_old, compared_new = one_language(old, new)
+    key = (compared_old.sha256, compared_new.sha256)
     summary = _SUMMARIES.get(key)
     if summary is None:
-        summary = _SUMMARIES[key] = compare(old.sections, new.sections)
-    return summary
+        summary = _SUMMARIES[key] = compare(compared_old.sections, compared_new.sections)
+    return summary if compared_new is new else summary.titled_by(new.sections)
 
 
 # Summaries by the files' content hashes: the same pair is compared once per process.

@@ -62,6 +62,9 @@ def versions_data(model: SiteModel, pdfs: Mapping[str, str] | None = None) -> di
             versions.append(
                 {
                     "version": v.version,
+                    # The language of the text at `url`: the source language's for a
+                    # version this language has no text of.
+                    "language": v.language,
                     "title": v.title,
                     "published": iso(v.published, zone),
                     "effective": iso(v.effective, zone),
@@ -80,7 +83,9 @@ def versions_data(model: SiteModel, pdfs: Mapping[str, str] | None = None) -> di
             )
             if entry.url in pdfs:
                 versions[-1]["pdf"] = {
-                    "url": urls.absolute(urls.version_pdf(doc.id, v.version, language=model.language), site),
+                    "url": urls.absolute(
+                        urls.version_pdf(doc.id, v.version, language=v.translation_language), site
+                    ),
                     "sha256": pdfs[entry.url],
                 }
         current = doc.in_force
@@ -162,7 +167,7 @@ def atom_feed(model: SiteModel) -> str:
     for doc, entry in updates:
         v = entry.version
         item = sub(feed, "entry")
-        sub(item, "id", entry_id(doc.id, v.version, language))
+        sub(item, "id", entry_id(doc.id, v.version, v.translation_language))
         sub(item, "title", t.text("version_title", title=v.title, version=v.version))
         sub(item, "published", iso(v.published, zone))
         sub(item, "updated", iso(_updated(entry), zone))

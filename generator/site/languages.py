@@ -17,6 +17,18 @@ def alternates(links: Mapping[str, str]) -> list[dict[str, str]]:
     return [{"lang": code, "name": words(code)["language_name"], "link": url} for code, url in links.items()]
 
 
+def language_name(code: str, in_language: str) -> str:
+    """The name of the language `code` in `in_language` ("en" in "zh": 英语), from the
+    CLDR data that Babel carries; the code itself when it has none."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        names = Locale.parse(in_language, sep="-").languages
+    except (ValueError, UnknownLocaleError):
+        return code
+    return str(names.get(code.replace("-", "_")) or names.get(code.split("-")[0]) or code)
+
+
 def theme_language(language: str, theme_dirs: Iterable[str], default: str) -> str:
     """Material's translation for `language` ("zh-CN" falls back to "zh"), else `default`."""
     for code in (language, language.split("-")[0]):

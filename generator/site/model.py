@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from generator.core import urls
 from generator.core.changes import ChangeSummary
 from generator.core.errors import PolicyError
-from generator.core.history import Document, History, Version
+from generator.core.history import Document, History, Version, redline_url
 from generator.core.notices import Notice, compared_with, open_notices
 from generator.core.timeline import (
     DRAFT,
@@ -65,11 +65,11 @@ class Entry:
 
     @property
     def changes_url(self) -> str | None:
-        """The redline from the previous version, None for the first version."""
+        """The redline from the previous version (in the source language when either has
+        no text in this one: `redline_url`), None for the first version."""
         if self.previous is None:
             return None
-        v = self.version
-        return urls.changes(v.document, self.previous.version, v.version, language=v.translation_language)
+        return redline_url(self.previous, self.version)
 
     @property
     def draft(self) -> bool:
@@ -114,8 +114,17 @@ class DocumentView:
 
     @property
     def title(self) -> str:
+        """The title of the version shown, when it is in the document's language."""
         current = self.current
-        return current.version.title if current else self.document.title
+        if current is None or self.untranslated(current):
+            return self.document.title
+        return current.version.title
+
+    def untranslated(self, entry: Entry) -> bool:
+        """Whether `entry`'s version is read in the source language here: this language
+        has no text of it (a version from before its file existed). Its pages and
+        redlines are the source language's; this site links them."""
+        return self.document.untranslated(entry.version)
 
     @property
     def language(self) -> str | None:
@@ -258,20 +267,22 @@ def _document_view(document: Document, as_of: dt.datetime, drafts: bool) -> Docu
         )
         previous = version
 
+    # This language's redline pages: between two of its own texts (the others link the
+    # source language's pages).
     redlines: dict[str, Redline] = {}
+
+    def add(old: Version, new: Version, changes: ChangeSummary, url: str) -> None:
+        if url not in redlines and not (document.untranslated(old) or document.untranslated(new)):
+            redlines[url] = Redline(document, old, new, changes, url)
+
     for entry in entries:
         if entry.previous is not None and entry.changes_url:
-            redlines[entry.changes_url] = Redline(
-                document, entry.previous, entry.version, entry.changes, entry.changes_url
-            )
+            add(entry.previous, entry.version, entry.changes, entry.changes_url)
     for notice in notices:
-        if notice.base is not None and notice.changes_url and notice.changes_url not in redlines:
-            redlines[notice.changes_url] = Redline(
-                document, notice.base, notice.version, notice.changes, notice.changes_url
-            )
+        if notice.base is not None and notice.changes_url:
+            add(notice.base, notice.version, notice.changes, notice.changes_url)
     for old, new, url in compared:
-        if url not in redlines:
-            redlines[url] = Redline(document, old, new, changes_between(old, new), url)
+        add(old, new, changes_between(old, new), url)
     return DocumentView(document, state, tuple(entries), notices, tuple(redlines.values()))
 
 
@@ -284,10 +295,6 @@ def _compared(
     governed by an old one (`policyctl notify`). Each pair once; the neighbours' and the
     notices' redlines among them are the same pages (`_document_view` keeps one)."""
     targets = ([state.in_force] if state.in_force is not None else []) + [n.version for n in notices]
-    language = document.translation_language
-    result = []
-    for target in targets:
-        for old in compared_with(state, target):
-            url = urls.changes(document.id, old.version, target.version, language=language)
-            result.append((old, target, url))
-    return result
+    return [
+        (old, target, redline_url(old, target)) for target in targets for old in compared_with(state, target)
+    ]

@@ -54,6 +54,7 @@ from generator.core.notices import Notice
 from generator.core.sections import with_section_ids
 from generator.core.window import unknown_schedules
 from generator.site.cache import ContentCache, code_salt
+from generator.site.languages import language_name
 from generator.site.model import DocumentView, Entry, Redline, SiteModel
 from generator.site.record import HEAD_PLACEHOLDER
 from generator.site.redlines import Redlines
@@ -292,15 +293,53 @@ def document_page(model: SiteModel, doc: DocumentView) -> Page:
     front = _front_matter(
         model, doc.title, policy={"page": "document", "document": doc.id, "version": entry.version.version}
     )
+    raw: dict[str, str] = {}
+    text = _text(entry.version.text)
+    untranslated = None
+    if doc.untranslated(entry):
+        # The version that applies has no text in this language: its source text, marked
+        # as such (and in its own language, for screen readers and search).
+        untranslated = _untranslated_note(model, entry.version)
+        text = _in_its_language(raw, text, entry.version.language)
     body = _render(
         model,
         "document.md.j2",
         title=_title(doc, entry.version.text),
         header=_header(model, entry, url, doc),
         notices=[_notice(model, notice, url) for notice in doc.notices],
-        text=_text(entry.version.text),
+        untranslated=untranslated,
+        text=text,
     )
-    return Page(url, doc.title, body, front=front)
+    return Page(url, doc.title, body, front=front, raw=raw)
+
+
+def _untranslated_note(model: SiteModel, version: Version) -> str:
+    """Why the page shows another language's text: "Version 1.1 has no Chinese text. The
+    English text below is the one that applies." (in the page's language)."""
+    t, page_language = _words(model), model.language_code
+    return t.text(
+        "untranslated_text",
+        version=version.version,
+        language=language_name(page_language, page_language),
+        source=language_name(version.language, page_language),
+    )
+
+
+def _untranslated_mark(model: SiteModel, doc: DocumentView, entry: Entry) -> str | None:
+    """The mark beside a version that this language reads in the source language: "(English)"."""
+    if not doc.untranslated(entry):
+        return None
+    return _words(model).text(
+        "untranslated_mark", source=language_name(entry.version.language, model.language_code)
+    )
+
+
+def _in_its_language(raw: dict[str, str], text: Markup, language: str) -> Markup:
+    """`text` (Markdown) inside an element that says its language, put in after Markdown
+    has run (the placeholders of `_defer`), so that the text stays Markdown."""
+    opening = _defer(raw, Markup('<div class="policy-untranslated-text" lang="{}">').format(language))
+    closing = _defer(raw, Markup("</div>"))
+    return Markup(f"{opening}\n\n{text}\n\n{closing}")
 
 
 def version_page(model: SiteModel, doc: DocumentView, entry: Entry) -> Page:
@@ -383,6 +422,8 @@ def archive_page(model: SiteModel, doc: DocumentView) -> Page:
             {
                 "href": urls.relative(url, entry.url),
                 "version": v.version,
+                "untranslated": _untranslated_mark(model, doc, entry),
+                "lang": v.language if doc.untranslated(entry) else None,
                 "draft": entry.draft,
                 "status": _status_word(model, entry),
                 "published": _date(model, v.published),
@@ -778,6 +819,8 @@ def updates_page(model: SiteModel) -> Page:
                 "status_label": _status_word(model, entry).lower(),
                 "replaced_by": entry.replaced_by.version if entry.replaced_by else None,
                 "summary": v.summary,
+                "untranslated": _untranslated_mark(model, doc, entry),
+                "lang": v.language if doc.untranslated(entry) else None,
                 "href": urls.relative(url, entry.url),
                 "changes_href": urls.relative(url, entry.changes_url) if entry.changes_url else None,
             }
@@ -804,7 +847,8 @@ def render_pages(model: SiteModel, redlines: Redlines | None = None) -> list[Pag
     for doc in model.documents:
         pages.append(document_page(model, doc))
         pages.append(archive_page(model, doc))
-        pages.extend(version_page(model, doc, entry) for entry in doc.entries)
+        # A version this language has no text of is the source language's page.
+        pages.extend(version_page(model, doc, entry) for entry in doc.entries if not doc.untranslated(entry))
         pages.extend(changes_page(model, doc, redline, redlines) for redline in doc.redlines)
     pages.append(updates_page(model))
     return pages

@@ -92,7 +92,8 @@ def _published(models: Iterable[SiteModel]) -> Iterator[tuple[str | None, str, V
     for model in models:
         for doc in model.documents:
             for entry in doc.entries:
-                if not entry.draft:
+                # A version this language has no text of is the source language's.
+                if not entry.draft and not doc.untranslated(entry):
                     yield model.language, doc.id, entry.version
 
 

@@ -24,6 +24,8 @@ from generator.core.history.model import (
     History,
     Version,
     default_title,
+    one_language,
+    redline_url,
 )
 
 __all__ = [
@@ -35,4 +37,6 @@ __all__ = [
     "build_document",
     "decode",
     "default_title",
+    "one_language",
+    "redline_url",
 ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 
+from generator.core import urls
 from generator.core.errors import Advisory, Violation
 from generator.core.sections import Section
 from generator.core.translations import DEFAULT_LANGUAGE, Lag
@@ -60,6 +61,9 @@ class Version:
     source: bytes = field(default=b"", repr=False, compare=False)
     """The policy file's bytes at `commit` (what `sha256` hashes): published beside the
     version's page (`urls.version_source`) so that anyone can check the public record."""
+    original: Version | None = field(default=None, repr=False, compare=False)
+    """On a translation: the source language's text of the same version (what a redline
+    compares when the version before it has no text in this language); None on the source."""
 
     @property
     def short_commit(self) -> str:
@@ -80,6 +84,27 @@ class Version:
         if language == self.language:
             return self
         return next((t for t in self.translations if t.language == language), None)
+
+    def read_in(self, language: str) -> Version:
+        """What the readers of `language` read of this version: its text in `language`,
+        else the source language's (a version from before that language's file existed)."""
+        return self.in_language(language) or self
+
+
+def one_language(old: Version, new: Version) -> tuple[Version, Version]:
+    """`old` and `new` in one language, for comparing their texts: as they are when they
+    are, else both in the source language (a translation's first version against the
+    version before it, which has no text in that language)."""
+    if old.language == new.language:
+        return old, new
+    return old.original or old, new.original or new
+
+
+def redline_url(old: Version, new: Version) -> str:
+    """The redline page from `old` to `new`: in their language when both are in one
+    (`/zh/<doc>/changes/...`), else the source language's (both texts exist there)."""
+    old, new = one_language(old, new)
+    return urls.changes(new.document, old.version, new.version, language=new.translation_language)
 
 
 @dataclass(frozen=True)
@@ -117,20 +142,33 @@ class Document:
         return None if self.language == self.source_language else self.language
 
     @property
+    def translated(self) -> bool:
+        """Whether any version is in the document's language (always, on the source)."""
+        return any(v.language == self.language for v in self.versions)
+
+    def untranslated(self, version: Version) -> bool:
+        """Whether `version`, one of this document's, is read in the source language
+        because this document's language has no text of it."""
+        return version.language != self.language
+
+    @property
     def complete_versions(self) -> tuple[Version, ...]:
         """The versions written in every configured language."""
         return tuple(v for v in self.versions if set(self.languages) <= set(v.languages))
 
     def in_language(self, language: str) -> Document:
-        """The document as readers of `language` see it: the versions that language
-        carries, each in it, with its title and file. Call it on the source document."""
+        """The document as readers of `language` see it: the same versions and timeline,
+        each in `language` when it carries it, else in the source language (versions from
+        before the language's file existed: `Version.read_in`), with the title of its
+        latest translated version and its file. Call it on the source document."""
         if language == self.language:
             return self
-        versions = tuple(t for v in self.versions if (t := v.in_language(language)) is not None)
+        versions = tuple(v.read_in(language) for v in self.versions)
+        translated = [v for v in versions if v.language == language]
         return replace(
             self,
             path=dict(self.translation_paths).get(language, self.path),
-            title=versions[-1].title if versions else self.title,
+            title=translated[-1].title if translated else self.title,
             versions=versions,
             language=language,
             translation_paths=(),
@@ -161,7 +199,7 @@ class History:
         if language == self.languages[0]:
             return self
         documents = tuple(d.in_language(language) for d in self.documents)
-        return replace(self, documents=tuple(d for d in documents if d.versions))
+        return replace(self, documents=tuple(d for d in documents if d.translated))
 
 
 @dataclass(frozen=True)

@@ -192,7 +192,12 @@ def translate(
             remedy=f"add `title:` in {language} to the front matter",
         )
     return replace(
-        version, **written(draft), title=matter.title or version.title, language=language, translations=()
+        version,
+        **written(draft),
+        title=matter.title or version.title,
+        language=language,
+        translations=(),
+        original=version,
     )
 
 
