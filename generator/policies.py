@@ -7,6 +7,7 @@ The adapter between git (`generator.repository`) and the pure history rules
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 from generator.core.clock import dated_before_parents, future_dated
@@ -17,6 +18,22 @@ from generator.core.revisions import UNCOMMITTED, FileRevision
 from generator.core.translations import group_files
 from generator.repository import first_parent_dates, open_repository, policy_histories, working_files
 from generator.settings import Settings
+
+
+def _lags_on_disk(document: Document, repo_path: Path) -> Document:
+    """`document` with each missing translation that is a file of the working tree (an
+    editor who has not committed it yet) marked so (`Lag.uncommitted`)."""
+    if not any(lag.carried is None for lag in document.lags):
+        return document
+    lags = tuple(
+        replace(lag, uncommitted=True) if lag.carried is None and _regular_file(repo_path / lag.path) else lag
+        for lag in document.lags
+    )
+    return replace(document, lags=lags)
+
+
+def _regular_file(path: Path) -> bool:
+    return not path.is_symlink() and path.is_file()
 
 
 def read_history(
@@ -71,7 +88,7 @@ def read_history(
             translations={language: histories[path] for language, path in files.translations},
             sightings=sightings,
         )
-        documents.append(result.document)
+        documents.append(_lags_on_disk(result.document, repo_path))
         violations += result.violations
         advisories += result.advisories
     # Clock sanity: dates that cannot be true, against this machine's clock (not --as-of).

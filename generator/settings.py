@@ -15,7 +15,6 @@ defaults); its flags override single values.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -28,6 +27,7 @@ from mkdocs.config import config_options as c
 
 from generator.core.calendar import WorkingCalendar
 from generator.core.errors import SettingsError
+from generator.core.tags import TAG_RULE, tag_problem
 from generator.core.translations import DEFAULT_LANGUAGE
 
 DEFAULT_COUNTRY = "CN"
@@ -42,8 +42,6 @@ PRIVATE_FOLDER = ".policy"
 """The repository's folder of what is not published nor committed: the build's cache and
 what `policyctl notify` writes by default (the ledger, the outbox), which `notify` names
 on its own (`notify.common.resources.PRIVATE_FOLDER`)."""
-
-_LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
 
 
 class _DateOption(c.BaseConfigOption[dt.date]):
@@ -96,8 +94,12 @@ class PolicyConfig(base.Config):
     engine = c.Choice(ENGINES, default=DEFAULT_ENGINE)
     """What renders the staged site: `mkdocs` (MkDocs with Material) or `zensical`."""
     languages = c.ListOfItems(c.Type(str), default=[DEFAULT_LANGUAGE])
-    """Languages of the policies; the first is the source language, the others are
-    translations in `<doc>.<lang>.md` files beside the source."""
+    """Languages of the policies, as BCP 47 tags (en, zh, zh-Hant-TW, sr-Latn, pt-BR); the
+    first is the source language, the others are translations in `<doc>.<tag>.md` files
+    beside the source, published under `/<tag in lower case>/`."""
+    site_names = c.Type(dict, default={})
+    """The site's name in a language of `languages` (`{zh: 示例商店}`); a language without
+    one takes mkdocs.yml's `site_name`."""
 
 
 @dataclass(frozen=True)
@@ -120,11 +122,17 @@ class Settings:
     pdf: bool = False
     languages: tuple[str, ...] = (DEFAULT_LANGUAGE,)
     engine: str = DEFAULT_ENGINE
+    site_names: tuple[tuple[str, str], ...] = ()
+    """(language, the site's name in it) for the languages named in `site_names`."""
 
     @property
     def source_language(self) -> str:
         """The language the policies are written in; the others are translations."""
         return self.languages[0]
+
+    def site_name_in(self, language: str) -> str | None:
+        """The site's name in `language`: its `site_names` entry, else `site_name`."""
+        return dict(self.site_names).get(language) or self.site_name
 
     @property
     def zone(self) -> ZoneInfo:
@@ -173,16 +181,15 @@ def validated(settings: Settings) -> Settings:
             "languages is empty", remedy="list the source language first, e.g. languages: [en, zh]"
         )
     for code in settings.languages:
-        if not _LANGUAGE_CODE.match(code):
-            raise SettingsError(
-                f"languages: {code!r} is not a language code",
-                remedy="use lower-case ISO 639 codes such as en, zh, de (optionally with a region: zh-TW)",
-            )
+        problem = tag_problem(code)
+        if problem is not None:
+            raise SettingsError(f"languages: {problem}", remedy=f"use {TAG_RULE}")
     if len(set(settings.languages)) != len(settings.languages):
         raise SettingsError(
             f"languages: a language is listed twice in {list(settings.languages)}",
             remedy="list each language once, the source language first",
         )
+    _validate_site_names(settings.site_names, settings.languages)
     if settings.engine not in ENGINES:
         raise SettingsError(
             f"engine {settings.engine!r} is not one of {', '.join(ENGINES)}",
@@ -200,6 +207,21 @@ def validated(settings: Settings) -> Settings:
                 remedy="list calendar years, e.g. known_years: [2027]",
             )
     return settings
+
+
+def _validate_site_names(names: tuple[tuple[str, str], ...], languages: tuple[str, ...]) -> None:
+    """Each entry of `site_names` names a language of `languages` and a name."""
+    for language, name in names:
+        if language not in languages:
+            raise SettingsError(
+                f"site_names: {language!r} is not one of languages ({', '.join(languages)})",
+                remedy="name the site in the languages listed under `languages`, written the same way",
+            )
+        if not isinstance(name, str) or not name.strip() or "\n" in name:
+            raise SettingsError(
+                f"site_names: the name for {language} must be one line of text, got {name!r}",
+                remedy=f"e.g. site_names: {{{language}: Shop}}",
+            )
 
 
 def _validate_calendar(country: str, subdivision: str | None) -> None:
@@ -295,6 +317,7 @@ def from_plugin_config(
             pdf=config.pdf,
             languages=tuple(config.languages),
             engine=config.engine,
+            site_names=tuple((str(k), v) for k, v in config.site_names.items()),
         )
     )
 

@@ -79,7 +79,7 @@ def facts(site: Path, url: str) -> dict[str, object]:
     banner = re.search(r'<div class="policy-banner__notices">(.*?)</div>', text, re.S)
     links = dict(
         (lang, href)
-        for href, lang in re.findall(r'<link rel="alternate" href="([^"]*)" hreflang="([^"]*)">', text)
+        for href, lang in re.findall(r'<link rel="alternate " href="([^"]*)" hreflang="([^"]*)">', text)
     )
     return {
         "title": words(re.search(r"<title>(.*?)</title>", text, re.S).group(1)),  # type: ignore[union-attr]

@@ -172,7 +172,7 @@ def test_each_page_names_itself_in_the_other_language_with_hreflang(site, url, z
         links = {
             hreflang: urljoin(f"https://shop.example/{page_url}", href)
             for href, hreflang in re.findall(
-                r'<link rel="alternate" href="([^"]*)" hreflang="([^"]*)">', html(site, page_url)
+                r'<link rel="alternate " href="([^"]*)" hreflang="([^"]*)">', html(site, page_url)
             )
         }
         assert links == {"en": f"https://shop.example/{url}", "zh": f"https://shop.example/{zh_url}"}, (

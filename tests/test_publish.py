@@ -12,7 +12,7 @@ import os
 from zoneinfo import ZoneInfo
 
 import pytest
-from tests_support import BASE_POLICY, CORE_RIGHTS_REVISION, policy_file
+from tests_support import BASE_POLICY, CORE_RIGHTS_REVISION, INSERTED_SECTION_REVISION, policy_file
 
 from generator.commands.publish import merge_advice
 
@@ -442,3 +442,70 @@ def test_publish_as_of_a_later_day_says_to_merge_by_that_day_and_an_earlier_day_
     assert merge_advice(dt.date(2026, 11, 30), today=dt.date(2026, 11, 30)) == (
         "Commit and merge it today so that the publication date holds."
     )
+
+
+def test_publish_stamps_each_translation_of_the_version_with_the_source_dates(policy_repo, policyctl):
+    """Issue 23: the dates of a revision are the source's in every language; publish
+    writes them into each translation that carries the version (its own title and
+    summary kept), and says which language is still behind."""
+    from test_translations import PRIVACY_ZH, ZH_REVISION, two_languages
+
+    from generator.core.frontmatter import split
+
+    two_languages(policy_repo)
+    policy_repo.write("mkdocs.yml", "plugins:\n  - policy:\n      languages: [en, zh, fr]\n")
+    policy_repo.write(PRIVACY, policy_file(INSERTED_SECTION_REVISION, version="1.0", published="2026-09-01"))
+    # The translator copied an old date by hand: publish puts the source's in its place.
+    policy_repo.write(
+        PRIVACY_ZH,
+        policy_file(
+            ZH_REVISION,
+            version="2.0",
+            published="2026-09-01",
+            title="隐私政策",
+            summary="我们现在与承运人共享您的地址。",
+        ),
+    )
+    policy_repo.write(
+        "policy/privacy.fr.md", policy_file(BASE_POLICY, version="1.0", title="Confidentialité")
+    )
+
+    result = publish(
+        policyctl, policy_repo, "privacy", "--version", "2.0", "--summary", "We now share your address."
+    )
+    assert result.code == 0, result.out + result.err
+    assert "The same dates in policy/privacy.zh.md." in result.out
+    assert (
+        "warning: policy/privacy.fr.md: the fr translation carries version 1.0, not 2.0: translate it "
+        '(`version: "2.0"`) in the same pull request' in result.err
+    )
+    source, _ = split(read(policy_repo), file=PRIVACY)
+    chinese, body = split(read(policy_repo, PRIVACY_ZH), file=PRIVACY_ZH)
+    assert (source.published, source.effective) == (dt.date(2026, 9, 30), dt.date(2026, 10, 16))
+    assert (chinese.published, chinese.effective) == (source.published, source.effective)
+    assert (chinese.version, chinese.title, chinese.summary) == (
+        "2.0",
+        "隐私政策",
+        "我们现在与承运人共享您的地址。",
+    )
+    assert body.strip() == ZH_REVISION.strip()
+    assert "published" not in read(policy_repo, "policy/privacy.fr.md")  # not this version's translation
+
+
+def test_a_translation_whose_front_matter_cannot_be_stamped_leaves_every_file_as_it_was(
+    policy_repo, policyctl
+):
+    from test_translations import PRIVACY_ZH, ZH_REVISION, two_languages
+
+    two_languages(policy_repo)
+    policy_repo.write(PRIVACY, policy_file(INSERTED_SECTION_REVISION, version="1.0", published="2026-09-01"))
+    broken = policy_file(ZH_REVISION, version="2.0", title="隐私政策").replace("title:", "title: [", 1)
+    policy_repo.write(PRIVACY_ZH, broken)
+    before = read(policy_repo)
+
+    result = publish(
+        policyctl, policy_repo, "privacy", "--version", "2.0", "--summary", "We now share your address."
+    )
+    assert result.code == 2, result.out + result.err
+    assert "policy/privacy.zh.md" in result.err
+    assert read(policy_repo) == before and read(policy_repo, PRIVACY_ZH) == broken

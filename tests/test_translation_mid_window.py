@@ -114,7 +114,7 @@ def test_the_chinese_archive_lists_the_english_version_as_english(pending):
 
 def test_the_switcher_maps_each_page_to_the_same_version_or_the_documents_page(pending):
     def alternates(url: str) -> dict[str, str]:
-        found = re.findall(r'<link rel="alternate" href="([^"]*)" hreflang="([^"]*)">', page(pending, url))
+        found = re.findall(r'<link rel="alternate " href="([^"]*)" hreflang="([^"]*)">', page(pending, url))
         return {hreflang: urljoin(f"https://shop.example/{url}/", href) for href, hreflang in found}
 
     english_1 = alternates("privacy/versions/1.0")

@@ -136,6 +136,7 @@ def test_a_translation_that_lags_behind_the_source_is_refused_and_holds_the_revi
             "carries": "1.0",
             "source_version": "2.0",
             "held_back": True,
+            "uncommitted": False,
         }
     ]
     said = policyctl("status", "--repo", policy_repo.path, "--as-of", "2026-10-01").out
@@ -551,3 +552,67 @@ def test_a_document_renamed_with_its_translation_keeps_both_histories(policy_rep
     [document] = history_of(policy_repo).documents
     assert [v.languages for v in document.versions] == [("en", "zh"), ("en", "zh")]
     assert document.in_language("zh").path == "policy/data-privacy.zh.md"
+
+
+def test_a_translation_present_but_not_committed_is_named_as_not_committed(policy_repo, policyctl):
+    """Issue 23: with `privacy.zh.md` in the working tree but not committed, `check` says
+    so and what to do (as it does for a stamped source), not that there is no translation."""
+    policy_repo.write("mkdocs.yml", TWO_LANGUAGES)
+    policy_repo.publish(PRIVACY, EN_V1, "2026-09-01T10:00:00+08:00")
+    policy_repo.write(PRIVACY_ZH, ZH_V1)
+
+    result = check(policyctl, policy_repo, "2026-09-02")
+    assert result.code == 1, result.out + result.err
+    assert (
+        "error: policy/privacy.zh.md: policy/privacy.zh.md is in the working tree but not committed: the "
+        "branch has no zh translation of policy/privacy.md (version 1.0)" in result.out
+    )
+    assert "-> commit it (`git add policy/privacy.zh.md`)" in result.out
+    assert "there is no zh translation" not in result.out
+    status = policyctl("status", "--repo", policy_repo.path, "--as-of", "2026-09-02")
+    assert "zh: policy/privacy.zh.md is not committed, the source is at 1.0" in status.out
+    # Without the file, the message it always gave.
+    (policy_repo.path / PRIVACY_ZH).unlink()
+    assert (
+        "there is no zh translation of policy/privacy.md (version 1.0)"
+        in check(policyctl, policy_repo, "2026-09-02").out
+    )
+
+
+def preview_of(repo: PolicyRepo, day: int):
+    return read_history(
+        repo.path, load_settings(repo.path), drafts_at=dt.datetime(2026, 10, day, 9, tzinfo=SHANGHAI)
+    ).documents[0]
+
+
+def test_a_translation_written_for_a_committed_revision_is_previewed_before_it_is_committed(
+    policy_repo, policyctl
+):
+    """Issue 23: `serve --drafts` previews a translation-only edit. 2.0 is committed in
+    English only (held back); the Chinese 2.0 is being written in the working tree."""
+    two_languages(policy_repo)
+    policy_repo.publish(PRIVACY, EN_V2, "2026-09-30T10:00:00+08:00", "2.0 in English")
+    assert [v.version for v in preview_of(policy_repo, 1).versions] == ["1.0"]
+    policy_repo.write(PRIVACY_ZH, ZH_V2)
+
+    document = preview_of(policy_repo, 1)
+    assert [(v.version, v.draft) for v in document.versions] == [("1.0", False), ("2.0", True)]
+    chinese = document.in_language("zh").version("2.0")
+    assert chinese is not None and chinese.draft and "共享" in chinese.text
+    # Its window counts from the preview, as it would from a merge that day.
+    assert chinese.published.date() == dt.date(2026, 10, 1)
+    # Committed history is what it was: 2.0 is held back.
+    assert [v.version for v in history_of(policy_repo).documents[0].versions] == ["1.0"]
+
+
+def test_an_edit_of_a_translation_alone_is_previewed_as_a_draft_of_its_version(policy_repo, policyctl):
+    two_languages(policy_repo)
+    policy_repo.write(PRIVACY_ZH, ZH_V1.replace("本政策的引言。", "本政策的引言（已修订）。"))
+
+    document = preview_of(policy_repo, 2)
+    [version] = document.versions
+    assert not version.draft and version.published.date() == dt.date(2026, 9, 1)
+    chinese = document.in_language("zh").version("1.0")
+    assert chinese is not None and chinese.draft and "本政策的引言（已修订）。" in chinese.text
+    assert chinese.published == version.published
+    assert check(policyctl, policy_repo, "2026-09-02").code == 0

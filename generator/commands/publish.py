@@ -1,12 +1,13 @@
 """`policyctl publish`: stamp a revision in the working tree for an editor.
 
 Sets `version`, `published` (today at `--as-of`), `summary` and `effective` in the front
-matter of `policy/<id>.md`. The effective date is written out (the earliest the publicity
+matter of `policy/<id>.md`, and the same `published` and `effective` in each translation
+`policy/<id>.<lang>.md` that carries the version (its own title and summary kept). The effective date is written out (the earliest the publicity
 window allows, later than any version already pending or scheduled, or a later
 `--effective`), so an announced date never moves when the calendar settings change. The
 front matter is edited in place (generator.core.frontmatter.stamp: comments, key order,
 quoting and `summary: >` blocks kept) and read back before the file is replaced, at once
-(a temporary file and a rename): a refused or failed publish leaves the file as it was.
+(a temporary file and a rename): a refused publish leaves every file as it was.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from generator.core.errors import EXIT_OK, EmptyRepositoryError, PolicyError
 from generator.core.frontmatter import split, stamp
 from generator.core.history import Document, History, Version, default_title
 from generator.core.timeline import DocumentState, state_at
+from generator.core.translations import translation_path
 from generator.core.window import EarliestEffective, Window, earliest_effective
 from generator.policies import read_history
 from generator.settings import Settings
@@ -189,15 +191,59 @@ def publish(
     )
     # stamp() has read the stamped text back; this is the check the file is written on.
     split(stamped, file=relative)
-    if stamped != text:
-        _replace(path, relative, stamped.encode("utf-8"))
+    translations, behind = _stamped_translations(repo, settings, relative, version, today, effective_day)
+    for target, target_relative, before, after in ((path, relative, text, stamped), *translations):
+        if after != before:
+            _replace(target, target_relative, after.encode("utf-8"))
 
     # Versions already announced that have not taken effect: the new one comes after them.
     state = state_at(existing, as_of) if existing else None
-    warnings = _announced(relative, state, version, earliest.day, earliest.window)
+    warnings = _announced(relative, state, version, earliest.day, earliest.window) + behind
     message = _message(relative, settings, version, today, earliest, must_follow, effective, effective_day)
+    if translations:
+        first, rest = message.split("\n", 1)
+        message = f"{first}\nThe same dates in {', '.join(t[1] for t in translations)}.\n{rest}"
     window_end = earliest.window.earliest_effective if earliest.window else None
     return Publication(path, version, today, window_end, message, effective_day, warnings)
+
+
+def _stamped_translations(
+    repo: Path, settings: Settings, relative: str, version: str, today: dt.date, effective: dt.date | None
+) -> tuple[list[tuple[Path, str, str, str]], tuple[str, ...]]:
+    """The translations of `relative` that carry `version`, each with the source's
+    `published` and `effective` (path, its path for messages, its text, the stamped
+    text; their own title and summary kept); and a warning for each language whose file
+    carries another version or is missing (its dates come from the source either way)."""
+    stamped: list[tuple[Path, str, str, str]] = []
+    behind: list[str] = []
+    for language in settings.languages[1:]:
+        target_relative = translation_path(relative, language)
+        target = repo / target_relative
+        if target.is_symlink() or (target.exists() and not target.is_file()):
+            behind.append(f"{target_relative} is not a regular file: publish stamps only regular files")
+            continue
+        if not target.exists():
+            behind.append(
+                f"{target_relative}: there is no {language} translation to stamp: translate version "
+                f'{version} into it (`version: "{version}"`) in the same pull request'
+            )
+            continue
+        text = _read(target, target_relative)
+        matter, _ = split(text, file=target_relative)
+        carried = str(matter.version).strip() if matter.version is not None else None
+        if carried != version:
+            behind.append(
+                f"{target_relative}: the {language} translation carries version {carried or 'none'}, not "
+                f'{version}: translate it (`version: "{version}"`) in the same pull request, then run '
+                "publish again (it stamps each translation of the version with the same dates)"
+            )
+            continue
+        after = stamp(
+            text, version=version, published=today, summary=None, effective=effective, file=target_relative
+        )
+        split(after, file=target_relative)
+        stamped.append((target, target_relative, text, after))
+    return stamped, tuple(behind)
 
 
 def _version_name(version: str, relative: str) -> str:

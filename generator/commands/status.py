@@ -104,6 +104,7 @@ def status_document(history: History, as_of: dt.datetime) -> dict[str, Any]:
                         "carries": lag.carried,
                         "source_version": lag.version,
                         "held_back": lag.held_back,
+                        "uncommitted": lag.uncommitted,
                     }
                     for lag in document.lags
                 ],
@@ -161,7 +162,13 @@ def status_table(data: dict[str, Any], console: Console | None = None) -> None:
         _line(console, "scheduled", *scheduled or ["—"])
         lags = [
             f"{escape(lag['language'])}: {escape(lag['file'])} "
-            + (f"carries {escape(lag['carries'])}" if lag["carries"] else "is missing")
+            + (
+                f"carries {escape(lag['carries'])}"
+                if lag["carries"]
+                else "is not committed"
+                if lag["uncommitted"]
+                else "is missing"
+            )
             + f", the source is at {escape(lag['source_version'])}"
             + (
                 f" [bold red](held back: {escape(lag['source_version'])} is published in no language)[/]"

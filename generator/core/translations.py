@@ -28,10 +28,10 @@ from generator.core.sections import Section
 DEFAULT_LANGUAGE = "en"
 """The source language when the settings name none (as `generator.settings` does)."""
 
-# A file suffix that reads as a language code: two letters, optionally a region
-# ("zh", "zh-TW"). Three-letter codes count only once they are in `languages`, so
-# that `privacy.old.md` stays a document of its own.
-_LANGUAGE_LIKE = re.compile(r"[a-z]{2}(?:-[a-z0-9]{2,8})?")
+# A file suffix (lower-cased) that reads as a language tag: two letters, optionally a
+# script and a region ("zh", "zh-tw", "zh-hant-tw", "sr-latn"). Three-letter codes count
+# only once they are in `languages`, so that `privacy.old.md` stays a document of its own.
+_LANGUAGE_LIKE = re.compile(r"[a-z]{2}(?:-[a-z]{4})?(?:-(?:[a-z]{2}|[0-9]{3}))?")
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,8 @@ class Lag:
     source_path: str
     held_back: bool
     """`version` is published in no language until this one carries it."""
+    uncommitted: bool = False
+    """There is no such file on the branch, but there is one in the working tree."""
 
 
 def translation_path(source_path: str, language: str) -> str:
@@ -178,7 +180,12 @@ def _claimed_language(
 
 def lag_message(lag: Lag) -> tuple[str, str]:
     """What `check` says about a lagging language, and what to do."""
-    if lag.carried is None:
+    if lag.carried is None and lag.uncommitted:
+        what = (
+            f"{lag.path} is in the working tree but not committed: the branch has no {lag.language} "
+            f"translation of {lag.source_path} (version {lag.version})"
+        )
+    elif lag.carried is None:
         what = f"there is no {lag.language} translation of {lag.source_path} (version {lag.version})"
     else:
         what = (
@@ -187,6 +194,13 @@ def lag_message(lag: Lag) -> tuple[str, str]:
         )
     if lag.held_back:
         what += f": version {lag.version} is published in no language until {lag.path} carries it"
+    if lag.carried is None and lag.uncommitted:
+        remedy = (
+            f"commit it (`git add {lag.path}`) with the front matter `version: "
+            f'"{lag.version}"`, its own `title` and `summary`, and merge it in the same pull request as '
+            "the source; the publicity window counts from the day the last language reaches the branch"
+        )
+        return what, remedy
     remedy = (
         f"translate version {lag.version} into {lag.path} (front matter: `version: "
         f'"{lag.version}"`, its own `title` and `summary`) and merge it in the same pull request '

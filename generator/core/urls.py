@@ -9,7 +9,8 @@ joins them to the operator's `site_url` for links that leave the site (e-mails, 
 These addresses are permanent: once released, they never change.
 
 Each page function takes `language`: None (the source language) gives today's URL; a
-translation's language code puts the page under it (`zh/privacy/`). The pages'
+translation's language tag puts the page under it in lower case (`zh/privacy/`,
+`zh-hant-tw/privacy/`: `generator.core.tags.url_segment`). The pages'
 own language comes from `Version.translation_language` / `Document.translation_language`.
 """
 
@@ -18,6 +19,8 @@ from __future__ import annotations
 import posixpath
 import re
 from urllib.parse import quote
+
+from generator.core.tags import url_segment
 
 HOME = ""
 UPDATES = "updates/"
@@ -63,9 +66,10 @@ def document_id_problem(doc_id: str) -> str | None:
 
 
 def in_language(url: str, language: str | None) -> str:
-    """`url` in a translation's language: under its code (`zh/<url>`). None, the source
-    language, keeps today's URL: the source language's pages never move."""
-    return f"{language}/{url}" if language else url
+    """`url` in a translation's language: under its tag in lower case (`zh/<url>`,
+    `zh-hant-tw/<url>`). None, the source language, keeps today's URL: the source
+    language's pages never move."""
+    return f"{url_segment(language)}/{url}" if language else url
 
 
 def home(*, language: str | None = None) -> str:

@@ -113,7 +113,7 @@ def notices_data(model: SiteModel, languages: Mapping[str, str] | None = None) -
         "notices": notices,
     }
     if languages:
-        t = words(model.language_code)
+        t = words(model.language_code, model.settings.source_language)
         data["language"] = model.language_code
         data["languages"] = {code: urls.absolute(path, site) for code, path in languages.items()}
         data["words"] = {key: t[key] for key in NOTICE_JS_KEYS}
@@ -142,8 +142,8 @@ def atom_feed(model: SiteModel) -> str:
             element.text = text
         return element
 
-    t, language = words(model.language_code), model.language
-    name = model.settings.site_name or t["site_name"]
+    t, language = words(model.language_code, model.settings.source_language), model.language
+    name = model.settings.site_name_in(model.language_code) or t["site_name"]
     feed = ET.Element(f"{{{ATOM}}}feed", {"xml:lang": language} if language else {})
     sub(
         feed,

@@ -8,13 +8,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from generator.site.words import words
+from generator.core.tags import closest, own_name
 
 
 def alternates(links: Mapping[str, str]) -> list[dict[str, str]]:
     """Material's `extra.alternate` from a page's `policy.alternates` (language -> the
     same page in that language, site-root relative)."""
-    return [{"lang": code, "name": words(code)["language_name"], "link": url} for code, url in links.items()]
+    return [{"lang": code, "name": own_name(code), "link": url} for code, url in links.items()]
 
 
 def language_name(code: str, in_language: str) -> str:
@@ -30,8 +30,9 @@ def language_name(code: str, in_language: str) -> str:
 
 
 def theme_language(language: str, theme_dirs: Iterable[str], default: str) -> str:
-    """Material's translation for `language` ("zh-CN" falls back to "zh"), else `default`."""
-    for code in (language, language.split("-")[0]):
-        if any((Path(d) / "partials" / "languages" / f"{code}.html").is_file() for d in theme_dirs):
-            return code
-    return default
+    """Material's translation closest to the tag `language` (`tags.closest`: "zh-CN" ->
+    "zh", "zh-Hant-TW" -> "zh-Hant", "sr-Latn" -> "sh", never Simplified for a
+    Traditional tag), else `default`."""
+    folders = [Path(d) / "partials" / "languages" for d in theme_dirs]
+    available = frozenset(p.stem for folder in folders if folder.is_dir() for p in folder.glob("*.html"))
+    return closest(language, available) or default

@@ -154,7 +154,7 @@ def _render(model: SiteModel, template: str, **context: Any) -> str:
 
 
 def _words(model: SiteModel) -> Words:
-    return words(model.language_code)
+    return words(model.language_code, model.settings.source_language)
 
 
 def _front_matter(
@@ -258,7 +258,7 @@ def _notice(model: SiteModel, notice: Notice, page_url: str) -> dict[str, Any]:
 
 def home_page(model: SiteModel) -> Page:
     url = model.url(urls.HOME)
-    title = model.settings.site_name or _words(model)["site_name"]
+    title = model.settings.site_name_in(model.language_code) or _words(model)["site_name"]
     cards = []
     for doc in model.documents:
         current = doc.current
@@ -689,10 +689,10 @@ def _revisions_between(
 
 
 @functools.lru_cache(maxsize=8192)
-def _between_item(language: str, href: str, version: str, summary: str) -> str:
+def _between_item(language: str, source: str, href: str, version: str, summary: str) -> str:
     """One revision in the list of `_between_html`: the same on every comparison page of a
     language that spans it (all sit at one depth), so made once."""
-    t = words(language)
+    t = words(language, source)
     esc = markupsafe.escape
     return (
         f'<li><a href="{esc(href)}">{esc(t.text("version_link", version=version))}</a>'
@@ -706,7 +706,8 @@ def _between_html(t: Words, between: list[dict[str, Any]]) -> Markup | None:
     if not between:
         return None
     items = "".join(
-        _between_item(t.language, item["href"], item["version"], item["summary"]) for item in between
+        _between_item(t.language, t.source, item["href"], item["version"], item["summary"])
+        for item in between
     )
     return Markup(
         f'<div class="policy-summary policy-summaries"><p><strong>{t.summaries_between}</strong></p><ul>{items}</ul></div>'

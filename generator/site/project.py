@@ -40,7 +40,7 @@ from typing import Any
 import yaml
 from markupsafe import Markup
 
-from generator.core import urls
+from generator.core import tags, urls
 from generator.site.languages import alternates, theme_language
 from generator.site.mdx import raw_file
 from generator.site.model import SiteModel
@@ -284,7 +284,7 @@ def project_config(
     site_url = settings.site_url or config.get("site_url")
     if site_url:
         config["site_url"] = urls.absolute(model.url(urls.HOME), site_url)
-    config["site_name"] = settings.site_name or config.get("site_name") or "Policies"
+    config["site_name"] = settings.site_name_in(model.language_code) or config.get("site_name") or "Policies"
     config["use_directory_urls"] = True
     config["theme"] = _theme(model, operator.get("theme"), overrides, engine)
     config["nav"] = _navigation(model)
@@ -297,6 +297,9 @@ def project_config(
     prefix = model.url(urls.HOME)
     context = template_context(model, lambda url: url.removeprefix(prefix))
     context["theme_language"] = config["theme"]["language"]
+    # <html lang>: the page's whole tag (sr-Latn, where Material's translation is "sh"),
+    # unless the operator chose the theme's language for a one-language site.
+    context["language_tag"] = model.language_code if _own_language(model, operator.get("theme")) else ""
     extra["policy"] = context
     if len(models) > 1:
         # Truthy but not a list: Material shows the language switcher (our partial reads
@@ -318,7 +321,13 @@ def _theme(model: SiteModel, theme: Any, overrides: Path, engine: str) -> dict[s
     result["custom_dir"] = str(overrides)
     default = str(result.get("language") or "en")
     dirs = [str(overrides), str(_material_templates())]
-    result["language"] = theme_language(model.language_code, dirs, default) if model.language else default
+    if _own_language(model, theme):
+        # Material's closest translation; the direction of the page's language, whatever
+        # that translation's (a tag Material lacks may fall back to a left-to-right one).
+        result["language"] = theme_language(model.language_code, dirs, default)
+        result["direction"] = tags.direction(model.language_code)
+    else:
+        result["language"] = default
     features = list(result.get("features") or [])
     for feature in MATERIAL_FEATURES:
         if feature not in features:
@@ -328,6 +337,12 @@ def _theme(model: SiteModel, theme: Any, overrides: Path, engine: str) -> dict[s
         # Material's look (Zensical's default "modern" variant is another design).
         result.setdefault("variant", "classic")
     return result
+
+
+def _own_language(model: SiteModel, theme: Any) -> bool:
+    """Whether the theme's language and direction follow the model's language: a
+    translation's always, the source language's unless mkdocs.yml sets `theme.language`."""
+    return model.language is not None or not (isinstance(theme, dict) and theme.get("language"))
 
 
 def _material_templates() -> Path:

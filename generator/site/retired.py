@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from html import escape
 from pathlib import Path
 
-from generator.core import urls
+from generator.core import tags, urls
 from generator.core.timeline import NEVER_IN_FORCE, SUPERSEDED, changes_between
 from generator.site.model import DocumentView, SiteModel
 from generator.site.words import words
@@ -47,7 +47,7 @@ def retired_comparisons(doc: DocumentView) -> Iterator[tuple[str, str, str]]:
 def _page(model: SiteModel, doc: DocumentView, old: str, new: str, since: str | None) -> str:
     """The page at `/<doc>/changes/<old>-to-<new>/`. Its links are relative and all such
     pages sit at the same depth: `../<old>-to-<current>/`, `../../versions/<new>/`."""
-    t = words(model.language_code)
+    t = words(model.language_code, model.settings.source_language)
     title = escape(t.text("changes_title", title=doc.title, old=old, new=new))
     links = []
     if since is not None:
@@ -59,7 +59,8 @@ def _page(model: SiteModel, doc: DocumentView, old: str, new: str, since: str | 
     links.append(f'<li><a href="../../versions/{urls.version_slug(new)}/">{escape(text)}</a></li>')
     links.append(f'<li><a href="../../versions/">{escape(t["all_versions"])}</a></li>')
     return (
-        f'<!doctype html>\n<html lang="{escape(model.language_code)}">\n<head>\n<meta charset="utf-8">\n'
+        f'<!doctype html>\n<html lang="{escape(model.language_code)}" dir="{tags.direction(model.language_code)}">\n'
+        '<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<meta name="robots" content="noindex">\n'
         f"<title>{title}</title>\n</head>\n<body>\n<main>\n<h1>{title}</h1>\n"

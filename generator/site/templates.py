@@ -56,7 +56,7 @@ def template_context(model: SiteModel, link: Callable[[str], str] = lambda url: 
     (templates pass them through MkDocs' `url` filter), and the words of the model's
     language (the banner's and the pop-up's sentences are made here, values escaped)."""
     zone = model.settings.zone
-    t = words(model.language_code)
+    t = words(model.language_code, model.settings.source_language)
     notices = []
     for notice in model.notices:
         record = notice_record(notice, zone, link)

@@ -3,8 +3,10 @@ pop-up, the footer link and `notice.js` say around the policy's text.
 
 The theme's words (search, navigation, "Skip to content") are Material's, in the page's
 language; a policy's words (titles, summaries, its text) come from its files. Everything
-else a visitor reads is here. A language without a catalogue gets the English words
-(key by key, so that a catalogue may be partial).
+else a visitor reads is here. A language takes the catalogues along its tag, in its own
+script (`catalogue_chain`: `zh-Hant-TW` -> `zh-Hant` -> `zh-TW`, never the Simplified
+`zh`); a language without one gets the source language's words; English fills in what
+they lack (key by key, so that a catalogue may be partial).
 
 Values are plain text, some with `{name}` placeholders: `Words.say` fills them, escaping
 each value for HTML unless it is markup already (a link made by a template).
@@ -27,6 +29,8 @@ from typing import Any
 from markupsafe import Markup
 
 from generator.core.diff import ENGLISH_REDLINE, RedlineWords
+from generator.core.tags import fallbacks
+from generator.core.translations import DEFAULT_LANGUAGE
 from generator.core.window import ENGLISH_SCHEDULES, ScheduleWords
 
 ENGLISH: dict[str, str] = {
@@ -389,8 +393,8 @@ CHINESE_SCHEDULES = ScheduleWords(
 are `ScheduleWords`' defaults)."""
 
 CATALOGUES: dict[str, Mapping[str, str]] = {"en": ENGLISH, "zh": CHINESE}
-
-"""The catalogues by primary language code ("zh" serves "zh-CN" and "zh-TW" alike)."""
+"""The catalogues by language tag. "zh" is Simplified Chinese: it serves "zh-CN" and
+"zh-Hans-SG", never "zh-TW" or "zh-Hant" (`catalogue_chain`)."""
 REDLINES: dict[str, RedlineWords] = {"zh": CHINESE_REDLINE}
 SCHEDULES: dict[str, ScheduleWords] = {"zh": CHINESE_SCHEDULES}
 
@@ -423,13 +427,17 @@ class Words(Mapping[str, str]):
     `t.home` for a word, `t.say("home_in_force", version=..., date=...)` for a sentence;
     in Python, `t["home"]` for the plain text."""
 
-    def __init__(self, language: str) -> None:
-        self.language = language
-        primary = language.split("-")[0].lower()
-        self._words = {**ENGLISH, **CATALOGUES.get(primary, {})}
-        self.redline: RedlineWords = REDLINES.get(primary, ENGLISH_REDLINE)
+    def __init__(self, language: str, source: str = DEFAULT_LANGUAGE) -> None:
+        self.language, self.source = language, source
+        chain = catalogue_chain(language, source)
+        self._words = {**ENGLISH}
+        for code in reversed(chain):
+            self._words.update(CATALOGUES[code])
+        self.redline: RedlineWords = next((REDLINES[c] for c in chain if c in REDLINES), ENGLISH_REDLINE)
         """The redline's own words (badges, notes, what a screen reader says)."""
-        self.schedules: ScheduleWords = SCHEDULES.get(primary, ENGLISH_SCHEDULES)
+        self.schedules: ScheduleWords = next(
+            (SCHEDULES[c] for c in chain if c in SCHEDULES), ENGLISH_SCHEDULES
+        )
         """How to say that a holiday schedule is not known yet (a provisional date)."""
 
     def __getitem__(self, key: str) -> str:
@@ -462,7 +470,17 @@ class Words(Mapping[str, str]):
         return Markup(self._words[key]).format(**filled)
 
 
+def catalogue_chain(language: str, source: str = DEFAULT_LANGUAGE) -> tuple[str, ...]:
+    """The catalogues that give `language` its words, first the one that wins: the
+    language's own along its tag, in its script (`zh-Hant-TW`: zh-Hant-TW, zh-Hant, zh-TW;
+    never the Simplified `zh`), else the source language's (`source`) the same way;
+    English fills in what they lack."""
+    own = [c for c in fallbacks(language) if c in CATALOGUES]
+    return tuple(own or [c for c in fallbacks(source) if c in CATALOGUES])
+
+
 @functools.cache
-def words(language: str) -> Words:
-    """The words of `language` (one `Words` per language: a page asks many times)."""
-    return Words(language)
+def words(language: str, source: str = DEFAULT_LANGUAGE) -> Words:
+    """The words of `language`, on a site whose source language is `source` (one `Words`
+    per language: a page asks many times)."""
+    return Words(language, source)

@@ -130,7 +130,14 @@ def _publish(
             seen=functools.partial(latest_sighting, sightings, doc_id, draft.key, carried),
         )
         version = _finish(doc_id, draft, dates)
-        version = replace(version, language=source_language, source_language=source_language)
+        # Published only thanks to a translation of the working tree (a preview): a draft.
+        previewed = any(f.by_key[draft.key].first.uncommitted for f in owed if draft.key in f.by_key)
+        version = replace(
+            version,
+            language=source_language,
+            source_language=source_language,
+            draft=version.draft or previewed,
+        )
         translated = tuple(
             translate(version, draft, files[language], language, len(versions) == 0, calendar, findings)
             for language in languages[1:]

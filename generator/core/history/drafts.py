@@ -118,7 +118,8 @@ def collect(
     """A file's revisions as versions being assembled, oldest first. For a translation,
     `source` holds the source's versions by name (their `published` says when the text
     became immutable) and `source_draft` names the source's uncommitted version, which an
-    uncommitted translation is the translation of (without one it is not previewed)."""
+    uncommitted translation is the translation of (without one, the uncommitted translation
+    is previewed as the translation of the version it names: `_preview_translation`)."""
     drafts: list[Draft] = []
     per_day: dict[dt.date, int] = {}
     for position, revision in enumerate(revisions):
@@ -132,6 +133,7 @@ def collect(
                 continue
             if source is not None:
                 if source_draft is None:
+                    _preview_translation(drafts, matter, body, revision, source)
                     continue
                 matter = replace(matter, version=source_draft)
             else:
@@ -141,6 +143,23 @@ def collect(
         else:
             _add_per_commit(drafts, revision, matter, body, calendar, per_day)
     return drafts
+
+
+def _preview_translation(
+    drafts: list[Draft], matter: FrontMatter, body: str, revision: FileRevision, source: Mapping[str, Draft]
+) -> None:
+    """An uncommitted translation while the source has no uncommitted text: previewed as
+    the translation of the source version it names (a translation being written for a
+    committed revision, or an edit of one already translated), when the source has that
+    version. An edit keeps the day its version first reached the branch in that language
+    (`first`); the committed version stays the file's tip for the rules."""
+    name = matter.version
+    if name is None or name not in source:
+        return
+    committed = next((d for d in reversed(drafts) if d.key == name and not d.per_commit), None)
+    first = committed.first if committed is not None else revision
+    history = [*committed.commits, revision] if committed is not None else [revision]
+    drafts.append(Draft(name, matter, body, first, revision, False, history))
 
 
 def _read(revision: FileRevision, findings: Findings, *, last: bool) -> tuple[FrontMatter, str] | None:
