@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generator.commands.answers_support import answer_secret
 from generator.commands.context import Context, add_common_arguments, only_document, sound_history
-from generator.commands.ledger import DEFAULT_LEDGER
+from generator.commands.ledger import DEFAULT_LEDGER, ledger_url, read_first_notices
 from generator.core import urls
-from generator.core.errors import EXIT_OK, PolicyError, SettingsError
-from generator.core.history import Document, Version
+from generator.core.errors import EXIT_FAILED, EXIT_OK, PolicyError, SettingsError
+from generator.core.history import Document, History, Version
 from generator.core.notices import Notice, compared_with, notice_of
 from generator.core.timeline import (
     IN_FORCE,
@@ -31,6 +32,9 @@ from generator.core.timeline import (
     state_at,
 )
 from generator.settings import DEFAULT_ANSWER_DAYS, PRIVATE_FOLDER
+from generator.site.build import default_site_dir
+from generator.site.templates import SITE_MARKER
+from notify.common.redaction import redact
 from notify.common.secrets import ANSWER_SECRET_ENV, SMTP_PASSWORD_ENV, WEBHOOK_SECRET_ENV
 from notify.delivery.options import DeliveryOptions, ReportOptions, default
 
@@ -132,7 +136,7 @@ def _add_sending_arguments(g: argparse._ArgumentGroup) -> None:
     g.add_argument(
         "--allow-insecure",
         action="store_true",
-        help="allow SMTP without TLS / webhook over plain HTTP to hosts that are not loopback",
+        help="allow SMTP without TLS / a webhook or answer page over plain HTTP to hosts that are not loopback",
     )
     g.add_argument("--cafile", metavar="PEM", help="CA bundle to verify the SMTP server's certificate")
     g.add_argument(
@@ -402,16 +406,20 @@ def translated_notices(
     return tuple(notices)
 
 
-def select_revisions(args: argparse.Namespace, ctx: Context) -> list[Revision]:
-    """The revisions git holds that are owed a notice (with --report: every one that may
-    have been notified), as the `notify` package's contract; PolicyError (exit 2) for one
-    that cannot be notified now (scheduled, never in force, in effect without --late)."""
-    history = sound_history(
+def read_history(ctx: Context) -> History:
+    """The history notices are chosen from; PolicyError (exit 2) when it is broken."""
+    return sound_history(
         ctx.repo,
         ctx.settings,
         "no notice is sent from a broken history",
         remedy="fix what `policyctl check` reports, then rerun notify",
     )
+
+
+def select_revisions(args: argparse.Namespace, ctx: Context, history: History) -> list[Revision]:
+    """The revisions git holds that are owed a notice (with --report: every one that may
+    have been notified), as the `notify` package's contract; PolicyError (exit 2) for one
+    that cannot be notified now (scheduled, never in force, in effect without --late)."""
     site_url = args.site_url or ctx.settings.site_url
     # --report exports the ledger and sends nothing: it needs the versions, not the links.
     if not site_url and not args.report:
@@ -551,12 +559,70 @@ def answer_url_of(args: argparse.Namespace, ctx: Context) -> str | None:
     return answer_url
 
 
+def missed_notices(args: argparse.Namespace, ctx: Context, history: History) -> list[str]:
+    """What to tell when nothing is pending: each core-rights revision now in force of
+    which the ledger holds no notice sent (its window was missed), and that `--late`
+    sends it now. Nothing when the run chose its version or is `--late` already."""
+    if args.late or args.only_version or args.report:
+        return []
+    url = ledger_url(args.ledger, ctx.repo)
+    notified: dict[str, dict[str, dt.datetime]] | None = None
+    lines = []
+    for document in only_document(history.documents, args.document):
+        state = state_at(document, ctx.as_of)
+        version = state.in_force
+        if version is None or state.pending or version == state.published[0]:
+            continue
+        if not notice_of(state, version, late=True).core_rights:
+            continue
+        if notified is None:
+            notified = read_first_notices(url)
+        if version.version in notified.get(document.id, {}):
+            continue
+        lines.append(
+            f"{document.id} {version.version} changed a core-rights section and took effect on "
+            f"{version.effective.date().isoformat()}, and the ledger {redact(url)} holds no notice of it "
+            "sent: its notice window was missed. Send it now with `policyctl notify --late` and the same "
+            "flags (each message says it comes after the fact)."
+        )
+    return lines
+
+
+def outbox_outside_site(args: argparse.Namespace, ctx: Context) -> None:
+    """SettingsError (exit 2) for an --outbox inside a built site (a folder that carries
+    the site marker, or the configured site folder): its files hold every user's address
+    and personal answer link, and whatever is in the site folder gets published."""
+    if not args.outbox or args.report:
+        return
+    outbox = Path(args.outbox).resolve()
+    site = default_site_dir(ctx.repo, ctx.config_file)
+    marked = next((f for f in (outbox, *outbox.parents) if (f / SITE_MARKER).is_file()), None)
+    if marked is None and not outbox.is_relative_to(site):
+        return
+    where = f"the built site {marked} (it holds {SITE_MARKER})" if marked else f"the site folder {site}"
+    raise SettingsError(
+        f"--outbox {args.outbox} is inside {where}: its messages hold every user's address and "
+        "personal answer link, and the site folder is published",
+        remedy="give an --outbox outside the site, or leave it out (the default, "
+        f"<repo>/{PRIVATE_FOLDER}/outbox/, is private and kept out of git)",
+    )
+
+
 def run(args: argparse.Namespace, ctx: Context) -> int:
     from rich.console import Console
 
     from notify.answers.governed import RecipientRedlines
 
-    revisions = revision_files(args) if args.revision_file else select_revisions(args, ctx)
+    outbox_outside_site(args, ctx)
+    if args.revision_file:
+        revisions = revision_files(args)
+    else:
+        history = read_history(ctx)
+        revisions = select_revisions(args, ctx, history)
+        missed = [] if revisions else missed_notices(args, ctx, history)
+        if missed:
+            print("Nothing is pending, but a notice is owed:\n  " + "\n  ".join(missed), file=sys.stderr)
+            return EXIT_FAILED
     # As of another instant (--as-of), each recipient's governing version is judged then.
     governing_at = ctx.as_of if args.as_of else None
     return deliver(

@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from notify.common.errors import NotifyError
 from notify.common.redaction import redact
-from notify.common.resources import private_folder
+from notify.common.resources import private_dir, private_file, private_folder
 from notify.common.schema import ledger_metadata, notices
 
 # Several workers may start at once: on PostgreSQL each set of tables is created under its
@@ -95,7 +95,12 @@ class Database:
         if self.dialect != "sqlite":
             return sa.create_engine(parsed, pool_pre_ping=True)
         if self.path is not None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # Every registered user's address: the file (and SQLite's -wal and -shm
+            # beside it, made with its mode) is its owner's alone.
+            private_dir(self.path.parent, narrow=False)
+            for path in (self.path, *(self.path.with_name(self.path.name + s) for s in ("-wal", "-shm"))):
+                if path == self.path or path.exists():
+                    private_file(path)
         engine = sa.create_engine(parsed, connect_args={"timeout": 60})
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)

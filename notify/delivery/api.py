@@ -30,8 +30,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from notify.common import secrets
 from notify.common.errors import ConfigurationError, NotifyError
+from notify.common.network import is_loopback
 from notify.common.redaction import redact
-from notify.common.resources import private_folder
+from notify.common.resources import private_dir, private_file, private_folder
 from notify.common.secrets import WEBHOOK_SECRET_ENV
 from notify.contract.revision import Revision
 from notify.delivery.campaign.runner import LedgerFailed, Result, Runner, Settings, Source
@@ -54,7 +55,7 @@ T = TypeVar("T")
 RedlinesFor = Callable[[Revision, sa.Engine, datetime | None], RedlineChoice]
 
 
-def _check_revision(r: Revision) -> None:
+def _check_revision(r: Revision, *, allow_insecure: bool = False) -> None:
     for label, url in (("url", r.url), ("changes_url", r.changes_url), ("rights_url", r.rights_url)):
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -62,8 +63,28 @@ def _check_revision(r: Revision) -> None:
                 f"{r.document} {r.version}: the notice needs absolute links but {label} is {url!r}; "
                 "set site_url in mkdocs.yml or pass --site-url"
             )
+    if r.answer_url:
+        _check_answer_url(r, allow_insecure)
     if r.effective.tzinfo is None or r.published.tzinfo is None:
         raise NotifyError(f"{r.document} {r.version}: published/effective must be timezone-aware")
+
+
+def _check_answer_url(r: Revision, allow_insecure: bool) -> None:
+    """The answer page of the personal links: https, or http to this machine only (or with
+    --allow-insecure): a link lets whoever reads it on the way answer for its user."""
+    parts = urlsplit(r.answer_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise NotifyError(
+            f"{r.document} {r.version}: the answer page {r.answer_url!r} is not an absolute http(s) URL; "
+            "set answer_url in mkdocs.yml or pass --answer-url https://…"
+        )
+    if parts.scheme == "http" and not is_loopback(parts.hostname) and not allow_insecure:
+        raise NotifyError(
+            f"{r.document} {r.version}: the answer page {r.answer_url} is plain http to another machine: "
+            "every personal link (with which its holder answers for the user) and every answer would cross "
+            "the network in clear. Give an https:// answer_url (or --answer-url), or pass --allow-insecure "
+            "if the network in between is yours"
+        )
 
 
 def _site_host(revision: Revision) -> str:
@@ -100,7 +121,7 @@ def run_campaigns(
             console.print("Nothing to notify: no pending revision changes a core-rights section.")
             return 0
         for r in revisions:
-            _check_revision(r)
+            _check_revision(r, allow_insecure=options.allow_insecure)
         if not _recipients_found(options, repo, console):
             return 0
         settings = _settings(options, ledger_url, repo)
@@ -275,9 +296,9 @@ def ending(r: Result, error: BaseException | None = None) -> list[str]:
 
 def _keep_private(folder: Path) -> None:
     """The private folder holds every registered user's address (the ledger, the outbox): keep it
-    out of git, whatever ``git add`` the operator runs."""
+    out of git, whatever ``git add`` the operator runs, and its owner's alone (0700)."""
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        private_dir(folder)
         ignore = folder / ".gitignore"
         if not ignore.exists():
             ignore.write_text(
@@ -365,6 +386,7 @@ def _export(ledger: Ledger, revisions: list[Revision], options: ReportOptions, c
         sys.stdout.flush()
         return
     try:
+        private_file(options.output)  # every address: the file is its owner's alone
         with open(options.output, "w", newline="", encoding="utf-8") as fh:
             n = export(ledger, revisions, fh, fmt=fmt)
     except OSError as exc:

@@ -49,7 +49,7 @@ class DeliveryOptions:
     max_error_rate: float = 0.5
     """--max-error-rate: stop when more than this share of recent deliveries fail, in (0, 1]."""
     allow_insecure: bool = False
-    """--allow-insecure: SMTP without TLS, a webhook over plain HTTP, to hosts not loopback."""
+    """--allow-insecure: SMTP without TLS, a webhook or an answer page over plain HTTP, to hosts not loopback."""
     cafile: str | None = None
     """--cafile: the CA bundle that verifies the SMTP server's certificate."""
     webhook: str | None = None

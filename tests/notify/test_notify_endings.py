@@ -172,7 +172,7 @@ def test_no_recipient_address_reaches_the_console_or_the_json_report(
     path.write_text(
         "email,id\n"
         + "".join(f"user{i}@users.example,{i}\n" for i in range(4))
-        + "USER0@users.example,dup\nbroken@@users.example,bad\n"
+        + "USER0@users.example,0\nbroken@@users.example,bad\n"  # the same account again, an unusable one
     )
     args = ("--recipients", str(path), "--smtp", smtp(server), *FAST)
     human = notify(tmp_path, [revision], *args)

@@ -133,22 +133,26 @@ def test_postgresql_query(tmp_path: Path, fresh_postgres: str) -> None:
 
 
 def test_duplicates_get_one_message_and_are_reported(tmp_path: Path, revision, capsys) -> None:
+    """A user is their id (the same id twice: one user, whatever the address), and a user
+    without an id is their address in any case."""
     path = tmp_path / "users.csv"
     lines = (
         ["email,id"]
         + [f"user{i}@users.example,{i}" for i in range(1500)]
-        + ["USER5@users.example,dup1", "user1499@USERS.example,dup2"]
+        + ["USER5@users.example,5", "other@users.example,1499"]
+        + ["anon@users.example,", "ANON@users.example,"]
     )
     path.write_text("\n".join(lines) + "\n")
     result = notify(tmp_path, [revision], "--recipients", str(path), "--json", capsys=capsys)
     assert result.code == 0
     report = json.loads(result.stdout)["campaigns"][0]
-    assert report["sent"] == 1500 and report["duplicates"] == 2
+    assert report["sent"] == 1501 and report["duplicates"] == 3
     assert {d["ref"] for d in report["duplicate_records"]} == {
-        "users.csv line 1502 (id dup1)",
-        "users.csv line 1503 (id dup2)",
+        "users.csv line 1502 (id 5)",
+        "users.csv line 1503 (id 1499)",
+        "users.csv line 1505",
     }
     rows = ledger_rows(sqlite_url(tmp_path))
-    assert len(rows) == 1500 and Counter(r["recipient"] for r in rows).most_common(1)[0][1] == 1
+    assert len(rows) == 1501 and Counter(r["recipient"] for r in rows).most_common(1)[0][1] == 1
     eml = list((tmp_path / ".policy" / "outbox" / "privacy" / "2.0").glob("*.eml"))
-    assert len(eml) == 1500
+    assert len(eml) == 1501

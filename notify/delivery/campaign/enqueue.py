@@ -10,7 +10,7 @@ import subprocess
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 
-from notify.delivery.campaign.result import Result, Settings, Source
+from notify.delivery.campaign.result import LIST_LIMIT, Result, Settings, Source
 from notify.delivery.ledger.ledger import Campaign, Ledger
 from notify.delivery.recipients import enqueuer
 from notify.delivery.recipients.sources import Recipient, Skipped
@@ -108,6 +108,7 @@ class Enqueuing:
             base=str(source.base) if source.base is not None else None,
             batch=self.batch_size,
             domain=source.domain,
+            listed=LIST_LIMIT,
         )
 
         def started(proc: subprocess.Popen[bytes]) -> None:
@@ -118,5 +119,6 @@ class Enqueuing:
                 return
             for ref, reason in batch.skipped:
                 self.result.count_skipped(ref, reason)
+            self.result.count_unlisted(batch.unlisted)
             self.result.count_enqueued(batch.inserted, batch.duplicates)
             self.loop.call_soon_threadsafe(self.arrived.set)

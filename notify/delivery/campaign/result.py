@@ -13,6 +13,9 @@ from notify.common.errors import NotifyError
 from notify.delivery.ledger.ledger import DEFERRED, FAILED, PENDING, SENDING, SENT, Claimed, Outcome
 
 LIST_LIMIT = 1000  # failures / skipped entries kept for the report (counts are exact)
+DUPLICATE = (
+    "the same user again (the same id, or without an id the same address in any case); one message is sent"
+)
 
 
 @dataclass(frozen=True)
@@ -111,12 +114,16 @@ class Result:
         if len(self.skipped) < LIST_LIMIT:
             self.skipped.append(Problem(ref, reason))
 
+    def count_unlisted(self, skipped: int) -> None:
+        """Unusable records beyond those the report lists (``LIST_LIMIT``): only counted."""
+        self.skipped_count += skipped
+
     def count_enqueued(self, inserted: int, duplicates: list[str]) -> None:
-        """A batch of recipients put in the ledger, and the refs of the repeated addresses in it."""
+        """A batch of recipients put in the ledger, and the refs of the users repeated in it."""
         self.enqueued += inserted
         self.duplicates_count += len(duplicates)
         for ref in duplicates[: max(0, LIST_LIMIT - len(self.duplicates))]:
-            self.duplicates.append(Problem(ref, "duplicate address (case-insensitive); one message is sent"))
+            self.duplicates.append(Problem(ref, DUPLICATE))
 
     def count_outcome(self, item: Claimed, outcome: Outcome) -> None:
         """One delivery's outcome; a failure is listed with its reply, the address in it

@@ -34,6 +34,7 @@ import hashlib
 import html
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.header import Header
 from email.utils import formatdate, parseaddr
@@ -41,6 +42,8 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from notify.common.dates import format_date
 from notify.common.errors import NotifyError
@@ -95,10 +98,14 @@ class Sender:
 
 
 def display(name: str, address: str, header_name: str) -> str:
-    """An address header value; ``name`` must already be free of control characters."""
+    """An address header value; ``name`` must already be free of control characters.
+
+    A name that holds ``=?`` is encoded whole (RFC 2047), never written as it is: mail
+    programs decode encoded words even inside quotes, and ``"=?utf-8?q?Admin?= <admin@evil>"``
+    would be shown as the name and address of someone else."""
     if not name:
         return f"<{address}>"
-    if name.isascii() and len(name) <= 60:
+    if name.isascii() and len(name) <= 60 and "=?" not in name:
         if _ATOM.match(name):
             return f"{name} <{address}>"
         quoted = name.replace("\\", "\\\\").replace('"', '\\"')
@@ -181,13 +188,61 @@ class _Prepared:
     tail: bytes
 
 
+REPEAT_LIMIT = 1_000_000
+"""Items a template may make with ``*`` (a string or list repeated), and the exponent
+``**`` may raise to: beyond them the sandbox refuses rather than fill the memory."""
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox: no attribute that starts with ``_`` (the way out to
+    Python's modules, ``cycler.__init__.__globals__.os``), no method that changes a list
+    or dict, and ``*`` and ``**`` bounded (``REPEAT_LIMIT``)."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, int) and abs(right) > REPEAT_LIMIT // 1000:
+            raise SecurityError(f"an exponent of {right} is more than an email template needs")
+        if operator == "*" and (_too_long(left, right) or _too_long(right, left)):
+            raise SecurityError(
+                "repeating a text or list this many times is more than an email template needs"
+            )
+        return super().call_binop(context, operator, left, right)
+
+
+def _too_long(items: Any, times: Any) -> bool:
+    return (
+        isinstance(items, (str, list, tuple)) and isinstance(times, int) and len(items) * times > REPEAT_LIMIT
+    )
+
+
+class TemplateOutside(jinja2.TemplateError):
+    """A template file that is a symbolic link out of its folder."""
+
+
+class _Loader(jinja2.FileSystemLoader):
+    """Templates from their folders only: a file there that is a symbolic link out of the
+    folder (to a key, a password file) is refused, not rendered into every message."""
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        source, filename, uptodate = super().get_source(environment, template)
+        real = Path(filename).resolve()
+        if not any(real.is_relative_to(Path(root).resolve()) for root in self.searchpath):
+            raise TemplateOutside(f"{filename} is a link to {real}, outside the templates' folder")
+        return source, filename, uptodate
+
+
 class Templates:
-    """The Jinja2 environment over the search path (operator's directories first)."""
+    """The email templates over the search path (operator's directories first), rendered in
+    Jinja's sandbox: they come from the policy repository, and are rendered in the process
+    that holds the SMTP password, the database and the answer secret."""
 
     def __init__(self, search: list[Path]) -> None:
         self.search = [p for p in search if p.is_dir()] + [BUILTIN_TEMPLATES]
-        self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader([str(p) for p in self.search]),
+        self.env = _Sandbox(
+            loader=_Loader([str(p) for p in self.search]),
             autoescape=lambda name: name is not None and name.endswith(".html.j2"),
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=True,
@@ -210,6 +265,40 @@ class Templates:
             raise NotifyError(
                 f"email template {exc.filename} line {exc.lineno}: {exc.message}; fix the template"
             ) from exc
+        except (jinja2.TemplateError, OSError, UnicodeDecodeError) as exc:
+            raise NotifyError(f"email template {candidates[-1]}: {exc}; fix the template") from None
+
+    def render(self, template: jinja2.Template, ctx: dict[str, Any]) -> str:
+        """``template`` filled with ``ctx``; NotifyError naming the template file (and line)
+        for whatever goes wrong in it: a field it names that does not exist, what the
+        sandbox refuses, an error of its own."""
+        try:
+            return template.render(ctx)
+        except Exception as exc:  # the template is the repository's: nothing in it may crash the run
+            if isinstance(exc, SecurityError):
+                what = f"the sandbox refused it: {exc}"
+            elif isinstance(exc, jinja2.TemplateError):
+                what = str(exc.message or exc)
+            else:
+                what = f"{exc.__class__.__name__}: {exc}"
+            raise NotifyError(
+                f"email template {self._place(exc, template)}: {what}; fix the template "
+                f"(its fields: {', '.join(ctx)})"
+            ) from None
+
+    def _place(self, exc: BaseException, template: jinja2.Template) -> str:
+        """The template file (and line) where ``exc`` was raised, ``template`` or one it
+        includes: Jinja puts each template's lines in the traceback under its file name."""
+        if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
+            return f"{exc.filename} line {exc.lineno}"
+        roots = tuple(str(p) for p in self.search)
+        place = template.filename or template.name or "?"
+        tb = exc.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename.startswith(roots):
+                place = f"{tb.tb_frame.f_code.co_filename} line {tb.tb_lineno}"
+            tb = tb.tb_next
+        return place
 
 
 class Composer:
@@ -299,14 +388,10 @@ class Composer:
         ctx = self.context(
             language, _NAME if has_name else "", _EMAIL, _LINK if self.links is not None else "", since
         )
-        try:
-            subject = self.templates.pick("subject", language).render(ctx)
-            text = self.templates.pick("txt", language).render(ctx)
-            body = self.templates.pick("html", language).render(ctx)
-        except jinja2.TemplateError as exc:
-            raise NotifyError(
-                f"email template error: {exc}; fix the template (fields: {', '.join(ctx)})"
-            ) from exc
+        templates = self.templates
+        subject = templates.render(templates.pick("subject", language), ctx)
+        text = templates.render(templates.pick("txt", language), ctx)
+        body = templates.render(templates.pick("html", language), ctx)
         subject = " ".join(subject.split())
         if _FIELD.search(subject):
             raise NotifyError(
@@ -341,8 +426,9 @@ class Composer:
 
     def subject(self, locale: str = "") -> str:
         language = self.language(locale)
+        templates = self.templates
         return " ".join(
-            self.templates.pick("subject", language).render(self.context(language, "", "")).split()
+            templates.render(templates.pick("subject", language), self.context(language, "", "")).split()
         )
 
     def _prepared(self, language: str, has_name: bool, since: str = "") -> _Prepared:
@@ -356,6 +442,8 @@ class Composer:
         """The message bytes (CRLF line endings, 7-bit clean) for one recipient; with
         answer links, ``recipient_id`` (else the address) names the recipient in theirs.
         A recipient governed by an older version is sent the redline from it."""
+        if not name.isascii():
+            name = clean_name(name)  # a row enqueued before names lost their bidi controls
         since = self.redlines.since(recipient_id, email) if self.redlines is not None else ""
         prepared = self._prepared(self.language(locale), bool(name), since)
         now = int(time.time())

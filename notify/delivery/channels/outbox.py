@@ -2,7 +2,8 @@
 
 File names are derived from the stable Message-ID, and files are written
 atomically (temporary file, then rename), so a rerun after a crash rewrites the
-same file rather than adding a second message.
+same file rather than adding a second message. A message holds an address and a
+personal link: its folder and file are their owner's alone (0700, 0600).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 from pathlib import Path
 
 from notify.common.errors import ConfigurationError, NotifyError
+from notify.common.resources import PRIVATE_FILE_MODE, private_dir
 from notify.delivery.channels.base import SENT, Attempt
 from notify.delivery.channels.message import Composer
 from notify.delivery.ledger.ledger import Claimed
@@ -34,7 +36,7 @@ class OutboxChannel:
 
     async def preflight(self) -> None:
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
+            private_dir(self.directory)
         except OSError as exc:
             raise NotifyError(
                 f"cannot create the outbox {self.directory}: {exc}; give a writable --outbox DIR"
@@ -58,7 +60,9 @@ class OutboxSession:
         path = self.channel.path_for(item.message_id)
         tmp = path.with_suffix(f".tmp{os.getpid()}")
         try:
-            with open(tmp, "wb") as fh:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE_MODE)
+            with open(fd, "wb") as fh:
+                os.fchmod(fd, PRIVATE_FILE_MODE)  # whatever the umask, or a stale file's mode
                 fh.write(data)
             os.replace(tmp, path)
         except OSError as exc:

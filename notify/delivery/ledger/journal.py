@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from notify.common.resources import private_dir
 from notify.delivery.ledger.ledger import REPLY_LIMIT, SENT, Ledger, Outcome
 
 SEGMENT_BYTES = 256 * 1024
@@ -145,7 +146,7 @@ class Journal:
         self.lock = threading.Lock()  # sync/discard (ledger thread) against rotate (event loop)
 
     def open(self) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        private_dir(self.directory)  # the replies may quote addresses
         self.current = self._segment()
 
     def _segment(self) -> _Segment:

@@ -52,7 +52,7 @@ from notify.common.schema import (
     texts,
 )
 from notify.contract.revision import Revision
-from notify.delivery.recipients.sources import Recipient
+from notify.delivery.recipients.sources import ID_KEY, Recipient
 
 __all__ = ["DEFERRED", "FAILED", "PENDING", "SENDING", "SENT", "Ledger", "LedgerMissing", "default_url"]
 
@@ -223,7 +223,9 @@ class Ledger(Database):
     def enqueue(
         self, campaign: Campaign, run: str, batch: Sequence[Recipient], message_id: Any
     ) -> tuple[int, list[Recipient]]:
-        """Insert new recipients as pending; return (inserted, duplicates seen in this run)."""
+        """Insert new recipients as pending; return (inserted, duplicates seen in this run).
+        A recipient is a user (:func:`notify.delivery.recipients.sources.identity`): one row
+        per id, or per address for users without one."""
         unique: dict[str, Recipient] = {}
         duplicates: list[Recipient] = []
         for r in batch:
@@ -233,14 +235,9 @@ class Ledger(Database):
                 unique[r.key] = r
         if not unique:
             return 0, duplicates
-        c = notices.c
-        now = datetime.now(UTC)
-        stamp = self._stamp(now.timestamp())
+        stamp = self._stamp(datetime.now(UTC).timestamp())
         with self.engine.begin() as conn:
-            existing = conn.execute(
-                sa.select(c.recipient, c.run).where(campaign.where(), c.recipient.in_(list(unique)))
-            ).all()
-            for key, by_run in existing:
+            for key, by_run in self._enqueued(conn, campaign, unique):
                 r = unique.pop(key)
                 if by_run == run:
                     duplicates.append(r)
@@ -269,6 +266,51 @@ class Ledger(Database):
                     ],
                 )
         return len(unique), duplicates
+
+    def _enqueued(
+        self, conn: sa.Connection, campaign: Campaign, unique: dict[str, Recipient]
+    ) -> list[tuple[str, str]]:
+        """(key, run that enqueued it) of each of ``unique``'s recipients the campaign's
+        ledger already holds: by their key, or, in a ledger written when every row was
+        keyed by its address, by the row of that address that names their id."""
+        c = notices.c
+        found = [
+            (key, by_run)
+            for key, by_run in conn.execute(
+                sa.select(c.recipient, c.run).where(campaign.where(), c.recipient.in_(list(unique)))
+            )
+        ]
+        if not self._keyed_by_address(conn, campaign):
+            return found
+        seen = {key for key, _ in found}
+        wanted = {(r.email.casefold(), r.id): r.key for r in unique.values() if r.id and r.key not in seen}
+        if wanted:
+            rows = conn.execute(
+                sa.select(c.recipient, c.recipient_id, c.run).where(
+                    campaign.where(),
+                    c.recipient.in_({address for address, _ in wanted}),
+                    c.recipient_id.in_({rid for _, rid in wanted}),
+                )
+            )
+            for address, rid, by_run in rows:
+                key = wanted.pop((address, rid), None)
+                if key is not None:
+                    found.append((key, by_run))
+        return found
+
+    def _keyed_by_address(self, conn: sa.Connection, campaign: Campaign) -> bool:
+        """Whether the campaign has rows of users with an id keyed by their address (a
+        ledger written before users were told apart by id); looked up once per campaign."""
+        known: dict[Campaign, bool] = self.__dict__.setdefault("_keyed_by_address_of", {})
+        if campaign not in known:
+            c = notices.c
+            row = conn.execute(
+                sa.select(c.id)
+                .where(campaign.where(), c.recipient_id != "", sa.not_(c.recipient.startswith(ID_KEY)))
+                .limit(1)
+            ).first()
+            known[campaign] = row is not None
+        return known[campaign]
 
     _COLUMNS = (
         "document",

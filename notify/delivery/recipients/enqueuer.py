@@ -15,10 +15,15 @@ recipients.
 
 Protocol: the parent writes the :class:`Job` as JSON to stdin (not argv: the ledger URL
 may hold a password). The child writes JSON lines to stdout, one per batch:
-``{"inserted": n, "duplicates": [ref, ...], "skipped": [[ref, reason], ...]}``, then
-``{"end": true}``; or ``{"error": message, "kind": "input" | "ledger", "cause": text}``,
+``{"inserted": n, "duplicates": [ref, ...], "skipped": [[ref, reason], ...], "unlisted": n}``,
+then ``{"end": true}``; or ``{"error": message, "kind": "input" | "ledger", "cause": text}``,
 after which it exits. A child whose parent went away exits at its next line
 (a broken pipe); what it inserted is pending in the ledger, for the rerun.
+
+Memory stays flat whatever the source holds: a line goes out once a batch of recipients
+is full or ``batch`` unusable records were read since the last one, and only the first
+``listed`` unusable records (those the report lists) are sent with their line and
+reason; the others are counted (``unlisted``).
 """
 
 from __future__ import annotations
@@ -28,11 +33,16 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from notify.common.errors import NotifyError
 from notify.delivery.recipients.child import end_child, python_child
+
+if TYPE_CHECKING:
+    from notify.delivery.ledger.ledger import Ledger
+    from notify.delivery.recipients.sources import Recipient
 
 CHILD_FROM_BYTES = 64 * 1024
 """A recipients file at least this large (about 1 300 recipients) is enqueued in a child."""
@@ -52,6 +62,8 @@ class Job:
     batch: int
     domain: str
     """The host of Message-IDs (see :func:`notify.message.message_id`)."""
+    listed: int
+    """How many unusable records to send with their line and reason; the rest are counted."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +73,8 @@ class Batch:
     inserted: int
     duplicates: list[str]
     skipped: list[tuple[str, str]]
+    unlisted: int = 0
+    """Unusable records beyond those listed in ``skipped``."""
 
 
 class ChildLedgerError(Exception):
@@ -108,6 +122,7 @@ def run_in_child(job: Job, started: Callable[[subprocess.Popen[bytes]], None]) -
                 message["inserted"],
                 message["duplicates"],
                 [(ref, reason) for ref, reason in message["skipped"]],
+                message.get("unlisted", 0),
             )
         if not finished:
             proc.wait()
@@ -124,20 +139,70 @@ def _emit(out: Any, obj: object) -> None:
     out.flush()
 
 
+class _Batches:
+    """The child's work: the source's recipients into the ledger in batches, a line on
+    stdout for each (see the module's protocol)."""
+
+    def __init__(self, job: Job, ledger: Ledger, out: Any) -> None:
+        from notify.delivery.channels.message import message_id_of
+        from notify.delivery.ledger.ledger import Campaign
+
+        self.job = job
+        self.ledger = ledger
+        self.out = out
+        self.campaign = Campaign(job.document, job.version, job.channel, job.sha256)
+        self.message_id = partial(message_id_of, job.document, job.version, job.channel, domain=job.domain)
+        self.batch: list[Recipient] = []
+        self.skipped: list[tuple[str, str]] = []
+        self.unlisted = 0
+        self.listed_left = job.listed
+
+    def run(self) -> None:
+        from notify.delivery.recipients.sources import Skipped, read
+
+        job = self.job
+        base = Path(job.base) if job.base else None
+        for item in read(job.source, job.query, base=base, here=True):
+            if isinstance(item, Skipped):
+                self._skip(item.ref, item.reason)
+            else:
+                self.batch.append(item)
+            if len(self.batch) >= job.batch or len(self.skipped) + self.unlisted >= job.batch:
+                self._flush()
+        self._flush()
+        _emit(self.out, {"end": True})
+
+    def _skip(self, ref: str, reason: str) -> None:
+        if self.listed_left > 0:
+            self.listed_left -= 1
+            self.skipped.append((ref, reason))
+        else:
+            self.unlisted += 1
+
+    def _flush(self) -> None:
+        batch = self.batch
+        inserted, duplicates = (
+            self.ledger.enqueue(self.campaign, self.job.run, batch, self.message_id) if batch else (0, [])
+        )
+        _emit(
+            self.out,
+            {
+                "inserted": inserted,
+                "duplicates": [d.ref for d in duplicates],
+                "skipped": self.skipped,
+                "unlisted": self.unlisted,
+            },
+        )
+        self.batch, self.skipped, self.unlisted = [], [], 0
+
+
 def main() -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from notify.delivery.channels.message import message_id_of
-    from notify.delivery.ledger.ledger import Campaign, Ledger
-    from notify.delivery.recipients.sources import Recipient, Skipped, read
+    from notify.delivery.ledger.ledger import Ledger
 
     out = sys.stdout.buffer
     job = Job(**json.loads(sys.stdin.buffer.read()))
-    campaign = Campaign(job.document, job.version, job.channel, job.sha256)
-
-    def ids(key: str) -> str:
-        return message_id_of(job.document, job.version, job.channel, key, job.domain)
-
     try:
         try:
             ledger = Ledger(job.ledger)
@@ -145,24 +210,7 @@ def main() -> int:
             _emit(out, {"error": str(exc), "kind": "ledger", "cause": str(exc)})
             return 0
         try:
-            batch: list[Recipient] = []
-            skipped: list[tuple[str, str]] = []
-            base = Path(job.base) if job.base else None
-            for item in read(job.source, job.query, base=base, here=True):
-                if isinstance(item, Skipped):
-                    skipped.append((item.ref, item.reason))
-                    continue
-                batch.append(item)
-                if len(batch) >= job.batch:
-                    inserted, duplicates = ledger.enqueue(campaign, job.run, batch, ids)
-                    _emit(
-                        out,
-                        {"inserted": inserted, "duplicates": [d.ref for d in duplicates], "skipped": skipped},
-                    )
-                    batch, skipped = [], []
-            inserted, duplicates = ledger.enqueue(campaign, job.run, batch, ids) if batch else (0, [])
-            _emit(out, {"inserted": inserted, "duplicates": [d.ref for d in duplicates], "skipped": skipped})
-            _emit(out, {"end": True})
+            _Batches(job, ledger, out).run()
         finally:
             ledger.close()
     except NotifyError as exc:

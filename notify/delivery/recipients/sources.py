@@ -26,6 +26,11 @@ _LOCALE = re.compile(r"^[A-Za-z]{2,8}([_-][A-Za-z0-9]{1,8}){0,3}$")
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 """C0 and C1 controls (U+0085 among them) and the line and paragraph separators: never
 written into a header, a CSV cell or a terminal line."""
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]+")
+"""The bidirectional formatting characters (embeddings, overrides, isolates, the marks):
+in a name they reorder what the reader sees around it ("Dear Ann, your ... " shown
+backwards, an address that seems to be another). A name never needs them (right-to-left
+scripts are laid out by their letters), so they are removed from every name."""
 # What no address may hold: white space, the separators of address lists and headers, and
 # the control characters above (one search instead of one per character).
 _UNUSABLE = re.compile(r'[\r\n\t <>,;"()\[\]\\\x00-\x1f\x7f-\x9f\u2028\u2029]')
@@ -37,7 +42,7 @@ NAME_LIMIT = 200
 @dataclass(frozen=True, slots=True)
 class Recipient:
     email: str  # normalised address to send to (ASCII, IDNA domain)
-    key: str  # case-insensitive identity used for de-duplication
+    key: str  # who the user is, for de-duplication and the ledger (see `identity`)
     name: str  # display name, control characters removed ("" when unknown)
     locale: str  # e.g. "zh-CN"; "" when unknown
     id: str  # operator's user id ("" when unknown)
@@ -81,6 +86,8 @@ def clean_name(raw: object) -> str:
     if raw is None:
         return ""
     text = unicodedata.normalize("NFC", str(raw))
+    if not text.isascii():
+        text = BIDI_CONTROLS.sub("", text)
     text = " ".join(CONTROL_CHARACTERS.sub(" ", text).split())
     return text[:NAME_LIMIT]
 
@@ -88,6 +95,17 @@ def clean_name(raw: object) -> str:
 def clean_locale(raw: object) -> str:
     text = str(raw).strip() if raw is not None else ""
     return text if _LOCALE.match(text) else ""
+
+
+ID_KEY = "id:"
+"""The prefix of the identity of a user with an id (no address holds a ':')."""
+
+
+def identity(address: str, recipient_id: str) -> str:
+    """Who a registered user is: their id when the source gives one (two accounts with
+    one address are two users, each with their own notice, link and ledger row), else
+    their address, case-insensitively. The ledger's ``recipient`` column holds it."""
+    return ID_KEY + recipient_id if recipient_id else address.casefold()
 
 
 def make(record: dict[str, Any], ref: str) -> Recipient | Skipped:
@@ -100,7 +118,7 @@ def make(record: dict[str, Any], ref: str) -> Recipient | Skipped:
         return Skipped(ref, reason)
     return Recipient(
         email=address,
-        key=address.casefold(),
+        key=identity(address, rid),
         name=clean_name(record.get("name")),
         locale=clean_locale(record.get("locale")),
         id=rid,
