@@ -245,6 +245,9 @@ def test_an_image_at_a_path_of_the_build_machine_is_not_in_the_pdf(built: Built)
     assert "the raw secret" in text and "the markdown secret" in text  # alt text instead
     assert f"{PDF}: printed without what the printer refuses to load" in built.err
     assert f"{built.secret} (no such file in the site)" in built.err
+    assert 'see "What the PDF printer refuses" in docs/site.md' in built.err
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "site.md").read_text(encoding="utf-8")
+    assert "\n### What the PDF printer refuses\n" in docs
 
 
 def test_the_site_own_image_is_still_printed(built: Built):
@@ -337,6 +340,36 @@ def test_files_of_the_site_that_would_hang_or_leak_are_refused_at_once(
     assert loop.startswith("/loop.png (unreadable: ")
     assert big == "/big.png (larger than the limit of 200 bytes)"
     assert climb == "/secret.png (no such file in the site)"  # Chromium resolved the %2e%2e
+
+
+def test_the_printer_alone_keeps_every_request_off_the_network(
+    chromium: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Chromium 156 resolves no name, nor an IP address, under `--host-resolver-rules=MAP *
+    ~NOTFOUND`; the printer does not rely on it. Without that flag, a page's requests to a
+    loopback service (by address and by name) and to a host that never answers are still
+    refused at once, by the printer, and their images print their alt text."""
+    monkeypatch.setattr(printer, "FLAGS", tuple(f for f in printer.FLAGS if "host-resolver" not in f))
+    hanging = socket.socket()
+    hanging.bind(("127.0.0.1", 0))
+    hanging.listen(8)
+    hanging.setblocking(False)
+    with recording() as loopback, hanging:
+        port = loopback.server_address[1]
+        page = (
+            f'<p><img src="http://127.0.0.1:{port}/by-address.png" alt="by address">'
+            f'<img src="http://localhost:{port}/by-name.png" alt="by name">'
+            f'<img src="http://127.0.0.1:{hanging.getsockname()[1]}/slow.png" alt="never answers"></p>'
+        )
+        with Printer(chromium, tmp_path) as pages:
+            printed = pages.print_page("page/", page)
+        assert loopback.requests == []
+        with pytest.raises(BlockingIOError):
+            hanging.accept()
+    assert text_of(printed.pdf) == "by address by name never answers"
+    assert [entry.split(" (")[1] for entry in printed.refused] == [
+        "not a file of the site: only those are printed)"
+    ] * 3
 
 
 def test_site_file_answers_only_files_inside_the_folder(tmp_path: Path):

@@ -195,13 +195,16 @@ class _Pipe:
         self.commands, self.replies = commands, replies
         os.set_blocking(commands, False)
         os.set_blocking(replies, False)
+        self.writable, self.readable = select.poll(), select.poll()
+        self.writable.register(commands, select.POLLOUT)
+        self.readable.register(replies, select.POLLIN)
         self.buffer = bytearray()
         self.scanned = 0
 
     def send(self, message: dict[str, Any], deadline: float) -> None:
         data = memoryview(json.dumps(message).encode() + b"\0")
         while data:
-            if not select.select([], [self.commands], [], _left(deadline))[1]:
+            if not self.writable.poll(_left(deadline)):
                 raise TimeoutError
             try:
                 data = data[os.write(self.commands, data) :]
@@ -213,7 +216,7 @@ class _Pipe:
     def receive(self, deadline: float) -> dict[str, Any]:
         while (end := self.buffer.find(b"\0", self.scanned)) < 0:
             self.scanned = len(self.buffer)
-            if not select.select([self.replies], [], [], _left(deadline))[0]:
+            if not self.readable.poll(_left(deadline)):
                 raise TimeoutError
             try:
                 chunk = os.read(self.replies, 1 << 20)
@@ -232,8 +235,9 @@ class _Pipe:
             os.close(fd)
 
 
-def _left(deadline: float) -> float:
-    return max(0.0, deadline - time.monotonic())
+def _left(deadline: float) -> int:
+    """Milliseconds until `deadline`, for poll."""
+    return max(0, int((deadline - time.monotonic()) * 1000))
 
 
 class _Page:
@@ -243,6 +247,12 @@ class _Page:
         self.url, self.html = url, html
         self.loaded = False
         self.refused: list[str] = []
+
+    def is_it(self, url: str) -> bool:
+        """Whether `url` is this page's address (however Chromium escapes it)."""
+        return unquote(urlsplit(url).path) == unquote(urlsplit(self.url).path) and url.startswith(
+            ORIGIN + "/"
+        )
 
 
 class Printer:
@@ -431,7 +441,12 @@ class Printer:
         request_id, url = params.get("requestId"), str(params.get("request", {}).get("url", ""))
         page = self.page
         try:
-            body = page.html.encode() if page is not None and url == page.url else site_file(self.site, url)
+            if page is not None and page.is_it(url):
+                body = page.html.encode()
+            elif params.get("resourceType") == "Document":  # never a page of the site as it is
+                raise Refused("another page: only the copy being printed is")
+            else:
+                body = site_file(self.site, url)
         except Refused as refusal:
             if page is not None and params.get("resourceType") in _ON_PAPER:
                 page.refused.append(f"{_shown(url)} ({refusal})")
