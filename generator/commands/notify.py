@@ -20,7 +20,7 @@ from generator.commands.context import Context, add_common_arguments, only_docum
 from generator.commands.ledger import DEFAULT_LEDGER, ledger_url, read_first_notices
 from generator.core import urls
 from generator.core.errors import EXIT_FAILED, EXIT_OK, PolicyError, SettingsError
-from generator.core.history import Document, History, Version
+from generator.core.history import Document, History, Version, redline_url
 from generator.core.notices import Notice, compared_with, notice_of
 from generator.core.timeline import (
     IN_FORCE,
@@ -344,15 +344,10 @@ def compared_urls(
 ) -> tuple[tuple[str, str], ...]:
     """(earlier version, absolute URL of the redline from it to `version`) for each earlier
     version the site compares with `version` (`compared_with`: the pages the site builds,
-    in `version`'s language)."""
-    language = version.translation_language
+    in `version`'s language, or in the source language when the earlier one has no text
+    in it: `redline_url`)."""
     return tuple(
-        (
-            old.version,
-            urls.absolute(
-                urls.changes(version.document, old.version, version.version, language=language), site_url
-            ),
-        )
+        (old.version, urls.absolute(redline_url(old, version), site_url))
         for old in compared_with(state, version)
     )
 
