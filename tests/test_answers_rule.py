@@ -165,3 +165,17 @@ def test_the_worked_example_of_the_operators_guide():
         "45": [("1.1", "2026-09-11"), ("1.1", "2026-09-11"), ("3.0", "2026-12-01")],
     }
     assert governing(document, "42", users["42"], day(10, 10)).because == users["42"][0]
+
+
+def test_the_latest_answer_is_the_latest_by_its_time_then_as_recorded_whatever_order_it_came_in():
+    from notify.answers.rule import latest
+
+    accept = Answer("2.0", ACCEPT, day(10, 4), seq=1)  # recorded first
+    objection = Answer("2.0", OBJECT, day(10, 3), seq=2)  # imported later, given earlier
+    assert latest([accept, objection]) == accept
+    assert latest([accept, objection], until=day(10, 3, 12)) == objection
+    assert latest([accept, objection], version="1.1") is None
+    again = Answer("2.0", OBJECT, day(10, 4), seq=3)  # the same instant: as recorded
+    assert latest([again, accept]) == again
+    result = at(day(10, 20), accept, objection)
+    assert (result.version, result.because) == ("2.0", accept)

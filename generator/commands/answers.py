@@ -50,6 +50,12 @@ def add_parser(subcommands: Any) -> argparse.ArgumentParser:
     serve.add_argument(
         "--answer-url", metavar="URL", help="the answer page's URL (default: answer_url setting)"
     )
+    serve.add_argument(
+        "--forwarded-allow-ips",
+        metavar="IPS",
+        help="comma-separated addresses or networks of the reverse proxies whose X-Forwarded-* "
+        "headers are honoured (default: none, from nobody)",
+    )
 
     record = actions.add_parser("record", help="record one user's answer (support staff)")
     _common(record)
@@ -137,6 +143,7 @@ def _serve(args: argparse.Namespace, ctx: Context) -> int:
     host, _, port_text = args.listen.rpartition(":")
     if not host or not port_text.isdigit():
         raise SettingsError(f"--listen {args.listen!r}", remedy="give HOST:PORT, e.g. 127.0.0.1:8000")
+    proxies = _proxies(args.forwarded_allow_ips)
     api_key = read(ANSWER_API_KEY_ENV)
     clock = time.time
     if args.as_of:
@@ -146,22 +153,24 @@ def _serve(args: argparse.Namespace, ctx: Context) -> int:
         def clock() -> float:
             return time.time() + offset
 
+    answer_url = _answer_url(args.answer_url, ctx.settings)
     app = create_app(
         catalogue(ctx.repo, ctx.settings),
         ledger_url=ledger_url(args.ledger, ctx.repo),
-        answer_url=_answer_url(args.answer_url, ctx.settings),
+        answer_url=answer_url,
         secret=answer_secret(),
         api_key=api_key,
         clock=clock,
     )
-    page = urlsplit(_answer_url(args.answer_url, ctx.settings)).path or "/"
+    page = urlsplit(answer_url).path or "/"
     print(f"Serving the answer page at http://{args.listen}{page} (and /api/); Ctrl-C stops", file=sys.stderr)
     if api_key is None:
         print(
             f"note: {ANSWER_API_KEY_ENV} is not set: the /api/ endpoints refuse every request",
             file=sys.stderr,
         )
-    # No access log: the personal links' tokens travel in the query string.
+    # No access log: the personal links' tokens travel in the query string. X-Forwarded-*
+    # only from the proxies named (uvicorn's ProxyHeadersMiddleware), else from nobody.
     uvicorn.run(
         app,
         host=host.strip("[]"),
@@ -169,9 +178,26 @@ def _serve(args: argparse.Namespace, ctx: Context) -> int:
         access_log=False,
         log_level="warning",
         server_header=False,
-        proxy_headers=False,
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies or None,
     )
     return EXIT_OK
+
+
+def _proxies(text: str | None) -> list[str]:
+    """`--forwarded-allow-ips`: each an IP address or network (no "*": name the proxies)."""
+    import ipaddress
+
+    proxies = [p.strip() for p in (text or "").split(",") if p.strip()]
+    for proxy in proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise SettingsError(
+                f"--forwarded-allow-ips: {proxy!r} is not an IP address or network",
+                remedy="name the reverse proxies in front of the service, e.g. 127.0.0.1 or 10.0.0.0/24",
+            ) from None
+    return proxies
 
 
 def _instant(text: str | None, ctx: Context, what: str) -> dt.datetime | None:
@@ -188,16 +214,16 @@ def _record(args: argparse.Namespace, ctx: Context) -> int:
     from notify.answers.store import AnswerBook
 
     facts = catalogue(ctx.repo, ctx.settings, pages=False)
-    at = _instant(args.at, ctx, "--at")
     now = ctx.as_of  # now, unless --as-of says otherwise
-    problem = answer_problem(facts, args.document, args.answer_version, args.user, args.answer, at or now)
+    at = _instant(args.at, ctx, "--at")
+    problem = answer_problem(
+        facts, args.document, args.answer_version, args.user, args.answer, at or now, now
+    )
     if problem is not None:
         raise PolicyError(problem[1], remedy="see `policyctl status` for the documents and their versions")
-    if at is not None and at > now:
-        raise SettingsError(f"--at {args.at}: lies in the future", remedy="give when the user answered")
     with AnswerBook(ledger_url(args.ledger, ctx.repo)) as book:
         done = book.record(
-            args.document, args.answer_version, args.user, args.answer, at=at or now, source="record"
+            args.document, args.answer_version, args.user, args.answer, at=at, now=now, source="record"
         )
     when = iso(done.answer.at, ctx.settings.zone)
     if done.recorded:
@@ -222,7 +248,7 @@ def _import_rows(path: Path) -> Iterator[tuple[str, dict[str, str]]]:
                         continue
                     try:
                         record = json.loads(line)
-                    except ValueError:
+                    except (ValueError, RecursionError):
                         yield f"{path.name} line {number}", {"_error": "not a JSON object"}
                         continue
                     if not isinstance(record, dict):
@@ -252,31 +278,45 @@ def _import_rows(path: Path) -> Iterator[tuple[str, dict[str, str]]]:
         raise SettingsError(f"{path}: unreadable CSV ({exc})", remedy="save the file as CSV") from None
 
 
-def _import(args: argparse.Namespace, ctx: Context) -> int:
-    """Every row is checked before anything is recorded: a file with a bad row records
-    nothing, and a file recorded twice records nothing the second time."""
+_Row = tuple[str, str, str, str, dt.datetime]
+"""An answer to import: document, version, user, answer, when it was given."""
+
+
+def _checked_rows(path: Path, ctx: Context) -> tuple[list[_Row], list[str], int]:
+    """The rows of ``path``, read once and each checked by the rule of every recorder
+    (`answer_problem`): (the answers, the problems, how many rows were read)."""
     from notify.answers.rule import answer_problem
-    from notify.answers.store import AnswerBook
 
     facts = catalogue(ctx.repo, ctx.settings, pages=False)
     now = ctx.as_of  # now, unless --as-of says otherwise
+    rows: list[_Row] = []
     problems: list[str] = []
     count = 0
-    for where, row in _import_rows(args.file):
+    for where, row in _import_rows(path):
         count += 1
         if "_error" in row:
             problems.append(f"{where}: {row['_error']}")
             continue
         try:
             at = _instant(row["at"], ctx, "at") or now
-        except SettingsError:
-            problems.append(f"{where}: cannot read the time {row['at']!r}; use e.g. 2026-10-03T12:00+08:00")
+        except SettingsError as error:
+            problems.append(f"{where}: cannot take the time {row['at']!r} ({error.message})")
             continue
-        problem = answer_problem(facts, row["document"], row["version"], row["user"], row["answer"], at)
-        if problem is None and at > now:
-            problem = ("answer", "the time lies in the future")
+        problem = answer_problem(facts, row["document"], row["version"], row["user"], row["answer"], at, now)
         if problem is not None:
             problems.append(f"{where}: {problem[1]}")
+            continue
+        rows.append((row["document"], row["version"], row["user"], row["answer"], at))
+    return rows, problems, count
+
+
+def _import(args: argparse.Namespace, ctx: Context) -> int:
+    """Every row is checked before anything is recorded: a file with a bad row records
+    nothing, and a file recorded twice records nothing the second time. The file is read
+    once: the rows recorded are the rows checked."""
+    from notify.answers.store import AnswerBook
+
+    rows, problems, count = _checked_rows(args.file, ctx)
     if problems:
         for line in problems[:50]:
             print(f"error: {line}", file=sys.stderr)
@@ -289,12 +329,8 @@ def _import(args: argparse.Namespace, ctx: Context) -> int:
         )
     recorded = 0
     with AnswerBook(ledger_url(args.ledger, ctx.repo)) as book:
-        for _where, row in _import_rows(args.file):
-            at = _instant(row["at"], ctx, "at") or now
-            done = book.record(
-                row["document"], row["version"], row["user"], row["answer"], at=at, source="import"
-            )
-            recorded += done.recorded
+        for document, version, user, answer, at in rows:
+            recorded += book.record(document, version, user, answer, at=at, source="import").recorded
     print(f"{count} answers read, {recorded} recorded, {count - recorded} already there")
     return EXIT_OK
 

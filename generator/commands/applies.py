@@ -1,7 +1,7 @@
 """`policyctl applies`: which version governs a user's data at an instant.
 
 The rule (docs/operators.md, "Which version governs a user's data") is the pure
-function `notify.applies.governing`, fed with the history's effective instants and the
+function `notify.answers.rule.governing`, fed with the history's effective instants and the
 answers in the ledger. `--all` streams every user the ledger knows (notified or
 answered): one line each, in memory only the answers, never the list of users.
 """
@@ -28,7 +28,9 @@ def add_parser(subcommands: Any) -> argparse.ArgumentParser:
     add_common_arguments(parser)
     add_ledger_argument(parser)
     who = parser.add_mutually_exclusive_group(required=True)
-    who.add_argument("--user", metavar="ID", help="the user's id (or email-sha256:<hex> for one without)")
+    who.add_argument(
+        "--user", metavar="ID", help="the user's id (email-hmac:<hex> for one without, as --all lists them)"
+    )
     who.add_argument("--all", action="store_true", help="every user the ledger knows")
     parser.add_argument("--document", help="only this document (default: every document)")
     output = parser.add_mutually_exclusive_group()

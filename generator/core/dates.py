@@ -75,17 +75,32 @@ def local_midnight(day: dt.date, zone: ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(0, 0), tzinfo=zone)
 
 
+INSTANTS = (dt.datetime(2, 1, 1, tzinfo=dt.UTC), dt.datetime(9998, 12, 31, 23, 59, 59, tzinfo=dt.UTC))
+"""The instants `parse_instant` takes: a year inside the calendar's limits (years 1 to 9999)
+at either end, so that windows and schedules counted from one stay in range."""
+
+
 def parse_instant(text: str, zone: ZoneInfo) -> dt.datetime:
     """`--as-of`: an ISO date (00:00 of that day, local) or date-time (local if naive)."""
     text = text.strip()
     try:
         if len(text) == 10:
-            return local_midnight(dt.date.fromisoformat(text), zone)
-        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+            moment = local_midnight(dt.date.fromisoformat(text), zone)
+        else:
+            moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise ValueError(
             f"cannot read {text!r} as a date or date-time; use e.g. 2026-10-16 or 2026-10-16T09:30"
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
-    return moment.astimezone(zone)
+    try:
+        utc = moment.astimezone(dt.UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or not INSTANTS[0] <= utc <= INSTANTS[1]:
+        raise ValueError(
+            f"{text!r} lies outside {INSTANTS[0].date()} to {INSTANTS[1].date()} (UTC), where the "
+            "dates computed from an instant stay within the calendar; give an instant between them"
+        )
+    return utc.astimezone(zone)

@@ -13,15 +13,20 @@ Routes (``<path>`` is the path of ``answer_url``):
   language, with the title, summary and links of that language's pages; with one
   language, the page's words in the recipient's locale, en or zh).
 - ``POST <path>`` (form fields ``token``, ``answer``): records the answer and answers
-  303 to the page, which then confirms what follows.
+  with the page, which confirms what follows (no redirect: none ever carries a token).
 - ``POST /api/answers`` (JSON, ``Authorization: Bearer <POLICYCTL_ANSWER_API_KEY>``).
 - ``GET /api/applies?user=ID&document=D[&as_of=WHEN]`` (the same key).
 
-A missing, forged, expired or foreign token, an unknown document or version, a body
-over its limit: 4xx, and nothing is recorded. The token itself is the form's CSRF
-token (only its recipient has it); pages are sent with a strict Content-Security-Policy,
-``Referrer-Policy: no-referrer`` (the token stays out of other sites' logs), no framing
-and no caching.
+Every other path is 404, a trailing slash included (no redirect, which would be built
+from the request's Host header). A missing, forged, expired or foreign token, an unknown
+document or version, a malformed body or instant, a body over its limit: 4xx (pages in
+the reader's language), and nothing is recorded; 503 only when the database cannot be
+reached. The token itself is the form's CSRF token (only its recipient has it); as a
+second line of defence a POST that a browser says comes from another site
+(``Sec-Fetch-Site``, else ``Origin``) is refused with 403. Every response is sent with
+``Cache-Control: no-store`` and ``Referrer-Policy: no-referrer`` (the token stays out of
+caches and other sites' logs); pages also with a strict Content-Security-Policy and no
+framing.
 """
 
 from __future__ import annotations
@@ -36,15 +41,19 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import KW_ONLY, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import jinja2
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from notify.answers.rule import (
     ANSWERS,
@@ -55,13 +64,14 @@ from notify.answers.rule import (
     VersionFacts,
     answer_problem,
     governing,
+    user_problem,
 )
 from notify.answers.serialise import governing_json
 from notify.answers.store import AnswerBook
-from notify.common.dates import format_date
+from notify.common.dates import format_date, parse_offset_instant
 from notify.common.errors import NotifyError
 from notify.common.resources import SITE_TEMPLATES
-from notify.common.tokens import Claim, Signer, TokenError
+from notify.common.tokens import ANSWER_API, Claim, Signer, TokenError, answer_url_problem
 from notify.contract.revision import match_language
 
 TEMPLATES = SITE_TEMPLATES / "answers"
@@ -76,16 +86,37 @@ STYLE = (
     "label{display:block;margin:.4em 0}"
 )
 _STYLE_HASH = base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
+EVERY_RESPONSE = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+}
+"""What every response carries (pages and the API, refusals included): no cache keeps a
+page with a token or an answer, no Referer takes a token elsewhere."""
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         f"default-src 'none'; style-src 'sha256-{_STYLE_HASH}'; form-action 'self'; "
         "frame-ancestors 'none'; base-uri 'none'"
     ),
-    "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Cache-Control": "no-store",
+    **EVERY_RESPONSE,
 }
+REFUSALS = {
+    "missing": 400,
+    "malformed": 400,
+    "form": 400,
+    "forged": 403,
+    "cross-site": 403,
+    "foreign": 404,
+    "not-found": 404,
+    "expired": 410,
+    "too-large": 413,
+    "invalid": 422,
+    "unavailable": 503,
+}
+"""The reasons a page refuses (the refused page words each) and their status."""
+SAME_SITE = ("same-origin", "none")
+"""The values of Sec-Fetch-Site a POST is taken with (from the page itself; typed by hand)."""
 
 
 class _TooLarge(Exception):
@@ -134,6 +165,39 @@ def _template_language(language: str) -> str:
     return match_language(language, LOCALES) or "en"
 
 
+def _origin(url: str) -> str:
+    """The origin of ``url`` as a browser writes it in ``Origin`` (no default port)."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    port = parts.port
+    default = {"http": 80, "https": 443}.get(scheme)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{scheme}://{host}" + (f":{port}" if port and port != default else "")
+
+
+class _EveryResponse:
+    """ASGI middleware: every response carries `EVERY_RESPONSE` (those it has not set)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in EVERY_RESPONSE.items():
+                    headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, sending)
+
+
 @dataclass(eq=False)
 class AnswerApp:
     """The state behind the routes (`create_app` makes it)."""
@@ -147,6 +211,8 @@ class AnswerApp:
     _: KW_ONLY
     path: str
     """The answer page's path."""
+    origin: str
+    """The answer page's origin (`_origin` of answer_url): where its form is posted from."""
     api_key: str | None
     """The key the API asks for; None: the API is off."""
     clock: Callable[[], float]
@@ -159,6 +225,10 @@ class AnswerApp:
             autoescape=True,
             undefined=jinja2.StrictUndefined,
         )
+
+    def now(self) -> datetime:
+        """The service's instant (`clock`: now, or the --as-of instant run on)."""
+        return datetime.fromtimestamp(self.clock(), UTC)
 
     # -- pages ------------------------------------------------------------------------
 
@@ -203,17 +273,12 @@ class AnswerApp:
             raise TokenError("this link names a revision we do not publish", reason="foreign")
         return claim, document
 
-    def _refusal(self, error: TokenError, request: Request) -> HTMLResponse:
-        status = {"missing": 400, "malformed": 400, "forged": 403, "foreign": 404, "expired": 410}[
-            error.reason
-        ]
-        return self._page(
-            request,
-            "refused",
-            self._language(None, request),
-            status,
-            reason=error.reason,
-        )
+    def refused(self, request: Request, reason: str, language: str | None = None) -> HTMLResponse:
+        """The refused page for ``reason`` (a key of `REFUSALS`, its status), in ``language``
+        (default: the browser's)."""
+        if language is None:
+            language = self._language(None, request)
+        return self._page(request, "refused", language, REFUSALS[reason], reason=reason)
 
     def _consequence(self, document: DocumentFacts, user: str, answer: Answer) -> dict[str, Any]:
         """What follows from ``answer``: which version governs the user's data from when."""
@@ -237,7 +302,14 @@ class AnswerApp:
         try:
             claim, document = self._claim(token)
         except TokenError as error:
-            return self._refusal(error, request)
+            return self.refused(request, error.reason)
+        return await self._question(request, claim, document, token, answered=False)
+
+    async def _question(
+        self, request: Request, claim: Claim, document: DocumentFacts, token: str, *, answered: bool
+    ) -> Response:
+        """The page of the revision ``claim`` names, with the user's answer and what follows
+        from it (``answered``: thanking them for the answer just recorded)."""
         language = self._language(claim, request, document.version(claim.version))
         try:
             latest = await run_in_threadpool(self.book.latest, claim.document, claim.version, claim.user)
@@ -245,7 +317,7 @@ class AnswerApp:
             if latest is not None:
                 consequence = await run_in_threadpool(self._consequence, document, claim.user, latest)
         except SQLAlchemyError:
-            return self._page(request, "refused", language, 503, reason="unavailable")
+            return self.refused(request, "unavailable", language)
         # The revision in the page's language: its title, summary, sections and links.
         shown = document.in_language(language)
         version = shown.version(claim.version)
@@ -259,56 +331,74 @@ class AnswerApp:
             previous=shown.previous(claim.version),
             token=token,
             consequence=consequence,
-            answered=request.query_params.get("answered") == "1",
+            answered=answered,
             expires=datetime.fromtimestamp(claim.expires, UTC).astimezone(version.effective.tzinfo)
             if version
             else None,
             date=lambda when: format_date(when, words),
-            now=datetime.fromtimestamp(self.clock(), UTC),
+            now=self.now(),
         )
 
-    async def answer(self, request: Request) -> Response:
-        language = self._language(None, request)
+    def cross_site(self, request: Request) -> bool:
+        """Whether a browser says this POST comes from another site: its Sec-Fetch-Site,
+        else its Origin (neither: not a browser's form, e.g. the shop's API client; Origin
+        "null": a page without a Referer, its own form among them, says nothing)."""
+        site = request.headers.get("sec-fetch-site")
+        if site is not None:
+            return site.strip().lower() not in SAME_SITE
+        origin = request.headers.get("origin")
+        if origin is None or origin.strip() == "null":
+            return False
+        return origin.strip().lower() != self.origin
+
+    async def _form(self, request: Request) -> dict[str, str] | str:
+        """The fields of the answer form, or the reason it is refused."""
+        if self.cross_site(request):
+            return "cross-site"
         try:
             raw = await _body(request, FORM_LIMIT)
         except _TooLarge:
-            return self._page(request, "refused", language, 413, reason="too-large")
+            return "too-large"
         if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-            return self._page(request, "refused", language, 415, reason="form")
+            return "form"
         try:
-            fields = dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=10))
+            return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=10))
         except (UnicodeDecodeError, ValueError):
-            return self._page(request, "refused", language, 400, reason="form")
+            return "form"
+
+    async def answer(self, request: Request) -> Response:
+        fields = await self._form(request)
+        if isinstance(fields, str):
+            return self.refused(request, fields)
         try:
-            claim, _document = self._claim(fields.get("token"))
+            claim, document = self._claim(fields.get("token"))
         except TokenError as error:
-            return self._refusal(error, request)
+            return self.refused(request, error.reason)
+        language = self._language(claim, request, document.version(claim.version))
         # The form also names what it shows: a token for another document or version
         # than the page the answer was given on is refused.
         for name, value in (("document", claim.document), ("version", claim.version)):
             if fields.get(name, value) != value:
-                return self._refusal(TokenError("a token for another revision", reason="foreign"), request)
+                return self.refused(request, "foreign", language)
         answer = fields.get("answer", "")
         if answer not in ANSWERS:
-            return self._page(request, "refused", language, 400, reason="form")
+            return self.refused(request, "form", language)
+        now = self.now()
+        if answer_problem(self.catalogue, claim.document, claim.version, claim.user, answer, now, now):
+            return self.refused(request, "invalid", language)
         try:
             await run_in_threadpool(
-                self.book.record,
-                claim.document,
-                claim.version,
-                claim.user,
-                answer,
-                at=datetime.fromtimestamp(self.clock(), UTC),
-                source="page",
+                self.book.record, claim.document, claim.version, claim.user, answer, now=now, source="page"
             )
         except (SQLAlchemyError, NotifyError):
-            return self._page(request, "refused", language, 503, reason="unavailable")
-        target = f"{request.url.path}?{urlencode({'token': fields['token'], 'answered': '1'})}"
-        return RedirectResponse(target, status_code=303, headers=SECURITY_HEADERS)
+            return self.refused(request, "unavailable", language)
+        return await self._question(request, claim, document, fields["token"], answered=True)
 
     # -- the shop's API ---------------------------------------------------------------
 
     def _authorised(self, request: Request) -> JSONResponse | None:
+        if self.cross_site(request):
+            return _problem(403, "a request from another site's page: refused")
         if self.api_key is None:
             return _problem(403, "the API is off: set POLICYCTL_ANSWER_API_KEY where the answer service runs")
         given = request.headers.get("authorization", "")
@@ -327,31 +417,23 @@ class AnswerApp:
             return _problem(413, f"the body is larger than {JSON_LIMIT} bytes")
         try:
             data = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            return _problem(400, "the body is not JSON")
-        if not isinstance(data, dict):
-            return _problem(400, 'send one JSON object: {"user", "document", "version", "answer"[, "at"]}')
-        user, doc_id, version, answer = (data.get(k) for k in ("user", "document", "version", "answer"))
-        if not all(isinstance(v, str) and v for v in (user, doc_id, version, answer)):
-            return _problem(422, '"user", "document", "version" and "answer" are required strings')
-        assert isinstance(user, str) and isinstance(doc_id, str) and isinstance(version, str)
-        assert isinstance(answer, str)
-        problem = self.check_answer(doc_id, version, user, answer)
+        except (ValueError, RecursionError):
+            return _problem(400, "the body is not JSON (or nests too deep)")
+        answer = _api_answer(data)
+        if isinstance(answer, JSONResponse):
+            return answer
+        doc_id, version, user, answer_text, at_text = answer
+        now = self.now()
+        try:
+            at = None if at_text is None else parse_offset_instant(at_text)
+        except ValueError as exc:
+            return _problem(422, f'"at" must be {exc}')
+        problem = answer_problem(self.catalogue, doc_id, version, user, answer_text, at or now, now)
         if problem is not None:
-            return _problem(*problem)
-        at = None
-        if data.get("at") is not None:
-            try:
-                at = datetime.fromisoformat(str(data["at"]).replace("Z", "+00:00"))
-            except ValueError:
-                return _problem(422, '"at" must be an ISO 8601 date-time with its offset')
-            if at.tzinfo is None:
-                return _problem(422, '"at" needs its offset, e.g. 2026-10-03T12:00:00+08:00')
-            if at.timestamp() > self.clock() + 300:
-                return _problem(422, '"at" lies in the future')
+            return _problem(404 if problem[0] == "document" else 422, problem[1])
         try:
             done = await run_in_threadpool(
-                self.book.record, doc_id, version, user, answer, at=at, source="api"
+                self.book.record, doc_id, version, user, answer_text, at=at, now=now, source="api"
             )
         except (SQLAlchemyError, NotifyError):
             return _problem(503, "the answers cannot be recorded right now; retry")
@@ -367,15 +449,6 @@ class AnswerApp:
             status_code=201 if done.recorded else 200,
         )
 
-    def check_answer(self, doc_id: str, version: str, user: str, answer: str) -> tuple[int, str] | None:
-        """Why an answer cannot be recorded (status, message), or None."""
-        problem = answer_problem(
-            self.catalogue, doc_id, version, user, answer, datetime.fromtimestamp(self.clock(), UTC)
-        )
-        if problem is None:
-            return None
-        return (404 if problem[0] == "document" else 422), problem[1]
-
     async def api_applies(self, request: Request) -> Response:
         refused = self._authorised(request)
         if refused is not None:
@@ -384,17 +457,18 @@ class AnswerApp:
         doc_id = request.query_params.get("document", "")
         if not user or not doc_id:
             return _problem(422, "give ?user=ID&document=D")
+        problem = user_problem(user)
+        if problem is not None:
+            return _problem(422, problem)
         document = self.catalogue.document(doc_id)
         if document is None:
             return _problem(404, f"no document {doc_id!r}")
-        when = datetime.fromtimestamp(self.clock(), UTC)
+        when = self.now()
         if request.query_params.get("as_of"):
             try:
-                when = datetime.fromisoformat(request.query_params["as_of"].replace("Z", "+00:00"))
-            except ValueError:
-                return _problem(422, "as_of must be an ISO 8601 date-time with its offset")
-            if when.tzinfo is None:
-                return _problem(422, "as_of needs its offset")
+                when = parse_offset_instant(request.query_params["as_of"])
+            except ValueError as exc:
+                return _problem(422, f"as_of must be {exc}")
         try:
             answers = await run_in_threadpool(self.book.of_user, doc_id, user)
         except SQLAlchemyError:
@@ -402,9 +476,33 @@ class AnswerApp:
         zone = document.versions[0].effective.tzinfo if document.versions else UTC
         return JSONResponse(governing_json(governing(document, user, answers, when), zone))
 
+    async def not_found(self, request: Request, exc: Exception) -> Response:
+        """Any other path or method (a trailing slash too): 404 or 405, never a redirect;
+        the API's as JSON, the rest as the refused page in the reader's language."""
+        status = exc.status_code if isinstance(exc, HTTPException) else 404
+        if request.url.path == ANSWER_API or request.url.path.startswith(ANSWER_API + "/"):
+            return _problem(status, "no such endpoint: POST /api/answers, GET /api/applies")
+        page = self.refused(request, "not-found" if status == 404 else "form")
+        page.status_code = status
+        return page
+
+
+def _api_answer(data: Any) -> tuple[str, str, str, str, str | None] | JSONResponse:
+    """(document, version, user, answer, at or None) of an API body, or the 4xx refusing it."""
+    if not isinstance(data, dict):
+        return _problem(400, 'send one JSON object: {"user", "document", "version", "answer"[, "at"]}')
+    fields = [data.get(k) for k in ("document", "version", "user", "answer")]
+    if not all(isinstance(v, str) and v for v in fields):
+        return _problem(422, '"user", "document", "version" and "answer" are required strings')
+    at = data.get("at")
+    if at is not None and not isinstance(at, str):
+        return _problem(422, '"at" must be a string: an ISO 8601 date-time with its offset')
+    doc_id, version, user, answer = (str(v) for v in fields)
+    return doc_id, version, user, answer, at
+
 
 def _problem(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status, headers={"Cache-Control": "no-store"})
+    return JSONResponse({"error": message}, status_code=status)
 
 
 def _lifespan(state: AnswerApp) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
@@ -427,12 +525,18 @@ def create_app(
     api_key: str | None = None,
     clock: Callable[[], float] = time.time,
 ) -> Starlette:
-    """The ASGI application of the answer page (at the path of ``answer_url``) and the API."""
+    """The ASGI application of the answer page (at the path of ``answer_url``) and the API.
+    NotifyError when ``answer_url`` cannot be the page's (`answer_url_problem`)."""
+    problem = answer_url_problem(answer_url)
+    if problem is not None:
+        raise NotifyError(problem)
+    signer = Signer(secret)
     state = AnswerApp(
         catalogue,
         AnswerBook(ledger_url),
-        Signer(secret),
+        signer,
         path=urlsplit(answer_url).path or "/",
+        origin=_origin(answer_url),
         api_key=api_key or None,
         clock=clock,
     )
@@ -440,11 +544,16 @@ def create_app(
         routes=[
             Route(state.path, state.page, methods=["GET"]),
             Route(state.path, state.answer, methods=["POST"]),
-            Route("/api/answers", state.api_answers, methods=["POST"]),
-            Route("/api/applies", state.api_applies, methods=["GET"]),
+            Route(f"{ANSWER_API}/answers", state.api_answers, methods=["POST"]),
+            Route(f"{ANSWER_API}/applies", state.api_applies, methods=["GET"]),
         ],
+        middleware=[Middleware(_EveryResponse)],
+        exception_handlers={HTTPException: state.not_found},
         lifespan=_lifespan(state),
     )
+    # No redirect from /path/ to /path: Starlette builds it from the Host header and the
+    # scheme it was reached by, and it would carry the token (or the API key) along.
+    app.router.redirect_slashes = False
     app.state.answers = state
     return app
 

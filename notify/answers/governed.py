@@ -15,7 +15,9 @@ Only recipients whose governing version differs from the one the notice is compa
 are remembered, so memory grows with the objectors, not with the campaign.
 
 A recipient whose answers this revision cannot place (an answer to a version after it:
-a late notice of a revision since superseded) is sent the ordinary redline.
+a late notice of a revision since superseded) is sent the ordinary redline; so is one
+without an id when the key of the users' ids (`notify.common.secrets.address_key`) is not
+set: without it their answers cannot be found.
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ from typing import Protocol
 import sqlalchemy as sa
 
 from notify.answers.rule import OBJECT, Answer, DocumentFacts, VersionFacts, governing_version
+from notify.common.errors import NotifyError
 from notify.common.schema import answers as answers_table
-from notify.common.tokens import user_key
+from notify.common.tokens import UserKeys, user_keys
 from notify.contract.revision import Revision
 
 
@@ -73,6 +76,11 @@ class RecipientRedlines:
         }
         self._since: dict[str, str] = {}
         self._table = False
+        self._keys: UserKeys | None = None
+        try:
+            self._keys = user_keys()
+        except NotifyError:
+            pass  # only users with an id can be looked up
 
     @property
     def useful(self) -> bool:
@@ -84,7 +92,7 @@ class RecipientRedlines:
         thread, before they are sent)."""
         if not self.own:
             return
-        keys = list(dict.fromkeys(user_key(r.recipient_id, r.email) for r in rows))
+        keys = list(dict.fromkeys(k for r in rows if (k := self._key(r.recipient_id, r.email))))
         for key in keys:
             self._since.pop(key, None)
         if not keys or not self._has_table():
@@ -103,7 +111,13 @@ class RecipientRedlines:
         """The earlier version whose redline this recipient is sent, "" for the notice's."""
         if not self._since:
             return ""
-        return self._since.get(user_key(recipient_id, email), "")
+        return self._since.get(self._key(recipient_id, email), "")
+
+    def _key(self, recipient_id: str, email: str) -> str:
+        """The id answers name the recipient by; "" when it cannot be known (no key)."""
+        if recipient_id or self._keys is None:
+            return recipient_id
+        return self._keys(recipient_id, email)
 
     def _has_table(self) -> bool:
         if not self._table:

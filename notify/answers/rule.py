@@ -16,9 +16,16 @@ the original policy. So, for one user and one document at instant T:
   and a later revision from when it takes effect, unless objected to). Accepting a
   version older than the one objected to lifts nothing.
 
-Answers recorded after T do not count at T, so any past state can be reproduced. Answers
+Answers count in the order they were given (their ``at``), answers given at the same
+instant in the order they were recorded (:func:`answer_order`): an answer imported late
+with an earlier ``at`` takes its place in that order, and a user's answer to a version is
+their latest by that order (:func:`latest`). Every reader (`applies`, `answers report`,
+the answer page, the API, the redline of the notices) reads answers by these two.
+
+Answers given after T do not count at T, so any past state can be reproduced. Answers
 to versions the history does not hold, or to a document's first version (there is no
-earlier version to keep), are ignored here; the recorders refuse them.
+earlier version to keep), are ignored here; the recorders refuse them
+(:func:`answer_problem`, the one check of the page, the API, `record` and `import`).
 
 No I/O, no clock: the command line, the ASGI application and the tests call
 :func:`governing` with the facts.
@@ -26,9 +33,10 @@ No I/O, no clock: the command line, the ASGI application and the tests call
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from notify.common.tokens import USER_LIMIT
@@ -36,6 +44,9 @@ from notify.contract.revision import Translation, notice_language, translation_i
 
 ACCEPT, OBJECT = "accept", "object"
 ANSWERS = (ACCEPT, OBJECT)
+CLOCK_TOLERANCE = timedelta(minutes=5)
+"""How far after the recorder's clock an answer's time may lie (a shop's clock a few
+seconds or minutes ahead); later is the future, refused."""
 
 
 @dataclass(frozen=True)
@@ -164,7 +175,23 @@ class Answer:
     version: str
     answer: str  # ACCEPT or OBJECT
     at: datetime  # when it was given (timezone-aware)
-    seq: int = 0  # order among answers given at the same instant
+    seq: int = 0  # order among answers given at the same instant: the order recorded (the row's id)
+
+
+def answer_order(answer: Answer) -> tuple[datetime, int]:
+    """The order answers count in: by when they were given, then as they were recorded."""
+    return (answer.at, answer.seq)
+
+
+def latest(
+    answers: Iterable[Answer], version: str | None = None, until: datetime | None = None
+) -> Answer | None:
+    """The answer that counts last among ``answers`` (to ``version`` only, given ``until``
+    or before only, when named): the user's answer."""
+    chosen = [
+        a for a in answers if (version is None or a.version == version) and (until is None or a.at <= until)
+    ]
+    return max(chosen, key=answer_order, default=None)
 
 
 @dataclass(frozen=True)
@@ -184,10 +211,13 @@ class Governing:
 
 
 def answer_problem(
-    catalogue: Catalogue, document: str, version: str, user: str, answer: str, now: datetime
+    catalogue: Catalogue, document: str, version: str, user: str, answer: str, at: datetime, now: datetime
 ) -> tuple[str, str] | None:
-    """Why an answer cannot be recorded, as (what is wrong: "document" or "answer", the
-    message), or None. The same check for the page, the API, `record` and `import`."""
+    """Why an answer given at ``at`` cannot be recorded at ``now``, as (what is wrong:
+    "document" or "answer", the message), or None. The one check of the page, the API,
+    `record` and `import`: a known, published version other than a document's first, given
+    after it was published and not in the future (:data:`CLOCK_TOLERANCE`), by a user id
+    of 1 to ``USER_LIMIT`` printable characters."""
     facts = catalogue.document(document)
     if facts is None:
         known = ", ".join(d.id for d in catalogue.documents)
@@ -202,8 +232,25 @@ def answer_problem(
         return "answer", f"{document} {version} is not published yet"
     if answer not in ANSWERS:
         return "answer", f"answer {answer!r}: use accept or object"
-    if not user or len(user) > USER_LIMIT:
-        return "answer", f"the user id must be 1 to {USER_LIMIT} characters"
+    problem = user_problem(user) or _time_problem(at, now, published)
+    return None if problem is None else ("answer", problem)
+
+
+def user_problem(user: str) -> str | None:
+    """Why ``user`` cannot name a user (empty, too long, a control character), or None."""
+    if not user or len(user) > USER_LIMIT or any(unicodedata.category(c) in ("Cc", "Cs") for c in user):
+        return f"the user id must be 1 to {USER_LIMIT} characters, none of them a control character"
+    return None
+
+
+def _time_problem(at: datetime, now: datetime, published: datetime | None) -> str | None:
+    if published is not None and at < published:
+        return (
+            f"the answer's time {at.isoformat()} lies before the version was published "
+            f"({published.isoformat()})"
+        )
+    if at > now + CLOCK_TOLERANCE:
+        return f"the answer's time {at.isoformat()} lies in the future"
     return None
 
 
@@ -211,7 +258,7 @@ def _ordered(document: DocumentFacts, answers: Iterable[Answer]) -> list[tuple[A
     """The answers the history can place, with their version's index, in recording order."""
     known = [(a, document.index(a.version)) for a in answers if a.answer in ANSWERS]
     placed = [(a, i) for a, i in known if i is not None]
-    placed.sort(key=lambda pair: (pair[0].at, pair[0].seq))
+    placed.sort(key=lambda pair: answer_order(pair[0]))
     return placed
 
 

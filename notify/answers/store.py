@@ -7,6 +7,10 @@ both try the same number, one of them wins, the other reads the winner's answer 
 records nothing. So a repeated answer (a double click, a resent form, a retried API
 call) is one record on SQLite and on PostgreSQL alike; a changed answer is a new record,
 the earlier one kept.
+
+Which answer counts last is the rule's (:func:`notify.answers.rule.latest`: by when it was
+given, then as recorded, the row's id): every reader here hands the rule the row's id as
+``Answer.seq`` and leaves the ordering to it.
 """
 
 from __future__ import annotations
@@ -19,12 +23,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from notify.answers.rule import ANSWERS, Answer
+from notify.answers.rule import ANSWERS, Answer, answer_order, latest
 from notify.common.database import ANSWERS_LOCK, Database
 from notify.common.errors import NotifyError
 from notify.common.redaction import redact
 from notify.common.schema import SENT, SOURCE_LIMIT, UTCDateTime, answers, answers_metadata, notices
-from notify.common.tokens import USER_LIMIT, user_key
+from notify.common.tokens import USER_LIMIT, UserKeys, user_keys
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,7 @@ class AnswerBook:
         self.engine = self.ledger.engine
         self.dialect = self.ledger.dialect
         self._reader: Database | None = None
+        self._keys: UserKeys | None = None
         try:
             with self.engine.begin() as conn:
                 if self.dialect == "postgresql":
@@ -79,63 +84,82 @@ class AnswerBook:
         answer: str,
         *,
         at: datetime | None = None,
+        now: datetime | None = None,
         source: str,
     ) -> Recorded:
-        """Record ``user``'s ``answer`` (given at ``at``, default now) unless it repeats
-        their latest answer to that version, or an identical answer at that instant (an
-        import run twice records nothing the second time)."""
+        """Record ``user``'s ``answer`` unless it changes nothing: the answer that counts
+        last at its instant is already this one to this version, or this very answer was
+        given at that instant (an import run twice records nothing the second time).
+
+        ``at``: when an answer given earlier was given. Without it the answer is given now:
+        at ``now``, the recorder's clock (the answer service's runs from its --as-of), else
+        this machine's."""
         if answer not in ANSWERS:
             raise NotifyError(f"answer {answer!r}: use accept or object")
         if not user or len(user) > USER_LIMIT:
             raise NotifyError(f"user id must be 1 to {USER_LIMIT} characters")
-        now = datetime.now(UTC)
-        when = at if at is not None else now
+        recorded_at = datetime.now(UTC)
+        when = at if at is not None else (now or recorded_at)
         if when.tzinfo is None:
             raise NotifyError("the answer's time needs a time zone")
-        c = answers.c
-        mine = sa.and_(c.document == document, c.version == version, c.user_key == user)
         for _ in range(20):
             try:
                 with self.engine.begin() as conn:
-                    latest = conn.execute(
-                        sa.select(c.seq, c.answer, c.answered_at).where(mine).order_by(c.seq.desc()).limit(1)
-                    ).first()
-                    if latest is not None and latest.answer == answer:
-                        return Recorded(False, Answer(version, answer, latest.answered_at, latest.seq))
-                    if at is not None:
-                        same = conn.execute(
-                            sa.select(c.seq).where(mine, c.answer == answer, c.answered_at == when).limit(1)
-                        ).first()
-                        if same is not None:
-                            return Recorded(False, Answer(version, answer, when, same.seq))
-                    seq = (latest.seq if latest is not None else 0) + 1
-                    conn.execute(
-                        answers.insert().values(
-                            document=document,
-                            version=version,
-                            user_key=user,
-                            seq=seq,
-                            answer=answer,
-                            answered_at=when,
-                            recorded_at=now,
-                            source=source[:SOURCE_LIMIT],
-                        )
+                    return self._record(
+                        conn, document, version, user, answer, when, at is None, recorded_at, source
                     )
-                    return Recorded(True, Answer(version, answer, when, seq))
             except IntegrityError:
                 continue  # another request took this number first: read again
         raise NotifyError("the answer could not be recorded: too many concurrent answers for this user")
 
-    def latest(self, document: str, version: str, user: str) -> Answer | None:
+    def _record(
+        self,
+        conn: sa.Connection,
+        document: str,
+        version: str,
+        user: str,
+        answer: str,
+        when: datetime,
+        live: bool,
+        recorded_at: datetime,
+        source: str,
+    ) -> Recorded:
+        """`record`'s work in one transaction. A live answer (given now) is compared with the
+        answer that counts last of all: one racing it, recorded a moment before and so
+        stamped a moment after it, is the same answer."""
         c = answers.c
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                sa.select(c.version, c.answer, c.answered_at, c.seq)
-                .where(c.document == document, c.version == version, c.user_key == user)
-                .order_by(c.seq.desc())
-                .limit(1)
-            ).first()
-        return None if row is None else Answer(row.version, row.answer, row.answered_at, row.seq)
+        rows = conn.execute(
+            sa.select(c.id, c.version, c.seq, c.answer, c.answered_at).where(
+                c.document == document, c.user_key == user
+            )
+        ).all()
+        given = [Answer(r.version, r.answer, r.answered_at, r.id) for r in rows]
+        before = latest(given, until=None if live else when)
+        if before is not None and (before.version, before.answer) == (version, answer):
+            return Recorded(False, before)
+        same = [a for a in given if (a.version, a.answer, a.at) == (version, answer, when)]
+        if same:
+            return Recorded(False, same[0])
+        seq = max((r.seq for r in rows if r.version == version), default=0) + 1
+        inserted = conn.execute(
+            answers.insert().values(
+                document=document,
+                version=version,
+                user_key=user,
+                seq=seq,
+                answer=answer,
+                answered_at=when,
+                recorded_at=recorded_at,
+                source=source[:SOURCE_LIMIT],
+            )
+        )
+        key = inserted.inserted_primary_key
+        assert key is not None
+        return Recorded(True, Answer(version, answer, when, int(key[0])))
+
+    def latest(self, document: str, version: str, user: str) -> Answer | None:
+        """The user's answer to that version: the one that counts last (the rule's)."""
+        return latest(self.of_user(document, user), version=version)
 
     def of_user(self, document: str, user: str) -> list[Answer]:
         """Every answer of ``user`` to ``document``'s versions."""
@@ -169,7 +193,7 @@ class AnswerBook:
 
     def known_users(self, document: str | None = None) -> Iterator[str]:
         """Every user the ledger knows, each once, in order: those notified (by id, else by
-        the hash of their address) and those who answered."""
+        the keyed hash of their address) and those who answered."""
         mark = "%(document)s" if self.dialect == "postgresql" else ":document"
         where = f"WHERE document = {mark}" if document is not None else ""
         sql = (
@@ -184,11 +208,18 @@ class AnswerBook:
         with self.reading.connect() as conn:
             extra = {r[0] for r in conn.execute(answered)}
         for anonymous, who in self._stream(sql, {"document": document} if document is not None else {}):
-            key = user_key("", who) if anonymous else who
+            key = self._address_key(who) if anonymous else who
             if extra:
                 extra.discard(key)
             yield key
         yield from sorted(extra)
+
+    def _address_key(self, address: str) -> str:
+        """The id of a user the ledger knows by address only (the keyed hash, `UserKeys`):
+        the key is read when the first such user is met."""
+        if self._keys is None:
+            self._keys = user_keys()
+        return self._keys("", address)
 
     def _stream(self, sql: str, params: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
         """The rows of ``sql`` in blocks, straight from the driver: on PostgreSQL through a
@@ -224,18 +255,19 @@ class AnswerBook:
         with self.reading.connect() as conn:
             for r in conn.execution_options(stream_results=True, yield_per=5000).execute(q):
                 when = kind.process_result_value(r.sent, self.engine.dialect)
-                yield (user_key("", r.who) if r.anonymous else r.who), when
+                yield (self._address_key(r.who) if r.anonymous else r.who), when
 
     def latest_per_user(self, document: str, version: str) -> dict[str, Answer]:
-        """user -> their latest answer to that version."""
+        """user -> their answer to that version: the one that counts last (the rule's order)."""
         c = answers.c
         out: dict[str, Answer] = {}
         with self.reading.connect() as conn:
-            q = (
-                sa.select(c.user_key, c.version, c.answer, c.answered_at, c.seq)
-                .where(c.document == document, c.version == version)
-                .order_by(c.user_key, c.seq)
+            q = sa.select(c.user_key, c.version, c.answer, c.answered_at, c.id).where(
+                c.document == document, c.version == version
             )
-            for r in conn.execute(q):
-                out[r.user_key] = Answer(r.version, r.answer, r.answered_at, r.seq)
+            for r in conn.execution_options(stream_results=True, yield_per=5000).execute(q):
+                answer = Answer(r.version, r.answer, r.answered_at, r.id)
+                held = out.get(r.user_key)
+                if held is None or answer_order(answer) > answer_order(held):
+                    out[r.user_key] = answer
         return out

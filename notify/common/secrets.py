@@ -13,6 +13,9 @@ from notify.common.errors import NotifyError
 
 ANSWER_SECRET_ENV = "POLICYCTL_ANSWER_SECRET"
 """Signs and checks the personal answer links (`policyctl notify`, `policyctl answers serve`)."""
+ADDRESS_KEY_ENV = "POLICYCTL_ADDRESS_KEY"
+"""Keys the hash that names a recipient without an id (``email-hmac:<hex>``); unset: the
+answer secret does."""
 ANSWER_API_KEY_ENV = "POLICYCTL_ANSWER_API_KEY"
 """The Bearer key of the answer service's API (`/api/answers`, `/api/applies`)."""
 WEBHOOK_SECRET_ENV = "POLICYCTL_WEBHOOK_SECRET"
@@ -38,3 +41,16 @@ def answer_secret() -> str:
             "the same for both"
         )
     return secret
+
+
+def address_key() -> str:
+    """The key of the hash that names a recipient without an id: ``POLICYCTL_ADDRESS_KEY``,
+    else ``POLICYCTL_ANSWER_SECRET``; NotifyError naming both when neither is set."""
+    key = read(ADDRESS_KEY_ENV) or read(ANSWER_SECRET_ENV)
+    if key is None:
+        raise NotifyError(
+            f"{ANSWER_SECRET_ENV} is not set: a user without an id is named by a keyed hash of their "
+            f"address, keyed with {ADDRESS_KEY_ENV} or else {ANSWER_SECRET_ENV}. Export the same value "
+            "as for `policyctl notify` and `policyctl answers serve`"
+        )
+    return key

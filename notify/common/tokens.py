@@ -2,10 +2,12 @@
 
 A token is ``<payload>.<signature>``, both URL-safe base64 without padding. The payload
 is compact JSON naming the document (``d``), the version (``v``), the recipient (``u``:
-the operator's user id, else ``email-sha256:<hex>`` of the normalised address, so no
-address travels in clear), the expiry (``x``, epoch seconds) and the recipient's locale
-(``l``, optional). The signature is HMAC-SHA256 over a fixed prefix and the payload,
-with the secret from ``POLICYCTL_ANSWER_SECRET``; it is compared in constant time.
+the operator's user id, else :func:`user_key`'s keyed hash of the address, so no address
+travels in clear nor can be confirmed by guessing), the expiry (``x``, epoch seconds) and
+the recipient's locale (``l``, optional). The signature is HMAC-SHA256 over a fixed prefix
+and the payload, with the secret from ``POLICYCTL_ANSWER_SECRET``; it is compared in
+constant time. Both parts must be canonical (re-encoding them gives the same text), so a
+link altered in any character does not count.
 
 The token is signed, not encrypted: whoever holds the link reads which document,
 version and user id it names. It is also the form's CSRF token: a POST counts only with
@@ -19,8 +21,10 @@ import binascii
 import hashlib
 import hmac
 import json
+import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from notify.common import secrets
@@ -42,13 +46,39 @@ class TokenError(NotifyError):
 
 
 USER_LIMIT = 200  # characters of a user id (answers name users by it)
+ADDRESS_KEY = "email-hmac:"
+"""How the id of a recipient without one begins: ``email-hmac:<hex>``, the HMAC-SHA256 of
+their normalised address with :func:`notify.common.secrets.address_key`. Such ids were
+``email-sha256:<hex>`` before, the unkeyed SHA-256 (anyone could confirm a guessed
+address): answers recorded under those stay readable under that id; none is made now."""
+_ADDRESS_DOMAIN = b"policy-user-v1."
+
+
+class UserKeys:
+    """How answers name a recipient: their id, else the keyed hash of their address."""
+
+    def __init__(self, key: str) -> None:
+        if len(key) < MIN_SECRET:
+            raise NotifyError(f"the key of the users' ids is shorter than {MIN_SECRET} characters")
+        self._mac = hmac.new(key.encode("utf-8"), _ADDRESS_DOMAIN, hashlib.sha256)
+
+    def __call__(self, recipient_id: str, address: str) -> str:
+        if recipient_id:
+            return recipient_id
+        mac = self._mac.copy()
+        mac.update(address.strip().casefold().encode("utf-8", "surrogatepass"))
+        return ADDRESS_KEY + mac.hexdigest()
+
+
+def user_keys() -> UserKeys:
+    """The :class:`UserKeys` of the environment's key; NotifyError (exit 2) naming the
+    variables when neither is set."""
+    return UserKeys(secrets.address_key())
 
 
 def user_key(recipient_id: str, address: str) -> str:
-    """How answers name a recipient: their id, else a hash of the normalised address."""
-    if recipient_id:
-        return recipient_id
-    return "email-sha256:" + hashlib.sha256(address.strip().casefold().encode("utf-8")).hexdigest()
+    """How answers name one recipient (:class:`UserKeys`, with the environment's key)."""
+    return recipient_id or user_keys()(recipient_id, address)
 
 
 @dataclass(frozen=True)
@@ -66,8 +96,37 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
+SIGNATURE_CHARS = len(_b64(bytes(hashlib.sha256().digest_size)))  # 43
+MAX_EXPIRES = int(datetime(9998, 12, 31, tzinfo=UTC).timestamp())  # a link's expiry is before this
+
+
 def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    """The bytes of canonical unpadded URL-safe base64 (what `_b64` writes), else ValueError:
+    no other character, no padding, no unused bits set."""
+    if not _BASE64URL.fullmatch(text) or len(text) % 4 == 1:
+        raise ValueError("not canonical base64")
+    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if _b64(data) != text:
+        raise ValueError("not canonical base64")
+    return data
+
+
+def _claim_of(data: Any) -> Claim:
+    """The claim of a token's decoded payload; ValueError unless each field has its type and
+    range (a signed payload is ours, but is read as strictly as any input)."""
+    if not isinstance(data, dict):
+        raise ValueError("not an object")
+    document, version, user, locale = (data.get(k, "") for k in ("d", "v", "u", "l"))
+    expires = data.get("x")
+    texts = (document, version, user, locale)
+    if not all(isinstance(t, str) for t in texts) or not (document and version and user):
+        raise ValueError("a field is missing or not text")
+    if len(user) > USER_LIMIT or isinstance(expires, bool) or not isinstance(expires, int):
+        raise ValueError("a field is out of range")
+    if not 0 < expires <= MAX_EXPIRES:
+        raise ValueError("the expiry is out of range")
+    return Claim(document, version, user, expires, locale)
 
 
 class Signer:
@@ -99,6 +158,8 @@ class Signer:
             raise TokenError("this link is damaged: open it again from your notice", reason="malformed")
         payload, _, signature = token.partition(".")
         try:
+            if len(signature) != SIGNATURE_CHARS:
+                raise ValueError("a signature has 43 characters")
             given = _unb64(signature)
         except (binascii.Error, ValueError):
             raise TokenError(
@@ -107,15 +168,8 @@ class Signer:
         if not hmac.compare_digest(given, self._mac(payload)):
             raise TokenError("this link was not issued by us", reason="forged")
         try:
-            data = json.loads(_unb64(payload))
-            claim = Claim(
-                document=str(data["d"]),
-                version=str(data["v"]),
-                user=str(data["u"]),
-                expires=int(data["x"]),
-                locale=str(data.get("l") or ""),
-            )
-        except (ValueError, KeyError, TypeError, binascii.Error):
+            claim = _claim_of(json.loads(_unb64(payload)))
+        except (ValueError, binascii.Error, RecursionError):
             raise TokenError(
                 "this link is damaged: open it again from your notice", reason="malformed"
             ) from None
@@ -141,6 +195,7 @@ class AnswerLinks:
     document: str
     version: str
     expires: datetime
+    keys: UserKeys
 
     @classmethod
     def of(cls, revision: Revision) -> AnswerLinks | None:
@@ -149,14 +204,19 @@ class AnswerLinks:
             return None
         expires = revision.answer_expires or revision.effective + timedelta(days=DEFAULT_DAYS)
         return cls(
-            signer_from_environment(), revision.answer_url, revision.document, revision.version, expires
+            signer_from_environment(),
+            revision.answer_url,
+            revision.document,
+            revision.version,
+            expires,
+            user_keys(),
         )
 
     def link(self, recipient_id: str, address: str, locale: str = "") -> str:
         claim = Claim(
             self.document,
             self.version,
-            user_key(recipient_id, address),
+            self.keys(recipient_id, address),
             int(self.expires.timestamp()),
             locale,
         )
@@ -168,3 +228,31 @@ def personal_url(answer_url: str, token: str) -> str:
     parts = urlsplit(answer_url)
     query = f"{parts.query}&" if parts.query else ""
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query + urlencode({"token": token}), ""))
+
+
+ANSWER_API = "/api"
+"""The paths of the answer service's API: ``/api/answers`` and ``/api/applies``."""
+
+
+def answer_url_problem(answer_url: str) -> str | None:
+    """Why ``answer_url`` cannot be the answer page, or None: a path of the API (the page
+    would shadow it), one with ``{`` or ``}`` (a route pattern: a wildcard), a port that
+    is not one."""
+    parts = urlsplit(answer_url)
+    try:
+        _ = parts.port  # reading it checks it
+    except ValueError:
+        return f"answer_url {answer_url!r}: its port is not a number from 0 to 65535"
+    path = parts.path or "/"
+    if path == ANSWER_API or path.startswith(ANSWER_API + "/"):
+        return (
+            f"answer_url {answer_url!r}: its path {path!r} is the answer service's API "
+            f"({ANSWER_API}/answers, {ANSWER_API}/applies); give the page a path of its own, "
+            "e.g. /policy/answer"
+        )
+    if "{" in path or "}" in path:
+        return (
+            f"answer_url {answer_url!r}: its path {path!r} contains {{ or }}, which the service "
+            "would read as a pattern matching other paths; give a plain path, e.g. /policy/answer"
+        )
+    return None

@@ -67,7 +67,10 @@ def notified(ledger_url: str, *people: Recipient) -> None:
         ledger.close()
 
 
-def test_record_import_report_and_applies_all_read_the_same_answers(ledger_url, history, policyctl, tmp_path):
+def test_record_import_report_and_applies_all_read_the_same_answers(
+    ledger_url, history, policyctl, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("POLICYCTL_ANSWER_SECRET", "test-answer-secret-0123456789abcdef")
     notified(
         ledger_url,
         Recipient("ann@example.com", "ann@example.com", "Ann", "en", "u-1", "users.csv line 2"),
@@ -117,7 +120,7 @@ def test_record_import_report_and_applies_all_read_the_same_answers(ledger_url, 
     assert by_user["u-1"]["version"] == "1.0" and by_user["u-1"]["because_answer"] == "object"
     assert by_user["u-4"]["version"] == "2.0"
     assert by_user["'=HYPERLINK(1)"]["version"] == "1.0"  # neutralised: no formula runs
-    [bob] = [row for user, row in by_user.items() if user.startswith("email-sha256:")]
+    [bob] = [row for user, row in by_user.items() if user.startswith("email-hmac:")]
     assert (
         bob["version"] == "2.0"
         and bob["since"] == "2026-10-16T00:00:00+08:00"
@@ -131,3 +134,21 @@ def test_record_import_report_and_applies_all_read_the_same_answers(ledger_url, 
     assert lines["u-1"]["notified_at"] == "2026-10-01T10:00:00+08:00" and lines["u-1"]["answer"] == "object"
     assert lines["u-4"]["notified_at"] == "" and lines["u-4"]["answer"] == "accept"
     assert "4 users: 2 notified, 1 accepted, 2 objected, 1 no answer" in report.err
+
+
+def test_a_live_answer_repeating_the_latest_records_nothing_even_when_stamped_a_moment_earlier(ledger_url):
+    """Two identical answers racing: the one recorded second may carry the earlier clock
+    reading; it is the same answer, not one that counts before the other."""
+    with AnswerBook(ledger_url) as book:
+        first = datetime(2026, 10, 3, 12, 0, 0, 500, tzinfo=CST)
+        assert book.record("privacy", "2.0", "u-1", "object", now=first, source="page").recorded
+        raced = book.record(
+            "privacy", "2.0", "u-1", "object", now=first - timedelta(microseconds=400), source="api"
+        )
+        assert not raced.recorded and raced.answer.at == first
+        # Given earlier (an import, a letter): an answer with its own time takes its place.
+        assert book.record(
+            "privacy", "2.0", "u-1", "accept", at=first - timedelta(days=1), source="import"
+        ).recorded
+        assert [a.answer for a in book.of_user("privacy", "u-1")] == ["object", "accept"]
+        assert book.latest("privacy", "2.0", "u-1").answer == "object"  # the latest by its time

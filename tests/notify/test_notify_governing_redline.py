@@ -51,18 +51,21 @@ u-gus,gus@example.com,Gus,en
 
 
 @pytest.fixture
-def notified(policy_repo: PolicyRepo, policyctl) -> dict[str, email.message.EmailMessage]:
+def notified(
+    policy_repo: PolicyRepo, policyctl, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, email.message.EmailMessage]:
     """The notices of 4.0, by recipient address, after these answers:
 
     - Ann objected to 2.0 (on 5 March 2026): 1.0 governs her.
     - Bob never answered: the version in force, 3.0.
     - Chen (Chinese) objected to 3.0 on 5 June, before it took effect: 2.0 governs him.
     - Dan objected to 2.0, then accepted 3.0: 3.0 governs him.
-    - Eve (no id: her answers are keyed by the hash of her address, Chinese) objected to
+    - Eve (no id: her answers are keyed by the keyed hash of her address, Chinese) objected to
       2.0: 1.0, which the Chinese site does not carry.
     - Fay objected to 4.0 itself: until it takes effect she is on 3.0 like everyone.
     - Gus objected to 2.0 on 6 October, after the instant of the run: not counted.
     """
+    monkeypatch.setenv("POLICYCTL_ADDRESS_KEY", "test-address-key-0123456789")  # keys Eve's id
     repo = write_history(policy_repo)
     (repo.path / "users.csv").write_text(USERS, encoding="utf-8")
     answers = [
