@@ -34,6 +34,7 @@ from notify.common.network import is_loopback
 from notify.common.redaction import redact
 from notify.common.resources import private_dir, private_file, private_folder
 from notify.common.secrets import WEBHOOK_SECRET_ENV
+from notify.common.tokens import answer_url_problem
 from notify.contract.revision import Revision
 from notify.delivery.campaign.runner import LedgerFailed, Result, Runner, Settings, Source
 from notify.delivery.channels.base import Channel, RedlineChoice
@@ -85,6 +86,9 @@ def _check_answer_url(r: Revision, allow_insecure: bool) -> None:
             "the network in clear. Give an https:// answer_url (or --answer-url), or pass --allow-insecure "
             "if the network in between is yours"
         )
+    problem = answer_url_problem(r.answer_url)
+    if problem is not None:
+        raise NotifyError(f"{r.document} {r.version}: {problem}")
 
 
 def _site_host(revision: Revision) -> str:

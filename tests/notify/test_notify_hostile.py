@@ -484,3 +484,19 @@ def test_two_accounts_with_one_address_each_get_a_message_over_smtp(
     assert names == ["Ann", "Bob"]
     assert notify(tmp_path, [revision], "--recipients", str(users), *smtp).code == 0
     assert server.counts() == {"family@users.example": 2}  # the rerun sends nobody again
+
+
+def test_an_answer_page_that_would_shadow_the_api_or_be_a_pattern_is_refused(
+    tmp_path: Path, answer_secret
+) -> None:
+    """The same rule as `answers serve`'s (notify.common.tokens.answer_url_problem): a
+    personal link to /api/answers or to /policy/{x} would lead nowhere the service serves."""
+    users = users_csv(tmp_path, "1,ann@users.example,Ann")
+    for answer_url, said in (
+        ("https://shop.example/api/answers", "is the answer service's API"),
+        ("https://shop.example/policy/{user}", "contains { or }"),
+    ):
+        refused = notify(tmp_path, [make_revision(answer_url=answer_url)], "--recipients", str(users))
+        assert refused.code == 2, refused.out
+        assert said in " ".join(refused.out.split())
+        assert not (tmp_path / ".policy").exists()
