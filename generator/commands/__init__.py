@@ -1,4 +1,4 @@
-"""`policyctl`: check, status, publish, build, serve, notify, answers, applies and verify from one entry point.
+"""`policyctl`: init, check, status, publish, build, serve, notify, answers, applies and verify from one entry point.
 
 Each command is a module with `add_parser(subcommands)` and `run(args, ctx) -> int`:
 arguments in, exit code out. Exit status: 0 success, 1 the thing checked is wrong
@@ -12,11 +12,11 @@ import os
 import sys
 from collections.abc import Sequence
 
-from generator.commands import answers, applies, build, check, notify, publish, serve, status, verify
+from generator.commands import answers, applies, build, check, init, notify, publish, serve, status, verify
 from generator.commands.context import context_from
 from generator.core.errors import EXIT_OK, EXIT_USAGE, PolicyError
 
-COMMANDS = (check, status, publish, build, serve, notify, answers, applies, verify)
+COMMANDS = (init, check, status, publish, build, serve, notify, answers, applies, verify)
 
 
 def build_parser() -> argparse.ArgumentParser:
