@@ -126,7 +126,7 @@ def archive_rows(html: str, since_word: str = "Since this version") -> dict[str,
     table = table[: table.index("</table>")]
     rows = {}
     for row in table.split("<tr>")[2:]:
-        version = re.search(r'<a href="[^"]+">([^<]+)</a>', row)
+        version = re.search(r'<a href="[^"]+"(?: hreflang="[^"]+")?>([^<]+)</a>', row)
         assert version is not None, row
         cell = row[row.index(f'<span class="policy-cell-label">{since_word}') :]
         link = re.search(r'<a href="([^"]+)">', cell)
@@ -200,7 +200,8 @@ def test_a_scheduled_version_has_no_redline_and_is_named_nowhere(window):
 
 
 def test_the_chinese_pages_compare_the_chinese_texts(window):
-    # The Chinese site carries 2.0 on: no redline from 1.0, which it does not have.
+    # The Chinese site carries 2.0 on: no Chinese redline from 1.0, which has no Chinese
+    # text; its archive links the English one.
     assert redlines(window, "zh/privacy") == ["2.0-to-3.0", "2.0-to-4.0", "3.0-to-4.0"]
     archive = page(window, "zh/privacy/versions")
     assert "<th>自此版本以来</th>" in archive
@@ -208,6 +209,7 @@ def test_the_chinese_pages_compare_the_chinese_texts(window):
         "4.0": None,
         "3.0": None,
         "2.0": "../changes/2.0-to-3.0/",
+        "1.0": "../../../privacy/changes/1.0-to-3.0/",
     }
     two = page(window, "zh/privacy/versions/2.0")
     assert '<a href="../../changes/2.0-to-3.0/">自此版本以来的变更</a>' in two
@@ -315,7 +317,9 @@ def test_a_comparison_a_notice_linked_keeps_its_address_once_a_later_version_is_
     # 3.0 -> 4.0 is the neighbours' redline: still the real page.
     assert 'class="policy-redline"' in page(site, "privacy/changes/3.0-to-4.0")
     chinese = page(site, "zh/privacy/changes/2.0-to-4.0")
-    assert '<html lang="zh">' in chinese and "版本 4.0 已不再是现行有效的版本" in chinese
+    assert '<html lang="zh" dir="ltr">' in chinese and "版本 4.0 已不再是现行有效的版本" in chinese
+    # No Chinese address of a comparison from 1.0, which has no Chinese text: the English one stays.
+    assert not (site / "zh" / "privacy" / "changes" / "1.0-to-4.0").exists()
     assert '<a href="../2.0-to-5.0/">从版本 2.0 到现行有效版本 5.0 的变更</a>' in chinese
     # Not in the search index or the sitemap: no page of the site's navigation.
     assert "1.0-to-4.0" not in (site / "sitemap.xml").read_text(encoding="utf-8")

@@ -30,16 +30,17 @@ def retired_comparisons(doc: DocumentView) -> Iterator[tuple[str, str, str]]:
     state = doc.state
     rendered = {r.url for r in doc.redlines}
     published = state.published
-    language = doc.document.translation_language
     for index, target in enumerate(published):
         if index == 0 or state.status(target) not in (SUPERSEDED, NEVER_IN_FORCE):
             continue
         if not changes_between(published[index - 1], target).core_rights_changed:
             continue
         for old in published[:index]:
-            if state.status(old) == NEVER_IN_FORCE:
+            # A version this language has no text of: the comparison is the source
+            # language's, whose site keeps its address.
+            if state.status(old) == NEVER_IN_FORCE or doc.document.untranslated(old):
                 continue
-            url = urls.changes(doc.id, old.version, target.version, language=language)
+            url = urls.changes(doc.id, old.version, target.version, language=doc.language)
             if url not in rendered:
                 yield url, old.version, target.version
 
