@@ -31,3 +31,11 @@ def test_status_names_a_scheduled_publication_as_the_next_change(history, policy
     assert "  in force:    2.0 since 2026-10-16" in lines
     assert "  pending:     —" in lines
     assert "  next change: 2026-11-20 00:00 +08:00 (3.0 is published)" in lines
+
+
+def test_the_header_names_the_instant_to_the_minute_with_its_offset(history, policyctl):
+    """An --as-of with seconds and their fractions (or the clock's now) is shown to the
+    minute, never as "2026-12-08 02:13 .041620+08:00"."""
+    result = policyctl("status", "--repo", history.path, "--as-of", "2026-10-08T10:30:15.041620")
+    assert result.code == 0, result.err
+    assert result.out.splitlines()[0] == "Policies as of 2026-10-08 10:30 +08:00"

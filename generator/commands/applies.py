@@ -17,6 +17,7 @@ from generator.commands.answers_support import catalogue
 from generator.commands.context import Context, add_common_arguments, only_document
 from generator.commands.ledger import add_ledger_argument, ledger_url
 from generator.core.errors import EXIT_OK, PolicyError, SettingsError
+from notify.common.redaction import redact
 
 CSV_COLUMNS = ("document", "user", "version", "since", "because_answer", "because_version", "because_at")
 
@@ -80,7 +81,9 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             if args.csv:
                 _all_csv(book, args.document, documents, answers, ctx, zone)
                 return EXIT_OK
+            users = 0
             for user in book.known_users(args.document):
+                users += 1
                 for document in documents:
                     given = answers.get((document.id, user))
                     emit(
@@ -88,6 +91,12 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
                         if given
                         else unanswered(document, user, ctx.as_of)
                     )
+            if not users:
+                print(
+                    f"No user in the ledger {redact(ledger_url(args.ledger, ctx.repo))}: nobody has been notified "
+                    "or has answered yet, so the version in force governs every user (continued use).",
+                    file=sys.stderr,
+                )
     except NotifyError as error:
         raise PolicyError(str(error)) from None
     return EXIT_OK

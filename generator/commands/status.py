@@ -209,8 +209,14 @@ def _line(console: Console, label: str, *values: str) -> None:
 
 
 def _instant(text: str) -> str:
-    """An ISO instant as `2026-12-02 00:00 +08:00`."""
-    return text[:10] + " " + text[11:16] + " " + text[19:] if len(text) >= 20 else text
+    """An ISO instant as `2026-12-02 00:00 +08:00` (seconds and their fractions left out)."""
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    offset = moment.strftime("%z")
+    zone = f" {offset[:3]}:{offset[3:]}" if offset else ""
+    return moment.strftime("%Y-%m-%d %H:%M") + zone
 
 
 def _next_change(doc: dict[str, Any]) -> str:

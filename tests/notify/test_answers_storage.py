@@ -152,3 +152,14 @@ def test_a_live_answer_repeating_the_latest_records_nothing_even_when_stamped_a_
         ).recorded
         assert [a.answer for a in book.of_user("privacy", "u-1")] == ["object", "accept"]
         assert book.latest("privacy", "2.0", "u-1").answer == "object"  # the latest by its time
+
+
+def test_applies_all_on_a_ledger_with_no_user_says_so(ledger_url, history, policyctl):
+    """Nothing to list is said, not left to a blank screen: every user is then governed by
+    the version in force (continued use)."""
+    result = policyctl(
+        "applies", "--all", "--repo", history.path, "--ledger", ledger_url, "--as-of", "2026-10-20"
+    )
+    assert result.code == 0, result.err
+    assert result.out == ""
+    assert "No user in the ledger" in result.err and "the version in force governs every user" in result.err
