@@ -100,6 +100,9 @@ class PolicyConfig(base.Config):
     site_names = c.Type(dict, default={})
     """The site's name in a language of `languages` (`{zh: 示例商店}`); a language without
     one takes mkdocs.yml's `site_name`."""
+    review_months = c.Optional(c.Type(int))
+    """Remind to review a document whose version in force took effect this many months
+    ago or longer (`status`, and a warning from `check`); unset: no reminder."""
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,8 @@ class Settings:
     engine: str = DEFAULT_ENGINE
     site_names: tuple[tuple[str, str], ...] = ()
     """(language, the site's name in it) for the languages named in `site_names`."""
+    review_months: int | None = None
+    """A review falls due this many months after the version in force took effect."""
 
     @property
     def source_language(self) -> str:
@@ -195,6 +200,17 @@ def validated(settings: Settings) -> Settings:
             f"engine {settings.engine!r} is not one of {', '.join(ENGINES)}",
             remedy="set engine: mkdocs (the default) or engine: zensical",
         )
+    _validate_periods(settings)
+    return settings
+
+
+def _validate_periods(settings: Settings) -> None:
+    """answer_days, review_months and known_years: numbers of days, months and years."""
+    if settings.review_months is not None and not 1 <= settings.review_months <= 120:
+        raise SettingsError(
+            f"review_months must be a number of months from 1 to 120, got {settings.review_months}",
+            remedy="e.g. review_months: 12 (a review at least every year), or leave it out",
+        )
     if settings.answer_days < 1:
         raise SettingsError(
             f"answer_days must be at least 1, got {settings.answer_days}",
@@ -206,7 +222,6 @@ def validated(settings: Settings) -> Settings:
                 f"known_years: {year} is not a year",
                 remedy="list calendar years, e.g. known_years: [2027]",
             )
-    return settings
 
 
 def _validate_site_names(names: tuple[tuple[str, str], ...], languages: tuple[str, ...]) -> None:
@@ -318,6 +333,7 @@ def from_plugin_config(
             languages=tuple(config.languages),
             engine=config.engine,
             site_names=tuple((str(k), v) for k, v in config.site_names.items()),
+            review_months=config.review_months,
         )
     )
 

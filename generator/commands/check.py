@@ -12,7 +12,9 @@ from generator.commands.context import Context, add_common_arguments, add_record
 from generator.commands.ledger import ledger_text_violations, read_first_notices
 from generator.core.checks import run_checks
 from generator.core.errors import EXIT_FAILED, EXIT_OK
-from generator.core.history import DRAFT_SUFFIX, Version
+from generator.core.history import DRAFT_SUFFIX, History, Version
+from generator.core.review import ReviewDue, review_due
+from generator.core.timeline import state_at
 from generator.policies import read_history
 from generator.records import read_witness
 from generator.site.build import default_site_dir
@@ -54,6 +56,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         report = replace(report, violations=(*report.violations, *texts_changed))
     for advisory in report.advisories:
         print(f"warning: {advisory}", file=sys.stderr)
+    for due in _reviews_due(history, ctx):
+        print(f"warning: {due}", file=sys.stderr)
     for version in (t for d in history.documents for v in d.versions for t in (v, *v.translations)):
         lost = raw_html_removed(version.text)
         if lost:  # a warning: the site publishes the text without it
@@ -73,6 +77,15 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         print(f"\n{count} problem{'s' if count != 1 else ''} found.")
         return EXIT_FAILED
     return EXIT_OK
+
+
+def _reviews_due(history: History, ctx: Context) -> list[ReviewDue]:
+    """The documents whose version in force is older than `review_months` (a reminder:
+    exit status 0)."""
+    found = (
+        review_due(state_at(d, ctx.as_of), ctx.as_of, ctx.settings.review_months) for d in history.documents
+    )
+    return [due for due in found if due is not None]
 
 
 def _uncommitted_stamps(ctx: Context) -> list[Version]:

@@ -15,6 +15,7 @@ from generator.commands.context import Context, add_common_arguments, site_sight
 from generator.core.dates import iso
 from generator.core.errors import EXIT_FAILED, EXIT_OK
 from generator.core.history import History, Version
+from generator.core.review import review_due
 from generator.core.timeline import state_at
 from generator.core.window import unknown_schedules
 from generator.policies import read_history
@@ -31,7 +32,7 @@ def add_parser(subcommands: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
     history = read_history(ctx.repo, ctx.settings, sightings=site_sightings(ctx.repo, ctx.settings))
-    data = status_document(history, ctx.as_of)
+    data = status_document(history, ctx.as_of, review_months=ctx.settings.review_months)
     if args.json:
         json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
@@ -42,12 +43,15 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     return EXIT_FAILED if history.violations else EXIT_OK
 
 
-def status_document(history: History, as_of: dt.datetime) -> dict[str, Any]:
+def status_document(
+    history: History, as_of: dt.datetime, *, review_months: int | None = None
+) -> dict[str, Any]:
     """The JSON of `policyctl status --json`: instants in ISO 8601 with the operator's offset."""
     documents = []
     for document in history.documents:
         state = state_at(document, as_of)
         in_force = state.in_force
+        due = review_due(state, as_of, review_months)
         documents.append(
             {
                 "id": document.id,
@@ -97,6 +101,8 @@ def status_document(history: History, as_of: dt.datetime) -> dict[str, Any]:
                     for v in state.scheduled
                 ],
                 "next_change": iso(state.next_change),
+                # review_months: since when the version in force is due for review.
+                "review_due": None if due is None else {"since": iso(due.due), "months": due.months},
                 "lagging_translations": [
                     {
                         "language": lag.language,
@@ -160,25 +166,16 @@ def status_table(data: dict[str, Any], console: Console | None = None) -> None:
             for s in doc["scheduled"]
         ]
         _line(console, "scheduled", *scheduled or ["—"])
-        lags = [
-            f"{escape(lag['language'])}: {escape(lag['file'])} "
-            + (
-                f"carries {escape(lag['carries'])}"
-                if lag["carries"]
-                else "is not committed"
-                if lag["uncommitted"]
-                else "is missing"
-            )
-            + f", the source is at {escape(lag['source_version'])}"
-            + (
-                f" [bold red](held back: {escape(lag['source_version'])} is published in no language)[/]"
-                if lag["held_back"]
-                else ""
-            )
-            for lag in doc["lagging_translations"]
-        ]
+        lags = _lag_lines(doc)
         if lags:
             _line(console, "behind", *lags)
+        if doc["review_due"]:
+            review = doc["review_due"]
+            _line(
+                console,
+                "review",
+                f"[bold yellow]due[/] since {review['since'][:10]} (review_months: {review['months']})",
+            )
         _line(console, "next change", _next_change(doc))
     years = sorted(
         {
@@ -206,6 +203,27 @@ def _line(console: Console, label: str, *values: str) -> None:
     head = f"  {label + ':':<13}"
     for index, value in enumerate(values):
         console.print((head if index == 0 else " " * len(head)) + value)
+
+
+def _lag_lines(doc: dict[str, Any]) -> list[str]:
+    """The languages behind the source, one line each."""
+    return [
+        f"{escape(lag['language'])}: {escape(lag['file'])} "
+        + (
+            f"carries {escape(lag['carries'])}"
+            if lag["carries"]
+            else "is not committed"
+            if lag["uncommitted"]
+            else "is missing"
+        )
+        + f", the source is at {escape(lag['source_version'])}"
+        + (
+            f" [bold red](held back: {escape(lag['source_version'])} is published in no language)[/]"
+            if lag["held_back"]
+            else ""
+        )
+        for lag in doc["lagging_translations"]
+    ]
 
 
 def _instant(text: str) -> str:
