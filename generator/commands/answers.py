@@ -115,6 +115,7 @@ def application(
         answer_url=_answer_url(answer_url, ctx.settings),
         secret=answer_secret(),
         api_key=read(ANSWER_API_KEY_ENV),
+        locales=[ctx.repo / "locale"],  # the operator's catalogues, beside the site's
     )
 
 
@@ -161,6 +162,7 @@ def _serve(args: argparse.Namespace, ctx: Context) -> int:
         secret=answer_secret(),
         api_key=api_key,
         clock=clock,
+        locales=[ctx.repo / "locale"],  # the operator's catalogues, beside the site's
     )
     page = urlsplit(answer_url).path or "/"
     print(f"Serving the answer page at http://{args.listen}{page} (and /api/); Ctrl-C stops", file=sys.stderr)

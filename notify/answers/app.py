@@ -11,7 +11,9 @@ Routes (``<path>`` is the path of ``answer_url``):
   to accept or object, in the recipient's language (see ``AnswerApp._language``: on a
   site with several languages, the one matching the token's locale, else the source
   language, with the title, summary and links of that language's pages; with one
-  language, the page's words in the recipient's locale, en or zh).
+  language, the page's words in the recipient's locale among the catalogues). The
+  page's words come from the gettext catalogues (:mod:`notify.common.i18n`), its dates
+  from Babel, and ``<html>`` carries their ``lang`` and, right to left, ``dir="rtl"``.
 - ``POST <path>`` (form fields ``token``, ``answer``): records the answer and answers
   with the page, which confirms what follows (no redirect: none ever carries a token).
 - ``POST /api/answers`` (JSON, ``Authorization: Bearer <POLICYCTL_ANSWER_API_KEY>``).
@@ -40,6 +42,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import KW_ONLY, dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -70,14 +73,15 @@ from notify.answers.serialise import governing_json
 from notify.answers.store import AnswerBook
 from notify.common.dates import format_date, parse_offset_instant
 from notify.common.errors import NotifyError
+from notify.common.i18n import Catalogues, Words, environment
 from notify.common.resources import SITE_TEMPLATES
+from notify.common.sandbox import FolderLoader
 from notify.common.tokens import ANSWER_API, Claim, Signer, TokenError, answer_url_problem
-from notify.contract.revision import match_language
+from notify.contract.tags import accepted, negotiate
 
 TEMPLATES = SITE_TEMPLATES / "answers"
 FORM_LIMIT = 8 * 1024  # bytes of a form body (a token and an answer need far less)
 JSON_LIMIT = 16 * 1024  # bytes of an API body
-LOCALES = ("en", "zh")
 STYLE = (
     "body{font-family:system-ui,sans-serif;line-height:1.55;max-width:42em;margin:2em auto;padding:0 1em;"
     "color:#1d1d1f}h1{font-size:1.5em}.box{border:1px solid #ccc;border-radius:6px;padding:1em;margin:1em 0}"
@@ -142,29 +146,6 @@ async def _body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _accepted(header: str) -> list[str]:
-    """The language tags of an Accept-Language header, most wanted first (q=0 left out)."""
-    ranked: list[tuple[float, int, str]] = []
-    for i, part in enumerate(header.split(",")[:20]):
-        tag, _, params = part.partition(";")
-        q = 1.0
-        name, _, value = params.strip().partition("=")
-        if name.strip().lower() == "q":
-            try:
-                q = float(value)
-            except ValueError:
-                continue
-        tag = tag.strip()
-        if tag and tag != "*" and q > 0:
-            ranked.append((-q, i, tag))
-    return [tag for _, _, tag in sorted(ranked)]
-
-
-def _template_language(language: str) -> str:
-    """Which of the page templates' languages (en, zh) speaks ``language``; else English."""
-    return match_language(language, LOCALES) or "en"
-
-
 def _origin(url: str) -> str:
     """The origin of ``url`` as a browser writes it in ``Origin`` (no default port)."""
     parts = urlsplit(url)
@@ -216,15 +197,20 @@ class AnswerApp:
     api_key: str | None
     """The key the API asks for; None: the API is off."""
     clock: Callable[[], float]
-    env: jinja2.Environment = field(init=False, repr=False)
-    """The page templates'."""
+    catalogues: Catalogues = field(default_factory=Catalogues)
+    """The words of the pages, per language (the operator's catalogues over the built-in ones)."""
+    _envs: dict[str, jinja2.Environment] = field(default_factory=dict, init=False, repr=False)
+    """The page templates' sandbox, per catalogue."""
 
     def __post_init__(self) -> None:
-        self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-            autoescape=True,
-            undefined=jinja2.StrictUndefined,
-        )
+        self.catalogues.check()  # a catalogue that cannot be read stops the service now
+        self._loader = FolderLoader([str(TEMPLATES)])
+
+    def _env(self, words: Words) -> jinja2.Environment:
+        env = self._envs.get(words.catalogue)
+        if env is None:
+            env = self._envs[words.catalogue] = environment(self._loader, words.translations, autoescape=True)
+        return env
 
     def now(self) -> datetime:
         """The service's instant (`clock`: now, or the --as-of instant run on)."""
@@ -234,17 +220,17 @@ class AnswerApp:
 
     def _language(self, claim: Claim | None, request: Request, version: VersionFacts | None = None) -> str:
         """The language of the page: the recipient's locale from the token, else the
-        browser's (Accept-Language), by the rule of the notices (``Catalogue.language_for``:
-        on a site with several languages one of them, else the source language)."""
+        browser's (Accept-Language, by Babel's negotiation: `notify.contract.tags.negotiate`),
+        by the rule of the notices (``Catalogue.language_for``: on a site with several
+        languages one of them, else the source language)."""
         if claim is not None and claim.locale:
             return self.catalogue.language_for(claim.locale, version)
-        tags = _accepted(request.headers.get("accept-language", ""))
+        tags = accepted(request.headers.get("accept-language", ""))
         languages = self.catalogue.languages
         if len(languages) > 1:
-            written_in = self.catalogue.written_in(version)
-            return next((m for tag in tags if (m := match_language(tag, written_in))), languages[0])
-        # One language: the page's own words follow the browser among those it has.
-        return next((tag for tag in tags if match_language(tag, LOCALES)), "")
+            return negotiate(tags, self.catalogue.written_in(version)) or languages[0]
+        # One language: the page's own words follow the browser among the catalogues.
+        return negotiate(tags, self.catalogues.languages) or ""
 
     def _documents(self, language: str) -> tuple[DocumentFacts, ...]:
         return tuple(d.in_language(language) for d in self.catalogue.documents)
@@ -254,11 +240,13 @@ class AnswerApp:
     ) -> HTMLResponse:
         """A page in ``language``, listing the documents in it; its form posts back to the
         path it was asked at (also when a shop mounts the application under a prefix)."""
-        locale = _template_language(language)
-        template = self.env.get_template(f"{name}.{locale}.html.j2")
+        words = self.catalogues.words(language)
+        template = self._env(words).get_template(f"{name}.html.j2")
         body = template.render(
             style=STYLE,
-            locale=locale,
+            lang=words.lang,
+            dir=words.dir,
+            date=lambda when: format_date(when, words.lang),
             path=request.url.path,
             documents=self._documents(language),
             **context,
@@ -321,7 +309,6 @@ class AnswerApp:
         # The revision in the page's language: its title, summary, sections and links.
         shown = document.in_language(language)
         version = shown.version(claim.version)
-        words = _template_language(language)
         return self._page(
             request,
             "question",
@@ -335,7 +322,6 @@ class AnswerApp:
             expires=datetime.fromtimestamp(claim.expires, UTC).astimezone(version.effective.tzinfo)
             if version
             else None,
-            date=lambda when: format_date(when, words),
             now=self.now(),
         )
 
@@ -524,9 +510,12 @@ def create_app(
     secret: str,
     api_key: str | None = None,
     clock: Callable[[], float] = time.time,
+    locales: list[Path] | None = None,
 ) -> Starlette:
     """The ASGI application of the answer page (at the path of ``answer_url``) and the API.
-    NotifyError when ``answer_url`` cannot be the page's (`answer_url_problem`)."""
+    ``locales``: the operator's catalogue folders (``<repo>/locale``), over
+    the built-in catalogues. NotifyError when ``answer_url`` cannot be the page's
+    (`answer_url_problem`) or a catalogue cannot be read."""
     problem = answer_url_problem(answer_url)
     if problem is not None:
         raise NotifyError(problem)
@@ -539,6 +528,7 @@ def create_app(
         origin=_origin(answer_url),
         api_key=api_key or None,
         clock=clock,
+        catalogues=Catalogues(locales or []),
     )
     app = Starlette(
         routes=[

@@ -4,8 +4,8 @@ A revision is written in the site's source language; with translations (`languag
 [en, zh]`, issue 14) it also carries, per other language, that language's title,
 summary, changed core-rights section titles and links into that language's pages.
 :meth:`Revision.language_for` says in which language a recipient's notice is written
-(the one rule, :func:`match_language`, for the email, the webhook and the answer page)
-and :meth:`Revision.in_language` gives the revision as its readers see it.
+(the one rule, :func:`notify.contract.tags.match_language`, for the email, the webhook and
+the answer page) and :meth:`Revision.in_language` gives the revision as its readers see it.
 
 The JSON form (``policyctl notify --revision-file FILE``, :func:`load_revision`) is
 :meth:`Revision.to_json`; files written before translations existed (no ``language``,
@@ -32,25 +32,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-
-def match_language(locale: str, languages: Sequence[str]) -> str | None:
-    """The configured language (as written in ``languages``) a reader of ``locale`` reads,
-    or None when none matches.
-
-    The exact tag first, then ever shorter prefixes of it (RFC 4647 "lookup"): ``zh-CN``,
-    ``zh_CN`` and ``ZH`` all read ``zh``; ``zh-Hant-TW`` tries ``zh-Hant-TW``, ``zh-Hant``,
-    ``zh``. A language is never widened the other way: ``zh`` does not read ``zh-TW``."""
-    wanted = locale.strip().replace("_", "-").lower()
-    if not wanted:
-        return None
-    configured = {code.replace("_", "-").lower(): code for code in languages}
-    parts = wanted.split("-")
-    while parts:
-        found = configured.get("-".join(parts))
-        if found is not None:
-            return found
-        parts.pop()
-    return None
+from notify.contract.tags import match_language as match_language  # the one rule, where it was
 
 
 def notice_language(locale: str, languages: Sequence[str], written_in: Sequence[str] | None = None) -> str:

@@ -30,6 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from notify.common import secrets
 from notify.common.errors import ConfigurationError, NotifyError
+from notify.common.i18n import OPERATOR_LOCALES
 from notify.common.network import is_loopback
 from notify.common.redaction import redact
 from notify.common.resources import private_dir, private_file, private_folder
@@ -408,7 +409,10 @@ def _channels(
         if options.templates and not options.templates.is_dir():
             raise NotifyError(f"--templates {options.templates}: no such directory")
         search.append(repo / "site_templates" / "email")
-        composer = Composer(revision, sender, Templates(search), redlines=redlines)
+        # The operator's catalogues (notify.common.i18n): beside their --templates
+        # (<DIR>/locale/), and the repository's locale/ (where the site's are too).
+        locales = [folder / "locale" for folder in search[:-1]] + [repo / OPERATOR_LOCALES]
+        composer = Composer(revision, sender, Templates(search, locales), redlines=redlines)
         composer.build(
             "check@example.com", "Check", "", "<check@example.com>"
         )  # template errors now, not mid-campaign

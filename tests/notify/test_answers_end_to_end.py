@@ -212,7 +212,7 @@ def test_every_notice_carries_a_personal_link_in_text_html_and_the_recipients_lo
     assert chen != link
     assert "chen@example.com" not in chen  # no address in clear in the link
     assert (
-        "请告诉我们您接受还是反对新版本"
+        "请通过您的个人链接提出异议，该链接有效期至"
         in world["messages"]["chen@example.com"].get_body(("plain",)).get_content()
     )
 

@@ -121,12 +121,54 @@ def test_operator_templates_override_the_builtin_ones(tmp_path: Path, revision) 
     c = composer(revision, [tmp_path])
     msg = parse(c.build("a@users.example", "Ann", "fr-CA", "<1@shop.example>"))
     assert msg["Subject"] == "Changement : Privacy Policy"
+    # The operator's text template for every language; the date in the reader's (Babel, fr-CA).
     assert (
-        msg.get_body(("plain",)).get_content().startswith("Hi Ann! Privacy Policy changes on 16 October 2026")
+        msg.get_body(("plain",))
+        .get_content()
+        .startswith("Hi Ann! Privacy Policy changes on 16 octobre 2026, 00 h 00 (UTC+08:00).")
     )
-    assert (
-        "Dear Ann" in msg.get_body(("html",)).get_content()
-    )  # the html template falls back to the built-in one
+    # The HTML part falls back to the built-in template, in French (the fr catalogue).
+    assert "Bonjour Ann," in msg.get_body(("html",)).get_content()
+
+
+def test_an_operator_catalogue_rewords_a_language_and_adds_one(tmp_path: Path, revision) -> None:
+    """<repo>/site_templates/locale/<tag>/LC_MESSAGES/notify.po: its messages win over the
+    built-in catalogue's of that language, the others stay; a new language is one file."""
+    locale = tmp_path / "locale"
+    french = locale / "fr" / "LC_MESSAGES"
+    french.mkdir(parents=True)
+    (french / "notify.po").write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=utf-8\\n"\n\n'
+        'msgid "Dear %(name)s,"\nmsgstr "Chère cliente, cher client (%(name)s),"\n',
+        encoding="utf-8",
+    )
+    german = locale / "de" / "LC_MESSAGES"
+    german.mkdir(parents=True)
+    (german / "notify.po").write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=utf-8\\n"\n\n'
+        'msgid "Dear %(name)s,"\nmsgstr "Guten Tag %(name)s,"\n',
+        encoding="utf-8",
+    )
+    c = Composer(revision, Sender.parse("Shop <privacy@shop.example>"), Templates([], [locale]))
+    fr = parse(c.build("a@users.example", "Ann", "fr", "<1@shop.example>")).get_body(("plain",)).get_content()
+    assert fr.startswith("Chère cliente, cher client (Ann),") and "Ce qui change\u00a0:" in fr
+    de = parse(c.build("b@users.example", "Bea", "de-AT", "<2@shop.example>"))
+    text = de.get_body(("plain",)).get_content()
+    assert text.startswith("Guten Tag Bea,") and "16. Oktober 2026" in text
+    assert "What changes:" in text  # a message the catalogue lacks: the templates' English
+    assert de["Content-Language"] == "de-AT" and '<html lang="de-AT">' in de.get_body(("html",)).get_content()
+
+
+def test_a_catalogue_whose_translation_breaks_its_placeholders_is_refused(tmp_path: Path, revision) -> None:
+    broken = tmp_path / "locale" / "fr" / "LC_MESSAGES"
+    broken.mkdir(parents=True)
+    (broken / "notify.po").write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=utf-8\\n"\n\n'
+        '#, python-format\nmsgid "Dear %(name)s,"\nmsgstr "Bonjour %(nom)s,"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(NotifyError, match=r"catalogue .*fr/LC_MESSAGES/notify.po: 'Dear %\(name\)s,'"):
+        Composer(revision, Sender.parse("Shop <privacy@shop.example>"), Templates([], [tmp_path / "locale"]))
 
 
 def test_a_broken_template_is_reported_with_its_file_and_line(tmp_path: Path, revision) -> None:

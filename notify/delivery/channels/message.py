@@ -1,16 +1,27 @@
 """Message composition: render each (revision, locale) once, fill recipients in cheaply.
 
-Templates (Jinja2) live in ``site_templates/email/``; an operator overrides them by
-putting files of the same name in ``<repo>/site_templates/email/`` or a directory
-given with ``--templates``. Per locale, ``notice.<locale>.txt.j2`` (then the bare
-language, then ``notice.txt.j2``) is used; the same for ``.html.j2`` and
-``.subject.j2``.
+Templates (Jinja2) live in ``site_templates/email/``, one file per kind for every
+language (``notice.txt.j2``, ``notice.html.j2``, ``notice.subject.j2``): their words go
+through gettext catalogues (:mod:`notify.common.i18n`: ``{% trans %}``, the reader's
+``site_templates/locale/<tag>/LC_MESSAGES/notify.po``), their dates through Babel
+(:func:`notify.common.dates.format_date`), and the HTML part carries the words'
+``lang`` and, for a language written right to left, ``dir="rtl"``. An operator
+overrides a template by putting a file of the same name in
+``<repo>/site_templates/email/`` or a directory given with ``--templates``, and may keep
+one per language there (``notice.<locale>.txt.j2``, then the bare language, win over
+``notice.txt.j2``); a catalogue of theirs goes in ``<repo>/locale/`` (or
+``<--templates>/locale/``).
 
 The language of a recipient's notice is :meth:`Revision.language_for` their locale: on a
 site with several languages (``languages: [en, zh]``) the matching one, else the source
 language, and then the wording, the title, the summary, the section titles, the dates
-and the links (``/zh/privacy/...``) are all in it; with one language, the templates
-follow the locale as they always did.
+and the links (``/zh/privacy/...``) are all in it; with one language, the words follow
+the locale among the catalogues, as the templates did.
+
+With a personal answer link, the notice offers one way to object, that link, and one
+deadline, the day the link stops working (the answer service refuses it after that);
+the rights section is linked as where to read one's rights. Without one, the rights
+section is the way, before the change takes effect.
 
 Per-recipient fields (``name``, ``email``, ``answer_link``) are rendered as placeholders; the
 rendered text is split at them once per (language, with or without a name, redline), and a
@@ -34,7 +45,6 @@ import hashlib
 import html
 import re
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from email.header import Header
 from email.utils import formatdate, parseaddr
@@ -43,11 +53,14 @@ from typing import Any
 
 import jinja2
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from notify.common.dates import format_date
 from notify.common.errors import NotifyError
+from notify.common.i18n import Catalogues, Words, environment
 from notify.common.resources import SITE_TEMPLATES
+from notify.common.sandbox import REPEAT_LIMIT as REPEAT_LIMIT
+from notify.common.sandbox import FolderLoader
+from notify.common.sandbox import TemplateOutside as TemplateOutside
 from notify.common.tokens import AnswerLinks
 from notify.contract.revision import Revision
 from notify.delivery.channels.base import RedlineChoice
@@ -188,74 +201,46 @@ class _Prepared:
     tail: bytes
 
 
-REPEAT_LIMIT = 1_000_000
-"""Items a template may make with ``*`` (a string or list repeated), and the exponent
-``**`` may raise to: beyond them the sandbox refuses rather than fill the memory."""
-
-
-class _Sandbox(ImmutableSandboxedEnvironment):
-    """Jinja's immutable sandbox: no attribute that starts with ``_`` (the way out to
-    Python's modules, ``cycler.__init__.__globals__.os``), no method that changes a list
-    or dict, and ``*`` and ``**`` bounded (``REPEAT_LIMIT``)."""
-
-    intercepted_binops = frozenset({"*", "**"})
-
-    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        if operator == "**" and isinstance(right, int) and abs(right) > REPEAT_LIMIT // 1000:
-            raise SecurityError(f"an exponent of {right} is more than an email template needs")
-        if operator == "*" and (_too_long(left, right) or _too_long(right, left)):
-            raise SecurityError(
-                "repeating a text or list this many times is more than an email template needs"
-            )
-        return super().call_binop(context, operator, left, right)
-
-
-def _too_long(items: Any, times: Any) -> bool:
-    return (
-        isinstance(items, (str, list, tuple)) and isinstance(times, int) and len(items) * times > REPEAT_LIMIT
-    )
-
-
-class TemplateOutside(jinja2.TemplateError):
-    """A template file that is a symbolic link out of its folder."""
-
-
-class _Loader(jinja2.FileSystemLoader):
-    """Templates from their folders only: a file there that is a symbolic link out of the
-    folder (to a key, a password file) is refused, not rendered into every message."""
-
-    def get_source(
-        self, environment: jinja2.Environment, template: str
-    ) -> tuple[str, str, Callable[[], bool]]:
-        source, filename, uptodate = super().get_source(environment, template)
-        real = Path(filename).resolve()
-        if not any(real.is_relative_to(Path(root).resolve()) for root in self.searchpath):
-            raise TemplateOutside(f"{filename} is a link to {real}, outside the templates' folder")
-        return source, filename, uptodate
-
-
 class Templates:
     """The email templates over the search path (operator's directories first), rendered in
-    Jinja's sandbox: they come from the policy repository, and are rendered in the process
-    that holds the SMTP password, the database and the answer secret."""
+    Jinja's sandbox (they come from the policy repository, and are rendered in the process
+    that holds the SMTP password, the database and the answer secret), with the words of
+    the reader's catalogue (:mod:`notify.common.i18n`; operator's catalogue folders
+    ``locales`` first)."""
 
-    def __init__(self, search: list[Path]) -> None:
+    def __init__(self, search: list[Path], locales: list[Path] | None = None) -> None:
         self.search = [p for p in search if p.is_dir()] + [BUILTIN_TEMPLATES]
-        self.env = _Sandbox(
-            loader=_Loader([str(p) for p in self.search]),
-            autoescape=lambda name: name is not None and name.endswith(".html.j2"),
-            undefined=jinja2.StrictUndefined,
-            keep_trailing_newline=True,
-        )
+        self.loader = FolderLoader([str(p) for p in self.search])
+        self.catalogues = Catalogues(locales or [])
+        self._envs: dict[str, jinja2.Environment] = {}
+
+    def words(self, language: str) -> Words:
+        """The words of a reader of ``language``; NotifyError when its catalogue cannot be read."""
+        return self.catalogues.words(language)
+
+    def env(self, words: Words) -> jinja2.Environment:
+        """The sandbox that says ``words``' messages (one per catalogue)."""
+        env = self._envs.get(words.catalogue)
+        if env is None:
+            env = self._envs[words.catalogue] = environment(
+                self.loader,
+                words.translations,
+                autoescape=lambda name: name is not None and name.endswith(".html.j2"),
+                keep_trailing_newline=True,
+            )
+        return env
 
     def pick(self, kind: str, locale: str) -> jinja2.Template:
+        """The template of ``kind`` (txt, html, subject) for a reader of ``locale``: the
+        operator's ``notice.<locale>.<kind>.j2`` or ``notice.<language>.<kind>.j2`` when
+        there is one, else ``notice.<kind>.j2`` (one for every language)."""
         candidates = []
         if locale:
             norm = locale.replace("_", "-").lower()
             candidates += [f"notice.{norm}.{kind}.j2", f"notice.{norm.split('-')[0]}.{kind}.j2"]
         candidates.append(f"notice.{kind}.j2")
         try:
-            return self.env.select_template(candidates)
+            return self.env(self.words(locale)).select_template(candidates)
         except jinja2.TemplatesNotFound as exc:
             raise NotifyError(
                 f"no email template {candidates[-1]} in {', '.join(map(str, self.search))}; "
@@ -332,6 +317,9 @@ class Composer:
         if revision.several_languages:
             for language in revision.languages:
                 self._prepared(language, True)
+        else:  # the words follow the locale: every catalogue may be read
+            for language in templates.catalogues.languages:
+                self._prepared(language, True)
         # And the text for a recipient governed by an older version, in one language.
         own = sorted(redlines.own) if redlines is not None else []
         if own:
@@ -353,10 +341,15 @@ class Composer:
         """The templates' fields for the notice written in ``language`` (one of the site's,
         or with one language the recipient's locale: see :meth:`language`), to a
         recipient governed by version ``since`` when it is older than the one the notice
-        is compared with ("" otherwise)."""
+        is compared with ("" otherwise). Its own words, dates and direction are those of
+        the reader's catalogue (``lang``, ``dir``: :class:`notify.common.i18n.Words`);
+        with an answer link, ``answer_expires_text`` is when that link stops working, the
+        one deadline the notice states."""
         locale = language
+        words = self.templates.words(language)
         r = self.revision.in_language(language)
         changes_url = self.revision.changes_url_from(since, language) if since else ""
+        expires = self.links.expires if self.links is not None and answer_link else None
         return {
             "document": r.document,
             "title": r.title,
@@ -371,17 +364,17 @@ class Composer:
             "rights_url": r.rights_url,
             "published": r.published,
             "effective": r.effective,
-            "effective_text": format_date(r.effective, locale),
-            "published_text": format_date(r.published, locale),
+            "effective_text": format_date(r.effective, words.lang),
+            "published_text": format_date(r.published, words.lang),
             "late": r.late,
             "locale": locale,
+            "lang": words.lang,
+            "dir": words.dir,
             "sender_name": self.sender.name,
             "name": name,
             "email": email,
             "answer_link": answer_link,
-            "answer_expires_text": (
-                format_date(r.answer_expires, locale) if r.answer_expires is not None and answer_link else ""
-            ),
+            "answer_expires_text": format_date(expires, words.lang) if expires is not None else "",
         }
 
     def _prepare(self, language: str, has_name: bool, since: str = "") -> _Prepared:
@@ -397,7 +390,7 @@ class Composer:
             raise NotifyError(
                 "the subject template may not contain per-recipient fields (name, email, answer_link)"
             )
-        lang = language.replace("_", "-") if language else "en"
+        lang = self.templates.words(language).lang
         r = self.revision
         head = (
             f"From: {self.sender.header}\r\n"

@@ -6,7 +6,10 @@ receiver drops a repeated key), ``X-Policy-Timestamp`` and, with a shared secret
 ``X-Policy-Signature: sha256=<hex>`` = HMAC-SHA256(secret, timestamp + "." + body).
 
 With an answer page (``answer_url``), the body's field ``answer_url`` is the recipient's
-personal link to it (``<answer_url>?token=...``, see :mod:`notify.common.tokens`).
+personal link to it (``<answer_url>?token=...``, see :mod:`notify.common.tokens`), and
+``answer_expires`` when that link stops working: as in the email, the one way to object
+and its one deadline (``rights_url`` is where to read one's rights). Without one, the
+way is the rights section, before ``effective``.
 
 The title, summary, core sections and links are in the language of the recipient's
 notice (:meth:`Revision.language_for`: on a site with several languages the one matching
@@ -127,6 +130,8 @@ class WebhookChannel:
             }
             if r.language:
                 fields["language"] = r.language
+            if self.links is not None:  # the one deadline of the personal link (the answer page's)
+                fields["answer_expires"] = self.links.expires.isoformat()
             static = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))[:-1]
             self._static[language] = static
         return static
