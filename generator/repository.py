@@ -244,3 +244,12 @@ def working_files(repo: git.Repo, policy_dir: str) -> list[WorkingFile]:
             continue
         found.append(WorkingFile(relative, path.read_bytes()))
     return found
+
+
+def head_commit(path: Path) -> str | None:
+    """The commit the repository's HEAD names (what a build reads), None when there is
+    none yet or `path` is no repository."""
+    try:
+        return git.Repo(path).head.commit.hexsha
+    except (git.NoSuchPathError, git.InvalidGitRepositoryError, ValueError):
+        return None

@@ -196,15 +196,16 @@ def test_each_build_appends_what_the_site_showed_and_the_chain_verifies(policy_r
     assert log[3]["kind"] == "checkpoint" and log[3]["shown"] == {"privacy": {"en": ["1.0", "1.1"]}}
     before = (site / LOG).read_bytes()
 
-    # the same day, nothing changed: no line
+    # the same day, nothing changed: no line (the site is kept as it is: see
+    # test_unchanged_build.py)
     same_day = build(policyctl, policy_repo, "2026-11-02T18:00", site)
-    assert "Public record: 0 line(s) appended" in same_day.out
+    assert same_day.out.startswith("Unchanged:")
     assert (site / LOG).read_bytes() == before
 
     # the next day: one checkpoint; the site shows what it showed, so the line names it
     # by the hash of the table it listed the day before
     next_day = build(policyctl, policy_repo, "2026-11-03T10:00", site)
-    assert "Public record: 1 line(s) appended" in next_day.out
+    assert "Public record: the day's line appended" in next_day.out
     lines, log = raw_lines(site), log_of(site)
     assert (site / LOG).read_bytes().startswith(before)
     assert log[3]["shown_sha256"] == shown_sha({"privacy": {"en": ["1.0", "1.1"]}})

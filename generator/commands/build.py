@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import functools
 import logging
 import sys
@@ -24,6 +25,15 @@ from generator.core import urls
 from generator.core.errors import EXIT_FAILED, EXIT_OK, Violation
 from generator.core.history import History
 from generator.site.build import BuildFailed, Built, SiteBuild, build_site, check_history, preflight
+from generator.site.unchanged import (
+    Stamp,
+    inputs_digest,
+    keep_record,
+    stamp_path,
+    still_current,
+    witness_digest,
+    write_stamp,
+)
 
 
 def add_parser(subcommands: Any) -> argparse.ArgumentParser:
@@ -47,9 +57,14 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         site_dir=args.site_dir.resolve() if args.site_dir else None,
         config_file=ctx.config_file,
     )
-    checked = check_history(
-        build, record=args.record, more_checks=_announced_texts(args.ledger or default_ledger(ctx.repo))
-    )
+    ledger = args.ledger or default_ledger(ctx.repo)
+    # A build at an instant where the site's state is the last build's, from the same
+    # inputs, would write the same site: keep it (and the public record), build nothing.
+    inputs = None if args.record else inputs_digest(build, ledger)
+    stamp = still_current(build, inputs)
+    if stamp is not None:
+        return _unchanged(build, stamp, time.perf_counter() - started)
+    checked = check_history(build, record=args.record, more_checks=_announced_texts(ledger))
     _warn(checked.warnings)
     if checked.violations:
         for violation in checked.violations:
@@ -69,7 +84,34 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             print(f"The site in {failure.unchanged} was not changed.", file=sys.stderr)
         return EXIT_FAILED
     _warn(built.warnings)
+    if inputs is not None:
+        stamp = Stamp(
+            inputs, build.as_of, _next_change(built), built.record.head, witness_digest(built.target)
+        )
+        write_stamp(stamp_path(build.repo, built.target), stamp)
     _summary(build, built, time.perf_counter() - started)
+    return EXIT_OK
+
+
+def _next_change(built: Built) -> dt.datetime | None:
+    """When any language's site would show something else."""
+    due = [d.state.next_change for m in built.models for d in m.documents if d.state.next_change]
+    return min(due, default=None)
+
+
+def _unchanged(build: SiteBuild, stamp: Stamp, elapsed: float) -> int:
+    """Say that the site is kept, with its record."""
+    before = stamp.head
+    kept = keep_record(build, stamp)
+    print(
+        f"Unchanged: {build.target} is the site as of {build.as_of.isoformat(timespec='minutes')} "
+        f"(same history, settings, templates and state as its build of "
+        f"{stamp.as_of.isoformat(timespec='minutes')}); nothing rebuilt, in {elapsed:.1f} s."
+    )
+    if kept.head != before:
+        print(f"  Public record: the day's line appended; chain head {kept.head}.")
+    if kept.next_change is not None:
+        print(f"Rebuild the site at {kept.next_change.isoformat()} (the next state change).")
     return EXIT_OK
 
 

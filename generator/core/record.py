@@ -509,6 +509,21 @@ def extend(record: Record, shown: Sequence[Shown], seen: dt.datetime, zone: Zone
         # An unchanged site's daily line names what it shows by hash only.
         listing: dict[str, object] = {} if same else {"shown": table}
         new.append({"kind": CHECKPOINT, **listing, "shown_sha256": digest})
+    return _appended(record, new, seen, zone)
+
+
+def daily_checkpoint(record: Record, seen: dt.datetime, zone: ZoneInfo) -> Record:
+    """`record` with the daily line of a site that shows what its last checkpoint showed
+    (the line `extend` writes for such a build), when that checkpoint is of an earlier
+    day; `record` itself otherwise (a build that changed nothing the same day)."""
+    checkpoint = record.last_checkpoint
+    if checkpoint is None or checkpoint.seen.astimezone(zone).date() == seen.astimezone(zone).date():
+        return record
+    return _appended(record, [{"kind": CHECKPOINT, "shown_sha256": shown_hash(checkpoint.shown)}], seen, zone)
+
+
+def _appended(record: Record, new: list[dict[str, object]], seen: dt.datetime, zone: ZoneInfo) -> Record:
+    """`record` with the lines of `new` chained on, each seen at `seen`."""
     lines = list(record.lines)
     for data in new:
         prev = line_hash(lines[-1]) if lines else GENESIS
