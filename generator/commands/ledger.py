@@ -29,14 +29,14 @@ def add_ledger_argument(
 
 def default_ledger(repo: Path) -> str | None:
     """The ledger `policyctl notify` writes by default, when the repository has one."""
-    from notify.common.database import default_path, default_url
+    from notify.common.resources import default_path, default_url
 
     return default_url(repo) if default_path(repo).is_file() else None
 
 
 def ledger_url(given: str | None, repo: Path) -> str:
     """The ledger `--ledger` names, else the one `policyctl notify` writes by default."""
-    from notify.common.database import default_url
+    from notify.common.resources import default_url
 
     return given or default_url(repo)
 

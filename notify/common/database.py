@@ -21,22 +21,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from notify.common.errors import NotifyError
 from notify.common.redaction import redact
-from notify.common.resources import private_dir, private_file, private_folder
+from notify.common.resources import private_dir, private_file
 from notify.common.schema import ledger_metadata, notices
 
 # Several workers may start at once: on PostgreSQL each set of tables is created under its
 # own advisory lock, one process at a time.
 LEDGER_LOCK, ANSWERS_LOCK = 72834611, 72834612
-
-
-def default_url(repo: Path) -> str:
-    """The ledger of ``repo`` unless ``--ledger`` names another: SQLite, in its private folder."""
-    return f"sqlite:///{default_path(repo).resolve()}"
-
-
-def default_path(repo: Path) -> Path:
-    """The file of :func:`default_url`."""
-    return private_folder(repo) / "ledger.sqlite3"
 
 
 def _parse(url: str) -> sa.engine.URL:

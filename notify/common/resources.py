@@ -69,3 +69,13 @@ def _narrow(path: Path, mode: int) -> None:
             os.chmod(path, mode)
     except PermissionError:
         pass  # not ours: its owner decides
+
+
+def default_url(repo: Path) -> str:
+    """The ledger of ``repo`` unless ``--ledger`` names another: SQLite, in its private folder."""
+    return f"sqlite:///{default_path(repo).resolve()}"
+
+
+def default_path(repo: Path) -> Path:
+    """The file of :func:`default_url`."""
+    return private_folder(repo) / "ledger.sqlite3"

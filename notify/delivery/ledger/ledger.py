@@ -34,9 +34,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from notify.common.database import Database, LedgerMissing, default_url
+from notify.common.database import Database, LedgerMissing
 from notify.common.errors import NotifyError
 from notify.common.redaction import redact
+from notify.common.resources import default_url
 from notify.common.schema import (
     DEFERRED,
     FAILED,
