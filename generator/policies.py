@@ -36,6 +36,22 @@ def _regular_file(path: Path) -> bool:
     return not path.is_symlink() and path.is_file()
 
 
+def _unknown_documents(settings: Settings, known: set[str]) -> list[Advisory]:
+    """A document named under `documents` in the settings that is no document of the
+    policy folder (a typo, or a document not written yet): its period applies to nothing."""
+    return [
+        Advisory(
+            f"the settings give document {doc_id!r} its own notice period ({period}), but there is no "
+            f"document {doc_id!r} under {settings.policy_dir}/ (documents: {', '.join(sorted(known))})",
+            file="mkdocs.yml",
+            remedy=f"name a document of {settings.policy_dir}/ under `documents:` (its file name without .md), "
+            "or remove the entry",
+        )
+        for doc_id, period in settings.documents
+        if doc_id not in known
+    ]
+
+
 def read_history(
     repo_path: Path,
     settings: Settings,
@@ -77,13 +93,14 @@ def read_history(
         )
     documents: list[Document] = []
     violations: list[Violation] = []
-    advisories: list[Advisory] = []
-    for doc_id, files in sorted(group_files(histories, settings.languages).items()):
+    grouped = group_files(histories, settings.languages)
+    advisories = _unknown_documents(settings, set(grouped))
+    for doc_id, files in sorted(grouped.items()):
         result = build_document(
             doc_id,
             histories[files.source],
             calendar,
-            settings.working_days,
+            settings.period_of(doc_id),
             languages=settings.languages,
             translations={language: histories[path] for language, path in files.translations},
             sightings=sightings,

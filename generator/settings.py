@@ -6,7 +6,9 @@ In `mkdocs.yml` the settings are the options of the `policy` plugin::
       - policy:
           country: CN
           timezone: Asia/Shanghai
-          working_days: 7
+          window: {working_days: 7}       # the default notice period
+          documents:                       # a document's own period
+            terms: {window: {calendar_days: 30}}
 
 `policyctl` reads the same block (a repository without `mkdocs.yml` gets the
 defaults); its flags override single values.
@@ -29,6 +31,8 @@ from generator.core.calendar import WorkingCalendar
 from generator.core.errors import SettingsError
 from generator.core.tags import TAG_RULE, tag_problem
 from generator.core.translations import DEFAULT_LANGUAGE
+from generator.core.urls import document_id_problem
+from generator.core.window import NoticePeriod
 
 DEFAULT_COUNTRY = "CN"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -72,8 +76,15 @@ class PolicyConfig(base.Config):
     """Optional subdivision (state, province) of the calendar."""
     timezone = c.Type(str, default=DEFAULT_TIMEZONE)
     """IANA time zone in which dates and the window are counted."""
-    working_days = c.Type(int, default=DEFAULT_WORKING_DAYS)
-    """Length of the publicity window in working days."""
+    working_days = c.Optional(c.Type(int))
+    """The default notice period in working days (the older key: `window` says the same;
+    both may be given only with the same value)."""
+    window = c.Optional(c.Type(dict))
+    """The default notice period: `{working_days: N}` (working days in the operator's
+    calendar) or `{calendar_days: N}`; unset: `working_days`, else 7 working days."""
+    documents = c.Type(dict, default={})
+    """Per document (its id, the file's name without `.md`): `{window: {...}}`, its own
+    notice period instead of the default."""
     extra_holidays = c.ListOfItems(_DateOption(), default=[])
     """Days off the operator observes beyond the official calendar."""
     extra_working_days = c.ListOfItems(_DateOption(), default=[])
@@ -113,6 +124,11 @@ class Settings:
     subdivision: str | None = None
     timezone: str = DEFAULT_TIMEZONE
     working_days: int = DEFAULT_WORKING_DAYS
+    """The default period's working days when `window` is not set (the older setting)."""
+    window: NoticePeriod | None = None
+    """The default notice period; None: `working_days` working days."""
+    documents: tuple[tuple[str, NoticePeriod], ...] = ()
+    """(document id, its own notice period) for the documents that have one."""
     extra_holidays: frozenset[dt.date] = field(default_factory=frozenset)
     extra_working_days: frozenset[dt.date] = field(default_factory=frozenset)
     known_years: frozenset[int] = field(default_factory=frozenset)
@@ -129,6 +145,16 @@ class Settings:
     """(language, the site's name in it) for the languages named in `site_names`."""
     review_months: int | None = None
     """A review falls due this many months after the version in force took effect."""
+
+    @property
+    def default_period(self) -> NoticePeriod:
+        """The notice period of a document without its own: `window`, else `working_days`."""
+        return self.window or NoticePeriod(working_days=self.working_days)
+
+    def period_of(self, document: str) -> NoticePeriod:
+        """The notice period of `document` (its id): its own, else the default. Every
+        window (check, publish, status, the site, notices, verify) is counted with it."""
+        return dict(self.documents).get(document) or self.default_period
 
     @property
     def source_language(self) -> str:
@@ -158,6 +184,9 @@ class Settings:
     def with_overrides(self, **overrides: Any) -> Settings:
         """Flags override settings; a None flag keeps the setting."""
         given = {k: v for k, v in overrides.items() if v is not None}
+        if "working_days" in given:
+            # --working-days sets the default period.
+            given["window"] = None
         return validated(replace(self, **given)) if given else self
 
 
@@ -222,6 +251,79 @@ def _validate_periods(settings: Settings) -> None:
                 f"known_years: {year} is not a year",
                 remedy="list calendar years, e.g. known_years: [2027]",
             )
+
+
+PERIOD_KEYS = ("working_days", "calendar_days")
+"""How a notice period is given: `{working_days: N}` or `{calendar_days: N}`."""
+
+
+def period_setting(value: object, key: str) -> NoticePeriod:
+    """The notice period written at `key` (e.g. `window`, `documents.terms.window`);
+    SettingsError naming the key for anything else."""
+    example = f"e.g. {key}: {{working_days: 7}} or {key}: {{calendar_days: 30}}"
+    if not isinstance(value, dict) or not value:
+        raise SettingsError(
+            f"invalid option 'policy.{key}': expected working_days or calendar_days, got {value!r}",
+            remedy=example,
+        )
+    for name in value:
+        if name not in PERIOD_KEYS:
+            raise SettingsError(
+                f"invalid option 'policy.{key}.{name}': a notice period is working_days or calendar_days",
+                remedy=example,
+            )
+    if len(value) > 1:
+        raise SettingsError(
+            f"invalid option 'policy.{key}': give working_days or calendar_days, not both", remedy=example
+        )
+    ((unit, days),) = value.items()
+    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+        raise SettingsError(
+            f"invalid option 'policy.{key}.{unit}': a whole number of days of at least 1, got {days!r}",
+            remedy=example,
+        )
+    return NoticePeriod(**{unit: days})
+
+
+def _default_window(window: dict[str, Any] | None, working_days: int | None) -> NoticePeriod | None:
+    """The `window` setting, refused when `working_days` is given too and disagrees."""
+    if window is None:
+        return None
+    period = period_setting(window, "window")
+    if working_days is not None and period != NoticePeriod(working_days=working_days):
+        raise SettingsError(
+            f"invalid option 'policy.working_days': working_days: {working_days} and window: "
+            f"{period.as_dict()} name two default periods",
+            remedy="keep only `window` (working_days is its older spelling)",
+        )
+    return period
+
+
+def _document_periods(documents: dict[str, Any]) -> tuple[tuple[str, NoticePeriod], ...]:
+    """The `documents` setting: per document id, `{window: {...}}`."""
+    periods = []
+    for doc_id, entry in documents.items():
+        key = f"documents.{doc_id}"
+        problem = document_id_problem(str(doc_id))
+        if not isinstance(doc_id, str) or problem is not None:
+            raise SettingsError(
+                f"invalid option 'policy.{key}': {problem or 'not a document id'}",
+                remedy="name a document by its file under the policy folder without .md, e.g. terms",
+            )
+        example = f"e.g. {key}: {{window: {{calendar_days: 30}}}}"
+        for name in entry if isinstance(entry, dict) else ():
+            if name != "window":
+                raise SettingsError(
+                    f"invalid option 'policy.{key}.{name}': a document's only setting is its window",
+                    remedy=example,
+                )
+        if not isinstance(entry, dict) or "window" not in entry:
+            raise SettingsError(
+                f"invalid option 'policy.{key}': a document's settings are {{window: {{...}}}}, got {entry!r}",
+                remedy=example,
+            )
+        periods.append((doc_id, period_setting(entry["window"], f"{key}.window")))
+    return tuple(sorted(periods))
 
 
 def _validate_site_names(names: tuple[tuple[str, str], ...], languages: tuple[str, ...]) -> None:
@@ -319,7 +421,9 @@ def from_plugin_config(
             country=config.country,
             subdivision=config.subdivision,
             timezone=config.timezone,
-            working_days=config.working_days,
+            working_days=DEFAULT_WORKING_DAYS if config.working_days is None else config.working_days,
+            window=_default_window(config.window, config.working_days),
+            documents=_document_periods(config.documents),
             extra_holidays=frozenset(config.extra_holidays),
             extra_working_days=frozenset(config.extra_working_days),
             known_years=frozenset(config.known_years),

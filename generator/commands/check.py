@@ -45,7 +45,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         history,
         ctx.as_of,
         calendar=ctx.settings.calendar,
-        working_days=ctx.settings.working_days,
+        periods=ctx.settings.period_of,
         first_notices=first_notices,
     )
     record_problems = judge(witness, history)

@@ -31,7 +31,7 @@ from generator.core.frontmatter import split, stamp
 from generator.core.history import Document, History, Version, default_title
 from generator.core.timeline import DocumentState, state_at
 from generator.core.translations import translation_path
-from generator.core.window import EarliestEffective, Window, earliest_effective
+from generator.core.window import EarliestEffective, NoticePeriod, Window, earliest_effective
 from generator.policies import read_history
 from generator.settings import Settings
 
@@ -170,15 +170,16 @@ def publish(
     # The earliest day the new version may take effect: the end of its window (a first
     # version: its publication), and after every version already announced.
     latest = max(versions, key=lambda v: v.effective, default=None)
+    period = settings.period_of(document)
     earliest = earliest_effective(
         today,
         settings.calendar,
-        settings.working_days,
+        period,
         first=not versions,
         after=latest.effective if latest is not None else None,
     )
     must_follow = latest if earliest.follows else None
-    effective_day = _effective_day(effective, earliest, must_follow, settings.working_days, relative)
+    effective_day = _effective_day(effective, earliest, must_follow, period, relative)
 
     stamped = stamp(
         text,
@@ -284,7 +285,7 @@ def _effective_day(
     effective: str | None,
     earliest: EarliestEffective,
     must_follow: Version | None,
-    working_days: int,
+    period: NoticePeriod,
     relative: str,
 ) -> dt.date | None:
     """The `effective:` date to write: `--effective` when it is not too early, else the
@@ -305,13 +306,20 @@ def _effective_day(
         elif earliest.window is None:
             why = f"before its publication on {earliest.lawful.date().isoformat()}"
         else:
-            why = f"before the end of its {working_days}-working-day publicity window"
+            why = f"before the end of its {period.adjective} publicity window"
         raise PolicyError(
             f"effective {effective_day.isoformat()} is too early: {why}",
             file=relative,
             remedy=f"the earliest allowed is {earliest.day.isoformat()}",
         )
     return effective_day
+
+
+def _counted(window: Window, settings: Settings) -> str:
+    """How the window was counted: "7 working days in CN", "30 calendar days in Asia/Shanghai"."""
+    period = window.period or settings.default_period
+    where = settings.calendar.region if period.working_days is not None else settings.timezone
+    return f"{period} in {where}"
 
 
 def _message(
@@ -337,7 +345,7 @@ def _message(
             )
         message += (
             f"\nEarliest effective: {window.earliest_effective.isoformat()} "
-            f"({settings.working_days} working days in {settings.calendar.region}{notes})."
+            f"({_counted(window, settings)}{notes})."
         )
     else:
         message += "\nFirst version: in force on publication."

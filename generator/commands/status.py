@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import json
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from rich.console import Console
@@ -17,7 +18,7 @@ from generator.core.errors import EXIT_FAILED, EXIT_OK
 from generator.core.history import History, Version
 from generator.core.review import review_due
 from generator.core.timeline import state_at
-from generator.core.window import unknown_schedules
+from generator.core.window import NoticePeriod, unknown_schedules
 from generator.policies import read_history
 
 
@@ -32,7 +33,9 @@ def add_parser(subcommands: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
     history = read_history(ctx.repo, ctx.settings, sightings=site_sightings(ctx.repo, ctx.settings))
-    data = status_document(history, ctx.as_of, review_months=ctx.settings.review_months)
+    data = status_document(
+        history, ctx.as_of, review_months=ctx.settings.review_months, periods=ctx.settings.period_of
+    )
     if args.json:
         json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
@@ -44,9 +47,14 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def status_document(
-    history: History, as_of: dt.datetime, *, review_months: int | None = None
+    history: History,
+    as_of: dt.datetime,
+    *,
+    review_months: int | None = None,
+    periods: Callable[[str], NoticePeriod] | None = None,
 ) -> dict[str, Any]:
-    """The JSON of `policyctl status --json`: instants in ISO 8601 with the operator's offset."""
+    """The JSON of `policyctl status --json`: instants in ISO 8601 with the operator's offset;
+    with `periods` (a document's id -> its notice period), each document's period."""
     documents = []
     for document in history.documents:
         state = state_at(document, as_of)
@@ -56,6 +64,7 @@ def status_document(
             {
                 "id": document.id,
                 "title": document.title,
+                "notice_period": periods(document.id).as_dict() if periods else None,
                 "in_force": None
                 if in_force is None
                 else {
@@ -176,6 +185,8 @@ def status_table(data: dict[str, Any], console: Console | None = None) -> None:
                 "review",
                 f"[bold yellow]due[/] since {review['since'][:10]} (review_months: {review['months']})",
             )
+        if doc.get("notice_period"):
+            _line(console, "notice period", _period(doc["notice_period"]))
         _line(console, "next change", _next_change(doc))
     years = sorted(
         {
@@ -196,6 +207,11 @@ def status_table(data: dict[str, Any], console: Console | None = None) -> None:
         due = min(doc["next_change"] for doc in data["documents"] if doc["next_change"])
         console.print()
         console.print(f"Rebuild the site at {due} (the next state change).")
+
+
+def _period(stated: dict[str, int]) -> str:
+    """ "7 working days" from {"working_days": 7}."""
+    return str(NoticePeriod(**stated))
 
 
 def _line(console: Console, label: str, *values: str) -> None:

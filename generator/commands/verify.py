@@ -39,8 +39,9 @@ from generator.core.record import (
     parse_record,
     window_failures,
 )
+from generator.core.window import NoticePeriod
 from generator.records import LOG_HEAD, PublicSite, read_json
-from generator.settings import Settings, validated
+from generator.settings import DEFAULT_WORKING_DAYS, Settings, period_setting, validated
 from generator.site.record import CALENDAR, LANGUAGES
 
 
@@ -124,12 +125,15 @@ def _stated_settings(versions: Any, where: str) -> Settings:
             remedy="this site was built before the public record existed, or not by policyctl: build it again",
         )
     try:
+        window, documents = _stated_periods(stated)
         return validated(
             Settings(
                 country=str(stated["country"]),
                 subdivision=stated.get("subdivision"),
                 timezone=str(stated["timezone"]),
-                working_days=int(stated["working_days"]),
+                working_days=window.working_days or DEFAULT_WORKING_DAYS,
+                window=window,
+                documents=documents,
                 extra_holidays=frozenset(dt.date.fromisoformat(d) for d in stated.get("extra_holidays", [])),
                 extra_working_days=frozenset(
                     dt.date.fromisoformat(d) for d in stated.get("extra_working_days", [])
@@ -144,6 +148,28 @@ def _stated_settings(versions: Any, where: str) -> Settings:
         ) from None
     except SettingsError as error:
         raise PolicyError(f"{where}: the calendar it states cannot be used: {error.message}") from None
+
+
+def _stated_periods(stated: dict[str, Any]) -> tuple[NoticePeriod, tuple[tuple[str, NoticePeriod], ...]]:
+    """The default notice period and each document's, as versions.json states them; a site
+    built before periods per document states only `working_days`, for every document."""
+    if "window" not in stated:
+        return NoticePeriod(working_days=int(stated["working_days"])), ()
+    window = period_setting(stated["window"], "window")
+    documents = stated.get("documents") or {}
+    if not isinstance(documents, dict):
+        raise TypeError(f"documents is {documents!r}")
+    return window, tuple(
+        sorted(
+            (
+                str(doc_id),
+                period_setting(
+                    entry.get("window") if isinstance(entry, dict) else entry, f"documents.{doc_id}.window"
+                ),
+            )
+            for doc_id, entry in documents.items()
+        )
+    )
 
 
 def _sha(data: bytes) -> str:
@@ -175,7 +201,7 @@ def verify(site: PublicSite, shown_as: str) -> Report:
             f"{document} version {name} ({language}) is on the site but not in the publication log"
         )
     first_versions = _first_versions(versions)
-    report.failures += window_failures(record, settings.calendar, settings.working_days, first_versions)
+    report.failures += window_failures(record, settings.calendar, settings.period_of, first_versions)
     return report
 
 

@@ -4,7 +4,7 @@ the windows counted from the first notice."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from generator.core.calendar import WorkingCalendar
@@ -13,7 +13,7 @@ from generator.core.errors import Advisory, Violation
 from generator.core.history import Document, History
 from generator.core.timeline import changes_between, state_at
 from generator.core.translations import lag_message
-from generator.core.window import publicity_window
+from generator.core.window import NoticePeriod, publicity_window
 
 FirstNotices = Mapping[str, Mapping[str, dt.datetime]]
 """Per document id, per version: when the ledger recorded its first notice."""
@@ -31,12 +31,13 @@ def run_checks(
     as_of: dt.datetime,
     *,
     calendar: WorkingCalendar,
-    working_days: int,
+    periods: Callable[[str], NoticePeriod | int],
     first_notices: FirstNotices | None = None,
 ) -> CheckReport:
     """Every rule of the history and the section marks, and every language in step with
     the source at the tip; with `first_notices` (read from the delivery ledger), also the
-    windows counted from the first notice."""
+    windows counted from the first notice, each of its document's notice period
+    (`periods`: a document's id -> its period; a number: working days)."""
     violations = list(history.violations)
     advisories = list(history.advisories)
     for lag in history.lags:
@@ -48,7 +49,7 @@ def run_checks(
     if first_notices is not None:
         violations += _vanished(history, first_notices, calendar)
         ledger_violations, ledger_advisories = _ledger_windows(
-            history, as_of, calendar, working_days, first_notices
+            history, as_of, calendar, periods, first_notices
         )
         violations += ledger_violations
         advisories += ledger_advisories
@@ -79,12 +80,13 @@ def _ledger_windows(
     history: History,
     as_of: dt.datetime,
     calendar: WorkingCalendar,
-    working_days: int,
+    periods: Callable[[str], NoticePeriod | int],
     first_notices: FirstNotices,
 ) -> tuple[list[Violation], list[Advisory]]:
     violations: list[Violation] = []
     advisories: list[Advisory] = []
     for document in history.documents:
+        period = NoticePeriod.of(periods(document.id))
         state = state_at(document, as_of)
         sent_at = first_notices.get(document.id, {})
         for version in state.published:
@@ -96,7 +98,7 @@ def _ledger_windows(
                 if state.status(version) != "pending":
                     continue
                 earliest = publicity_window(
-                    as_of.astimezone(calendar.zone).date(), calendar, working_days
+                    as_of.astimezone(calendar.zone).date(), calendar, period
                 ).earliest_effective
                 if earliest > version.effective:
                     violations.append(
@@ -104,7 +106,7 @@ def _ledger_windows(
                             "notice-missing",
                             f"version {version.version} changes core rights, takes effect "
                             f"{short_date(version.effective)}, and no user has been notified yet; "
-                            f"a notice sent today leaves less than {working_days} working days",
+                            f"a notice sent today leaves less than {period}",
                             file=version.path,
                             commit=version.short_commit,
                             remedy=f"move `effective:` to {earliest.date().isoformat()} or later, "
@@ -121,14 +123,14 @@ def _ledger_windows(
                     )
                 continue
             sent_local = sent.astimezone(calendar.zone)
-            earliest = publicity_window(sent_local.date(), calendar, working_days).earliest_effective
+            earliest = publicity_window(sent_local.date(), calendar, period).earliest_effective
             if version.effective < earliest:
                 violations.append(
                     Violation(
                         "notice-late",
                         f"version {version.version} takes effect {short_date(version.effective)}, "
                         f"but its first notice went out {sent_local.isoformat(timespec='minutes')}: "
-                        f"the {working_days}-working-day window counted from the notice "
+                        f"the {period.adjective} window counted from the notice "
                         f"ends {short_date(earliest)}",
                         file=version.path,
                         commit=version.short_commit,

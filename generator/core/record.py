@@ -30,7 +30,7 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo
 
@@ -38,7 +38,7 @@ from generator.core import urls
 from generator.core.calendar import WorkingCalendar
 from generator.core.dates import iso
 from generator.core.errors import Violation
-from generator.core.window import publicity_window
+from generator.core.window import NoticePeriod, publicity_window
 
 _LANGUAGE = re.compile(r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*")
 GENESIS = "0" * 64
@@ -544,13 +544,14 @@ def _appended(record: Record, new: list[dict[str, object]], seen: dt.datetime, z
 def window_failures(
     record: Record,
     calendar: WorkingCalendar,
-    working_days: int,
+    periods: Callable[[str], NoticePeriod | int],
     first_versions: Mapping[str, str],
 ) -> list[str]:
     """Every version the record vouches for (not inherited, not a document's first version,
     which takes effect on publication) whose effective instant lies before the end of its
     window, counted from the later of its publication day and the day the public first
-    saw it. `first_versions`: document -> the name of its first version."""
+    saw it, of its document's notice period (`periods`: a document's id -> its period; a
+    number: working days). `first_versions`: document -> the name of its first version."""
     zone = calendar.zone
     sightings = first_sightings(record.entries, zone)
     failures = []
@@ -560,15 +561,17 @@ def window_failures(
         published = line.published.astimezone(zone).date()
         seen, seq = sightings[key]
         start = max(published, seen)
-        lawful = publicity_window(start, calendar, working_days).earliest_effective
+        period = NoticePeriod.of(periods(line.document))
+        lawful = publicity_window(start, calendar, period).earliest_effective
         if line.effective < lawful:
             since = (
                 f"first seen {seen.isoformat()} (line {seq}), after its publication day {published.isoformat()}"
                 if seen > published
                 else f"published {published.isoformat()}"
             )
+            where = calendar.region if period.working_days else calendar.timezone
             failures.append(
                 f"{_name(key)} takes effect {iso(line.effective, zone)}, but it was {since}: its "
-                f"{working_days}-working-day window ({calendar.region}) ends only at {iso(lawful, zone)}"
+                f"{period.adjective} window ({where}) ends only at {iso(lawful, zone)}"
             )
     return failures

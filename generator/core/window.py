@@ -1,8 +1,9 @@
-"""The publicity window: a revision is shown for N working days before it takes effect.
+"""The publicity window: a revision is shown for a notice period before it takes effect.
 
 Rule (China Civil Code art. 201 style): the publication day is not counted; the
-window is the next N working days; the earliest effective instant is 00:00 local
-time on the day after the N-th working day.
+window is the next N working days (or, for a period of calendar days, the next N days
+in the operator's time zone); the earliest effective instant is 00:00 local time on
+the day after the N-th counted day.
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ class Window:
 
     published: dt.date
     working_days: tuple[dt.date, ...]
-    """The counted working days, in order."""
+    """The counted days, in order: working days, or every day for a calendar-day period."""
     earliest_effective: dt.datetime
-    """00:00 local time on the day after the last counted working day."""
+    """00:00 local time on the day after the last counted day."""
+    period: NoticePeriod | None = None
+    """The notice period the window was counted with (None: working days, not said)."""
     unscheduled_years: tuple[int, ...] = ()
     """Years the window reaches for which the calendar has no official schedule yet."""
 
@@ -68,14 +71,76 @@ def unknown_schedules(years: tuple[int, ...], words: ScheduleWords = ENGLISH_SCH
     return words.many.format(years=names)
 
 
-def publicity_window(published: dt.date, calendar: WorkingCalendar, working_days: int) -> Window:
-    days = calendar.working_days_after(published, working_days)
+@dataclass(frozen=True)
+class NoticePeriod:
+    """How long a revision is shown before it takes effect: `working_days` working days
+    in the operator's calendar, or `calendar_days` days of any kind (exactly one is set,
+    at least 1). Both count the same way: the publication day is not counted, the next N
+    days of the kind are, and the revision may take effect at 00:00 local time on the day
+    after the last of them (`publicity_window`)."""
+
+    working_days: int | None = None
+    calendar_days: int | None = None
+
+    def __post_init__(self) -> None:
+        given = [n for n in (self.working_days, self.calendar_days) if n is not None]
+        if len(given) != 1:
+            raise ValueError("a notice period is either working_days or calendar_days")
+        if isinstance(given[0], bool) or not isinstance(given[0], int) or given[0] < 1:
+            raise ValueError(f"a notice period is a whole number of days of at least 1, got {given[0]!r}")
+
+    @classmethod
+    def of(cls, period: NoticePeriod | int) -> NoticePeriod:
+        """`period` itself, or a number of working days as a period."""
+        return period if isinstance(period, NoticePeriod) else cls(working_days=period)
+
+    @property
+    def days(self) -> int:
+        """How many days are counted."""
+        return self.working_days if self.working_days is not None else int(self.calendar_days or 0)
+
+    @property
+    def key(self) -> str:
+        """`working_days` or `calendar_days`: how the settings and versions.json name it."""
+        return "working_days" if self.working_days is not None else "calendar_days"
+
+    @property
+    def unit(self) -> str:
+        """ "working day" or "calendar day"."""
+        return "working day" if self.working_days is not None else "calendar day"
+
+    def __str__(self) -> str:
+        """ "7 working days", "30 calendar days", "1 working day"."""
+        return f"{self.days} {self.unit}{'s' if self.days != 1 else ''}"
+
+    @property
+    def adjective(self) -> str:
+        """ "7-working-day", "30-calendar-day": as in "its 7-working-day window"."""
+        return f"{self.days}-{self.unit.replace(' ', '-')}"
+
+    def as_dict(self) -> dict[str, int]:
+        """{"working_days": 7} or {"calendar_days": 30}, as written in the settings."""
+        return {self.key: self.days}
+
+
+def publicity_window(published: dt.date, calendar: WorkingCalendar, period: NoticePeriod | int) -> Window:
+    """The window of a revision published on `published`: the next N working days of
+    `calendar` (a number is working days), or the next N calendar days in its time zone;
+    it may take effect at 00:00 local time on the day after the last of them."""
+    period = NoticePeriod.of(period)
+    if period.calendar_days is not None:
+        days = tuple(published + dt.timedelta(days=n) for n in range(1, period.calendar_days + 1))
+        unscheduled: tuple[int, ...] = ()
+    else:
+        days = calendar.working_days_after(published, period.days)
+        unscheduled = calendar.unscheduled_years(days)
     effective = local_midnight(days[-1] + dt.timedelta(days=1), calendar.zone)
     return Window(
         published=published,
         working_days=days,
         earliest_effective=effective,
-        unscheduled_years=calendar.unscheduled_years(days),
+        period=period,
+        unscheduled_years=unscheduled,
     )
 
 
@@ -116,17 +181,17 @@ class EarliestEffective:
 def earliest_effective(
     published: dt.date,
     calendar: WorkingCalendar,
-    working_days: int,
+    period: NoticePeriod | int,
     *,
     first: bool = False,
     after: dt.datetime | None = None,
 ) -> EarliestEffective:
     """The earliest lawful effective instant of a revision published on `published`:
-    the end of its `working_days`-working-day publicity window (a document's `first`
+    the end of its publicity window of `period` (a number: working days; a document's `first`
     version has none: in force on publication), and strictly after `after`, the
     effective instant of the latest version before it. The history's rules
     (`generator.core.history`) and `policyctl publish` both ask it."""
     if first:
         return EarliestEffective(None, local_midnight(published, calendar.zone), after)
-    window = publicity_window(published, calendar, working_days)
+    window = publicity_window(published, calendar, period)
     return EarliestEffective(window, window.earliest_effective, after)

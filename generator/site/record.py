@@ -123,13 +123,20 @@ def write_sources(site: Path, models: Iterable[SiteModel]) -> None:
         target.write_bytes(v.source)
 
 
-def calendar_statement(settings: Settings) -> dict[str, Any]:
-    """The calendar and window the site counts with, for `verify`."""
+def calendar_statement(settings: Settings, documents: Iterable[str] = ()) -> dict[str, Any]:
+    """The calendar and notice periods the site counts with, for `verify`: the default
+    period (`window`; `working_days` too when it is working days, as older sites said
+    it) and the period of each of `documents` (document ids)."""
+    default = settings.default_period
     return {
         "country": settings.country,
         "subdivision": settings.subdivision,
         "timezone": settings.timezone,
-        "working_days": settings.working_days,
+        **({"working_days": default.working_days} if default.working_days is not None else {}),
+        "window": default.as_dict(),
+        "documents": {
+            doc_id: {"window": settings.period_of(doc_id).as_dict()} for doc_id in sorted(documents)
+        },
         "extra_holidays": sorted(d.isoformat() for d in settings.extra_holidays),
         "extra_working_days": sorted(d.isoformat() for d in settings.extra_working_days),
         "known_years": sorted(settings.known_years),
@@ -145,7 +152,11 @@ def stamp_head(site: Path, models: Sequence[SiteModel], head: str) -> None:
             data = json.loads(path.read_text(encoding="utf-8"))
             data[LOG_HEAD] = head
             data["log_url"] = urls.absolute(urls.PUBLICATION_LOG, model.settings.site_url)
-            data[CALENDAR] = calendar_statement(model.settings)
+            documents = [doc for doc in data.get("documents", []) if isinstance(doc, dict)]
+            for doc in documents:
+                # Each document states the notice period its windows are counted with.
+                doc["notice_period"] = model.settings.period_of(str(doc.get("id"))).as_dict()
+            data[CALENDAR] = calendar_statement(model.settings, [str(doc.get("id")) for doc in documents])
             data[LANGUAGES] = list(model.settings.languages)
             path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     for model in models:

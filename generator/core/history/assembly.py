@@ -24,13 +24,14 @@ from generator.core.marks import lost_marks, section_mark_problems
 from generator.core.record import NO_SIGHTINGS, Sightings
 from generator.core.revisions import FileRevision
 from generator.core.translations import DEFAULT_LANGUAGE
+from generator.core.window import NoticePeriod
 
 
 def build_document(
     doc_id: str,
     revisions: Sequence[FileRevision],
     calendar: WorkingCalendar,
-    working_days: int,
+    period: NoticePeriod | int,
     *,
     languages: Sequence[str] = (DEFAULT_LANGUAGE,),
     translations: Mapping[str, Sequence[FileRevision]] | None = None,
@@ -40,8 +41,10 @@ def build_document(
     `translations` (the revisions of `<id>.<lang>.md` by language), each version in
     every language that carries it, published once the last language arrived. With
     `sightings` (from the publication log), a window counts from the day the public
-    first saw the version when that is later than its publication day."""
+    first saw the version when that is later than its publication day. `period`: the
+    document's notice period (a number: working days)."""
     findings = Findings()
+    period = NoticePeriod.of(period)
     problem = urls.document_id_problem(doc_id)
     if problem is not None:
         # Its URL would be broken or another page's: the input is unusable (exit 2).
@@ -58,7 +61,7 @@ def build_document(
         for language in languages[1:]
         if (revs := (translations or {}).get(language))
     }
-    versions, held = _publish(doc_id, drafts, files, languages, calendar, working_days, sightings, findings)
+    versions, held = _publish(doc_id, drafts, files, languages, calendar, period, sightings, findings)
     _report_held(drafts, versions, held, findings)
     lagging = lags(doc_id, revisions[-1].path, drafts, files, languages[1:], {d.key for d, _ in held})
     _judge_marks(versions, findings)
@@ -97,7 +100,7 @@ def _publish(
     files: Mapping[str, TranslatedFile],
     languages: Sequence[str],
     calendar: WorkingCalendar,
-    working_days: int,
+    period: NoticePeriod,
     sightings: Sightings,
     findings: Findings,
 ) -> tuple[list[Version], list[tuple[Draft, list[str]]]]:
@@ -124,7 +127,7 @@ def _publish(
             draft,
             versions[-1] if versions else None,
             calendar,
-            working_days,
+            period,
             findings,
             arrived=arrived,
             seen=functools.partial(latest_sighting, sightings, doc_id, draft.key, carried),

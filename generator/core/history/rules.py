@@ -22,7 +22,7 @@ from generator.core.history.drafts import Draft, instant, published_date
 from generator.core.history.model import Version
 from generator.core.record import Sightings
 from generator.core.revisions import FileRevision
-from generator.core.window import EarliestEffective, Window, earliest_effective
+from generator.core.window import EarliestEffective, NoticePeriod, Window, earliest_effective
 
 Sighting = tuple[dt.date, int | None]
 """When the public first saw a version: the day, and the publication log's line (None:
@@ -111,7 +111,7 @@ def version_dates(
     draft: Draft,
     previous: Version | None,
     calendar: WorkingCalendar,
-    working_days: int,
+    period: NoticePeriod,
     findings: Findings,
     *,
     arrived: FileRevision | None = None,
@@ -124,9 +124,7 @@ def version_dates(
     `seen`: given the publication day, when the public first saw the version, from the
     publication log."""
     first = previous is None
-    published_day = _publication_day(
-        doc_id, draft, first, arrived or draft.first, calendar, working_days, findings
-    )
+    published_day = _publication_day(doc_id, draft, first, arrived or draft.first, calendar, period, findings)
     if not first and not draft.per_commit and not draft.matter.summary:
         findings.violation(
             "summary-missing",
@@ -144,12 +142,12 @@ def version_dates(
         # the public first saw it.
         window_from = late_sighting[0]
     after = previous.effective if previous is not None else None
-    earliest = earliest_effective(window_from, calendar, working_days, first=first, after=after)
+    earliest = earliest_effective(window_from, calendar, period, first=first, after=after)
     if earliest.window is not None and earliest.window.unscheduled_years:
         _provisional(draft, earliest.window, calendar, findings)
-    effective = _effective(draft, earliest, calendar, working_days, findings)
+    effective = _effective(draft, earliest, calendar, period, findings)
     if late_sighting is not None and not draft.per_commit and earliest.window is not None:
-        _judge_unseen(draft, effective, published_day, late_sighting, calendar, working_days, findings)
+        _judge_unseen(draft, effective, published_day, late_sighting, calendar, period, findings)
     if previous is not None:
         _judge_order(draft, effective, earliest, previous, findings)
     return Dates(local_midnight(published_day, calendar.zone), effective, earliest.window)
@@ -161,7 +159,7 @@ def _publication_day(
     first: bool,
     arrived: FileRevision,
     calendar: WorkingCalendar,
-    working_days: int,
+    period: NoticePeriod,
     findings: Findings,
 ) -> dt.date:
     """The day the version is published: its declared `published`, unless it reached the
@@ -185,7 +183,7 @@ def _publication_day(
     elif declared < introduced and arrived.path != draft.first.path:
         dates = f"`published: {introduced.isoformat()}`"
         if not first:
-            lawful = earliest_effective(introduced, calendar, working_days).lawful
+            lawful = earliest_effective(introduced, calendar, period).lawful
             dates += f" and `effective: {lawful.date().isoformat()}` (or later)"
         findings.violation(
             "translation-late",
@@ -193,7 +191,7 @@ def _publication_day(
             f"branch in every language only on {introduced.isoformat()}, when this translation arrived",
             file=arrived.path,
             commit=arrived.short,
-            remedy=f"the {working_days}-working-day window counts from the day the last language "
+            remedy=f"the {period.adjective} window counts from the day the last language "
             f"reaches the branch: set {dates} in {file}, and merge translations in the same "
             "pull request as the source",
         )
@@ -233,7 +231,7 @@ def _effective(
     draft: Draft,
     earliest: EarliestEffective,
     calendar: WorkingCalendar,
-    working_days: int,
+    period: NoticePeriod,
     findings: Findings,
 ) -> dt.datetime:
     """The version's effective instant: the declared `effective` (a violation when the
@@ -243,7 +241,7 @@ def _effective(
     declared = instant(draft.matter.effective, calendar)
     if declared < earliest.lawful:
         what = (
-            f"before the end of its {working_days}-working-day publicity window"
+            f"before the end of its {period.adjective} publicity window"
             if earliest.window
             else "before its publication"
         )
@@ -265,13 +263,13 @@ def _judge_unseen(
     published_day: dt.date,
     sighting: Sighting,
     calendar: WorkingCalendar,
-    working_days: int,
+    period: NoticePeriod,
     findings: Findings,
 ) -> None:
     """A stamped version the public first saw after its publication day: its window
     counts from that day (`sighting`), and its `effective` must allow for it."""
     day, line = sighting
-    lawful = earliest_effective(day, calendar, working_days).lawful
+    lawful = earliest_effective(day, calendar, period).lawful
     if effective >= lawful:
         return
     when = (
@@ -282,7 +280,7 @@ def _judge_unseen(
     findings.violation(
         "window-unseen",
         f"version {draft.key} {when}, though it says published {published_day.isoformat()}; "
-        f"its {working_days}-working-day window counts from the day the public saw it, and it "
+        f"its {period.adjective} window counts from the day the public saw it, and it "
         f"takes effect {short_date(effective)}, before the earliest lawful {short_date(lawful)}",
         file=draft.last.path,
         commit=draft.last.short,
