@@ -227,11 +227,12 @@ def test_a_banner_dismissed_with_the_keyboard_stays_dismissed_after_a_reload_and
 ):
     visitor.goto(site + PAGE_KINDS["version in force"])
     expect(banner(visitor)).to_be_visible()
-    link = banner(visitor).get_by_role("link", name="See what changes")
+    link = banner(visitor).get_by_role("link", name="how to object")
     dismiss = visitor.get_by_role("button", name="Don't show this again")
     expect(dismiss).to_have_count(1)  # Material's own button is gone, not merely moved
 
-    # Tab order follows reading order: the notice's link, then the dismiss button.
+    # Tab order follows reading order: the notice's last link (the one way to object),
+    # then the dismiss button.
     link.focus()
     visitor.keyboard.press("Tab")
     expect(dismiss).to_be_focused()
@@ -255,7 +256,7 @@ def test_a_banner_dismissed_with_the_keyboard_stays_dismissed_after_a_reload_and
 
 def test_a_banner_dismissed_with_the_space_bar_stays_dismissed_too(visitor: Page, site: str):
     visitor.goto(site + PAGE_KINDS["updates"])
-    banner(visitor).get_by_role("link", name="See what changes").focus()
+    banner(visitor).get_by_role("link", name="how to object").focus()
     visitor.keyboard.press("Tab")
     visitor.keyboard.press("Space")
     expect(banner(visitor)).to_be_hidden()

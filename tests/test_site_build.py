@@ -117,6 +117,8 @@ def test_notices_during_the_window(history, policyctl, tmp_path):
         "core_rights",
         "url",
         "changes_url",
+        "objection_url",
+        "effective_text",
     }
     assert notice["document"] == "privacy" and notice["version"] == "2.0"
     assert notice["effective"] == "2026-10-16T00:00:00+08:00"
@@ -124,6 +126,13 @@ def test_notices_during_the_window(history, policyctl, tmp_path):
     assert notice["core_rights"] is True
     assert notice["url"] == "privacy/versions/2.0/"
     assert notice["changes_url"] == "privacy/changes/1.0-to-2.0/"
+    # The one way to object (no answer page, and the policy has no rights section: its
+    # page), and its deadline as the site's language writes it, for notice.js.
+    assert notice["objection_url"] == "privacy/"
+    assert notice["effective_text"] == "16 October 2026"
+    assert (notices["language"], notices["dir"]) == ("en", "ltr")
+    assert notices["words"]["banner_lead"] == "Policy update:"
+    assert "languages" not in notices  # one language
 
 
 def test_banner_dismissal_holds_across_pages_and_not_across_revisions(history, policyctl, tmp_path):

@@ -1,62 +1,67 @@
-"""Human dates for pages ("16 October 2026", in Chinese "2026年10月16日") and ISO 8601 for
-data files, both in the operator's time zone. Locale-independent on purpose: the site
-must not change with the build machine's locale."""
+"""Human dates for pages ("16 October 2026", in Chinese "2026年10月16日", in French
+"16 octobre 2026") and ISO 8601 for data files, both in the operator's time zone.
+
+Human dates are written by Babel from CLDR for the page's language (a BCP 47 tag): its
+long date ("2026年10月16日", "16 octobre 2026", "16 أكتوبر 2026"), and a time other than
+midnight, its short time, after it the language's way ("16 October 2026, 09:30").
+English without a region is written as in the United Kingdom, day first, as the site
+always wrote it (CLDR's bare English is American: "October 16, 2026"); `en-US` and every
+other tag read their own CLDR locale. Locale-independent on purpose: the site must not
+change with the build machine's locale.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from zoneinfo import ZoneInfo
 
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_time
+
+ENGLISH = "en_GB"
+"""The CLDR locale of English without a region (and of a tag CLDR does not know)."""
 
 
-def _english(day: dt.date) -> str:
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+@functools.lru_cache(maxsize=64)
+def _locale(language: str | None) -> Locale:
+    if not language or language.lower() == "en":
+        return Locale.parse(ENGLISH)
+    try:
+        return Locale.parse(language, sep="-")
+    except (ValueError, UnknownLocaleError):
+        return Locale.parse(ENGLISH)
 
 
-def _chinese(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
+@functools.lru_cache(maxsize=4096)
+def _day(day: dt.date, language: str | None) -> str:
+    return format_date(day, "long", locale=_locale(language))
 
 
-DATE_STYLES = {"zh": _chinese}
-"""How a language writes a day, by its primary language code; any other language: English."""
-
-
-def date_style(language: str | None) -> str:
-    """The key of `DATE_STYLES` that `language` ("zh", "zh-CN", "en", None) writes dates in."""
-    primary = (language or "").split("-")[0].lower()
-    return primary if primary in DATE_STYLES else "en"
+@functools.lru_cache(maxsize=4096)
+def _day_and_time(moment: dt.datetime, language: str | None) -> str:
+    """`moment` (naive, local) as its day and its time, joined as the language joins them."""
+    locale = _locale(language)
+    time = format_time(moment.time(), "short", locale=locale)
+    pattern = str(locale.datetime_formats.get("long") or "{1} {0}")
+    return pattern.replace("{1}", _day(moment.date(), language)).replace("{0}", time)
 
 
 def human_date(
     moment: dt.datetime | dt.date | None, zone: ZoneInfo | None = None, *, language: str | None = None
 ) -> str:
     """ "16 October 2026"; a date-time not at local midnight gets its time: "16 October 2026, 09:30".
-    In Chinese (`language` "zh", "zh-CN", ...): "2026年10月16日", "2026年10月16日 09:30"."""
+    In the language of the tag `language` ("zh", "zh-Hant-TW", "fr", ...; None: English):
+    "2026年10月16日", "2026年10月16日 09:30"."""
     if moment is None:
         return ""
-    write = DATE_STYLES.get(date_style(language), _english)
     if isinstance(moment, dt.datetime):
         if zone is not None:
             moment = moment.astimezone(zone)
-        text = write(moment.date())
         if moment.time() != dt.time(0):
-            text += (" " if write is _chinese else ", ") + f"{moment:%H:%M}"
-        return text
-    return write(moment)
+            return _day_and_time(moment.replace(tzinfo=None), language)
+        return _day(moment.date(), language)
+    return _day(moment, language)
 
 
 def iso(moment: dt.datetime | None, zone: ZoneInfo | None = None) -> str | None:

@@ -36,6 +36,7 @@ from generator.core.translations import lag_message
 from generator.core.urls import FEED_XML, NOTICE_JS, NOTICES_JSON, VERSIONS_JSON
 from generator.records import Witness, read_witness
 from generator.settings import Settings, plugin_options, read_mkdocs_yml
+from generator.site.catalogues import Catalogues, template
 from generator.site.engines import EngineFailed, render, require_engine
 from generator.site.finish import UnsealedPage, assemble, finish_site, seal
 from generator.site.model import SiteModel, build_models, check_document_ids
@@ -66,7 +67,7 @@ def default_config(settings: Settings) -> dict[str, Any]:
             remedy="reinstall policy-publisher from its repository (pip install -e .)",
         )
     return {
-        "site_name": settings.site_name or "Policies",
+        "site_name": settings.site_name or template().words["site_name"],
         **({"site_url": settings.site_url} if settings.site_url else {}),
         "theme": {
             "name": "material",
@@ -370,7 +371,9 @@ def _render(
     Returns the folder, the site models and warnings (the raw HTML the site leaves out,
     what the engine reported, then what the PDF printer refused)."""
     settings = build.settings
-    models = build_models(history, settings, build.as_of, drafts=build.drafts)
+    catalogues = Catalogues.of_repository(build.repo)
+    catalogue_warnings = catalogues.problems()  # a catalogue that cannot be used: PolicyError
+    models = build_models(history, settings, build.as_of, drafts=build.drafts, catalogues=catalogues)
     operator = read_operator_config(build.config_path) if build.config_path else default_config(settings)
     _require_plugin(operator, build.config_path)
     redlines = Redlines(
@@ -386,7 +389,7 @@ def _render(
     projects = stage_projects(
         models, pages, work=work, operator=operator, overrides=overrides, marks=marks, engine=settings.engine
     )
-    warnings = raw_html_warnings(models[0])
+    warnings = catalogue_warnings + raw_html_warnings(models[0])
     for project in projects:
         try:
             warnings += render(settings.engine, project.config_path, as_of=build.as_of)

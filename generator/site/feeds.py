@@ -7,14 +7,16 @@ written: a scheduled version is in no data file.
 
 With more than one language, each language has its own three files, of the same shape,
 under its prefix (`zh/versions.json`, `zh/notices.json`, `zh/feed.xml`; the source
-language's stay at the root): its titles, summaries, URLs and dates. Each notices.json
-then also says its `language`, where every language's notices are (`languages`) and the
-words notice.js shows (`words`).
+language's stay at the root): its titles, summaries, URLs and dates. Every notices.json
+says its `language` and its direction (`dir`), and carries the words notice.js shows
+(`words`, from the site's catalogues); with more than one language, also where every
+language's notices are (`languages`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import uuid
 from collections.abc import Callable, Mapping
@@ -22,19 +24,22 @@ from typing import Any
 from xml.etree import ElementTree as ET
 from zoneinfo import ZoneInfo
 
-from generator.core import urls
+from generator.core import tags, urls
 from generator.core.dates import human_date, iso
 from generator.core.notices import Notice
 from generator.site.model import Entry, SiteModel
-from generator.site.words import NOTICE_JS_KEYS, words
+from generator.site.words import NOTICE_JS_KEYS
 
 ATOM = "http://www.w3.org/2005/Atom"
 _FEED_NAMESPACE = uuid.UUID("0f6c3c2e-9b1e-5d4a-8a57-6f1c9f0b7a21")
 
 
-def notice_record(notice: Notice, zone: ZoneInfo, link: Callable[[str], str]) -> dict[str, Any]:
+def notice_record(
+    notice: Notice, zone: ZoneInfo, link: Callable[[str], str], answer_url: str | None = None
+) -> dict[str, Any]:
     """A notice as data: one record for notices.json (read by notice.js) and the theme's
-    banner and pop-up (`link` makes its URLs absolute or leaves them site-root relative)."""
+    banner and pop-up (`link` makes its URLs absolute or leaves them site-root relative).
+    `objection_url` is the one way to object to it (`objection_url`)."""
     v = notice.version
     return {
         "document": notice.document,
@@ -46,7 +51,16 @@ def notice_record(notice: Notice, zone: ZoneInfo, link: Callable[[str], str]) ->
         "core_rights": notice.core_rights,
         "url": link(notice.url),
         "changes_url": link(notice.changes_url) if notice.changes_url else None,
+        "objection_url": objection_url(notice, answer_url, link),
     }
+
+
+def objection_url(notice: Notice, answer_url: str | None, link: Callable[[str], str]) -> str:
+    """Where a reader who does not agree with a revision objects to it, the one way the
+    banner, the pop-up, the callouts and notice.js give (before the revision takes
+    effect): the operator's answer page (`answer_url`), else the policy's section on
+    users' rights, which says how to exercise them (`Notice.rights_url`)."""
+    return answer_url or link(notice.rights_url)
 
 
 def versions_data(model: SiteModel, pdfs: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -102,22 +116,28 @@ def versions_data(model: SiteModel, pdfs: Mapping[str, str] | None = None) -> di
 
 
 def notices_data(model: SiteModel, languages: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """The open notices. `languages` (language -> its notices.json, site-root relative),
-    given when the site has more than one, is written with the language and words of
-    this file, for notice.js."""
+    """The open notices, with the language and direction of this file's words and the
+    words notice.js shows (`words`), each notice's effective date written in them
+    (`effective_text`). `languages` (language -> its notices.json, site-root relative),
+    given when the site has more than one, says where every language's notices are."""
     zone, site = model.settings.zone, model.settings.site_url
-    notices = [notice_record(n, zone, lambda url: urls.absolute(url, site)) for n in model.notices]
+    absolute = functools.partial(urls.absolute, site_url=site)
+    notices = []
+    for notice in model.notices:
+        record = notice_record(notice, zone, absolute, model.settings.answer_url)
+        record["effective_text"] = human_date(notice.version.effective, zone, language=model.language_code)
+        notices.append(record)
+    t = model.words
     data: dict[str, Any] = {
         "generated": iso(model.as_of, zone),
         "updates_url": urls.absolute(model.url(urls.UPDATES), site),
         "notices": notices,
+        "language": model.language_code,
+        "dir": tags.direction(model.language_code),
+        "words": {key: t[key] for key in NOTICE_JS_KEYS},
     }
     if languages:
-        t = words(model.language_code, model.settings.source_language)
-        data["language"] = model.language_code
         data["languages"] = {code: urls.absolute(path, site) for code, path in languages.items()}
-        data["words"] = {key: t[key] for key in NOTICE_JS_KEYS}
-        data["words"]["date"] = t.text("date_pattern")
     return data
 
 
@@ -142,7 +162,7 @@ def atom_feed(model: SiteModel) -> str:
             element.text = text
         return element
 
-    t, language = words(model.language_code, model.settings.source_language), model.language
+    t, language = model.words, model.language
     name = model.settings.site_name_in(model.language_code) or t["site_name"]
     feed = ET.Element(f"{{{ATOM}}}feed", {"xml:lang": language} if language else {})
     sub(

@@ -31,6 +31,8 @@ from generator.core.timeline import (
     state_at,
 )
 from generator.settings import Settings
+from generator.site.catalogues import Catalogues
+from generator.site.words import Words, words
 
 # ---------------------------------------------------------------- the model
 
@@ -168,6 +170,14 @@ class SiteModel:
     language: str | None = None
     """The language of this site's pages when it is a translation's (its pages live under
     `/<language>/`); None for the source language, at the site's root."""
+    catalogues: Catalogues | None = None
+    """Where the site's own words come from (`generator.site.catalogues`: the operator's
+    catalogues over ours); None: ours alone."""
+
+    @property
+    def words(self) -> Words:
+        """The site's own words in the language of these pages."""
+        return words(self.language_code, self.settings.source_language, self.catalogues)
 
     @property
     def language_code(self) -> str:
@@ -210,6 +220,7 @@ def build_model(
     *,
     drafts: bool = False,
     language: str | None = None,
+    catalogues: Catalogues | None = None,
 ) -> SiteModel:
     """The site at `as_of`. With `drafts` (an editor's preview), scheduled versions and
     the drafts of uncommitted texts are shown too, marked as drafts. With `language` (a
@@ -220,15 +231,22 @@ def build_model(
     else:
         language = None
     views = [_document_view(document, as_of, drafts) for document in history.documents]
-    return SiteModel(as_of, settings, tuple(v for v in views if v.entries), drafts, language)
+    return SiteModel(as_of, settings, tuple(v for v in views if v.entries), drafts, language, catalogues)
 
 
 def build_models(
-    history: History, settings: Settings, as_of: dt.datetime, *, drafts: bool = False
+    history: History,
+    settings: Settings,
+    as_of: dt.datetime,
+    *,
+    drafts: bool = False,
+    catalogues: Catalogues | None = None,
 ) -> tuple[SiteModel, ...]:
-    """The site of every configured language, the source language's first."""
+    """The site of every configured language, the source language's first, its words
+    from `catalogues` (default: ours alone)."""
     return tuple(
-        build_model(history, settings, as_of, drafts=drafts, language=code) for code in settings.languages
+        build_model(history, settings, as_of, drafts=drafts, language=code, catalogues=catalogues)
+        for code in settings.languages
     )
 
 

@@ -54,6 +54,7 @@ from generator.core.notices import Notice
 from generator.core.sections import with_section_ids
 from generator.core.window import unknown_schedules
 from generator.site.cache import ContentCache, code_salt
+from generator.site.catalogues import Catalogues
 from generator.site.languages import language_name
 from generator.site.model import DocumentView, Entry, Redline, SiteModel
 from generator.site.record import HEAD_PLACEHOLDER
@@ -154,7 +155,7 @@ def _render(model: SiteModel, template: str, **context: Any) -> str:
 
 
 def _words(model: SiteModel) -> Words:
-    return words(model.language_code, model.settings.source_language)
+    return model.words
 
 
 def _front_matter(
@@ -193,7 +194,7 @@ def _text(version_text: str) -> Markup:
 def _status_word(model: SiteModel, entry: Entry) -> str:
     """The status label without its explanation: "Pending", "Draft", ..."""
     label = _status_label(_words(model), entry.status)
-    return label.split("：")[0].split(":")[0]
+    return label.split("：")[0].split(":")[0].strip()
 
 
 def _provisional(model: SiteModel, version: Version) -> str | None:
@@ -249,8 +250,17 @@ def _notice(model: SiteModel, notice: Notice, page_url: str) -> dict[str, Any]:
         "changes_href": urls.relative(page_url, notice.changes_url) if notice.changes_url else None,
         "core_rights": notice.changes.core_rights_changed,
         "core_sections": [c.title for c in notice.changes.core_rights_sections],
-        "answer_url": model.settings.answer_url,
+        "objection_href": _objection_href(model, notice, page_url),
     }
+
+
+def _objection_href(model: SiteModel, notice: Notice, page_url: str) -> str:
+    """The one way to object to `notice`, linked from the page at `page_url`: the answer
+    page, else the policy's rights section (as `generator.site.feeds.objection_url`)."""
+    if model.settings.answer_url:
+        return model.settings.answer_url
+    url, _, anchor = notice.rights_url.partition("#")
+    return urls.with_anchor(urls.relative(page_url, url), anchor or None)
 
 
 # ---------------------------------------------------------------- pages
@@ -365,6 +375,7 @@ def version_page(model: SiteModel, doc: DocumentView, entry: Entry) -> Page:
     )
     callout: str | None = None
     changes_href: str | None = None
+    pending: dict[str, Any] | None = None
     replaced_by = (
         None
         if entry.replaced_by is None or entry.replaced_by_url is None
@@ -379,6 +390,7 @@ def version_page(model: SiteModel, doc: DocumentView, entry: Entry) -> Page:
         notice = next((n for n in doc.notices if n.version == v), None)
         if notice and notice.changes_url:
             changes_href = urls.relative(url, notice.changes_url)
+        pending = _notice(model, notice, url) if notice else None
     elif entry.draft:
         callout = "draft"
     body = _render(
@@ -395,6 +407,7 @@ def version_page(model: SiteModel, doc: DocumentView, entry: Entry) -> Page:
         current=current,
         replaced_by=replaced_by,
         changes_href=changes_href,
+        notice=pending,
         text=_text(v.text),
     )
     return Page(url, title, body, in_nav=False, front=front)
@@ -608,11 +621,10 @@ def _redline_blocks(t: Words, sections: Sequence[SectionRedline]) -> list[dict[s
 
     def fold() -> None:
         if run:
-            key = "unchanged_sections_one" if len(run) == 1 else "unchanged_sections_many"
             blocks.append(
                 {
                     "fold": True,
-                    "label": t.text(key, count=len(run)),
+                    "label": t.plural_text("unchanged_sections", len(run), count=len(run)),
                     "html": Markup("\n".join(_opened(s.html) for s in run)),
                 }
             )
@@ -689,10 +701,12 @@ def _revisions_between(
 
 
 @functools.lru_cache(maxsize=8192)
-def _between_item(language: str, source: str, href: str, version: str, summary: str) -> str:
+def _between_item(
+    language: str, source: str, catalogues: Catalogues | None, href: str, version: str, summary: str
+) -> str:
     """One revision in the list of `_between_html`: the same on every comparison page of a
     language that spans it (all sit at one depth), so made once."""
-    t = words(language, source)
+    t = words(language, source, catalogues)
     esc = markupsafe.escape
     return (
         f'<li><a href="{esc(href)}">{esc(t.text("version_link", version=version))}</a>'
@@ -706,7 +720,7 @@ def _between_html(t: Words, between: list[dict[str, Any]]) -> Markup | None:
     if not between:
         return None
     items = "".join(
-        _between_item(t.language, t.source, item["href"], item["version"], item["summary"])
+        _between_item(t.language, t.source, t.catalogues, item["href"], item["version"], item["summary"])
         for item in between
     )
     return Markup(
@@ -766,7 +780,9 @@ def changes_page(model: SiteModel, doc: DocumentView, redline: Redline, redlines
         )
         return body, raw
 
-    key = json.dumps([url, model.language_code, redlines.key(old, new, t.redline), facts], ensure_ascii=False)
+    key = json.dumps(
+        [url, model.language_code, t.digest, redlines.key(old, new, t.redline), facts], ensure_ascii=False
+    )
     body, raw = _staged(redlines.folder, key, render)
     return Page(url, title, body, in_nav=False, front=front, raw=raw)
 

@@ -54,6 +54,7 @@ from generator.site.templates import (
     HIDDEN_PAGES,
     MATERIAL_FEATURES,
     TEMPLATES_DIR,
+    WORDS_CSS,
     public_template,
     template_context,
 )
@@ -207,6 +208,8 @@ def stage_projects(
 ) -> list[Project]:
     """One project per language's site under `<work>/projects/`, the source language's first."""
     projects = []
+    (overrides / WORDS_CSS).parent.mkdir(parents=True, exist_ok=True)
+    (overrides / WORDS_CSS).write_text(words_css(models), encoding="utf-8")
     prefixes = [m.url(urls.HOME) for m in models]
     for model in models:
         prefix = model.url(urls.HOME)
@@ -227,6 +230,27 @@ def stage_projects(
         config_path.write_text(text, encoding="utf-8")
         projects.append(Project(model, folder, config_path, folder / "site"))
     return projects
+
+
+def words_css(models: Sequence[SiteModel]) -> str:
+    """`assets/policy-words.css`: the words CSS writes, in each language of the site (the
+    badge after a core-rights heading of the policy text, `h2.core-rights`), chosen by
+    the language of the element (`:lang()`, so that a text shown in the source language
+    keeps its own), the more specific tags last."""
+    rules = ["/* Written by the build from the site's catalogues (generator/site/project.py). */"]
+    for model in sorted(models, key=lambda m: (m.language_code.count("-"), m.language_code)):
+        badge = _css_string(model.words["core_badge"])
+        rules.append(f".md-typeset h2.core-rights:lang({model.language_code})::after {{ content: {badge}; }}")
+    return "\n".join(rules) + "\n"
+
+
+def _css_string(text: str) -> str:
+    """`text` as a CSS string, every character but letters, digits and spaces escaped."""
+    return (
+        '"'
+        + "".join(c if c.isascii() and (c.isalnum() or c == " ") else f"\\{ord(c):x} " for c in text)
+        + '"'
+    )
 
 
 def _stage_raw(folder: Path, pages: Iterable[Page]) -> Path:
@@ -284,7 +308,9 @@ def project_config(
     site_url = settings.site_url or config.get("site_url")
     if site_url:
         config["site_url"] = urls.absolute(model.url(urls.HOME), site_url)
-    config["site_name"] = settings.site_name_in(model.language_code) or config.get("site_name") or "Policies"
+    # The operator's name for the site (mkdocs.yml's `site_name`, `site_names`), else ours
+    # in the language ("Policies", "政策").
+    config["site_name"] = settings.site_name_in(model.language_code) or model.words["site_name"]
     config["use_directory_urls"] = True
     config["theme"] = _theme(model, operator.get("theme"), overrides, engine)
     config["nav"] = _navigation(model)

@@ -20,7 +20,6 @@ from pathlib import Path
 from generator.core import tags, urls
 from generator.core.timeline import NEVER_IN_FORCE, SUPERSEDED, changes_between
 from generator.site.model import DocumentView, SiteModel
-from generator.site.words import words
 
 
 def retired_comparisons(doc: DocumentView) -> Iterator[tuple[str, str, str]]:
@@ -48,7 +47,7 @@ def retired_comparisons(doc: DocumentView) -> Iterator[tuple[str, str, str]]:
 def _page(model: SiteModel, doc: DocumentView, old: str, new: str, since: str | None) -> str:
     """The page at `/<doc>/changes/<old>-to-<new>/`. Its links are relative and all such
     pages sit at the same depth: `../<old>-to-<current>/`, `../../versions/<new>/`."""
-    t = words(model.language_code, model.settings.source_language)
+    t = model.words
     title = escape(t.text("changes_title", title=doc.title, old=old, new=new))
     links = []
     if since is not None:

@@ -14,11 +14,11 @@ from generator.core import urls
 from generator.core.dates import human_date, iso
 from generator.site.feeds import notice_record
 from generator.site.model import SiteModel
-from generator.site.words import words
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "site_templates"
-PRIVATE_TEMPLATES = ("email/", "pages/", "answers/")
-"""Folders of site_templates/ that hold templates rendered by us, not files of the site."""
+PRIVATE_TEMPLATES = ("email/", "pages/", "answers/", "locale/")
+"""Folders of site_templates/ that hold templates rendered by us and the catalogues of
+our words (`generator.site.catalogues`), not files of the site."""
 SITE_MARKER = ".policy-site"
 """The file every build writes at the site's root: `policyctl build` replaces an existing
 folder only when it carries it (or is empty)."""
@@ -27,7 +27,10 @@ MARKER_TEXT = (
     "Each build replaces the whole folder: keep nothing else in it.\n"
 )
 HIDDEN_PAGES = ("/*/versions/*/", "/*/changes/")
-EXTRA_CSS = ("assets/policy.css", "assets/redline.css")
+WORDS_CSS = "assets/policy-words.css"
+"""The words CSS writes (a core-rights heading's badge), in each language of the site:
+written by the build into the theme files (`generator.site.project.words_css`)."""
+EXTRA_CSS = ("assets/policy.css", "assets/redline.css", WORDS_CSS)
 EXTRA_JS = ("assets/policy.js",)
 ENGINE_FILES = {
     "mkdocs": ("partials/search.html",),
@@ -46,8 +49,8 @@ MATERIAL_FEATURES = ("announce.dismiss",)
 
 def public_template(name: str) -> bool:
     """Whether the file `name` of a theme folder ("partials/footer.html") is part of the
-    site: not an e-mail, page or answer-page template of ours, nor notice.js (written
-    from the site's data after the build)."""
+    site: not an e-mail, page or answer-page template of ours, nor a catalogue of our
+    words, nor notice.js (written from the site's data after the build)."""
     return not (name.startswith(PRIVATE_TEMPLATES) or name == NOTICE_SCRIPT)
 
 
@@ -56,7 +59,7 @@ def template_context(model: SiteModel, link: Callable[[str], str] = lambda url: 
     (templates pass them through MkDocs' `url` filter), and the words of the model's
     language (the banner's and the pop-up's sentences are made here, values escaped)."""
     zone = model.settings.zone
-    t = words(model.language_code, model.settings.source_language)
+    t = model.words
     notices = []
     for notice in model.notices:
         record = notice_record(notice, zone, link)
@@ -71,6 +74,9 @@ def template_context(model: SiteModel, link: Callable[[str], str] = lambda url: 
         record["heading"] = t.text("version_title", title=record["title"], version=record["version"])
         record["takes_effect"] = t.say("dialog_takes_effect", date=strong_date)
         record["footer"] = t.text("footer_change", title=record["title"], date=date)
+        # The one way to object and its deadline (partials/policy-disagree.html puts the
+        # link between the two halves: the answer page, else the rights section).
+        record["objection_before"], record["objection_after"] = t.around("disagree", "link", date=date)
         notices.append(record)
     return {
         "words": dict(t),

@@ -10,7 +10,10 @@
  * Language: the notices are shown in the page's language when the policy site has it:
  * data-lang on the script tag, else <html lang> ("zh-CN" matches "zh"), else the policy
  * site's source language. notices.json lists each language's notices ("languages") and
- * carries the words of its own language ("words").
+ * carries the words of its own language ("words", from the site's catalogues), its
+ * direction ("dir") and each notice's date written in it ("effective_text"). Each notice
+ * says the one way to object ("objection_url") and the one deadline, the day it takes
+ * effect.
  */
 (function () {
   "use strict";
@@ -22,30 +25,20 @@
   var wantPopup = script.getAttribute("data-popup") !== "false";
   var wanted = (script.getAttribute("data-lang") || document.documentElement.getAttribute("lang") || "")
     .toLowerCase();
-  var ENGLISH = {
-    banner_label: "Policy update", banner_lead: "Policy update:",
-    banner_text: "the {title} changes on {date} (version {version})",
-    banner_core: ", including your core rights", banner_end: ".", see_what_changes: "See what changes",
-    dialog_title_one: "A policy is changing", dialog_title_many: "Our policies are changing",
-    version_title: "{title}, version {version}",
-    dialog_takes_effect: "Takes effect on {date}. Until then the current version applies.",
-    notice_core: "This revision changes your core rights.", read_new_text: "Read the new text",
-    close: "Close", dismiss: "Dismiss", date: "{day} {month} {year}",
-    months: "January February March April May June July August September October November December"
-  };
-  var words = ENGLISH;
+  var words = {};
+  var language = { lang: "", dir: "" };
   var PREFIX = "policy-notice:";
   var STYLE =
-    ".ppn-banner{position:relative;z-index:2147483000;margin:0;padding:10px 48px 10px 16px;" +
+    ".ppn-banner{position:relative;z-index:2147483000;margin:0;padding-block:10px;padding-inline:16px 48px;" +
     "background:#fff4e5;color:#1f1f1f;border-bottom:2px solid #e65100;font:15px/1.5 system-ui,sans-serif}" +
     ".ppn-banner p{margin:2px 0}.ppn-banner a{color:#0d47a1;text-decoration:underline}" +
-    ".ppn-close{position:absolute;top:6px;right:8px;border:0;background:transparent;font-size:22px;line-height:1;" +
+    ".ppn-close{position:absolute;top:6px;inset-inline-end:8px;border:0;background:transparent;font-size:22px;line-height:1;" +
     "cursor:pointer;color:#1f1f1f;padding:4px 8px}" +
     ".ppn-dialog{max-width:min(34rem,92vw);border:0;border-radius:6px;padding:20px 24px;color:#1f1f1f;" +
     "background:#fff;font:15px/1.5 system-ui,sans-serif;box-shadow:0 8px 32px rgba(0,0,0,.35)}" +
     ".ppn-dialog::backdrop{background:rgba(0,0,0,.45)}.ppn-dialog h2{font-size:20px;margin:0 0 12px}" +
     ".ppn-dialog h3{font-size:16px;margin:12px 0 4px}.ppn-dialog a{color:#0d47a1}" +
-    ".ppn-actions{text-align:right;margin-top:16px}.ppn-actions button{font:inherit;padding:6px 16px;" +
+    ".ppn-actions{text-align:end;margin-top:16px}.ppn-actions button{font:inherit;padding:6px 16px;" +
     "border-radius:4px;border:1px solid #0d47a1;background:#0d47a1;color:#fff;cursor:pointer}" +
     ".ppn-core{color:#b00020;font-weight:700}";
 
@@ -66,17 +59,26 @@
   function link(href, text) {
     return el("a", { href: new URL(href, source).href }, [text]);
   }
-  function word(name) { return words[name] || ENGLISH[name]; }
-  function fill(name, values) {
-    return word(name).replace(/\{(\w+)\}/g, function (all, key) {
+  function word(name) { return words[name] || ""; }
+  function filled(text, values) {
+    return text.replace(/\{(\w+)\}/g, function (all, key) {
       return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : all;
     });
   }
-  function day(iso) {
-    var d = new Date(iso.slice(0, 10) + "T00:00:00Z");
-    var months = word("months").split(" ");
-    return fill("date", { day: d.getUTCDate(), month: months[d.getUTCMonth()], month_number: d.getUTCMonth() + 1,
-      year: d.getUTCFullYear() });
+  function fill(name, values) { return filled(word(name), values); }
+  function day(n) { return n.effective_text || n.effective.slice(0, 10); }
+  // The one way to object and the one deadline: the sentence with its link in place of {link}.
+  function objection(n) {
+    var parts = word("disagree").split("{link}");
+    var nodes = [filled(parts[0], { date: day(n) })];
+    if (n.objection_url) nodes.push(link(n.objection_url, word("disagree_link")));
+    if (parts.length > 1) nodes.push(filled(parts.slice(1).join(""), { date: day(n) }));
+    return nodes;
+  }
+  function inLanguageOf(attrs) {
+    if (language.lang) attrs.lang = language.lang;
+    if (language.dir) attrs.dir = language.dir;
+    return attrs;
   }
   function key(n) { return n.document + "@" + n.version; }
 
@@ -87,12 +89,13 @@
     var lines = notices.map(function (n) {
       return el("p", {}, [
         el("strong", {}, [word("banner_lead") + " "]),
-        fill("banner_text", { title: n.title, date: day(n.effective), version: n.version }) +
+        fill("banner_text", { title: n.title, date: day(n), version: n.version }) +
           (n.core_rights ? word("banner_core") : "") + word("banner_end") + " ",
-        link(n.changes_url || n.url, word("see_what_changes"))
-      ]);
+        link(n.changes_url || n.url, word("see_what_changes")),
+        " "
+      ].concat(objection(n)));
     });
-    var box = el("aside", { "class": "ppn-banner", role: "region", "aria-label": word("banner_label") },
+    var box = el("aside", inLanguageOf({ "class": "ppn-banner", role: "region", "aria-label": word("banner_label") }),
       lines.concat([close]));
     close.addEventListener("click", function () { set(id); box.parentNode.removeChild(box); });
     document.body.insertBefore(box, document.body.firstChild);
@@ -101,17 +104,18 @@
   function popup(notices) {
     var unseen = notices.filter(function (n) { return !get("seen:" + key(n)); });
     if (!unseen.length) return;
-    var dialog = el("dialog", { "class": "ppn-dialog", "aria-labelledby": "ppn-title" });
+    var dialog = el("dialog", inLanguageOf({ "class": "ppn-dialog", "aria-labelledby": "ppn-title" }));
     if (typeof dialog.showModal !== "function") return;
     dialog.appendChild(el("h2", { id: "ppn-title" },
       [word(unseen.length === 1 ? "dialog_title_one" : "dialog_title_many")]));
     unseen.forEach(function (n) {
       var parts = [el("h3", {}, [fill("version_title", { title: n.title, version: n.version })]),
-        el("p", {}, [fill("dialog_takes_effect", { date: day(n.effective) })])];
+        el("p", {}, [fill("dialog_takes_effect", { date: day(n) })])];
       if (n.summary) parts.push(el("p", {}, [n.summary]));
       if (n.core_rights) parts.push(el("p", { "class": "ppn-core" }, [word("notice_core")]));
       parts.push(el("p", {}, [link(n.changes_url || n.url, word("see_what_changes")), " \u00b7 ",
         link(n.url, word("read_new_text"))]));
+      parts.push(el("p", {}, objection(n)));
       dialog.appendChild(el("section", {}, parts));
     });
     var button = el("button", { type: "submit", autofocus: "" }, [word("close")]);
@@ -125,8 +129,9 @@
 
   function show(data) {
     var notices = (data && data.notices) || [];
-    if (data && data.words) words = data.words;
-    if (!notices.length) return;
+    if (!notices.length || !data.words) return;
+    words = data.words;
+    language = { lang: data.language || "", dir: data.dir || "" };
     document.head.appendChild(el("style", {}, [STYLE]));
     if (wantBanner) banner(notices);
     if (wantPopup) popup(notices);
