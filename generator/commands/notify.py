@@ -124,7 +124,8 @@ def _add_sending_arguments(g: argparse._ArgumentGroup) -> None:
         "--from",
         dest="sender",
         metavar="ADDRESS",
-        help="From header, e.g. 'Shop Privacy <privacy@shop.example>' (default: no-reply@ the site's host)",
+        help="From header, e.g. 'Shop Privacy <privacy@shop.example>' (default: the site's name "
+        "<no-reply@ the site's domain>; needed when the site is on an IP address or localhost)",
     )
     g.add_argument(
         "--outbox",
@@ -197,11 +198,14 @@ def _add_ledger_arguments(g: argparse._ArgumentGroup) -> None:
     g.add_argument(
         "--report",
         action="store_true",
-        help="export the delivery evidence from the ledger instead of sending",
+        help="export the delivery evidence from the ledger instead of sending: a table on a terminal, "
+        "else JSON lines (--json: JSON lines on a terminal too; --csv: CSV)",
     )
     g.add_argument("--csv", action="store_true", help="with --report: CSV instead of JSON lines")
     g.add_argument("--output", metavar="FILE", help="with --report: write to FILE instead of standard output")
-    g.add_argument("--json", action="store_true", help="print the campaign report as JSON")
+    g.add_argument(
+        "--json", action="store_true", help="print the campaign report as JSON (with --report: JSON lines)"
+    )
     g.add_argument(
         "--allow-empty",
         action="store_true",
@@ -287,6 +291,7 @@ def to_revision(
     languages: tuple[str, ...] = (),
     earlier: tuple[Earlier, ...] = (),
     translated_earlier: dict[str, tuple[tuple[str, str], ...]] | None = None,
+    site_name_in: Callable[[str], str | None] | None = None,
 ) -> Revision:
     """The notice as the `notify` package's contract: every link absolute, from the one
     URL module, so that it lands on the page and anchor the site build wrote. Without a
@@ -298,10 +303,13 @@ def to_revision(
     language's text is named by its sha256, which the ledger records with the campaign.
     `earlier` (see `earlier_versions`) and `translated_earlier` (language -> see
     `compared_urls`) name the site's redline from each earlier version to this one, so
-    that a recipient governed by an older version is sent the redline from it."""
+    that a recipient governed by an older version is sent the redline from it.
+    `site_name_in` (`Settings.site_name_in`) names the site in each language: the
+    default sender's name and the notices' sign-off."""
     from notify.contract.revision import Revision, Translation
 
     version = notice.version
+    name_in = site_name_in or (lambda language: None)
     return Revision(
         document=notice.document,
         title=version.title,
@@ -320,6 +328,7 @@ def to_revision(
         language=version.language,
         languages=languages,
         earlier=earlier,
+        site_name=name_in(version.language) or "",
         translations=tuple(
             Translation(
                 language=t.version.language,
@@ -333,6 +342,7 @@ def to_revision(
                 rights_url=urls.absolute(t.rights_url, site_url),
                 sha256=t.version.sha256,
                 earlier=(translated_earlier or {}).get(t.version.language, ()),
+                site_name=name_in(t.version.language) or "",
             )
             for t in translations
         ),
@@ -450,6 +460,7 @@ def select_revisions(args: argparse.Namespace, ctx: Context, history: History) -
                     languages=history.languages,
                     earlier=earlier_versions(state, version, site_url),
                     translated_earlier=translated_compared_urls(document, version, ctx.as_of, site_url),
+                    site_name_in=ctx.settings.site_name_in,
                 )
             )
     return revisions

@@ -11,7 +11,7 @@ The JSON form (``policyctl notify --revision-file FILE``, :func:`load_revision`)
 :meth:`Revision.to_json`; files written before translations existed (no ``language``,
 ``languages``, ``translations``), before a translation carried its text's hash (no
 ``sha256`` in a translation) or before revisions carried their earlier versions (no
-``earlier``) still load and behave as before.
+``earlier``) or the site's name (no ``site_name``) still load and behave as before.
 
 A revision also carries the document's versions before it (:class:`Earlier`): when each
 took effect, and the absolute URL of the site's redline from it to the revision. A
@@ -67,6 +67,7 @@ class Translation:
     earlier: tuple[tuple[str, str], ...] = ()
     """(earlier version, absolute URL of this language's redline from it to the revision)
     for each earlier version this language's site compares with the revision."""
+    site_name: str = ""  # the site's name in this language ("" : the revision's own)
 
 
 def translation_in(translations: Sequence[Translation], language: str) -> Translation | None:
@@ -106,6 +107,7 @@ class Revision:
     languages: tuple[str, ...] = ()  # the site's languages, the source language first; () not known
     translations: tuple[Translation, ...] = ()  # the revision in the other languages that carry it
     earlier: tuple[Earlier, ...] = ()  # every version of the document before it, oldest first; () not known
+    site_name: str = ""  # the site's name (mkdocs.yml `site_name`), e.g. "Example Shop"; "" not known
 
     @property
     def key(self) -> str:
@@ -150,6 +152,7 @@ class Revision:
             url=translation.url or self.url,
             changes_url=translation.changes_url or self.changes_url,
             rights_url=translation.rights_url or self.rights_url,
+            site_name=translation.site_name or self.site_name,
         )
 
     def for_locale(self, locale: str) -> Revision:

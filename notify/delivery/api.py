@@ -10,6 +10,7 @@ is the generator's (`generator/commands/notify.py`).
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import signal
 import sys
@@ -48,9 +49,12 @@ from notify.delivery.options import DeliveryOptions, ReportOptions
 from notify.delivery.recipients import sources as recipients_mod
 from notify.delivery.recipients.enqueuer import use_child
 from notify.delivery.recipients.sources import Recipient, Skipped
-from notify.delivery.report.evidence import export, print_result
+from notify.delivery.report.evidence import export, print_evidence, print_result
 
 T = TypeVar("T")
+# The default sender's name on a site whose name is not known (a revision file from before
+# revisions carried it).
+DEFAULT_SENDER_NAME = "Policy notices"
 # How a campaign learns which redline each recipient is sent: given the revision, the
 # ledger's engine and the instant to judge at (None: when each batch is claimed).
 # `notify.answers.governed.RecipientRedlines` is one; the caller wires it in.
@@ -97,11 +101,33 @@ def _site_host(revision: Revision) -> str:
     return urlsplit(revision.url).hostname or "localhost"
 
 
-def _default_sender(revisions: list[Revision]) -> str:
-    host = _site_host(revisions[0])
-    if "." not in host:
-        host += ".invalid"
-    return f"Policy notices <no-reply@{host}>"
+def _default_sender(revisions: list[Revision]) -> Sender:
+    """``<site name> <no-reply@<the site's domain>>``; NotifyError when the site's host is
+    an IP address or a name without a dot (localhost): no mail domain to send from."""
+    revision = revisions[0]
+    host = _site_host(revision)
+    if _is_ip(host) or "." not in host.strip("."):
+        raise NotifyError(
+            f"--from is needed: the site {_site_root(revision)} is on {host}, which is not a mail domain, "
+            "so there is no default sender (no-reply@ the site's domain); give the address notices are "
+            "sent from, e.g. --from 'Example Shop <privacy@shop.example>', or set site_url in mkdocs.yml "
+            "to the site's public address"
+        )
+    return Sender.named(revision.site_name or DEFAULT_SENDER_NAME, f"no-reply@{host}", of_site=True)
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _site_root(revision: Revision) -> str:
+    """The site's address (scheme and host) as the revision's links name it."""
+    parts = urlsplit(revision.url)
+    return f"{parts.scheme}://{parts.netloc}/"
 
 
 def run_campaigns(
@@ -127,6 +153,8 @@ def run_campaigns(
             return 0
         for r in revisions:
             _check_revision(r, allow_insecure=options.allow_insecure)
+            if not options.no_email and not options.sender:
+                _default_sender([r])  # a site on an IP address or localhost: --from is needed
         if not _recipients_found(options, repo, console):
             return 0
         settings = _settings(options, ledger_url, repo)
@@ -374,7 +402,8 @@ def export_evidence(
     revisions: list[Revision], options: ReportOptions, *, repo: Path, console: Console
 ) -> int:
     """Export what the ledger proves of ``revisions`` (every revision it holds when none
-    is given), as JSON lines or CSV, to standard output or ``options.output``; 0, or 2."""
+    is given), as JSON lines or CSV, to standard output or ``options.output`` (a table
+    on a terminal without --csv or --json); 0, or 2."""
     ledger_url = options.ledger or default_url(repo)
     try:
         with closing(Ledger(ledger_url, readonly=True)) as ledger:
@@ -385,8 +414,14 @@ def export_evidence(
 
 
 def _export(ledger: Ledger, revisions: list[Revision], options: ReportOptions, console: Console) -> None:
+    """To standard output: a table on a terminal (unless --csv or --json), else JSON lines
+    (CSV with --csv), as scripts read it; to ``options.output``: JSON lines or CSV."""
     fmt = "csv" if options.csv else "json"
     if options.output is None:
+        out = Console(file=sys.stdout)
+        if out.is_terminal and not options.csv and not options.as_json:
+            print_evidence(out, ledger, revisions)
+            return
         export(ledger, revisions, sys.stdout, fmt=fmt)
         sys.stdout.flush()
         return
@@ -404,7 +439,7 @@ def _channels(
 ) -> list[Channel]:
     channels: list[Channel] = []
     if not options.no_email:
-        sender = Sender.parse(options.sender or _default_sender([revision]))
+        sender = Sender.parse(options.sender) if options.sender else _default_sender([revision])
         search = [options.templates] if options.templates else []
         if options.templates and not options.templates.is_dir():
             raise NotifyError(f"--templates {options.templates}: no such directory")

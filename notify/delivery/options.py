@@ -31,7 +31,8 @@ class DeliveryOptions:
     smtp: str | None = None
     """--smtp: ``smtp://[user@]host:port`` or ``smtps://...``; without it the outbox."""
     sender: str | None = None
-    """--from: the From header (default: no-reply@ the site's host)."""
+    """--from: the From header (default: the site's name <no-reply@ the site's domain>; none for a
+    site on an IP address or localhost)."""
     outbox: Path | None = None
     """--outbox: where .eml files go without ``smtp`` (default: the repository's private folder)."""
     templates: Path | None = None
@@ -99,7 +100,8 @@ class ReportOptions:
     output: Path | None = None
     """--output: write to this file instead of standard output."""
     as_json: bool = False
-    """--json: an error that stops the export is also written as JSON on standard output."""
+    """--json: JSON lines even on a terminal (where the default is a table); an error that
+    stops the export is also written as JSON on standard output."""
 
 
 def default(options: type[DeliveryOptions] | type[ReportOptions], name: str) -> Any:

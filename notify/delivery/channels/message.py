@@ -92,6 +92,8 @@ class Sender:
     address: str  # envelope sender
     domain: str  # for Message-IDs
     name: str
+    of_site: bool = False
+    """The default sender: named after the site, in each reader's language (its ``site_name``)."""
 
     @classmethod
     def parse(cls, value: str) -> Sender:
@@ -101,13 +103,26 @@ class Sender:
             raise NotifyError(
                 f"--from {value!r}: {reason}; give e.g. --from 'Shop Privacy <privacy@shop.example>'"
             )
+        return cls.named(name, address)
+
+    @classmethod
+    def named(cls, name: str, address: str, *, of_site: bool = False) -> Sender:
+        """The sender ``name <address>`` (``address`` already normalised)."""
         name = clean_name(name)
         return cls(
             header=display(name, address, "From"),
             address=address,
             domain=address.rpartition("@")[2],
             name=name,
+            of_site=of_site,
         )
+
+    def in_language(self, site_name: str) -> Sender:
+        """The sender as a reader sees it whose site name is ``site_name``: the default
+        sender takes it as its name; one given with --from keeps its own."""
+        if not self.of_site or not site_name or clean_name(site_name) == self.name:
+            return self
+        return Sender.named(site_name, self.address, of_site=True)
 
 
 def display(name: str, address: str, header_name: str) -> str:
@@ -370,7 +385,10 @@ class Composer:
             "locale": locale,
             "lang": words.lang,
             "dir": words.dir,
-            "sender_name": self.sender.name,
+            "sender_name": self.sender.in_language(r.site_name).name,
+            "site_name": r.site_name,
+            # The sign-off: the site's name in the reader's language, else the sender's.
+            "signature": r.site_name or self.sender.name,
             "name": name,
             "email": email,
             "answer_link": answer_link,
@@ -392,8 +410,9 @@ class Composer:
             )
         lang = self.templates.words(language).lang
         r = self.revision
+        sender = self.sender.in_language(ctx["site_name"])
         head = (
-            f"From: {self.sender.header}\r\n"
+            f"From: {sender.header}\r\n"
             f"Subject: {_header_value(subject, 'Subject')}\r\n"
             "MIME-Version: 1.0\r\n"
             "Auto-Submitted: auto-generated\r\n"

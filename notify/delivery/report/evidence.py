@@ -6,9 +6,10 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -131,6 +132,66 @@ def _write(
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
             count += 1
     return count
+
+
+# At most this many records in the table on a terminal (the export has them all).
+TABLE_LIMIT = 1000
+
+# The evidence table on a terminal (:func:`print_evidence`): (heading, column of the
+# export, the least width of a column that wraps; 0: never wraps). The export has every
+# column (attempts, last reply, times of each step...).
+TABLE_COLUMNS = (
+    ("document", "document", 0),
+    ("version", "version", 0),
+    ("recipient", "email", 12),
+    ("channel", "channel", 0),
+    ("status", "status", 0),
+    ("sent at (UTC)", "sent_at", 10),
+    ("message id", "message_id", 10),
+)
+
+
+def print_evidence(
+    console: Console, ledger: Ledger, revisions: Sequence[Revision], *, limit: int = TABLE_LIMIT
+) -> int:
+    """The evidence of :func:`export` as a table for a person at a terminal (the records of
+    ``--report`` when standard output is one), its first ``limit`` records; the number of
+    records."""
+    table = Table(
+        title="Delivery evidence", title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False
+    )
+    for heading, _, least in TABLE_COLUMNS:
+        table.add_column(heading, no_wrap=not least, overflow="fold", min_width=least or None)
+    count = 0
+    selections: list[tuple[str | None, str | None]] = [(r.document, r.version) for r in revisions] or [
+        (None, None)
+    ]
+    for document, version in selections:
+        for row in ledger.iter_rows(document, version):
+            if count < limit:
+                table.add_row(*(escape(_shown(row[column])) for _, column, _ in TABLE_COLUMNS))
+            count += 1
+    if count:
+        console.print(table)
+    if count > limit:
+        console.print(f"… and {count - limit} more records: --json or --csv --output FILE for them all.")
+    elif count:
+        console.print(
+            f"{count} ledger record{'' if count == 1 else 's'}; --json for JSON lines, --csv for CSV."
+        )
+    else:
+        console.print("The ledger holds no notice of these revisions: nothing was sent yet.")
+    return count
+
+
+def _shown(value: Any) -> str:
+    """A cell of the table: a time to the second in UTC, "" for none."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        utc = value.astimezone(UTC) if value.tzinfo is not None else value
+        return utc.strftime("%Y-%m-%d %H:%M:%S")
+    return " ".join(str(value).split())
 
 
 def print_result(console: Console, result: Result) -> None:
