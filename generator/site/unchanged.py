@@ -1,7 +1,7 @@
 """A daily build that changes nothing costs nothing.
 
 The site is a pure function of its inputs (the commit HEAD names, the settings, the
-operator's configuration and theme, this package's code and templates, the engine and the
+operator's configuration, theme and catalogues, this package's code and templates, the engine and the
 libraries that shape the pages, the ledger's announced texts) and of the instant, and it
 changes with the instant only where a document's state changes: the next change that the
 build computed. Each build writes a stamp of its inputs and of the site's files into the
@@ -73,6 +73,8 @@ def inputs_digest(build: SiteBuild, ledger: str | None) -> str | None:
         "settings": _settings_json(build.settings),
         "config": _file_digest(build.config_path),
         "theme": _theme_digest(build.config_path),
+        # The operator's catalogues (`<repo>/locale/`), committed or not.
+        "catalogues": _folder_digest(build.repo / "locale") if (build.repo / "locale").is_dir() else "",
         "code": _code_digest(),
         "ledger": ledger_state,
     }
