@@ -82,7 +82,9 @@ def test_any_changed_input_builds_anew(history, policyctl, tmp_path):
     # The operator's catalogues, even uncommitted.
     catalogue = history.path / "locale" / "zh" / "LC_MESSAGES" / "site.po"
     catalogue.parent.mkdir(parents=True)
-    catalogue.write_text('msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n', encoding="utf-8")
+    catalogue.write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n', encoding="utf-8"
+    )
     assert build(policyctl, history, site, "2026-10-21T12:30").out.startswith("Built ")
     # The settings.
     history.write("mkdocs.yml", "site_name: Another name\nplugins:\n  - policy\n")
