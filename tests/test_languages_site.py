@@ -477,3 +477,26 @@ def test_a_version_older_than_its_translation_switches_to_the_documents_chinese_
     # No Chinese redline from a version that has no Chinese text.
     assert "privacy/changes/1.0-to-2.0/" in alternates
     assert alternates["privacy/changes/1.0-to-2.0/"]["zh"] == "zh/privacy/"
+
+
+def test_status_json_says_why_a_date_is_provisional_in_each_language(tmp_path, policyctl):
+    """The same reason the pages give, for tools that show it to readers of each language."""
+    repo = PolicyRepo(tmp_path / "repo")
+    repo.path.mkdir()
+    repo.git("init", "-q", "-b", "main")
+    repo.write("mkdocs.yml", MKDOCS_YML)
+    repo.write(PRIVACY, EN_V1)
+    repo.write(PRIVACY_ZH, ZH_V1)
+    repo.commit("2026-09-01T10:00:00+08:00", "Privacy policy 1.0 in English and Chinese")
+    repo.write(
+        PRIVACY,
+        policy_file(INSERTED_SECTION_REVISION, version="2.0", published="2026-12-28", summary=SUMMARY_EN),
+    )
+    repo.write(PRIVACY_ZH, policy_file(ZH_REVISION, version="2.0", title="隐私政策", summary=SUMMARY_ZH))
+    repo.commit("2026-12-28T10:00:00+08:00", "Privacy policy 2.0 in English and Chinese")
+    result = policyctl("status", "--repo", repo.path, "--as-of", "2026-12-29", "--json")
+    [pending] = json.loads(result.out)["documents"][0]["pending"]
+    assert pending["provisional_reasons"] == {
+        "en": "the 2027 holiday schedule is not known yet",
+        "zh": "2027年的节假日安排尚未公布",
+    }

@@ -20,6 +20,7 @@ from generator.core.review import review_due
 from generator.core.timeline import state_at
 from generator.core.window import NoticePeriod, unknown_schedules
 from generator.policies import read_history
+from generator.site.words import words
 
 
 def add_parser(subcommands: Any) -> argparse.ArgumentParser:
@@ -79,7 +80,7 @@ def status_document(
                         "version": v.version,
                         "published": iso(v.published),
                         "effective": iso(v.effective),
-                        **_provisional(v),
+                        **_provisional(v, history.languages),
                         "summary": v.summary,
                         "core_rights_changed": (changes := state.pending_changes(v)).core_rights_changed,
                         "changes": changes.as_dict(),
@@ -103,7 +104,7 @@ def status_document(
                         "version": v.version,
                         "published": iso(v.published),
                         "effective": iso(v.effective),
-                        **_provisional(v),
+                        **_provisional(v, history.languages),
                         # A later version (scheduled too) takes effect no later than it.
                         "replaced_by": by.version if (by := state.replaced_by(v, drafts=True)) else None,
                     }
@@ -128,11 +129,19 @@ def status_document(
     return {"as_of": iso(as_of), "documents": documents}
 
 
-def _provisional(version: Version) -> dict[str, Any]:
+def _provisional(version: Version, languages: tuple[str, ...]) -> dict[str, Any]:
     """Whether the version's effective date was counted through a year whose holiday
-    schedule is not known yet (see `known_years`), and which years."""
-    years = list(version.window.unscheduled_years) if version.window else []
-    return {"provisional": bool(years), "unscheduled_years": years}
+    schedule is not known yet (see `known_years`), which years, and why in each of the
+    site's languages, as its pages say it (`provisional_reasons`: language -> sentence)."""
+    years = tuple(version.window.unscheduled_years) if version.window else ()
+    reasons = {
+        language: unknown_schedules(years, words(language, languages[0]).schedules) for language in languages
+    }
+    return {
+        "provisional": bool(years),
+        "unscheduled_years": list(years),
+        "provisional_reasons": reasons if years else {},
+    }
 
 
 def status_table(data: dict[str, Any], console: Console | None = None) -> None:
