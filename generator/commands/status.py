@@ -135,13 +135,10 @@ def _provisional(version: Version, languages: tuple[str, ...]) -> dict[str, Any]
     site's languages, as its pages say it (`provisional_reasons`: language -> sentence)."""
     years = tuple(version.window.unscheduled_years) if version.window else ()
     reasons = {
-        language: unknown_schedules(years, words(language, languages[0]).schedules) for language in languages
+        language: unknown_schedules(years, words(language, languages[0]).schedules)
+        for language in (languages if years else ())
     }
-    return {
-        "provisional": bool(years),
-        "unscheduled_years": list(years),
-        "provisional_reasons": reasons if years else {},
-    }
+    return {"provisional": bool(years), "unscheduled_years": list(years), "provisional_reasons": reasons}
 
 
 def status_table(data: dict[str, Any], console: Console | None = None) -> None:
