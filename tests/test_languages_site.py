@@ -418,9 +418,9 @@ def test_notice_js_follows_data_lang_over_the_pages_language(visitor, server, tm
         expect(visitor.get_by_role("region", name="Policy update")).to_be_visible()
 
 
-def test_a_provisional_date_says_why_in_the_pages_language(tmp_path):
-    """2.0 published on Monday 28 December 2026: its window reaches 2027, whose holiday
-    schedule is not known yet (the staged pages of the version and the document)."""
+def provisional_history(tmp_path: Path) -> PolicyRepo:
+    """1.0 in English and Chinese; 2.0 in both, published on Monday 28 December 2026: its
+    window reaches 2027, whose holiday schedule is not known yet."""
     repo = PolicyRepo(tmp_path / "repo")
     repo.path.mkdir()
     repo.git("init", "-q", "-b", "main")
@@ -434,6 +434,13 @@ def test_a_provisional_date_says_why_in_the_pages_language(tmp_path):
     )
     repo.write(PRIVACY_ZH, policy_file(ZH_REVISION, version="2.0", title="隐私政策", summary=SUMMARY_ZH))
     repo.commit("2026-12-28T10:00:00+08:00", "Privacy policy 2.0 in English and Chinese")
+    return repo
+
+
+def test_a_provisional_date_says_why_in_the_pages_language(tmp_path):
+    """2.0 published on Monday 28 December 2026: its window reaches 2027, whose holiday
+    schedule is not known yet (the staged pages of the version and the document)."""
+    repo = provisional_history(tmp_path)
     settings = load_settings(repo.path)
     models = build_models(
         read_history(repo.path, settings), settings, parse_instant("2026-12-29", settings.zone)
@@ -481,19 +488,7 @@ def test_a_version_older_than_its_translation_switches_to_the_documents_chinese_
 
 def test_status_json_says_why_a_date_is_provisional_in_each_language(tmp_path, policyctl):
     """The same reason the pages give, for tools that show it to readers of each language."""
-    repo = PolicyRepo(tmp_path / "repo")
-    repo.path.mkdir()
-    repo.git("init", "-q", "-b", "main")
-    repo.write("mkdocs.yml", MKDOCS_YML)
-    repo.write(PRIVACY, EN_V1)
-    repo.write(PRIVACY_ZH, ZH_V1)
-    repo.commit("2026-09-01T10:00:00+08:00", "Privacy policy 1.0 in English and Chinese")
-    repo.write(
-        PRIVACY,
-        policy_file(INSERTED_SECTION_REVISION, version="2.0", published="2026-12-28", summary=SUMMARY_EN),
-    )
-    repo.write(PRIVACY_ZH, policy_file(ZH_REVISION, version="2.0", title="隐私政策", summary=SUMMARY_ZH))
-    repo.commit("2026-12-28T10:00:00+08:00", "Privacy policy 2.0 in English and Chinese")
+    repo = provisional_history(tmp_path)
     result = policyctl("status", "--repo", repo.path, "--as-of", "2026-12-29", "--json")
     [pending] = json.loads(result.out)["documents"][0]["pending"]
     assert pending["provisional_reasons"] == {
