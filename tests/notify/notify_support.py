@@ -323,3 +323,43 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(reply)))
         self.end_headers()
         self.wfile.write(reply)
+
+
+def smtp_campaign(repo: Path, as_of: str, *argv: str, secret: str | None = None) -> tuple[int, str, dict]:
+    """`policyctl notify --repo REPO --as-of AS_OF --recipients REPO/users.csv` in-process
+    to a real SMTP server on loopback (aiosmtpd), with `argv` added and, when given, the
+    answer secret in the environment: the exit status, what it printed, and the messages
+    received by recipient."""
+    import contextlib
+
+    from aiosmtpd.controller import Controller
+    from tests_support import free_port
+
+    from generator.commands import main as policyctl_main
+    from notify.common.secrets import ANSWER_SECRET_ENV
+
+    smtp = SmtpServer()
+    smtp.port = free_port()
+    controller = Controller(smtp, hostname="127.0.0.1", port=smtp.port, ready_timeout=10)
+    controller.start()
+    out = io.StringIO()
+    saved = os.environ.get(ANSWER_SECRET_ENV)
+    try:
+        if secret is not None:
+            os.environ[ANSWER_SECRET_ENV] = secret
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+            code = policyctl_main(
+                [
+                    "notify", "--repo", str(repo), "--as-of", as_of,
+                    "--recipients", str(repo / "users.csv"),
+                    "--smtp", f"smtp://127.0.0.1:{smtp.port}", *argv,
+                ]
+            )  # fmt: skip
+    finally:
+        controller.stop()
+        if secret is not None:
+            if saved is None:
+                os.environ.pop(ANSWER_SECRET_ENV, None)
+            else:
+                os.environ[ANSWER_SECRET_ENV] = saved
+    return code, out.getvalue(), {m.rcpt[0]: m.message for m in smtp.received}

@@ -14,9 +14,7 @@ process (uvicorn), and Amina opens her link in headless Chromium, checked with a
 
 from __future__ import annotations
 
-import contextlib
 import email.message
-import io
 import json
 import os
 import re
@@ -30,13 +28,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 from browser_support import chromium
-from notify_support import CST, ROOT, SmtpServer, make_revision
+from notify_support import CST, ROOT, make_revision, smtp_campaign
 from test_accessibility import axe_findings
 from tests_support import BASE_POLICY, PolicyRepo, free_port, policy_file
 
-from generator.commands import main as policyctl_main
 from notify.answers.app import create_app
 from notify.answers.rule import Catalogue, DocumentFacts, VersionFacts
 from notify.common.dates import format_date
@@ -171,25 +167,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     repo.commit("2026-09-30T10:00:00+08:00", "Privacy policy 2.0 in English, French and Arabic")
     repo.write("users.csv", USERS)
 
-    smtp = SmtpServer()
-    smtp.port = free_port()
-    controller = Controller(smtp, hostname="127.0.0.1", port=smtp.port, ready_timeout=10)
-    controller.start()
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        with pytest.MonkeyPatch.context() as env:
-            env.setenv(ANSWER_SECRET_ENV, SECRET)
-            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-                code = policyctl_main(
-                    [
-                        "notify", "--repo", str(repo.path), "--as-of", "2026-10-08",
-                        "--recipients", str(repo.path / "users.csv"),
-                        "--smtp", f"smtp://127.0.0.1:{smtp.port}",
-                    ]
-                )  # fmt: skip
-    finally:
-        controller.stop()
-    assert code == 0, out.getvalue() + err.getvalue()
+    code, said, messages = smtp_campaign(repo.path, "2026-10-08", secret=SECRET)
+    assert code == 0, said
 
     ledger = f"sqlite:///{repo.path / '.policy' / 'ledger.sqlite3'}"
     service = subprocess.Popen(
@@ -209,7 +188,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         yield {
             "repo": repo,
             "answer_url": answer_url,
-            "messages": {m.rcpt[0]: m.message for m in smtp.received},
+            "messages": messages,
         }
     finally:
         service.terminate()

@@ -9,14 +9,11 @@ of 2.0, the first Chinese file, on 10 October. The site and the campaign run on 
 
 from __future__ import annotations
 
-import contextlib
-import io
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from browser_support import build_site
-from notify_support import SmtpServer
+from notify_support import smtp_campaign
 from test_notify_languages import (
     EN_BODY,
     MKDOCS_YML,
@@ -29,14 +26,12 @@ from test_notify_languages import (
     site_links,
     text_of,
 )
-from tests_support import PolicyRepo, free_port, policy_file
+from tests_support import PolicyRepo, policy_file
 
-from generator.commands import main as policyctl_main
 from generator.commands.notify import translated_compared_urls
 from generator.core.dates import parse_instant
 from generator.policies import read_history
 from generator.settings import load_settings
-from notify.common.secrets import ANSWER_SECRET_ENV
 
 ENGLISH_ONLY = MKDOCS_YML.replace("      languages: [en, zh]\n", "")
 
@@ -74,26 +69,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict:
     repo.write("users.csv", "id,email,name,locale\nu-zh,chen@example.com,陈,zh-CN\n")
     site = build_site(repo.path, "2026-10-12", root / "site")
 
-    smtp = SmtpServer()
-    smtp.port = free_port()
-    controller = Controller(smtp, hostname="127.0.0.1", port=smtp.port, ready_timeout=10)
-    controller.start()
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        with pytest.MonkeyPatch.context() as env:
-            env.setenv(ANSWER_SECRET_ENV, SECRET)
-            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-                code = policyctl_main(
-                    [
-                        "notify", "--repo", str(repo.path), "--as-of", "2026-10-12",
-                        "--recipients", str(repo.path / "users.csv"),
-                        "--smtp", f"smtp://127.0.0.1:{smtp.port}",
-                    ]
-                )  # fmt: skip
-    finally:
-        controller.stop()
-    assert code == 0, out.getvalue() + err.getvalue()
-    return {"repo": repo, "site": site, "messages": {m.rcpt[0]: m.message for m in smtp.received}}
+    code, said, messages = smtp_campaign(repo.path, "2026-10-12", secret=SECRET)
+    assert code == 0, said
+    return {"repo": repo, "site": site, "messages": messages}
 
 
 def test_the_chinese_notice_links_only_pages_the_site_built(world: dict):
