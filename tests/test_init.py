@@ -23,6 +23,7 @@ from generator.commands.init_files import daily_cron
 from generator.core.frontmatter import split
 from generator.core.imported import import_policy, topic_of
 from generator.core.sections import parse_sections
+from generator.core.window import NoticePeriod
 from generator.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,7 +80,8 @@ def test_init_creates_a_repository_that_checks_and_builds(tmp_path: Path, policy
     settings = load_settings(shop)
     assert (settings.site_name, settings.site_url) == ("Example Shop", "https://legal.shop.test/")
     assert settings.answer_url == "https://shop.test/policy/answer"
-    assert (settings.country, settings.timezone, settings.working_days) == ("DE", "Europe/Berlin", 10)
+    assert (settings.country, settings.timezone) == ("DE", "Europe/Berlin")
+    assert settings.default_period == NoticePeriod(working_days=10)
     config = yaml.safe_load((shop / "mkdocs.yml").read_text(encoding="utf-8"))
     assert config["theme"]["name"] == "material" and "custom_dir" not in config["theme"]
     for name in FILES:
@@ -247,7 +249,8 @@ def test_on_a_terminal_it_asks_for_what_no_flag_gives(
     assert "The time zone [Europe/Berlin]: " in result.out
     settings = load_settings(tmp_path / "shop")
     assert (settings.site_name, settings.site_url) == ("Flagged Shop", "https://legal.shop.test/")
-    assert (settings.country, settings.timezone, settings.working_days) == ("DE", "Europe/Berlin", 10)
+    assert (settings.country, settings.timezone) == ("DE", "Europe/Berlin")
+    assert settings.default_period == NoticePeriod(working_days=10)
 
 
 def test_in_an_existing_repository_committing_is_left_to_the_user(tmp_path: Path, policyctl) -> None:

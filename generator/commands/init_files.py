@@ -159,10 +159,12 @@ plugins:
   - search
   - policy:
       # The calendar the publicity window is counted in: a revision is shown for
-      # `working_days` working days in `country` before it takes effect.
+      # the window's working days in `country` before it takes effect.
       country: @@COUNTRY@@
 @@SUBDIVISION@@      timezone: @@TIMEZONE@@
-      working_days: @@WORKING_DAYS@@
+      window: {working_days: @@WORKING_DAYS@@}
+      # A document of its own period, in working days or calendar days, e.g.
+      # documents: {terms: {window: {calendar_days: 30}}}
       # The language the policies are written in first, then translations (docs/editors.md).
       languages: [@@LANGUAGE@@]
       # The answer page, `policyctl answers serve`: every notice e-mailed to a user carries
