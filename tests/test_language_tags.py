@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 from browser_support import build_site, serving
-from tests_support import BASE_POLICY, PolicyRepo, policy_file
+from playwright.sync_api import expect
+from tests_support import BASE_POLICY, INSERTED_SECTION_REVISION, PolicyRepo, policy_file
 
 from generator.core import tags, urls
 from generator.site.words import catalogue_chain, words
@@ -201,3 +202,64 @@ def test_no_page_asks_for_a_sitemap_that_is_not_there(visitor, server):
         u in (server + "sitemap.xml", *(f"{server}{p}/sitemap.xml" for p in ("zh-hant-tw", "sr-latn", "ar")))
         for u in sitemaps
     ), sitemaps
+
+
+# ------------------------------------------------------------------ notice.js on a shop page
+
+CHINESE_YML = TAGS_YML.replace("[en, zh-Hant-TW, sr-Latn, ar]", "[en, zh, zh-Hant-TW]").replace(
+    "        ar: المتجر\n", ""
+)
+CHINESE = {"zh": "隐私政策", "zh-Hant-TW": "隱私權政策"}
+SHOP = """<!doctype html>
+<html lang="{lang}"><head><meta charset="utf-8"><title>Shop</title></head>
+<body><main><h1>Shop</h1></main><script src="{notice_js}"></script></body></html>
+"""
+
+
+@pytest.fixture(scope="module")
+def chinese_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """English, Simplified and Traditional Chinese; 2.0 pending (in force from 16 October)."""
+    root = tmp_path_factory.mktemp("chinese")
+    repo = PolicyRepo(root / "repo")
+    repo.path.mkdir()
+    repo.git("init", "-q", "-b", "main")
+    repo.write("mkdocs.yml", CHINESE_YML)
+    repo.write(PRIVACY, policy_file(published="2026-09-01"))
+    for tag, title in CHINESE.items():
+        repo.write(f"policy/privacy.{tag}.md", policy_file(title=title))
+    repo.commit("2026-09-01T10:00:00+08:00", "Privacy policy 1.0")
+    revision = INSERTED_SECTION_REVISION
+    repo.write(PRIVACY, policy_file(revision, version="2.0", published="2026-09-30", summary="Sharing."))
+    for tag, title in CHINESE.items():
+        repo.write(
+            f"policy/privacy.{tag}.md", policy_file(revision, version="2.0", title=title, summary="共享。")
+        )
+    repo.commit("2026-09-30T10:00:00+08:00", "Privacy policy 2.0")
+    with serving(build_site(repo.path, "2026-10-08", root / "site")) as served:
+        yield served.url
+
+
+@pytest.mark.parametrize(
+    ("page_lang", "title"),
+    [
+        ("zh-TW", "隱私權政策"),
+        ("zh-HK", "隱私權政策"),
+        ("zh-Hant", "隱私權政策"),
+        ("zh-CN", "隐私政策"),
+        ("zh", "隐私政策"),
+    ],
+)
+def test_notice_js_reads_the_chinese_of_the_pages_script_never_the_other(
+    visitor, chinese_site, tmp_path, page_lang, title
+):
+    shop = tmp_path / "shop"
+    shop.mkdir()
+    (shop / "index.html").write_text(
+        SHOP.format(lang=page_lang, notice_js=chinese_site + "notice.js"), "utf-8"
+    )
+    with serving(shop) as served:
+        visitor.goto(served.url)
+        dialog = visitor.get_by_role("dialog")
+        expect(dialog).to_contain_text(title)
+        other = "隐私政策" if title == "隱私權政策" else "隱私權政策"
+        expect(dialog).not_to_contain_text(other)

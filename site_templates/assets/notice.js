@@ -8,7 +8,8 @@
  * Options on the script tag: data-banner="false", data-popup="false", data-lang="zh".
  *
  * Language: the notices are shown in the page's language when the policy site has it:
- * data-lang on the script tag, else <html lang> ("zh-CN" matches "zh"), else the policy
+ * data-lang on the script tag, else <html lang> ("zh-CN" matches "zh", "zh-TW" a Traditional
+ * "zh-Hant", never the other script), else the policy
  * site's source language. notices.json lists each language's notices ("languages") and
  * carries the words of its own language ("words", from the site's catalogues), its
  * direction ("dir") and each notice's date written in it ("effective_text"). Each notice
@@ -155,12 +156,38 @@
 
   // The notices.json of the page's language, when the policy site has that language and
   // it is not the one `data` is in; else null.
+  // The page's tag is matched whole, else to a language of the same language and script
+  // (the same region first): "zh-TW" reads "zh-Hant" or "zh-Hant-TW", never the Simplified
+  // "zh"; "zh-CN" reads "zh", never a Traditional one; "pt-BR" reads "pt".
+  function subtags(tag) {
+    var parts = tag.toLowerCase().split("-");
+    var found = { lang: parts[0], script: "", region: "" };
+    parts.slice(1).forEach(function (part) {
+      if (part.length === 4 && !found.script && !found.region) found.script = part;
+      else if ((part.length === 2 || /^[0-9]{3}$/.test(part)) && !found.region) found.region = part;
+    });
+    // Chinese is written in two scripts: the regions that write Traditional by default.
+    if (!found.script && found.lang === "zh") {
+      found.script = ["tw", "hk", "mo"].indexOf(found.region) >= 0 ? "hant" : "hans";
+    }
+    return found;
+  }
+  function closest(codes) {
+    var exact = codes.filter(function (c) { return c.toLowerCase() === wanted; })[0];
+    if (exact) return exact;
+    var want = subtags(wanted);
+    var same = codes.filter(function (c) {
+      var have = subtags(c);
+      return have.lang === want.lang && (!have.script || !want.script || have.script === want.script);
+    });
+    return same.filter(function (c) { return subtags(c).region === want.region; })[0] ||
+      same.filter(function (c) { return !subtags(c).region; })[0] || same[0];
+  }
   function translation(data) {
     var languages = (data && data.languages) || {};
     var codes = Object.keys(languages);
     if (!wanted || !codes.length) return null;
-    var code = codes.filter(function (c) { return c.toLowerCase() === wanted; })[0] ||
-      codes.filter(function (c) { return c.toLowerCase() === wanted.split("-")[0]; })[0];
+    var code = closest(codes);
     if (!code || code === data.language) return null;
     return new URL(languages[code], source).href;
   }
