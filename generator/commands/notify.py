@@ -214,9 +214,10 @@ def _add_ledger_arguments(g: argparse._ArgumentGroup) -> None:
     )
 
 
-def delivery_options(args: argparse.Namespace) -> DeliveryOptions:
-    """The campaign's options the flags give; OptionsError (a NotifyError) when they
-    cannot be used (checked by `DeliveryOptions`, once)."""
+def delivery_options(args: argparse.Namespace, region: str | None = None) -> DeliveryOptions:
+    """The campaign's options the flags give (and ``region``, the calendar's country, for
+    phone numbers without +); OptionsError (a NotifyError) when they cannot be used
+    (checked by `DeliveryOptions`, once)."""
     return DeliveryOptions(
         recipients=args.recipients or "",
         query=args.query,
@@ -240,6 +241,7 @@ def delivery_options(args: argparse.Namespace) -> DeliveryOptions:
         retry_failed=args.retry_failed,
         allow_empty=args.allow_empty,
         as_json=args.json,
+        region=region,
     )
 
 
@@ -261,9 +263,11 @@ def deliver(
     console: Console,
     governing_at: dt.datetime | None = None,
     redlines_for: RedlinesFor | None = None,
+    region: str | None = None,
 ) -> int:
     """Hand `revisions` to `notify` as the flags say: the evidence export with --report,
-    else a campaign (exit 0, 1 or 2; see `notify.delivery.api`)."""
+    else a campaign (exit 0, 1 or 2; see `notify.delivery.api`). ``region`` is the
+    calendar's country, the default region of recipients' phone numbers."""
     from notify.common.errors import NotifyError
     from notify.delivery import api
 
@@ -273,7 +277,7 @@ def deliver(
         print(NOTHING_TO_NOTIFY)
         return EXIT_OK
     try:
-        options = delivery_options(args)
+        options = delivery_options(args, region)
     except NotifyError as error:
         return api.fail(console, error, as_json=args.json)
     return api.run_campaigns(
@@ -638,4 +642,5 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         console=Console(stderr=True),
         governing_at=governing_at,
         redlines_for=RecipientRedlines,
+        region=ctx.settings.country,
     )

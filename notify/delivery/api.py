@@ -172,7 +172,7 @@ def run_campaigns(
 def _recipients_found(options: DeliveryOptions, repo: Path, console: Console) -> bool:
     """Whether the recipients source holds a record: fail on unreadable input (no file, no
     'email' column, bad SQL) before anything else, and on an empty source unless it may be."""
-    probe = recipients_mod.read(options.recipients, options.query, base=repo)
+    probe = recipients_mod.read(options.recipients, options.query, base=repo, region=options.region)
     first = next(probe, None)
     probe.close()
     if first is not None:
@@ -278,7 +278,9 @@ def _not_reached(r: Result, name: str, failed: int, error: BaseException | None)
     if failed:
         parts.append(f"{failed} failed permanently")
     if r.skipped_count:
-        parts.append(f"{r.skipped_count} with an unusable address in the source")
+        parts.append(f"{r.skipped_count} with an unusable address or phone number in the source")
+    if r.no_channel_count:
+        parts.append(f"{r.no_channel_count} with a phone number only, which no channel sends to yet")
     why = f" (stopped: {r.stopped})" if r.stopped else ""
     lines = [f"{name}: {_users(r.unreached)} not reached: {', '.join(parts)}{why}."]
     if r.remaining and not isinstance(error, NotifyError):
@@ -290,6 +292,11 @@ def _not_reached(r: Result, name: str, failed: int, error: BaseException | None)
         )
     if r.skipped_count:
         lines.append("  Correct the unusable addresses listed above in the source and rerun.")
+    if r.no_channel_count:
+        lines.append(
+            "  The users with a phone number only are not at fault: there is no SMS channel yet; "
+            "give them an email address, or tell them another way."
+        )
     return lines
 
 
@@ -306,7 +313,13 @@ def ending(r: Result, error: BaseException | None = None) -> list[str]:
     elif r.unreached == 0:
         lines.append(f"{name}: every registered user in the source has the notice.")
     elif (
-        r.enqueued == 0 and ran == 0 and r.remaining == 0 and failed and not r.stopped and not r.skipped_count
+        r.enqueued == 0
+        and ran == 0
+        and r.remaining == 0
+        and failed
+        and not r.stopped
+        and not r.skipped_count
+        and not r.no_channel_count
     ):
         lines.append(
             f"{name}: nothing to send: the only users not reached are the {failed} whose notice failed "
@@ -484,8 +497,10 @@ def _recipients(
 ) -> Iterable[Recipient | Skipped] | Source:
     """A large source (or a query) is enqueued by a child process, a small one here."""
     if use_child(options.recipients, repo):
-        return Source(options.recipients, options.query, repo, _message_domain(channel, revision))
-    return recipients_mod.read(options.recipients, options.query, base=repo)
+        return Source(
+            options.recipients, options.query, repo, _message_domain(channel, revision), options.region
+        )
+    return recipients_mod.read(options.recipients, options.query, base=repo, region=options.region)
 
 
 async def _run_all(

@@ -69,6 +69,9 @@ class DeliveryOptions:
     """--allow-empty: an empty recipients source is not an error."""
     as_json: bool = False
     """--json: the campaign report (or the error) as JSON on standard output."""
+    region: str | None = None
+    """The default region of recipients' phone numbers without ``+``: the calendar's
+    country (settings ``country``, e.g. "CN"); not a flag."""
 
     def __post_init__(self) -> None:
         if not self.recipients:

@@ -81,15 +81,18 @@ class Outcome:
     stdout: str  # --json / --report output
 
 
-def notify(repo: Path, revisions: list[Revision], *argv: str, capsys: Any = None) -> Outcome:
+def notify(
+    repo: Path, revisions: list[Revision], *argv: str, capsys: Any = None, region: str | None = None
+) -> Outcome:
     """Deliver `revisions` in-process as `policyctl notify` does once it has chosen them:
-    its delivery flags, turned into options, handed to notify.delivery.api."""
+    its delivery flags, turned into options, handed to notify.delivery.api (``region``:
+    the calendar's country, as `policyctl notify` passes it)."""
     parser = argparse.ArgumentParser()
     add_delivery_arguments(parser)
     args = parser.parse_args(list(argv))
     buffer = io.StringIO()
     console = Console(file=buffer, width=200, force_terminal=False)
-    code = deliver(args, revisions, repo=repo, console=console, redlines_for=RecipientRedlines)
+    code = deliver(args, revisions, repo=repo, console=console, redlines_for=RecipientRedlines, region=region)
     stdout = capsys.readouterr().out if capsys is not None else ""
     return Outcome(code, buffer.getvalue(), stdout)
 

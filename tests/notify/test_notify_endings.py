@@ -138,7 +138,10 @@ def test_users_left_unreached_make_the_exit_status_1_and_the_output_says_how_man
     )
     assert result.code == 1
     text = said(result)
-    assert "2 registered users not reached: 1 still to send, 1 with an unusable address in the source" in text
+    assert (
+        "2 registered users not reached: 1 still to send, 1 with an unusable address or phone number in the source"
+        in text
+    )
     assert "Rerun the same command to send the rest" in text
     assert "users.csv line 7 (id 99)" in text  # the unusable one, by line and id
     assert server.counts() == everyone(5) - Counter({"user2@users.example": 1})

@@ -37,7 +37,10 @@ def test_a_large_csv_is_enqueued_beside_the_campaign_with_the_same_report(
     args = ("--recipients", str(users), "--smtp", f"smtp://127.0.0.1:{server.port}", *FAST)
     result = notify(tmp_path, [revision], *args, "--json", capsys=capsys)
     assert result.code == 1, result.out  # two users have unusable addresses: not reached
-    assert "2 registered users not reached: 2 with an unusable address in the source" in result.out
+    assert (
+        "2 registered users not reached: 2 with an unusable address or phone number in the source"
+        in result.out
+    )
     report = json.loads(result.stdout)["campaigns"][0]
     assert report["sent"] == 3000 and report["enqueued"] == 3000
     assert {d["ref"] for d in report["duplicate_records"]} == {

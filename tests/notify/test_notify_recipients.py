@@ -52,7 +52,9 @@ def test_csv_invalid_and_empty_rows_are_skipped_with_their_line(tmp_path: Path) 
 def test_csv_without_an_email_column_is_unusable_input(tmp_path: Path) -> None:
     path = tmp_path / "users.csv"
     path.write_text("mail,name\na@b.example,A\n")
-    with pytest.raises(NotifyError, match=r"users.csv line 1: the header row has no 'email' column"):
+    with pytest.raises(
+        NotifyError, match=r"users.csv line 1: the header row has no 'email' or 'phone' column"
+    ):
         list(recipients.read(str(path)))
     with pytest.raises(NotifyError, match="not found"):
         recipients.read(str(tmp_path / "missing.csv"))

@@ -109,6 +109,7 @@ class Enqueuing:
             batch=self.batch_size,
             domain=source.domain,
             listed=LIST_LIMIT,
+            region=source.region,
         )
 
         def started(proc: subprocess.Popen[bytes]) -> None:
@@ -119,6 +120,6 @@ class Enqueuing:
                 return
             for ref, reason in batch.skipped:
                 self.result.count_skipped(ref, reason)
-            self.result.count_unlisted(batch.unlisted)
+            self.result.count_unlisted(batch.unlisted, batch.no_channel_unlisted)
             self.result.count_enqueued(batch.inserted, batch.duplicates)
             self.loop.call_soon_threadsafe(self.arrived.set)

@@ -11,6 +11,7 @@ from typing import Any
 
 from notify.common.errors import NotifyError
 from notify.delivery.ledger.ledger import DEFERRED, FAILED, PENDING, SENDING, SENT, Claimed, Outcome
+from notify.delivery.recipients.sources import NO_CHANNEL
 
 LIST_LIMIT = 1000  # failures / skipped entries kept for the report (counts are exact)
 DUPLICATE = (
@@ -45,6 +46,7 @@ class Source:
     query: str | None
     base: Path | None
     domain: str  # the host of Message-IDs
+    region: str | None = None  # the default region of phone numbers (the calendar's country)
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,8 @@ class Result:
     skipped: list[Problem] = field(default_factory=list)
     duplicates_count: int = 0
     duplicates: list[Problem] = field(default_factory=list)
+    no_channel_count: int = 0  # users with a phone number only: no channel sends to them yet
+    no_channel: list[Problem] = field(default_factory=list)
     totals: dict[str, int] = field(default_factory=dict)
     duration: float = 0.0
     stopped: str | None = None
@@ -96,9 +100,10 @@ class Result:
 
     @property
     def unreached(self) -> int:
-        """Registered users this campaign has not reached: still to send, failed, or an
-        address in the recipients source that cannot be used."""
-        return self.remaining + self.totals.get(FAILED, 0) + self.skipped_count
+        """Registered users this campaign has not reached: still to send, failed, an
+        address in the recipients source that cannot be used, or a user with a phone
+        number only (no channel sends to them yet)."""
+        return self.remaining + self.totals.get(FAILED, 0) + self.skipped_count + self.no_channel_count
 
     @property
     def rate(self) -> float:
@@ -109,14 +114,22 @@ class Result:
         return self.stopped is None and self.unreached == 0 and self.failed_count == 0
 
     def count_skipped(self, ref: str, reason: str) -> None:
-        """An unusable record of the recipients source."""
+        """An unusable record of the recipients source, or (with the reason
+        :data:`NO_CHANNEL`) a user no channel can send to yet, counted apart."""
+        if reason == NO_CHANNEL:
+            self.no_channel_count += 1
+            if len(self.no_channel) < LIST_LIMIT:
+                self.no_channel.append(Problem(ref, reason))
+            return
         self.skipped_count += 1
         if len(self.skipped) < LIST_LIMIT:
             self.skipped.append(Problem(ref, reason))
 
-    def count_unlisted(self, skipped: int) -> None:
-        """Unusable records beyond those the report lists (``LIST_LIMIT``): only counted."""
+    def count_unlisted(self, skipped: int, no_channel: int = 0) -> None:
+        """Unusable records, and users no channel can send to, beyond those the report
+        lists (``LIST_LIMIT``): only counted."""
         self.skipped_count += skipped
+        self.no_channel_count += no_channel
 
     def count_enqueued(self, inserted: int, duplicates: list[str]) -> None:
         """A batch of recipients put in the ledger, and the refs of the users repeated in it."""
@@ -152,6 +165,8 @@ class Result:
             "failures": [f.__dict__ for f in self.failures],
             "skipped": self.skipped_count,
             "skipped_records": [p.__dict__ for p in self.skipped],
+            "no_channel": self.no_channel_count,
+            "no_channel_records": [p.__dict__ for p in self.no_channel],
             "duplicates": self.duplicates_count,
             "duplicate_records": [p.__dict__ for p in self.duplicates],
             "enqueued": self.enqueued,

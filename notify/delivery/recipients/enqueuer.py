@@ -15,7 +15,9 @@ recipients.
 
 Protocol: the parent writes the :class:`Job` as JSON to stdin (not argv: the ledger URL
 may hold a password). The child writes JSON lines to stdout, one per batch:
-``{"inserted": n, "duplicates": [ref, ...], "skipped": [[ref, reason], ...], "unlisted": n}``,
+``{"inserted": n, "duplicates": [ref, ...], "skipped": [[ref, reason], ...], "unlisted": n,
+"no_channel_unlisted": n}`` (the users with a phone number only are among ``skipped``,
+with the reason ``NO_CHANNEL``, and counted apart beyond those listed),
 then ``{"end": true}``; or ``{"error": message, "kind": "input" | "ledger", "cause": text}``,
 after which it exits. A child whose parent went away exits at its next line
 (a broken pipe); what it inserted is pending in the ledger, for the rerun.
@@ -64,6 +66,8 @@ class Job:
     """The host of Message-IDs (see :func:`notify.message.message_id`)."""
     listed: int
     """How many unusable records to send with their line and reason; the rest are counted."""
+    region: str | None = None
+    """The default region of phone numbers without ``+`` (the calendar's country)."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,8 @@ class Batch:
     skipped: list[tuple[str, str]]
     unlisted: int = 0
     """Unusable records beyond those listed in ``skipped``."""
+    no_channel_unlisted: int = 0
+    """Users with a phone number only (no channel yet) beyond those listed in ``skipped``."""
 
 
 class ChildLedgerError(Exception):
@@ -123,6 +129,7 @@ def run_in_child(job: Job, started: Callable[[subprocess.Popen[bytes]], None]) -
                 message["duplicates"],
                 [(ref, reason) for ref, reason in message["skipped"]],
                 message.get("unlisted", 0),
+                message.get("no_channel_unlisted", 0),
             )
         if not finished:
             proc.wait()
@@ -146,7 +153,9 @@ class _Batches:
     def __init__(self, job: Job, ledger: Ledger, out: Any) -> None:
         from notify.delivery.channels.message import message_id_of
         from notify.delivery.ledger.ledger import Campaign
+        from notify.delivery.recipients.sources import NO_CHANNEL
 
+        self.no_channel_reason = NO_CHANNEL
         self.job = job
         self.ledger = ledger
         self.out = out
@@ -155,6 +164,7 @@ class _Batches:
         self.batch: list[Recipient] = []
         self.skipped: list[tuple[str, str]] = []
         self.unlisted = 0
+        self.no_channel_unlisted = 0
         self.listed_left = job.listed
 
     def run(self) -> None:
@@ -162,12 +172,15 @@ class _Batches:
 
         job = self.job
         base = Path(job.base) if job.base else None
-        for item in read(job.source, job.query, base=base, here=True):
+        for item in read(job.source, job.query, base=base, here=True, region=job.region):
             if isinstance(item, Skipped):
                 self._skip(item.ref, item.reason)
             else:
                 self.batch.append(item)
-            if len(self.batch) >= job.batch or len(self.skipped) + self.unlisted >= job.batch:
+            if (
+                len(self.batch) >= job.batch
+                or len(self.skipped) + self.unlisted + self.no_channel_unlisted >= job.batch
+            ):
                 self._flush()
         self._flush()
         _emit(self.out, {"end": True})
@@ -176,6 +189,8 @@ class _Batches:
         if self.listed_left > 0:
             self.listed_left -= 1
             self.skipped.append((ref, reason))
+        elif reason == self.no_channel_reason:
+            self.no_channel_unlisted += 1
         else:
             self.unlisted += 1
 
@@ -191,9 +206,10 @@ class _Batches:
                 "duplicates": [d.ref for d in duplicates],
                 "skipped": self.skipped,
                 "unlisted": self.unlisted,
+                "no_channel_unlisted": self.no_channel_unlisted,
             },
         )
-        self.batch, self.skipped, self.unlisted = [], [], 0
+        self.batch, self.skipped, self.unlisted, self.no_channel_unlisted = [], [], 0, 0
 
 
 def main() -> int:

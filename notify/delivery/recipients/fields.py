@@ -4,4 +4,4 @@ query reader's child process (:mod:`.sqlsource`) both read them from here."""
 
 from __future__ import annotations
 
-COLUMNS: tuple[str, ...] = ("email", "name", "locale", "id")
+COLUMNS: tuple[str, ...] = ("email", "phone", "name", "locale", "id")

@@ -1,8 +1,15 @@
 """Recipients, streamed from a CSV file, a JSON-lines file or a database query.
 
-Nothing is held in memory beyond the current record. Invalid or empty addresses
-are yielded as :class:`Skipped` (with their line or id, never the address itself
-in logs) so the campaign can report them; duplicates are removed by the ledger.
+Nothing is held in memory beyond the current record. Invalid or empty addresses,
+and unusable phone numbers, are yielded as :class:`Skipped` (with their line or id,
+never the address or number itself in logs) so the campaign can report them;
+duplicates are removed by the ledger.
+
+A recipient has an email address, a phone number (normalised to E.164, with the
+calendar's country as the default region), or both. No channel sends to a phone yet
+(there is no SMS channel): a recipient with a phone number and no address is yielded
+as :class:`Skipped` with the reason :data:`NO_CHANNEL`, which the campaign reports apart
+from the unusable records (it is not the source's fault).
 """
 
 from __future__ import annotations
@@ -15,6 +22,8 @@ from collections.abc import Generator, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import phonenumbers
 
 from notify.common.errors import NotifyError
 from notify.common.redaction import redact
@@ -37,16 +46,21 @@ _UNUSABLE = re.compile(r'[\r\n\t <>,;"()\[\]\\\x00-\x1f\x7f-\x9f\u2028\u2029]')
 # A host name: two labels or more (one match instead of one per label).
 _HOST = re.compile(rf"^{_LABEL}(\.{_LABEL})+$")
 NAME_LIMIT = 200
+PHONE_LIMIT = 64  # longer is no phone number (and not worth parsing)
+NO_CHANNEL = "no channel for this recipient yet (phone only; SMS not configured)"
+"""The reason of a recipient with a phone number and no email address: nothing can send
+to them yet. Not an unusable record: the campaign reports them apart."""
 
 
 @dataclass(frozen=True, slots=True)
 class Recipient:
-    email: str  # normalised address to send to (ASCII, IDNA domain)
+    email: str  # normalised address to send to (ASCII, IDNA domain); "" for a phone only
     key: str  # who the user is, for de-duplication and the ledger (see `identity`)
     name: str  # display name, control characters removed ("" when unknown)
     locale: str  # e.g. "zh-CN"; "" when unknown
     id: str  # operator's user id ("" when unknown)
     ref: str  # where it came from: "users.csv line 12" / "id 42"
+    phone: str = ""  # E.164 ("+8613800138000"); "" when none
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,16 +122,43 @@ def identity(address: str, recipient_id: str) -> str:
     return ID_KEY + recipient_id if recipient_id else address.casefold()
 
 
-def make(record: dict[str, Any], ref: str) -> Recipient | Skipped:
-    address, reason = normalize_address(record.get("email"))
+def normalize_phone(raw: object, region: str | None) -> tuple[str, str]:
+    """Return (number in E.164, reason); number is "" when there is none (reason "") or
+    it cannot be used (reason says why, never the number). A number without a leading
+    ``+`` is read in ``region`` (the calendar's country, e.g. "CN")."""
+    text = "" if raw is None else str(raw).strip()
+    if not text:
+        return "", ""
+    if len(text) > PHONE_LIMIT or CONTROL_CHARACTERS.search(text):
+        return "", "phone number is not a phone number"
+    try:
+        number = phonenumbers.parse(text, (region or "").upper() or None)
+    except phonenumbers.NumberParseException:
+        if not text.startswith("+") and not region:
+            return "", "phone number has no country code (+...) and the calendar has no country"
+        return "", "phone number is not a phone number"
+    if not phonenumbers.is_valid_number(number):
+        return "", "phone number is not a valid number"
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), ""
+
+
+def make(record: dict[str, Any], ref: str, region: str | None = None) -> Recipient | Skipped:
+    raw_address = record.get("email")
+    address, reason = normalize_address(raw_address)
+    phone, phone_reason = normalize_phone(record.get("phone"), region)
     rid = record.get("id")
     rid = "" if rid is None else str(rid).strip()[:200]
     if rid:
         ref = f"{ref} (id {clean_name(rid)})"
     if not address:
+        if phone_reason and reason == "empty address":
+            return Skipped(ref, phone_reason)  # neither an address nor a usable number
+        if phone and reason == "empty address":
+            return Skipped(ref, NO_CHANNEL)
         return Skipped(ref, reason)
     return Recipient(
         email=address,
+        phone=phone,
         key=identity(address, rid),
         name=clean_name(record.get("name")),
         locale=clean_locale(record.get("locale")),
@@ -127,17 +168,23 @@ def make(record: dict[str, Any], ref: str) -> Recipient | Skipped:
 
 
 def read(
-    source: str, query: str | None = None, base: Path | None = None, *, here: bool = False
+    source: str,
+    query: str | None = None,
+    base: Path | None = None,
+    *,
+    here: bool = False,
+    region: str | None = None,
 ) -> Generator[Recipient | Skipped, None, None]:
     """Stream recipients from ``source``: a .csv / .jsonl file or a SQLAlchemy URL (whose
-    query runs in a child process unless ``here``)."""
+    query runs in a child process unless ``here``). Phone numbers without a ``+`` are
+    read in ``region`` (the calendar's country)."""
     if "://" in source:
         if not query:
             raise NotifyError(
                 f"--recipients {redact(source)} is a database URL: give --query "
                 "'SELECT email, name, locale, id FROM ...' to say which rows are registered users"
             )
-        return _read_sql(source, query, here)
+        return _read_sql(source, query, here, region)
     if query:
         raise NotifyError("--query only applies when --recipients is a database URL")
     path = Path(source)
@@ -148,11 +195,11 @@ def read(
             f"recipients file {source} not found: give a CSV (header row with 'email') or JSON-lines file"
         )
     if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
-        return _read_jsonl(path)
-    return _read_csv(path)
+        return _read_jsonl(path, region)
+    return _read_csv(path, region)
 
 
-def _read_csv(path: Path) -> Generator[Recipient | Skipped, None, None]:
+def _read_csv(path: Path, region: str | None) -> Generator[Recipient | Skipped, None, None]:
     with path.open(newline="", encoding="utf-8-sig") as fh:
         reader = csv.reader(fh)
         try:
@@ -162,9 +209,10 @@ def _read_csv(path: Path) -> Generator[Recipient | Skipped, None, None]:
         except (csv.Error, UnicodeDecodeError) as exc:
             raise NotifyError(f"{path}: cannot read the header row ({exc}); save it as UTF-8 CSV") from exc
         columns = [h.strip().lower() for h in header]
-        if "email" not in columns:
+        if "email" not in columns and "phone" not in columns:
             raise NotifyError(
-                f"{path} line 1: the header row has no 'email' column (found {', '.join(columns) or 'nothing'}); "
+                f"{path} line 1: the header row has no 'email' or 'phone' column "
+                f"(found {', '.join(columns) or 'nothing'}); "
                 "add a header row like 'email,name,locale,id'"
             )
         wanted = {c: columns.index(c) for c in COLUMNS if c in columns}
@@ -180,10 +228,10 @@ def _read_csv(path: Path) -> Generator[Recipient | Skipped, None, None]:
             if not any(map(str.strip, row)):  # no cell, or only blank ones
                 continue
             record = {c: (row[i] if i < len(row) else None) for c, i in wanted.items()}
-            yield make(record, f"{name} line {reader.line_num}")
+            yield make(record, f"{name} line {reader.line_num}", region)
 
 
-def _read_jsonl(path: Path) -> Generator[Recipient | Skipped, None, None]:
+def _read_jsonl(path: Path, region: str | None) -> Generator[Recipient | Skipped, None, None]:
     with path.open("rb") as fh:
         for number, line in enumerate(fh, 1):
             if not line.strip():
@@ -197,20 +245,24 @@ def _read_jsonl(path: Path) -> Generator[Recipient | Skipped, None, None]:
             if not isinstance(record, dict):
                 yield Skipped(ref, "not a JSON object")
                 continue
-            yield make({k.lower(): v for k, v in record.items() if isinstance(k, str)}, ref)
+            yield make({k.lower(): v for k, v in record.items() if isinstance(k, str)}, ref, region)
 
 
-def _read_sql(url: str, query: str, here: bool) -> Generator[Recipient | Skipped, None, None]:
+def _read_sql(
+    url: str, query: str, here: bool, region: str | None
+) -> Generator[Recipient | Skipped, None, None]:
     """Rows of the query, from a child process through a pipe (see :mod:`notify.delivery.recipients.sqlsource`
     for why), or with ``here`` in this process."""
     if here:
         from notify.delivery.recipients.sqlsource import messages
 
-        return _rows(messages(url, query), url)
-    return _read_sql_in_child(url, query)
+        return _rows(messages(url, query), url, region)
+    return _read_sql_in_child(url, query, region)
 
 
-def _rows(messages: Iterable[Any], url: str) -> Generator[Recipient | Skipped, None, None]:
+def _rows(
+    messages: Iterable[Any], url: str, region: str | None
+) -> Generator[Recipient | Skipped, None, None]:
     """Recipients from the messages of :func:`notify.delivery.recipients.sqlsource.messages`."""
     columns: list[str] | None = None
     number = 0
@@ -220,7 +272,7 @@ def _rows(messages: Iterable[Any], url: str) -> Generator[Recipient | Skipped, N
                 break
             for values in message:
                 number += 1
-                yield make(dict(zip(columns, values, strict=False)), f"row {number}")
+                yield make(dict(zip(columns, values, strict=False)), f"row {number}", region)
             continue
         if "error" in message:
             raise NotifyError(message["error"])
@@ -231,7 +283,9 @@ def _rows(messages: Iterable[Any], url: str) -> Generator[Recipient | Skipped, N
     raise NotifyError(f"--recipients {redact(url)}: the query reader stopped unexpectedly")
 
 
-def _read_sql_in_child(url: str, query: str) -> Generator[Recipient | Skipped, None, None]:
+def _read_sql_in_child(
+    url: str, query: str, region: str | None
+) -> Generator[Recipient | Skipped, None, None]:
     from notify.delivery.recipients.child import end_child, python_child
 
     proc = python_child("notify.delivery.recipients.sqlsource")
@@ -240,7 +294,7 @@ def _read_sql_in_child(url: str, query: str) -> Generator[Recipient | Skipped, N
         assert proc.stdin is not None and proc.stdout is not None
         proc.stdin.write(json.dumps({"url": url, "query": query}).encode("utf-8"))
         proc.stdin.close()
-        yield from _rows((json.loads(line) for line in proc.stdout), url)
+        yield from _rows((json.loads(line) for line in proc.stdout), url, region)
         finished = True
     except NotifyError:
         finished = True

@@ -149,12 +149,15 @@ def messages(url: str, query: str) -> Iterator[Any]:
 def _rows(result: sa.CursorResult[Any], query: str) -> Iterator[Any]:
     """The messages of a query's result: its columns, its rows in chunks, the end."""
     if not result.returns_rows:
-        yield {"error": f"--query {_shown(query)} returns no rows: give a SELECT that returns email"}
+        yield {
+            "error": f"--query {_shown(query)} returns no rows: give a SELECT that returns email (or phone)"
+        }
         return
     columns = [c.lower() for c in result.keys()]
-    if "email" not in columns:
+    if "email" not in columns and "phone" not in columns:
         yield {
-            "error": f"--query must return a column named 'email' (it returned {', '.join(columns)}); use 'AS email'"
+            "error": f"--query must return a column named 'email' or 'phone' (it returned {', '.join(columns)}); "
+            "use 'AS email'"
         }
         return
     index = [(c, columns.index(c)) for c in COLUMNS if c in columns]

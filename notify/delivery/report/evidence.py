@@ -15,6 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from notify.contract.revision import Revision
+from notify.delivery.campaign.result import Problem
 from notify.delivery.campaign.runner import Result
 from notify.delivery.ledger.ledger import Ledger
 
@@ -194,6 +195,20 @@ def _shown(value: Any) -> str:
     return " ".join(str(value).split())
 
 
+def _print_records(
+    console: Console, title: str, records: list[Problem], count: int, *, reasons: bool
+) -> None:
+    """Records of the source the campaign did not send to, by their line or id (never the
+    address or number), and how many more there are than listed."""
+    if not records:
+        return
+    console.print(f"[yellow]{title}[/]")
+    for p in records:
+        console.print(f"  {escape(p.ref)}: {escape(p.reason)}" if reasons else f"  {escape(p.ref)}")
+    if count > len(records):
+        console.print(f"  … and {count - len(records)} more")
+
+
 def print_result(console: Console, result: Result) -> None:
     r = result
     title = f"{r.document} {r.version} — {r.channel} via {r.destination}"
@@ -201,7 +216,8 @@ def print_result(console: Console, result: Result) -> None:
     table.add_row("sent", str(r.sent))
     table.add_row("failed (permanent)", str(r.failed_count))
     table.add_row("deferred (temporary; next run retries)", str(r.deferred_count))
-    table.add_row("skipped (invalid address)", str(r.skipped_count))
+    table.add_row("skipped (invalid address or phone number)", str(r.skipped_count))
+    table.add_row("no channel yet (phone only; SMS not configured)", str(r.no_channel_count))
     table.add_row("duplicates (one message sent)", str(r.duplicates_count))
     table.add_row("remaining in the ledger", str(r.remaining))
     table.add_row("sent by earlier runs or other workers", str(max(0, r.totals.get("sent", 0) - r.sent)))
@@ -218,12 +234,14 @@ def print_result(console: Console, result: Result) -> None:
         console.print(failures)
         if r.failed_count + r.deferred_count > len(r.failures):
             console.print(f"… and {r.failed_count + r.deferred_count - len(r.failures)} more: see --report")
-    if r.skipped:
-        console.print("[yellow]Skipped recipients:[/]")
-        for p in r.skipped:
-            console.print(f"  {escape(p.ref)}: {escape(p.reason)}")
-        if r.skipped_count > len(r.skipped):
-            console.print(f"  … and {r.skipped_count - len(r.skipped)} more")
+    _print_records(console, "Skipped recipients:", r.skipped, r.skipped_count, reasons=True)
+    _print_records(
+        console,
+        "No channel for these recipients yet (phone only; SMS not configured):",
+        r.no_channel,
+        r.no_channel_count,
+        reasons=False,
+    )
     if r.duplicates:
         console.print("[yellow]Duplicate recipients:[/]")
         for p in r.duplicates[:50]:
