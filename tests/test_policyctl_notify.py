@@ -76,7 +76,7 @@ def test_pending_core_rights_revision_reaches_each_user_once_in_the_outbox(revis
     assert "users.csv line 4: address has no '@'" in first.err
     assert "Duplicate recipients:\n  users.csv line 5" in first.err
     ending = " ".join(first.err.split())
-    assert "1 registered user not reached: 1 with an unusable address in the source" in ending
+    assert "1 registered user not reached: 1 with an unusable address or phone number in the source" in ending
     assert "Correct the unusable addresses listed above in the source and rerun" in ending
 
     again = notify(policyctl, repo, "--as-of", "2026-10-02")
