@@ -294,9 +294,7 @@ def hostile_repo(path: Path):
     core-rights section whose heading carries a script), both with HOSTILE_PAYLOADS."""
     from tests_support import BASE_POLICY, INSERTED_SECTION_REVISION, PolicyRepo
 
-    path.mkdir(parents=True)
-    repo = PolicyRepo(path)
-    repo.git("init", "-q", "-b", "main")
+    repo = PolicyRepo.create(path)
     first = BASE_POLICY.replace(
         "Intro paragraph of the policy.", "Intro paragraph of the policy.\n\n" + HOSTILE_PAYLOADS
     )

@@ -25,11 +25,7 @@ from generator.commands import main as policyctl_main
 @pytest.fixture
 def policy_repo(tmp_path: Path) -> PolicyRepo:
     """An empty git repository (branch main) in a temporary folder."""
-    path = tmp_path / "repo"
-    path.mkdir()
-    repo = PolicyRepo(path)
-    repo.git("init", "-q", "-b", "main")
-    return repo
+    return PolicyRepo.create(tmp_path / "repo")
 
 
 @pytest.fixture

@@ -72,9 +72,7 @@ PAGE_KINDS = {
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     work = tmp_path_factory.mktemp("accessibility")
-    repo = PolicyRepo(work / "repo")
-    repo.path.mkdir()
-    repo.git("init", "-q", "-b", "main")
+    repo = PolicyRepo.create(work / "repo")
     repo.publish("policy/privacy.md", policy_file(V1, published="2026-09-01"), "2026-09-01T10:00:00+08:00")
     repo.publish(
         "policy/privacy.md",

@@ -95,9 +95,7 @@ def write_history(repo: PolicyRepo) -> PolicyRepo:
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory: pytest.TempPathFactory) -> PolicyRepo:
-    repo = PolicyRepo(tmp_path_factory.mktemp("compare") / "repo")
-    repo.path.mkdir()
-    repo.git("init", "-q", "-b", "main")
+    repo = PolicyRepo.create(tmp_path_factory.mktemp("compare") / "repo")
     return write_history(repo)
 
 

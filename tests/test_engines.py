@@ -40,9 +40,7 @@ ENGINE_FILES = re.compile(
 @pytest.fixture(scope="module")
 def sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("engines")
-    repo = PolicyRepo(root / "repo")
-    repo.path.mkdir()
-    repo.git("init", "-q", "-b", "main")
+    repo = PolicyRepo.create(root / "repo")
     repo.write("mkdocs.yml", MKDOCS_YML + "site_url: https://shop.example/\n")
     repo.write(PRIVACY, EN_V1)
     repo.write(PRIVACY_ZH, ZH_V1)

@@ -50,9 +50,7 @@ def translated(tag: str) -> str:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("tags")
-    repo = PolicyRepo(root / "repo")
-    repo.path.mkdir()
-    repo.git("init", "-q", "-b", "main")
+    repo = PolicyRepo.create(root / "repo")
     repo.write("mkdocs.yml", TAGS_YML)
     repo.write(PRIVACY, policy_file(published="2026-09-01"))
     for tag in TRANSLATIONS:
@@ -220,9 +218,7 @@ SHOP = """<!doctype html>
 def chinese_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """English, Simplified and Traditional Chinese; 2.0 pending (in force from 16 October)."""
     root = tmp_path_factory.mktemp("chinese")
-    repo = PolicyRepo(root / "repo")
-    repo.path.mkdir()
-    repo.git("init", "-q", "-b", "main")
+    repo = PolicyRepo.create(root / "repo")
     repo.write("mkdocs.yml", CHINESE_YML)
     repo.write(PRIVACY, policy_file(published="2026-09-01"))
     for tag, title in CHINESE.items():

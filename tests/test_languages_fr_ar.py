@@ -152,9 +152,7 @@ def operator_po(entries: dict[str, str], language: str) -> str:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("fr-ar")
-    repo = PolicyRepo(root / "repo")
-    repo.path.mkdir()
-    repo.git("init", "-q", "-b", "main")
+    repo = PolicyRepo.create(root / "repo")
     repo.write("mkdocs.yml", MKDOCS_YML)
     repo.write("locale/de/LC_MESSAGES/site.po", GERMAN_CATALOGUE.read_text(encoding="utf-8"))
     repo.write(

@@ -110,9 +110,7 @@ SHOP_PAGE = """\
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The two-language site during 2.0's publicity window."""
     root = tmp_path_factory.mktemp("languages")
-    repo = PolicyRepo(root / "repo")
-    repo.path.mkdir()
-    repo.git("init", "-q", "-b", "main")
+    repo = PolicyRepo.create(root / "repo")
     repo.write("mkdocs.yml", MKDOCS_YML)
     repo.write(PRIVACY, EN_V1)
     repo.write(PRIVACY_ZH, ZH_V1)
@@ -421,9 +419,7 @@ def test_notice_js_follows_data_lang_over_the_pages_language(visitor, server, tm
 def provisional_history(tmp_path: Path) -> PolicyRepo:
     """1.0 in English and Chinese; 2.0 in both, published on Monday 28 December 2026: its
     window reaches 2027, whose holiday schedule is not known yet."""
-    repo = PolicyRepo(tmp_path / "repo")
-    repo.path.mkdir()
-    repo.git("init", "-q", "-b", "main")
+    repo = PolicyRepo.create(tmp_path / "repo")
     repo.write("mkdocs.yml", MKDOCS_YML)
     repo.write(PRIVACY, EN_V1)
     repo.write(PRIVACY_ZH, ZH_V1)
@@ -461,9 +457,7 @@ def test_a_provisional_date_says_why_in_the_pages_language(tmp_path):
 def test_a_version_older_than_its_translation_switches_to_the_documents_chinese_page(tmp_path):
     """1.0 was published in English only; the Chinese file came with 2.0. /zh/ has no 1.0,
     so 1.0's switcher leads to the Chinese policy (no site build: the staged pages)."""
-    repo = PolicyRepo(tmp_path / "repo")
-    repo.path.mkdir()
-    repo.git("init", "-q", "-b", "main")
+    repo = PolicyRepo.create(tmp_path / "repo")
     repo.write("mkdocs.yml", MKDOCS_YML)
     repo.write(PRIVACY, EN_V1)
     repo.commit("2026-09-01T10:00:00+08:00", "Privacy policy 1.0 in English")

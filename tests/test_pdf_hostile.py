@@ -217,9 +217,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
             f"A host that never answers: ![the hanging image](http://127.0.0.1:{hanging.getsockname()[1]}/slow.png)\n\n"
             "## I. Scope {#scope}\n\nThis policy applies to the Website.\n"
         )
-        (work / "repo").mkdir()
-        repo = PolicyRepo(work / "repo")
-        repo.git("init", "-q", "-b", "main")
+        repo = PolicyRepo.create(work / "repo")
         repo.write("mkdocs.yml", MKDOCS_YML)
         repo.publish(
             "policy/privacy.md", policy_file(text, published="2026-09-01"), "2026-09-01T10:00:00+08:00"
@@ -401,9 +399,7 @@ def test_a_chromium_that_does_not_start_its_sandbox_is_named_with_what_to_do(
     fake.write_text("#!/bin/sh\necho 'FATAL: No usable sandbox! (as the kernel says)' >&2\nexit 1\n")
     fake.chmod(0o755)
     monkeypatch.setenv("POLICYCTL_CHROMIUM", str(fake))
-    repo = PolicyRepo(tmp_path / "repo")
-    repo.path.mkdir()
-    repo.git("init", "-q", "-b", "main")
+    repo = PolicyRepo.create(tmp_path / "repo")
     repo.write("mkdocs.yml", MKDOCS_YML)
     repo.publish(
         "policy/privacy.md", policy_file("Text.\n", published="2026-09-01"), "2026-09-01T10:00:00+08:00"

@@ -53,9 +53,7 @@ plugins:
 
 
 def make_repo(path: Path, mkdocs_yml: str = MKDOCS_YML) -> PolicyRepo:
-    path.mkdir(parents=True)
-    repo = PolicyRepo(path)
-    repo.git("init", "-q", "-b", "main")
+    repo = PolicyRepo.create(path)
     repo.write("mkdocs.yml", mkdocs_yml)
     repo.publish("policy/privacy.md", policy_file(V1, published="2026-09-01"), "2026-09-01T10:00:00+08:00")
     repo.publish(
@@ -179,10 +177,7 @@ def test_a_language_no_installed_font_can_print_is_named_before_its_pdfs_are_mad
     """Chromium prints characters no font covers as empty boxes: the build says which
     language, and what to install. (Tibetan: no font on this machine covers it; English,
     the source, is covered.)"""
-    path = tmp_path / "repo"
-    path.mkdir()
-    repo = PolicyRepo(path)
-    repo.git("init", "-q", "-b", "main")
+    repo = PolicyRepo.create(tmp_path / "repo")
     repo.write(
         "mkdocs.yml", MKDOCS_YML.replace("      pdf: true\n", "      pdf: true\n      languages: [en, bo]\n")
     )

@@ -240,9 +240,7 @@ FOLDS = [
 @pytest.fixture(scope="module")
 def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("redline-nav")
-    repo = PolicyRepo(root / "repo")
-    repo.path.mkdir()
-    repo.git("init", "-q", "-b", "main")
+    repo = PolicyRepo.create(root / "repo")
     repo.write("mkdocs.yml", MKDOCS_YML)
     repo.write("policy/privacy.md", policy_file(EN_V1, published="2026-09-01"))
     repo.write("policy/privacy.zh.md", policy_file(ZH_V1, title="隐私政策"))

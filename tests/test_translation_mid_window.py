@@ -30,9 +30,7 @@ ENGLISH_ONLY = MKDOCS_YML.replace("  - policy:\n      languages: [en, zh]\n", " 
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory: pytest.TempPathFactory) -> PolicyRepo:
-    repo = PolicyRepo(tmp_path_factory.mktemp("mid-window") / "repo")
-    repo.path.mkdir()
-    repo.git("init", "-q", "-b", "main")
+    repo = PolicyRepo.create(tmp_path_factory.mktemp("mid-window") / "repo")
     repo.write("mkdocs.yml", ENGLISH_ONLY)
     repo.write(PRIVACY, EN_V1)
     repo.commit("2026-09-01T10:00:00+08:00", "Privacy policy 1.0")

@@ -106,6 +106,14 @@ class PolicyRepo:
 
     path: Path
 
+    @classmethod
+    def create(cls, path: Path) -> PolicyRepo:
+        """An empty repository (branch main) in the new folder `path`."""
+        path.mkdir(parents=True)
+        repo = cls(path)
+        repo.git("init", "-q", "-b", "main")
+        return repo
+
     def git(self, *args: str, date: str | None = None) -> str:
         return git(self.path, *args, date=date)
 

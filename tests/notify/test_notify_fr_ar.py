@@ -139,9 +139,7 @@ def _wait_for(port: int, service: subprocess.Popen) -> None:
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     """The three-language repository, the notices sent through SMTP, and the answer service."""
     root = tmp_path_factory.mktemp("notify-fr-ar")
-    repo = PolicyRepo(root / "repo")
-    repo.path.mkdir()
-    repo.git("init", "-q", "-b", "main")
+    repo = PolicyRepo.create(root / "repo")
     port = free_port()
     answer_url = f"http://127.0.0.1:{port}/policy/answer"
     repo.write(

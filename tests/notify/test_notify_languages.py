@@ -63,6 +63,19 @@ plugins:
       answer_url: {ANSWER_URL}
       answer_days: 36500
 """
+# 2.0 in both languages: a core-rights change to "Collection" (phone numbers).
+EN_V2 = policy_file(
+    EN_BODY.replace("name and email address", "name, email address and phone number"),
+    version="2.0",
+    published="2026-09-30",
+    summary="We now collect your phone number.",
+)
+ZH_V2 = policy_file(
+    ZH_BODY.replace("姓名和电子邮件地址", "姓名、电子邮件地址和电话号码"),
+    version="2.0",
+    title="隐私政策",
+    summary="我们现在收集您的电话号码。",
+)
 USERS = "id,email,name,locale\nu-zh,chen@example.com,陈,zh-CN\nu-en,ann@example.com,Ann,en\nu-fr,marie@example.com,Marie,fr\n"
 
 
@@ -70,31 +83,13 @@ USERS = "id,email,name,locale\nu-zh,chen@example.com,陈,zh-CN\nu-en,ann@example
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     """The built two-language site, and the messages and webhook bodies of the campaign."""
     root = tmp_path_factory.mktemp("notify-languages")
-    repo = PolicyRepo(root / "repo")
-    repo.path.mkdir()
-    repo.git("init", "-q", "-b", "main")
+    repo = PolicyRepo.create(root / "repo")
     repo.write("mkdocs.yml", MKDOCS_YML)
     repo.write(PRIVACY, policy_file(EN_BODY, version="1.0", published="2026-09-01"))
     repo.write(PRIVACY_ZH, policy_file(ZH_BODY, version="1.0", title="隐私政策"))
     repo.commit("2026-09-01T10:00:00+08:00", "Privacy policy 1.0 in English and Chinese")
-    repo.write(
-        PRIVACY,
-        policy_file(
-            EN_BODY.replace("name and email address", "name, email address and phone number"),
-            version="2.0",
-            published="2026-09-30",
-            summary="We now collect your phone number.",
-        ),
-    )
-    repo.write(
-        PRIVACY_ZH,
-        policy_file(
-            ZH_BODY.replace("姓名和电子邮件地址", "姓名、电子邮件地址和电话号码"),
-            version="2.0",
-            title="隐私政策",
-            summary="我们现在收集您的电话号码。",
-        ),
-    )
+    repo.write(PRIVACY, EN_V2)
+    repo.write(PRIVACY_ZH, ZH_V2)
     repo.commit("2026-09-30T10:00:00+08:00", "Privacy policy 2.0 in English and Chinese")
     repo.write("users.csv", USERS)
     site = build_site(repo.path, "2026-10-08", root / "site")

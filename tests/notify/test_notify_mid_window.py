@@ -16,12 +16,13 @@ from browser_support import build_site
 from notify_support import smtp_campaign
 from test_notify_languages import (
     EN_BODY,
+    EN_V2,
     MKDOCS_YML,
     PRIVACY,
     PRIVACY_ZH,
     SECRET,
     SITE,
-    ZH_BODY,
+    ZH_V2,
     page_of,
     site_links,
     text_of,
@@ -39,32 +40,14 @@ ENGLISH_ONLY = MKDOCS_YML.replace("      languages: [en, zh]\n", "")
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> dict:
     root = tmp_path_factory.mktemp("notify-mid-window")
-    repo = PolicyRepo(root / "repo")
-    repo.path.mkdir()
-    repo.git("init", "-q", "-b", "main")
+    repo = PolicyRepo.create(root / "repo")
     repo.write("mkdocs.yml", ENGLISH_ONLY)
     repo.write(PRIVACY, policy_file(EN_BODY, version="1.0", published="2026-09-01"))
     repo.commit("2026-09-01T10:00:00+08:00", "Privacy policy 1.0")
-    repo.write(
-        PRIVACY,
-        policy_file(
-            EN_BODY.replace("name and email address", "name, email address and phone number"),
-            version="2.0",
-            published="2026-09-30",
-            summary="We now collect your phone number.",
-        ),
-    )
+    repo.write(PRIVACY, EN_V2)
     repo.commit("2026-09-30T10:00:00+08:00", "Privacy policy 2.0")
     repo.write("mkdocs.yml", MKDOCS_YML)
-    repo.write(
-        PRIVACY_ZH,
-        policy_file(
-            ZH_BODY.replace("姓名和电子邮件地址", "姓名、电子邮件地址和电话号码"),
-            version="2.0",
-            title="隐私政策",
-            summary="我们现在收集您的电话号码。",
-        ),
-    )
+    repo.write(PRIVACY_ZH, ZH_V2)
     repo.commit("2026-10-10T10:00:00+08:00", "Chinese translation of 2.0")
     repo.write("users.csv", "id,email,name,locale\nu-zh,chen@example.com,陈,zh-CN\n")
     site = build_site(repo.path, "2026-10-12", root / "site")

@@ -31,7 +31,7 @@ from email.headerregistry import Address
 import pytest
 from notify_support import POLICYCTL, ROOT, make_revision, notify, revision_json
 from rich.console import Console
-from test_notify_languages import EN_BODY, PRIVACY, PRIVACY_ZH, ZH_BODY
+from test_notify_languages import EN_BODY, EN_V2, PRIVACY, PRIVACY_ZH, ZH_BODY, ZH_V2
 from tests_support import PolicyRepo, policy_file
 
 from generator.commands import main as policyctl_main
@@ -57,31 +57,13 @@ USERS = "id,email,name,locale\nu-zh,chen@example.com,陈,zh-CN\nu-en,ann@example
 @pytest.fixture(scope="module")
 def campaign(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     """The two-language repository, notified once to the default outbox."""
-    repo = PolicyRepo(tmp_path_factory.mktemp("notify-output") / "repo")
-    repo.path.mkdir()
-    repo.git("init", "-q", "-b", "main")
+    repo = PolicyRepo.create(tmp_path_factory.mktemp("notify-output") / "repo")
     repo.write("mkdocs.yml", MKDOCS_YML)
     repo.write(PRIVACY, policy_file(EN_BODY, version="1.0", published="2026-09-01"))
     repo.write(PRIVACY_ZH, policy_file(ZH_BODY, version="1.0", title="隐私政策"))
     repo.commit("2026-09-01T10:00:00+08:00", "Privacy policy 1.0 in English and Chinese")
-    repo.write(
-        PRIVACY,
-        policy_file(
-            EN_BODY.replace("name and email address", "name, email address and phone number"),
-            version="2.0",
-            published="2026-09-30",
-            summary="We now collect your phone number.",
-        ),
-    )
-    repo.write(
-        PRIVACY_ZH,
-        policy_file(
-            ZH_BODY.replace("姓名和电子邮件地址", "姓名、电子邮件地址和电话号码"),
-            version="2.0",
-            title="隐私政策",
-            summary="我们现在收集您的电话号码。",
-        ),
-    )
+    repo.write(PRIVACY, EN_V2)
+    repo.write(PRIVACY_ZH, ZH_V2)
     repo.commit("2026-09-30T10:00:00+08:00", "Privacy policy 2.0 in English and Chinese")
     repo.write("users.csv", USERS)
     outbox = repo.path / "outbox"
