@@ -22,6 +22,12 @@ WEBHOOK_SECRET_ENV = "POLICYCTL_WEBHOOK_SECRET"
 """Signs the webhook channel's requests (HMAC), unless `--webhook-secret` gives it."""
 SMTP_PASSWORD_ENV = "POLICYCTL_SMTP_PASSWORD"
 """The password of the user named in `--smtp`."""
+SMS_TOKEN_ENV = "POLICYCTL_SMS_TOKEN"
+"""The token of the SMS provider named by `--sms` (for Twilio, the Auth Token of the
+account SID in the URL)."""
+SMS_SECRET_ENV = "POLICYCTL_SMS_SECRET"
+"""The secret that signs the requests of the SMS provider named by `--sms` (for Alibaba
+Cloud, the AccessKey secret of the AccessKey ID in the URL): it is never sent."""
 
 
 def read(name: str) -> str | None:
