@@ -35,8 +35,15 @@ from generator.settings import DEFAULT_ANSWER_DAYS, PRIVATE_FOLDER
 from generator.site.build import default_site_dir
 from generator.site.templates import SITE_MARKER
 from notify.common.redaction import redact
-from notify.common.secrets import ANSWER_SECRET_ENV, SMTP_PASSWORD_ENV, WEBHOOK_SECRET_ENV
+from notify.common.secrets import (
+    ANSWER_SECRET_ENV,
+    SMS_SECRET_ENV,
+    SMS_TOKEN_ENV,
+    SMTP_PASSWORD_ENV,
+    WEBHOOK_SECRET_ENV,
+)
 from notify.delivery.options import DeliveryOptions, ReportOptions, default
+from notify.delivery.recipients.routing import CHANNEL_RULES
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -148,7 +155,22 @@ def _add_sending_arguments(g: argparse._ArgumentGroup) -> None:
         metavar="SECRET",
         help=f"HMAC secret for the webhook signature (default ${WEBHOOK_SECRET_ENV})",
     )
-    g.add_argument("--no-email", action="store_true", help="only the --webhook channel")
+    g.add_argument("--no-email", action="store_true", help="no email: only the --webhook and --sms channels")
+    g.add_argument(
+        "--sms",
+        metavar="URL",
+        help="also send text messages to users with a phone number: https://your-gateway/…, "
+        "twilio://ACCOUNT_SID@api.twilio.com?from=+1…, or "
+        "aliyun://ACCESS_KEY_ID@dysmsapi.aliyuncs.com?sign_name=…&template_code=… "
+        f"(secrets: ${SMS_TOKEN_ENV}, ${SMS_SECRET_ENV})",
+    )
+    g.add_argument(
+        "--channels",
+        choices=CHANNEL_RULES,
+        default=default(DeliveryOptions, "channels"),
+        help="with --sms: auto, a text to users without an email address (default); all, "
+        "a text to every user with a phone number as well as their email",
+    )
 
 
 def _add_pace_arguments(g: argparse._ArgumentGroup) -> None:
@@ -236,6 +258,8 @@ def delivery_options(args: argparse.Namespace, region: str | None = None) -> Del
         webhook=args.webhook,
         webhook_secret=args.webhook_secret,
         no_email=args.no_email,
+        sms=args.sms,
+        channels=args.channels,
         ledger=args.ledger,
         lease=args.lease,
         retry_failed=args.retry_failed,

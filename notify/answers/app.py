@@ -16,6 +16,12 @@ Routes (``<path>`` is the path of ``answer_url``):
   from Babel, and ``<html>`` carries their ``lang`` and, right to left, ``dir="rtl"``.
 - ``POST <path>`` (form fields ``token``, ``answer``): records the answer and answers
   with the page, which confirms what follows (no redirect: none ever carries a token).
+- ``GET <path>/<code>`` (``/<code>`` when the path is ``/``): the short link of a text
+  message (:mod:`notify.common.shortlinks`): the page of the token the code stands for,
+  exactly as ``GET <path>?token=<token>``; ``POST <path>/<code>``: that page's form, as
+  ``POST <path>`` (its token must be the code's). A code not saved is 404; a client that
+  tried `notify.answers.guesses.LIMIT` of those in the window is refused every short link
+  with 429 and ``Retry-After`` until the window frees.
 - ``POST /api/answers`` (JSON, ``Authorization: Bearer <POLICYCTL_ANSWER_API_KEY>``).
 - ``GET /api/applies?user=ID&document=D[&as_of=WHEN]`` (the same key).
 
@@ -58,6 +64,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from notify.answers.guesses import Guesses
 from notify.answers.rule import (
     ANSWERS,
     OBJECT,
@@ -76,6 +83,7 @@ from notify.common.errors import NotifyError
 from notify.common.i18n import Catalogues, Words, environment
 from notify.common.resources import SITE_TEMPLATES
 from notify.common.sandbox import FolderLoader
+from notify.common.shortlinks import is_code, token_of
 from notify.common.tokens import ANSWER_API, Claim, Signer, TokenError, answer_url_problem
 from notify.contract.tags import accepted, negotiate
 
@@ -116,6 +124,7 @@ REFUSALS = {
     "expired": 410,
     "too-large": 413,
     "invalid": 422,
+    "too-many": 429,
     "unavailable": 503,
 }
 """The reasons a page refuses (the refused page words each) and their status."""
@@ -199,6 +208,8 @@ class AnswerApp:
     clock: Callable[[], float]
     catalogues: Catalogues = field(default_factory=Catalogues)
     """The words of the pages, per language (the operator's catalogues over the built-in ones)."""
+    guesses: Guesses = field(default_factory=Guesses)
+    """The unknown short codes each client tried lately."""
     _envs: dict[str, jinja2.Environment] = field(default_factory=dict, init=False, repr=False)
     """The page templates' sandbox, per catalogue."""
 
@@ -287,6 +298,10 @@ class AnswerApp:
         token = request.query_params.get("token")
         if token is None:
             return self._page(request, "general", self._language(None, request))
+        return await self._token_page(request, token)
+
+    async def _token_page(self, request: Request, token: str) -> Response:
+        """The page of ``token``: its revision and form, else the refused page."""
         try:
             claim, document = self._claim(token)
         except TokenError as error:
@@ -353,9 +368,21 @@ class AnswerApp:
             return "form"
 
     async def answer(self, request: Request) -> Response:
+        return await self._answer(request, None)
+
+    async def _answer(self, request: Request, expected: str | None) -> Response:
+        """Record the form's answer; ``expected``: the token the form must carry (a short
+        link's), None: any valid token."""
         fields = await self._form(request)
         if isinstance(fields, str):
             return self.refused(request, fields)
+        given = fields.get("token")
+        if (
+            expected is not None
+            and given is not None
+            and not hmac.compare_digest(given.encode(), expected.encode())
+        ):
+            return self.refused(request, "foreign")
         try:
             claim, document = self._claim(fields.get("token"))
         except TokenError as error:
@@ -379,6 +406,45 @@ class AnswerApp:
         except (SQLAlchemyError, NotifyError):
             return self.refused(request, "unavailable", language)
         return await self._question(request, claim, document, fields["token"], answered=True)
+
+    # -- the short links of text messages --------------------------------------------
+
+    async def _short_token(self, request: Request) -> str | Response:
+        """The token of the request's code, or the response refusing it: 404 for a code not
+        saved (a miss, counted against the client), 429 for a client over its misses, 503
+        when the database cannot be read. A path that is no code at all is any unknown
+        path's 404, neither looked up nor counted (a browser's /favicon.ico under a page
+        at /)."""
+        code = request.path_params["code"]
+        if not is_code(code):
+            return await self.not_found(request, HTTPException(404))
+        client = request.client.host if request.client is not None else ""
+        wait = self.guesses.attempt(client)
+        if wait:
+            page = self.refused(request, "too-many")
+            page.headers["Retry-After"] = str(int(wait))
+            return page
+        try:
+            token = await run_in_threadpool(token_of, self.book.engine, code)
+        except SQLAlchemyError:
+            self.guesses.found(client)  # not a miss: nothing was read
+            return self.refused(request, "unavailable")
+        if token is None:
+            return self.refused(request, "not-found")
+        self.guesses.found(client)
+        return token
+
+    async def short_page(self, request: Request) -> Response:
+        token = await self._short_token(request)
+        if isinstance(token, Response):
+            return token
+        return await self._token_page(request, token)
+
+    async def short_answer(self, request: Request) -> Response:
+        token = await self._short_token(request)
+        if isinstance(token, Response):
+            return token
+        return await self._answer(request, token)
 
     # -- the shop's API ---------------------------------------------------------------
 
@@ -511,11 +577,14 @@ def create_app(
     api_key: str | None = None,
     clock: Callable[[], float] = time.time,
     locales: list[Path] | None = None,
+    guesses: Guesses | None = None,
 ) -> Starlette:
-    """The ASGI application of the answer page (at the path of ``answer_url``) and the API.
-    ``locales``: the operator's catalogue folders (``<repo>/locale``), over
-    the built-in catalogues. NotifyError when ``answer_url`` cannot be the page's
-    (`answer_url_problem`) or a catalogue cannot be read."""
+    """The ASGI application of the answer page (at the path of ``answer_url``), its short
+    links (``<path>/<code>``) and the API. ``locales``: the operator's catalogue folders
+    (``<repo>/locale``), over the built-in catalogues. ``guesses``: the bound on unknown
+    short codes (default: `notify.answers.guesses`' limits, on the monotonic clock).
+    NotifyError when ``answer_url`` cannot be the page's (`answer_url_problem`) or a
+    catalogue cannot be read."""
     problem = answer_url_problem(answer_url)
     if problem is not None:
         raise NotifyError(problem)
@@ -529,13 +598,17 @@ def create_app(
         api_key=api_key or None,
         clock=clock,
         catalogues=Catalogues(locales or []),
+        guesses=guesses if guesses is not None else Guesses(),
     )
+    short = state.path.rstrip("/") + "/{code}"  # "/{code}" under a page at "/"
     app = Starlette(
         routes=[
-            Route(state.path, state.page, methods=["GET"]),
-            Route(state.path, state.answer, methods=["POST"]),
             Route(f"{ANSWER_API}/answers", state.api_answers, methods=["POST"]),
             Route(f"{ANSWER_API}/applies", state.api_applies, methods=["GET"]),
+            Route(state.path, state.page, methods=["GET"]),
+            Route(state.path, state.answer, methods=["POST"]),
+            Route(short, state.short_page, methods=["GET"]),
+            Route(short, state.short_answer, methods=["POST"]),
         ],
         middleware=[Middleware(_EveryResponse)],
         exception_handlers={HTTPException: state.not_found},

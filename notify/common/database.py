@@ -103,6 +103,7 @@ class Database:
                 if self.dialect == "postgresql":
                     conn.execute(sa.text(f"SELECT pg_advisory_xact_lock({lock})"))
                 metadata.create_all(conn, checkfirst=True)
+                _add_missing_columns(conn, metadata)
 
     def _open_readonly(self, parsed: sa.engine.URL) -> sa.Engine:
         if self.dialect == "postgresql":
@@ -137,6 +138,25 @@ class Database:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _add_missing_columns(conn: sa.Connection, metadata: sa.MetaData) -> None:
+    """Give a table made by an older release the nullable columns added since (the
+    provider's message id): ``ALTER TABLE ... ADD COLUMN``, on SQLite and PostgreSQL."""
+    inspector = sa.inspect(conn)
+    for table in metadata.sorted_tables:
+        present = {column["name"] for column in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in present and column.nullable:
+                kind = column.type.compile(dialect=conn.dialect)
+                conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}")
+
+
+def present_columns(conn: sa.Connection, table: sa.Table) -> list[sa.Column[Any]]:
+    """The columns of ``table`` the database has (a ledger opened read-only may be older
+    than a column)."""
+    present = {column["name"] for column in sa.inspect(conn).get_columns(table.name)}
+    return [column for column in table.columns if column.name in present]
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:

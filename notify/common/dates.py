@@ -69,3 +69,10 @@ def parse_offset_instant(text: object) -> datetime:
     except OverflowError:
         raise ValueError("an instant within the years 1 to 9999 in UTC") from None
     return moment
+
+
+def format_day(when: datetime, locale: str) -> str:
+    """The day of ``when`` (in its own zone) as a reader of ``locale`` writes it briefly,
+    CLDR's medium date: "20 Dec 2026", "2026年12月20日", "20 déc. 2026"; for a text
+    message, where every character counts."""
+    return str(babel_date(when.date(), "medium", locale=babel_locale(locale)))

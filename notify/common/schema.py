@@ -55,8 +55,12 @@ notices = sa.Table(
     sa.Column("document", sa.String(200), nullable=False),
     sa.Column("version", sa.String(100), nullable=False),
     sa.Column("channel", sa.String(20), nullable=False),
-    sa.Column("recipient", sa.String(320), nullable=False),  # case-folded address
-    sa.Column("email", sa.String(320), nullable=False),
+    sa.Column(
+        "recipient", sa.String(320), nullable=False
+    ),  # who: "id:<id>", the case-folded address, or the number
+    sa.Column(
+        "email", sa.String(320), nullable=False
+    ),  # where to: the address, or (channel sms) the E.164 number
     sa.Column("name", sa.Text, nullable=False, default=""),
     sa.Column("locale", sa.String(40), nullable=False, default=""),
     sa.Column("recipient_id", sa.Text, nullable=False, default=""),
@@ -73,6 +77,9 @@ notices = sa.Table(
     sa.Column("first_attempt_at", UTCDateTime, nullable=True),
     sa.Column("last_attempt_at", UTCDateTime, nullable=True),
     sa.Column("sent_at", UTCDateTime, nullable=True),
+    # The provider's id of the message it accepted (an SMS provider's); added to older
+    # ledgers when they are next opened for writing (`Database`), absent from them before.
+    sa.Column("provider_id", sa.String(200), nullable=True),
     sa.UniqueConstraint("document", "version", "channel", "recipient", name="uq_policy_notice"),
     sa.Index("ix_policy_notice_queue", "document", "version", "channel", "status", "id"),
 )
@@ -126,6 +133,21 @@ notice_attempts = sa.Table(
     sa.Column("kind", sa.String(10), nullable=False),
     sa.Column("reply", sa.Text, nullable=False),
     sa.Index("ix_policy_notice_attempts_notice", "notice_id", "attempt"),
+)
+
+# The short personal links of text messages (:mod:`notify.common.shortlinks`): a code of
+# base-62 characters -> the signed token it stands for, with the revision it answers.
+# The campaign writes a row per link it sends (a run again adds nothing: the code is
+# derived from the token); the answer service reads it. A ledger from before this table
+# gets it when it is next opened for writing.
+short_links = sa.Table(
+    "policy_short_links",
+    ledger_metadata,
+    sa.Column("code", sa.String(16), primary_key=True),
+    sa.Column("token", sa.Text, nullable=False),
+    sa.Column("document", sa.String(200)),
+    sa.Column("version", sa.String(100)),
+    sa.Column("created_at", UTCDateTime, nullable=False),
 )
 
 answers = sa.Table(

@@ -22,6 +22,7 @@ import hashlib
 import hmac
 import json
 import re
+import string
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -140,6 +141,11 @@ class Signer:
             )
         self._key = secret.encode("utf-8")
 
+    def short_code(self, token: str) -> str:
+        """The short code of ``token`` under this secret (`code_for`): the secret stays in
+        the signer, out of every repr."""
+        return code_for(self._key.decode("utf-8"), token)
+
     def _mac(self, payload: str) -> bytes:
         return hmac.new(self._key, _DOMAIN + payload.encode("ascii"), hashlib.sha256).digest()
 
@@ -212,7 +218,8 @@ class AnswerLinks:
             user_keys(),
         )
 
-    def link(self, recipient_id: str, address: str, locale: str = "") -> str:
+    def token(self, recipient_id: str, address: str, locale: str = "") -> str:
+        """The signed token of one recipient's link (their answer names them by it)."""
         claim = Claim(
             self.document,
             self.version,
@@ -220,7 +227,63 @@ class AnswerLinks:
             int(self.expires.timestamp()),
             locale,
         )
-        return personal_url(self.answer_url, self.signer.sign(claim))
+        return self.signer.sign(claim)
+
+    def link(self, recipient_id: str, address: str, locale: str = "") -> str:
+        """``<answer_url>?token=<token>``: the personal link of an email or a webhook."""
+        return personal_url(self.answer_url, self.token(recipient_id, address, locale))
+
+    def short(self, recipient_id: str, address: str, locale: str = "") -> tuple[str, str, str]:
+        """(short url, code, token) of the same recipient's link for a text message:
+        ``<answer_url path>/<code>``, which the answer service resolves to the token once
+        (code, token, document, version) is saved (:func:`notify.common.shortlinks.save_codes`;
+        a code it reports held by another token must not be sent: send `link` instead)."""
+        token = self.token(recipient_id, address, locale)
+        code = self.signer.short_code(token)
+        return short_url(self.answer_url, code), code, token
+
+
+CODE_LENGTH = 10
+CODE_ALPHABET = string.digits + string.ascii_uppercase + string.ascii_lowercase
+"""The characters of a short link's code: base 62 (URL-safe, and unchanged by any SMS encoding)."""
+_SHORT_DOMAIN = b"policy-short-v1."
+_CODE = re.compile(f"[0-9A-Za-z]{{{CODE_LENGTH}}}")
+
+
+def _base62(number: int) -> str:
+    digits: list[str] = []
+    while number:
+        number, digit = divmod(number, 62)
+        digits.append(CODE_ALPHABET[digit])
+    return "".join(reversed(digits))
+
+
+_DIGEST_WIDTH = len(_base62(2**256 - 1))  # the base-62 digits of the largest digest: 43
+
+
+def code_for(secret: str, token: str) -> str:
+    """The short code of ``token`` (:mod:`notify.common.shortlinks`): HMAC-SHA256 keyed with
+    ``secret`` (the answer secret) over ``policy-short-v1.`` and the token, the digest read
+    as a big-endian integer, written in base 62 zero-padded to the width of the largest
+    digest (43 digits), its first `CODE_LENGTH` characters. Deterministic, so that a
+    campaign run again makes the same code; unguessable without the secret."""
+    digest = hmac.new(secret.encode("utf-8"), _SHORT_DOMAIN + token.encode("utf-8"), hashlib.sha256).digest()
+    return _base62(int.from_bytes(digest, "big")).rjust(_DIGEST_WIDTH, "0")[:CODE_LENGTH]
+
+
+def is_code(text: str) -> bool:
+    """Whether ``text`` is shaped like a short code: exactly `CODE_LENGTH` base-62 characters."""
+    return _CODE.fullmatch(text) is not None
+
+
+def short_url(answer_url: str, code: str) -> str:
+    """``<answer_url>/<code>``: the answer URL without its query or fragment, its path
+    without a trailing slash (``https://a.example/`` gives ``https://a.example/<code>``).
+    ValueError when ``code`` is not one (`is_code`)."""
+    if not is_code(code):
+        raise ValueError(f"not a short code: {code!r}")
+    parts = urlsplit(answer_url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/") + "/" + code, "", ""))
 
 
 def personal_url(answer_url: str, token: str) -> str:

@@ -36,18 +36,22 @@ from notify.common.network import is_loopback
 from notify.common.redaction import redact
 from notify.common.resources import private_dir, private_file, private_folder
 from notify.common.secrets import WEBHOOK_SECRET_ENV
+from notify.common.shortlinks import save_codes
 from notify.common.tokens import answer_url_problem
 from notify.contract.revision import Revision
 from notify.delivery.campaign.runner import LedgerFailed, Result, Runner, Settings, Source
 from notify.delivery.channels.base import Channel, RedlineChoice
 from notify.delivery.channels.message import Composer, Sender, Templates, message_id
 from notify.delivery.channels.outbox import OutboxChannel
+from notify.delivery.channels.sms.channel import SmsChannel
+from notify.delivery.channels.sms.providers import provider_for
 from notify.delivery.channels.smtp import SmtpChannel, SmtpConfig
 from notify.delivery.channels.webhook import WebhookChannel
-from notify.delivery.ledger.ledger import Campaign, Ledger, default_url, journal_place
+from notify.delivery.ledger.ledger import Campaign, Claimed, Ledger, default_url, journal_place
 from notify.delivery.options import DeliveryOptions, ReportOptions
 from notify.delivery.recipients import sources as recipients_mod
 from notify.delivery.recipients.enqueuer import use_child
+from notify.delivery.recipients.routing import ALL, Route, routed
 from notify.delivery.recipients.sources import Recipient, Skipped
 from notify.delivery.report.evidence import export, print_evidence, print_result
 
@@ -280,7 +284,7 @@ def _not_reached(r: Result, name: str, failed: int, error: BaseException | None)
     if r.skipped_count:
         parts.append(f"{r.skipped_count} with an unusable address or phone number in the source")
     if r.no_channel_count:
-        parts.append(f"{r.no_channel_count} with a phone number only, which no channel sends to yet")
+        parts.append(f"{r.no_channel_count} whom no channel of this run reaches")
     why = f" (stopped: {r.stopped})" if r.stopped else ""
     lines = [f"{name}: {_users(r.unreached)} not reached: {', '.join(parts)}{why}."]
     if r.remaining and not isinstance(error, NotifyError):
@@ -294,8 +298,8 @@ def _not_reached(r: Result, name: str, failed: int, error: BaseException | None)
         lines.append("  Correct the unusable addresses listed above in the source and rerun.")
     if r.no_channel_count:
         lines.append(
-            "  The users with a phone number only are not at fault: there is no SMS channel yet; "
-            "give them an email address, or tell them another way."
+            "  The users no channel reaches are not at fault: rerun with the channel they need (--sms for "
+            "those with a phone number only: docs/operators.md, Text messages); nothing already sent goes again."
         )
     return lines
 
@@ -447,20 +451,30 @@ def _export(ledger: Ledger, revisions: list[Revision], options: ReportOptions, c
     console.print(f"Wrote {n} ledger records to {escape(str(options.output))}.")
 
 
+def _templates(options: DeliveryOptions, repo: Path) -> Templates:
+    """The templates of emails and texts: --templates, the repository's
+    site_templates/email/, the built-in ones; with the operator's catalogues (beside
+    their --templates, <DIR>/locale/, and the repository's locale/, where the site's are)."""
+    search = [options.templates] if options.templates else []
+    if options.templates and not options.templates.is_dir():
+        raise NotifyError(f"--templates {options.templates}: no such directory")
+    search.append(repo / "site_templates" / "email")
+    locales = [folder / "locale" for folder in search[:-1]] + [repo / OPERATOR_LOCALES]
+    return Templates(search, locales)
+
+
 def _channels(
-    options: DeliveryOptions, revision: Revision, repo: Path, redlines: RedlineChoice | None = None
+    options: DeliveryOptions,
+    revision: Revision,
+    repo: Path,
+    ledger: Ledger,
+    redlines: RedlineChoice | None = None,
 ) -> list[Channel]:
     channels: list[Channel] = []
+    templates = _templates(options, repo)
     if not options.no_email:
         sender = Sender.parse(options.sender) if options.sender else _default_sender([revision])
-        search = [options.templates] if options.templates else []
-        if options.templates and not options.templates.is_dir():
-            raise NotifyError(f"--templates {options.templates}: no such directory")
-        search.append(repo / "site_templates" / "email")
-        # The operator's catalogues (notify.common.i18n): beside their --templates
-        # (<DIR>/locale/), and the repository's locale/ (where the site's are too).
-        locales = [folder / "locale" for folder in search[:-1]] + [repo / OPERATOR_LOCALES]
-        composer = Composer(revision, sender, Templates(search, locales), redlines=redlines)
+        composer = Composer(revision, sender, templates, redlines=redlines)
         composer.build(
             "check@example.com", "Check", "", "<check@example.com>"
         )  # template errors now, not mid-campaign
@@ -482,6 +496,10 @@ def _channels(
                 options.webhook, secret, revision, allow_insecure=options.allow_insecure, redlines=redlines
             )
         )
+    if options.sms:
+        provider = provider_for(options.sms, allow_insecure=options.allow_insecure)
+        save = partial(save_codes, ledger.engine)
+        channels.append(SmsChannel(provider, revision, templates, save_codes=save, cafile=options.cafile))
     return channels
 
 
@@ -495,12 +513,28 @@ def _message_domain(channel: Channel, revision: Revision) -> str:
 def _recipients(
     options: DeliveryOptions, repo: Path, channel: Channel, revision: Revision
 ) -> Iterable[Recipient | Skipped] | Source:
-    """A large source (or a query) is enqueued by a child process, a small one here."""
+    """A large source (or a query) is enqueued by a child process, a small one here; each
+    campaign takes the users its channel sends to (:mod:`notify.delivery.recipients.routing`)."""
+    route = Route(
+        channel.name,
+        sms=bool(options.sms),
+        every=options.channels == ALL,
+        addresses=not options.no_email or bool(options.webhook),
+    )
     if use_child(options.recipients, repo):
+        domain = _message_domain(channel, revision)
         return Source(
-            options.recipients, options.query, repo, _message_domain(channel, revision), options.region
+            options.recipients,
+            options.query,
+            repo,
+            domain,
+            options.region,
+            route.sms,
+            route.every,
+            route.addresses,
         )
-    return recipients_mod.read(options.recipients, options.query, base=repo, region=options.region)
+    records = recipients_mod.read(options.recipients, options.query, base=repo, region=options.region)
+    return routed(records, route)
 
 
 async def _run_all(
@@ -531,7 +565,7 @@ async def _run_all(
             own = redlines_for(revision, ledger.engine, governing_at) if redlines_for else None
             # None: every recipient is sent the notice's own redline.
             redlines = own if own is not None and own.useful else None
-            for channel in _channels(options, revision, repo, redlines):
+            for channel in _channels(options, revision, repo, ledger, redlines):
                 if stop.is_set():
                     break
                 runner = Runner(
@@ -544,7 +578,7 @@ async def _run_all(
                     late=revision.late,
                     stop=stop,
                     progress=progress.update if progress else None,
-                    prepare=redlines.prepare if redlines is not None else None,
+                    prepare=_prepare(channel, redlines),
                 )
                 result, failure = await _run_one(
                     runner, progress, f"{revision.document} {revision.version} {channel.name}"
@@ -557,6 +591,14 @@ async def _run_all(
                     result.stopped = f"interrupted by {interrupted[0]}"
                 results.append(result)
     return results, error
+
+
+def _prepare(channel: Channel, redlines: RedlineChoice | None) -> Callable[[list[Claimed]], None] | None:
+    """What to do with each claimed batch before any of it is sent: save the texts'
+    short codes; read the answers of the email's and webhook's recipients."""
+    if isinstance(channel, SmsChannel):
+        return channel.prepare
+    return redlines.prepare if redlines is not None else None
 
 
 async def _run_one(

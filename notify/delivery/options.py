@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from notify.common.errors import NotifyError
+from notify.delivery.recipients.routing import ALL, AUTO, CHANNEL_RULES
 
 
 class OptionsError(NotifyError):
@@ -58,7 +59,13 @@ class DeliveryOptions:
     webhook_secret: str | None = None
     """--webhook-secret: the webhook's HMAC secret (default: its environment variable)."""
     no_email: bool = False
-    """--no-email: only the webhook channel (needs ``webhook``)."""
+    """--no-email: no email, only the webhook and SMS channels (needs ``webhook`` or ``sms``)."""
+    sms: str | None = None
+    """--sms: also send text messages through this provider (``https://…``, ``twilio://…``,
+    ``aliyun://…``: :mod:`notify.delivery.channels.sms.providers`)."""
+    channels: str = AUTO
+    """--channels: with ``sms``, ``auto`` (a text to users without an address) or ``all``
+    (a text to every user with a number, as well as their email)."""
     ledger: str | None = None
     """--ledger: the delivery ledger's SQLAlchemy URL (default: the repository's SQLite file)."""
     lease: float = 120.0
@@ -76,8 +83,12 @@ class DeliveryOptions:
     def __post_init__(self) -> None:
         if not self.recipients:
             raise OptionsError("give --recipients (a CSV or JSON-lines file, or a database URL with --query)")
-        if self.no_email and not self.webhook:
-            raise OptionsError("--no-email needs --webhook")
+        if self.no_email and not (self.webhook or self.sms):
+            raise OptionsError("--no-email needs --webhook or --sms")
+        if self.channels not in CHANNEL_RULES:
+            raise OptionsError(f"--channels must be one of {', '.join(CHANNEL_RULES)}")
+        if self.channels == ALL and not self.sms:
+            raise OptionsError("--channels all needs --sms (the text messages' provider)")
         if not 0 < self.max_error_rate <= 1:
             raise OptionsError("--max-error-rate must be between 0 and 1")
         if self.concurrency < 1:

@@ -1,16 +1,18 @@
 """Phone numbers as recipients (issue 25, item 1): read from CSV, JSON lines and SQL,
 normalised to E.164 in the calendar's country, never printed; a user with a phone
-number only is reported as having no channel yet, not as an unusable record."""
+number only, in a run without --sms, is reported apart, not as an unusable record."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
 from notify_support import ledger_rows, notify, sqlite_url
 
 from notify.delivery.recipients import sources as recipients
+from notify.delivery.recipients.routing import EMAIL, Route, routed
 from notify.delivery.recipients.sources import NO_CHANNEL, Recipient, Skipped, normalize_phone
 
 CN_MOBILE = "13800138000"
@@ -43,6 +45,11 @@ def test_no_phone_is_no_reason() -> None:
     assert normalize_phone("  ", "CN") == ("", "")
 
 
+def _by_email(records: Iterable[Recipient | Skipped]) -> list[Recipient | Skipped]:
+    """The records as an email campaign of a run without --sms counts them."""
+    return list(routed(records, Route(EMAIL)))
+
+
 def _users_csv(path: Path) -> Path:
     path.write_text(
         "email,phone,name,id\n"
@@ -58,7 +65,7 @@ def _users_csv(path: Path) -> Path:
 
 
 def test_csv_with_phones(tmp_path: Path) -> None:
-    items = list(recipients.read(str(_users_csv(tmp_path / "users.csv")), region="CN"))
+    items = _by_email(recipients.read(str(_users_csv(tmp_path / "users.csv")), region="CN"))
     assert isinstance(items[0], Recipient)
     assert (items[0].email, items[0].phone, items[0].key) == ("ann@users.example", "+8613800138000", "id:1")
     assert items[1] == Skipped("users.csv line 3 (id 2)", NO_CHANNEL)
@@ -72,7 +79,9 @@ def test_csv_with_phones(tmp_path: Path) -> None:
 def test_csv_with_a_phone_column_and_no_email_column(tmp_path: Path) -> None:
     path = tmp_path / "users.csv"
     path.write_text(f"phone,id\n{CN_MOBILE},7\n")
-    assert list(recipients.read(str(path), region="CN")) == [Skipped("users.csv line 2 (id 7)", NO_CHANNEL)]
+    assert _by_email(recipients.read(str(path), region="CN")) == [
+        Skipped("users.csv line 2 (id 7)", NO_CHANNEL)
+    ]
 
 
 def test_json_lines_with_phones(tmp_path: Path) -> None:
@@ -84,7 +93,7 @@ def test_json_lines_with_phones(tmp_path: Path) -> None:
         {"Phone": 13800138000, "id": 4},  # a number, not a string; keys in any case
     ]
     path.write_text("\n".join(json.dumps(r) for r in records) + "\n")
-    items = list(recipients.read(str(path), region="CN"))
+    items = _by_email(recipients.read(str(path), region="CN"))
     assert isinstance(items[0], Recipient) and items[0].phone == "+447911123456"
     assert items[1] == Skipped("users.jsonl line 2 (id 2)", NO_CHANNEL)
     assert isinstance(items[2], Skipped) and items[2].reason != NO_CHANNEL
@@ -104,11 +113,11 @@ def test_sql_query_with_a_phone_column(tmp_path: Path) -> None:
         )
     url = f"sqlite:///{db}"
     query = "SELECT id, mail AS email, mobile AS phone FROM users ORDER BY id"
-    items = list(recipients.read(url, query, here=True, region="CN"))
+    items = _by_email(recipients.read(url, query, here=True, region="CN"))
     assert isinstance(items[0], Recipient) and items[0].phone == "+8613800138000"
     assert items[1] == Skipped("row 2 (id 2)", NO_CHANNEL)
     assert isinstance(items[2], Skipped) and items[2].reason.startswith("phone number")
-    only_phones = list(recipients.read(url, "SELECT id, mobile AS phone FROM users", region="CN"))
+    only_phones = _by_email(recipients.read(url, "SELECT id, mobile AS phone FROM users", region="CN"))
     assert [i.reason == NO_CHANNEL for i in only_phones if isinstance(i, Skipped)] == [True, True, False]
 
 
@@ -137,7 +146,7 @@ def test_a_campaign_reports_phone_only_users_apart(tmp_path: Path, revision, cap
     }
     assert report["unreached"] == 4
     assert result.code == 1  # not everybody is told
-    assert "with a phone number only, which no channel sends to yet" in result.out
+    assert "2 whom no channel of this run reaches" in result.out
     assert "not at fault" in result.out
     assert len(ledger_rows(sqlite_url(tmp_path))) == 2
 
@@ -145,7 +154,7 @@ def test_a_campaign_reports_phone_only_users_apart(tmp_path: Path, revision, cap
 def test_the_table_lists_phone_only_users_by_line_and_id(tmp_path: Path, revision, capsys) -> None:
     result = _campaign(tmp_path, revision, capsys, _users_csv(tmp_path / "users.csv"))
     out = " ".join(result.out.split())
-    assert "No channel for these recipients yet (phone only; SMS not configured):" in out
+    assert "Not sent to (no channel of this run reaches them):" in out
     assert "users.csv line 3 (id 2)" in out and "users.csv line 4 (id 3)" in out
     assert "Skipped recipients:" in out and "users.csv line 5 (id 4): phone number" in out
 

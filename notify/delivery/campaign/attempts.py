@@ -95,7 +95,15 @@ class Attempts:
             return None
         if attempt.kind == TEMPORARY and self.settings.retries and not self.stop.is_set():
             return await self._retry(session, item, following, deadline, first, attempt)
-        return Outcome(item.id, STATUS[attempt.kind], attempt.reply, 1, first, time.time())
+        return Outcome(
+            item.id,
+            STATUS[attempt.kind],
+            attempt.reply,
+            1,
+            first,
+            time.time(),
+            provider_id=attempt.provider_id,
+        )
 
     async def _attempt(
         self, session: Session, item: Claimed, following: Claimed | None, deadline: float
@@ -156,7 +164,9 @@ class Attempts:
             return None
         earlier = tuple((at, a.reply) for at, a in tries[:-1])
         finished = tries[-1][0]
-        return Outcome(item.id, STATUS[last.kind], last.reply, len(tries), first, finished, earlier)
+        return Outcome(
+            item.id, STATUS[last.kind], last.reply, len(tries), first, finished, earlier, last.provider_id
+        )
 
     async def _pause(self, seconds: float) -> None:
         """tenacity's sleep: the back-off, cut short when the campaign stops."""

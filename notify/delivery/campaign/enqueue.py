@@ -110,6 +110,9 @@ class Enqueuing:
             domain=source.domain,
             listed=LIST_LIMIT,
             region=source.region,
+            sms=source.sms,
+            every=source.every,
+            addresses=source.addresses,
         )
 
         def started(proc: subprocess.Popen[bytes]) -> None:

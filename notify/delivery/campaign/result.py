@@ -11,7 +11,7 @@ from typing import Any
 
 from notify.common.errors import NotifyError
 from notify.delivery.ledger.ledger import DEFERRED, FAILED, PENDING, SENDING, SENT, Claimed, Outcome
-from notify.delivery.recipients.sources import NO_CHANNEL
+from notify.delivery.recipients.sources import NO_CHANNEL_REASONS
 
 LIST_LIMIT = 1000  # failures / skipped entries kept for the report (counts are exact)
 DUPLICATE = (
@@ -47,6 +47,9 @@ class Source:
     base: Path | None
     domain: str  # the host of Message-IDs
     region: str | None = None  # the default region of phone numbers (the calendar's country)
+    sms: bool = False  # the run has an SMS channel (notify.delivery.recipients.routing.Route)
+    every: bool = False  # --channels all: texts to every user with a number
+    addresses: bool = True  # the run has an email or webhook channel
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,7 @@ class Result:
     skipped: list[Problem] = field(default_factory=list)
     duplicates_count: int = 0
     duplicates: list[Problem] = field(default_factory=list)
-    no_channel_count: int = 0  # users with a phone number only: no channel sends to them yet
+    no_channel_count: int = 0  # users with a phone number only, in a run without --sms
     no_channel: list[Problem] = field(default_factory=list)
     totals: dict[str, int] = field(default_factory=dict)
     duration: float = 0.0
@@ -102,7 +105,7 @@ class Result:
     def unreached(self) -> int:
         """Registered users this campaign has not reached: still to send, failed, an
         address in the recipients source that cannot be used, or a user with a phone
-        number only (no channel sends to them yet)."""
+        number only in a run without --sms."""
         return self.remaining + self.totals.get(FAILED, 0) + self.skipped_count + self.no_channel_count
 
     @property
@@ -115,8 +118,8 @@ class Result:
 
     def count_skipped(self, ref: str, reason: str) -> None:
         """An unusable record of the recipients source, or (with the reason
-        :data:`NO_CHANNEL`) a user no channel can send to yet, counted apart."""
-        if reason == NO_CHANNEL:
+        one of :data:`NO_CHANNEL_REASONS`) a user no channel of the run reaches, counted apart."""
+        if reason in NO_CHANNEL_REASONS:
             self.no_channel_count += 1
             if len(self.no_channel) < LIST_LIMIT:
                 self.no_channel.append(Problem(ref, reason))

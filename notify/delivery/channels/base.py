@@ -16,6 +16,7 @@ SENT, TEMPORARY, PERMANENT = "sent", "temporary", "permanent"
 class Attempt:
     kind: str  # SENT, TEMPORARY or PERMANENT
     reply: str  # the server's reply (or what went wrong), for the ledger and the report
+    provider_id: str = ""  # the provider's id of the message it accepted (an SMS provider's), for the report
 
 
 class Session(Protocol):

@@ -40,7 +40,6 @@ import hmac
 import json
 import ssl
 import time
-from http.cookiejar import CookieJar, DefaultCookiePolicy
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -51,14 +50,13 @@ from notify.common.secrets import WEBHOOK_SECRET_ENV
 from notify.common.tokens import AnswerLinks
 from notify.contract.revision import Revision
 from notify.delivery.channels.base import PERMANENT, SENT, TEMPORARY, Attempt, RedlineChoice
+from notify.delivery.channels.http import new_client, read_body, timeouts
 from notify.delivery.ledger.ledger import Claimed
 
 SETTING = "--webhook"
 RETRY_STATUSES = frozenset({408, 425, 429})
 # The receiver's URL is wrong or we may not post there: the same for every recipient.
 CONFIGURATION_STATUSES = frozenset({401, 403, 404, 405, 410})
-CONNECT_TIMEOUT = 10.0  # seconds; every phase is also bounded by the message's deadline
-MAX_BODY = 1 << 20  # bytes of a response read to keep the connection; beyond, it is closed
 REPLY_CHARS = 200  # of the response body kept in the ledger's last reply
 
 
@@ -193,14 +191,8 @@ class WebhookSession:
     def _client(self) -> httpx.AsyncClient:
         if self.client is None:
             ch = self.channel
-            self.client = httpx.AsyncClient(
-                # Plain http:// has no certificate to verify (only loopback or --allow-insecure).
-                verify=ch.verify() if ch.parts.scheme == "https" else False,
-                follow_redirects=False,
-                trust_env=False,
-                cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
-                limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
-            )
+            # Plain http:// has no certificate to verify (only loopback or --allow-insecure).
+            self.client = new_client(ch.verify() if ch.parts.scheme == "https" else False)
         return self.client
 
     async def deliver(self, item: Claimed, timeout: float) -> Attempt:
@@ -208,7 +200,7 @@ class WebhookSession:
         timeout = max(timeout, 0.01)
         body = ch.body(item)
         headers = ch.headers(item, body, str(int(time.time())))
-        limits = httpx.Timeout(timeout, connect=min(CONNECT_TIMEOUT, timeout))
+        limits = timeouts(timeout)
         client = self._client()
         try:
             async with asyncio.timeout(timeout):
@@ -258,14 +250,7 @@ _CONFIGURATION_ADVICE = {
 
 
 async def _read_to_end(response: httpx.Response) -> str:
-    """Read the body to its end (the connection is then clean for the next request) and
-    return its start as one line for the ledger. A body longer than MAX_BODY is not read
-    further: leaving the stream unfinished makes httpx close the connection instead."""
-    kept = bytearray()
-    async for chunk in response.aiter_raw():
-        if len(kept) < REPLY_CHARS * 4:
-            kept += chunk[: REPLY_CHARS * 4 - len(kept)]
-        if response.num_bytes_downloaded > MAX_BODY:
-            break
+    """The body read to its end, its start as one line for the ledger."""
+    kept = await read_body(response, REPLY_CHARS * 4)
     text = " ".join(kept.decode("utf-8", "replace").split())
     return text[:REPLY_CHARS]

@@ -42,15 +42,19 @@ SUFFIX = ".journal"
 
 
 def _encode(outcome: Outcome) -> bytes:
-    """One line: id, status, attempts, first attempt, finished (epoch seconds), reply, then
-    for each earlier attempt (a retried message) when it ended and its reply;
-    tab-separated, the replies escaped (``unicode_escape``: no tab, newline or NUL)."""
+    """One line: id, status (with the provider's message id after a ``/``, when there is
+    one), attempts, first attempt, finished (epoch seconds), reply, then for each earlier
+    attempt (a retried message) when it ended and its reply; tab-separated, the texts
+    escaped (``unicode_escape``: no tab, newline or NUL)."""
     reply = outcome.reply[:REPLY_LIMIT]
+    status = outcome.status.encode("ascii")
+    if outcome.provider_id:
+        status += b"/" + outcome.provider_id[:200].encode("unicode_escape")
     earlier = [(at, text[:REPLY_LIMIT]) for at, text in outcome.earlier]
     while True:
         line = b"%d\t%s\t%d\t%.6f\t%.6f\t%s" % (
             outcome.id,
-            outcome.status.encode("ascii"),
+            status,
             outcome.attempts,
             outcome.first_attempt,
             outcome.finished,
@@ -66,10 +70,12 @@ def _encode(outcome: Outcome) -> bytes:
 
 
 def _decode(line: bytes) -> Outcome:
-    i, status, attempts, first, finished, reply, *earlier = line.split(b"\t")
+    i, status_field, attempts, first, finished, reply, *earlier = line.split(b"\t")
+    status, _, provider_id = status_field.partition(b"/")
     return Outcome(
         id=int(i),
         status=status.decode("ascii"),
+        provider_id=provider_id.decode("unicode_escape"),
         reply=reply.decode("unicode_escape"),
         attempts=int(attempts),
         first_attempt=float(first),

@@ -34,7 +34,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from notify.common.database import Database, LedgerMissing
+from notify.common.database import Database, LedgerMissing, present_columns
 from notify.common.errors import NotifyError
 from notify.common.redaction import redact
 from notify.common.resources import default_url
@@ -53,6 +53,7 @@ from notify.common.schema import (
     texts,
 )
 from notify.contract.revision import Revision
+from notify.delivery.recipients.routing import destination
 from notify.delivery.recipients.sources import ID_KEY, Recipient
 
 __all__ = ["DEFERRED", "FAILED", "PENDING", "SENDING", "SENT", "Ledger", "LedgerMissing", "default_url"]
@@ -67,7 +68,7 @@ REPLY_LIMIT = 1000  # characters of a reply kept in the ledger
 @dataclass(frozen=True, slots=True)
 class Claimed:
     id: int
-    email: str
+    email: str  # where the notice goes: the address, or on the sms channel the E.164 number
     name: str
     locale: str
     recipient: str
@@ -86,6 +87,7 @@ class Outcome:
     finished: float  # when the last attempt ended (epoch seconds)
     # (when it ended, reply) of each attempt before the last, all temporary failures
     earlier: tuple[tuple[float, str], ...] = ()
+    provider_id: str = ""  # the provider's id of the message it accepted ("" when none)
 
 
 @dataclass(frozen=True)
@@ -251,7 +253,7 @@ class Ledger(Database):
                             campaign.version,
                             campaign.channel,
                             r.key,
-                            r.email,
+                            destination(campaign.channel, r),
                             r.name,
                             r.locale,
                             r.id,
@@ -284,7 +286,11 @@ class Ledger(Database):
         if not self._keyed_by_address(conn, campaign):
             return found
         seen = {key for key, _ in found}
-        wanted = {(r.email.casefold(), r.id): r.key for r in unique.values() if r.id and r.key not in seen}
+        wanted = {
+            (r.email.casefold(), r.id): r.key
+            for r in unique.values()
+            if r.id and r.email and r.key not in seen
+        }
         if wanted:
             rows = conn.execute(
                 sa.select(c.recipient, c.recipient_id, c.run).where(
@@ -539,6 +545,7 @@ class Ledger(Database):
             stamp(o.first_attempt),
             last,
             last if o.status == SENT else None,
+            o.provider_id or None,
             o.id,
         )
         if o.attempts < 1:
@@ -552,7 +559,7 @@ class Ledger(Database):
         return (
             f"UPDATE {notices.name} SET status = {mark}, last_reply = {mark}, attempts = attempts + {mark}, "
             f"first_attempt_at = COALESCE(first_attempt_at, {mark}), last_attempt_at = {mark}, sent_at = {mark}, "
-            f"lease_until = NULL WHERE id = {mark} AND status <> '{SENT}'"
+            f"provider_id = COALESCE({mark}, provider_id), lease_until = NULL WHERE id = {mark} AND status <> '{SENT}'"
         )
 
     def _fenced(self, sql: str) -> str:
@@ -614,7 +621,9 @@ class Ledger(Database):
         self, campaign: Campaign, statuses: Sequence[str] | None = None, limit: int | None = None
     ) -> list[dict[str, Any]]:
         c = notices.c
-        q = sa.select(notices).where(campaign.where())
+        with self.engine.begin() as conn:
+            columns = present_columns(conn, notices)
+        q = sa.select(*columns).where(campaign.where())
         if statuses:
             q = q.where(c.status.in_(list(statuses)))
         q = q.order_by(c.id)
@@ -625,13 +634,13 @@ class Ledger(Database):
 
     def iter_rows(self, document: str | None = None, version: str | None = None) -> Iterator[dict[str, Any]]:
         c = notices.c
-        q = sa.select(notices)
-        if document is not None:
-            q = q.where(c.document == document)
-        if version is not None:
-            q = q.where(c.version == version)
-        q = q.order_by(c.document, c.version, c.channel, c.id)
         with self.engine.connect() as conn:
+            q = sa.select(*present_columns(conn, notices))
+            if document is not None:
+                q = q.where(c.document == document)
+            if version is not None:
+                q = q.where(c.version == version)
+            q = q.order_by(c.document, c.version, c.channel, c.id)
             for r in conn.execution_options(stream_results=True, yield_per=2000).execute(q):
                 yield dict(r._mapping)
 

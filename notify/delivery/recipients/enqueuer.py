@@ -17,7 +17,7 @@ Protocol: the parent writes the :class:`Job` as JSON to stdin (not argv: the led
 may hold a password). The child writes JSON lines to stdout, one per batch:
 ``{"inserted": n, "duplicates": [ref, ...], "skipped": [[ref, reason], ...], "unlisted": n,
 "no_channel_unlisted": n}`` (the users with a phone number only are among ``skipped``,
-with the reason ``NO_CHANNEL``, and counted apart beyond those listed),
+with a reason of ``NO_CHANNEL_REASONS``, and counted apart beyond those listed),
 then ``{"end": true}``; or ``{"error": message, "kind": "input" | "ledger", "cause": text}``,
 after which it exits. A child whose parent went away exits at its next line
 (a broken pipe); what it inserted is pending in the ledger, for the rerun.
@@ -68,6 +68,12 @@ class Job:
     """How many unusable records to send with their line and reason; the rest are counted."""
     region: str | None = None
     """The default region of phone numbers without ``+`` (the calendar's country)."""
+    sms: bool = False
+    """Whether the run has an SMS channel (:class:`notify.delivery.recipients.routing.Route`)."""
+    every: bool = False
+    """``--channels all``: texts to every user with a number."""
+    addresses: bool = True
+    """Whether the run has a channel to addresses (email or webhook)."""
 
 
 @dataclass(frozen=True)
@@ -80,7 +86,7 @@ class Batch:
     unlisted: int = 0
     """Unusable records beyond those listed in ``skipped``."""
     no_channel_unlisted: int = 0
-    """Users with a phone number only (no channel yet) beyond those listed in ``skipped``."""
+    """Users with a phone number only (no --sms) beyond those listed in ``skipped``."""
 
 
 class ChildLedgerError(Exception):
@@ -153,9 +159,9 @@ class _Batches:
     def __init__(self, job: Job, ledger: Ledger, out: Any) -> None:
         from notify.delivery.channels.message import message_id_of
         from notify.delivery.ledger.ledger import Campaign
-        from notify.delivery.recipients.sources import NO_CHANNEL
+        from notify.delivery.recipients.sources import NO_CHANNEL_REASONS
 
-        self.no_channel_reason = NO_CHANNEL
+        self.no_channel_reasons = NO_CHANNEL_REASONS
         self.job = job
         self.ledger = ledger
         self.out = out
@@ -168,11 +174,13 @@ class _Batches:
         self.listed_left = job.listed
 
     def run(self) -> None:
+        from notify.delivery.recipients.routing import Route, routed
         from notify.delivery.recipients.sources import Skipped, read
 
         job = self.job
         base = Path(job.base) if job.base else None
-        for item in read(job.source, job.query, base=base, here=True, region=job.region):
+        records = read(job.source, job.query, base=base, here=True, region=job.region)
+        for item in routed(records, Route(job.channel, job.sms, job.every, job.addresses)):
             if isinstance(item, Skipped):
                 self._skip(item.ref, item.reason)
             else:
@@ -189,7 +197,7 @@ class _Batches:
         if self.listed_left > 0:
             self.listed_left -= 1
             self.skipped.append((ref, reason))
-        elif reason == self.no_channel_reason:
+        elif reason in self.no_channel_reasons:
             self.no_channel_unlisted += 1
         else:
             self.unlisted += 1

@@ -6,10 +6,10 @@ never the address or number itself in logs) so the campaign can report them;
 duplicates are removed by the ledger.
 
 A recipient has an email address, a phone number (normalised to E.164, with the
-calendar's country as the default region), or both. No channel sends to a phone yet
-(there is no SMS channel): a recipient with a phone number and no address is yielded
-as :class:`Skipped` with the reason :data:`NO_CHANNEL`, which the campaign reports apart
-from the unusable records (it is not the source's fault).
+calendar's country as the default region), or both. Which channel sends to whom is the
+campaign's rule (:mod:`notify.delivery.recipients.routing`): a recipient with a phone
+number and no address goes to the SMS channel, or, when the run has none, is reported
+apart (:data:`NO_CHANNEL`: not the source's fault).
 """
 
 from __future__ import annotations
@@ -46,10 +46,17 @@ _UNUSABLE = re.compile(r'[\r\n\t <>,;"()\[\]\\\x00-\x1f\x7f-\x9f\u2028\u2029]')
 # A host name: two labels or more (one match instead of one per label).
 _HOST = re.compile(rf"^{_LABEL}(\.{_LABEL})+$")
 NAME_LIMIT = 200
+EMPTY_ADDRESS = "empty address"
 PHONE_LIMIT = 64  # longer is no phone number (and not worth parsing)
-NO_CHANNEL = "no channel for this recipient yet (phone only; SMS not configured)"
-"""The reason of a recipient with a phone number and no email address: nothing can send
-to them yet. Not an unusable record: the campaign reports them apart."""
+NO_CHANNEL = "a phone number only, and this run sends no text messages (--sms)"
+"""The reason of a recipient with a phone number and no email address in a run without
+an SMS channel: nothing of it can reach them. Not an unusable record: the campaign
+reports them apart."""
+NO_ADDRESS_CHANNEL = "an email address only, and this run sends no email (--no-email)"
+"""The reason of a recipient with an address and no usable number in a run that sends
+texts only."""
+NO_CHANNEL_REASONS = frozenset({NO_CHANNEL, NO_ADDRESS_CHANNEL})
+"""The reasons of users whom no channel of the run reaches (reported apart)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +68,7 @@ class Recipient:
     id: str  # operator's user id ("" when unknown)
     ref: str  # where it came from: "users.csv line 12" / "id 42"
     phone: str = ""  # E.164 ("+8613800138000"); "" when none
+    phone_problem: str = ""  # why the source's phone number cannot be used ("" when none was given)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,10 +80,10 @@ class Skipped:
 def normalize_address(raw: object) -> tuple[str, str]:
     """Return (address, reason); address is "" when invalid and reason says why."""
     if raw is None:
-        return "", "empty address"
+        return "", EMPTY_ADDRESS
     text = str(raw).strip()
     if not text:
-        return "", "empty address"
+        return "", EMPTY_ADDRESS
     if _UNUSABLE.search(text):
         return "", "address contains spaces, control characters or separators"
     local, at, domain = text.rpartition("@")
@@ -115,11 +123,15 @@ ID_KEY = "id:"
 """The prefix of the identity of a user with an id (no address holds a ':')."""
 
 
-def identity(address: str, recipient_id: str) -> str:
+def identity(address: str, recipient_id: str, phone: str = "") -> str:
     """Who a registered user is: their id when the source gives one (two accounts with
     one address are two users, each with their own notice, link and ledger row), else
-    their address, case-insensitively. The ledger's ``recipient`` column holds it."""
-    return ID_KEY + recipient_id if recipient_id else address.casefold()
+    their address, case-insensitively, else their number (E.164: it has no '@', so it is
+    never an address). The ledger's ``recipient`` column holds it, the same on every
+    channel."""
+    if recipient_id:
+        return ID_KEY + recipient_id
+    return address.casefold() if address else phone
 
 
 def normalize_phone(raw: object, region: str | None) -> tuple[str, str]:
@@ -150,20 +162,18 @@ def make(record: dict[str, Any], ref: str, region: str | None = None) -> Recipie
     rid = "" if rid is None else str(rid).strip()[:200]
     if rid:
         ref = f"{ref} (id {clean_name(rid)})"
-    if not address:
-        if phone_reason and reason == "empty address":
-            return Skipped(ref, phone_reason)  # neither an address nor a usable number
-        if phone and reason == "empty address":
-            return Skipped(ref, NO_CHANNEL)
-        return Skipped(ref, reason)
+    if not address and (reason != EMPTY_ADDRESS or not phone):
+        # An unusable address, or neither an address nor a usable number.
+        return Skipped(ref, phone_reason if phone_reason and reason == EMPTY_ADDRESS else reason)
     return Recipient(
         email=address,
         phone=phone,
-        key=identity(address, rid),
+        key=identity(address, rid, phone),
         name=clean_name(record.get("name")),
         locale=clean_locale(record.get("locale")),
         id=rid,
         ref=ref,
+        phone_problem=phone_reason,
     )
 
 

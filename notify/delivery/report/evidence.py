@@ -18,6 +18,7 @@ from notify.contract.revision import Revision
 from notify.delivery.campaign.result import Problem
 from notify.delivery.campaign.runner import Result
 from notify.delivery.ledger.ledger import Ledger
+from notify.delivery.recipients.routing import SMS
 
 EVIDENCE_COLUMNS = (
     "document",
@@ -26,10 +27,12 @@ EVIDENCE_COLUMNS = (
     "channel",
     "recipient_id",
     "email",
+    "phone",
     "name",
     "status",
     "attempts",
     "message_id",
+    "provider_id",
     "enqueued_at",
     "first_attempt_at",
     "last_attempt_at",
@@ -46,6 +49,7 @@ ATTEMPT_COLUMNS = (
     "channel",
     "recipient_id",
     "email",
+    "phone",
     "message_id",
     "attempt",
     "at",
@@ -56,6 +60,23 @@ ATTEMPT_COLUMNS = (
 
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def masked(number: str) -> str:
+    """An E.164 number as the evidence shows it: every digit but the last 4 hidden
+    ("+8613800138000" -> "+*********8000"), enough to tell one user's number from
+    another's without writing it out."""
+    digits = number.lstrip("+")
+    hidden = "*" * max(0, len(digits) - 4) + digits[-4:]
+    return ("+" if number.startswith("+") else "") + hidden
+
+
+def _destination(row: dict[str, Any]) -> dict[str, Any]:
+    """The row with its destination in the column that names it: a text's number,
+    masked, under ``phone`` (its ledger row holds it where an email's holds the address)."""
+    if row.get("channel") == SMS:
+        return {**row, "email": "", "phone": masked(str(row.get("email") or ""))}
+    return {**row, "phone": ""}
 
 
 def _cell(value: Any) -> Any:
@@ -126,7 +147,8 @@ def _write(
         for row in rows(document, version):
             if channel is not None and row["channel"] != channel:
                 continue
-            record = {k: _cell(row[k]) for k in columns}
+            row = _destination(row)
+            record = {k: _cell(row.get(k)) for k in columns}
             if writer is not None:
                 writer.writerow(["" if record[k] is None else neutralise(record[k]) for k in columns])
             else:
@@ -144,11 +166,12 @@ TABLE_LIMIT = 1000
 TABLE_COLUMNS = (
     ("document", "document", 0),
     ("version", "version", 0),
-    ("recipient", "email", 12),
+    ("recipient", "to", 12),
     ("channel", "channel", 0),
     ("status", "status", 0),
     ("sent at (UTC)", "sent_at", 10),
     ("message id", "message_id", 10),
+    ("provider's id", "provider_id", 8),
 )
 
 
@@ -170,7 +193,9 @@ def print_evidence(
     for document, version in selections:
         for row in ledger.iter_rows(document, version):
             if count < limit:
-                table.add_row(*(escape(_shown(row[column])) for _, column, _ in TABLE_COLUMNS))
+                shown = _destination(row)
+                shown["to"] = shown["phone"] or shown["email"]
+                table.add_row(*(escape(_shown(shown.get(column))) for _, column, _ in TABLE_COLUMNS))
             count += 1
     if count:
         console.print(table)
@@ -217,7 +242,7 @@ def print_result(console: Console, result: Result) -> None:
     table.add_row("failed (permanent)", str(r.failed_count))
     table.add_row("deferred (temporary; next run retries)", str(r.deferred_count))
     table.add_row("skipped (invalid address or phone number)", str(r.skipped_count))
-    table.add_row("no channel yet (phone only; SMS not configured)", str(r.no_channel_count))
+    table.add_row("no channel of this run (e.g. a phone number only, and no --sms)", str(r.no_channel_count))
     table.add_row("duplicates (one message sent)", str(r.duplicates_count))
     table.add_row("remaining in the ledger", str(r.remaining))
     table.add_row("sent by earlier runs or other workers", str(max(0, r.totals.get("sent", 0) - r.sent)))
@@ -237,7 +262,7 @@ def print_result(console: Console, result: Result) -> None:
     _print_records(console, "Skipped recipients:", r.skipped, r.skipped_count, reasons=True)
     _print_records(
         console,
-        "No channel for these recipients yet (phone only; SMS not configured):",
+        "Not sent to (no channel of this run reaches them):",
         r.no_channel,
         r.no_channel_count,
         reasons=False,

@@ -1,0 +1,179 @@
+"""The SMS channel (``--sms``): one text per user with a phone number, through a provider
+(:mod:`notify.delivery.channels.sms.providers`).
+
+The ledger row of a text holds the E.164 number where an email's holds the address
+(:func:`notify.delivery.recipients.routing.destination`). Each text carries a short
+personal link (:mod:`notify.common.shortlinks`): a code the answer service resolves to
+the same page as the signed token of an email, with the same expiry. The codes of a
+claimed batch are saved in the ledger's database before any of it is sent
+(:meth:`SmsChannel.prepare`, on the ledger's thread), so a link in a delivered text
+always opens. Without an answer page the link is the redline.
+
+The provider's answer becomes an :class:`~notify.delivery.channels.base.Attempt` with
+its message id (kept in the ledger, shown by ``--report``); connection errors and
+timeouts are temporary. No reply kept names the number.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import time
+from collections.abc import Callable, Iterable, Sequence
+from urllib.parse import urljoin
+
+import httpx
+
+from notify.common.errors import ConfigurationError
+from notify.common.shortlinks import CODE_LENGTH, short_url
+from notify.common.tokens import AnswerLinks
+from notify.contract.revision import Revision
+from notify.delivery.channels.base import TEMPORARY, Attempt
+from notify.delivery.channels.http import new_client, read_body, timeouts
+from notify.delivery.channels.message import Templates
+from notify.delivery.channels.sms.provider import SETTING, Provider, TextMessage
+from notify.delivery.channels.sms.text import Texts
+from notify.delivery.ledger.ledger import Claimed
+from notify.delivery.recipients.routing import SMS
+
+BODY_KEPT = 64 * 1024  # bytes of a provider's answer read for its meaning
+SaveCodes = Callable[[Sequence[tuple[str, str, str, str]]], Iterable[str]]
+"""Saves (code, token, document, version) rows, returns the codes held by another token:
+:func:`notify.common.shortlinks.save_codes`."""
+SAMPLE_CODE = "0" * CODE_LENGTH  # a code's length, to measure a text before any code exists
+
+
+class SmsChannel:
+    name = SMS
+
+    def __init__(
+        self,
+        provider: Provider,
+        revision: Revision,
+        templates: Templates,
+        *,
+        save_codes: SaveCodes,
+        cafile: str | None = None,
+    ) -> None:
+        self.provider = provider
+        self.revision = revision
+        self.links = AnswerLinks.of(revision)
+        self.texts = Texts(revision, templates, answer=self.links is not None)
+        self.save_codes = save_codes
+        self.description = provider.description
+        self.cafile = cafile
+        self.collided: set[str] = set()
+        """Codes the database holds for another token (about one in 10**17 pairs): their
+        users are sent the long link rather than another's page."""
+
+    async def preflight(self) -> None:
+        """Refuse a language of the site whose text cannot fit in one segment, before any
+        text is sent."""
+        for language in self.texts.site_languages:
+            self.texts.check(self._sample_link(language))
+
+    def _sample_link(self, language: str) -> str:
+        if self.links is not None:
+            return short_url(self.links.answer_url, SAMPLE_CODE)
+        return self.revision.in_language(self.texts.language(language)).changes_url
+
+    def _link(self, item: Claimed) -> tuple[str, str, str]:
+        """(link, code, token) of ``item``'s text: the short link, else the redline."""
+        if self.links is not None:
+            short, code, token = self.links.short(item.recipient_id, item.email, item.locale)
+            if code in self.collided:
+                return self.links.link(item.recipient_id, item.email, item.locale), "", token
+            return short, code, token
+        language = self.texts.language(item.locale)
+        return self.revision.in_language(language).changes_url, "", ""
+
+    def prepare(self, rows: Iterable[Claimed]) -> None:
+        """Save the short codes of a claimed batch (on the ledger's thread)."""
+        if self.links is None:
+            return
+        r = self.revision
+        saved = []
+        for item in rows:
+            _link, code, token = self._link(item)
+            saved.append((code, token, r.document, r.version))
+        if saved:
+            self.collided.update(self.save_codes(saved))
+
+    def message(self, item: Claimed) -> TextMessage:
+        link, code, _token = self._link(item)
+        text = self.texts.text(item.locale, link, code)
+        return TextMessage(
+            to=item.email,
+            text=text.text,
+            language=text.language,
+            document=self.revision.document,
+            version=self.revision.version,
+            recipient_id=item.recipient_id,
+            key=item.message_id,
+            params=text.params,
+        )
+
+    def session(self) -> SmsSession:
+        return SmsSession(self)
+
+
+class SmsSession:
+    """One keep-alive connection to the provider, reused for every text of this sender."""
+
+    def __init__(self, channel: SmsChannel) -> None:
+        self.channel = channel
+        self.client: httpx.AsyncClient | None = None
+
+    def _client(self) -> httpx.AsyncClient:
+        if self.client is None:
+            ch = self.channel
+            # Plain http:// (a loopback host) has no certificate to verify.
+            self.client = new_client(
+                False if ch.provider.insecure else ssl.create_default_context(cafile=ch.cafile)
+            )
+        return self.client
+
+    async def deliver(self, item: Claimed, timeout: float) -> Attempt:
+        ch = self.channel
+        timeout = max(timeout, 0.01)
+        message = ch.message(item)
+        request = ch.provider.request(message, time.time())
+        client = self._client()
+        try:
+            async with asyncio.timeout(timeout):
+                async with client.stream(
+                    request.method,
+                    request.url,
+                    content=request.content,
+                    headers=dict(request.headers),
+                    timeout=timeouts(timeout),
+                ) as response:
+                    status, headers = response.status_code, response.headers
+                    body = await read_body(response, BODY_KEPT)
+        except (TimeoutError, httpx.TimeoutException):
+            return Attempt(TEMPORARY, "connection lost: timeout")
+        except httpx.HTTPError as exc:  # connection refused, reset, a malformed answer, ...
+            return Attempt(TEMPORARY, f"connection lost: {exc.__class__.__name__}")
+        if 300 <= status < 400:
+            location = headers.get("Location")
+            target = f" to {urljoin(request.url, location)}" if location else ""
+            raise ConfigurationError(
+                SETTING,
+                f"{ch.description} answered HTTP {status} (a redirect{target}, which is not followed): "
+                "give the provider's own address",
+            )
+        attempt = ch.provider.outcome(status, headers, body)
+        return Attempt(attempt.kind, _without(attempt.reply, message.to), attempt.provider_id)
+
+    async def close(self) -> None:
+        if self.client is not None:
+            client, self.client = self.client, None
+            await client.aclose()
+
+
+def _without(reply: str, number: str) -> str:
+    """``reply`` with the number (with or without its ``+``) replaced by "recipient"."""
+    for form in (number, number.lstrip("+")):
+        if form:
+            reply = reply.replace(form, "recipient")
+    return reply

@@ -1,0 +1,213 @@
+"""Text messages (issue 25): users who registered with a phone number are told by SMS,
+through a real gateway on loopback (the generic provider), each exactly once per channel
+rule, in one segment, with the evidence naming the channel, the masked number and the
+gateway's message id."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from notify_support import ledger_rows, make_revision, notify, sqlite_url
+from sms_support import SMS_SECRET, Gateway, Text, gateway
+
+from notify.common.secrets import SMS_SECRET_ENV
+from notify.contract.revision import Revision
+from notify.delivery.channels.sms.segments import length
+
+CN = "13800138000"  # +8613800138000
+CN_2 = "13912345678"  # +8613912345678
+UK = "+44 7911 123456"
+
+
+@pytest.fixture
+def sms(monkeypatch: pytest.MonkeyPatch) -> Iterator[Gateway]:
+    monkeypatch.setenv(SMS_SECRET_ENV, SMS_SECRET)
+    with gateway() as server:
+        yield server
+
+
+def users(path: Path) -> Path:
+    path.write_text(
+        "id,email,phone,name,locale\n"
+        "1,ann@users.example,,Ann,en\n"  # an address only
+        f"2,,{CN},Bo,zh-CN\n"  # a phone only, in Chinese
+        f"3,cy@users.example,{UK},Cy,en\n"  # both
+        "4,,12ab-not-a-number,Di,en\n"  # neither usable
+        f"5,,{CN_2},Eve,en\n",  # a phone only, in English
+        encoding="utf-8",
+    )
+    return path
+
+
+def campaign(repo: Path, revision: Revision, sms: Gateway, capsys, *extra: str):
+    result = notify(
+        repo,
+        [revision],
+        "--recipients",
+        str(users(repo / "users.csv")),
+        "--sms",
+        sms.url,
+        *extra,
+        capsys=capsys,
+        region="CN",
+    )
+    for text in (result.out, result.stdout):
+        for number in (CN, CN_2, "8613800138000", "7911123456"):
+            assert number not in text  # never printed
+    return result
+
+
+def by_channel(repo: Path) -> dict[str, dict[str, dict]]:
+    rows = ledger_rows(sqlite_url(repo))
+    out: dict[str, dict[str, dict]] = {}
+    for row in rows:
+        out.setdefault(row["channel"], {})[row["recipient_id"]] = row
+    return out
+
+
+def test_auto_emails_who_has_an_address_and_texts_who_has_a_phone_only(
+    tmp_path, revision, sms, capsys
+) -> None:
+    result = campaign(tmp_path, revision, sms, capsys, "--json")
+    report = json.loads(result.stdout)
+    assert result.code == 1  # Di has nothing usable
+    email, text = report["campaigns"]
+    assert (email["channel"], email["sent"], email["no_channel"]) == ("email", 2, 0)
+    assert (text["channel"], text["sent"]) == ("sms", 2)
+    assert sms.per_number() == {"+8613800138000": 1, "+8613912345678": 1}
+    rows = by_channel(tmp_path)
+    assert set(rows["email"]) == {"1", "3"} and set(rows["sms"]) == {"2", "5"}
+    for t in sms.texts:
+        assert t.signed
+        assert t.headers["Idempotency-Key"] == rows["sms"][t.payload["recipient"]["id"]]["message_id"]
+        assert length(t.text).fits
+        assert t.payload["document"] == "privacy" and t.payload["version"] == "2.0"
+    zh = next(t for t in sms.texts if t.to == "+8613800138000")
+    en = next(t for t in sms.texts if t.to == "+8613912345678")
+    assert en.text == (
+        "shop.example: we are changing our Privacy Policy. Version 2.0 applies from 16 Oct 2026. "
+        f"What changed: {revision.changes_url}"
+    )
+    # Bo reads Chinese, but no Chinese text with this long a link fits in 70 characters:
+    # Bo gets the site's own language, which fits.
+    assert (zh.payload["language"], zh.text) == ("en", en.text)
+    assert revision.changes_url in en.text  # no answer page: the link is the redline
+    assert rows["sms"]["2"]["provider_id"] == "gw-8000-1"
+
+
+def test_a_rerun_sends_nothing_again(tmp_path, revision, sms, capsys) -> None:
+    assert campaign(tmp_path, revision, sms, capsys).code == 1
+    again = campaign(tmp_path, revision, sms, capsys, "--json")
+    report = json.loads(again.stdout)
+    assert [c["sent"] for c in report["campaigns"]] == [0, 0]
+    assert sms.per_number() == {"+8613800138000": 1, "+8613912345678": 1}
+
+
+def test_all_texts_every_user_with_a_phone_as_well_as_their_email(tmp_path, revision, sms, capsys) -> None:
+    result = campaign(tmp_path, revision, sms, capsys, "--channels", "all", "--json")
+    report = json.loads(result.stdout)
+    email, text = report["campaigns"]
+    assert email["sent"] == 2 and text["sent"] == 3
+    assert sms.per_number() == {"+8613800138000": 1, "+8613912345678": 1, "+447911123456": 1}
+    # Di's number cannot be used: the text campaign names the record, never the number.
+    assert [p["ref"] for p in text["skipped_records"]] == ["users.csv line 5 (id 4)"]
+
+
+def test_the_evidence_masks_the_number_and_names_the_provider_id(tmp_path, revision, sms, capsys) -> None:
+    campaign(tmp_path, revision, sms, capsys)
+    report = notify(tmp_path, [revision], "--report", capsys=capsys)
+    assert report.code == 0
+    records = [json.loads(line) for line in report.stdout.splitlines()]
+    texts = {r["recipient_id"]: r for r in records if r["channel"] == "sms"}
+    assert texts["2"]["phone"] == "+*********8000" and texts["2"]["email"] == ""
+    assert texts["5"]["phone"] == "+*********5678"
+    assert texts["2"]["provider_id"] == "gw-8000-1" and texts["2"]["status"] == "sent"
+    assert CN not in report.stdout and CN_2 not in report.stdout
+    emails = {r["recipient_id"]: r for r in records if r["channel"] == "email"}
+    assert emails["1"]["email"] == "ann@users.example" and emails["1"]["phone"] == ""
+
+
+def test_throttling_is_retried_a_bad_number_fails_and_a_rerun_leaves_it(
+    tmp_path, revision, sms, capsys
+) -> None:
+    def answer(text: Text) -> tuple[int, dict]:
+        if text.to == "+8613912345678":
+            return 400, {"error": f"invalid number {text.to}"}
+        if text.attempt == 1:
+            return 429, {"error": "slow down"}
+        return 200, {"id": "gw-ok"}
+
+    sms.answer = answer
+    result = campaign(tmp_path, revision, sms, capsys, "--retry-base", "0.01", "--json")
+    text = json.loads(result.stdout)["campaigns"][1]
+    assert (text["sent"], text["failed"]) == (1, 1)
+    rows = by_channel(tmp_path)["sms"]
+    assert rows["2"]["status"] == "sent" and rows["2"]["attempts"] == 2
+    assert rows["5"]["status"] == "failed"
+    assert (
+        "13912345678" not in rows["5"]["last_reply"] and "invalid number recipient" in rows["5"]["last_reply"]
+    )
+
+
+def test_a_refusing_gateway_stops_the_campaign_with_every_text_pending(
+    tmp_path, revision, sms, capsys
+) -> None:
+    sms.answer = lambda text: (401, {"error": "bad signature"})
+    result = campaign(tmp_path, revision, sms, capsys, "--json")
+    report = json.loads(result.stdout)
+    assert result.code == 2 and report["setting"] == "--sms"
+    assert "SMS gateway" in report["error"]
+    assert {row["status"] for row in by_channel(tmp_path)["sms"].values()} <= {"pending"}
+    sms.answer = lambda text: (200, {"id": "later"})
+    again = campaign(tmp_path, revision, sms, capsys, "--json")
+    assert json.loads(again.stdout)["campaigns"][1]["sent"] == 2
+
+
+def test_a_text_that_cannot_fit_is_refused_before_any_is_sent(tmp_path, sms, capsys) -> None:
+    # A Chinese site: its texts must fit in 70 characters, and this redline's link is 49.
+    chinese = make_revision(title="隐私政策", language="zh", languages=("zh",))
+    result = notify(
+        tmp_path,
+        [chinese],
+        "--recipients",
+        str(users(tmp_path / "users.csv")),
+        "--sms",
+        sms.url,
+        "--no-email",
+        "--json",
+        capsys=capsys,
+        region="CN",
+    )
+    assert result.code == 2
+    error = json.loads(result.stdout)["error"]
+    assert (
+        "the text message in zh does not fit in one segment: 73 characters in UCS-2 (one segment holds 70)"
+        in error
+    )
+    assert sms.texts == [] and ledger_rows(sqlite_url(tmp_path)) == []
+
+
+def test_texts_only_reports_who_has_an_address_only(tmp_path, revision, sms, capsys) -> None:
+    result = campaign(tmp_path, revision, sms, capsys, "--no-email", "--json")
+    (text,) = json.loads(result.stdout)["campaigns"]
+    assert text["sent"] == 3  # every usable number, Cy's too: no email goes out
+    assert [p["ref"] for p in text["no_channel_records"]] == ["users.csv line 2 (id 1)"]
+    assert [p["ref"] for p in text["skipped_records"]] == ["users.csv line 5 (id 4)"]
+    assert result.code == 1
+
+
+def test_channels_all_needs_sms(tmp_path, revision, capsys) -> None:
+    result = notify(
+        tmp_path,
+        [revision],
+        "--recipients",
+        str(users(tmp_path / "users.csv")),
+        "--channels",
+        "all",
+        capsys=capsys,
+        region="CN",
+    )
+    assert result.code == 2 and "--channels all needs --sms" in result.out
