@@ -70,18 +70,23 @@ class Texts:
         text = self.templates.render(self.templates.pick(KIND, language), ctx)
         return " ".join(text.split())
 
-    def text(self, locale: str, link: str, code: str = "") -> Text:
+    def text(self, locale: str, link: str, code: str = "", *, whole: bool = True) -> Text:
         """The text to a reader of ``locale`` with ``link``: the full one when it fits in
-        one segment, else the compact one (TextTooLong when neither fits)."""
+        one segment, else the compact one (TextTooLong when neither fits). A link longer
+        than the one checked (a short code that collided: the long link) is sent whole,
+        in several segments. Without ``whole`` (a provider of approved templates, which
+        sends its own words), only the parameters are made."""
         language = self.language(locale)
-        compact = self._variant(language, link)
-        if compact is None:
-            language = self.site_languages[0]
-            compact = self._variant(language, link)
-        if compact is None:
-            raise self._too_long(language, link)
-        r = self.revision.in_language(language)
         words = self.templates.words(language)
+        text = ""
+        if whole:
+            compact = self._variant(language, link)
+            if compact is None:
+                language = self.site_languages[0]
+                words = self.templates.words(language)
+                compact = self._variant(language, link, strict=False)
+            text = self._render(language, link, bool(compact))
+        r = self.revision.in_language(language)
         params = {
             "title": r.title,
             "version": r.version,
@@ -89,11 +94,11 @@ class Texts:
             "link": link,
             "code": code,
         }
-        return Text(self._render(language, link, compact), words.lang, params)
+        return Text(text, words.lang, params)
 
-    def _variant(self, language: str, link: str) -> bool | None:
+    def _variant(self, language: str, link: str, *, strict: bool = True) -> bool | None:
         """Whether the text of ``language`` is the compact one; None when neither fits
-        (TextTooLong for a language of the site)."""
+        (``strict``: TextTooLong for a language of the site)."""
         key = (language, len(link))
         if key not in self._compact:
             compact: bool | None = None
@@ -103,7 +108,7 @@ class Texts:
                 compact = True
             self._compact[key] = compact
         found = self._compact[key]
-        if found is None and language in self.site_languages:
+        if found is None and strict and language in self.site_languages:
             raise self._too_long(language, link)
         return found
 
