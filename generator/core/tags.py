@@ -15,6 +15,11 @@ import functools
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global, parse_locale
 
+# One definition of a tag's script and direction for the site and the notices: notify's
+# contract (pure, Babel only), which the import contracts let this module read.
+from notify.contract.tags import direction as direction
+from notify.contract.tags import script as script
+
 TAG_RULE = (
     "a BCP 47 tag that CLDR knows, in its canonical case: a language (en, zh, fil), optionally a "
     "script (Hant, Latn) and a region (TW, BR, 419): en, zh-Hant-TW, sr-Latn, pt-BR"
@@ -64,37 +69,6 @@ def own_name(tag: str) -> str:
 def url_segment(tag: str) -> str:
     """The tag as a URL segment: lower-case (`zh-Hant-TW` -> `zh-hant-tw`)."""
     return tag.lower()
-
-
-@functools.cache
-def direction(tag: str) -> str:
-    """ "rtl" for a tag written right to left (ar, he, fa, ur, ...), else "ltr"."""
-    try:
-        return "rtl" if Locale.parse(tag, sep="-").text_direction == "rtl" else "ltr"
-    except (ValueError, UnknownLocaleError):
-        return "ltr"
-
-
-@functools.cache
-def script(tag: str) -> str | None:
-    """The script `tag` is written in, written or likely (`zh-TW` -> Hant, `zh` -> Hans,
-    `sr` -> Cyrl, `sh` -> Latn); None when CLDR does not say."""
-    try:
-        language, territory, written, _ = parse_locale(tag, sep="-")[:4]
-    except ValueError:
-        return None
-    if written:
-        return written
-    alias = get_global("language_aliases").get(language)
-    if isinstance(alias, str) and "_" in alias:
-        return script(alias.replace("_", "-"))
-    likely = get_global("likely_subtags")
-    for key in (f"{language}_{territory}" if territory else None, language):
-        if key and key in likely:
-            found = parse_locale(likely[key])[2]
-            if found:
-                return found
-    return None
 
 
 def _parts(tag: str) -> tuple[str, str | None, str | None]:

@@ -11,9 +11,9 @@ only when no Traditional one is there ``zh``; ``zh-TW`` (Traditional, as CLDR sa
 reads ``zh-Hant`` before ``zh``. A tag is never widened the other way: ``zh`` does not
 read ``zh-TW``.
 
-notify stands alone (it may not import the generator, whose ``generator.core.tags``
-says the same of the site): this module is its one definition of a tag's script and
-direction.
+This module is the one definition of a tag's script and direction, for the notices and
+for the site (``generator.core.tags`` reads them from here: notify stands alone, so the
+shared definition lives on its side of the contract).
 """
 
 from __future__ import annotations
@@ -49,6 +49,9 @@ def script(tag: str) -> str | None:
         return None
     if written:
         return written
+    alias = get_global("language_aliases").get(language)
+    if isinstance(alias, str) and "_" in alias:  # sh -> sr_Latn: the alias names its script
+        return script(alias.replace("_", "-"))
     likely = get_global("likely_subtags")
     for key in (f"{language}_{territory}" if territory else None, language):
         if key and key in likely:
