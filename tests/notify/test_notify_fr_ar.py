@@ -221,6 +221,9 @@ def test_the_arabic_recipient_gets_an_arabic_email_written_right_to_left(world):
     assert amina["Subject"].startswith(
         "تغيير قادم: سياسة الخصوصية، الإصدار 2.0، يسري اعتبارًا من 16 أكتوبر 2026"
     )
+    # The offset stays one left-to-right run between its marks, as in the body: its
+    # parentheses do not turn around in a right-to-left subject line.
+    assert amina["Subject"].endswith("\u200e(UTC+08:00)\u200e")
     assert amina["Content-Language"] == "ar"  # the site's language the locale reads
     text, html = text_of(amina), html_of(amina)
     assert text.startswith("مرحبًا Amina،")
@@ -242,9 +245,9 @@ def test_the_arabic_recipient_gets_an_arabic_email_written_right_to_left(world):
 
 def test_the_french_recipient_gets_a_french_email(world):
     marie = world["messages"]["marie@example.com"]
-    # (A subject is one line of plain spaces: the catalogue's no-break space before the colon too.)
+    # The catalogue's no-break space before the colon is kept: the colon never starts a line.
     assert marie["Subject"] == (
-        "Modification à venir : Politique de confidentialité, version 2.0, "
+        "Modification à venir\u00a0: Politique de confidentialité, version 2.0, "
         "en vigueur le 16 octobre 2026, 00:00 (UTC+08:00)"
     )
     assert marie["Content-Language"] == "fr"

@@ -45,6 +45,7 @@ import hashlib
 import html
 import re
 import time
+import unicodedata
 from dataclasses import dataclass
 from email.header import Header
 from email.utils import formatdate, parseaddr
@@ -64,7 +65,7 @@ from notify.common.sandbox import TemplateOutside as TemplateOutside
 from notify.common.tokens import AnswerLinks
 from notify.contract.revision import Revision
 from notify.delivery.channels.base import RedlineChoice
-from notify.delivery.recipients.sources import clean_name, normalize_address
+from notify.delivery.recipients.sources import CONTROL_CHARACTERS, clean_name, normalize_address
 
 BUILTIN_TEMPLATES = SITE_TEMPLATES / "email"
 
@@ -143,6 +144,29 @@ def display(name: str, address: str, header_name: str) -> str:
         return f"=?utf-8?b?{base64.b64encode(raw).decode('ascii')}?= <{address}>"
     encoded = Header(name, "utf-8", header_name=header_name).encode(linesep="\r\n")
     return f"{encoded} <{address}>"
+
+
+_SPACES = re.compile(r"[ \t\r\n\f\v]+")
+_REORDERING = re.compile("[\u202a-\u202e\u2066-\u2069]+")
+"""The bidirectional embeddings, overrides and isolates: they reorder what follows them.
+The marks (LRM, RLM, ALM) only give a neutral character a direction, as the catalogues'
+dates use them, and are kept."""
+
+
+def one_line(text: str) -> str:
+    """A subject's words on one line: control characters and runs of plain white space
+    made one space, the reordering bidi controls removed; no-break spaces (French
+    punctuation) and the direction marks of right-to-left dates kept."""
+    text = unicodedata.normalize("NFC", text)
+    text = _REORDERING.sub("", CONTROL_CHARACTERS.sub(" ", text))
+    return _SPACES.sub(" ", text).strip()
+
+
+def _subject_value(value: str) -> str:
+    value = one_line(value[:900])
+    if value.isascii() and len(value) + len("Subject") < 76:
+        return value
+    return Header(value, "utf-8", header_name="Subject").encode(linesep="\r\n")
 
 
 def _header_value(value: str, header_name: str) -> str:
@@ -403,7 +427,7 @@ class Composer:
         subject = templates.render(templates.pick("subject", language), ctx)
         text = templates.render(templates.pick("txt", language), ctx)
         body = templates.render(templates.pick("html", language), ctx)
-        subject = " ".join(subject.split())
+        subject = one_line(subject)
         if _FIELD.search(subject):
             raise NotifyError(
                 "the subject template may not contain per-recipient fields (name, email, answer_link)"
@@ -413,7 +437,7 @@ class Composer:
         sender = self.sender.in_language(ctx["site_name"])
         head = (
             f"From: {sender.header}\r\n"
-            f"Subject: {_header_value(subject, 'Subject')}\r\n"
+            f"Subject: {_subject_value(subject)}\r\n"
             "MIME-Version: 1.0\r\n"
             "Auto-Submitted: auto-generated\r\n"
             "X-Auto-Response-Suppress: All\r\n"
@@ -439,9 +463,7 @@ class Composer:
     def subject(self, locale: str = "") -> str:
         language = self.language(locale)
         templates = self.templates
-        return " ".join(
-            templates.render(templates.pick("subject", language), self.context(language, "", "")).split()
-        )
+        return one_line(templates.render(templates.pick("subject", language), self.context(language, "", "")))
 
     def _prepared(self, language: str, has_name: bool, since: str = "") -> _Prepared:
         key = (language, has_name, since)
