@@ -47,7 +47,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin
 
-from generator.core import urls
+from generator.core import tags, urls
 from generator.core.errors import PolicyError
 from generator.site.model import SiteModel
 from generator.site.printer import Printer
@@ -91,6 +91,24 @@ def require_chromium(config_file: Path | None) -> str:
     return found
 
 
+# fontconfig's Chinese orthographies are named by region (zh-cn, zh-tw, ...), not by script.
+_CHINESE_BY_SCRIPT = {"Hans": "cn", "Hant": "tw"}
+
+
+def fontconfig_lang(tag: str) -> str:
+    """``tag`` as fontconfig names a language's orthography: the language and region,
+    lower-case, without a script (``zh-Hant-TW`` -> ``zh-tw``, ``sr-Latn`` -> ``sr``,
+    ``pt-BR`` -> ``pt-br``, ``es-419`` -> ``es``); Chinese without a region by its script (``zh-Hant`` ->
+    ``zh-tw``, ``zh`` -> ``zh-cn``)."""
+    language, _, rest = tag.partition("-")
+    parts = rest.split("-") if rest else []
+    # A two-letter region (fontconfig has no orthography of a numeric one such as 419).
+    region = next((p for p in parts if len(p) == 2 and p.isalpha()), "")
+    if language.lower() == "zh" and not region:
+        region = _CHINESE_BY_SCRIPT.get(tags.script(tag) or "", "cn")
+    return f"{language}-{region}".lower() if region else language.lower()
+
+
 def languages_without_a_font(languages: Iterable[str]) -> list[str]:
     """The site's languages whose characters no installed font covers, as fontconfig
     (`fc-list :lang=<code>`) sees it: Chromium would print them as empty boxes. Empty
@@ -102,7 +120,10 @@ def languages_without_a_font(languages: Iterable[str]) -> list[str]:
     for language in languages:
         try:
             found = subprocess.run(
-                [fc_list, f":lang={language.lower()}", "family"], capture_output=True, text=True, timeout=30
+                [fc_list, f":lang={fontconfig_lang(language)}", "family"],
+                capture_output=True,
+                text=True,
+                timeout=30,
             )
         except (OSError, subprocess.TimeoutExpired):
             return []
