@@ -77,6 +77,9 @@ def test_auto_emails_who_has_an_address_and_texts_who_has_a_phone_only(
     email, text = report["campaigns"]
     assert (email["channel"], email["sent"], email["no_channel"]) == ("email", 2, 0)
     assert (text["channel"], text["sent"]) == ("sms", 2)
+    # Di's number was to reach her: the text campaign reports her record, the email one does not.
+    assert email["skipped"] == 0 and email["unreached"] == 0
+    assert [p["ref"] for p in text["skipped_records"]] == ["users.csv line 5 (id 4)"]
     assert sms.per_number() == {"+8613800138000": 1, "+8613912345678": 1}
     rows = by_channel(tmp_path)
     assert set(rows["email"]) == {"1", "3"} and set(rows["sms"]) == {"2", "5"}

@@ -12,8 +12,10 @@ records of the recipients source (in this process or in the enqueuing child).
   (:data:`~notify.delivery.recipients.sources.NO_ADDRESS_CHANNEL`, by the SMS channel).
 
 A record no channel of the campaign takes is left out of it (``None``): another
-campaign of the run sends to that user, and counts them. Unusable records are reported
-by every campaign, as they were read.
+campaign of the run sends to that user, and counts them. An unusable record is reported
+by the campaigns it was meant for: one whose number (and no address) cannot be used by
+the SMS campaign when the run has one, any other by the address channels' campaigns
+(and by the SMS campaign when the run sends texts only).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from notify.delivery.recipients.sources import NO_ADDRESS_CHANNEL, NO_CHANNEL, Recipient, Skipped
+from notify.delivery.recipients.sources import NO_ADDRESS_CHANNEL, NO_CHANNEL, PHONE, Recipient, Skipped
 
 EMAIL, WEBHOOK, SMS = "email", "webhook", "sms"
 """The channels, as the ledger's ``channel`` column names them."""
@@ -45,19 +47,25 @@ class Route:
         """The record as this campaign counts it: the recipient, a record to report, or
         None when another campaign of the run is the one that reaches this user."""
         if isinstance(item, Skipped):
-            return item
+            return item if self._reports(item) else None
         if self.channel == SMS:
             return self._text(item)
         if item.email:
             return item
         return None if self.sms else Skipped(item.ref, NO_CHANNEL)
 
+    def _reports(self, item: Skipped) -> bool:
+        """Whether this campaign is the one to report the unusable record ``item``."""
+        if self.channel == SMS:
+            return item.about == PHONE or not self.addresses
+        return item.about != PHONE or not self.sms
+
     def _text(self, item: Recipient) -> Recipient | Skipped | None:
         texts_only = not self.addresses
         if not item.phone:
             # A number that cannot be used is this campaign's to report when it was to text them.
             if item.phone_problem and (self.every or texts_only):
-                return Skipped(item.ref, item.phone_problem)
+                return Skipped(item.ref, item.phone_problem, PHONE)
             return Skipped(item.ref, NO_ADDRESS_CHANNEL) if texts_only else None
         return item if self.every or texts_only or not item.email else None
 

@@ -71,10 +71,16 @@ class Recipient:
     phone_problem: str = ""  # why the source's phone number cannot be used ("" when none was given)
 
 
+PHONE = "phone"
+"""What a :class:`Skipped` record is about when it is its phone number (the SMS
+campaign's to report when the run has one); else its address or the whole record."""
+
+
 @dataclass(frozen=True, slots=True)
 class Skipped:
     ref: str
     reason: str
+    about: str = ""  # PHONE: the number was what this user was to be reached by
 
 
 def normalize_address(raw: object) -> tuple[str, str]:
@@ -164,7 +170,9 @@ def make(record: dict[str, Any], ref: str, region: str | None = None) -> Recipie
         ref = f"{ref} (id {clean_name(rid)})"
     if not address and (reason != EMPTY_ADDRESS or not phone):
         # An unusable address, or neither an address nor a usable number.
-        return Skipped(ref, phone_reason if phone_reason and reason == EMPTY_ADDRESS else reason)
+        if phone_reason and reason == EMPTY_ADDRESS:
+            return Skipped(ref, phone_reason, PHONE)
+        return Skipped(ref, reason)
     return Recipient(
         email=address,
         phone=phone,
