@@ -1,12 +1,14 @@
 """The Twilio and Alibaba Cloud SMS providers against a real HTTP server on loopback.
 
-The server (http.server in a thread) plays the provider: it checks what the real one
-checks (Twilio: HTTP Basic authentication; Alibaba Cloud: the request's signature, which
-it recomputes with this file's own implementation of signature version 1.0, written from
-Alibaba Cloud's documentation and not importing the provider's) and answers what each
-test tells it to. Requests go through httpx, as the channel sends them; the tests then
-read every request exactly as it arrived: method, path, content type, credentials and
-each form parameter.
+The server (http.server in a thread, in sms_providers_support.py, which the campaign
+tests of test_notify_sms_providers.py share) plays the provider: it checks what the real
+one checks (Twilio: HTTP Basic authentication, the account's Messages resource, the
+form; Alibaba Cloud: the AccessKey ID and the request's signature, which it recomputes
+with its own implementation of signature version 1.0, written from Alibaba Cloud's
+documentation and not importing the provider's, a fresh nonce, the fixed parameters)
+and answers what each test tells it to. Requests go through httpx, as the channel sends
+them; the tests then read every request exactly as it arrived: method, path, content
+type, credentials and each form parameter.
 """
 
 from __future__ import annotations
@@ -15,17 +17,32 @@ import base64
 import functools
 import hashlib
 import hmac
-import json
 import re
-import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
-from urllib.parse import parse_qs, quote
+from urllib.parse import quote
 
 import httpx
 import pytest
+from sms_providers_support import (
+    ACCESS_KEY_ID,
+    FROM,
+    SECRET,
+    SERVICE,
+    SID,
+    SIGN_NAME,
+    TEMPLATE_CODE,
+    TOKEN,
+    TWILIO_FORM,
+    Gateway,
+    Seen,
+    aliyun_answer,
+    aliyun_error,
+    serve,
+    spec_encode,
+    spec_signature,
+    twilio_answer,
+    twilio_error,
+)
 
 from notify.common.errors import ConfigurationError, NotifyError
 from notify.common.secrets import SMS_SECRET_ENV, SMS_TOKEN_ENV
@@ -35,12 +52,6 @@ from notify.delivery.channels.sms.aliyun import AliyunProvider
 from notify.delivery.channels.sms.provider import Provider, TextMessage
 from notify.delivery.channels.sms.twilio import TwilioProvider
 
-SID = "AC" + "0123456789abcdef" * 2
-TOKEN = "f1e2d3c4b5a6978877665544332211ff"
-SERVICE = "MG" + "fedcba9876543210" * 2
-FROM = "+14155552671"
-ACCESS_KEY_ID = "LTAI5tTestAccessKey01"
-SECRET = "aliyun-test-secret-Zz9"
 NOW = 1_700_000_000.25  # 2023-11-14T22:13:20.25Z
 KEY = "<policy.0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c@policy.example>"
 TEXT = "Privacy policy 2.0 takes effect 2024-01-01 — read & object: https://s.example/a+b?x=1 • 隐私"
@@ -54,7 +65,6 @@ PARAMS = {
 US_NUMBER, US_DIGITS = "+15005550001", "5005550001"
 CN_NUMBER, CN_DIGITS = "+8613800138000", "13800138000"
 HK_NUMBER = "+85251234567"
-TWILIO_FORM = "application/x-www-form-urlencoded"
 
 
 def text(to: str, key: str = KEY) -> TextMessage:
@@ -70,72 +80,13 @@ def text(to: str, key: str = KEY) -> TextMessage:
     )
 
 
-# --- the provider's side ------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Seen:
-    """One request as it reached the server."""
-
-    method: str
-    path: str
-    headers: dict[str, str]  # names in lower case
-    body: bytes
-
-    def form(self) -> dict[str, str]:
-        """The form body, decoded as a provider decodes it; every name once."""
-        fields = parse_qs(self.body.decode("ascii"), keep_blank_values=True, strict_parsing=True)
-        assert all(len(values) == 1 for values in fields.values()), fields
-        return {name: values[0] for name, values in fields.items()}
-
-
-Answer = Callable[[Seen], tuple[int, bytes]]
-
-
-class Gateway(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.lock = threading.Lock()
-        self.seen: list[Seen] = []
-        self.answer: Answer = lambda seen: (500, b"no answer set")
-
-    @property
-    def netloc(self) -> str:
-        return f"127.0.0.1:{self.server_address[1]}"
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: Gateway
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-    def _any(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        seen = Seen(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
-        with self.server.lock:
-            self.server.seen.append(seen)
-        status, reply = self.server.answer(seen)
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(reply)))
-        self.end_headers()
-        self.wfile.write(reply)
-
-    do_POST = do_GET = _any
+# --- the provider's side (sms_providers_support.py) ----------------------------------
 
 
 @pytest.fixture
 def gateway() -> Iterator[Gateway]:
-    server = Gateway()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serve() as server:
+        yield server
 
 
 @functools.cache
@@ -151,24 +102,7 @@ def send(provider: Provider, message: TextMessage, now: float = NOW) -> Attempt:
     return provider.outcome(resp.status_code, resp.headers, resp.content)
 
 
-def as_json(value: object) -> bytes:
-    return json.dumps(value, ensure_ascii=False).encode()
-
-
 # --- Twilio -------------------------------------------------------------------------
-
-
-def twilio_answer(status: int, reply: object) -> Answer:
-    """Twilio as it checks credentials: 401 with error 20003 unless the Basic
-    authentication is the account SID and the token; else ``(status, reply)``."""
-
-    def answer(seen: Seen) -> tuple[int, bytes]:
-        expected = "Basic " + base64.b64encode(f"{SID}:{TOKEN}".encode()).decode()
-        if seen.headers.get("authorization") != expected:
-            return 401, as_json({"code": 20003, "message": "Authenticate", "status": 401})
-        return status, reply if isinstance(reply, bytes) else as_json(reply)
-
-    return answer
 
 
 def twilio(gateway: Gateway, query: str = f"from={FROM}", token: str = TOKEN) -> TwilioProvider:
@@ -213,15 +147,6 @@ def test_twilio_refused_credentials_name_the_token_variable_and_never_the_token(
     assert refused.value.setting == SMS_TOKEN_ENV
     assert "20003" in str(refused.value) and "not-the-token" not in str(refused.value)
     assert "account SID" in str(refused.value)
-
-
-def twilio_error(code: int, message: str, status: int = 400) -> dict[str, object]:
-    return {
-        "code": code,
-        "message": message,
-        "more_info": f"https://www.twilio.com/docs/errors/{code}",
-        "status": status,
-    }
 
 
 @pytest.mark.parametrize(
@@ -381,45 +306,6 @@ def test_twilio_url_schemes_hosts_and_senders() -> None:
 
 # --- Alibaba Cloud ------------------------------------------------------------------
 
-_UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
-
-
-def spec_encode(value: str) -> str:
-    """RFC 3986 as the signature documentation words it: each UTF-8 byte other than
-    A-Z a-z 0-9 - _ . ~ as %XX in upper case (so a space is %20, '*' is %2A)."""
-    return "".join(chr(b) if b in _UNRESERVED else f"%{b:02X}" for b in value.encode("utf-8"))
-
-
-def spec_signature(secret: str, params: dict[str, str], method: str) -> str:
-    """Signature version 1.0, step by step: sort by name, encode each name and value,
-    join with '=' and '&'; StringToSign = method & encode('/') & encode(that); sign
-    with HMAC-SHA1 keyed by secret + '&'; base64."""
-    canonical = "&".join(spec_encode(name) + "=" + spec_encode(params[name]) for name in sorted(params))
-    to_sign = method + "&" + spec_encode("/") + "&" + spec_encode(canonical)
-    return base64.b64encode(
-        hmac.new((secret + "&").encode(), to_sign.encode(), hashlib.sha1).digest()
-    ).decode()
-
-
-def aliyun_answer(status: int, reply: object) -> Answer:
-    """Alibaba Cloud as it checks the signature (with this file's implementation):
-    SignatureDoesNotMatch unless it verifies; else ``(status, reply)``."""
-
-    def answer(seen: Seen) -> tuple[int, bytes]:
-        params = seen.form()
-        given = params.pop("Signature", "")
-        if not hmac.compare_digest(given, spec_signature(SECRET, params, "POST")):
-            return 400, as_json(
-                {"Code": "SignatureDoesNotMatch", "Message": "Specified signature is not matched"}
-            )
-        return status, reply if isinstance(reply, bytes) else as_json(reply)
-
-    return answer
-
-
-SIGN_NAME = "阿里云短信测试"
-TEMPLATE_CODE = "SMS_154950909"
-
 
 def aliyun_provider(gateway: Gateway, extra: str = "", secret: str = SECRET) -> AliyunProvider:
     url = f"aliyun://{ACCESS_KEY_ID}@{gateway.netloc}?sign_name={quote(SIGN_NAME)}&template_code={TEMPLATE_CODE}{extra}"
@@ -500,10 +386,6 @@ def test_aliyun_a_wrong_secret_is_refused_by_the_signature_check(gateway: Gatewa
         send(aliyun_provider(gateway, secret="not-the-secret"), text(CN_NUMBER))
     assert refused.value.setting == SMS_SECRET_ENV
     assert "SignatureDoesNotMatch" in str(refused.value) and "not-the-secret" not in str(refused.value)
-
-
-def aliyun_error(code: str, message: str) -> dict[str, str]:
-    return {"Message": message, "RequestId": "A7B8C9D0-0000-4000-8000-000000000000", "Code": code}
 
 
 @pytest.mark.parametrize(
