@@ -111,12 +111,13 @@ def _add_recipients_arguments(g: argparse._ArgumentGroup) -> None:
     g.add_argument(
         "--recipients",
         metavar="SOURCE",
-        help="CSV file (header with email[,name,locale,id]), JSON-lines file, or a database URL with --query",
+        help="CSV file (header with email and/or phone[,name,locale,id]), JSON-lines file, "
+        "or a database URL with --query",
     )
     g.add_argument(
         "--query",
         metavar="SQL",
-        help="SELECT returning email (and name, locale, id) when --recipients is a database URL",
+        help="SELECT returning email and/or phone (and name, locale, id) when --recipients is a database URL",
     )
 
 
@@ -146,7 +147,11 @@ def _add_sending_arguments(g: argparse._ArgumentGroup) -> None:
         action="store_true",
         help="allow SMTP without TLS / a webhook or answer page over plain HTTP to hosts that are not loopback",
     )
-    g.add_argument("--cafile", metavar="PEM", help="CA bundle to verify the SMTP server's certificate")
+    g.add_argument(
+        "--cafile",
+        metavar="PEM",
+        help="CA bundle to verify the certificates of the SMTP server, the webhook and the SMS provider",
+    )
     g.add_argument(
         "--webhook", metavar="URL", help="also POST a signed JSON notice per recipient to this URL"
     )
@@ -175,7 +180,13 @@ def _add_sending_arguments(g: argparse._ArgumentGroup) -> None:
 
 def _add_pace_arguments(g: argparse._ArgumentGroup) -> None:
     """How fast, how long and how often a campaign tries (defaults: `DeliveryOptions`')."""
-    _add_option(g, "--concurrency", _positive_int, "N", "parallel SMTP sessions (default %(default)s)")
+    _add_option(
+        g,
+        "--concurrency",
+        _positive_int,
+        "N",
+        "parallel sessions per channel (SMTP, webhook, SMS) (default %(default)s)",
+    )
     _add_option(g, "--rate", _positive_float, "PER_SECOND", "at most this many messages per second")
     _add_option(
         g, "--deadline", _positive_float, "SECONDS", "per message, all retries included (default %(default)g)"

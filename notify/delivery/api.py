@@ -493,13 +493,22 @@ def _channels(
         secret = options.webhook_secret or secrets.read(WEBHOOK_SECRET_ENV)
         channels.append(
             WebhookChannel(
-                options.webhook, secret, revision, allow_insecure=options.allow_insecure, redlines=redlines
+                options.webhook,
+                secret,
+                revision,
+                allow_insecure=options.allow_insecure,
+                cafile=options.cafile,
+                redlines=redlines,
             )
         )
     if options.sms:
         provider = provider_for(options.sms, allow_insecure=options.allow_insecure)
         save = partial(save_codes, ledger.engine)
-        channels.append(SmsChannel(provider, revision, templates, save_codes=save, cafile=options.cafile))
+        sms = SmsChannel(
+            provider, revision, templates, save_codes=save, cafile=options.cafile, redlines=redlines
+        )
+        sms.check()  # before any campaign: a text that cannot fit in one segment
+        channels.append(sms)
     return channels
 
 
@@ -555,17 +564,22 @@ async def _run_all(
     results: list[Result] = []
     error: BaseException | None = None
     progress = _Progress(console) if console.is_terminal and not options.as_json else None
+    # Every revision's channels first: a template, a text too long for one segment or an
+    # SMS provider's setting is refused before any notice of any revision goes out.
+    plans = []
+    for revision in revisions:
+        own = redlines_for(revision, ledger.engine, governing_at) if redlines_for else None
+        # None: every recipient is sent the notice's own redline.
+        redlines = own if own is not None and own.useful else None
+        plans.append((revision, redlines, _channels(options, revision, repo, ledger, redlines)))
     with _Signals(loop, stop) as interrupted:
-        for revision in revisions:
+        for revision, redlines, channels in plans:
             if revision.late:
                 console.print(
                     f"[yellow]warning:[/] {escape(revision.document)} {escape(revision.version)} already took effect on "
                     f"{revision.effective.isoformat()}: this notice comes after the fact"
                 )
-            own = redlines_for(revision, ledger.engine, governing_at) if redlines_for else None
-            # None: every recipient is sent the notice's own redline.
-            redlines = own if own is not None and own.useful else None
-            for channel in _channels(options, revision, repo, ledger, redlines):
+            for channel in channels:
                 if stop.is_set():
                     break
                 runner = Runner(
@@ -594,8 +608,9 @@ async def _run_all(
 
 
 def _prepare(channel: Channel, redlines: RedlineChoice | None) -> Callable[[list[Claimed]], None] | None:
-    """What to do with each claimed batch before any of it is sent: save the texts'
-    short codes; read the answers of the email's and webhook's recipients."""
+    """What to do with each claimed batch before any of it is sent: read the answers of
+    its recipients (who is governed by an older version); for texts, save their short
+    codes too."""
     if isinstance(channel, SmsChannel):
         return channel.prepare
     return redlines.prepare if redlines is not None else None

@@ -53,7 +53,7 @@ class DeliveryOptions:
     allow_insecure: bool = False
     """--allow-insecure: SMTP without TLS, a webhook or an answer page over plain HTTP, to hosts not loopback."""
     cafile: str | None = None
-    """--cafile: the CA bundle that verifies the SMTP server's certificate."""
+    """--cafile: the CA bundle that verifies the SMTP server's, the webhook's and the SMS provider's certificates."""
     webhook: str | None = None
     """--webhook: also POST a signed JSON notice per recipient to this URL."""
     webhook_secret: str | None = None

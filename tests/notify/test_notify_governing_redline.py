@@ -280,3 +280,33 @@ def test_the_webhook_body_names_the_redline_from_the_recipients_own_version(
     assert bodies["ann@example.com"]["changes_url"] == f"{SITE}privacy/changes/3.0-to-4.0/"
     assert "changes_from" not in bodies["bob@example.com"]
     assert "recipient_changes_url" not in bodies["bob@example.com"]
+
+
+def test_a_text_links_the_redline_from_the_version_that_governs_its_user(
+    policy_repo: PolicyRepo, policyctl, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ann (a phone number only) objected to 2.0: her text links 1.0 -> 4.0; Bob's, 3.0 -> 4.0."""
+    from sms_support import SMS_SECRET, gateway
+
+    monkeypatch.setenv("POLICYCTL_SMS_SECRET", SMS_SECRET)
+    repo = write_history(policy_repo)
+    (repo.path / "users.csv").write_text(
+        "id,phone,locale\nu-ann,+44 7911 123456,en\nu-bob,+44 7911 123457,en\n", encoding="utf-8"
+    )
+    # The site is in Chinese too, where a redline's link leaves no room in 70 characters
+    # for the built-in words: the operator's shorter Chinese text (docs/operators.md).
+    repo.write("site_templates/email/notice.zh.sms.j2", "{{ title }} {{ version }}：{{ link }}\n")
+    recorded = policyctl(
+        "answers", "record", "--repo", repo.path, "--document", "privacy", "--version", "2.0",
+        "--user", "u-ann", "--answer", "object", "--at", "2026-03-05T10:00",
+    )  # fmt: skip
+    assert recorded.code == 0, recorded.err
+    with gateway() as sms:
+        sent = policyctl(
+            "notify", "--repo", repo.path, "--recipients", repo.path / "users.csv", "--as-of", "2026-10-05",
+            "--sms", sms.url,
+        )  # fmt: skip
+        texts = {t.payload["recipient"]["id"]: t.text for t in sms.texts}
+    assert sent.code == 0, sent.out + sent.err
+    assert texts["u-ann"].endswith(f"What changed: {SITE}privacy/changes/1.0-to-4.0/"), texts["u-ann"]
+    assert texts["u-bob"].endswith(f"What changed: {SITE}privacy/changes/3.0-to-4.0/"), texts["u-bob"]

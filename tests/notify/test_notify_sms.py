@@ -179,7 +179,6 @@ def test_a_text_that_cannot_fit_is_refused_before_any_is_sent(tmp_path, sms, cap
         str(users(tmp_path / "users.csv")),
         "--sms",
         sms.url,
-        "--no-email",
         "--json",
         capsys=capsys,
         region="CN",
@@ -190,6 +189,7 @@ def test_a_text_that_cannot_fit_is_refused_before_any_is_sent(tmp_path, sms, cap
         "the text message in zh does not fit in one segment: 73 characters in UCS-2 (one segment holds 70)"
         in error
     )
+    # Refused before any notice: no email went out either.
     assert sms.texts == [] and ledger_rows(sqlite_url(tmp_path)) == []
 
 
@@ -214,3 +214,48 @@ def test_channels_all_needs_sms(tmp_path, revision, capsys) -> None:
         region="CN",
     )
     assert result.code == 2 and "--channels all needs --sms" in result.out
+
+
+ANSWER_SECRET = "sms-answer-secret-0123456789abcdef"
+
+
+def test_a_user_without_an_id_is_one_user_through_their_email_and_their_text(
+    tmp_path, sms, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--channels all: Cy (no id) answers through the text's short link or the email's
+    link, and either way the answer names the same user."""
+    import sqlalchemy as sa
+
+    from notify.common.shortlinks import token_of
+    from notify.common.tokens import Signer, UserKeys
+
+    monkeypatch.setenv("POLICYCTL_ANSWER_SECRET", ANSWER_SECRET)
+    revision = make_revision(answer_url="https://shop.example/a")
+    path = tmp_path / "users.csv"
+    path.write_text(f"email,phone\ncy@users.example,{UK}\n", encoding="utf-8")
+    result = notify(
+        tmp_path, [revision], "--recipients", str(path), "--sms", sms.url, "--channels", "all",
+        capsys=capsys, region="CN",
+    )  # fmt: skip
+    assert result.code == 0, result.out
+    (text,) = sms.texts
+    code = text.text.rsplit("/", 1)[1]
+    engine = sa.create_engine(sqlite_url(tmp_path))
+    try:
+        token = token_of(engine, code)
+    finally:
+        engine.dispose()
+    assert token is not None
+    claim = Signer(ANSWER_SECRET).check(token, now=0)
+    assert claim.user == UserKeys(ANSWER_SECRET)("", "cy@users.example")  # as the email's link names Cy
+
+
+def test_a_template_of_the_short_code_needs_an_answer_page(tmp_path, revision, sms, capsys) -> None:
+    result = notify(
+        tmp_path, [revision], "--recipients", str(users(tmp_path / "users.csv")),
+        "--sms", "aliyun://LTAI5tExample@127.0.0.1:9?sign_name=Shop&template_code=SMS_1&params=title,code",
+        capsys=capsys, region="CN",
+    )  # fmt: skip
+    assert result.code == 2
+    assert "params=...,code" in result.out and "answer_url" in result.out
+    assert ledger_rows(sqlite_url(tmp_path)) == []

@@ -241,6 +241,12 @@ class AliyunProvider:
     insecure: bool
     name: str = field(default="aliyun", init=False)
     free_text: bool = field(default=False, init=False)
+
+    @property
+    def template_fields(self) -> tuple[str, ...]:
+        """The template's parameters (``params=``)."""
+        return self.params
+
     description: str = field(default="", init=False)
 
     def __post_init__(self) -> None:

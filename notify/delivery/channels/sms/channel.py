@@ -7,7 +7,12 @@ personal link (:mod:`notify.common.shortlinks`): a code the answer service resol
 the same page as the signed token of an email, with the same expiry. The codes of a
 claimed batch are saved in the ledger's database before any of it is sent
 (:meth:`SmsChannel.prepare`, on the ledger's thread), so a link in a delivered text
-always opens. Without an answer page the link is the redline.
+always opens. Without an answer page the link is the redline: from the version that
+governs the user when they objected to an earlier revision, as in their email.
+
+A user's answer names them as their email's does (their id, else the keyed hash of
+their address, else of their number): a user without an id who has both is one user,
+whichever link they answer through.
 
 The provider's answer becomes an :class:`~notify.delivery.channels.base.Attempt` with
 its message id (kept in the ledger, shown by ``--report``); connection errors and
@@ -20,15 +25,16 @@ import asyncio
 import ssl
 import time
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from urllib.parse import urljoin
 
 import httpx
 
-from notify.common.errors import ConfigurationError
+from notify.common.errors import ConfigurationError, NotifyError
 from notify.common.shortlinks import CODE_LENGTH, short_url
 from notify.common.tokens import AnswerLinks
 from notify.contract.revision import Revision
-from notify.delivery.channels.base import TEMPORARY, Attempt
+from notify.delivery.channels.base import TEMPORARY, Attempt, RedlineChoice
 from notify.delivery.channels.http import new_client, read_body, timeouts
 from notify.delivery.channels.message import Templates
 from notify.delivery.channels.sms.provider import SETTING, Provider, TextMessage
@@ -54,11 +60,18 @@ class SmsChannel:
         *,
         save_codes: SaveCodes,
         cafile: str | None = None,
+        redlines: RedlineChoice | None = None,
     ) -> None:
         self.provider = provider
         self.revision = revision
         self.links = AnswerLinks.of(revision)
         self.texts = Texts(revision, templates, answer=self.links is not None)
+        self.redlines = redlines
+        if self.links is None and "code" in provider.template_fields:
+            raise NotifyError(
+                f"{SETTING}: the template takes the short link's code (params=...,code), which only an "
+                "answer page gives: set answer_url in mkdocs.yml (or --answer-url), or name link instead of code"
+            )
         self.save_codes = save_codes
         self.description = provider.description
         self.cafile = cafile
@@ -66,13 +79,17 @@ class SmsChannel:
         """Codes the database holds for another token (about one in 10**17 pairs): their
         users are sent the long link rather than another's page."""
 
-    async def preflight(self) -> None:
-        """Refuse a language of the site whose text cannot fit in one segment, before any
-        text is sent (a provider of approved templates sends its own words)."""
+    def check(self) -> None:
+        """Refuse (TextTooLong) a language of the site whose text cannot fit in one
+        segment, before any notice is sent (a provider of approved templates sends its
+        own words)."""
         if not self.provider.free_text:
             return
         for language in self.texts.site_languages:
             self.texts.check(self._sample_link(language))
+
+    async def preflight(self) -> None:
+        self.check()
 
     def _sample_link(self, language: str) -> str:
         if self.links is not None:
@@ -80,17 +97,24 @@ class SmsChannel:
         return self.revision.in_language(self.texts.language(language)).changes_url
 
     def _link(self, item: Claimed) -> tuple[str, str, str]:
-        """(link, code, token) of ``item``'s text: the short link, else the redline."""
+        """(link, code, token) of ``item``'s text: the short link, else the redline (from
+        the version that governs the user, when they objected to an earlier revision)."""
+        address = user_address(item)
         if self.links is not None:
-            short, code, token = self.links.short(item.recipient_id, item.email, item.locale)
+            short, code, token = self.links.short(item.recipient_id, address, item.locale)
             if code in self.collided:
-                return self.links.link(item.recipient_id, item.email, item.locale), "", token
+                return self.links.link(item.recipient_id, address, item.locale), "", token
             return short, code, token
         language = self.texts.language(item.locale)
-        return self.revision.in_language(language).changes_url, "", ""
+        since = self.redlines.since(item.recipient_id, address) if self.redlines is not None else ""
+        url = self.revision.changes_url_from(since, language) if since else ""
+        return url or self.revision.in_language(language).changes_url, "", ""
 
-    def prepare(self, rows: Iterable[Claimed]) -> None:
-        """Save the short codes of a claimed batch (on the ledger's thread)."""
+    def prepare(self, rows: Sequence[Claimed]) -> None:
+        """Before a claimed batch is sent (on the ledger's thread): read who of it is
+        governed by an older version, and save its short codes."""
+        if self.redlines is not None:
+            self.redlines.prepare([_as_user(item) for item in rows])
         if self.links is None:
             return
         r = self.revision
@@ -171,6 +195,17 @@ class SmsSession:
         if self.client is not None:
             client, self.client = self.client, None
             await client.aclose()
+
+
+def user_address(item: Claimed) -> str:
+    """The address a user's answers are named by when they have no id: the address
+    behind a text's row (its ledger key, for a user who has one), else the number."""
+    return item.recipient if "@" in item.recipient else item.email
+
+
+def _as_user(item: Claimed) -> Claimed:
+    """``item`` as the answers read a recipient: named by :func:`user_address`."""
+    return replace(item, email=user_address(item))
 
 
 def _without(reply: str, number: str) -> str:

@@ -40,6 +40,7 @@ class GenericProvider:
     secret: str | None = None
     name: str = "https"
     free_text: bool = True
+    template_fields: tuple[str, ...] = ()
 
     @classmethod
     def from_url(cls, url: str, secret: str | None, *, allow_insecure: bool) -> GenericProvider:

@@ -87,6 +87,11 @@ class Provider(Protocol):
         ...
 
     @property
+    def template_fields(self) -> tuple[str, ...]:
+        """The parameters an approved template takes (:data:`TEMPLATE_FIELDS`); () for free text."""
+        ...
+
+    @property
     def insecure(self) -> bool:
         """Whether requests go over plain HTTP (a loopback host)."""
         ...

@@ -72,15 +72,16 @@ class Texts:
 
     def text(self, locale: str, link: str, code: str = "", *, whole: bool = True) -> Text:
         """The text to a reader of ``locale`` with ``link``: the full one when it fits in
-        one segment, else the compact one (TextTooLong when neither fits). A link longer
-        than the one checked (a short code that collided: the long link) is sent whole,
-        in several segments. Without ``whole`` (a provider of approved templates, which
+        one segment, else the compact one, else the site's own language's. A text that
+        cannot fit even so (a link longer than the one :meth:`check` measured: a redline
+        from an older version, a short code that collided) is sent whole, in several
+        segments, rather than not at all. Without ``whole`` (a provider of approved templates, which
         sends its own words), only the parameters are made."""
         language = self.language(locale)
         words = self.templates.words(language)
         text = ""
         if whole:
-            compact = self._variant(language, link)
+            compact = self._variant(language, link, strict=False)
             if compact is None:
                 language = self.site_languages[0]
                 words = self.templates.words(language)

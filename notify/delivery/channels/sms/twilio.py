@@ -130,6 +130,7 @@ class TwilioProvider:
     insecure: bool
     name: str = field(default="twilio", init=False)
     free_text: bool = field(default=True, init=False)
+    template_fields: tuple[str, ...] = field(default=(), init=False)
     description: str = field(default="", init=False)
 
     def __post_init__(self) -> None:
