@@ -165,6 +165,7 @@ def _add_sending_arguments(g: argparse._ArgumentGroup) -> None:
         "--sms",
         metavar="URL",
         help="also send text messages to users with a phone number: https://your-gateway/…, "
+        "outbox (write them to files beside the emails' outbox, send none), "
         "twilio://ACCOUNT_SID@api.twilio.com?from=+1…, or "
         "aliyun://ACCESS_KEY_ID@dysmsapi.aliyuncs.com?sign_name=…&template_code=… "
         f"(secrets: ${SMS_TOKEN_ENV}, ${SMS_SECRET_ENV})",

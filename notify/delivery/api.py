@@ -43,6 +43,7 @@ from notify.delivery.campaign.runner import LedgerFailed, Result, Runner, Settin
 from notify.delivery.channels.base import Channel, RedlineChoice
 from notify.delivery.channels.message import Composer, Sender, Templates, message_id
 from notify.delivery.channels.outbox import OutboxChannel
+from notify.delivery.channels.sms.channel import OUTBOX as SMS_OUTBOX
 from notify.delivery.channels.sms.channel import SmsChannel
 from notify.delivery.channels.sms.providers import provider_for
 from notify.delivery.channels.smtp import SmtpChannel, SmtpConfig
@@ -196,7 +197,9 @@ def _settings(options: DeliveryOptions, ledger_url: str, repo: Path) -> Settings
     the ledger, the outbox or the outcome journal is in it."""
     private = private_folder(repo)
     journal_dir, journal_key = journal_place(ledger_url, private)
-    default_outbox = options.outbox is None and not options.smtp and not options.no_email
+    default_outbox = options.outbox is None and (
+        (not options.smtp and not options.no_email) or options.sms == SMS_OUTBOX
+    )
     if options.ledger is None or default_outbox or journal_dir.is_relative_to(private):
         _keep_private(private)
     return Settings(
@@ -502,14 +505,38 @@ def _channels(
             )
         )
     if options.sms:
-        provider = provider_for(options.sms, allow_insecure=options.allow_insecure)
-        save = partial(save_codes, ledger.engine)
-        sms = SmsChannel(
-            provider, revision, templates, save_codes=save, cafile=options.cafile, redlines=redlines
-        )
-        sms.check()  # before any campaign: a text that cannot fit in one segment
-        channels.append(sms)
+        channels.append(_sms_channel(options, revision, repo, ledger, templates, redlines))
     return channels
+
+
+def _sms_channel(
+    options: DeliveryOptions,
+    revision: Revision,
+    repo: Path,
+    ledger: Ledger,
+    templates: Templates,
+    redlines: RedlineChoice | None,
+) -> SmsChannel:
+    """The texts' channel of ``--sms``: a provider, or with ``--sms outbox`` files beside
+    the emails' outbox; measured before any campaign (a text that cannot fit in one segment)."""
+    texts: Path | None = None
+    provider = None
+    assert options.sms is not None
+    if options.sms == SMS_OUTBOX:
+        texts = (options.outbox or private_folder(repo) / "outbox") / "sms"
+    else:
+        provider = provider_for(options.sms, allow_insecure=options.allow_insecure)
+    sms = SmsChannel(
+        provider,
+        revision,
+        templates,
+        save_codes=partial(save_codes, ledger.engine),
+        cafile=options.cafile,
+        redlines=redlines,
+        outbox=texts,
+    )
+    sms.check()
+    return sms
 
 
 def _message_domain(channel: Channel, revision: Revision) -> str:

@@ -62,7 +62,8 @@ class DeliveryOptions:
     """--no-email: no email, only the webhook and SMS channels (needs ``webhook`` or ``sms``)."""
     sms: str | None = None
     """--sms: also send text messages through this provider (``https://…``, ``twilio://…``,
-    ``aliyun://…``: :mod:`notify.delivery.channels.sms.providers`)."""
+    ``aliyun://…``: :mod:`notify.delivery.channels.sms.providers`), or ``outbox`` to write
+    them to files (``<outbox>/sms/``) and send none."""
     channels: str = AUTO
     """--channels: with ``sms``, ``auto`` (a text to users without an address) or ``all``
     (a text to every user with a number, as well as their email)."""

@@ -259,3 +259,27 @@ def test_a_template_of_the_short_code_needs_an_answer_page(tmp_path, revision, s
     assert result.code == 2
     assert "params=...,code" in result.out and "answer_url" in result.out
     assert ledger_rows(sqlite_url(tmp_path)) == []
+
+
+def test_the_outbox_writes_each_text_to_a_private_file_and_sends_none(tmp_path, revision, capsys) -> None:
+    """--sms outbox: the texts to read before a campaign goes out, as emails without --smtp."""
+    first = notify(
+        tmp_path, [revision], "--recipients", str(users(tmp_path / "users.csv")), "--sms", "outbox",
+        "--json", capsys=capsys, region="CN",
+    )  # fmt: skip
+    text = json.loads(first.stdout)["campaigns"][1]
+    assert (text["channel"], text["sent"]) == ("sms", 2)
+    folder = tmp_path / ".policy" / "outbox" / "sms" / "privacy" / "2.0"
+    files = sorted(folder.glob("*.txt"))
+    assert len(files) == 2 and {oct(f.stat().st_mode & 0o777) for f in files} == {"0o600"}
+    contents = {f.read_text(encoding="utf-8") for f in files}
+    assert (
+        "To: +8613912345678\nLanguage: en\n\nshop.example: we are changing our Privacy Policy. "
+        f"Version 2.0 applies from 16 Oct 2026. What changed: {revision.changes_url}\n"
+    ) in contents
+    again = notify(
+        tmp_path, [revision], "--recipients", str(users(tmp_path / "users.csv")), "--sms", "outbox",
+        "--json", capsys=capsys, region="CN",
+    )  # fmt: skip
+    assert json.loads(again.stdout)["campaigns"][1]["sent"] == 0
+    assert sorted(folder.glob("*.txt")) == files

@@ -14,6 +14,10 @@ A user's answer names them as their email's does (their id, else the keyed hash 
 their address, else of their number): a user without an id who has both is one user,
 whichever link they answer through.
 
+``--sms outbox`` sends nothing: each text is written to a file of the outbox
+(``<outbox>/sms/<document>/<version>/``), to read before a campaign goes out, as the
+emails are without ``--smtp``.
+
 The provider's answer becomes an :class:`~notify.delivery.channels.base.Attempt` with
 its message id (kept in the ledger, shown by ``--report``); connection errors and
 timeouts are temporary. No reply kept names the number.
@@ -26,6 +30,7 @@ import ssl
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
+from pathlib import Path
 from urllib.parse import urljoin
 
 import httpx
@@ -37,6 +42,7 @@ from notify.contract.revision import Revision
 from notify.delivery.channels.base import TEMPORARY, Attempt, RedlineChoice
 from notify.delivery.channels.http import new_client, read_body, timeouts
 from notify.delivery.channels.message import Templates
+from notify.delivery.channels.outbox import create, file_name, revision_folder, write
 from notify.delivery.channels.sms.provider import SETTING, Provider, TextMessage
 from notify.delivery.channels.sms.text import Texts
 from notify.delivery.ledger.ledger import Claimed
@@ -49,31 +55,38 @@ SaveCodes = Callable[[Sequence[tuple[str, str, str, str]]], Iterable[str]]
 SAMPLE_CODE = "0" * CODE_LENGTH  # a code's length, to measure a text before any code exists
 
 
+OUTBOX = "outbox"
+"""``--sms outbox``: the texts written to files, none sent."""
+
+
 class SmsChannel:
     name = SMS
 
     def __init__(
         self,
-        provider: Provider,
+        provider: Provider | None,
         revision: Revision,
         templates: Templates,
         *,
         save_codes: SaveCodes,
         cafile: str | None = None,
         redlines: RedlineChoice | None = None,
+        outbox: Path | None = None,
     ) -> None:
+        """``provider``: where texts go; None with ``outbox``, the folder they are written to."""
         self.provider = provider
+        self.outbox = revision_folder(outbox, revision.document, revision.version) if outbox else None
         self.revision = revision
         self.links = AnswerLinks.of(revision)
         self.texts = Texts(revision, templates, answer=self.links is not None)
         self.redlines = redlines
-        if self.links is None and "code" in provider.template_fields:
+        if self.links is None and provider is not None and "code" in provider.template_fields:
             raise NotifyError(
                 f"{SETTING}: the template takes the short link's code (params=...,code), which only an "
                 "answer page gives: set answer_url in mkdocs.yml (or --answer-url), or name link instead of code"
             )
         self.save_codes = save_codes
-        self.description = provider.description
+        self.description = provider.description if provider is not None else f"text outbox {self.outbox}"
         self.cafile = cafile
         self.collided: set[str] = set()
         """Codes the database holds for another token (about one in 10**17 pairs): their
@@ -83,13 +96,19 @@ class SmsChannel:
         """Refuse (TextTooLong) a language of the site whose text cannot fit in one
         segment, before any notice is sent (a provider of approved templates sends its
         own words)."""
-        if not self.provider.free_text:
+        if not self.free_text:
             return
         for language in self.texts.site_languages:
             self.texts.check(self._sample_link(language))
 
+    @property
+    def free_text(self) -> bool:
+        return self.provider is None or self.provider.free_text
+
     async def preflight(self) -> None:
         self.check()
+        if self.outbox is not None:
+            create(self.outbox, "--outbox")
 
     def _sample_link(self, language: str) -> str:
         if self.links is not None:
@@ -127,7 +146,7 @@ class SmsChannel:
 
     def message(self, item: Claimed) -> TextMessage:
         link, code, _token = self._link(item)
-        text = self.texts.text(item.locale, link, code, whole=self.provider.free_text)
+        text = self.texts.text(item.locale, link, code, whole=self.free_text)
         return TextMessage(
             to=item.email,
             text=text.text,
@@ -139,8 +158,25 @@ class SmsChannel:
             params=text.params,
         )
 
-    def session(self) -> SmsSession:
-        return SmsSession(self)
+    def session(self) -> SmsSession | SmsOutboxSession:
+        return SmsSession(self) if self.provider is not None else SmsOutboxSession(self)
+
+
+class SmsOutboxSession:
+    """Texts written to files: "To:", "Language:", a blank line, the text."""
+
+    def __init__(self, channel: SmsChannel) -> None:
+        self.channel = channel
+
+    async def deliver(self, item: Claimed, timeout: float) -> Attempt:
+        ch = self.channel
+        assert ch.outbox is not None
+        message = ch.message(item)
+        data = f"To: {message.to}\nLanguage: {message.language}\n\n{message.text}\n".encode()
+        return write(ch.outbox / file_name(item.message_id, ".txt"), data, "--outbox")
+
+    async def close(self) -> None:
+        return None
 
 
 class SmsSession:
@@ -149,13 +185,15 @@ class SmsSession:
     def __init__(self, channel: SmsChannel) -> None:
         self.channel = channel
         self.client: httpx.AsyncClient | None = None
+        assert channel.provider is not None
+        self.provider: Provider = channel.provider
 
     def _client(self) -> httpx.AsyncClient:
         if self.client is None:
             ch = self.channel
             # Plain http:// (a loopback host) has no certificate to verify.
             self.client = new_client(
-                False if ch.provider.insecure else ssl.create_default_context(cafile=ch.cafile)
+                False if self.provider.insecure else ssl.create_default_context(cafile=ch.cafile)
             )
         return self.client
 
@@ -163,7 +201,7 @@ class SmsSession:
         ch = self.channel
         timeout = max(timeout, 0.01)
         message = ch.message(item)
-        request = ch.provider.request(message, time.time())
+        request = self.provider.request(message, time.time())
         client = self._client()
         try:
             async with asyncio.timeout(timeout):
@@ -188,7 +226,7 @@ class SmsSession:
                 f"{ch.description} answered HTTP {status} (a redirect{target}, which is not followed): "
                 "give the provider's own address",
             )
-        attempt = ch.provider.outcome(status, headers, body)
+        attempt = self.provider.outcome(status, headers, body)
         return Attempt(attempt.kind, _without(attempt.reply, message.to), attempt.provider_id)
 
     async def close(self) -> None:
