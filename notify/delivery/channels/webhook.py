@@ -40,17 +40,16 @@ import hmac
 import json
 import ssl
 import time
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import httpx
 
-from notify.common.errors import ConfigurationError, NotifyError
-from notify.common.network import is_loopback
+from notify.common.errors import ConfigurationError
 from notify.common.secrets import WEBHOOK_SECRET_ENV
 from notify.common.tokens import AnswerLinks
 from notify.contract.revision import Revision
 from notify.delivery.channels.base import PERMANENT, SENT, TEMPORARY, Attempt, RedlineChoice
-from notify.delivery.channels.http import new_client, read_body, timeouts
+from notify.delivery.channels.http import new_client, post_url, read_body, timeouts
 from notify.delivery.ledger.ledger import Claimed
 
 SETTING = "--webhook"
@@ -78,17 +77,9 @@ class WebhookChannel:
         cafile: str | None = None,
         redlines: RedlineChoice | None = None,
     ) -> None:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise NotifyError(f"--webhook {url!r}: give an http:// or https:// URL")
-        if parts.scheme == "http" and not is_loopback(parts.hostname) and not allow_insecure:
-            raise NotifyError(
-                f"--webhook {url!r}: plain HTTP to a host that is not loopback; use https:// or --allow-insecure"
-            )
-        if parts.username or parts.password:
-            raise NotifyError(
-                "--webhook: do not put credentials in the URL; use --webhook-secret or " + WEBHOOK_SECRET_ENV
-            )
+        parts = post_url(
+            url, SETTING, allow_insecure=allow_insecure, secret=f"--webhook-secret or {WEBHOOK_SECRET_ENV}"
+        )
         self.url = url
         self.parts = parts
         self.secret = secret

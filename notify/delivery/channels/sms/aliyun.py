@@ -223,12 +223,9 @@ def out_id(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:OUT_ID_CHARS]
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class AliyunProvider:
-    """Sends an approved template filled with the text's parameters from one AccessKey.
-
-    Not frozen: :class:`~notify.delivery.channels.sms.provider.Provider` declares plain
-    (settable) attributes, which a frozen dataclass does not satisfy; nothing sets them."""
+    """Sends an approved template filled with the text's parameters from one AccessKey."""
 
     access_key_id: str
     secret: str = field(repr=False)
@@ -247,10 +244,9 @@ class AliyunProvider:
         """The template's parameters (``params=``)."""
         return self.params
 
-    description: str = field(default="", init=False)
-
-    def __post_init__(self) -> None:
-        self.description = f"SMS via Alibaba Cloud at {self.host} (template {self.template_code})"
+    @property
+    def description(self) -> str:
+        return f"SMS via Alibaba Cloud at {self.host} (template {self.template_code})"
 
     @classmethod
     def from_url(cls, url: str, secret: str | None, *, allow_insecure: bool) -> AliyunProvider:

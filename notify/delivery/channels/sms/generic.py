@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from notify.common.errors import ConfigurationError, NotifyError
-from notify.common.network import is_loopback
+from notify.common.errors import ConfigurationError
 from notify.common.secrets import SMS_SECRET_ENV
 from notify.delivery.channels.base import PERMANENT, SENT, TEMPORARY, Attempt
+from notify.delivery.channels.http import post_url
 from notify.delivery.channels.sms.provider import SETTING, Request, TextMessage
 from notify.delivery.channels.webhook import CONFIGURATION_STATUSES, RETRY_STATUSES, signature
 
@@ -44,15 +44,13 @@ class GenericProvider:
 
     @classmethod
     def from_url(cls, url: str, secret: str | None, *, allow_insecure: bool) -> GenericProvider:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise NotifyError(f"{SETTING} {url!r}: give an https:// URL (or twilio://, aliyun://)")
-        if parts.scheme == "http" and not is_loopback(parts.hostname) and not allow_insecure:
-            raise NotifyError(
-                f"{SETTING} {url!r}: plain HTTP to a host that is not loopback; use https:// or --allow-insecure"
-            )
-        if parts.username or parts.password:
-            raise NotifyError(f"{SETTING}: do not put credentials in the URL; set {SMS_SECRET_ENV}")
+        post_url(
+            url,
+            SETTING,
+            allow_insecure=allow_insecure,
+            secret=SMS_SECRET_ENV,
+            others=" (or twilio://, aliyun://)",
+        )
         return cls(url, secret)
 
     @property

@@ -112,12 +112,9 @@ CONFIGURATION_STATUSES: dict[int, tuple[str, str]] = {
 """The same, by the HTTP status, for answers whose code is not in the table above."""
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class TwilioProvider:
-    """Sends :attr:`TextMessage.text` as it is (free text) from one account.
-
-    Not frozen: :class:`~notify.delivery.channels.sms.provider.Provider` declares plain
-    (settable) attributes, which a frozen dataclass does not satisfy; nothing sets them."""
+    """Sends :attr:`TextMessage.text` as it is (free text) from one account."""
 
     account_sid: str
     token: str = field(repr=False)
@@ -131,10 +128,10 @@ class TwilioProvider:
     name: str = field(default="twilio", init=False)
     free_text: bool = field(default=True, init=False)
     template_fields: tuple[str, ...] = field(default=(), init=False)
-    description: str = field(default="", init=False)
 
-    def __post_init__(self) -> None:
-        self.description = f"SMS via Twilio at {self.host}"
+    @property
+    def description(self) -> str:
+        return f"SMS via Twilio at {self.host}"
 
     @classmethod
     def from_url(cls, url: str, token: str | None, *, allow_insecure: bool) -> TwilioProvider:
