@@ -158,3 +158,25 @@ def test_duplicates_get_one_message_and_are_reported(tmp_path: Path, revision, c
     assert len(rows) == 1501 and Counter(r["recipient"] for r in rows).most_common(1)[0][1] == 1
     eml = list((tmp_path / ".policy" / "outbox" / "privacy" / "2.0").glob("*.eml"))
     assert len(eml) == 1501
+
+
+def test_a_line_longer_than_the_limit_is_read_past_and_reported(tmp_path: Path) -> None:
+    """One line of gigabytes (a broken export) is never held whole: it is reported by its
+    number and the lines after it are read as usual, in CSV and JSON lines."""
+    from notify.delivery.recipients.sources import LINE_LIMIT, OVERLONG
+
+    huge = "x" * (3 * LINE_LIMIT + 17)
+    csv_path = tmp_path / "users.csv"
+    csv_path.write_text(f"email,name\nann@users.example,Ann\nbo@users.example,{huge}\ncy@users.example,Cy\n")
+    items = list(recipients.read(str(csv_path)))
+    assert [getattr(i, "email", None) for i in items] == ["ann@users.example", None, "cy@users.example"]
+    assert items[1] == Skipped("users.csv line 3", OVERLONG)
+
+    jsonl = tmp_path / "users.jsonl"
+    jsonl.write_text(
+        '{"email": "ann@users.example"}\n' + '{"email": "bo@users.example", "name": "' + huge + '"}\n'
+        '{"email": "cy@users.example"}\n'
+    )
+    items = list(recipients.read(str(jsonl)))
+    assert [getattr(i, "email", None) for i in items] == ["ann@users.example", None, "cy@users.example"]
+    assert items[1] == Skipped("users.jsonl line 2", OVERLONG)

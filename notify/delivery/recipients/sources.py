@@ -18,7 +18,7 @@ import csv
 import json
 import re
 import unicodedata
-from collections.abc import Generator, Iterable
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -217,9 +217,38 @@ def read(
     return _read_csv(path, region)
 
 
+LINE_LIMIT = 1 << 20
+"""Characters (or, in a JSON-lines file, bytes) of one line of a recipients file, at most:
+a longer one is read past, never held whole, and reported as unusable."""
+OVERLONG = f"line longer than {LINE_LIMIT} characters"
+
+
+class _Lines:
+    """The lines of ``fh`` (text or bytes), each at most ``LINE_LIMIT`` long: a longer one
+    is read past in pieces and given as an empty line, its number kept in ``overlong``."""
+
+    def __init__(self, fh: Any) -> None:
+        self.fh = fh
+        self.overlong: set[int] = set()
+
+    def __iter__(self) -> Iterator[Any]:
+        number = 0
+        while line := self.fh.readline(LINE_LIMIT):
+            number += 1
+            newline = "\n" if isinstance(line, str) else b"\n"
+            if len(line) < LINE_LIMIT or line.endswith(newline):
+                yield line
+                continue
+            while (rest := self.fh.readline(LINE_LIMIT)) and not rest.endswith(newline):
+                pass
+            self.overlong.add(number)
+            yield newline
+
+
 def _read_csv(path: Path, region: str | None) -> Generator[Recipient | Skipped, None, None]:
     with path.open(newline="", encoding="utf-8-sig") as fh:
-        reader = csv.reader(fh)
+        lines = _Lines(fh)
+        reader = csv.reader(lines)
         try:
             header = next(reader)
         except StopIteration:
@@ -244,6 +273,8 @@ def _read_csv(path: Path, region: str | None) -> Generator[Recipient | Skipped, 
                 yield Skipped(f"{name} line {reader.line_num}", f"unreadable CSV row ({exc})")
                 continue
             if not any(map(str.strip, row)):  # no cell, or only blank ones
+                if reader.line_num in lines.overlong:
+                    yield Skipped(f"{name} line {reader.line_num}", OVERLONG)
                 continue
             record = {c: (row[i] if i < len(row) else None) for c, i in wanted.items()}
             yield make(record, f"{name} line {reader.line_num}", region)
@@ -251,10 +282,14 @@ def _read_csv(path: Path, region: str | None) -> Generator[Recipient | Skipped, 
 
 def _read_jsonl(path: Path, region: str | None) -> Generator[Recipient | Skipped, None, None]:
     with path.open("rb") as fh:
-        for number, line in enumerate(fh, 1):
+        lines = _Lines(fh)
+        for number, line in enumerate(lines, 1):
+            ref = f"{path.name} line {number}"
+            if number in lines.overlong:
+                yield Skipped(ref, OVERLONG)
+                continue
             if not line.strip():
                 continue
-            ref = f"{path.name} line {number}"
             try:
                 record = json.loads(line)
             except (ValueError, UnicodeDecodeError) as exc:
