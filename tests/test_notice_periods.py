@@ -157,7 +157,8 @@ def test_status_versions_json_and_verify_state_each_documents_period(policy_repo
     assert documents["privacy"]["pending"][0]["effective"].startswith("2026-11-12T00:00")
     assert documents["terms"]["pending"][0]["effective"].startswith("2026-12-03T00:00")
     table = policyctl("status", "--repo", policy_repo.path, "--as-of", "2026-11-02T12:00")
-    assert "30 calendar days" in table.out and "7 working days" in table.out
+    lines = table.out.splitlines()
+    assert "  notice period: 30 calendar days" in lines and "  notice period: 7 working days" in lines
 
     versions = json.loads((site / "versions.json").read_text(encoding="utf-8"))
     stated = {doc["id"]: doc["notice_period"] for doc in versions["documents"]}

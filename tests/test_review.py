@@ -40,7 +40,7 @@ def test_a_policy_in_force_for_a_year_is_due_for_review_and_check_warns_without_
 def test_status_shows_the_review_due_and_its_json_carries_it(policy_repo, policyctl):
     repo = yearly_history(policy_repo)
     text = policyctl("status", "--repo", repo.path, "--as-of", "2026-09-02")
-    assert "  review:      due since 2026-09-01 (review_months: 12)" in text.out.splitlines()
+    assert "  review:        due since 2026-09-01 (review_months: 12)" in text.out.splitlines()
     data = json.loads(policyctl("status", "--repo", repo.path, "--as-of", "2026-09-02", "--json").out)
     assert data["documents"][0]["review_due"] == {"since": "2026-09-01T00:00:00+08:00", "months": 12}
     fresh = json.loads(policyctl("status", "--repo", repo.path, "--as-of", "2026-03-01", "--json").out)

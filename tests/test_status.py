@@ -14,11 +14,11 @@ def test_status_lists_pending_and_scheduled_versions_and_the_whole_next_change_a
     lines = result.out.splitlines()
     assert lines[0] == "Policies as of 2026-10-08 00:00 +08:00"
     assert "Privacy Policy (privacy)" in lines
-    assert "  in force:    1.0 since 2026-09-01" in lines
-    assert "  pending:     2.0 from 2026-10-16 (core rights)" in lines
+    assert "  in force:      1.0 since 2026-09-01" in lines
+    assert "  pending:       2.0 from 2026-10-16 (core rights)" in lines
     # 3.0 is committed but published only on 20 November: the operator sees it coming.
-    assert "  scheduled:   3.0 published 2026-11-20, effective 2026-12-02" in lines
-    assert "  next change: 2026-10-16 00:00 +08:00 (2.0 takes effect)" in lines
+    assert "  scheduled:     3.0 published 2026-11-20, effective 2026-12-02" in lines
+    assert "  next change:   2026-10-16 00:00 +08:00 (2.0 takes effect)" in lines
     assert lines[-1] == "Rebuild the site at 2026-10-16T00:00:00+08:00 (the next state change)."
     assert all(len(line) <= 80 for line in lines), [line for line in lines if len(line) > 80]
 
@@ -28,9 +28,9 @@ def test_status_names_a_scheduled_publication_as_the_next_change(history, policy
     result = policyctl("status", "--repo", history.path, "--as-of", "2026-10-20")
     assert result.code == 0, result.err
     lines = result.out.splitlines()
-    assert "  in force:    2.0 since 2026-10-16" in lines
-    assert "  pending:     —" in lines
-    assert "  next change: 2026-11-20 00:00 +08:00 (3.0 is published)" in lines
+    assert "  in force:      2.0 since 2026-10-16" in lines
+    assert "  pending:       —" in lines
+    assert "  next change:   2026-11-20 00:00 +08:00 (3.0 is published)" in lines
 
 
 def test_the_header_names_the_instant_to_the_minute_with_its_offset(history, policyctl):

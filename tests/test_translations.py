@@ -141,7 +141,7 @@ def test_a_translation_that_lags_behind_the_source_is_refused_and_holds_the_revi
     ]
     said = policyctl("status", "--repo", policy_repo.path, "--as-of", "2026-10-01").out
     assert (
-        "  behind:      zh: policy/privacy.zh.md carries 1.0, the source is at 2.0 "
+        "  behind:        zh: policy/privacy.zh.md carries 1.0, the source is at 2.0 "
         "(held back: 2.0 is published in no language)\n"
     ) in said
 

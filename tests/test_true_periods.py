@@ -224,9 +224,9 @@ def test_during_the_window_only_the_version_that_will_take_effect_is_announced(s
     table = policyctl("status", "--repo", same_day.path, "--as-of", "2024-04-20")
     assert table.code == 0, table.err
     lines = table.out.splitlines()
-    assert "  pending:     2024-04-17-6 from 2024-04-27" in lines
-    assert "  replaced:    2024-04-17 by 2024-04-17-2 before 2024-04-27, never in force" in lines
-    assert "  next change: 2024-04-27 00:00 +08:00 (2024-04-17-6 takes effect)" in lines
+    assert "  pending:       2024-04-17-6 from 2024-04-27" in lines
+    assert "  replaced:      2024-04-17 by 2024-04-17-2 before 2024-04-27, never in force" in lines
+    assert "  next change:   2024-04-27 00:00 +08:00 (2024-04-17-6 takes effect)" in lines
 
 
 def test_until_skips_a_tie_the_later_version_of_the_day_is_in_force(same_day, policyctl, tmp_path):
@@ -257,7 +257,7 @@ def test_until_skips_a_tie_the_later_version_of_the_day_is_in_force(same_day, po
     # Before publication, the operator already sees which one will never take effect.
     early = policyctl("status", "--repo", same_day.path, "--as-of", "2024-06-01")
     assert early.code == 0, early.err
-    assert "  scheduled:   2024-06-14 published 2024-06-14, never in force (replaced by 2024-06-14-2)" in (
+    assert "  scheduled:     2024-06-14 published 2024-06-14, never in force (replaced by 2024-06-14-2)" in (
         early.out.splitlines()
     )
 

@@ -220,9 +220,13 @@ def _period(stated: dict[str, int]) -> str:
     return str(NoticePeriod(**stated))
 
 
+LABEL_WIDTH = len("notice period:") + 1
+"""The labels' column: the longest label, its colon and a space."""
+
+
 def _line(console: Console, label: str, *values: str) -> None:
     """`  label:  value`, further values aligned under the first."""
-    head = f"  {label + ':':<13}"
+    head = f"  {label + ':':<{LABEL_WIDTH}}"
     for index, value in enumerate(values):
         console.print((head if index == 0 else " " * len(head)) + value)
 
