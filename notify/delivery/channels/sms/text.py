@@ -24,6 +24,7 @@ from notify.delivery.channels.message import Templates
 from notify.delivery.channels.sms.segments import Length, length
 
 KIND = "sms"  # the template: notice.sms.j2 (or notice.<locale>.sms.j2)
+LINK_MARK = "\ue000"  # a private-use character: where the link goes in a rendered text
 
 
 class TextTooLong(NotifyError):
@@ -49,12 +50,23 @@ class Texts:
         """The languages the document is published in: their texts must fit."""
         # (language, link length) -> compact text or not; None: no text fits
         self._compact: dict[tuple[str, int], bool | None] = {}
+        self._rendered: dict[tuple[str, bool], str] = {}  # (language, compact) -> text with LINK_MARK
 
     def language(self, locale: str) -> str:
         """The language of the text to a reader of ``locale`` (that of their email)."""
         return self.revision.language_for(locale)
 
     def _render(self, language: str, link: str, compact: bool) -> str:
+        """The text of ``language`` with ``link``: the template rendered once per language
+        and variant, with a mark where the link goes (a template is the same for every
+        reader of a language but for the link)."""
+        key = (language, compact)
+        words = self._rendered.get(key)
+        if words is None:
+            words = self._rendered[key] = self._render_with(language, LINK_MARK, compact)
+        return words.replace(LINK_MARK, link)
+
+    def _render_with(self, language: str, link: str, compact: bool) -> str:
         words = self.templates.words(language)
         r = self.revision.in_language(language)
         ctx = {
