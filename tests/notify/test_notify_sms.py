@@ -283,3 +283,14 @@ def test_the_outbox_writes_each_text_to_a_private_file_and_sends_none(tmp_path, 
     )  # fmt: skip
     assert json.loads(again.stdout)["campaigns"][1]["sent"] == 0
     assert sorted(folder.glob("*.txt")) == files
+
+
+def test_an_operators_template_may_shorten_the_link(tmp_path, revision, sms, capsys) -> None:
+    """A template that does something with the link (here: drops its scheme) gets each
+    text's own link, done so."""
+    folder = tmp_path / "site_templates" / "email"
+    folder.mkdir(parents=True)
+    (folder / "notice.sms.j2").write_text("{{ title }} {{ version }}: {{ link | replace('https://', '') }}\n")
+    result = campaign(tmp_path, revision, sms, capsys)
+    assert result.code == 1, result.out  # Di
+    assert {t.text for t in sms.texts} == {"Privacy Policy 2.0: shop.example/privacy/changes/1.0-to-2.0/"}

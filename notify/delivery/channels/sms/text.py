@@ -25,6 +25,7 @@ from notify.delivery.channels.sms.segments import Length, length
 
 KIND = "sms"  # the template: notice.sms.j2 (or notice.<locale>.sms.j2)
 LINK_MARK = "\ue000"  # a private-use character: where the link goes in a rendered text
+SAMPLE_LINK = "https://shop.example/answer/0123456789"  # to tell whether a template keeps the link as it is
 
 
 class TextTooLong(NotifyError):
@@ -50,7 +51,8 @@ class Texts:
         """The languages the document is published in: their texts must fit."""
         # (language, link length) -> compact text or not; None: no text fits
         self._compact: dict[tuple[str, int], bool | None] = {}
-        self._rendered: dict[tuple[str, bool], str] = {}  # (language, compact) -> text with LINK_MARK
+        # (language, compact) -> the text with LINK_MARK; None: rendered for each link
+        self._rendered: dict[tuple[str, bool], str | None] = {}
 
     def language(self, locale: str) -> str:
         """The language of the text to a reader of ``locale`` (that of their email)."""
@@ -61,9 +63,17 @@ class Texts:
         and variant, with a mark where the link goes (a template is the same for every
         reader of a language but for the link)."""
         key = (language, compact)
-        words = self._rendered.get(key)
+        if key not in self._rendered:
+            marked = self._render_with(language, LINK_MARK, compact)
+            # A template that does something with the link (shortens it, say) is rendered
+            # for every text: the mark stands for the link only where it is put in as it is.
+            verbatim = self._render_with(language, SAMPLE_LINK, compact) == marked.replace(
+                LINK_MARK, SAMPLE_LINK
+            )
+            self._rendered[key] = marked if verbatim else None
+        words = self._rendered[key]
         if words is None:
-            words = self._rendered[key] = self._render_with(language, LINK_MARK, compact)
+            return self._render_with(language, link, compact)
         return words.replace(LINK_MARK, link)
 
     def _render_with(self, language: str, link: str, compact: bool) -> str:
