@@ -31,6 +31,8 @@ class Text:
     attempt: int  # this number's n-th POST
 
 
+DROP = 0
+"""An answer's status that closes the connection without answering."""
 # (text) -> (status, JSON body)
 Answer = Callable[[Text], tuple[int, dict[str, Any]]]
 
@@ -87,6 +89,9 @@ class _Handler(BaseHTTPRequestHandler):
             )
             self.server.texts.append(text)
         status, reply = self.server.answer(text)
+        if status == DROP:  # the line dropped: no answer at all
+            self.close_connection = True
+            return
         data = json.dumps(reply).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from notify_support import ledger_rows, make_revision, notify, sqlite_url
-from sms_support import SMS_SECRET, Gateway, Text, gateway
+from sms_support import DROP, SMS_SECRET, Gateway, Text, gateway
 
 from notify.common.secrets import SMS_SECRET_ENV
 from notify.contract.revision import Revision
@@ -294,3 +294,17 @@ def test_an_operators_template_may_shorten_the_link(tmp_path, revision, sms, cap
     result = campaign(tmp_path, revision, sms, capsys)
     assert result.code == 1, result.out  # Di
     assert {t.text for t in sms.texts} == {"Privacy Policy 2.0: shop.example/privacy/changes/1.0-to-2.0/"}
+
+
+def test_a_gateway_that_drops_the_line_is_tried_again(tmp_path, revision, sms, capsys) -> None:
+    sms.answer = lambda text: (DROP, {}) if text.attempt == 1 else (200, {"id": f"ok-{text.to[-4:]}"})
+    result = campaign(tmp_path, revision, sms, capsys, "--retry-base", "0.01", "--json")
+    text = json.loads(result.stdout)["campaigns"][1]
+    assert (text["sent"], text["failed"]) == (2, 0)
+    rows = by_channel(tmp_path)["sms"]
+    assert {r["status"] for r in rows.values()} == {"sent"} and {r["attempts"] for r in rows.values()} == {2}
+    assert rows["2"]["provider_id"] == "ok-8000"
+    assert sms.per_number() == {
+        "+8613800138000": 2,
+        "+8613912345678": 2,
+    }  # the dropped try, and the one after
