@@ -308,3 +308,34 @@ def test_a_gateway_that_drops_the_line_is_tried_again(tmp_path, revision, sms, c
         "+8613800138000": 2,
         "+8613912345678": 2,
     }  # the dropped try, and the one after
+
+
+def test_a_code_held_by_another_link_is_never_sent(
+    tmp_path, sms, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Were a user's short code already saved for another token (a collision, about one
+    in 10**17), the text carries their long personal link, never the other's page."""
+    import sqlalchemy as sa
+
+    from notify.common.shortlinks import save_codes
+    from notify.common.tokens import AnswerLinks
+    from notify.delivery.ledger.ledger import Ledger
+
+    monkeypatch.setenv("POLICYCTL_ANSWER_SECRET", ANSWER_SECRET)
+    revision = make_revision(answer_url="https://shop.example/a")
+    links = AnswerLinks.of(revision)
+    assert links is not None
+    _short, code, token = links.short("2", "+8613800138000", "zh-CN")
+    other = links.token("someone-else", "")
+    Ledger(sqlite_url(tmp_path)).close()  # the ledger's tables, as a first campaign makes them
+    engine = sa.create_engine(sqlite_url(tmp_path))
+    try:
+        save_codes(engine, [(code, other, "privacy", "2.0")])
+    finally:
+        engine.dispose()
+    result = campaign(tmp_path, revision, sms, capsys)
+    assert result.code == 1, result.out  # Di
+    bo = next(t for t in sms.texts if t.payload["recipient"]["id"] == "2")
+    assert code not in bo.text and f"https://shop.example/a?token={token}" in bo.text
+    eve = next(t for t in sms.texts if t.payload["recipient"]["id"] == "5")
+    assert "?token=" not in eve.text  # everyone else: the short link

@@ -130,16 +130,17 @@ class SmsChannel:
         return url or self.revision.in_language(language).changes_url, "", ""
 
     def prepare(self, rows: Sequence[Claimed]) -> None:
-        """Before a claimed batch is sent (on the ledger's thread): read who of it is
-        governed by an older version, and save its short codes."""
-        if self.redlines is not None:
-            self.redlines.prepare([_as_user(item) for item in rows])
+        """Before a claimed batch is sent (on the ledger's thread): save its short codes;
+        without an answer page, read who of it is governed by an older version (their
+        redline starts there)."""
         if self.links is None:
+            if self.redlines is not None:
+                self.redlines.prepare([_as_user(item) for item in rows])
             return
         r = self.revision
         saved = []
         for item in rows:
-            _link, code, token = self._link(item)
+            _short, code, token = self.links.short(item.recipient_id, user_address(item), item.locale)
             saved.append((code, token, r.document, r.version))
         if saved:
             self.collided.update(self.save_codes(saved))
