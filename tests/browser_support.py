@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import contextlib
 import io
-import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from tests_support import engine_options, engine_under_test
+from tests_support import engine_options, engine_under_test, running
 
 from generator.commands import main as policyctl_main
 
@@ -125,15 +124,8 @@ class StaticServer(ThreadingHTTPServer):
 def serving(
     root: Path, *, cors: bool = True, headers: dict[str, str] | None = None
 ) -> Iterator[StaticServer]:
-    server = StaticServer(root, cors=cors, headers=headers)
-    thread = threading.Thread(target=server.serve_forever, name=f"http {server.url}", daemon=True)
-    thread.start()
-    try:
+    with running(StaticServer(root, cors=cors, headers=headers)) as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 def documented_csp(engine: str | None = None) -> str:

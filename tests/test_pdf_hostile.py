@@ -29,7 +29,7 @@ from pathlib import Path
 import pypdf
 import pytest
 from test_print import MKDOCS_YML
-from tests_support import PolicyRepo, engine_options, policy_file
+from tests_support import PolicyRepo, engine_options, policy_file, running
 
 from generator.commands import main as policyctl_main
 from generator.core.errors import PolicyError
@@ -113,16 +113,8 @@ class RecordingServer(ThreadingHTTPServer):
         return f"http://{host}:{port}/"
 
 
-@contextlib.contextmanager
-def recording() -> Iterator[RecordingServer]:
-    server = RecordingServer()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
+def recording() -> contextlib.AbstractContextManager[RecordingServer]:
+    return running(RecordingServer())
 
 
 @dataclass

@@ -10,9 +10,14 @@ from __future__ import annotations
 
 import os
 import socket
+import socketserver
 import subprocess
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 BASE_POLICY = """\
 Intro paragraph of the policy.
@@ -229,3 +234,20 @@ RICH_REVISION = (
     .replace("retention = 5", "retention = 7")
     .replace("See the *Civil Code*.", "See the *Civil Code* and the *Tax Law*.")
 )
+
+
+ServerT = TypeVar("ServerT", bound=socketserver.BaseServer)
+
+
+@contextmanager
+def running(server: ServerT) -> Iterator[ServerT]:
+    """``server`` (an HTTP server on loopback, say) serving on a thread of its own until
+    the block ends; then shut down, closed and its thread joined."""
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)

@@ -26,12 +26,14 @@ import re
 import threading
 import time
 from calendar import timegm
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
+
+from tests_support import running
 
 # Twilio: the account, its Auth Token, a Messaging Service and the account's numbers
 # (FROM, and Twilio's magic test number that the campaign tests send from).
@@ -125,17 +127,9 @@ class _Handler(BaseHTTPRequestHandler):
     do_POST = do_GET = _any
 
 
-@contextmanager
-def serve() -> Iterator[Gateway]:
+def serve() -> AbstractContextManager[Gateway]:
     """A provider on 127.0.0.1 (its answer set by the test), stopped on leaving."""
-    server = Gateway()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
+    return running(Gateway())
 
 
 def as_json(value: object) -> bytes:

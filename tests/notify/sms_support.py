@@ -10,11 +10,13 @@ import hmac
 import json
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests_support import running
 
 SMS_SECRET = "sms-gateway-shared-secret"
 
@@ -100,13 +102,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
-@contextmanager
-def gateway() -> Iterator[Gateway]:
-    server = Gateway()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
+def gateway() -> AbstractContextManager[Gateway]:
+    """A gateway on 127.0.0.1 (its answer set by the test), stopped on leaving."""
+    return running(Gateway())
