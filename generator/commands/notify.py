@@ -171,6 +171,12 @@ def _add_sending_arguments(g: argparse._ArgumentGroup) -> None:
         f"(secrets: ${SMS_TOKEN_ENV}, ${SMS_SECRET_ENV})",
     )
     g.add_argument(
+        "--quiet-hours",
+        metavar="HH:MM-HH:MM",
+        help="with --sms: no text goes out in these hours of the calendar's time zone, e.g. 21:00-08:00; "
+        "the run stops starting texts (exit 1) and a later run sends the rest",
+    )
+    g.add_argument(
         "--channels",
         choices=CHANNEL_RULES,
         default=default(DeliveryOptions, "channels"),
@@ -248,10 +254,12 @@ def _add_ledger_arguments(g: argparse._ArgumentGroup) -> None:
     )
 
 
-def delivery_options(args: argparse.Namespace, region: str | None = None) -> DeliveryOptions:
-    """The campaign's options the flags give (and ``region``, the calendar's country, for
-    phone numbers without +); OptionsError (a NotifyError) when they cannot be used
-    (checked by `DeliveryOptions`, once)."""
+def delivery_options(
+    args: argparse.Namespace, region: str | None = None, timezone: str | None = None
+) -> DeliveryOptions:
+    """The campaign's options the flags give (and the calendar's country, ``region``, for
+    phone numbers without +, and its ``timezone``, for --quiet-hours); OptionsError (a
+    NotifyError) when they cannot be used (checked by `DeliveryOptions`, once)."""
     return DeliveryOptions(
         recipients=args.recipients or "",
         query=args.query,
@@ -278,6 +286,8 @@ def delivery_options(args: argparse.Namespace, region: str | None = None) -> Del
         allow_empty=args.allow_empty,
         as_json=args.json,
         region=region,
+        quiet_hours=args.quiet_hours,
+        timezone=timezone,
     )
 
 
@@ -300,10 +310,12 @@ def deliver(
     governing_at: dt.datetime | None = None,
     redlines_for: RedlinesFor | None = None,
     region: str | None = None,
+    timezone: str | None = None,
 ) -> int:
     """Hand `revisions` to `notify` as the flags say: the evidence export with --report,
     else a campaign (exit 0, 1 or 2; see `notify.delivery.api`). ``region`` is the
-    calendar's country, the default region of recipients' phone numbers."""
+    calendar's country, the default region of recipients' phone numbers; ``timezone``
+    the calendar's, that of --quiet-hours."""
     from notify.common.errors import NotifyError
     from notify.delivery import api
 
@@ -313,7 +325,7 @@ def deliver(
         print(NOTHING_TO_NOTIFY)
         return EXIT_OK
     try:
-        options = delivery_options(args, region)
+        options = delivery_options(args, region, timezone)
     except NotifyError as error:
         return api.fail(console, error, as_json=args.json)
     return api.run_campaigns(
@@ -679,4 +691,5 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         governing_at=governing_at,
         redlines_for=RecipientRedlines,
         region=ctx.settings.country,
+        timezone=ctx.settings.timezone,
     )

@@ -32,3 +32,9 @@ class AuthenticationFailed(ConfigurationError):
 
     def __init__(self, message: str, setting: str = "--smtp") -> None:
         super().__init__(setting, message)
+
+
+class Paused(NotifyError):
+    """A channel may not send now (a text in the operator's quiet hours): the campaign
+    starts no further message, leaves the rest pending and ends with exit 1, not as an
+    error; the same command run later sends them. ``str(error)`` says why and until when."""

@@ -46,6 +46,7 @@ from notify.delivery.channels.outbox import OutboxChannel
 from notify.delivery.channels.sms.channel import OUTBOX as SMS_OUTBOX
 from notify.delivery.channels.sms.channel import SmsChannel
 from notify.delivery.channels.sms.providers import provider_for
+from notify.delivery.channels.sms.quiet import QuietHours
 from notify.delivery.channels.smtp import SmtpChannel, SmtpConfig
 from notify.delivery.channels.webhook import WebhookChannel
 from notify.delivery.ledger.ledger import Campaign, Claimed, Ledger, default_url, journal_place
@@ -534,6 +535,9 @@ def _sms_channel(
         cafile=options.cafile,
         redlines=redlines,
         outbox=texts,
+        quiet=QuietHours.parse(options.quiet_hours, options.timezone or "UTC")
+        if options.quiet_hours
+        else None,
     )
     sms.check()
     return sms
@@ -591,47 +595,62 @@ async def _run_all(
     results: list[Result] = []
     error: BaseException | None = None
     progress = _Progress(console) if console.is_terminal and not options.as_json else None
-    # Every revision's channels first: a template, a text too long for one segment or an
-    # SMS provider's setting is refused before any notice of any revision goes out.
-    plans = []
+    campaigns = _plan(options, revisions, repo, ledger, governing_at, redlines_for)
+    for revision in revisions:
+        if revision.late:
+            console.print(
+                f"[yellow]warning:[/] {escape(revision.document)} {escape(revision.version)} already took effect on "
+                f"{revision.effective.isoformat()}: this notice comes after the fact"
+            )
+    with _Signals(loop, stop) as interrupted:
+        for revision, redlines, channel in campaigns:
+            if stop.is_set():
+                break
+            runner = Runner(
+                ledger,
+                Campaign.of(revision, channel.name),
+                channel,
+                _recipients(options, repo, channel, revision),
+                partial(message_id, revision, channel.name, domain=_message_domain(channel, revision)),
+                settings,
+                late=revision.late,
+                stop=stop,
+                progress=progress.update if progress else None,
+                prepare=_prepare(channel, redlines),
+            )
+            result, failure = await _run_one(
+                runner, progress, f"{revision.document} {revision.version} {channel.name}"
+            )
+            if interrupted and failure is None and result.stopped in (None, "interrupted"):
+                result.stopped = f"interrupted by {interrupted[0]}"
+            results.append(result)
+            if failure is not None:
+                error = failure
+                break
+    return results, error
+
+
+def _plan(
+    options: DeliveryOptions,
+    revisions: list[Revision],
+    repo: Path,
+    ledger: Ledger,
+    governing_at: datetime | None,
+    redlines_for: RedlinesFor | None,
+) -> list[tuple[Revision, RedlineChoice | None, Channel]]:
+    """The campaigns of the run, in order: every revision's emails and webhooks, then
+    their texts (which quiet hours may hold back: the others go out first). Every
+    channel is built first, so a template, a text too long for one segment or an SMS
+    provider's setting is refused before any notice of any revision goes out."""
+    first: list[tuple[Revision, RedlineChoice | None, Channel]] = []
+    texts: list[tuple[Revision, RedlineChoice | None, Channel]] = []
     for revision in revisions:
         own = redlines_for(revision, ledger.engine, governing_at) if redlines_for else None
         # None: every recipient is sent the notice's own redline.
         redlines = own if own is not None and own.useful else None
-        plans.append((revision, redlines, _channels(options, revision, repo, ledger, redlines)))
-    with _Signals(loop, stop) as interrupted:
-        for revision, redlines, channels in plans:
-            if revision.late:
-                console.print(
-                    f"[yellow]warning:[/] {escape(revision.document)} {escape(revision.version)} already took effect on "
-                    f"{revision.effective.isoformat()}: this notice comes after the fact"
-                )
-            for channel in channels:
-                if stop.is_set():
-                    break
-                runner = Runner(
-                    ledger,
-                    Campaign.of(revision, channel.name),
-                    channel,
-                    _recipients(options, repo, channel, revision),
-                    partial(message_id, revision, channel.name, domain=_message_domain(channel, revision)),
-                    settings,
-                    late=revision.late,
-                    stop=stop,
-                    progress=progress.update if progress else None,
-                    prepare=_prepare(channel, redlines),
-                )
-                result, failure = await _run_one(
-                    runner, progress, f"{revision.document} {revision.version} {channel.name}"
-                )
-                if failure is not None:
-                    results.append(result)
-                    error = failure
-                    break
-                if interrupted and result.stopped in (None, "interrupted"):
-                    result.stopped = f"interrupted by {interrupted[0]}"
-                results.append(result)
-    return results, error
+        for channel in _channels(options, revision, repo, ledger, redlines):
+            (texts if isinstance(channel, SmsChannel) else first).append((revision, redlines, channel))
+    return first + texts
 
 
 def _prepare(channel: Channel, redlines: RedlineChoice | None) -> Callable[[list[Claimed]], None] | None:

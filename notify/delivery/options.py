@@ -77,6 +77,10 @@ class DeliveryOptions:
     """--allow-empty: an empty recipients source is not an error."""
     as_json: bool = False
     """--json: the campaign report (or the error) as JSON on standard output."""
+    quiet_hours: str | None = None
+    """--quiet-hours: ``HH:MM-HH:MM``, when no text goes out (in ``timezone``)."""
+    timezone: str | None = None
+    """The calendar's time zone (settings ``timezone``), that of ``quiet_hours``; not a flag."""
     region: str | None = None
     """The default region of recipients' phone numbers without ``+``: the calendar's
     country (settings ``country``, e.g. "CN"); not a flag."""
@@ -88,6 +92,8 @@ class DeliveryOptions:
             raise OptionsError("--no-email needs --webhook or --sms")
         if self.channels not in CHANNEL_RULES:
             raise OptionsError(f"--channels must be one of {', '.join(CHANNEL_RULES)}")
+        if self.quiet_hours and not self.sms:
+            raise OptionsError("--quiet-hours needs --sms (it holds back text messages only)")
         if self.channels == ALL and not self.sms:
             raise OptionsError("--channels all needs --sms (the text messages' provider)")
         if not 0 < self.max_error_rate <= 1:

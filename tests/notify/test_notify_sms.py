@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -339,3 +340,73 @@ def test_a_code_held_by_another_link_is_never_sent(
     assert code not in bo.text and f"https://shop.example/a?token={token}" in bo.text
     eve = next(t for t in sms.texts if t.payload["recipient"]["id"] == "5")
     assert "?token=" not in eve.text  # everyone else: the short link
+
+
+def _hours_around_now(inside: bool) -> str:
+    """Quiet hours (UTC) that hold the present instant, or that end two hours before it."""
+    from datetime import datetime, timedelta
+
+    now = datetime.now(UTC)
+    start = now - timedelta(hours=2 if inside else 6)
+    end = now + timedelta(hours=2) if inside else now - timedelta(hours=2)
+    return f"{start:%H:%M}-{end:%H:%M}"
+
+
+def test_quiet_hours_hold_the_texts_back_and_a_later_run_sends_them(tmp_path, revision, sms, capsys) -> None:
+    held = campaign(tmp_path, revision, sms, capsys, "--quiet-hours", _hours_around_now(True), "--json")
+    report = json.loads(held.stdout)
+    email, text = report["campaigns"]
+    assert held.code == 1 and report["error"] is None
+    assert email["sent"] == 2  # the emails go out at any hour
+    assert text["sent"] == 0 and "quiet hours" in text["stopped"] and "UTC" in text["stopped"]
+    assert sms.texts == []
+    assert {r["status"] for r in by_channel(tmp_path)["sms"].values()} == {"pending"}
+    assert "Rerun the same command to send the rest" in held.out
+
+    later = campaign(tmp_path, revision, sms, capsys, "--quiet-hours", _hours_around_now(False), "--json")
+    assert [c["sent"] for c in json.loads(later.stdout)["campaigns"]] == [0, 2]
+    assert sms.per_number() == {"+8613800138000": 1, "+8613912345678": 1}
+
+
+@pytest.mark.parametrize(
+    "flags,says",
+    [
+        (["--sms", "outbox", "--quiet-hours", "9pm-8am"], "give the hours as HH:MM-HH:MM"),
+        (["--sms", "outbox", "--quiet-hours", "08:00-08:00"], "start and end at the same time"),
+        (["--quiet-hours", "21:00-08:00"], "--quiet-hours needs --sms"),
+    ],
+)
+def test_quiet_hours_that_cannot_be_used_are_refused(tmp_path, revision, capsys, flags, says) -> None:
+    result = notify(
+        tmp_path,
+        [revision],
+        "--recipients",
+        str(users(tmp_path / "users.csv")),
+        *flags,
+        capsys=capsys,
+        region="CN",
+    )
+    assert result.code == 2 and says in " ".join(result.out.split())
+    assert ledger_rows(sqlite_url(tmp_path)) == []
+
+
+@pytest.mark.parametrize(
+    "spec,local,until",
+    [
+        ("21:00-08:00", "2026-12-08T20:59", None),
+        ("21:00-08:00", "2026-12-08T21:00", "2026-12-09T08:00"),
+        ("21:00-08:00", "2026-12-09T03:00", "2026-12-09T08:00"),
+        ("21:00-08:00", "2026-12-09T08:00", None),
+        ("12:00-14:00", "2026-12-08T13:59", "2026-12-08T14:00"),
+        ("12:00-14:00", "2026-12-08T14:00", None),
+    ],
+)
+def test_quiet_hours_are_counted_in_the_calendars_zone(spec: str, local: str, until: str | None) -> None:
+    from datetime import datetime
+
+    from notify.delivery.channels.sms.quiet import QuietHours
+
+    quiet = QuietHours.parse(spec, "Asia/Shanghai")
+    instant = datetime.fromisoformat(local).replace(tzinfo=quiet.zone)
+    ends = quiet.until(instant.astimezone(UTC))  # any instant, read in Shanghai
+    assert (ends.strftime("%Y-%m-%dT%H:%M") if ends else None) == until

@@ -28,7 +28,7 @@ from tenacity.retry import retry_if_result
 from tenacity.stop import stop_after_attempt, stop_any, stop_base, stop_before_delay
 from tenacity.wait import wait_exponential, wait_random_exponential
 
-from notify.common.errors import ConfigurationError, NotifyError
+from notify.common.errors import ConfigurationError, NotifyError, Paused
 from notify.delivery.campaign.leases import Leases
 from notify.delivery.campaign.result import Settings
 from notify.delivery.channels.base import PERMANENT, SENT, TEMPORARY, Attempt, LookaheadSession, Session
@@ -118,6 +118,8 @@ class Attempts:
             if following is not None:
                 return await cast(LookaheadSession, session).deliver(item, remaining, following)
             return await session.deliver(item, remaining)
+        except Paused as exc:  # not an error: the rest wait for a later run
+            self.halt(str(exc), None)
         except ConfigurationError as exc:
             self.halt(f"configuration fault: {exc.setting}", exc)
         except NotifyError as exc:

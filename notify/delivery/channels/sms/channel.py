@@ -30,12 +30,13 @@ import ssl
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urljoin
 
 import httpx
 
-from notify.common.errors import ConfigurationError, NotifyError
+from notify.common.errors import ConfigurationError, NotifyError, Paused
 from notify.common.shortlinks import CODE_LENGTH, short_url
 from notify.common.tokens import AnswerLinks
 from notify.contract.revision import Revision
@@ -44,6 +45,7 @@ from notify.delivery.channels.http import new_client, read_body, timeouts
 from notify.delivery.channels.message import Templates
 from notify.delivery.channels.outbox import create, file_name, revision_folder, write
 from notify.delivery.channels.sms.provider import SETTING, Provider, TextMessage
+from notify.delivery.channels.sms.quiet import QuietHours
 from notify.delivery.channels.sms.text import Texts
 from notify.delivery.ledger.ledger import Claimed
 from notify.delivery.recipients.routing import SMS
@@ -72,6 +74,7 @@ class SmsChannel:
         cafile: str | None = None,
         redlines: RedlineChoice | None = None,
         outbox: Path | None = None,
+        quiet: QuietHours | None = None,
     ) -> None:
         """``provider``: where texts go; None with ``outbox``, the folder they are written to."""
         self.provider = provider
@@ -88,6 +91,8 @@ class SmsChannel:
         self.save_codes = save_codes
         self.description = provider.description if provider is not None else f"text outbox {self.outbox}"
         self.cafile = cafile
+        self.quiet = quiet
+        """The hours in which no text goes out (``--quiet-hours``); not for the outbox."""
         self.collided: set[str] = set()
         """Codes the database holds for another token (about one in 10**17 pairs): their
         users are sent the long link rather than another's page."""
@@ -200,6 +205,13 @@ class SmsSession:
 
     async def deliver(self, item: Claimed, timeout: float) -> Attempt:
         ch = self.channel
+        if ch.quiet is not None:
+            until = ch.quiet.until(datetime.now(UTC))
+            if until is not None:
+                raise Paused(
+                    f"quiet hours ({ch.quiet}): no text goes out before {until:%Y-%m-%d %H:%M %Z}; "
+                    "the rest wait for the same command run then"
+                )
         timeout = max(timeout, 0.01)
         message = ch.message(item)
         request = self.provider.request(message, time.time())
