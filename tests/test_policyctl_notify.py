@@ -77,7 +77,7 @@ def test_pending_core_rights_revision_reaches_each_user_once_in_the_outbox(revis
     assert "Duplicate recipients:\n  users.csv line 5" in first.err
     ending = " ".join(first.err.split())
     assert "1 registered user not reached: 1 with an unusable address or phone number in the source" in ending
-    assert "Correct the unusable addresses listed above in the source and rerun" in ending
+    assert "Correct the unusable addresses and phone numbers listed above in the source and rerun" in ending
 
     again = notify(policyctl, repo, "--as-of", "2026-10-02")
     assert again.code == 1
