@@ -299,7 +299,9 @@ def _not_reached(r: Result, name: str, failed: int, error: BaseException | None)
             "--retry-failed (the replies are in --report --csv)."
         )
     if r.skipped_count:
-        lines.append("  Correct the unusable addresses and phone numbers listed above in the source and rerun.")
+        lines.append(
+            "  Correct the unusable addresses and phone numbers listed above in the source and rerun."
+        )
     if r.no_channel_count:
         lines.append(
             "  The users no channel reaches are not at fault: rerun with the channel they need (--sms for "
