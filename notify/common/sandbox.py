@@ -91,9 +91,8 @@ def _bounded(apply: Callable[..., Any]) -> Callable[..., Any]:
                 _check_format(value)
         return apply(*args, **kwargs)
 
-    for attribute in ("jinja_pass_arg",):  # Jinja's marks (pass_environment, pass_eval_context)
-        if hasattr(apply, attribute):
-            setattr(bounded, attribute, getattr(apply, attribute))
+    if hasattr(apply, "jinja_pass_arg"):  # Jinja's mark (pass_environment, pass_eval_context)
+        bounded.jinja_pass_arg = apply.jinja_pass_arg  # type: ignore[attr-defined]
     return bounded
 
 

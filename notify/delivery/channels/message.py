@@ -163,14 +163,15 @@ def one_line(text: str) -> str:
 
 
 def _subject_value(value: str) -> str:
-    value = one_line(value[:900])
-    if value.isascii() and len(value) + len("Subject") < 76:
-        return value
-    return Header(value, "utf-8", header_name="Subject").encode(linesep="\r\n")
+    return _encoded(one_line(value[:900]), "Subject")
 
 
 def _header_value(value: str, header_name: str) -> str:
-    value = clean_name(value) if len(value) <= 200 else clean_name(value[:900])
+    return _encoded(clean_name(value) if len(value) <= 200 else clean_name(value[:900]), header_name)
+
+
+def _encoded(value: str, header_name: str) -> str:
+    """A cleaned header value as written: as it is when short ASCII, else RFC 2047."""
     if value.isascii() and len(value) + len(header_name) < 76:
         return value
     return Header(value, "utf-8", header_name=header_name).encode(linesep="\r\n")

@@ -104,7 +104,7 @@ class SmsChannel:
         if not self.free_text:
             return
         for language in self.texts.site_languages:
-            self.texts.check(self._sample_link(language))
+            self.texts.check(language, self._sample_link(language))
 
     @property
     def free_text(self) -> bool:

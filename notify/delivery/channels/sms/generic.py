@@ -27,10 +27,10 @@ from notify.common.errors import ConfigurationError
 from notify.common.secrets import SMS_SECRET_ENV
 from notify.delivery.channels.base import PERMANENT, SENT, TEMPORARY, Attempt
 from notify.delivery.channels.http import post_url
+from notify.delivery.channels.sms.common import REPLY_CHARS, USER_AGENT, json_object
 from notify.delivery.channels.sms.provider import SETTING, Request, TextMessage
 from notify.delivery.channels.webhook import CONFIGURATION_STATUSES, RETRY_STATUSES, signature
 
-REPLY_CHARS = 200
 ID_CHARS = 200
 
 
@@ -85,7 +85,7 @@ class GenericProvider:
         headers = {
             "Content-Type": "application/json; charset=utf-8",
             "Accept-Encoding": "identity",
-            "User-Agent": "policy-publisher-notify",
+            "User-Agent": USER_AGENT,
             "Idempotency-Key": message.key,
             "X-Policy-Timestamp": timestamp,
         }
@@ -94,7 +94,7 @@ class GenericProvider:
         return Request("POST", self.url, headers, body)
 
     def outcome(self, status: int, headers: Mapping[str, str], body: bytes) -> Attempt:
-        data = _json(body)
+        data = json_object(body)
         said = _said(data)
         reply = f"HTTP {status}" + (f": {said}" if said else "")
         if 200 <= status < 300:
@@ -110,17 +110,8 @@ class GenericProvider:
         return Attempt(PERMANENT, reply)
 
 
-def _json(body: bytes) -> Any:
-    try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        return None
-
-
-def _said(data: Any) -> str:
+def _said(data: dict[str, Any]) -> str:
     """The gateway's own words (``error`` or ``message``), on one line."""
-    if not isinstance(data, dict):
-        return ""
     for key in ("error", "message"):
         value = data.get(key)
         if isinstance(value, str) and value.strip():
@@ -128,10 +119,9 @@ def _said(data: Any) -> str:
     return ""
 
 
-def _provider_id(data: Any) -> str:
-    if isinstance(data, dict):
-        for key in ("id", "message_id"):
-            value = data.get(key)
-            if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip():
-                return " ".join(str(value).split())[:ID_CHARS]
+def _provider_id(data: dict[str, Any]) -> str:
+    for key in ("id", "message_id"):
+        value = data.get(key)
+        if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip():
+            return " ".join(str(value).split())[:ID_CHARS]
     return ""

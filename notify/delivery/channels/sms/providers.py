@@ -29,23 +29,12 @@ def provider_for(url: str, *, allow_insecure: bool = False) -> Provider:
     if scheme in ("http", "https"):
         return GenericProvider.from_url(url, secrets.read(SMS_SECRET_ENV), allow_insecure=allow_insecure)
     if scheme in twilio.SCHEMES:
-        return twilio.TwilioProvider.from_url(
-            url, _required(SMS_TOKEN_ENV, "Twilio's auth token"), allow_insecure=allow_insecure
-        )
+        return twilio.TwilioProvider.from_url(url, secrets.read(SMS_TOKEN_ENV), allow_insecure=allow_insecure)
     if scheme in aliyun.SCHEMES:
         return aliyun.AliyunProvider.from_url(
-            url, _required(SMS_SECRET_ENV, "the AccessKey secret"), allow_insecure=allow_insecure
+            url, secrets.read(SMS_SECRET_ENV), allow_insecure=allow_insecure
         )
     raise NotifyError(
         f"{SETTING} {url!r}: give https://your-gateway/…, twilio://ACCOUNT_SID@api.twilio.com?from=+1… "
         "or aliyun://ACCESS_KEY_ID@dysmsapi.aliyuncs.com?sign_name=…&template_code=…"
     )
-
-
-def _required(name: str, what: str) -> str:
-    value = secrets.read(name)
-    if value is None:
-        raise NotifyError(
-            f"{name} is not set: export {what} in the environment of policyctl notify ({SETTING})"
-        )
-    return value

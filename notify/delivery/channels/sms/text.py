@@ -144,7 +144,7 @@ class Texts:
             "the document's title, or the template notice.sms.j2 (--templates)"
         )
 
-    def check(self, link: str) -> None:
-        """Refuse (TextTooLong) when the text of a language of the site cannot fit."""
-        for language in self.site_languages:
-            self._variant(language, link)
+    def check(self, language: str, link: str) -> None:
+        """Refuse (TextTooLong) when the text of ``language``, a language of the site,
+        cannot fit with a link as long as ``link``."""
+        self._variant(language, link)
